@@ -1,0 +1,434 @@
+"""Mergeable statistics: moments, quantiles (KLL), distinct counts, frequent values, time gaps.
+
+Every sketch is an immutable value with ``zero()``, a constructor from one chunk of
+data, ``merge()`` and ``to_dict()``/``from_dict()``. Merging the sketches of two chunks
+gives the sketch of both chunks together: exactly for counts, extrema and moments;
+within the published error of the sketch for quantiles (Apache DataSketches KLL) and
+distinct counts (k-minimum-values, the algorithm behind DataSketches' Theta sketch).
+"""
+
+from __future__ import annotations
+
+import base64
+import math
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import datasketches as ds
+import numpy as np
+
+from pipewarden.errors import ProfileError
+
+KLL_K = 200
+"""KLL accuracy parameter: about 1.65% normalised rank error."""
+KMV_K = 2048
+"""Distinct-count sketch size: relative standard error about 1/sqrt(K-2), 2.2%."""
+FREQUENT_EXACT_LIMIT = 1000
+"""Frequent values are exact while a column has at most this many distinct values."""
+FREQUENT_LG_MAP = 10
+"""log2 of the frequent-items sketch's map size once counts are no longer exact."""
+MAX_GAPS = 32
+"""Largest time gaps kept per datetime column."""
+
+
+def _b64(data: bytes) -> str:
+    return base64.b64encode(data).decode("ascii")
+
+
+def _unb64(text: str) -> bytes:
+    return base64.b64decode(text.encode("ascii"))
+
+
+# --------------------------------------------------------------------------- moments
+@dataclass(frozen=True, slots=True)
+class Moments:
+    """Count, mean, sum of squared deviations, min and max of finite values.
+
+    Merged with Chan's parallel formula, so the merge of two chunks equals the whole
+    up to floating-point rounding.
+    """
+
+    count: int = 0
+    mean: float = 0.0
+    m2: float = 0.0
+    min: float | None = None
+    max: float | None = None
+
+    @classmethod
+    def zero(cls) -> Moments:
+        return cls()
+
+    @classmethod
+    def from_stats(
+        cls, count: int, mean: float | None, var: float | None, lo: Any, hi: Any
+    ) -> Moments:
+        """Build from a chunk's count, mean, sample variance, min and max."""
+        if count == 0 or mean is None:
+            return cls()
+        m2 = float(var) * (count - 1) if (var is not None and count > 1) else 0.0
+        return cls(int(count), float(mean), m2, float(lo), float(hi))
+
+    @classmethod
+    def from_array(cls, values: np.ndarray) -> Moments:
+        """Build from a float array of finite values (used by tests and small paths)."""
+        n = int(values.size)
+        if n == 0:
+            return cls()
+        mean = float(values.mean())
+        m2 = float(((values - mean) ** 2).sum())
+        return cls(n, mean, m2, float(values.min()), float(values.max()))
+
+    def merge(self, other: Moments) -> Moments:
+        if other.count == 0:
+            return self
+        if self.count == 0:
+            return other
+        n = self.count + other.count
+        delta = other.mean - self.mean
+        mean = self.mean + delta * other.count / n
+        m2 = self.m2 + other.m2 + delta * delta * self.count * other.count / n
+        lo = min(self.min, other.min)  # type: ignore[type-var]  # both set when count > 0
+        hi = max(self.max, other.max)  # type: ignore[type-var]  # both set when count > 0
+        return Moments(n, mean, m2, lo, hi)
+
+    @property
+    def variance(self) -> float | None:
+        """Sample variance (ddof=1), or None below two values."""
+        return self.m2 / (self.count - 1) if self.count > 1 else None
+
+    @property
+    def std(self) -> float | None:
+        v = self.variance
+        return math.sqrt(v) if v is not None else None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"count": self.count, "mean": self.mean, "m2": self.m2,
+                "min": self.min, "max": self.max}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Moments:
+        return cls(int(data["count"]), float(data["mean"]), float(data["m2"]),
+                   data.get("min"), data.get("max"))
+
+
+# ------------------------------------------------------------------------- quantiles
+@dataclass(frozen=True, slots=True, eq=False)
+class Quantiles:
+    """A KLL quantiles sketch (Apache DataSketches) over finite float values."""
+
+    blob: bytes = b""
+
+    @classmethod
+    def zero(cls) -> Quantiles:
+        return cls()
+
+    @classmethod
+    def from_array(cls, values: np.ndarray) -> Quantiles:
+        """Sketch a float64 array of finite values."""
+        if values.size == 0:
+            return cls()
+        sk = ds.kll_doubles_sketch(KLL_K)
+        sk.update(np.array(values, dtype=np.float64, copy=True))
+        return cls(sk.serialize())
+
+    def sketch(self) -> ds.kll_doubles_sketch:
+        """The live DataSketches object (a fresh copy)."""
+        if not self.blob:
+            return ds.kll_doubles_sketch(KLL_K)
+        return ds.kll_doubles_sketch.deserialize(self.blob)
+
+    def merge(self, other: Quantiles) -> Quantiles:
+        if not other.blob:
+            return self
+        if not self.blob:
+            return other
+        sk = self.sketch()
+        sk.merge(other.sketch())
+        return Quantiles(sk.serialize())
+
+    @property
+    def n(self) -> int:
+        return int(self.sketch().n) if self.blob else 0
+
+    @property
+    def is_empty(self) -> bool:
+        return not self.blob
+
+    def quantiles(self, qs: Sequence[float]) -> list[float]:
+        """Values at the given ranks in [0, 1]; empty list when the sketch is empty."""
+        if not self.blob:
+            return []
+        sk = self.sketch()
+        return [float(sk.get_quantile(float(q))) for q in qs]
+
+    def cdf(self, points: Sequence[float]) -> list[float]:
+        """Fraction of values <= each point (len(points) values, no trailing 1.0)."""
+        if not self.blob:
+            return [0.0] * len(points)
+        sk = self.sketch()
+        return [float(sk.get_rank(float(p), inclusive=True)) for p in points]
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Quantiles) and self.blob == other.blob
+
+    def __hash__(self) -> int:
+        return hash(self.blob)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"kll": _b64(self.blob)} if self.blob else {"kll": None}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Quantiles:
+        raw = data.get("kll")
+        return cls(_unb64(raw) if raw else b"")
+
+
+# -------------------------------------------------------------------------- distinct
+@dataclass(frozen=True, slots=True, eq=False)
+class Distinct:
+    """Distinct count by k minimum values (KMV) over 64-bit hashes.
+
+    Holds the K smallest distinct hashes seen. Below K distinct values the count is
+    exact; beyond it the estimate is (K-1)/u_K with relative standard error about
+    1/sqrt(K-2). Merging keeps the K smallest of the union, so merge is exact. The
+    hashes are computed by the engine (Polars' vectorised hash); ``hash_id`` names the
+    function, and profiles hashed differently are not merged.
+    """
+
+    hashes: np.ndarray = field(default_factory=lambda: np.empty(0, dtype=np.uint64))
+    hash_id: str = ""
+
+    @classmethod
+    def zero(cls) -> Distinct:
+        return cls()
+
+    @classmethod
+    def from_hashes(cls, hashes: np.ndarray, hash_id: str) -> Distinct:
+        """Keep the K smallest distinct values of an array of uint64 hashes."""
+        uniq = np.unique(np.asarray(hashes, dtype=np.uint64))
+        return cls(uniq[:KMV_K].copy(), hash_id)
+
+    def merge(self, other: Distinct) -> Distinct:
+        if other.hashes.size == 0:
+            return self if self.hash_id or not other.hash_id else Distinct(
+                self.hashes, other.hash_id)
+        if self.hashes.size == 0:
+            return other
+        if self.hash_id != other.hash_id:
+            raise ProfileError(
+                f"Cannot merge distinct-count sketches made with different hashes "
+                f"('{self.hash_id}' and '{other.hash_id}'). Profile both batches with "
+                f"the same pipewarden and Polars versions."
+            )
+        both = np.union1d(self.hashes, other.hashes)[:KMV_K]
+        return Distinct(both, self.hash_id)
+
+    @property
+    def is_exact(self) -> bool:
+        return int(self.hashes.size) < KMV_K
+
+    @property
+    def estimate(self) -> float:
+        k = int(self.hashes.size)
+        if k < KMV_K:
+            return float(k)
+        kth = float(self.hashes[-1]) / 2.0**64
+        return (KMV_K - 1) / kth if kth > 0 else float(k)
+
+    def __eq__(self, other: object) -> bool:
+        return (isinstance(other, Distinct) and self.hash_id == other.hash_id
+                and np.array_equal(self.hashes, other.hashes))
+
+    def __hash__(self) -> int:
+        return hash((self.hash_id, self.hashes.tobytes()))
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"kmv": _b64(self.hashes.astype("<u8").tobytes()), "hash": self.hash_id}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Distinct:
+        raw = _unb64(data.get("kmv") or "")
+        return cls(np.frombuffer(raw, dtype="<u8").astype(np.uint64), data.get("hash", ""))
+
+
+# -------------------------------------------------------------------------- frequent
+@dataclass(frozen=True, slots=True, eq=False)
+class Frequent:
+    """Value counts: exact while small, an Apache DataSketches frequent-items sketch beyond.
+
+    Values are kept as their string form. ``total`` is the weight of all values seen.
+    """
+
+    counts: dict[str, int] | None = field(default_factory=dict)
+    blob: bytes = b""
+    total: int = 0
+
+    @classmethod
+    def zero(cls) -> Frequent:
+        return cls()
+
+    @classmethod
+    def from_counts(cls, values: Iterable[str], counts: Iterable[int],
+                    total: int | None = None) -> Frequent:
+        """Build from a chunk's value counts.
+
+        ``total`` is the weight of the whole chunk when ``values`` lists only the most
+        frequent of them (the rest are then not counted individually).
+        """
+        pairs = dict(zip(values, (int(c) for c in counts), strict=True))
+        seen = sum(pairs.values())
+        tot = seen if total is None else int(total)
+        if len(pairs) <= FREQUENT_EXACT_LIMIT and tot == seen:
+            return cls(pairs, b"", tot)
+        return cls._sketch_of(pairs, tot)
+
+    @classmethod
+    def _sketch_of(cls, pairs: dict[str, int], total: int,
+                   base: ds.frequent_strings_sketch | None = None) -> Frequent:
+        sk = base if base is not None else ds.frequent_strings_sketch(FREQUENT_LG_MAP)
+        for v, c in pairs.items():
+            sk.update(v, c)
+        return cls(None, sk.serialize(), total)
+
+    @property
+    def is_exact(self) -> bool:
+        return self.counts is not None
+
+    def _live(self) -> ds.frequent_strings_sketch:
+        return ds.frequent_strings_sketch.deserialize(self.blob)
+
+    def merge(self, other: Frequent) -> Frequent:
+        if other.total == 0 and not other.blob:
+            return self
+        if self.total == 0 and not self.blob:
+            return other
+        total = self.total + other.total
+        if self.counts is not None and other.counts is not None:
+            merged = dict(self.counts)
+            for v, c in other.counts.items():
+                merged[v] = merged.get(v, 0) + c
+            if len(merged) <= FREQUENT_EXACT_LIMIT:
+                return Frequent(merged, b"", total)
+            return Frequent._sketch_of(merged, total)
+        if self.counts is None and other.counts is None:
+            sk = self._live()
+            sk.merge(other._live())
+            return Frequent(None, sk.serialize(), total)
+        sketched, exact = (self, other) if self.counts is None else (other, self)
+        return Frequent._sketch_of(exact.counts or {}, total, sketched._live())
+
+    def top(self, n: int = 20) -> list[tuple[str, int]]:
+        """The n most frequent values with their (estimated) counts, largest first."""
+        if self.counts is not None:
+            return sorted(self.counts.items(), key=lambda kv: (-kv[1], kv[0]))[:n]
+        if not self.blob:
+            return []
+        rows = self._live().get_frequent_items(ds.frequent_items_error_type.NO_FALSE_NEGATIVES)
+        return [(str(r[0]), int(r[1])) for r in rows[:n]]
+
+    def __eq__(self, other: object) -> bool:
+        return (isinstance(other, Frequent) and self.counts == other.counts
+                and self.blob == other.blob and self.total == other.total)
+
+    def __hash__(self) -> int:
+        return hash((self.total, self.blob))
+
+    def to_dict(self) -> dict[str, Any]:
+        if self.counts is not None:
+            return {"counts": self.counts, "total": self.total}
+        return {"sketch": _b64(self.blob), "total": self.total}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Frequent:
+        if "counts" in data:
+            return cls({str(k): int(v) for k, v in data["counts"].items()}, b"",
+                       int(data["total"]))
+        return cls(None, _unb64(data["sketch"]), int(data["total"]))
+
+
+# ------------------------------------------------------------------------ time gaps
+@dataclass(frozen=True, slots=True)
+class TimeGaps:
+    """First and last timestamp and the largest gaps between consecutive timestamps.
+
+    Times are integer microseconds since the epoch (UTC). A gap is ``(start, end)``:
+    no timestamp lies strictly between them. Merging intersects the empty stretches of
+    both sides, so for chunks that do not overlap in time (the usual case) the merged
+    gaps are exact; when they overlap, every gap at least as long as the shortest gap
+    kept on either side is exact.
+    """
+
+    min: int | None = None
+    max: int | None = None
+    gaps: tuple[tuple[int, int], ...] = ()
+
+    @classmethod
+    def zero(cls) -> TimeGaps:
+        return cls()
+
+    @classmethod
+    def from_sorted(cls, times: np.ndarray) -> TimeGaps:
+        """Build from sorted int64 microseconds (no nulls)."""
+        if times.size == 0:
+            return cls()
+        if times.size == 1:
+            return cls(int(times[0]), int(times[0]), ())
+        diffs = np.diff(times)
+        k = min(MAX_GAPS, diffs.size)
+        idx = np.argpartition(diffs, diffs.size - k)[diffs.size - k:]
+        gaps = [(int(times[i]), int(times[i + 1])) for i in idx if diffs[i] > 0]
+        return cls(int(times[0]), int(times[-1]), _top_gaps(gaps))
+
+    def merge(self, other: TimeGaps) -> TimeGaps:
+        if other.min is None:
+            return self
+        if self.min is None:
+            return other
+        assert self.max is not None and other.max is not None
+        lo, hi = min(self.min, other.min), max(self.max, other.max)
+        empty_a = _empties(self)
+        empty_b = _empties(other)
+        gaps = [g for g in _intersect(empty_a, empty_b) if g[0] >= lo and g[1] <= hi]
+        return TimeGaps(lo, hi, _top_gaps(gaps))
+
+    @property
+    def largest(self) -> tuple[int, int] | None:
+        return self.gaps[0] if self.gaps else None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"min": self.min, "max": self.max, "gaps": [list(g) for g in self.gaps]}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> TimeGaps:
+        return cls(data.get("min"), data.get("max"),
+                   tuple((int(a), int(b)) for a, b in data.get("gaps", [])))
+
+
+_FAR = 2**62
+
+
+def _top_gaps(gaps: Iterable[tuple[int, int]]) -> tuple[tuple[int, int], ...]:
+    ordered = sorted(set(gaps), key=lambda g: (-(g[1] - g[0]), g[0]))
+    return tuple(ordered[:MAX_GAPS])
+
+
+def _empties(tg: TimeGaps) -> list[tuple[int, int]]:
+    """Known empty stretches of one side, as sorted closed-open intervals."""
+    assert tg.min is not None and tg.max is not None
+    return sorted([(-_FAR, tg.min), *tg.gaps, (tg.max, _FAR)])
+
+
+def _intersect(a: list[tuple[int, int]], b: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    out: list[tuple[int, int]] = []
+    i = j = 0
+    while i < len(a) and j < len(b):
+        lo = max(a[i][0], b[j][0])
+        hi = min(a[i][1], b[j][1])
+        if lo < hi:
+            out.append((lo, hi))
+        if a[i][1] < b[j][1]:
+            i += 1
+        else:
+            j += 1
+    return out
