@@ -6,6 +6,7 @@
     ├── ConfigError                 bad setting, unreadable pipewarden.yaml
     ├── MissingDependencyError      optional extra not installed (also an ImportError)
     ├── SourceError                 unreadable, empty or malformed input data
+    ├── EnvError                    an environment fingerprint cannot be read
     ├── ProfileError                profiles that cannot be merged or parsed
     ├── ContractError
     │   ├── ContractNotFoundError
@@ -33,6 +34,7 @@ __all__ = [
     "ContractParseError",
     "DriftError",
     "EngineError",
+    "EnvError",
     "EngineNotAvailableError",
     "MigrationRequiredError",
     "MissingDependencyError",
@@ -60,6 +62,10 @@ class MissingDependencyError(PipewardenError, ImportError):
 
 class SourceError(PipewardenError):
     """Input data cannot be read: missing, empty, malformed or of an unknown format."""
+
+
+class EnvError(PipewardenError):
+    """An environment fingerprint cannot be read or parsed."""
 
 
 class ProfileError(PipewardenError):

@@ -291,9 +291,18 @@ class Frequent:
             sk.update(v, c)
         return cls(None, sk.serialize(), total)
 
+    @classmethod
+    def untracked(cls, total: int) -> Frequent:
+        """Values not counted individually (ids, free text): only the total is kept."""
+        return cls(None, b"", int(total))
+
     @property
     def is_exact(self) -> bool:
         return self.counts is not None
+
+    @property
+    def is_tracked(self) -> bool:
+        return self.counts is not None or bool(self.blob)
 
     def _live(self) -> ds.frequent_strings_sketch:
         return ds.frequent_strings_sketch.deserialize(self.blob)
@@ -304,6 +313,8 @@ class Frequent:
         if self.total == 0 and not self.blob:
             return other
         total = self.total + other.total
+        if not (self.is_tracked and other.is_tracked):
+            return Frequent.untracked(total)
         if self.counts is not None and other.counts is not None:
             merged = dict(self.counts)
             for v, c in other.counts.items():
@@ -337,6 +348,8 @@ class Frequent:
     def to_dict(self) -> dict[str, Any]:
         if self.counts is not None:
             return {"counts": self.counts, "total": self.total}
+        if not self.blob:
+            return {"untracked": True, "total": self.total}
         return {"sketch": _b64(self.blob), "total": self.total}
 
     @classmethod
@@ -344,6 +357,8 @@ class Frequent:
         if "counts" in data:
             return cls({str(k): int(v) for k, v in data["counts"].items()}, b"",
                        int(data["total"]))
+        if data.get("untracked"):
+            return cls.untracked(int(data["total"]))
         return cls(None, _unb64(data["sketch"]), int(data["total"]))
 
 

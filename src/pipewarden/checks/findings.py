@@ -1,0 +1,151 @@
+"""Findings: what a check found, as plain values shaped like the findings JSON."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from enum import Enum
+from typing import Any
+
+from pipewarden.errors import ValidationFailedError
+
+
+class Severity(str, Enum):
+    """How bad a finding is. Ordered: info < warning < error."""
+
+    INFO = "info"
+    WARNING = "warning"
+    ERROR = "error"
+
+    @property
+    def rank(self) -> int:
+        return _RANK[self]
+
+    def __ge__(self, other: object) -> bool:
+        if not isinstance(other, Severity):
+            return NotImplemented
+        return self.rank >= other.rank
+
+    def __gt__(self, other: object) -> bool:
+        if not isinstance(other, Severity):
+            return NotImplemented
+        return self.rank > other.rank
+
+    def __le__(self, other: object) -> bool:
+        if not isinstance(other, Severity):
+            return NotImplemented
+        return self.rank <= other.rank
+
+    def __lt__(self, other: object) -> bool:
+        if not isinstance(other, Severity):
+            return NotImplemented
+        return self.rank < other.rank
+
+
+_RANK = {Severity.INFO: 0, Severity.WARNING: 1, Severity.ERROR: 2}
+
+
+@dataclass(frozen=True, slots=True)
+class Finding:
+    """One thing a check found, with a sentence a person can act on."""
+
+    check: str
+    column: str | None
+    severity: Severity
+    message: str
+    value: Any = None
+    threshold: Any = None
+    segment: dict[str, Any] | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "check": self.check,
+            "column": self.column,
+            "severity": self.severity.value,
+            "value": self.value,
+            "threshold": self.threshold,
+            "segment": self.segment,
+            "message": self.message,
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Finding:
+        return cls(
+            check=data["check"], column=data.get("column"),
+            severity=Severity(data["severity"]), message=data["message"],
+            value=data.get("value"), threshold=data.get("threshold"),
+            segment=data.get("segment"),
+        )
+
+
+Status = str
+"""'pass' | 'warn' | 'fail'."""
+
+
+@dataclass(frozen=True, slots=True)
+class CheckResult:
+    """The outcome of checking one batch against a contract."""
+
+    rows: int
+    findings: tuple[Finding, ...] = ()
+    dataset: str | None = None
+    contract: str | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def status(self) -> Status:
+        worst = self.max_severity
+        if worst is Severity.ERROR:
+            return "fail"
+        if worst is Severity.WARNING:
+            return "warn"
+        return "pass"
+
+    @property
+    def max_severity(self) -> Severity | None:
+        return max((f.severity for f in self.findings), default=None,
+                   key=lambda s: s.rank)
+
+    @property
+    def failed(self) -> bool:
+        return self.status == "fail"
+
+    def at_least(self, severity: Severity) -> list[Finding]:
+        return [f for f in self.findings if f.severity >= severity]
+
+    def raise_for_findings(self, at_least: Severity = Severity.ERROR) -> CheckResult:
+        """Raise ValidationFailedError when any finding is at least this severe.
+
+        Returns:
+            The result itself, so calls can be chained.
+        """
+        bad = self.at_least(at_least)
+        if bad:
+            raise ValidationFailedError(
+                f"{len(bad)} finding(s) at {at_least.value} or worse; first: "
+                f"{bad[0].message}", self)
+        return self
+
+    def to_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {
+            "status": self.status,
+            "rows": self.rows,
+            "dataset": self.dataset,
+            "contract": self.contract,
+            "findings": [f.to_dict() for f in self.findings],
+        }
+        out.update(self.extra)
+        return out
+
+    def to_json(self, indent: int | None = 2) -> str:
+        return json.dumps(self.to_dict(), indent=indent, default=str, allow_nan=False)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> CheckResult:
+        known = {"status", "rows", "dataset", "contract", "findings"}
+        return cls(
+            rows=int(data["rows"]),
+            findings=tuple(Finding.from_dict(f) for f in data.get("findings", [])),
+            dataset=data.get("dataset"), contract=data.get("contract"),
+            extra={k: v for k, v in data.items() if k not in known},
+        )

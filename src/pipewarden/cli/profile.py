@@ -1,0 +1,56 @@
+"""pipewarden profile DATA [-o profile.json]"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+from rich.markup import escape
+from rich.table import Table
+
+from pipewarden._api import profile as profile_data
+from pipewarden.checks.builtin import _iso
+from pipewarden.cli._app import app
+from pipewarden.cli._output import out, progress, write_text
+from pipewarden.io.sources import describe_source
+from pipewarden.profiles.dataset import DatasetProfile
+
+
+@app.command("profile")
+def profile_command(
+    data: Annotated[str, typer.Argument(help="CSV, Parquet (file, dir, glob), JSONL, "
+                                        "Arrow IPC, or a database URL with --query.")],
+    output: Annotated[str | None, typer.Option("-o", "--output",
+                                               help="Write the profile JSON here.")] = None,
+    query: Annotated[str | None, typer.Option(help="SQL query for a database URL.")] = None,
+) -> None:
+    """Profile DATA in one pass and print a summary per column."""
+    with progress(f"profiling {describe_source(data)}") as advance:
+        prof = profile_data(data, query=query, progress=advance)
+    if output:
+        write_text(output, prof.to_json())
+    out.print(_summary(prof, describe_source(data)))
+    if output:
+        out.print(f"Profile written to {output}")
+
+
+def _summary(prof: DatasetProfile, title: str) -> Table:
+    table = Table(title=f"{escape(title)}: {prof.rows:,} rows, {len(prof.columns)} columns",
+                  header_style="bold")
+    for name in ("column", "kind", "null %", "distinct", "min", "median", "max", "top"):
+        table.add_column(name, overflow="fold")
+    for col in prof.columns.values():
+        q = col.quantiles.quantiles([0.5])
+        lo, hi = (col.moments.min, col.moments.max)
+        if col.time.min is not None:
+            lo_s, hi_s = _iso(col.time.min), _iso(col.time.max or col.time.min)
+        else:
+            lo_s = "" if lo is None else f"{lo:.6g}"
+            hi_s = "" if hi is None else f"{hi:.6g}"
+        top = col.frequent.top(1)
+        table.add_row(
+            escape(col.name), col.kind.value, f"{col.missing_rate:.1%}",
+            f"{col.distinct_count:,.0f}", lo_s, f"{q[0]:.6g}" if q else "", hi_s,
+            f"{escape(top[0][0][:24])} ({top[0][1] / max(col.non_null, 1):.0%})" if top else "",
+        )
+    return table

@@ -1,0 +1,8 @@
+"""Compute engines: where profiles are computed (local Polars by default)."""
+
+from __future__ import annotations
+
+from pipewarden.engines.base import Engine
+from pipewarden.engines.registry import register_engine, resolve_engine
+
+__all__ = ["Engine", "register_engine", "resolve_engine"]

@@ -1,0 +1,25 @@
+"""The Engine protocol: what a compute engine does for pipewarden."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Protocol, runtime_checkable
+
+import polars as pl
+
+from pipewarden.profiles.dataset import DatasetProfile
+
+
+@runtime_checkable
+class Engine(Protocol):
+    """Computes mergeable profiles of batches."""
+
+    name: str
+
+    def profile_frames(self, frames: Iterable[pl.DataFrame]) -> DatasetProfile:
+        """Profile a stream of chunks into one profile."""
+        ...
+
+    def profile_frame(self, frame: pl.DataFrame) -> DatasetProfile:
+        """Profile one in-memory chunk."""
+        ...

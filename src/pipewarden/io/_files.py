@@ -1,0 +1,148 @@
+"""Find the files behind a path, directory, glob or file:// URL, and their format."""
+
+from __future__ import annotations
+
+import glob
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal
+from urllib.parse import urlparse
+
+from pipewarden.errors import SourceError
+
+Format = Literal["csv", "parquet", "jsonl", "ipc"]
+
+_FORMATS: dict[str, Format] = {
+    ".csv": "csv",
+    ".tsv": "csv",
+    ".txt": "csv",
+    ".parquet": "parquet",
+    ".pq": "parquet",
+    ".jsonl": "jsonl",
+    ".ndjson": "jsonl",
+    ".arrow": "ipc",
+    ".feather": "ipc",
+    ".ipc": "ipc",
+}
+_KNOWN = (
+    "Use CSV (.csv, .tsv, .txt, .csv.gz), Parquet (.parquet, .pq), "
+    "JSON Lines (.jsonl, .ndjson) or Arrow IPC (.arrow, .feather, .ipc)."
+)
+_GLOB_CHARS = frozenset("*?[")
+
+
+@dataclass(frozen=True, slots=True)
+class FileSet:
+    """The files behind one path-like source, all of one format."""
+
+    label: str
+    """The source as the caller wrote it, for messages."""
+    format: Format
+    files: tuple[Path, ...]
+
+
+def format_of(path: Path) -> Format | None:
+    """Return the format a file name implies, or None when the extension is unknown."""
+    suffixes = [suffix.lower() for suffix in path.suffixes]
+    if len(suffixes) >= 2 and suffixes[-1] == ".gz":
+        return "csv" if _FORMATS.get(suffixes[-2]) == "csv" else None
+    return _FORMATS.get(path.suffix.lower())
+
+
+def path_text(source: str | os.PathLike[str]) -> str:
+    """Return the local path a path or file:// URL points at."""
+    text = os.fspath(source)
+    if not text.lower().startswith("file:"):
+        return text
+    parsed = urlparse(text)
+    if parsed.netloc not in ("", "localhost"):
+        raise SourceError(
+            f"Cannot read '{text}': file:// URLs must point at this machine, not "
+            f"'{parsed.netloc}'. Copy the file here, or mount it and pass its path."
+        )
+    from urllib.request import url2pathname
+
+    return url2pathname(parsed.path)
+
+
+def resolve_files(source: str | os.PathLike[str]) -> FileSet:
+    """Find the data files a path, directory, glob or file:// URL refers to.
+
+    Raises:
+        SourceError: Nothing to read there, or a format we cannot tell.
+    """
+    label = os.fspath(source)
+    text = path_text(source)
+    path = Path(text)
+    if path.is_dir():
+        return FileSet(label, "parquet", _parquet_files_in(path, label))
+    if path.is_file():
+        return FileSet(label, _known_format(path, label), (_non_empty(path, label),))
+    if _GLOB_CHARS.intersection(text):
+        return FileSet(label, "parquet", _parquet_files_matching(text, label))
+    raise SourceError(
+        f"No such file: '{label}'. "
+        "Check the path, or pass a directory or glob of Parquet files."
+    )
+
+
+def total_bytes(source: str | os.PathLike[str]) -> int | None:
+    """Return the bytes on disk behind a path-like source, or None if unknown."""
+    try:
+        files = resolve_files(source).files
+        return sum(path.stat().st_size for path in files)
+    except (SourceError, OSError):
+        return None
+
+
+def _known_format(path: Path, label: str) -> Format:
+    found = format_of(path)
+    if found is None:
+        extension = f"'{path.suffix}'" if path.suffix else "(no extension)"
+        raise SourceError(f"Unknown file type {extension} for '{label}'. {_KNOWN}")
+    return found
+
+
+def _non_empty(path: Path, label: str) -> Path:
+    if path.stat().st_size == 0:
+        raise SourceError(
+            f"File '{label}' is empty (0 bytes). "
+            "Check that the job writing it finished, or pass another file."
+        )
+    return path
+
+
+def _is_data_file(path: Path) -> bool:
+    hidden = path.name.startswith((".", "_"))
+    return path.is_file() and not hidden and format_of(path) == "parquet"
+
+
+def _parquet_files_in(directory: Path, label: str) -> tuple[Path, ...]:
+    files = sorted(
+        (path for path in directory.iterdir() if _is_data_file(path)),
+        key=lambda path: path.name,
+    )
+    if not files:
+        raise SourceError(
+            f"No Parquet files in directory '{label}'. Put .parquet or .pq files "
+            "in it, or pass a glob such as 'data/**/*.parquet' for nested folders."
+        )
+    return tuple(_non_empty(path, str(path)) for path in files)
+
+
+def _parquet_files_matching(pattern: str, label: str) -> tuple[Path, ...]:
+    matches = sorted(glob.glob(pattern, recursive=True))
+    files = [Path(match) for match in matches if Path(match).is_file()]
+    if not files:
+        raise SourceError(
+            f"No files match '{label}'. Check the pattern, or pass a file path."
+        )
+    others = [path for path in files if format_of(path) != "parquet"]
+    if others:
+        raise SourceError(
+            f"Glob '{label}' matches files that are not Parquet, such as "
+            f"'{others[0]}'. Narrow the pattern (e.g. 'data/*.parquet'), "
+            "or read other formats one file at a time."
+        )
+    return tuple(_non_empty(path, str(path)) for path in files)

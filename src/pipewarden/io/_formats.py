@@ -1,0 +1,136 @@
+"""Read Parquet, Arrow IPC and JSON Lines files batch by batch.
+
+Each reader yields an empty frame carrying the schema first, then the rows, so a
+file with no rows still tells the caller its columns.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import polars as pl
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from pipewarden.errors import SourceError
+from pipewarden.io._csv import csv_frames
+from pipewarden.io._files import FileSet
+from pipewarden.io._reasons import first_line
+
+
+def file_frames(files: FileSet, chunk_rows: int) -> Iterator[pl.DataFrame]:
+    """Yield the schema frame, then the rows of every file in order."""
+    if files.format == "parquet":
+        yield from _parquet_frames(files.files, chunk_rows)
+        return
+    (path,) = files.files
+    if files.format == "csv":
+        yield from csv_frames(path, files.label, chunk_rows)
+    elif files.format == "jsonl":
+        yield from _jsonl_frames(path, files.label, chunk_rows)
+    else:
+        yield from _ipc_frames(path, files.label)
+
+
+def frame_from_arrow(data: pa.Table | pa.RecordBatch) -> pl.DataFrame:
+    """Convert Arrow data to a polars frame, keeping Arrow types such as timestamps."""
+    frame = pl.from_arrow(data)
+    if not isinstance(frame, pl.DataFrame):  # pragma: no cover - tables give frames
+        raise SourceError("Arrow data did not convert to a frame. Pass a pa.Table.")
+    return frame
+
+
+def _parquet_frames(files: tuple[Path, ...], chunk_rows: int) -> Iterator[pl.DataFrame]:
+    schema = _parquet_schema(files)
+    yield frame_from_arrow(schema.empty_table())
+    for path in files:
+        try:
+            handle = pq.ParquetFile(path)
+        except (pa.ArrowException, OSError) as exc:
+            raise _bad_parquet(path, exc) from exc
+        try:
+            for batch in handle.iter_batches(batch_size=chunk_rows):
+                yield frame_from_arrow(_conform_batch(batch, schema))
+        except (pa.ArrowException, OSError) as exc:
+            raise _bad_parquet(path, exc) from exc
+        finally:
+            handle.close()
+
+
+def _parquet_schema(files: tuple[Path, ...]) -> pa.Schema:
+    """Return the one schema all files share, widened where types differ safely."""
+    schemas = []
+    for path in files:
+        try:
+            schemas.append(pq.read_schema(path))
+        except (pa.ArrowException, OSError) as exc:
+            raise _bad_parquet(path, exc) from exc
+    first = schemas[0]
+    if all(schema.equals(first, check_metadata=False) for schema in schemas):
+        return first
+    try:
+        return pa.unify_schemas(schemas, promote_options="permissive")
+    except (pa.ArrowException, TypeError) as exc:
+        raise SourceError(
+            f"Parquet files '{files[0]}' .. '{files[-1]}' have conflicting column "
+            f"types: {first_line(exc)}. Read them separately, or rewrite them with "
+            "one schema."
+        ) from exc
+
+
+def _conform_batch(batch: pa.RecordBatch, schema: pa.Schema) -> pa.Table:
+    """Reorder, widen and null-fill a batch so it matches the shared schema."""
+    if batch.schema.equals(schema, check_metadata=False):
+        return pa.Table.from_batches([batch])
+    names = batch.schema.names
+    columns = [
+        batch.column(names.index(field.name)).cast(field.type)
+        if field.name in names
+        else pa.nulls(batch.num_rows, field.type)
+        for field in schema
+    ]
+    return pa.Table.from_arrays(columns, schema=schema)
+
+
+def _bad_parquet(path: Path, exc: BaseException) -> SourceError:
+    return SourceError(
+        f"Cannot read Parquet file '{path}': {first_line(exc)}. "
+        "Check that the file was written completely, or export it again."
+    )
+
+
+def _ipc_frames(path: Path, label: str) -> Iterator[pl.DataFrame]:
+    """Read an Arrow IPC file (random-access format, or stream format) by batch."""
+    try:
+        with pa.OSFile(str(path), "rb") as source:
+            try:
+                reader = pa.ipc.open_file(source)
+            except pa.ArrowInvalid:
+                source.seek(0)
+                stream = pa.ipc.open_stream(source)
+                yield frame_from_arrow(stream.schema.empty_table())
+                for batch in stream:
+                    yield frame_from_arrow(batch)
+                return
+            yield frame_from_arrow(reader.schema.empty_table())
+            for index in range(reader.num_record_batches):
+                yield frame_from_arrow(reader.get_batch(index))
+    except (pa.ArrowException, OSError) as exc:
+        raise SourceError(
+            f"Cannot read Arrow IPC file '{label}': {first_line(exc)}. "
+            "Check that it is an Arrow IPC (Feather v2) file, or export it again."
+        ) from exc
+
+
+def _jsonl_frames(path: Path, label: str, chunk_rows: int) -> Iterator[pl.DataFrame]:
+    """Read JSON Lines; types are inferred from every line, so chunks agree."""
+    try:
+        scan = pl.scan_ndjson(path, infer_schema_length=None)
+        yield pl.DataFrame(schema=scan.collect_schema())
+        yield from scan.collect_batches(chunk_size=chunk_rows)
+    except pl.exceptions.PolarsError as exc:
+        raise SourceError(
+            f"Cannot read JSON Lines file '{label}': {first_line(exc)}. "
+            "Check that every line is one JSON object."
+        ) from exc

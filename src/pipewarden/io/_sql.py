@@ -1,0 +1,150 @@
+"""Read the result of a SQL query through SQLAlchemy, chunk by chunk.
+
+SQLAlchemy is imported only when a database URL is read, so ``import pipewarden``
+stays cheap.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import polars as pl
+
+from pipewarden.errors import MissingDependencyError, SourceError
+from pipewarden.io._reasons import first_line
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine import Engine
+
+_URL = re.compile(r"^(?P<scheme>[A-Za-z][A-Za-z0-9+.\-]*)://")
+_PASSWORD = re.compile(r"(://[^:/@]*):[^@/]*@")
+_NOT_DATABASES = frozenset(
+    {"file", "http", "https", "s3", "s3a", "gs", "gcs", "az", "abfs", "abfss", "hf"}
+)
+
+
+def url_scheme(text: str) -> str | None:
+    """Return the scheme of a ``scheme://...`` string, lower-cased, else None."""
+    match = _URL.match(text)
+    return match["scheme"].lower() if match else None
+
+
+def is_database_url(text: str) -> bool:
+    """Tell whether a string is a SQLAlchemy URL rather than a path or file URL."""
+    scheme = url_scheme(text)
+    return scheme is not None and scheme not in _NOT_DATABASES
+
+
+def redact(url: str) -> str:
+    """Hide the password in a database URL, for messages."""
+    return _PASSWORD.sub(r"\1:***@", url)
+
+
+def sql_frames(url: str, query: str, chunk_rows: int) -> Iterator[pl.DataFrame]:
+    """Run a query and yield its rows as frames of at most ``chunk_rows`` rows.
+
+    The first frame is yielded even when the query returns no rows, so the columns
+    are known.
+
+    Raises:
+        SourceError: Bad URL, missing SQLite file, or the database rejected the query.
+        MissingDependencyError: The URL names a driver that is not installed.
+    """
+    import sqlalchemy as sa
+
+    engine = _create_engine(url)
+    try:
+        with engine.connect() as connection:
+            options = connection.execution_options(
+                stream_results=True, max_row_buffer=chunk_rows
+            )
+            result = options.execute(sa.text(query))
+            if not result.returns_rows:
+                raise SourceError(
+                    f"Query on '{redact(url)}' returns no rows: {query!r}. "
+                    "Pass a SELECT query."
+                )
+            columns = list(map(str, result.keys()))
+            _check_unique(columns)
+            while True:
+                rows = result.fetchmany(chunk_rows)
+                yield _rows_frame(rows, columns, url)
+                if len(rows) < chunk_rows:
+                    break
+    except sa.exc.SQLAlchemyError as exc:
+        reason = first_line(getattr(exc, "orig", None) or exc)
+        raise SourceError(
+            f"SQL query failed on '{redact(url)}': {reason}. "
+            "Check the query and the database URL."
+        ) from exc
+    finally:
+        engine.dispose()
+
+
+def _create_engine(url: str) -> Engine:
+    import sqlalchemy as sa
+
+    try:
+        engine = sa.create_engine(url)
+    except ImportError as exc:
+        raise MissingDependencyError(
+            f"The database URL '{redact(url)}' needs the driver module "
+            f"'{exc.name}', which is not installed. Install it (for PostgreSQL: "
+            "pip install 'pipewarden[postgres]')."
+        ) from exc
+    except sa.exc.ArgumentError as exc:
+        raise SourceError(
+            f"Cannot use database URL '{redact(url)}': {first_line(exc)}. Check the "
+            "URL, e.g. 'sqlite:///data.db' or 'postgresql+psycopg://user@host/db'."
+        ) from exc
+    database = engine.url.database
+    is_file = database not in (None, "", ":memory:") and not str(database).startswith(
+        "file:"
+    )
+    sqlite = engine.url.get_backend_name() == "sqlite"
+    if sqlite and is_file and not Path(str(database)).is_file():
+        engine.dispose()
+        raise SourceError(
+            f"No such database file: '{database}' (from '{redact(url)}'). "
+            "Check the path in the URL; sqlite:/// takes a path after the "
+            "third slash."
+        )
+    return engine
+
+
+def _check_unique(columns: list[str]) -> None:
+    for name in columns:
+        count = columns.count(name)
+        if count > 1:
+            raise SourceError(
+                f"Column names must be unique: '{name}' appears {count} times. "
+                "Give each column its own alias in the query."
+            )
+
+
+def _rows_frame(rows: Sequence[Any], columns: list[str], url: str) -> pl.DataFrame:
+    """Build a frame from DB-API rows; mixed types become String, objects str()."""
+    try:
+        frame = pl.DataFrame(
+            [tuple(row) for row in rows],
+            schema=columns,
+            orient="row",
+            infer_schema_length=None,
+        )
+    except pl.exceptions.PolarsError as exc:
+        raise SourceError(
+            f"Cannot turn the rows of the query on '{redact(url)}' into a frame: "
+            f"{first_line(exc)}. CAST the columns to plain types in the query."
+        ) from exc
+    objects = [name for name, dtype in frame.schema.items() if dtype == pl.Object]
+    return frame.with_columns(
+        pl.Series(name, [_text(value) for value in frame[name]], dtype=pl.String)
+        for name in objects
+    )
+
+
+def _text(value: object) -> str | None:
+    return None if value is None else str(value)

@@ -1,0 +1,279 @@
+"""Read any supported source as polars frames, in chunks of bounded size.
+
+A source is a path (CSV, Parquet, JSON Lines, Arrow IPC), a directory or glob of
+Parquet files, a ``file://`` URL, a database URL with a query, or in-memory data
+(polars, pyarrow, pandas, a list of dicts or one dict). Every chunk of one source
+has the same column names and dtypes, and every problem with the input surfaces as
+one :class:`~pipewarden.errors.SourceError` saying what is wrong and what to do.
+
+Choices worth knowing:
+
+- CSV files that are not valid UTF-8 are decoded with ``utf8-lossy``: undecodable
+  bytes become U+FFFD, no row is lost, and a ``PipewardenWarning`` says so.
+- A CSV column whose later values do not fit the type inferred from the first
+  10,000 rows (a word among numbers) is read as String for the whole file. To know
+  this before the first chunk is yielded, CSV files are parsed twice (streaming,
+  so memory stays bounded).
+- SQL results take their dtypes from the first chunk; a later chunk that does not
+  fit them losslessly raises SourceError asking for a CAST in the query.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from functools import partial
+from pathlib import Path
+from typing import Any, TypeAlias
+
+import polars as pl
+import pyarrow as pa
+
+from pipewarden.errors import SourceError
+from pipewarden.io._files import path_text, resolve_files, total_bytes
+from pipewarden.io._formats import file_frames
+from pipewarden.io._memory import is_pandas, memory_frames
+from pipewarden.io._reasons import first_line
+from pipewarden.io._sql import is_database_url, redact, sql_frames, url_scheme
+
+__all__ = [
+    "DEFAULT_CHUNK_ROWS",
+    "SourceLike",
+    "describe_source",
+    "iter_frames",
+    "read_frame",
+    "source_size_bytes",
+]
+
+DEFAULT_CHUNK_ROWS = 262_144
+"""Rows per chunk unless the caller asks otherwise (2**18)."""
+
+SourceLike: TypeAlias = (
+    "str | os.PathLike[str] | pl.DataFrame | pl.LazyFrame | pa.Table"
+    " | pa.RecordBatch | Mapping[str, Any] | Sequence[Mapping[str, Any]] | Any"
+)
+"""Anything :func:`iter_frames` reads; ``Any`` stands for a pandas DataFrame."""
+
+_Reader: TypeAlias = Callable[[int], Iterator[pl.DataFrame]]
+
+
+def iter_frames(
+    source: SourceLike,
+    *,
+    chunk_rows: int = DEFAULT_CHUNK_ROWS,
+    query: str | None = None,
+) -> Iterator[pl.DataFrame]:
+    """Read a source as polars frames of ``chunk_rows`` rows (the last may be shorter).
+
+    Cheap problems (missing file, unknown extension, empty file, missing query) are
+    raised by this call; problems inside the data are raised while iterating. At
+    least one frame is always yielded, so an empty source still has its columns.
+
+    Args:
+        source: A path, glob, ``file://`` URL, database URL, polars/pandas frame,
+            pyarrow Table or RecordBatch, list of dicts, or one dict.
+        chunk_rows: Rows per chunk. Large files are read this many rows at a time.
+        query: The SQL to run; required for a database URL, refused otherwise.
+
+    Returns:
+        An iterator of frames that all have the same columns and dtypes.
+
+    Raises:
+        SourceError: The source cannot be read; the message says why and what to do.
+        MissingDependencyError: A database URL names a driver that is not installed.
+
+    Example:
+        >>> for frame in iter_frames("events/*.parquet", chunk_rows=100_000):
+        ...     update(frame)
+    """
+    if chunk_rows < 1:
+        raise SourceError(
+            f"chunk_rows must be at least 1, got {chunk_rows}. Pass a positive number."
+        )
+    read = _reader(source, query)
+    return _chunks(read(chunk_rows), chunk_rows, describe_source(source))
+
+
+def read_frame(source: SourceLike, *, query: str | None = None) -> pl.DataFrame:
+    """Read a whole source into one polars frame.
+
+    Args:
+        source: Anything :func:`iter_frames` accepts.
+        query: The SQL to run, for a database URL.
+
+    Returns:
+        All rows. A polars DataFrame is returned as it is.
+
+    Raises:
+        SourceError: The source cannot be read.
+    """
+    if isinstance(source, pl.DataFrame):
+        if query is not None:
+            _reader(source, query)
+        return source
+    frames = list(iter_frames(source, query=query))
+    return frames[0] if len(frames) == 1 else pl.concat(frames, how="vertical")
+
+
+def describe_source(source: SourceLike) -> str:
+    """Return a short human name for a source, for messages and findings.
+
+    A file gives its name (``users.csv``), a directory its name, a glob its pattern,
+    a database URL the URL without password, in-memory data its kind.
+    """
+    if isinstance(source, str) and is_database_url(source):
+        return redact(source)
+    if isinstance(source, str | os.PathLike):
+        text = os.fspath(source)
+        if "*" in text or "?" in text or "[" in text:
+            return text
+        try:
+            return Path(path_text(text)).name or text
+        except SourceError:
+            return text
+    return _kind_name(source)
+
+
+def source_size_bytes(source: SourceLike) -> int | None:
+    """Return the total bytes on disk behind a path-like source, else None.
+
+    Useful to decide whether to show a progress bar. Never raises: a missing path
+    or non-file source gives None.
+    """
+    if isinstance(source, str) and is_database_url(source):
+        return None
+    if isinstance(source, str | os.PathLike):
+        try:
+            return total_bytes(source)
+        except SourceError:
+            return None
+    return None
+
+
+def _reader(source: SourceLike, query: str | None) -> _Reader:
+    """Check what can be checked cheaply and return a function that reads chunks."""
+    if isinstance(source, str) and is_database_url(source):
+        if query is None or not query.strip():
+            raise SourceError(
+                f"Database URL '{redact(source)}' needs a query. "
+                "Pass query='SELECT ...'."
+            )
+        return partial(sql_frames, source, query)
+    if query is not None:
+        raise SourceError(
+            f"query= applies only to database URLs, not to "
+            f"'{describe_source(source)}'. Drop query=, or pass a URL such as "
+            "'sqlite:///data.db'."
+        )
+    if isinstance(source, str) and url_scheme(source) not in (None, "file"):
+        raise SourceError(
+            f"Cannot read '{source}': only local paths, file:// URLs and database "
+            "URLs are supported. Download the file first and pass its path."
+        )
+    if isinstance(source, str | os.PathLike):
+        return partial(file_frames, resolve_files(source))
+    frames = memory_frames(source)
+    return lambda _chunk_rows: frames
+
+
+def _chunks(
+    frames: Iterator[pl.DataFrame], chunk_rows: int, name: str
+) -> Iterator[pl.DataFrame]:
+    """Cut frames into chunks of exactly ``chunk_rows`` rows, all of one schema.
+
+    The first frame fixes the schema. Frames that already have the right size pass
+    through unchanged.
+    """
+    guarded = _guarded(frames, name)
+    first = next(guarded)
+    schema = first.schema
+    pending: list[pl.DataFrame] = []
+    pending_rows = 0
+    emitted = False
+    for frame in _prepend(first, guarded):
+        rest = _fit(frame, schema, name)
+        while rest.height:
+            take = min(chunk_rows - pending_rows, rest.height)
+            pending.append(rest if take == rest.height else rest.slice(0, take))
+            pending_rows += take
+            rest = rest.slice(take)
+            if pending_rows == chunk_rows:
+                yield _joined(pending)
+                pending, pending_rows, emitted = [], 0, True
+    if pending:
+        yield _joined(pending)
+    elif not emitted:
+        yield first.clear()
+
+
+def _prepend(
+    first: pl.DataFrame, rest: Iterator[pl.DataFrame]
+) -> Iterator[pl.DataFrame]:
+    yield first
+    yield from rest
+
+
+def _joined(frames: list[pl.DataFrame]) -> pl.DataFrame:
+    return frames[0] if len(frames) == 1 else pl.concat(frames, how="vertical")
+
+
+def _guarded(frames: Iterator[pl.DataFrame], name: str) -> Iterator[pl.DataFrame]:
+    """Turn third-party errors a reader did not wrap into SourceError."""
+    try:
+        yield from frames
+    except (pl.exceptions.PolarsError, pa.ArrowException, OSError) as exc:
+        raise SourceError(
+            f"Cannot read '{name}': {first_line(exc)}. "
+            "Check that the data is complete and well formed."
+        ) from exc
+
+
+def _fit(frame: pl.DataFrame, schema: pl.Schema, name: str) -> pl.DataFrame:
+    """Make a later chunk match the first chunk's schema, if that loses nothing."""
+    if frame.schema == schema:
+        return frame
+    if frame.columns != schema.names():
+        raise SourceError(
+            f"The columns of '{name}' change partway through: {schema.names()} "
+            f"became {frame.columns}. Give every part of the source the same columns."
+        )
+    return frame.with_columns(
+        _fit_column(frame[column], dtype, name)
+        for column, dtype in schema.items()
+        if frame.schema[column] != dtype
+    )
+
+
+def _fit_column(values: pl.Series, dtype: pl.DataType, name: str) -> pl.Series:
+    if values.dtype == pl.Null or values.null_count() == values.len():
+        return pl.Series(values.name, [None] * values.len(), dtype=dtype)
+    try:
+        fitted = values.cast(dtype, strict=True)
+        lossless = bool(fitted.cast(values.dtype).eq_missing(values).all())
+    except (pl.exceptions.PolarsError, pa.ArrowException):
+        lossless = False
+    if lossless:
+        return fitted
+    raise SourceError(
+        f"Column '{values.name}' is {dtype} in the first rows of '{name}' but "
+        f"holds {values.dtype} later. Cast it to one type in the source (in SQL: "
+        "CAST in the query), or pass a larger chunk_rows."
+    )
+
+
+def _kind_name(source: object) -> str:
+    if isinstance(source, pl.DataFrame):
+        return "polars DataFrame"
+    if isinstance(source, pl.LazyFrame):
+        return "polars LazyFrame"
+    if isinstance(source, pa.Table):
+        return "Arrow table"
+    if isinstance(source, pa.RecordBatch):
+        return "Arrow record batch"
+    if is_pandas(source):
+        return "pandas DataFrame"
+    if isinstance(source, Mapping):
+        return "record"
+    if isinstance(source, list | tuple):
+        return "records"
+    return type(source).__name__
