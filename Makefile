@@ -1,0 +1,35 @@
+# pipewarden: `make demo` sets up and runs the demo; `make test` sets up and runs the tests.
+PYTHON ?= python3
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+UV     := $(BIN)/uv
+
+.PHONY: demo test bench lint typecheck clean
+
+$(UV):
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip uv
+
+$(VENV)/.installed: pyproject.toml | $(UV)
+	$(UV) pip install --quiet --python $(BIN)/python -e .
+	touch $@
+
+$(VENV)/.installed-dev: pyproject.toml | $(UV)
+	$(UV) pip install --quiet --python $(BIN)/python -e '.[dev]'
+	touch $@ $(VENV)/.installed
+
+demo: $(VENV)/.installed
+	$(BIN)/pipewarden demo --out demo-output
+
+test: $(VENV)/.installed-dev
+	$(BIN)/python -m pytest -q -p no:cacheprovider
+
+bench: $(VENV)/.installed-dev
+	$(BIN)/python benchmarks/bench_profile.py
+
+lint: $(VENV)/.installed-dev
+	$(BIN)/ruff check src tests benchmarks
+	$(BIN)/mypy src/pipewarden
+
+clean:
+	rm -rf $(VENV) demo-output .pipewarden bench-data

@@ -1,0 +1,117 @@
+"""Profile and check speed on the standard table, as ratios to a bare Polars floor.
+
+Each measurement runs in a fresh process (so peak RSS is its own), best of --repeat.
+  floor    read the Parquet file with Polars and compute count, nulls, min, max, mean
+           and std of every column: the least any profiler must do
+  profile  pipewarden.profile(path): one chunked pass with all sketches
+  check    pipewarden.check(current, contract, reference=saved reference profile)
+
+Usage: python benchmarks/bench_profile.py [--rows N] [--repeat R] [--out DIR]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import resource
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+
+
+def _floor(path: str) -> None:
+    import polars as pl
+
+    frame = pl.read_parquet(path)
+    exprs = []
+    for name, dtype in frame.schema.items():
+        col = pl.col(name)
+        exprs += [col.count().alias(f"{name}_n"), col.null_count().alias(f"{name}_z"),
+                  col.min().alias(f"{name}_lo"), col.max().alias(f"{name}_hi")]
+        if dtype.is_numeric() or dtype == pl.Boolean:
+            x = col.cast(pl.Float64)
+            exprs += [x.mean().alias(f"{name}_mean"), x.std().alias(f"{name}_std")]
+    frame.select(exprs)
+
+
+def _profile(path: str) -> None:
+    import pipewarden as pw
+
+    pw.profile(path)
+
+
+def _check(path: str, contract: str, reference: str) -> None:
+    import pipewarden as pw
+
+    pw.check(path, contract, reference=reference)
+
+
+def _child(argv: list[str]) -> None:
+    kind, *args = argv
+    start = time.perf_counter()
+    {"floor": _floor, "profile": _profile, "check": _check}[kind](*args)
+    seconds = time.perf_counter() - start
+    rss = _peak_rss()
+    print(json.dumps({"seconds": seconds, "rss": rss}))
+
+
+def _peak_rss() -> int:
+    """This process's peak resident set (VmHWM; unlike ru_maxrss, reset by exec)."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) * 1024
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+
+
+def _measure(args: list[str], repeat: int) -> dict[str, float]:
+    runs = []
+    for _ in range(repeat):
+        done = subprocess.run([sys.executable, __file__, "--child", *args],
+                              capture_output=True, text=True, check=True)
+        runs.append(json.loads(done.stdout.strip().splitlines()[-1]))
+    return {"seconds": min(r["seconds"] for r in runs),
+            "rss": max(r["rss"] for r in runs)}
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--rows", type=int, default=2_000_000)
+    ap.add_argument("--repeat", type=int, default=3)
+    ap.add_argument("--out", default="bench-data")
+    a = ap.parse_args()
+    import polars as pl
+
+    import pipewarden as pw
+    from _table import make_tables
+
+    ref, cur = make_tables(a.rows, a.out)
+    in_memory = pl.read_parquet(ref).estimated_size()
+    work = Path(a.out)
+    contract_path, profile_path = work / "contract.yaml", work / "reference_profile.json"
+    prof = pw.profile(ref)
+    prof.save(profile_path)
+    pw.dump_contract(pw.infer_contract(prof, label="label", time="ts", id="i_id"),
+                     contract_path)
+
+    floor = _measure(["floor", str(cur)], a.repeat)
+    rows = [("floor (bare Polars pass)", floor),
+            ("pipewarden profile", _measure(["profile", str(cur)], a.repeat)),
+            ("pipewarden check (vs saved reference profile)",
+             _measure(["check", str(cur), str(contract_path), str(profile_path)], a.repeat))]
+    print(f"standard table: {a.rows:,} rows x 20 columns, {in_memory / 1e6:,.0f} MB in "
+          f"memory; best of {a.repeat}, each in a fresh process")
+    print(f"{'step':<48}{'seconds':>9}{'x floor':>9}{'peak RSS MB':>13}{'x table':>9}")
+    for name, m in rows:
+        print(f"{name:<48}{m['seconds']:>9.2f}{m['seconds'] / floor['seconds']:>9.2f}"
+              f"{m['rss'] / 1e6:>13,.0f}{m['rss'] / in_memory:>9.2f}")
+
+
+if __name__ == "__main__":
+    if len(sys.argv) > 1 and sys.argv[1] == "--child":
+        _child(sys.argv[2:])
+    else:
+        main()
