@@ -18,12 +18,7 @@ from pathlib import Path
 import numpy as np
 import polars as pl
 
-WORDS = (
-    "refund late package damaged gift card express order customer support store online "
-    "mobile app payment failed retry address change weekend sale discount coupon loyalty "
-    "points premium member return exchange size color blue red green black white small "
-    "medium large fast slow ok great bad"
-).split()
+WORDS = ["refund", "late", "package", "damaged", "gift", "card", "express", "order", "customer", "support", "store", "online", "mobile", "app", "payment", "failed", "retry", "address", "change", "weekend", "sale", "discount", "coupon", "loyalty", "points", "premium", "member", "return", "exchange", "size", "color", "blue", "red", "green", "black", "white", "small", "medium", "large", "fast", "slow", "ok", "great", "bad"]
 GAP_SECONDS = 3 * 86_400
 GAP_AT = 0.6
 
@@ -33,8 +28,9 @@ def _nulls(rng: np.random.Generator, x: np.ndarray, rate: float) -> pl.Series:
     return pl.Series(x).scatter(np.flatnonzero(mask), None)
 
 
-def _cats(rng: np.random.Generator, n: int, card: int, prefix: str, zipf: bool
-          ) -> np.ndarray:
+def _cats(
+    rng: np.random.Generator, n: int, card: int, prefix: str, zipf: bool
+) -> np.ndarray:
     width = len(str(card))
     labels = np.array([f"{prefix}_{k:0{width}d}" for k in range(card)], dtype=object)
     if zipf:
@@ -48,8 +44,13 @@ def _text(rng: np.random.Generator, n: int) -> np.ndarray:
     words = np.array(WORDS, dtype=object)
     picks = words[rng.integers(0, len(WORDS), size=(pool_size, 5))]
     nums = rng.integers(0, 10**6, size=pool_size)
-    pool = np.array([" ".join(w) + f" #{k}" for w, k in zip(picks.tolist(), nums.tolist(),
-                                                            strict=True)], dtype=object)
+    pool = np.array(
+        [
+            " ".join(w) + f" #{k}"
+            for w, k in zip(picks.tolist(), nums.tolist(), strict=True)
+        ],
+        dtype=object,
+    )
     return pool[rng.integers(0, pool_size, size=n)]
 
 
@@ -87,17 +88,22 @@ def make_table(n: int, seed: int, start: datetime, *, drift: bool) -> pl.DataFra
     cols["b_flag"] = rng.random(n) < 0.3
     cols["label"] = (rng.random(n) < 0.005).astype(np.int64)
     frame = pl.DataFrame(cols)
-    ts = (pl.Series("ts", micros).cast(pl.Datetime("us"))
-          + timedelta(seconds=(start - datetime(1970, 1, 1)).total_seconds()))
+    ts = pl.Series("ts", micros).cast(pl.Datetime("us")) + timedelta(
+        seconds=(start - datetime(1970, 1, 1)).total_seconds()
+    )
     return frame.insert_column(17, ts).cast({"ts": pl.Datetime("ns")})
 
 
-def make_tables(rows: int, out_dir: str | Path = "bench-data", seed: int = 20240101
-                ) -> tuple[Path, Path]:
+def make_tables(
+    rows: int, out_dir: str | Path = "bench-data", seed: int = 20240101
+) -> tuple[Path, Path]:
     """Write (or reuse) reference_<rows>.parquet and current_<rows>.parquet."""
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
-    ref_path, cur_path = out / f"reference_{rows}.parquet", out / f"current_{rows}.parquet"
+    ref_path, cur_path = (
+        out / f"reference_{rows}.parquet",
+        out / f"current_{rows}.parquet",
+    )
     if ref_path.exists() and cur_path.exists():
         return ref_path, cur_path
     t0 = time.perf_counter()

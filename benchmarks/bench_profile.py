@@ -17,6 +17,7 @@ import resource
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
@@ -30,8 +31,12 @@ def _floor(path: str) -> None:
     exprs = []
     for name, dtype in frame.schema.items():
         col = pl.col(name)
-        exprs += [col.count().alias(f"{name}_n"), col.null_count().alias(f"{name}_z"),
-                  col.min().alias(f"{name}_lo"), col.max().alias(f"{name}_hi")]
+        exprs += [
+            col.count().alias(f"{name}_n"),
+            col.null_count().alias(f"{name}_z"),
+            col.min().alias(f"{name}_lo"),
+            col.max().alias(f"{name}_hi"),
+        ]
         if dtype.is_numeric() or dtype == pl.Boolean:
             x = col.cast(pl.Float64)
             exprs += [x.mean().alias(f"{name}_mean"), x.std().alias(f"{name}_std")]
@@ -53,7 +58,12 @@ def _check(path: str, contract: str, reference: str) -> None:
 def _child(argv: list[str]) -> None:
     kind, *args = argv
     start = time.perf_counter()
-    {"floor": _floor, "profile": _profile, "check": _check}[kind](*args)
+    steps: dict[str, Callable[..., None]] = {
+        "floor": _floor,
+        "profile": _profile,
+        "check": _check,
+    }
+    steps[kind](*args)
     seconds = time.perf_counter() - start
     rss = _peak_rss()
     print(json.dumps({"seconds": seconds, "rss": rss}))
@@ -70,11 +80,17 @@ def _peak_rss() -> int:
 def _measure(args: list[str], repeat: int) -> dict[str, float]:
     runs = []
     for _ in range(repeat):
-        done = subprocess.run([sys.executable, __file__, "--child", *args],
-                              capture_output=True, text=True, check=True)
+        done = subprocess.run(
+            [sys.executable, __file__, "--child", *args],
+            capture_output=True,
+            text=True,
+            check=True,
+        )
         runs.append(json.loads(done.stdout.strip().splitlines()[-1]))
-    return {"seconds": min(r["seconds"] for r in runs),
-            "rss": max(r["rss"] for r in runs)}
+    return {
+        "seconds": min(r["seconds"] for r in runs),
+        "rss": max(r["rss"] for r in runs),
+    }
 
 
 def main() -> None:
@@ -84,30 +100,44 @@ def main() -> None:
     ap.add_argument("--out", default="bench-data")
     a = ap.parse_args()
     import polars as pl
+    from _table import make_tables
 
     import pipewarden as pw
-    from _table import make_tables
 
     ref, cur = make_tables(a.rows, a.out)
     in_memory = pl.read_parquet(ref).estimated_size()
     work = Path(a.out)
-    contract_path, profile_path = work / "contract.yaml", work / "reference_profile.json"
+    contract_path, profile_path = (
+        work / "contract.yaml",
+        work / "reference_profile.json",
+    )
     prof = pw.profile(ref)
     prof.save(profile_path)
-    pw.dump_contract(pw.infer_contract(prof, label="label", time="ts", id="i_id"),
-                     contract_path)
+    pw.dump_contract(
+        pw.infer_contract(prof, label="label", time="ts", id="i_id"), contract_path
+    )
 
     floor = _measure(["floor", str(cur)], a.repeat)
-    rows = [("floor (bare Polars pass)", floor),
-            ("pipewarden profile", _measure(["profile", str(cur)], a.repeat)),
-            ("pipewarden check (vs saved reference profile)",
-             _measure(["check", str(cur), str(contract_path), str(profile_path)], a.repeat))]
-    print(f"standard table: {a.rows:,} rows x 20 columns, {in_memory / 1e6:,.0f} MB in "
-          f"memory; best of {a.repeat}, each in a fresh process")
+    rows = [
+        ("floor (bare Polars pass)", floor),
+        ("pipewarden profile", _measure(["profile", str(cur)], a.repeat)),
+        (
+            "pipewarden check (vs saved reference profile)",
+            _measure(
+                ["check", str(cur), str(contract_path), str(profile_path)], a.repeat
+            ),
+        ),
+    ]
+    print(
+        f"standard table: {a.rows:,} rows x 20 columns, {in_memory / 1e6:,.0f} MB in "
+        f"memory; best of {a.repeat}, each in a fresh process"
+    )
     print(f"{'step':<48}{'seconds':>9}{'x floor':>9}{'peak RSS MB':>13}{'x table':>9}")
     for name, m in rows:
-        print(f"{name:<48}{m['seconds']:>9.2f}{m['seconds'] / floor['seconds']:>9.2f}"
-              f"{m['rss'] / 1e6:>13,.0f}{m['rss'] / in_memory:>9.2f}")
+        print(
+            f"{name:<48}{m['seconds']:>9.2f}{m['seconds'] / floor['seconds']:>9.2f}"
+            f"{m['rss'] / 1e6:>13,.0f}{m['rss'] / in_memory:>9.2f}"
+        )
 
 
 if __name__ == "__main__":

@@ -47,20 +47,22 @@ def readings(start: datetime, days: int, rng: np.random.Generator) -> pl.DataFra
     shift = np.where((hour >= 6) & (hour < 18), "day", "night")
     temp = temperature.round(2)
     temp[rng.random(rows) < 0.01] = np.nan
-    return pl.DataFrame({
-        "ts": ts,
-        "pump_id": pump,
-        "site": [SITES[p] for p in pump],
-        "firmware": rng.choice(FIRMWARE, rows, p=[0.5, 0.3, 0.2]),
-        "shift": shift,
-        "load_pct": load.round(1),
-        "temperature": pl.Series(temp).fill_nan(None),
-        "vibration": vibration.round(3),
-        "pressure": pressure.round(1),
-        "rpm": rpm.astype(np.int64),
-        "pump_age_years": age.round(2),
-        "failure": failure,
-    })
+    return pl.DataFrame(
+        {
+            "ts": ts,
+            "pump_id": pump,
+            "site": [SITES[p] for p in pump],
+            "firmware": rng.choice(FIRMWARE, rows, p=[0.5, 0.3, 0.2]),
+            "shift": shift,
+            "load_pct": load.round(1),
+            "temperature": pl.Series(temp).fill_nan(None),
+            "vibration": vibration.round(3),
+            "pressure": pressure.round(1),
+            "rpm": rpm.astype(np.int64),
+            "pump_age_years": age.round(2),
+            "failure": failure,
+        }
+    )
 
 
 def main() -> None:
@@ -71,8 +73,12 @@ def main() -> None:
 
     changed = readings(datetime(2026, 11, 8), 7, rng)
     changed = changed.with_columns(
-        pl.format("{} hPa", pl.col("pressure").map_elements(
-            lambda x: f"{x:,.1f}", return_dtype=pl.String)).alias("pressure"),
+        pl.format(
+            "{} hPa",
+            pl.col("pressure").map_elements(
+                lambda x: f"{x:,.1f}", return_dtype=pl.String
+            ),
+        ).alias("pressure"),
         pl.Series("humidity", rng.uniform(20, 80, changed.height).round(1)),
     ).drop("vibration")
     changed.write_csv(OUT / "batch_schema_change.csv")
@@ -82,8 +88,11 @@ def main() -> None:
     outage = outage.filter((pl.col("ts") < down_from) | (pl.col("ts") >= down_to))
     broken = (pl.col("site") == "east") & (pl.col("ts") >= down_to)
     outage = outage.with_columns(
-        pl.when(broken & (pl.int_range(pl.len()) % 10 != 0)).then(None)
-        .otherwise(pl.col("temperature")).alias("temperature"))
+        pl.when(broken & (pl.int_range(pl.len()) % 10 != 0))
+        .then(None)
+        .otherwise(pl.col("temperature"))
+        .alias("temperature")
+    )
     outage.write_csv(OUT / "batch_outage.csv")
     for f in sorted(OUT.glob("*.csv")):
         print(f"{f.name}: {f.stat().st_size:,} bytes")

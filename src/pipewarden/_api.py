@@ -53,8 +53,9 @@ def profile(
     return resolve_engine(engine).profile_frames(_tracked(frames, progress))
 
 
-def _tracked(frames: Iterator[pl.DataFrame], progress: ProgressFn | None
-             ) -> Iterator[pl.DataFrame]:
+def _tracked(
+    frames: Iterator[pl.DataFrame], progress: ProgressFn | None
+) -> Iterator[pl.DataFrame]:
     for frame in frames:
         yield frame
         if progress is not None:
@@ -93,10 +94,14 @@ def check(
         The findings; call ``raise_for_findings()`` to stop on errors.
     """
     spec = contract if isinstance(contract, Contract) else load_contract(contract)
-    contract_name = spec.name or (Path(contract).name if not isinstance(
-        contract, Contract) else None)
+    contract_name = spec.name or (
+        Path(contract).name if not isinstance(contract, Contract) else None
+    )
     prof = as_profile(batch, **profile_kwargs)
     ref = as_profile(reference, **profile_kwargs) if reference is not None else None
-    name = dataset or (None if isinstance(batch, DatasetProfile) else describe_source(batch))
-    return check_profile(prof, spec, reference=ref, now=now, dataset=name,
-                         contract_name=contract_name)
+    name = dataset or (
+        None if isinstance(batch, DatasetProfile) else describe_source(batch)
+    )
+    return check_profile(
+        prof, spec, reference=ref, now=now, dataset=name, contract_name=contract_name
+    )

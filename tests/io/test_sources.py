@@ -121,7 +121,7 @@ def test_jsonl_with_nested_values(tmp_path: Path) -> None:
     )
     frame = read_frame(path)
     assert frame.schema == pl.Schema(
-        {"id": pl.Int64, "user": pl.Struct({"tags": pl.List(pl.String)})}
+        {"id": pl.Int64(), "user": pl.Struct({"tags": pl.List(pl.String)})}
     )
     assert frame["user"].to_list() == [{"tags": ["a", "b"]}, {"tags": []}]
 
@@ -304,7 +304,7 @@ def test_pyarrow_table_and_record_batch() -> None:
         {"a": [1, 2], "at": pa.array([when, when], pa.timestamp("us", tz="UTC"))}
     )
     frame = read_frame(table)
-    assert frame.schema == pl.Schema({"a": pl.Int64, "at": pl.Datetime("us", "UTC")})
+    assert frame.schema == pl.Schema({"a": pl.Int64(), "at": pl.Datetime("us", "UTC")})
     assert_frame_equal(read_frame(table.to_batches()[0]), frame)
     assert describe_source(table) == "Arrow table"
     assert describe_source(table.to_batches()[0]) == "Arrow record batch"
@@ -340,7 +340,7 @@ def test_record_with_nested_values() -> None:
     frame = read_frame({"id": 1, "user": {"name": "ann", "tags": ["a"]}, "xs": [1, 2]})
     assert frame.schema == pl.Schema(
         {
-            "id": pl.Int64,
+            "id": pl.Int64(),
             "user": pl.Struct({"name": pl.String, "tags": pl.List(pl.String)}),
             "xs": pl.List(pl.Int64),
         }
@@ -668,7 +668,7 @@ def test_chunk_rows_must_be_positive() -> None:
     )
 
 
-# --- names and sizes -------------------------------------------------------------------
+# --- names and sizes ---------------------------------------------------------
 
 
 def test_describe_source() -> None:
@@ -691,12 +691,23 @@ def test_source_size_bytes(tmp_path: Path) -> None:
     assert source_size_bytes(pl.DataFrame()) is None
 
 
-def test_import_does_not_load_sqlalchemy_or_pandas() -> None:
+def test_reading_files_does_not_load_sqlalchemy_or_pandas(tmp_path: Path) -> None:
+    pq.write_table(pa.table({"n": [1]}), tmp_path / "a.parquet")
+    feather.write_feather(pa.table({"n": [1]}), tmp_path / "a.arrow")
+    write(tmp_path / "a.csv", "n\n1\n")
+    write(tmp_path / "a.jsonl", '{"n": 1}\n')
     code = (
-        "import sys, pipewarden.io; "
+        "import sys; from pipewarden.io import read_frame; "
+        f"[read_frame(sys.argv[1] + '/a.' + x) for x in {FORMATS!r}]; "
         "print([m for m in ('sqlalchemy', 'pandas') if m in sys.modules])"
     )
     output = subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+        [sys.executable, "-c", code, str(tmp_path)],
+        capture_output=True,
+        text=True,
+        check=True,
     )
     assert output.stdout.strip() == "[]"
+
+
+FORMATS = ("parquet", "arrow", "csv", "jsonl")

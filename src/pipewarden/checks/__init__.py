@@ -6,4 +6,11 @@ from pipewarden.checks.findings import CheckResult, Finding, Severity
 from pipewarden.checks.registry import CheckContext, register
 from pipewarden.checks.run import check_profile
 
-__all__ = ["CheckContext", "CheckResult", "Finding", "Severity", "check_profile", "register"]
+__all__ = [
+    "CheckContext",
+    "CheckResult",
+    "Finding",
+    "Severity",
+    "check_profile",
+    "register",
+]

@@ -16,7 +16,7 @@ UNSEEN_ERROR_SHARE = 0.01
 """Unseen categories on at least this share of rows are an error, below a warning."""
 OUT_OF_RANGE_ERROR_SHARE = 0.01
 """Out-of-range values on at least this share of rows are an error."""
-GAP_ERROR_FACTOR = 10.0
+GAP_ERROR_FACTOR = 3.0
 """A gap this many times the tolerated gap is an error."""
 
 
@@ -55,18 +55,25 @@ def missing_column(ctx: CheckContext) -> Iterator[Finding]:
     for name, spec in ctx.contract.columns.items():
         if name in ctx.batch.columns:
             continue
-        fillable = (ctx.contract.policies.missing_columns == "fill"
-                    and spec.conform.on_missing != "fail")
-        how = ("The gate will fill it " + f"({spec.conform.on_missing}); restore it "
-               "upstream so the model sees real values." if fillable else
-               "Restore it upstream, or set `policies.missing_columns: fill` and "
-               "`conform.on_missing` for it in the contract.")
+        fillable = (
+            ctx.contract.policies.missing_columns == "fill"
+            and spec.conform.on_missing != "fail"
+        )
+        how = (
+            "The gate will fill it " + f"({spec.conform.on_missing}); restore it "
+            "upstream so the model sees real values."
+            if fillable
+            else "Restore it upstream, or set `policies.missing_columns: fill` and "
+            "`conform.on_missing` for it in the contract."
+        )
         yield Finding(
-            "schema.missing_column", name,
+            "schema.missing_column",
+            name,
             Severity.WARNING if fillable else Severity.ERROR,
             f"Column '{name}' ({spec.kind}) is in the contract but missing from the "
             f"batch. {how}",
-            value=None, threshold=None,
+            value=None,
+            threshold=None,
         )
 
 
@@ -80,10 +87,11 @@ def unexpected_column(ctx: CheckContext) -> Iterator[Finding]:
             "drop": "The gate drops it; add it to the contract if the model should use it.",
             "keep": "The gate keeps it as is; add it to the contract to check it.",
             "fail": "The contract forbids new columns; remove it upstream or add it to "
-                    "the contract.",
+            "the contract.",
         }[policy]
         yield Finding(
-            "schema.unexpected_column", name,
+            "schema.unexpected_column",
+            name,
             Severity.ERROR if policy == "fail" else Severity.WARNING,
             f"Column '{name}' ({col.kind.value}, {_pct(col.null_rate)} null) is not in "
             f"the contract. {then}",
@@ -104,25 +112,46 @@ def _type_finding(name: str, spec: ColumnSpec, col: ColumnProfile) -> Finding:
     severity = Severity.ERROR
     if spec.kind in _NUMERIC and col.physical is Physical.STRING:
         failing = 1 - col.numeric_like / col.non_null
-        example = (f", e.g. '{col.non_numeric_examples[0]}'"
-                   if col.non_numeric_examples else "")
+        example = (
+            f", e.g. '{col.non_numeric_examples[0]}'"
+            if col.non_numeric_examples
+            else ""
+        )
         if failing == 0:
-            msg += (": every value parses as a number. Cast it upstream or set "
-                    "`coerce: true` for it.")
+            msg += (
+                ": every value parses as a number. Cast it upstream or set "
+                "`coerce: true` for it."
+            )
             severity = Severity.WARNING if spec.coerce else Severity.ERROR
         else:
-            msg += (f": {_pct(failing)} of values fail numeric parsing{example}. Strip "
-                    "the formatting upstream or set `coerce: true` for it.")
-        return Finding("schema.type_mismatch", name, severity, msg,
-                       value=col.dtype, threshold=spec.dtype)
+            msg += (
+                f": {_pct(failing)} of values fail numeric parsing{example}. Strip "
+                "the formatting upstream or set `coerce: true` for it."
+            )
+        return Finding(
+            "schema.type_mismatch",
+            name,
+            severity,
+            msg,
+            value=col.dtype,
+            threshold=spec.dtype,
+        )
     if spec.kind == "integer" and col.physical is Physical.FLOAT:
-        msg += (" (often a sign of nulls upstream). Cast it to integer upstream or "
-                "declare it float.")
+        msg += (
+            " (often a sign of nulls upstream). Cast it to integer upstream or "
+            "declare it float."
+        )
         severity = Severity.WARNING
     else:
         msg += f" ({col.dtype}). Cast it to {spec.dtype} upstream or fix the contract."
-    return Finding("schema.type_mismatch", name, severity, msg,
-                   value=col.dtype, threshold=spec.dtype)
+    return Finding(
+        "schema.type_mismatch",
+        name,
+        severity,
+        msg,
+        value=col.dtype,
+        threshold=spec.dtype,
+    )
 
 
 # ----------------------------------------------------------------------- nulls
@@ -135,19 +164,27 @@ def null_rate(ctx: CheckContext) -> Iterator[Finding]:
             continue
         if not spec.nullable:
             yield Finding(
-                "nulls.rate", name, Severity.ERROR,
+                "nulls.rate",
+                name,
+                Severity.ERROR,
                 f"Column '{name}' has {missing:,} null values ({_pct(rate)}) but the "
                 "contract says it is never null. Fix the source, or set `nullable: true` "
                 "and a `conform.on_null` policy for it.",
-                value=rate, threshold=0.0)
+                value=rate,
+                threshold=0.0,
+            )
         elif rate > spec.max_null_rate:
             severe = rate > 2 * spec.max_null_rate + 0.05
             yield Finding(
-                "nulls.rate", name, Severity.ERROR if severe else Severity.WARNING,
+                "nulls.rate",
+                name,
+                Severity.ERROR if severe else Severity.WARNING,
                 f"Column '{name}' is {_pct(rate)} null; the contract tolerates "
                 f"{_pct(spec.max_null_rate)}. Look for a failed join or a source that "
                 "stopped sending it.",
-                value=rate, threshold=spec.max_null_rate)
+                value=rate,
+                threshold=spec.max_null_rate,
+            )
 
 
 # ----------------------------------------------------------------------- range
@@ -161,21 +198,26 @@ def out_of_bounds(ctx: CheckContext) -> Iterator[Finding]:
         below = rng.min is not None and m.min is not None and m.min < rng.min
         above = rng.max is not None and m.max is not None and m.max > rng.max
         inf = (col.posinf if rng.max is not None else 0) + (
-            col.neginf if rng.min is not None else 0)
+            col.neginf if rng.min is not None else 0
+        )
         if not (below or above or inf):
             continue
-        share = _share_outside(col, rng.min if below else None, rng.max if above else None)
+        share = _share_outside(
+            col, rng.min if below else None, rng.max if above else None
+        )
         share += inf / col.rows if col.rows else 0.0
         observed = f"[{_num(m.min)}, {_num(m.max)}]" if m.count else "no finite values"
         extra = f" and {inf:,} infinite values" if inf else ""
         yield Finding(
-            "range.out_of_bounds", name,
+            "range.out_of_bounds",
+            name,
             Severity.ERROR if share >= OUT_OF_RANGE_ERROR_SHARE else Severity.WARNING,
             f"Column '{name}' has values in {observed}{extra}, outside the allowed "
             f"[{_num(rng.min)}, {_num(rng.max)}] (about {_pct(share)} of rows). Check "
             "the units upstream, or widen `range` if the change is real.",
             value={"min": m.min, "max": m.max, "share": share},
-            threshold={"min": rng.min, "max": rng.max})
+            threshold={"min": rng.min, "max": rng.max},
+        )
 
 
 def _share_outside(col: ColumnProfile, lo: float | None, hi: float | None) -> float:
@@ -202,16 +244,24 @@ def _num(x: float | None) -> str:
 @register("category.unseen")
 def unseen_category(ctx: CheckContext) -> Iterator[Finding]:
     for name, spec, col in _shared(ctx):
-        if not spec.categories or col.physical is not Physical.STRING or not col.non_null:
+        if (
+            not spec.categories
+            or col.physical is not Physical.STRING
+            or not col.non_null
+        ):
             continue
         allowed = set(spec.categories)
         if not col.frequent.is_tracked:
             yield Finding(
-                "category.unseen", name, Severity.ERROR,
+                "category.unseen",
+                name,
+                Severity.ERROR,
                 f"Column '{name}' has about {col.distinct_count:,.0f} distinct values, "
                 f"far more than the {len(allowed)} categories in the contract. Check "
                 "that the right column arrived.",
-                value=col.distinct_count, threshold=len(allowed))
+                value=col.distinct_count,
+                threshold=len(allowed),
+            )
             continue
         unseen = [(v, n) for v, n in col.frequent.top(10_000) if v not in allowed]
         if not unseen:
@@ -219,28 +269,42 @@ def unseen_category(ctx: CheckContext) -> Iterator[Finding]:
         yield _unseen_finding(name, allowed, unseen, col)
 
 
-def _unseen_finding(name: str, allowed: set[str], unseen: list[tuple[str, int]],
-                    col: ColumnProfile) -> Finding:
+def _unseen_finding(
+    name: str, allowed: set[str], unseen: list[tuple[str, int]], col: ColumnProfile
+) -> Finding:
     rows = sum(n for _, n in unseen)
     share = rows / col.non_null
     folded = {a.strip().casefold(): a for a in allowed}
-    near = [(v, folded[v.strip().casefold()]) for v, _ in unseen
-            if v.strip().casefold() in folded]
+    near = [
+        (v, folded[v.strip().casefold()])
+        for v, _ in unseen
+        if v.strip().casefold() in folded
+    ]
     shown = ", ".join(repr(v) for v, _ in unseen[:5])
     more = f" and {len(unseen) - 5} more" if len(unseen) > 5 else ""
-    msg = (f"Column '{name}' has {len(unseen)} value(s) not in the contract ({shown}"
-           f"{more}) on {_pct(share)} of rows.")
+    msg = (
+        f"Column '{name}' has {len(unseen)} value(s) not in the contract ({shown}"
+        f"{more}) on {_pct(share)} of rows."
+    )
     if near and len(near) == len(unseen):
         v, a = near[0]
-        msg += (f" They differ from known categories only by whitespace or case (e.g. "
-                f"{v!r} vs {a!r}); set `conform.normalize: true` or trim upstream.")
+        msg += (
+            f" They differ from known categories only by whitespace or case (e.g. "
+            f"{v!r} vs {a!r}); set `conform.normalize: true` or trim upstream."
+        )
     else:
-        msg += (" Add them to `categories` if they are real, or map them with "
-                "`conform.on_unseen`.")
-    return Finding("category.unseen", name,
-                   Severity.ERROR if share >= UNSEEN_ERROR_SHARE else Severity.WARNING,
-                   msg, value={"values": [v for v, _ in unseen[:20]], "share": share},
-                   threshold=UNSEEN_ERROR_SHARE)
+        msg += (
+            " Add them to `categories` if they are real, or map them with "
+            "`conform.on_unseen`."
+        )
+    return Finding(
+        "category.unseen",
+        name,
+        Severity.ERROR if share >= UNSEEN_ERROR_SHARE else Severity.WARNING,
+        msg,
+        value={"values": [v for v, _ in unseen[:20]], "share": share},
+        threshold=UNSEEN_ERROR_SHARE,
+    )
 
 
 # ---------------------------------------------------------------------- unique
@@ -254,11 +318,15 @@ def duplicates(ctx: CheckContext) -> Iterator[Finding]:
             continue
         about = "" if exact else "about "
         yield Finding(
-            "unique.duplicates", name, Severity.ERROR,
+            "unique.duplicates",
+            name,
+            Severity.ERROR,
             f"Column '{name}' must be unique but {about}{dup:,.0f} of {col.non_null:,} "
             "values repeat. Deduplicate upstream, or set `unique: false` if repeats are "
             "expected.",
-            value=dup, threshold=0)
+            value=dup,
+            threshold=0,
+        )
 
 
 def _duplicates(col: ColumnProfile) -> tuple[float, bool]:
@@ -278,20 +346,30 @@ def row_count(ctx: CheckContext) -> Iterator[Finding]:
     rows = ctx.batch.rows
     spec = ctx.contract.dataset.rows
     if rows == 0:
-        yield Finding("volume.row_count", None, Severity.ERROR,
-                      "The batch has no rows. Check that the upstream job ran and wrote "
-                      "its output.", value=0, threshold={"min": spec.min, "max": spec.max})
+        yield Finding(
+            "volume.row_count",
+            None,
+            Severity.ERROR,
+            "The batch has no rows. Check that the upstream job ran and wrote "
+            "its output.",
+            value=0,
+            threshold={"min": spec.min, "max": spec.max},
+        )
         return
     low = spec.min is not None and rows < spec.min
     high = spec.max is not None and rows > spec.max
     if low or high:
         word = "fewer" if low else "more"
         yield Finding(
-            "volume.row_count", None, Severity.WARNING,
+            "volume.row_count",
+            None,
+            Severity.WARNING,
             f"The batch has {rows:,} rows, {word} than the expected {spec.min or 0:,} to "
             f"{spec.max if spec.max is not None else 'any':,} rows. Check for a partial "
             "load or a duplicated one, or update `dataset.rows`.",
-            value=rows, threshold={"min": spec.min, "max": spec.max})
+            value=rows,
+            threshold={"min": spec.min, "max": spec.max},
+        )
 
 
 # ------------------------------------------------------------------------ time
@@ -332,13 +410,15 @@ def time_gap(ctx: CheckContext) -> Iterator[Finding]:
         if seconds <= limit:
             continue
         yield Finding(
-            "time.gap", name,
+            "time.gap",
+            name,
             Severity.ERROR if seconds > GAP_ERROR_FACTOR * limit else Severity.WARNING,
             f"No rows in '{name}' for {_duration(seconds)}, from {_iso(start)} to "
             f"{_iso(end)} UTC; the contract tolerates {_duration(limit)}. Check the "
             "source (device, feed or job) for an outage in that window.",
             value={"seconds": seconds, "start": _iso(start), "end": _iso(end)},
-            threshold=limit)
+            threshold=limit,
+        )
 
 
 @register("time.freshness")
@@ -353,11 +433,15 @@ def freshness(ctx: CheckContext) -> Iterator[Finding]:
     age = now.timestamp() - col.time.max / 1e6
     if age > spec.max_staleness_seconds:
         yield Finding(
-            "time.freshness", name, Severity.WARNING,
+            "time.freshness",
+            name,
+            Severity.WARNING,
             f"The newest row in '{name}' is from {_iso(col.time.max)} UTC, "
             f"{_duration(age)} old; the contract allows {_duration(spec.max_staleness_seconds)}. "
             "Check that the upstream refresh ran.",
-            value=age, threshold=spec.max_staleness_seconds)
+            value=age,
+            threshold=spec.max_staleness_seconds,
+        )
 
 
 # ----------------------------------------------------------------------- label
@@ -377,11 +461,15 @@ def label_imbalance(ctx: CheckContext) -> Iterator[Finding]:
         only = next(iter(present), "none")
         missing = sorted(expected - present)
         yield Finding(
-            "label.imbalance", spec.column, Severity.ERROR,
+            "label.imbalance",
+            spec.column,
+            Severity.ERROR,
             f"Label '{spec.column}' has a single class ({only!r}) in this batch"
             + (f"; {', '.join(map(repr, missing))} never occurs" if missing else "")
             + ". A model cannot be trained or evaluated on it; check the label join.",
-            value={"minority_share": 0.0}, threshold=spec.min_minority_share)
+            value={"minority_share": 0.0},
+            threshold=spec.min_minority_share,
+        )
         return
     minority, n_min = min(counts.items(), key=lambda kv: kv[1])
     share = n_min / total
@@ -389,9 +477,12 @@ def label_imbalance(ctx: CheckContext) -> Iterator[Finding]:
     if limit is not None and share < limit:
         ratio = (total - n_min) / n_min
         yield Finding(
-            "label.imbalance", spec.column, Severity.WARNING,
+            "label.imbalance",
+            spec.column,
+            Severity.WARNING,
             f"Minority class {minority!r} of label '{spec.column}' is {_pct(share)} of "
             f"rows (1 : {ratio:,.0f}); the contract expects at least {_pct(limit)}. "
             "Check the labelling job, and rebalance or reweight before training.",
             value={"class": minority, "minority_share": share, "ratio": ratio},
-            threshold=limit)
+            threshold=limit,
+        )

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from enum import Enum
+from enum import StrEnum
 from typing import Any
 
 from pipewarden.errors import ValidationFailedError
 
 
-class Severity(str, Enum):
+class Severity(StrEnum):
     """How bad a finding is. Ordered: info < warning < error."""
 
     INFO = "info"
@@ -71,9 +71,12 @@ class Finding:
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Finding:
         return cls(
-            check=data["check"], column=data.get("column"),
-            severity=Severity(data["severity"]), message=data["message"],
-            value=data.get("value"), threshold=data.get("threshold"),
+            check=data["check"],
+            column=data.get("column"),
+            severity=Severity(data["severity"]),
+            message=data["message"],
+            value=data.get("value"),
+            threshold=data.get("threshold"),
             segment=data.get("segment"),
         )
 
@@ -103,8 +106,9 @@ class CheckResult:
 
     @property
     def max_severity(self) -> Severity | None:
-        return max((f.severity for f in self.findings), default=None,
-                   key=lambda s: s.rank)
+        return max(
+            (f.severity for f in self.findings), default=None, key=lambda s: s.rank
+        )
 
     @property
     def failed(self) -> bool:
@@ -123,7 +127,9 @@ class CheckResult:
         if bad:
             raise ValidationFailedError(
                 f"{len(bad)} finding(s) at {at_least.value} or worse; first: "
-                f"{bad[0].message}", self)
+                f"{bad[0].message}",
+                self,
+            )
         return self
 
     def to_dict(self) -> dict[str, Any]:
@@ -146,6 +152,7 @@ class CheckResult:
         return cls(
             rows=int(data["rows"]),
             findings=tuple(Finding.from_dict(f) for f in data.get("findings", [])),
-            dataset=data.get("dataset"), contract=data.get("contract"),
+            dataset=data.get("dataset"),
+            contract=data.get("contract"),
             extra={k: v for k, v in data.items() if k not in known},
         )

@@ -12,7 +12,7 @@ from collections.abc import Sequence
 import click
 import typer
 
-from pipewarden.cli import check, contract, profile  # noqa: F401  # registers commands
+from pipewarden.cli import check, contract, demo, profile  # noqa: F401  # registers commands
 from pipewarden.cli._app import app
 from pipewarden.cli._output import err
 from pipewarden.errors import PipewardenError

@@ -21,8 +21,11 @@ from pipewarden.errors import ConfigError
 out = Console(highlight=False, soft_wrap=False)
 err = Console(stderr=True, highlight=False, soft_wrap=True)
 
-SEVERITY_STYLE = {Severity.ERROR: "bold red", Severity.WARNING: "yellow",
-                  Severity.INFO: "dim"}
+SEVERITY_STYLE = {
+    Severity.ERROR: "bold red",
+    Severity.WARNING: "yellow",
+    Severity.INFO: "dim",
+}
 STATUS_STYLE = {"pass": "bold green", "warn": "bold yellow", "fail": "bold red"}
 PROGRESS_AFTER_SECONDS = 1.0
 
@@ -35,10 +38,18 @@ def progress(label: str) -> Iterator[Callable[[int], None]]:
 
     def advance(rows: int) -> None:
         state["rows"] += rows
-        if state["bar"] is None and time.perf_counter() - start > PROGRESS_AFTER_SECONDS:
-            bar = Progress(SpinnerColumn(), TextColumn("{task.description}"),
-                           TextColumn("{task.completed:,.0f} rows"), TimeElapsedColumn(),
-                           console=err, transient=True)
+        if (
+            state["bar"] is None
+            and time.perf_counter() - start > PROGRESS_AFTER_SECONDS
+        ):
+            bar = Progress(
+                SpinnerColumn(),
+                TextColumn("{task.description}"),
+                TextColumn("{task.completed:,.0f} rows"),
+                TimeElapsedColumn(),
+                console=err,
+                transient=True,
+            )
             bar.start()
             state["bar"], state["task"] = bar, bar.add_task(escape(label), total=None)
         if state["bar"] is not None:
@@ -51,8 +62,9 @@ def progress(label: str) -> Iterator[Callable[[int], None]]:
             state["bar"].stop()
 
 
-def findings_table(result: CheckResult, *, min_severity: Severity = Severity.INFO
-                   ) -> Table:
+def findings_table(
+    result: CheckResult, *, min_severity: Severity = Severity.INFO
+) -> Table:
     """The findings of a result as a Rich table, worst first."""
     table = Table(show_lines=False, header_style="bold", expand=False)
     table.add_column("severity", no_wrap=True)
@@ -62,15 +74,21 @@ def findings_table(result: CheckResult, *, min_severity: Severity = Severity.INF
     for f in result.findings:
         if f.severity < min_severity:
             continue
-        table.add_row(f"[{SEVERITY_STYLE[f.severity]}]{f.severity.value}[/]",
-                      escape(f.check), escape(f.column or ""), escape(f.message))
+        table.add_row(
+            f"[{SEVERITY_STYLE[f.severity]}]{f.severity.value}[/]",
+            escape(f.check),
+            escape(f.column or ""),
+            escape(f.message),
+        )
     return table
 
 
 def print_result(result: CheckResult, *, title: str) -> None:
     """Print a status line and the findings table (info findings summarised)."""
     style = STATUS_STYLE[result.status]
-    counts = {sev: sum(1 for f in result.findings if f.severity is sev) for sev in Severity}
+    counts = {
+        sev: sum(1 for f in result.findings if f.severity is sev) for sev in Severity
+    }
     out.print(
         f"[{style}]{result.status.upper()}[/]  {escape(title)}: {result.rows:,} rows, "
         f"{counts[Severity.ERROR]} error(s), {counts[Severity.WARNING]} warning(s), "
@@ -95,5 +113,6 @@ def write_text(target: str | Path, text: str) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(text, encoding="utf-8")
     except OSError as exc:
-        raise ConfigError(f"Cannot write '{path}': {exc.strerror}. Choose a writable path."
-                          ) from exc
+        raise ConfigError(
+            f"Cannot write '{path}': {exc.strerror}. Choose a writable path."
+        ) from exc

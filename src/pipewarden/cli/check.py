@@ -21,27 +21,42 @@ EXIT_FAILED = 1
 def check_command(
     contract: Annotated[str, typer.Argument(help="Contract YAML.")],
     data: Annotated[str, typer.Argument(help="The batch to check.")],
-    reference: Annotated[str | None, typer.Option(
-        help="Reference data or saved profile, for comparisons.")] = None,
-    json_out: Annotated[str | None, typer.Option(
-        "--json", help="Write the findings JSON here ('-' for standard output).")] = None,
-    as_of: Annotated[str | None, typer.Option(
-        "--as-of", help="Judge freshness at this ISO time instead of now.")] = None,
-    fail_on: Annotated[str, typer.Option(
-        help="Lowest severity that fails the run: error or warning.")] = "error",
-    query: Annotated[str | None, typer.Option(help="SQL query for a database URL.")] = None,
+    reference: Annotated[
+        str | None,
+        typer.Option(help="Reference data or saved profile, for comparisons."),
+    ] = None,
+    json_out: Annotated[
+        str | None,
+        typer.Option(
+            "--json", help="Write the findings JSON here ('-' for standard output)."
+        ),
+    ] = None,
+    as_of: Annotated[
+        str | None,
+        typer.Option(
+            "--as-of", help="Judge freshness at this ISO time instead of now."
+        ),
+    ] = None,
+    fail_on: Annotated[
+        str, typer.Option(help="Lowest severity that fails the run: error or warning.")
+    ] = "error",
+    query: Annotated[
+        str | None, typer.Option(help="SQL query for a database URL.")
+    ] = None,
 ) -> None:
     """Check DATA against CONTRACT; exit 1 when a finding reaches --fail-on."""
     threshold = _severity(fail_on)
     now = parse_time(as_of) if as_of else None
     with progress(f"checking {describe_source(data)}") as advance:
-        result = check_data(data, contract, reference=reference, now=now, query=query,
-                            progress=advance)
+        result = check_data(
+            data, contract, reference=reference, now=now, query=query, progress=advance
+        )
     finish(result, title=describe_source(data), json_out=json_out, threshold=threshold)
 
 
-def finish(result: CheckResult, *, title: str, json_out: str | None,
-           threshold: Severity) -> None:
+def finish(
+    result: CheckResult, *, title: str, json_out: str | None, threshold: Severity
+) -> None:
     """Print and write a result, then exit 1 if it reaches the threshold."""
     if json_out:
         write_json(result.to_dict(), json_out)
@@ -63,5 +78,6 @@ def parse_time(text: str) -> datetime:
         moment = datetime.fromisoformat(text)
     except ValueError as exc:
         raise ConfigError(
-            f"'{text}' is not an ISO time. Use e.g. 2024-03-01T00:00:00Z.") from exc
+            f"'{text}' is not an ISO time. Use e.g. 2024-03-01T00:00:00Z."
+        ) from exc
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)

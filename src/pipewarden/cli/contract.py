@@ -17,21 +17,31 @@ from pipewarden.io.sources import describe_source
 
 @contract_app.command("infer")
 def infer_command(
-    data: Annotated[str, typer.Argument(help="Reference data, or a saved profile JSON.")],
-    output: Annotated[str, typer.Option("-o", "--output", help="Contract YAML to write.")],
+    data: Annotated[
+        str, typer.Argument(help="Reference data, or a saved profile JSON.")
+    ],
+    output: Annotated[
+        str, typer.Option("-o", "--output", help="Contract YAML to write.")
+    ],
     label: Annotated[str | None, typer.Option(help="Target (label) column.")] = None,
     time: Annotated[str | None, typer.Option(help="Event-time column.")] = None,
-    id: Annotated[str | None, typer.Option("--id", help="Row id column (unique).")] = None,  # noqa: A002
-    segment: Annotated[list[str] | None, typer.Option(
-        help="Segment column (repeatable).")] = None,
+    id: Annotated[
+        str | None, typer.Option("--id", help="Row id column (unique).")
+    ] = None,  # noqa: A002
+    segment: Annotated[
+        list[str] | None, typer.Option(help="Segment column (repeatable).")
+    ] = None,
     name: Annotated[str | None, typer.Option(help="Contract name.")] = None,
-    query: Annotated[str | None, typer.Option(help="SQL query for a database URL.")] = None,
+    query: Annotated[
+        str | None, typer.Option(help="SQL query for a database URL.")
+    ] = None,
 ) -> None:
     """Infer a contract from reference DATA and write it as editable YAML."""
     with progress(f"profiling {describe_source(data)}") as advance:
         prof = as_profile(data, query=query, progress=advance)
-    contract = infer_contract(prof, label=label, time=time, id=id, segments=segment,
-                              name=name)
+    contract = infer_contract(
+        prof, label=label, time=time, id=id, segments=segment, name=name
+    )
     write_text(output, dump_contract(contract))
     out.print(
         f"Contract for {len(contract.columns)} columns ({prof.rows:,} reference rows) "

@@ -18,11 +18,19 @@ from pipewarden.profiles.dataset import DatasetProfile
 
 @app.command("profile")
 def profile_command(
-    data: Annotated[str, typer.Argument(help="CSV, Parquet (file, dir, glob), JSONL, "
-                                        "Arrow IPC, or a database URL with --query.")],
-    output: Annotated[str | None, typer.Option("-o", "--output",
-                                               help="Write the profile JSON here.")] = None,
-    query: Annotated[str | None, typer.Option(help="SQL query for a database URL.")] = None,
+    data: Annotated[
+        str,
+        typer.Argument(
+            help="CSV, Parquet (file, dir, glob), JSONL, "
+            "Arrow IPC, or a database URL with --query."
+        ),
+    ],
+    output: Annotated[
+        str | None, typer.Option("-o", "--output", help="Write the profile JSON here.")
+    ] = None,
+    query: Annotated[
+        str | None, typer.Option(help="SQL query for a database URL.")
+    ] = None,
 ) -> None:
     """Profile DATA in one pass and print a summary per column."""
     with progress(f"profiling {describe_source(data)}") as advance:
@@ -35,8 +43,10 @@ def profile_command(
 
 
 def _summary(prof: DatasetProfile, title: str) -> Table:
-    table = Table(title=f"{escape(title)}: {prof.rows:,} rows, {len(prof.columns)} columns",
-                  header_style="bold")
+    table = Table(
+        title=f"{escape(title)}: {prof.rows:,} rows, {len(prof.columns)} columns",
+        header_style="bold",
+    )
     for name in ("column", "kind", "null %", "distinct", "min", "median", "max", "top"):
         table.add_column(name, overflow="fold")
     for col in prof.columns.values():
@@ -49,8 +59,15 @@ def _summary(prof: DatasetProfile, title: str) -> Table:
             hi_s = "" if hi is None else f"{hi:.6g}"
         top = col.frequent.top(1)
         table.add_row(
-            escape(col.name), col.kind.value, f"{col.missing_rate:.1%}",
-            f"{col.distinct_count:,.0f}", lo_s, f"{q[0]:.6g}" if q else "", hi_s,
-            f"{escape(top[0][0][:24])} ({top[0][1] / max(col.non_null, 1):.0%})" if top else "",
+            escape(col.name),
+            col.kind.value,
+            f"{col.missing_rate:.1%}",
+            f"{col.distinct_count:,.0f}",
+            lo_s,
+            f"{q[0]:.6g}" if q else "",
+            hi_s,
+            f"{escape(top[0][0][:24])} ({top[0][1] / max(col.non_null, 1):.0%})"
+            if top
+            else "",
         )
     return table

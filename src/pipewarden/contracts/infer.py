@@ -73,8 +73,10 @@ def infer_contract(
         for c in profile.columns.values()
     }
     dataset = DatasetSpec(
-        rows=RowCount(min=math.floor(profile.rows * ROWS_LOW),
-                      max=math.ceil(profile.rows * ROWS_HIGH)),
+        rows=RowCount(
+            min=math.floor(profile.rows * ROWS_LOW),
+            max=math.ceil(profile.rows * ROWS_HIGH),
+        ),
         time=_time_spec(profile.columns[time]) if time else None,
         label=_label_spec(profile.columns[label]) if label else None,
         id=id,
@@ -91,7 +93,8 @@ def _column_spec(col: ColumnProfile, *, is_id: bool, is_label: bool) -> ColumnSp
         "dtype": col.dtype,
         "nullable": col.nulls + col.nan > 0,
         "max_null_rate": round(min(1.0, rate * 1.5 + NULL_RATE_SLACK), 6)
-        if rate > 0 else 0.0,
+        if rate > 0
+        else 0.0,
         "unique": is_id,
     }
     if kind in (Kind.INTEGER, Kind.FLOAT) and col.moments.count and not is_id:
@@ -110,8 +113,16 @@ def _range(col: ColumnProfile) -> Range:
     span = hi - lo
     q01, q50, q99 = col.quantiles.quantiles([0.01, 0.5, 0.99]) or [lo, lo, hi]
     # A heavy tail's extreme moves a lot between samples: give that side a full span.
-    pad_hi = span if hi - q99 > HEAVY_TAIL * max(q99 - q50, 1e-12) else span * RANGE_TOLERANCE
-    pad_lo = span if q01 - lo > HEAVY_TAIL * max(q50 - q01, 1e-12) else span * RANGE_TOLERANCE
+    pad_hi = (
+        span
+        if hi - q99 > HEAVY_TAIL * max(q99 - q50, 1e-12)
+        else span * RANGE_TOLERANCE
+    )
+    pad_lo = (
+        span
+        if q01 - lo > HEAVY_TAIL * max(q50 - q01, 1e-12)
+        else span * RANGE_TOLERANCE
+    )
     new_lo, new_hi = lo - pad_lo, hi + pad_hi
     if lo == 0:
         new_lo = 0.0
@@ -139,11 +150,15 @@ def _conform_defaults(col: ColumnProfile, kind: Kind, is_label: bool) -> ColumnC
     median = col.quantiles.quantiles([0.5])
     med = _tidy(median[0]) if median else None
     if kind in (Kind.INTEGER, Kind.FLOAT) and not is_label:
-        return ColumnConform(median=med, impute="median",
-                             on_missing="median" if med is not None else "null")
+        return ColumnConform(
+            median=med,
+            impute="median",
+            on_missing="median" if med is not None else "null",
+        )
     if kind is Kind.CATEGORICAL and not is_label:
-        return ColumnConform(mode=mode, impute="mode", on_missing="mode"
-                             if mode is not None else "null")
+        return ColumnConform(
+            mode=mode, impute="mode", on_missing="mode" if mode is not None else "null"
+        )
     return ColumnConform(on_missing="null" if not is_label else "fail")
 
 
@@ -157,8 +172,12 @@ def _time_spec(col: ColumnProfile) -> TimeSpec:
     cadence = _tidy(q[0]) if q else None
     max_gap = _tidy(max(q[1] * GAP_FACTOR, 1.0)) if q else None
     staleness = _tidy(max(max_gap or 0.0, 86_400.0))
-    return TimeSpec(column=col.name, cadence_seconds=cadence, max_gap_seconds=max_gap,
-                    max_staleness_seconds=staleness)
+    return TimeSpec(
+        column=col.name,
+        cadence_seconds=cadence,
+        max_gap_seconds=max_gap,
+        max_staleness_seconds=staleness,
+    )
 
 
 def _label_spec(col: ColumnProfile) -> LabelSpec:
@@ -168,5 +187,6 @@ def _label_spec(col: ColumnProfile) -> LabelSpec:
     total = sum(counts.values())
     classes = {k: round(v / total, 6) for k, v in sorted(counts.items())}
     minority = min(classes.values())
-    return LabelSpec(column=col.name, classes=classes,
-                     min_minority_share=round(minority * 0.5, 6))
+    return LabelSpec(
+        column=col.name, classes=classes, min_minority_share=round(minority * 0.5, 6)
+    )

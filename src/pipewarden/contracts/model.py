@@ -11,7 +11,9 @@ from pydantic import BaseModel, ConfigDict, Field
 KIND = "pipewarden/contract"
 VERSION = 1
 
-ColumnKind = Literal["integer", "float", "boolean", "categorical", "text", "datetime", "other"]
+ColumnKind = Literal[
+    "integer", "float", "boolean", "categorical", "text", "datetime", "other"
+]
 
 
 class _Spec(BaseModel):
@@ -29,24 +31,37 @@ class ColumnConform(_Spec):
     """How the gate repairs a column (used by `pipewarden conform`)."""
 
     on_unseen: Literal["keep", "fallback", "null", "quarantine"] = Field(
-        "keep", description="What to do with a category not in `categories`.")
+        "keep", description="What to do with a category not in `categories`."
+    )
     fallback: str | None = Field(None, description="Value for on_unseen: fallback.")
     on_out_of_range: Literal["keep", "clip", "null", "quarantine"] = Field(
-        "keep", description="What to do with a value outside `range`.")
+        "keep", description="What to do with a value outside `range`."
+    )
     on_null: Literal["keep", "impute", "quarantine"] = Field(
-        "keep", description="What to do with a null in this column.")
+        "keep", description="What to do with a null in this column."
+    )
     impute: Literal["default", "median", "mode"] = Field(
-        "default", description="Where an imputed value comes from.")
+        "default", description="Where an imputed value comes from."
+    )
     default: Any = Field(None, description="Value used to fill or impute this column.")
-    median: float | None = Field(None, description="Reference median, for impute: median.")
-    mode: Any = Field(None, description="Reference most frequent value, for impute: mode.")
+    median: float | None = Field(
+        None, description="Reference median, for impute: median."
+    )
+    mode: Any = Field(
+        None, description="Reference most frequent value, for impute: mode."
+    )
     on_coerce_error: Literal["null", "quarantine"] = Field(
-        "null", description="What to do with a value that cannot be cast to the dtype.")
+        "null", description="What to do with a value that cannot be cast to the dtype."
+    )
     on_missing: Literal["fail", "default", "median", "mode", "null"] = Field(
-        "fail", description="What to do when the whole column is missing.")
+        "fail", description="What to do when the whole column is missing."
+    )
     normalize: bool = Field(
-        False, description="Strip whitespace and fold case of categories to match.")
-    datetime_format: str | None = Field(None, description="strftime format for text dates.")
+        False, description="Strip whitespace and fold case of categories to match."
+    )
+    datetime_format: str | None = Field(
+        None, description="strftime format for text dates."
+    )
 
 
 class ColumnDrift(_Spec):
@@ -64,14 +79,16 @@ class ColumnSpec(_Spec):
     dtype: str = Field(description="Polars dtype the model expects, e.g. Float64.")
     nullable: bool = Field(True, description="Whether nulls are allowed at all.")
     max_null_rate: float = Field(
-        1.0, ge=0.0, le=1.0, description="Largest share of nulls tolerated.")
+        1.0, ge=0.0, le=1.0, description="Largest share of nulls tolerated."
+    )
     range: Range | None = Field(None, description="Allowed numeric range.")
     categories: list[str] | None = Field(
-        None, description="Allowed values of a categorical column.")
+        None, description="Allowed values of a categorical column."
+    )
     unique: bool = Field(False, description="Values must not repeat (id columns).")
     coerce: bool = Field(False, description="Cast values to dtype before checking.")
-    conform: ColumnConform = Field(default_factory=ColumnConform)  # type: ignore[arg-type]  # pydantic fills defaults
-    drift: ColumnDrift = Field(default_factory=ColumnDrift)  # type: ignore[arg-type]  # pydantic fills defaults
+    conform: ColumnConform = Field(default_factory=ColumnConform)
+    drift: ColumnDrift = Field(default_factory=ColumnDrift)
 
 
 class RowCount(_Spec):
@@ -83,45 +100,61 @@ class TimeSpec(_Spec):
     """The event-time column and how regularly it must tick."""
 
     column: str
-    cadence_seconds: float | None = Field(None, description="Typical seconds between rows.")
+    cadence_seconds: float | None = Field(
+        None, description="Typical seconds between rows."
+    )
     max_gap_seconds: float | None = Field(None, description="Longest tolerated gap.")
     max_staleness_seconds: float | None = Field(
-        None, description="Newest row may be at most this old when checked.")
+        None, description="Newest row may be at most this old when checked."
+    )
 
 
 class LabelSpec(_Spec):
     """The target column and its expected class balance."""
 
     column: str
-    classes: dict[str, float] | None = Field(None, description="Class -> expected share.")
+    classes: dict[str, float] | None = Field(
+        None, description="Class -> expected share."
+    )
     min_minority_share: float | None = Field(
-        None, ge=0.0, le=1.0, description="Smallest tolerated share of the rarest class.")
+        None,
+        ge=0.0,
+        le=1.0,
+        description="Smallest tolerated share of the rarest class.",
+    )
 
 
 class DatasetSpec(_Spec):
-    rows: RowCount = Field(default_factory=RowCount)  # type: ignore[arg-type]  # pydantic fills defaults
+    rows: RowCount = Field(default_factory=RowCount)
     time: TimeSpec | None = None
     label: LabelSpec | None = None
-    prediction: str | None = Field(None, description="Column holding model predictions.")
+    prediction: str | None = Field(
+        None, description="Column holding model predictions."
+    )
     id: str | None = Field(None, description="Column that identifies a row.")
-    segments: list[str] = Field(default_factory=list, description="Columns to segment by.")
+    segments: list[str] = Field(
+        default_factory=list, description="Columns to segment by."
+    )
 
 
 class Policies(_Spec):
     unexpected_columns: Literal["drop", "keep", "fail"] = Field(
-        "drop", description="Columns not in the contract: drop and report, keep, or fail.")
+        "drop",
+        description="Columns not in the contract: drop and report, keep, or fail.",
+    )
     missing_columns: Literal["fail", "fill"] = Field(
-        "fail", description="Columns absent from a batch: fail, or fill per column.")
+        "fail", description="Columns absent from a batch: fail, or fill per column."
+    )
 
 
 class Contract(_Spec):
     """A data contract, as written in YAML (`kind: pipewarden/contract`, `version: 1`)."""
 
-    kind: Literal["pipewarden/contract"] = KIND
-    version: Literal[1] = VERSION
+    kind: Literal["pipewarden/contract"] = "pipewarden/contract"
+    version: Literal[1] = 1
     name: str | None = None
-    dataset: DatasetSpec = Field(default_factory=DatasetSpec)  # type: ignore[arg-type]  # pydantic fills defaults
-    policies: Policies = Field(default_factory=Policies)  # type: ignore[arg-type]  # pydantic fills defaults
+    dataset: DatasetSpec = Field(default_factory=DatasetSpec)
+    policies: Policies = Field(default_factory=Policies)
     columns: dict[str, ColumnSpec] = Field(default_factory=dict)
 
     @property

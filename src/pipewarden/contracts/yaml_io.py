@@ -8,12 +8,18 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
-from pipewarden.contracts.model import KIND, VERSION, ColumnConform, ColumnDrift, Contract
+from pipewarden.contracts.model import (
+    KIND,
+    VERSION,
+    ColumnConform,
+    ColumnDrift,
+    Contract,
+)
 from pipewarden.errors import ContractNotFoundError, ContractParseError
 
 _HEADER = (
     "# pipewarden contract: edit freely. Every key is documented in the README\n"
-    "# (\"Contracts\"). Check a batch with: pipewarden check THIS_FILE DATA\n"
+    '# ("Contracts"). Check a batch with: pipewarden check THIS_FILE DATA\n'
 )
 
 
@@ -27,7 +33,8 @@ def dump_contract(contract: Contract, path: str | Path | None = None) -> str:
             spec.pop("conform")
         if spec.get("drift") == default_drift:
             spec.pop("drift")
-    text = _HEADER + yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=100)
+    body: str = yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=100)
+    text = _HEADER + body
     if path is not None:
         Path(path).write_text(text, encoding="utf-8")
     return text
@@ -49,8 +56,9 @@ def load_contract(path: str | Path) -> Contract:
     try:
         text = p.read_text(encoding="utf-8")
     except UnicodeDecodeError as exc:
-        raise ContractParseError("the file is not UTF-8 text. Save it as UTF-8.",
-                                 file=str(p)) from exc
+        raise ContractParseError(
+            "the file is not UTF-8 text. Save it as UTF-8.", file=str(p)
+        ) from exc
     return parse_contract(text, source=str(p))
 
 
@@ -63,13 +71,16 @@ def parse_contract(text: str, *, source: str = "<string>") -> Contract:
         mark = getattr(exc, "problem_mark", None)
         line = mark.line + 1 if mark is not None else None
         problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
-        raise ContractParseError(f"invalid YAML ({problem}). Fix the syntax there.",
-                                 file=source, line=line) from exc
+        raise ContractParseError(
+            f"invalid YAML ({problem}). Fix the syntax there.", file=source, line=line
+        ) from exc
     if not isinstance(data, dict):
         raise ContractParseError(
             f"a contract is a YAML mapping with 'kind: {KIND}' and 'columns'. "
             "Create one with: pipewarden contract infer DATA -o contract.yaml",
-            file=source, line=1)
+            file=source,
+            line=1,
+        )
     _check_header(data, node, source)
     try:
         return Contract.model_validate(data)
@@ -88,20 +99,28 @@ def _check_header(data: dict[str, Any], node: Any, source: str) -> None:
         raise ContractParseError(
             f"'kind' is {kind!r}, not '{KIND}'. Is this a pipewarden contract? "
             f"Set 'kind: {KIND}' or create one with pipewarden contract infer.",
-            file=source, line=_line_of(node, ("kind",)), key="kind")
+            file=source,
+            line=_line_of(node, ("kind",)),
+            key="kind",
+        )
     version = data.get("version")
     if version != VERSION:
         raise ContractParseError(
             f"'version' is {version!r}; this pipewarden reads version {VERSION}. "
             f"Set 'version: {VERSION}' or upgrade pipewarden.",
-            file=source, line=_line_of(node, ("version",)), key="version")
+            file=source,
+            line=_line_of(node, ("version",)),
+            key="version",
+        )
 
 
 def _explain(err: Any) -> str:
     kind = err.get("type", "")
     value = err.get("input")
     if kind == "extra_forbidden":
-        return "unknown key. Check its spelling against the README's contract reference."
+        return (
+            "unknown key. Check its spelling against the README's contract reference."
+        )
     if kind == "missing":
         return "required key is missing. Add it."
     if kind.startswith("literal_error"):

@@ -26,17 +26,26 @@ class DemoBatch:
 
 
 BATCHES = (
-    DemoBatch("batch_clean.csv", "Week 1: a clean batch",
-              "Same pumps, same process: this should pass.",
-              datetime(2026, 11, 8, 1)),
-    DemoBatch("batch_schema_change.csv", "Week 2: an upstream rewrite",
-              "A data engineer rewrote the table: 'humidity' was added, 'vibration' "
-              "dropped, and 'pressure' now arrives as text like '1,013.2 hPa'.",
-              datetime(2026, 11, 15, 1)),
-    DemoBatch("batch_outage.csv", "Week 3: a gateway outage",
-              "The sites' gateway was down for three days; after it came back, the "
-              "east site's temperature sensors send mostly nulls.",
-              datetime(2026, 11, 22, 1)),
+    DemoBatch(
+        "batch_clean.csv",
+        "Week 1: a clean batch",
+        "Same pumps, same process: this should pass.",
+        datetime(2026, 11, 8, 1),
+    ),
+    DemoBatch(
+        "batch_schema_change.csv",
+        "Week 2: an upstream rewrite",
+        "A data engineer rewrote the table: 'humidity' was added, 'vibration' "
+        "dropped, and 'pressure' now arrives as text like '1,013.2 hPa'.",
+        datetime(2026, 11, 15, 1),
+    ),
+    DemoBatch(
+        "batch_outage.csv",
+        "Week 3: a gateway outage",
+        "The sites' gateway was down for three days; after it came back, the "
+        "east site's temperature sensors send mostly nulls.",
+        datetime(2026, 11, 22, 1),
+    ),
 )
 REFERENCE = "reference_october.csv"
 

@@ -155,8 +155,9 @@ def _kmv_expr(values: pl.Expr, name: str, *, raw: bool) -> pl.Expr:
     return picked.implode().alias(_k(name, "kmv"))
 
 
-def _resolve_kmv(frame: pl.DataFrame, physicals: dict[str, Physical],
-                 sc: dict[str, Any]) -> None:
+def _resolve_kmv(
+    frame: pl.DataFrame, physicals: dict[str, Physical], sc: dict[str, Any]
+) -> None:
     """Finish distinct sketches in place.
 
     The first pass takes the 2K smallest hashes without de-duplicating (five times
@@ -193,8 +194,11 @@ def _moment_exprs(x: pl.Expr, name: str) -> list[pl.Expr]:
 
 def _moments(name: str, sc: dict[str, Any]) -> Moments:
     return Moments.from_stats(
-        int(sc[_k(name, "n")]), sc[_k(name, "mean")], sc[_k(name, "var")],
-        sc[_k(name, "min")], sc[_k(name, "max")],
+        int(sc[_k(name, "n")]),
+        sc[_k(name, "mean")],
+        sc[_k(name, "var")],
+        sc[_k(name, "min")],
+        sc[_k(name, "max")],
     )
 
 
@@ -203,7 +207,8 @@ def _tracks_frequent(name: str, ph: Physical, sc: dict[str, Any]) -> bool:
     if ph not in (Physical.STRING, Physical.INTEGER, Physical.BOOLEAN):
         return False
     distinct = Distinct.from_hashes(
-        np.asarray(sc[_k(name, "kmv")], dtype=np.uint64), HASH_ID).estimate
+        np.asarray(sc[_k(name, "kmv")], dtype=np.uint64), HASH_ID
+    ).estimate
     non_null = int(sc[_k(name, "n")]) if ph is Physical.STRING else None
     if ph is Physical.STRING and non_null:
         mean_len = sc[_k(name, "mean")] or 0.0
@@ -229,7 +234,10 @@ def _value_counts(frame: pl.DataFrame, names: list[str]) -> dict[str, pl.DataFra
 
 
 def _column_parts(
-    frame: pl.DataFrame, name: str, ph: Physical, sc: dict[str, Any],
+    frame: pl.DataFrame,
+    name: str,
+    ph: Physical,
+    sc: dict[str, Any],
     counts: pl.DataFrame | None,
 ) -> dict[str, Any]:
     """Constructor arguments of a ColumnProfile; sketches still as numpy arrays."""
@@ -255,8 +263,9 @@ def _column_parts(
     return base
 
 
-def _numeric_parts(series: pl.Series, ph: Physical, name: str, sc: dict[str, Any]
-                   ) -> dict[str, Any]:
+def _numeric_parts(
+    series: pl.Series, ph: Physical, name: str, sc: dict[str, Any]
+) -> dict[str, Any]:
     out: dict[str, Any] = {"moments": _moments(name, sc)}
     if ph is Physical.FLOAT:
         out["nan"] = int(sc[_k(name, "nan")] or 0)
@@ -277,7 +286,9 @@ def _string_parts(series: pl.Series, name: str, sc: dict[str, Any]) -> dict[str,
     if n_numeric < non_null:
         head = series.cast(pl.String).drop_nulls().head(EXAMPLE_SCAN_ROWS)
         bad = head.filter(~head.str.contains(NUMERIC_PATTERN))
-        examples = tuple(v[:80] for v in bad.unique(maintain_order=True).head(5).to_list())
+        examples = tuple(
+            v[:80] for v in bad.unique(maintain_order=True).head(5).to_list()
+        )
     return {
         "lengths": _moments(name, sc),
         "with_space": int(sc[_k(name, "space")] or 0),
@@ -304,6 +315,7 @@ def _frequent(counts: pl.DataFrame | None, non_null: int) -> Frequent:
         return Frequent.untracked(non_null)
     values, ns = counts.columns
     return Frequent.from_counts(
-        counts.get_column(values).to_list(), counts.get_column(ns).to_list(),
+        counts.get_column(values).to_list(),
+        counts.get_column(ns).to_list(),
         total=non_null,
     )

@@ -41,9 +41,14 @@ def frame_from_arrow(data: pa.Table | pa.RecordBatch) -> pl.DataFrame:
     return frame
 
 
+def _empty(schema: pa.Schema) -> pl.DataFrame:
+    # Not schema.empty_table(): that imports pandas, which costs seconds.
+    return frame_from_arrow(pa.Table.from_batches([], schema=schema))
+
+
 def _parquet_frames(files: tuple[Path, ...], chunk_rows: int) -> Iterator[pl.DataFrame]:
     schema = _parquet_schema(files)
-    yield frame_from_arrow(schema.empty_table())
+    yield _empty(schema)
     for path in files:
         try:
             handle = pq.ParquetFile(path)
@@ -109,11 +114,11 @@ def _ipc_frames(path: Path, label: str) -> Iterator[pl.DataFrame]:
             except pa.ArrowInvalid:
                 source.seek(0)
                 stream = pa.ipc.open_stream(source)
-                yield frame_from_arrow(stream.schema.empty_table())
+                yield _empty(stream.schema)
                 for batch in stream:
                     yield frame_from_arrow(batch)
                 return
-            yield frame_from_arrow(reader.schema.empty_table())
+            yield _empty(reader.schema)
             for index in range(reader.num_record_batches):
                 yield frame_from_arrow(reader.get_batch(index))
     except (pa.ArrowException, OSError) as exc:

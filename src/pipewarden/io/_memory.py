@@ -32,19 +32,12 @@ def is_pandas(obj: object) -> bool:
     return kind.__module__.startswith("pandas") and kind.__name__ == "DataFrame"
 
 
-def memory_frames(obj: object) -> Iterator[pl.DataFrame]:
-    """Yield in-memory data as polars frames; the caller cuts them into chunks.
+def to_frame(obj: object) -> pl.DataFrame:
+    """Convert an eager in-memory object to one polars frame.
 
     Raises:
         SourceError: The object cannot be converted, or is of an unsupported type.
     """
-    if isinstance(obj, pl.LazyFrame):
-        return _lazy_frames(obj)
-    return iter([to_frame(obj)])
-
-
-def to_frame(obj: object) -> pl.DataFrame:
-    """Convert an eager in-memory object to one polars frame."""
     if isinstance(obj, pl.DataFrame):
         return obj
     if isinstance(obj, pa.Table | pa.RecordBatch):
@@ -73,10 +66,11 @@ def check_unique(names: list[str]) -> None:
             )
 
 
-def _lazy_frames(lazy: pl.LazyFrame) -> Iterator[pl.DataFrame]:
+def lazy_frames(lazy: pl.LazyFrame, chunk_rows: int) -> Iterator[pl.DataFrame]:
+    """Yield an empty frame with the schema, then the LazyFrame's result in chunks."""
     try:
         yield pl.DataFrame(schema=lazy.collect_schema())
-        yield from lazy.collect_batches()
+        yield from lazy.collect_batches(chunk_size=chunk_rows)
     except pl.exceptions.PolarsError as exc:
         raise SourceError(
             f"Cannot evaluate the LazyFrame: {first_line(exc)}. "

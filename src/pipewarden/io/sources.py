@@ -32,7 +32,7 @@ import pyarrow as pa
 from pipewarden.errors import SourceError
 from pipewarden.io._files import path_text, resolve_files, total_bytes
 from pipewarden.io._formats import file_frames
-from pipewarden.io._memory import is_pandas, memory_frames
+from pipewarden.io._memory import is_pandas, lazy_frames, to_frame
 from pipewarden.io._reasons import first_line
 from pipewarden.io._sql import is_database_url, redact, sql_frames, url_scheme
 
@@ -143,10 +143,7 @@ def source_size_bytes(source: SourceLike) -> int | None:
     if isinstance(source, str) and is_database_url(source):
         return None
     if isinstance(source, str | os.PathLike):
-        try:
-            return total_bytes(source)
-        except SourceError:
-            return None
+        return total_bytes(source)
     return None
 
 
@@ -172,8 +169,10 @@ def _reader(source: SourceLike, query: str | None) -> _Reader:
         )
     if isinstance(source, str | os.PathLike):
         return partial(file_frames, resolve_files(source))
-    frames = memory_frames(source)
-    return lambda _chunk_rows: frames
+    if isinstance(source, pl.LazyFrame):
+        return partial(lazy_frames, source)
+    frame = to_frame(source)
+    return lambda _chunk_rows: iter([frame])
 
 
 def _chunks(

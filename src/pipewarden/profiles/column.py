@@ -3,14 +3,20 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
-from enum import Enum
+from enum import StrEnum
 from typing import Any
 
 from pipewarden.errors import ProfileError
-from pipewarden.profiles.sketches import Distinct, Frequent, Moments, Quantiles, TimeGaps
+from pipewarden.profiles.sketches import (
+    Distinct,
+    Frequent,
+    Moments,
+    Quantiles,
+    TimeGaps,
+)
 
 
-class Physical(str, Enum):
+class Physical(StrEnum):
     """The storage family of a column, from its Arrow/Polars dtype."""
 
     INTEGER = "integer"
@@ -21,7 +27,7 @@ class Physical(str, Enum):
     OTHER = "other"
 
 
-class Kind(str, Enum):
+class Kind(StrEnum):
     """The logical kind of a column: how checks and drift treat it."""
 
     INTEGER = "integer"
@@ -106,8 +112,10 @@ class ColumnProfile:
         n = self.non_null
         if self.physical is not Physical.STRING or n == 0:
             return False
-        long_words = (self.lengths.mean >= TEXT_MIN_MEAN_LENGTH
-                      and self.with_space / n >= TEXT_MIN_SPACE_SHARE)
+        long_words = (
+            self.lengths.mean >= TEXT_MIN_MEAN_LENGTH
+            and self.with_space / n >= TEXT_MIN_SPACE_SHARE
+        )
         return long_words or self.is_identifier
 
     @property
@@ -118,14 +126,18 @@ class ColumnProfile:
 
     # ------------------------------------------------------------------ merging
     @classmethod
-    def empty(cls, name: str, physical: Physical, dtype: str, rows: int = 0) -> ColumnProfile:
+    def empty(
+        cls, name: str, physical: Physical, dtype: str, rows: int = 0
+    ) -> ColumnProfile:
         """A column with ``rows`` rows, all null (a chunk that lacked the column)."""
         return cls(name=name, physical=physical, dtype=dtype, rows=rows, nulls=rows)
 
     def merge(self, other: ColumnProfile) -> ColumnProfile:
         """Combine the profiles of two chunks of the same column."""
         if self.name != other.name:
-            raise ProfileError(f"Cannot merge column '{self.name}' with '{other.name}'.")
+            raise ProfileError(
+                f"Cannot merge column '{self.name}' with '{other.name}'."
+            )
         physical, dtype = _merge_physical(self, other)
         return ColumnProfile(
             name=self.name,

@@ -56,7 +56,10 @@ class DatasetProfile:
             cols[name] = a.merge(b)
         segments: dict[str, dict[str, DatasetProfile]] = {}
         for seg_col in dict.fromkeys([*self.segments, *other.segments]):
-            mine, theirs = self.segments.get(seg_col, {}), other.segments.get(seg_col, {})
+            mine, theirs = (
+                self.segments.get(seg_col, {}),
+                other.segments.get(seg_col, {}),
+            )
             segments[seg_col] = {
                 v: mine.get(v, DatasetProfile()).merge(theirs.get(v, DatasetProfile()))
                 for v in dict.fromkeys([*mine, *theirs])
@@ -108,10 +111,13 @@ class DatasetProfile:
         try:
             data = json.loads(text)
         except json.JSONDecodeError as exc:
-            raise ProfileError(f"Profile is not valid JSON: {exc.msg} at line {exc.lineno}."
-                               ) from exc
+            raise ProfileError(
+                f"Profile is not valid JSON: {exc.msg} at line {exc.lineno}."
+            ) from exc
         if not isinstance(data, dict):
-            raise ProfileError("Profile JSON must be an object with 'format' and 'columns'.")
+            raise ProfileError(
+                "Profile JSON must be an object with 'format' and 'columns'."
+            )
         return cls.from_dict(data)
 
     def save(self, path: str | Path) -> None:

@@ -103,13 +103,23 @@ class Moments:
         return math.sqrt(v) if v is not None else None
 
     def to_dict(self) -> dict[str, Any]:
-        return {"count": self.count, "mean": self.mean, "m2": self.m2,
-                "min": self.min, "max": self.max}
+        return {
+            "count": self.count,
+            "mean": self.mean,
+            "m2": self.m2,
+            "min": self.min,
+            "max": self.max,
+        }
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Moments:
-        return cls(int(data["count"]), float(data["mean"]), float(data["m2"]),
-                   data.get("min"), data.get("max"))
+        return cls(
+            int(data["count"]),
+            float(data["mean"]),
+            float(data["m2"]),
+            data.get("min"),
+            data.get("max"),
+        )
 
 
 # ------------------------------------------------------------------------- quantiles
@@ -211,8 +221,11 @@ class Distinct:
 
     def merge(self, other: Distinct) -> Distinct:
         if other.hashes.size == 0:
-            return self if self.hash_id or not other.hash_id else Distinct(
-                self.hashes, other.hash_id)
+            return (
+                self
+                if self.hash_id or not other.hash_id
+                else Distinct(self.hashes, other.hash_id)
+            )
         if self.hashes.size == 0:
             return other
         if self.hash_id != other.hash_id:
@@ -237,8 +250,11 @@ class Distinct:
         return (KMV_K - 1) / kth if kth > 0 else float(k)
 
     def __eq__(self, other: object) -> bool:
-        return (isinstance(other, Distinct) and self.hash_id == other.hash_id
-                and np.array_equal(self.hashes, other.hashes))
+        return (
+            isinstance(other, Distinct)
+            and self.hash_id == other.hash_id
+            and np.array_equal(self.hashes, other.hashes)
+        )
 
     def __hash__(self) -> int:
         return hash((self.hash_id, self.hashes.tobytes()))
@@ -249,7 +265,9 @@ class Distinct:
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Distinct:
         raw = _unb64(data.get("kmv") or "")
-        return cls(np.frombuffer(raw, dtype="<u8").astype(np.uint64), data.get("hash", ""))
+        return cls(
+            np.frombuffer(raw, dtype="<u8").astype(np.uint64), data.get("hash", "")
+        )
 
 
 # -------------------------------------------------------------------------- frequent
@@ -269,8 +287,9 @@ class Frequent:
         return cls()
 
     @classmethod
-    def from_counts(cls, values: Iterable[str], counts: Iterable[int],
-                    total: int | None = None) -> Frequent:
+    def from_counts(
+        cls, values: Iterable[str], counts: Iterable[int], total: int | None = None
+    ) -> Frequent:
         """Build from a chunk's value counts.
 
         ``total`` is the weight of the whole chunk when ``values`` lists only the most
@@ -284,8 +303,12 @@ class Frequent:
         return cls._sketch_of(pairs, tot)
 
     @classmethod
-    def _sketch_of(cls, pairs: dict[str, int], total: int,
-                   base: ds.frequent_strings_sketch | None = None) -> Frequent:
+    def _sketch_of(
+        cls,
+        pairs: dict[str, int],
+        total: int,
+        base: ds.frequent_strings_sketch | None = None,
+    ) -> Frequent:
         sk = base if base is not None else ds.frequent_strings_sketch(FREQUENT_LG_MAP)
         for v, c in pairs.items():
             sk.update(v, c)
@@ -335,12 +358,18 @@ class Frequent:
             return sorted(self.counts.items(), key=lambda kv: (-kv[1], kv[0]))[:n]
         if not self.blob:
             return []
-        rows = self._live().get_frequent_items(ds.frequent_items_error_type.NO_FALSE_NEGATIVES)
+        rows = self._live().get_frequent_items(
+            ds.frequent_items_error_type.NO_FALSE_NEGATIVES
+        )
         return [(str(r[0]), int(r[1])) for r in rows[:n]]
 
     def __eq__(self, other: object) -> bool:
-        return (isinstance(other, Frequent) and self.counts == other.counts
-                and self.blob == other.blob and self.total == other.total)
+        return (
+            isinstance(other, Frequent)
+            and self.counts == other.counts
+            and self.blob == other.blob
+            and self.total == other.total
+        )
 
     def __hash__(self) -> int:
         return hash((self.total, self.blob))
@@ -355,8 +384,11 @@ class Frequent:
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Frequent:
         if "counts" in data:
-            return cls({str(k): int(v) for k, v in data["counts"].items()}, b"",
-                       int(data["total"]))
+            return cls(
+                {str(k): int(v) for k, v in data["counts"].items()},
+                b"",
+                int(data["total"]),
+            )
         if data.get("untracked"):
             return cls.untracked(int(data["total"]))
         return cls(None, _unb64(data["sketch"]), int(data["total"]))
@@ -391,7 +423,7 @@ class TimeGaps:
             return cls(int(times[0]), int(times[0]), ())
         diffs = np.diff(times)
         k = min(MAX_GAPS, diffs.size)
-        idx = np.argpartition(diffs, diffs.size - k)[diffs.size - k:]
+        idx = np.argpartition(diffs, diffs.size - k)[diffs.size - k :]
         gaps = [(int(times[i]), int(times[i + 1])) for i in idx if diffs[i] > 0]
         return cls(int(times[0]), int(times[-1]), _top_gaps(gaps))
 
@@ -416,8 +448,11 @@ class TimeGaps:
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> TimeGaps:
-        return cls(data.get("min"), data.get("max"),
-                   tuple((int(a), int(b)) for a, b in data.get("gaps", [])))
+        return cls(
+            data.get("min"),
+            data.get("max"),
+            tuple((int(a), int(b)) for a, b in data.get("gaps", [])),
+        )
 
 
 _FAR = 2**62
@@ -434,7 +469,9 @@ def _empties(tg: TimeGaps) -> list[tuple[int, int]]:
     return sorted([(-_FAR, tg.min), *tg.gaps, (tg.max, _FAR)])
 
 
-def _intersect(a: list[tuple[int, int]], b: list[tuple[int, int]]) -> list[tuple[int, int]]:
+def _intersect(
+    a: list[tuple[int, int]], b: list[tuple[int, int]]
+) -> list[tuple[int, int]]:
     out: list[tuple[int, int]] = []
     i = j = 0
     while i < len(a) and j < len(b):
