@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
@@ -10,6 +10,7 @@ from typing import Any
 import numpy as np
 import polars as pl
 
+from pipewarden.engines import _segments
 from pipewarden.profiles.column import ColumnProfile, Physical
 from pipewarden.profiles.dataset import DatasetProfile
 from pipewarden.profiles.sketches import (
@@ -54,27 +55,50 @@ class LocalEngine:
 
     name = "local"
 
-    def profile_frames(self, frames: Iterable[pl.DataFrame]) -> DatasetProfile:
+    def profile_frames(
+        self, frames: Iterable[pl.DataFrame], segments: Sequence[str] | None = None
+    ) -> DatasetProfile:
         """Profile every chunk and merge: the profile of all chunks together.
 
         Polars work on one chunk (which releases the GIL) overlaps with the quantile
-        sketches of the previous chunk (which hold it) in a second thread.
+        sketches of the previous chunk (which hold it) in a second thread. With
+        ``segments``, each segment column's most frequent values also get a profile
+        of their own (``DatasetProfile.segments``).
         """
         total = DatasetProfile.zero()
         pending: Future[DatasetProfile] | None = None
         with ThreadPoolExecutor(max_workers=1, thread_name_prefix="pw-sketch") as pool:
             for frame in frames:
                 prepared = _prepare(frame)
+                parts = [
+                    (c, v, _prepare(f))
+                    for c, v, f in _segments.split(frame, segments or ())
+                ]
                 if pending is not None:
                     total = total.merge(pending.result())
-                pending = pool.submit(_finish, prepared)
+                pending = pool.submit(_finish_segmented, prepared, parts)
             if pending is not None:
                 total = total.merge(pending.result())
-        return total
+        return _segments.cap_segments(total) if segments else total
 
-    def profile_frame(self, frame: pl.DataFrame) -> DatasetProfile:
-        """Profile one in-memory chunk."""
-        return _finish(_prepare(frame))
+    def profile_frame(
+        self, frame: pl.DataFrame, segments: Sequence[str] | None = None
+    ) -> DatasetProfile:
+        """Profile one in-memory chunk (and its segments, see ``profile_frames``)."""
+        return (
+            self.profile_frames([frame], segments)
+            if segments
+            else _finish(_prepare(frame))
+        )
+
+
+def _finish_segmented(
+    prepared: _Prepared, parts: list[tuple[str, str, _Prepared]]
+) -> DatasetProfile:
+    profile = _finish(prepared)
+    if not parts:
+        return profile
+    return _segments.attach(profile, [(c, v, _finish(p)) for c, v, p in parts])
 
 
 @dataclass(slots=True)
@@ -86,19 +110,29 @@ class _Prepared:
 
 
 def _prepare(frame: pl.DataFrame) -> _Prepared:
+    """All Polars work on one chunk: a few parallel selects, no per-row Python."""
     if frame.width == 0:
         return _Prepared(frame.height, {})
     physicals = {name: physical_of(dtype) for name, dtype in frame.schema.items()}
-    first = frame.select(
-        [e for name, ph in physicals.items() for e in _scalar_exprs(name, ph)]
+    row = frame.select(
+        [e for name, ph in physicals.items() for e in _row_exprs(name, ph)]
     ).row(0, named=True)
-    _resolve_kmv(frame, physicals, first)
-    tracked = [n for n, ph in physicals.items() if _tracks_frequent(n, ph, first)]
-    counted = _value_counts(frame, tracked)
-    columns = {
-        name: _column_parts(frame, name, ph, first, counted.get(name))
-        for name, ph in physicals.items()
-    }
+    counted = [n for n, ph in physicals.items() if _counts_values(n, ph, row)]
+    counts = _value_counts(frame, counted)
+    columns = {}
+    for name, ph in physicals.items():
+        parts = _base_parts(frame, name, ph, row)
+        if ph is Physical.STRING and name in counts:
+            parts.update(_string_parts(counts[name], frame.height - parts["nulls"]))
+        elif ph is Physical.STRING:
+            parts.update(_wordy_parts(frame, name, row))
+        elif name in counts:
+            parts.update(_counted_parts(counts[name], parts["rows"] - parts["nulls"]))
+        elif ph in (Physical.INTEGER, Physical.BOOLEAN):
+            hashes = np.asarray(row[_k(name, "kmv")], dtype=np.uint64)
+            parts["distinct"] = Distinct.from_hashes(hashes, HASH_ID)
+            parts["frequent"] = Frequent.untracked(parts["rows"] - parts["nulls"])
+        columns[name] = parts
     return _Prepared(frame.height, columns)
 
 
@@ -114,72 +148,38 @@ def _finish(prepared: _Prepared) -> DatasetProfile:
     return DatasetProfile(prepared.rows, columns)
 
 
-# ------------------------------------------------------------------ expressions
+# ------------------------------------------------------------------ row-level pass
 def _k(name: str, stat: str) -> str:
     return f"{name}\x1f{stat}"
 
 
-def _scalar_exprs(name: str, ph: Physical) -> list[pl.Expr]:
+def _row_exprs(name: str, ph: Physical) -> list[pl.Expr]:
+    """Statistics computed over the rows of a column (strings use value counts)."""
     col = pl.col(name)
     out = [col.null_count().alias(_k(name, "nulls"))]
     if ph in (Physical.INTEGER, Physical.FLOAT, Physical.BOOLEAN):
         x = col.cast(pl.Float64)
-        finite = x.filter(x.is_finite())
-        out += _moment_exprs(finite, name)
+        out += _moment_exprs(x.filter(x.is_finite()), name)
         if ph is Physical.FLOAT:
             out += [
                 x.is_nan().sum().alias(_k(name, "nan")),
                 (x == float("inf")).sum().alias(_k(name, "posinf")),
                 (x == float("-inf")).sum().alias(_k(name, "neginf")),
             ]
-    elif ph is Physical.STRING:
-        s = col.cast(pl.String)
-        out += _moment_exprs(s.str.len_chars().cast(pl.Float64), name)
-        out += [
-            s.str.contains(" ", literal=True).sum().alias(_k(name, "space")),
-            (s.str.strip_chars() != s).sum().alias(_k(name, "padded")),
-            s.str.contains(NUMERIC_PATTERN).sum().alias(_k(name, "numeric")),
-        ]
+    if ph is Physical.STRING:
+        text = col.cast(pl.String)
+        out += _moment_exprs(text.str.len_chars().cast(pl.Float64), name)
+        out.append(text.str.contains(" ", literal=True).sum().alias(_k(name, "space")))
     if ph is not Physical.OTHER:
         values = col.drop_nulls()
         if ph is Physical.FLOAT:
             values = values.filter(values.is_not_nan())
-        out.append(_kmv_expr(values, name, raw=True))
+        # The 2K smallest hashes, not de-duplicated (five times cheaper than unique):
+        # when they hold K distinct values, those are the column's K smallest.
+        out.append(
+            values.hash(HASH_SEED).bottom_k(2 * KMV_K).implode().alias(_k(name, "kmv"))
+        )
     return out
-
-
-def _kmv_expr(values: pl.Expr, name: str, *, raw: bool) -> pl.Expr:
-    """The K smallest distinct hashes; ``raw`` skips the unique step (see _kmv)."""
-    hashed = values.hash(HASH_SEED)
-    picked = hashed.bottom_k(2 * KMV_K) if raw else hashed.unique().bottom_k(KMV_K)
-    return picked.implode().alias(_k(name, "kmv"))
-
-
-def _resolve_kmv(
-    frame: pl.DataFrame, physicals: dict[str, Physical], sc: dict[str, Any]
-) -> None:
-    """Finish distinct sketches in place.
-
-    The first pass takes the 2K smallest hashes without de-duplicating (five times
-    cheaper). When they hold at least K distinct hashes, the K smallest distinct hashes
-    of the column are among them. Otherwise (a column with repeated values) the exact
-    distinct step runs, in one more select over just those columns.
-    """
-    redo = []
-    for name in sc.keys() & {_k(n, "kmv") for n in physicals}:
-        uniq = np.unique(np.asarray(sc[name], dtype=np.uint64))
-        if uniq.size >= KMV_K or len(sc[name]) < 2 * KMV_K:
-            sc[name] = uniq[:KMV_K]
-        else:
-            redo.append(name.split("\x1f")[0])
-    if redo:
-        exprs = []
-        for n in redo:
-            values = pl.col(n).drop_nulls()
-            if physicals[n] is Physical.FLOAT:
-                values = values.filter(values.is_not_nan())
-            exprs.append(_kmv_expr(values, n, raw=False))
-        sc.update(frame.select(exprs).row(0, named=True))
 
 
 def _moment_exprs(x: pl.Expr, name: str) -> list[pl.Expr]:
@@ -202,99 +202,177 @@ def _moments(name: str, sc: dict[str, Any]) -> Moments:
     )
 
 
-def _tracks_frequent(name: str, ph: Physical, sc: dict[str, Any]) -> bool:
-    """Count values individually unless the chunk looks like ids or free text."""
-    if ph not in (Physical.STRING, Physical.INTEGER, Physical.BOOLEAN):
-        return False
-    distinct = Distinct.from_hashes(
-        np.asarray(sc[_k(name, "kmv")], dtype=np.uint64), HASH_ID
-    ).estimate
-    non_null = int(sc[_k(name, "n")]) if ph is Physical.STRING else None
-    if ph is Physical.STRING and non_null:
-        mean_len = sc[_k(name, "mean")] or 0.0
-        if mean_len >= 20 and int(sc[_k(name, "space")]) >= non_null / 2:
-            return False
-    if distinct < FREQUENT_EXACT_LIMIT:
+def _kmv_is_complete(name: str, row: dict[str, Any]) -> bool:
+    """True when the raw smallest hashes already give the exact K-minimum sketch."""
+    raw = row[_k(name, "kmv")]
+    return len(raw) < 2 * KMV_K or len(np.unique(np.asarray(raw))) >= KMV_K
+
+
+def _is_wordy(name: str, row: dict[str, Any]) -> bool:
+    """Free text or ids: values mostly distinct, so counting them is wasted work."""
+    n = int(row[_k(name, "n")])
+    mean = row[_k(name, "mean")] or 0.0
+    if n and mean >= 20 and int(row[_k(name, "space")]) >= n / 2:
         return True
-    n = int(sc[_k(name, "n")]) if ph is not Physical.STRING else (non_null or 0)
-    return distinct <= 0.5 * n
+    if not _kmv_is_complete(name, row):
+        return False
+    raw = np.asarray(row[_k(name, "kmv")], dtype=np.uint64)
+    estimate = Distinct.from_hashes(raw, HASH_ID).estimate
+    return estimate > FREQUENT_EXACT_LIMIT and estimate > n / 2
+
+
+def _counts_values(name: str, ph: Physical, row: dict[str, Any]) -> bool:
+    """Categories, small integers and booleans; not ids, free text or measurements."""
+    if ph is Physical.STRING:
+        return not _is_wordy(name, row)
+    if ph is Physical.BOOLEAN:
+        return True
+    if ph is Physical.INTEGER:
+        raw = np.unique(np.asarray(row[_k(name, "kmv")], dtype=np.uint64))
+        return raw.size < KMV_K
+    # Measurements with few distinct values: count them to get the exact distinct set.
+    return ph in (Physical.FLOAT, Physical.DATETIME) and not _kmv_is_complete(name, row)
 
 
 def _value_counts(frame: pl.DataFrame, names: list[str]) -> dict[str, pl.DataFrame]:
+    """Value counts of several columns in one parallel select: (value, n) frames."""
     if not names:
         return {}
     exprs = []
     for name in names:
-        s = pl.col(name).drop_nulls().cast(pl.String)
-        exprs.append(
-            s.value_counts(sort=True, name="n").head(FREQUENT_TOP).implode().alias(name)
-        )
-    row = frame.select(exprs).row(0, named=True)
-    return {name: pl.DataFrame(row[name]) for name in names}
+        values = pl.col(name).drop_nulls()
+        if frame.schema[name] in (pl.Categorical, pl.Enum) or isinstance(
+            frame.schema[name], pl.Categorical | pl.Enum
+        ):
+            values = values.cast(pl.String)
+        if frame.schema[name].is_float():
+            values = values.filter(values.is_not_nan())
+        exprs.append(values.value_counts(name="n").implode().alias(name))
+    packed = frame.select(exprs)
+    return {
+        name: packed.get_column(name).explode().struct.unnest().rename({name: "value"})
+        for name in names
+    }
 
 
-def _column_parts(
-    frame: pl.DataFrame,
-    name: str,
-    ph: Physical,
-    sc: dict[str, Any],
-    counts: pl.DataFrame | None,
+# ------------------------------------------------------------------ per column
+def _base_parts(
+    frame: pl.DataFrame, name: str, ph: Physical, row: dict[str, Any]
 ) -> dict[str, Any]:
     """Constructor arguments of a ColumnProfile; sketches still as numpy arrays."""
     series = frame.get_column(name)
-    base: dict[str, Any] = {
+    parts: dict[str, Any] = {
         "name": name,
         "physical": ph,
         "dtype": str(series.dtype),
         "rows": frame.height,
-        "nulls": int(sc[_k(name, "nulls")]),
+        "nulls": int(row[_k(name, "nulls")]),
     }
     if ph in (Physical.INTEGER, Physical.FLOAT, Physical.BOOLEAN):
-        base.update(_numeric_parts(series, ph, name, sc))
-    elif ph is Physical.STRING:
-        base.update(_string_parts(series, name, sc))
-    elif ph is Physical.DATETIME:
-        base.update(_time_parts(series))
-    if ph is not Physical.OTHER:
-        hashes = np.asarray(sc[_k(name, "kmv")], dtype=np.uint64)
-        base["distinct"] = Distinct.from_hashes(hashes, HASH_ID)
-    if ph in (Physical.STRING, Physical.INTEGER, Physical.BOOLEAN):
-        base["frequent"] = _frequent(counts, base["rows"] - base["nulls"])
-    return base
-
-
-def _numeric_parts(
-    series: pl.Series, ph: Physical, name: str, sc: dict[str, Any]
-) -> dict[str, Any]:
-    out: dict[str, Any] = {"moments": _moments(name, sc)}
+        parts["moments"] = _moments(name, row)
     if ph is Physical.FLOAT:
-        out["nan"] = int(sc[_k(name, "nan")] or 0)
-        out["posinf"] = int(sc[_k(name, "posinf")] or 0)
-        out["neginf"] = int(sc[_k(name, "neginf")] or 0)
-    if ph is not Physical.BOOLEAN:
+        parts["nan"] = int(row[_k(name, "nan")] or 0)
+        parts["posinf"] = int(row[_k(name, "posinf")] or 0)
+        parts["neginf"] = int(row[_k(name, "neginf")] or 0)
+    if ph in (Physical.INTEGER, Physical.FLOAT):
         values = series.cast(pl.Float64).drop_nulls()
         if ph is Physical.FLOAT:
             values = values.filter(values.is_finite())
-        out["quantiles"] = np.array(values.to_numpy(), dtype=np.float64, copy=True)
-    return out
+        parts["quantiles"] = np.array(values.to_numpy(), dtype=np.float64, copy=True)
+    if ph is Physical.DATETIME:
+        parts.update(_time_parts(series))
+    if ph in (Physical.FLOAT, Physical.DATETIME) and _kmv_is_complete(name, row):
+        raw = np.asarray(row[_k(name, "kmv")], dtype=np.uint64)
+        parts["distinct"] = Distinct.from_hashes(raw, HASH_ID)
+    return parts
 
 
-def _string_parts(series: pl.Series, name: str, sc: dict[str, Any]) -> dict[str, Any]:
-    n_numeric = int(sc[_k(name, "numeric")] or 0)
-    non_null = int(sc[_k(name, "n")])
+def _counted_parts(counts: pl.DataFrame, non_null: int) -> dict[str, Any]:
+    """Distinct set and frequent values of a non-string column, from its counts."""
+    values = counts.get_column("value")
+    hashes = values.hash(HASH_SEED).bottom_k(KMV_K).to_numpy()
+    parts: dict[str, Any] = {"distinct": Distinct.from_hashes(hashes, HASH_ID)}
+    if values.dtype.is_integer() or values.dtype == pl.Boolean:
+        parts["frequent"] = _frequent(counts, non_null)
+    return parts
+
+
+def _string_parts(counts: pl.DataFrame, non_null: int) -> dict[str, Any]:
+    """String statistics computed once per distinct value, weighted by its count."""
+    value, n = pl.col("value"), pl.col("n")
+    length = value.str.len_chars().cast(pl.Float64)
+    numeric = value.str.contains(NUMERIC_PATTERN)
+    stats = counts.select(
+        n.sum().alias("n"),
+        ((length * n).sum() / n.sum()).alias("mean"),
+        (length * length * n).sum().alias("sq"),
+        length.min().alias("min"),
+        length.max().alias("max"),
+        n.filter(value.str.contains(" ", literal=True)).sum().alias("space"),
+        n.filter(value.str.strip_chars() != value).sum().alias("padded"),
+        n.filter(numeric).sum().alias("numeric"),
+        value.hash(HASH_SEED).bottom_k(KMV_K).implode().alias("kmv"),
+    ).row(0, named=True)
+    total = int(stats["n"] or 0)
+    mean = float(stats["mean"] or 0.0)
+    var = (
+        (float(stats["sq"]) - total * mean * mean) / (total - 1) if total > 1 else None
+    )
+    lengths = Moments.from_stats(
+        total,
+        mean,
+        max(var, 0.0) if var is not None else None,
+        stats["min"],
+        stats["max"],
+    )
     examples: tuple[str, ...] = ()
-    if n_numeric < non_null:
-        head = series.cast(pl.String).drop_nulls().head(EXAMPLE_SCAN_ROWS)
-        bad = head.filter(~head.str.contains(NUMERIC_PATTERN))
-        examples = tuple(
-            v[:80] for v in bad.unique(maintain_order=True).head(5).to_list()
-        )
+    if int(stats["numeric"] or 0) < total:
+        bad = counts.filter(~numeric).top_k(5, by=["n", "value"], reverse=[False, True])
+        bad = bad.sort("n", "value", descending=[True, False])
+        examples = tuple(v[:80] for v in bad.get_column("value").to_list())
+    distinct = Distinct.from_hashes(np.asarray(stats["kmv"], dtype=np.uint64), HASH_ID)
+    free_text = total and mean >= 20 and int(stats["space"] or 0) >= total / 2
+    id_like = distinct.estimate > FREQUENT_EXACT_LIMIT and distinct.estimate > total / 2
     return {
-        "lengths": _moments(name, sc),
-        "with_space": int(sc[_k(name, "space")] or 0),
-        "padded": int(sc[_k(name, "padded")] or 0),
-        "numeric_like": n_numeric,
+        "lengths": lengths,
+        "with_space": int(stats["space"] or 0),
+        "padded": int(stats["padded"] or 0),
+        "numeric_like": int(stats["numeric"] or 0),
         "non_numeric_examples": examples,
+        "distinct": distinct,
+        "frequent": Frequent.untracked(non_null)
+        if (free_text or id_like)
+        else _frequent(counts, non_null),
+    }
+
+
+def _wordy_parts(frame: pl.DataFrame, name: str, row: dict[str, Any]) -> dict[str, Any]:
+    """Free text and ids, from row-level statistics: no value counts."""
+    text = pl.col(name).cast(pl.String)
+    numeric = text.str.contains(NUMERIC_PATTERN)
+    exprs = [
+        (text.str.strip_chars() != text).sum().alias("padded"),
+        numeric.sum().alias("numeric"),
+        text.filter(~numeric)
+        .head(EXAMPLE_SCAN_ROWS)
+        .unique(maintain_order=True)
+        .head(5)
+        .implode()
+        .alias("examples"),
+    ]
+    if not _kmv_is_complete(name, row):
+        hashed = text.drop_nulls().hash(HASH_SEED).unique().bottom_k(KMV_K)
+        exprs.append(hashed.implode().alias("kmv"))
+    extra = frame.select(exprs).row(0, named=True)
+    raw = np.asarray(extra.get("kmv", row[_k(name, "kmv")]), dtype=np.uint64)
+    return {
+        "lengths": _moments(name, row),
+        "with_space": int(row[_k(name, "space")] or 0),
+        "padded": int(extra["padded"] or 0),
+        "numeric_like": int(extra["numeric"] or 0),
+        "non_numeric_examples": tuple(v[:80] for v in extra["examples"]),
+        "distinct": Distinct.from_hashes(raw, HASH_ID),
+        "frequent": Frequent.untracked(int(row[_k(name, "n")])),
     }
 
 
@@ -308,14 +386,15 @@ def _time_parts(series: pl.Series) -> dict[str, Any]:
     return {"time": arr, "intervals": diffs}
 
 
-def _frequent(counts: pl.DataFrame | None, non_null: int) -> Frequent:
+def _frequent(counts: pl.DataFrame, non_null: int) -> Frequent:
     if non_null == 0:
         return Frequent.zero()
-    if counts is None:
-        return Frequent.untracked(non_null)
-    values, ns = counts.columns
+    top = counts
+    if top.height > FREQUENT_EXACT_LIMIT:
+        top = top.top_k(FREQUENT_TOP, by=["n", "value"], reverse=[False, True])
+    values = top.get_column("value").cast(pl.String)
+    if top.get_column("value").dtype == pl.Boolean:
+        values = values.str.to_lowercase()
     return Frequent.from_counts(
-        counts.get_column(values).to_list(),
-        counts.get_column(ns).to_list(),
-        total=non_null,
+        values.to_list(), top.get_column("n").to_list(), total=non_null
     )

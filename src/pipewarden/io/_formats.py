@@ -49,6 +49,9 @@ def _empty(schema: pa.Schema) -> pl.DataFrame:
 def _parquet_frames(files: tuple[Path, ...], chunk_rows: int) -> Iterator[pl.DataFrame]:
     schema = _parquet_schema(files)
     yield _empty(schema)
+    if all(pq.read_schema(path).equals(schema, check_metadata=False) for path in files):
+        yield from _polars_parquet(files, chunk_rows)
+        return
     for path in files:
         try:
             handle = pq.ParquetFile(path)
@@ -61,6 +64,15 @@ def _parquet_frames(files: tuple[Path, ...], chunk_rows: int) -> Iterator[pl.Dat
             raise _bad_parquet(path, exc) from exc
         finally:
             handle.close()
+
+
+def _polars_parquet(files: tuple[Path, ...], chunk_rows: int) -> Iterator[pl.DataFrame]:
+    """Polars' streaming reader: parallel decoding, read ahead of the consumer."""
+    try:
+        scan = pl.scan_parquet(list(files))
+        yield from scan.collect_batches(chunk_size=chunk_rows)
+    except (pl.exceptions.PolarsError, OSError) as exc:
+        raise _bad_parquet(files[0] if len(files) == 1 else files[0].parent, exc) from exc
 
 
 def _parquet_schema(files: tuple[Path, ...]) -> pa.Schema:
