@@ -18,7 +18,52 @@ from pathlib import Path
 import numpy as np
 import polars as pl
 
-WORDS = ["refund", "late", "package", "damaged", "gift", "card", "express", "order", "customer", "support", "store", "online", "mobile", "app", "payment", "failed", "retry", "address", "change", "weekend", "sale", "discount", "coupon", "loyalty", "points", "premium", "member", "return", "exchange", "size", "color", "blue", "red", "green", "black", "white", "small", "medium", "large", "fast", "slow", "ok", "great", "bad"]
+WORDS = [
+    "refund",
+    "late",
+    "package",
+    "damaged",
+    "gift",
+    "card",
+    "express",
+    "order",
+    "customer",
+    "support",
+    "store",
+    "online",
+    "mobile",
+    "app",
+    "payment",
+    "failed",
+    "retry",
+    "address",
+    "change",
+    "weekend",
+    "sale",
+    "discount",
+    "coupon",
+    "loyalty",
+    "points",
+    "premium",
+    "member",
+    "return",
+    "exchange",
+    "size",
+    "color",
+    "blue",
+    "red",
+    "green",
+    "black",
+    "white",
+    "small",
+    "medium",
+    "large",
+    "fast",
+    "slow",
+    "ok",
+    "great",
+    "bad",
+]
 GAP_SECONDS = 3 * 86_400
 GAP_AT = 0.6
 

@@ -11,19 +11,26 @@ from __future__ import annotations
 
 from pipewarden._api import check, profile
 from pipewarden.checks.findings import CheckResult, Finding, Severity
+from pipewarden.conform import ConformResult, Gate, RecordResult
 from pipewarden.contracts.infer import infer_contract
 from pipewarden.contracts.model import ColumnSpec, Contract
 from pipewarden.contracts.yaml_io import dump_contract, load_contract
+from pipewarden.drift import DriftReport, compare
 from pipewarden.errors import (
     ConformError,
     ContractError,
     ContractParseError,
+    MigrationRequiredError,
     PipewardenError,
+    RecordNotFoundError,
     SourceError,
+    StoreError,
     ValidationFailedError,
 )
 from pipewarden.profiles.column import ColumnProfile, Kind
 from pipewarden.profiles.dataset import DatasetProfile
+from pipewarden.store import ModelRecord, Run, RunSummary, open_store
+from pipewarden.store.models import check_environment, register_model
 
 __version__ = "0.1.0"
 
@@ -32,19 +39,33 @@ __all__ = [
     "ColumnProfile",
     "ColumnSpec",
     "ConformError",
+    "ConformResult",
     "Contract",
     "ContractError",
     "ContractParseError",
     "DatasetProfile",
+    "DriftReport",
     "Finding",
+    "Gate",
     "Kind",
+    "MigrationRequiredError",
+    "ModelRecord",
     "PipewardenError",
+    "RecordNotFoundError",
+    "RecordResult",
+    "Run",
+    "RunSummary",
     "Severity",
     "SourceError",
+    "StoreError",
     "ValidationFailedError",
     "check",
+    "check_environment",
+    "compare",
     "dump_contract",
     "infer_contract",
     "load_contract",
+    "open_store",
     "profile",
+    "register_model",
 ]

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 import polars as pl
 
-from pipewarden.checks.findings import CheckResult
+from pipewarden.checks.findings import CheckResult, Severity
 from pipewarden.checks.run import check_profile
 from pipewarden.contracts.model import Contract
 from pipewarden.contracts.yaml_io import load_contract
@@ -28,6 +29,7 @@ def profile(
     query: str | None = None,
     chunk_rows: int = DEFAULT_CHUNK_ROWS,
     progress: ProgressFn | None = None,
+    segments: list[str] | None = None,
 ) -> DatasetProfile:
     """Profile a batch in one pass, chunk by chunk.
 
@@ -38,6 +40,8 @@ def profile(
         query: SQL query, when ``data`` is a database URL.
         chunk_rows: Rows per chunk; memory stays bounded by this.
         progress: Called after each chunk with its row count.
+        segments: Columns whose most frequent values also get a profile of their own
+            (``DatasetProfile.segments``), so drift can name the segment behind a change.
 
     Returns:
         The mergeable profile of the whole batch.
@@ -50,7 +54,10 @@ def profile(
         >>> prof = pw.profile("transactions.parquet")  # doctest: +SKIP
     """
     frames = iter_frames(data, chunk_rows=chunk_rows, query=query)
-    return resolve_engine(engine).profile_frames(_tracked(frames, progress))
+    tracked = _tracked(frames, progress)
+    if segments:
+        return resolve_engine(engine).profile_frames(tracked, segments)
+    return resolve_engine(engine).profile_frames(tracked)
 
 
 def _tracked(
@@ -97,11 +104,26 @@ def check(
     contract_name = spec.name or (
         Path(contract).name if not isinstance(contract, Contract) else None
     )
+    if spec.dataset.segments and reference is not None:
+        profile_kwargs.setdefault("segments", list(spec.dataset.segments))
     prof = as_profile(batch, **profile_kwargs)
     ref = as_profile(reference, **profile_kwargs) if reference is not None else None
     name = dataset or (
         None if isinstance(batch, DatasetProfile) else describe_source(batch)
     )
-    return check_profile(
+    result = check_profile(
         prof, spec, reference=ref, now=now, dataset=name, contract_name=contract_name
     )
+    return result if ref is None else _with_drift(result, ref, prof, spec)
+
+
+def _with_drift(result: CheckResult, reference: DatasetProfile,
+                current: DatasetProfile, contract: Contract) -> CheckResult:
+    """The result plus the drift findings of current against reference."""
+    from pipewarden.drift.compare import compare
+
+    drift = compare(reference, current, contract=contract, dataset=result.dataset)
+    order = {Severity.ERROR: 0, Severity.WARNING: 1, Severity.INFO: 2}
+    findings = sorted([*result.findings, *drift.findings],
+                      key=lambda f: (order[f.severity], f.check, f.column or ""))
+    return replace(result, findings=tuple(findings))

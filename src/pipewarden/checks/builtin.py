@@ -20,6 +20,11 @@ GAP_ERROR_FACTOR = 3.0
 """A gap this many times the tolerated gap is an error."""
 
 
+def _short(text: str, limit: int = 40) -> str:
+    """A value cut to fit in a sentence (a stray 1,000,000-character value must not)."""
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
 def _pct(x: float) -> str:
     if x == 0:
         return "0%"
@@ -213,7 +218,7 @@ def out_of_bounds(ctx: CheckContext) -> Iterator[Finding]:
             name,
             Severity.ERROR if share >= OUT_OF_RANGE_ERROR_SHARE else Severity.WARNING,
             f"Column '{name}' has values in {observed}{extra}, outside the allowed "
-            f"[{_num(rng.min)}, {_num(rng.max)}] (about {_pct(share)} of rows). Check "
+            f"[{_num(rng.min, '-inf')}, {_num(rng.max, 'inf')}] (about {_pct(share)} of rows). Check "
             "the units upstream, or widen `range` if the change is real.",
             value={"min": m.min, "max": m.max, "share": share},
             threshold={"min": rng.min, "max": rng.max},
@@ -221,7 +226,7 @@ def out_of_bounds(ctx: CheckContext) -> Iterator[Finding]:
 
 
 def _share_outside(col: ColumnProfile, lo: float | None, hi: float | None) -> float:
-    if col.rows == 0 or col.quantiles.is_empty:
+    if col.rows == 0 or col.quantiles.is_empty or (lo is None and hi is None):
         return 0.0
     points = [p for p in (lo, hi) if p is not None]
     cdf = dict(zip(points, col.quantiles.cdf(points), strict=True))
@@ -234,9 +239,9 @@ def _share_outside(col: ColumnProfile, lo: float | None, hi: float | None) -> fl
     return max(frac, 1 / n_finite if n_finite else 0.0) * n_finite / col.rows
 
 
-def _num(x: float | None) -> str:
+def _num(x: float | None, open_side: str = "") -> str:
     if x is None:
-        return "-inf"
+        return open_side
     return f"{x:,.6g}"
 
 
@@ -280,7 +285,7 @@ def _unseen_finding(
         for v, _ in unseen
         if v.strip().casefold() in folded
     ]
-    shown = ", ".join(repr(v) for v, _ in unseen[:5])
+    shown = ", ".join(repr(_short(v)) for v, _ in unseen[:5])
     more = f" and {len(unseen) - 5} more" if len(unseen) > 5 else ""
     msg = (
         f"Column '{name}' has {len(unseen)} value(s) not in the contract ({shown}"
@@ -290,7 +295,7 @@ def _unseen_finding(
         v, a = near[0]
         msg += (
             f" They differ from known categories only by whitespace or case (e.g. "
-            f"{v!r} vs {a!r}); set `conform.normalize: true` or trim upstream."
+            f"{_short(v)!r} vs {_short(a)!r}); set `conform.normalize: true` or trim upstream."
         )
     else:
         msg += (
@@ -302,7 +307,7 @@ def _unseen_finding(
         name,
         Severity.ERROR if share >= UNSEEN_ERROR_SHARE else Severity.WARNING,
         msg,
-        value={"values": [v for v, _ in unseen[:20]], "share": share},
+        value={"values": [_short(v, 200) for v, _ in unseen[:20]], "share": share},
         threshold=UNSEEN_ERROR_SHARE,
     )
 
@@ -332,10 +337,11 @@ def duplicates(ctx: CheckContext) -> Iterator[Finding]:
 def _duplicates(col: ColumnProfile) -> tuple[float, bool]:
     if col.frequent.is_exact and col.frequent.counts:
         return float(sum(n - 1 for n in col.frequent.counts.values())), True
+    values = col.non_null - col.nan  # NaN is not hashed into the distinct sketch
     if col.distinct.is_exact:
-        return float(col.non_null - col.distinct_count), True
+        return float(values - col.distinct_count), True
     # Past the sketch's exact range: report only what exceeds 3 standard errors.
-    est = col.non_null - col.distinct_count
+    est = values - col.distinct_count
     rse = 1 / max(1.0, (len(col.distinct.hashes) - 2) ** 0.5)
     return (est if est > 3 * rse * col.non_null else 0.0), False
 
@@ -360,13 +366,16 @@ def row_count(ctx: CheckContext) -> Iterator[Finding]:
     high = spec.max is not None and rows > spec.max
     if low or high:
         word = "fewer" if low else "more"
+        if spec.min is not None and spec.max is not None:
+            expected = f"{spec.min:,} to {spec.max:,}"
+        else:  # one side open (formatting None with ',' used to raise ValueError)
+            expected = f"{'minimum' if low else 'maximum'} of {spec.min if low else spec.max:,}"
         yield Finding(
             "volume.row_count",
             None,
             Severity.WARNING,
-            f"The batch has {rows:,} rows, {word} than the expected {spec.min or 0:,} to "
-            f"{spec.max if spec.max is not None else 'any':,} rows. Check for a partial "
-            "load or a duplicated one, or update `dataset.rows`.",
+            f"The batch has {rows:,} rows, {word} than the expected {expected} rows. "
+            "Check for a partial load or a duplicated one, or update `dataset.rows`.",
             value=rows,
             threshold={"min": spec.min, "max": spec.max},
         )
@@ -468,6 +477,20 @@ def label_imbalance(ctx: CheckContext) -> Iterator[Finding]:
             + (f"; {', '.join(map(repr, missing))} never occurs" if missing else "")
             + ". A model cannot be trained or evaluated on it; check the label join.",
             value={"minority_share": 0.0},
+            threshold=spec.min_minority_share,
+        )
+        return
+    absent = sorted(expected - present)
+    if absent:
+        yield Finding(
+            "label.imbalance",
+            spec.column,
+            Severity.WARNING,
+            f"Class {absent[0]!r} of label '{spec.column}' never occurs in this batch"
+            + (f" (nor {', '.join(map(repr, absent[1:]))})" if absent[1:] else "")
+            + f"; the contract expects about {_pct((spec.classes or {})[absent[0]])} "
+            "of rows. Check the labelling job and the label join.",
+            value={"class": absent[0], "minority_share": 0.0},
             threshold=spec.min_minority_share,
         )
         return

@@ -7,34 +7,46 @@ unreadable input.
 from __future__ import annotations
 
 import sys
+import warnings
 from collections.abc import Sequence
+from typing import Any
 
 import click
 import typer
 
-from pipewarden.cli import check, contract, demo, profile  # noqa: F401  # registers commands
+from pipewarden.cli import check, conform, contract, demo, drift, env, profile, runs, store  # noqa: F401  # registers commands
 from pipewarden.cli._app import app
 from pipewarden.cli._output import err
-from pipewarden.errors import PipewardenError
+from pipewarden.errors import PipewardenError, PipewardenWarning
 
 EXIT_USAGE = 2
+# Typer 0.22+ vendors Click: its usage errors derive from typer.TyperException and its
+# Abort is typer's own, so catching click's classes alone let them through as tracebacks.
+_USAGE_ERRORS: tuple[type[Exception], ...] = (
+    click.ClickException,
+    getattr(typer, "TyperException", click.ClickException),
+)
+_ABORTS: tuple[type[BaseException], ...] = (click.exceptions.Abort, typer.Abort)
 
-__all__ = ["app", "main"]
+__all__ = ["app", "main", "run"]
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the CLI; returns (and, as a script, exits with) the exit code."""
     args = list(sys.argv[1:] if argv is None else argv)
     try:
-        code = app(args=args, prog_name="pipewarden", standalone_mode=False)
+        with warnings.catch_warnings():
+            warnings.simplefilter("default", PipewardenWarning)
+            warnings.showwarning = _show_warning
+            code = app(args=args, prog_name="pipewarden", standalone_mode=False)
     except typer.Exit as exc:
         return int(exc.exit_code)
     except click.exceptions.Exit as exc:
         return int(exc.exit_code)
-    except click.ClickException as exc:
-        exc.show()
+    except _USAGE_ERRORS as exc:
+        _show_usage_error(exc)
         return EXIT_USAGE
-    except click.exceptions.Abort:
+    except _ABORTS:
         err.print("Aborted.")
         return EXIT_USAGE
     except PipewardenError as exc:
@@ -44,6 +56,22 @@ def main(argv: Sequence[str] | None = None) -> int:
         err.print("Interrupted.")
         return 130
     return code if isinstance(code, int) else 0
+
+
+def _show_usage_error(exc: Any) -> None:  # a Click or Typer usage error
+    if type(exc).__name__ == "NoArgsIsHelpError":  # bare `pipewarden`: the help
+        exc.show()
+        return
+    ctx = getattr(exc, "ctx", None)
+    hint = f" Run '{ctx.command_path} --help' for usage." if ctx is not None else ""
+    message = exc.format_message().rstrip()
+    message += "" if message.endswith((".", "!", "?")) else "."
+    err.print(f"[bold red]error:[/] {_escape(message)}{_escape(hint)}")
+
+
+def _show_warning(message: Warning | str, *_args: Any, **_kwargs: Any) -> None:
+    """Warnings as one line each, without the file and source line Python adds."""
+    err.print(f"[yellow]warning:[/] {_escape(str(message))}")
 
 
 def _escape(text: str) -> str:

@@ -40,6 +40,7 @@ def progress(label: str) -> Iterator[Callable[[int], None]]:
         state["rows"] += rows
         if (
             state["bar"] is None
+            and err.is_terminal  # off a terminal (CI logs, pipes) it leaves a blank line
             and time.perf_counter() - start > PROGRESS_AFTER_SECONDS
         ):
             bar = Progress(

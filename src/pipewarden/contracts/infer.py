@@ -128,7 +128,12 @@ def _range(col: ColumnProfile) -> Range:
         new_lo = 0.0
     if col.kind is Kind.INTEGER:
         new_lo, new_hi = math.floor(new_lo), math.ceil(new_hi)
-    return Range(min=_tidy(new_lo), max=_tidy(new_hi))
+    # Rounding to 6 digits must not cut off the reference's own extremes, and a side
+    # where the reference has infinities stays open (else it fails its own contract).
+    return Range(
+        min=None if col.neginf else min(_tidy(new_lo), lo),
+        max=None if col.posinf else max(_tidy(new_hi), hi),
+    )
 
 
 def _tidy(x: float) -> float:

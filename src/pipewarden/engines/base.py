@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import Protocol, runtime_checkable
 
 import polars as pl
@@ -16,10 +16,12 @@ class Engine(Protocol):
 
     name: str
 
-    def profile_frames(self, frames: Iterable[pl.DataFrame]) -> DatasetProfile:
-        """Profile a stream of chunks into one profile."""
+    def profile_frames(self, frames: Iterable[pl.DataFrame],
+                       segments: Sequence[str] | None = None) -> DatasetProfile:
+        """Profile a stream of chunks into one profile (with per-segment profiles)."""
         ...
 
-    def profile_frame(self, frame: pl.DataFrame) -> DatasetProfile:
-        """Profile one in-memory chunk."""
+    def profile_frame(self, frame: pl.DataFrame,
+                      segments: Sequence[str] | None = None) -> DatasetProfile:
+        """Profile one in-memory chunk (with per-segment profiles)."""
         ...

@@ -172,8 +172,8 @@ def _row_exprs(name: str, ph: Physical) -> list[pl.Expr]:
         out.append(text.str.contains(" ", literal=True).sum().alias(_k(name, "space")))
     if ph is not Physical.OTHER:
         values = col.drop_nulls()
-        if ph is Physical.FLOAT:
-            values = values.filter(values.is_not_nan())
+        if ph is Physical.FLOAT:  # Decimal too, which has no is_not_nan of its own
+            values = values.filter(values.cast(pl.Float64).is_not_nan())
         # The 2K smallest hashes, not de-duplicated (five times cheaper than unique):
         # when they hold K distinct values, those are the column's K smallest.
         out.append(
@@ -247,12 +247,19 @@ def _value_counts(frame: pl.DataFrame, names: list[str]) -> dict[str, pl.DataFra
             values = values.cast(pl.String)
         if frame.schema[name].is_float():
             values = values.filter(values.is_not_nan())
-        exprs.append(values.value_counts(name="n").implode().alias(name))
+        # The count field must not share the column's name (a column called "n").
+        exprs.append(values.value_counts(name=_COUNT).implode().alias(name))
     packed = frame.select(exprs)
     return {
-        name: packed.get_column(name).explode().struct.unnest().rename({name: "value"})
+        name: packed.get_column(name)
+        .explode()
+        .struct.unnest()
+        .rename({name: "value", _COUNT: "n"})
         for name in names
     }
+
+
+_COUNT = "\x1fcount"
 
 
 # ------------------------------------------------------------------ per column

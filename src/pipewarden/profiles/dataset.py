@@ -91,17 +91,24 @@ class DatasetProfile:
                 "This JSON is not a pipewarden profile (no 'format: pipewarden/profile'). "
                 "Create one with: pipewarden profile DATA -o profile.json"
             )
-        if int(data.get("version", 0)) > FORMAT_VERSION:
+        try:
+            if int(data.get("version", 0)) > FORMAT_VERSION:
+                raise ProfileError(
+                    f"Profile format version {data.get('version')} is newer than this "
+                    f"pipewarden reads ({FORMAT_VERSION}). Upgrade pipewarden."
+                )
+            cols = [ColumnProfile.from_dict(c) for c in data["columns"]]
+            segments = {
+                col: {v: cls.from_dict(p) for v, p in parts.items()}
+                for col, parts in data.get("segments", {}).items()
+            }
+            return cls(int(data["rows"]), {c.name: c for c in cols}, segments)
+        except (KeyError, TypeError, ValueError, AttributeError) as exc:
+            what = f"no key {exc}" if isinstance(exc, KeyError) else str(exc)
             raise ProfileError(
-                f"Profile format version {data.get('version')} is newer than this "
-                f"pipewarden reads ({FORMAT_VERSION}). Upgrade pipewarden."
-            )
-        cols = [ColumnProfile.from_dict(c) for c in data["columns"]]
-        segments = {
-            col: {v: cls.from_dict(p) for v, p in parts.items()}
-            for col, parts in data.get("segments", {}).items()
-        }
-        return cls(int(data["rows"]), {c.name: c for c in cols}, segments)
+                f"This pipewarden profile is incomplete or damaged ({what}). "
+                "Create it again with: pipewarden profile DATA -o profile.json"
+            ) from exc
 
     def to_json(self, indent: int | None = None) -> str:
         return json.dumps(self.to_dict(), indent=indent, allow_nan=False, default=str)
@@ -130,6 +137,11 @@ class DatasetProfile:
             text = p.read_text(encoding="utf-8")
         except OSError as exc:
             raise ProfileError(f"Cannot read profile '{p}': {exc.strerror}.") from exc
+        except UnicodeDecodeError as exc:
+            raise ProfileError(
+                f"Profile '{p}' is not UTF-8 text. Create it again with: "
+                "pipewarden profile DATA -o profile.json"
+            ) from exc
         return cls.from_json(text)
 
 

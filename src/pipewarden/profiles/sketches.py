@@ -40,6 +40,11 @@ def _unb64(text: str) -> bytes:
     return base64.b64decode(text.encode("ascii"))
 
 
+def _json_float(x: float) -> float | str:
+    """``x`` for JSON: an overflowed sum (inf, NaN) as text, which float() reads back."""
+    return x if math.isfinite(x) else str(x)
+
+
 # --------------------------------------------------------------------------- moments
 @dataclass(frozen=True, slots=True)
 class Moments:
@@ -105,8 +110,8 @@ class Moments:
     def to_dict(self) -> dict[str, Any]:
         return {
             "count": self.count,
-            "mean": self.mean,
-            "m2": self.m2,
+            "mean": _json_float(self.mean),
+            "m2": _json_float(self.m2),
             "min": self.min,
             "max": self.max,
         }
@@ -422,9 +427,15 @@ class TimeGaps:
         if times.size == 1:
             return cls(int(times[0]), int(times[0]), ())
         diffs = np.diff(times)
-        k = min(MAX_GAPS, diffs.size)
-        idx = np.argpartition(diffs, diffs.size - k)[diffs.size - k :]
-        gaps = [(int(times[i]), int(times[i + 1])) for i in idx if diffs[i] > 0]
+        idx = np.flatnonzero(diffs > 0)
+        if idx.size > MAX_GAPS:
+            # The MAX_GAPS longest, the earliest first among equals (as _top_gaps
+            # orders them), so chunks and their merge keep the same gaps.
+            cut = np.partition(diffs[idx], idx.size - MAX_GAPS)[idx.size - MAX_GAPS]
+            longer = idx[diffs[idx] > cut]
+            ties = idx[diffs[idx] == cut][: MAX_GAPS - longer.size]
+            idx = np.concatenate([longer, ties])
+        gaps = [(int(times[i]), int(times[i + 1])) for i in idx]
         return cls(int(times[0]), int(times[-1]), _top_gaps(gaps))
 
     def merge(self, other: TimeGaps) -> TimeGaps:

@@ -1,0 +1,113 @@
+"""pipewarden env capture [-o env.json]  |  pipewarden env diff A B [--important PKG]"""
+
+from __future__ import annotations
+
+import json
+import os
+from typing import Annotated
+
+import typer
+from rich.markup import escape
+from rich.table import Table
+
+from pipewarden.cli._app import app
+from pipewarden.cli._output import out, write_json, write_text
+from pipewarden.env.diff import EnvDiffResult, diff
+from pipewarden.env.fingerprint import Fingerprint, capture
+
+EXIT_FAILED = 1
+_SEVERITY_STYLE = {"error": "bold red", "warning": "yellow", "info": "dim"}
+
+env_app = typer.Typer(
+    help="Fingerprint environments and compare them.", no_args_is_help=True
+)
+app.add_typer(env_app, name="env")
+
+
+@env_app.command("capture")
+def capture_command(
+    output: Annotated[
+        str | None,
+        typer.Option(
+            "-o",
+            "--output",
+            help="Write the fingerprint JSON here (default: print it).",
+        ),
+    ] = None,
+) -> None:
+    """Fingerprint this environment: Python, OS, CPU, installed packages."""
+    fingerprint = capture(os.environ)
+    text = json.dumps(fingerprint.to_dict(), indent=2, sort_keys=True) + "\n"
+    if output is None:
+        typer.echo(text, nl=False)
+        return
+    write_text(output, text)
+    out.print(
+        f"Fingerprint of {len(fingerprint.packages)} packages (Python "
+        f"{fingerprint.python_version}) written to {escape(output)}"
+    )
+
+
+@env_app.command("diff")
+def diff_command(
+    trained: Annotated[
+        str,
+        typer.Argument(
+            metavar="A", help="Fingerprint JSON where the model was trained."
+        ),
+    ],
+    here: Annotated[
+        str, typer.Argument(metavar="B", help="Fingerprint JSON where it runs now.")
+    ],
+    important: Annotated[
+        list[str] | None,
+        typer.Option(
+            help="Distribution the model depends on (repeatable), e.g. scikit-learn."
+        ),
+    ] = None,
+    json_out: Annotated[
+        str | None,
+        typer.Option(
+            "--json", help="Write the changes as JSON here ('-' for standard output)."
+        ),
+    ] = None,
+) -> None:
+    """Compare two fingerprints; exit 1 when a change is an error for the model."""
+    result = diff(
+        Fingerprint.load(trained), Fingerprint.load(here), important=important or ()
+    )
+    if json_out:
+        write_json(result.to_dict(), json_out)
+    if json_out != "-":
+        _print(result, trained, here)
+    if result.max_severity == "error":
+        raise typer.Exit(EXIT_FAILED)
+
+
+def _print(result: EnvDiffResult, trained: str, here: str) -> None:
+    if result.is_empty:
+        out.print(f"No differences between {escape(trained)} and {escape(here)}.")
+        return
+    counts = {
+        s: sum(1 for c in result.changes if c.severity == s)
+        for s in ("error", "warning", "info")
+    }
+    out.print(
+        f"{len(result.changes)} difference(s) from {escape(trained)} to "
+        f"{escape(here)}: {counts['error']} error(s), {counts['warning']} "
+        f"warning(s), {counts['info']} info"
+    )
+    table = Table(header_style="bold")
+    for name in ("severity", "what", "name", "before", "after", "message"):
+        table.add_column(name, overflow="fold")
+    for change in result.changes:
+        style = _SEVERITY_STYLE[change.severity]
+        table.add_row(
+            f"[{style}]{change.severity}[/]",
+            change.kind,
+            escape(change.name),
+            escape(change.before or "-"),
+            escape(change.after or "-"),
+            escape(change.message),
+        )
+    out.print(table)

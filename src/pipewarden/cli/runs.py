@@ -1,0 +1,330 @@
+"""pipewarden runs list | show RUN | diff RUN_A RUN_B   (recorded checks, from the store)"""
+
+from __future__ import annotations
+
+import os
+from typing import TYPE_CHECKING, Annotated, Any
+
+import typer
+from rich.markup import escape
+from rich.table import Table
+
+from pipewarden.cli._app import app
+from pipewarden.cli._output import STATUS_STYLE, findings_table, out, write_json
+from pipewarden.config import load_settings
+
+if TYPE_CHECKING:
+    from pipewarden.store.records import Run, RunSummary
+    from pipewarden.store.repository import Store
+    from pipewarden.store.run_diff import RunDiffReport
+
+runs_app = typer.Typer(
+    help="Recorded runs: list, show and compare them.", no_args_is_help=True
+)
+app.add_typer(runs_app, name="runs")
+
+StoreOption = Annotated[
+    str | None,
+    typer.Option(
+        "--store",
+        help="Store URL (default: PIPEWARDEN_STORE_URL, else "
+        ".pipewarden/pipewarden.db).",
+    ),
+]
+JsonFlag = Annotated[bool, typer.Option("--json", help="Print JSON instead of tables.")]
+
+
+@runs_app.command("list")
+def list_command(
+    dataset: Annotated[
+        str | None, typer.Option(help="Only runs of this dataset.")
+    ] = None,
+    status: Annotated[
+        str | None, typer.Option(help="Only runs with this status.")
+    ] = None,
+    limit: Annotated[int, typer.Option(help="Newest runs to show.")] = 50,
+    store: StoreOption = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """List recorded runs, newest first."""
+    with open_cli_store(store) as opened:
+        runs = opened.list_runs(dataset=dataset, status=status, limit=limit)
+    if as_json:
+        write_json([run.to_dict() for run in runs], "-")
+        return
+    if not runs:
+        out.print(
+            "No runs recorded yet. Record one with: pipewarden check CONTRACT DATA "
+            "--dataset NAME"
+        )
+        return
+    out.print(_runs_table(runs))
+
+
+@runs_app.command("show")
+def show_command(
+    run_id: Annotated[str, typer.Argument(metavar="RUN", help="Run id (or a prefix).")],
+    store: StoreOption = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """Show one run: status, provenance and findings."""
+    with open_cli_store(store) as opened:
+        run = opened.get_run(run_id)
+    if as_json:
+        write_json(run.to_dict(), "-")
+        return
+    out.print(_run_panel(run))
+    out.print(findings_table(run.result))
+
+
+@runs_app.command("diff")
+def diff_command(
+    run_a: Annotated[str, typer.Argument(metavar="RUN_A", help="The run that worked.")],
+    run_b: Annotated[str, typer.Argument(metavar="RUN_B", help="The run to explain.")],
+    store: StoreOption = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """What changed from RUN_A to RUN_B: data, contract, code, environment, inputs."""
+    from pipewarden.store.run_diff import diff_runs
+
+    with open_cli_store(store) as opened:
+        report = diff_runs(opened.get_run(run_a), opened.get_run(run_b))
+    if as_json:
+        write_json(report.to_dict(), "-")
+        return
+    print_run_diff(report)
+
+
+def open_cli_store(store: str | None) -> Store:
+    """The store named by --store, PIPEWARDEN_STORE_URL, pipewarden.yaml or the default."""
+    from pipewarden.store.database import open_store
+
+    return open_store(load_settings(environ=os.environ, store_url=store).store_url)
+
+
+# --------------------------------------------------------------------------- render
+
+
+def _runs_table(runs: list[RunSummary]) -> Table:
+    table = Table(header_style="bold")
+    for name in (
+        "run",
+        "dataset",
+        "status",
+        "started (UTC)",
+        "rows",
+        "errors",
+        "warnings",
+        "code",
+    ):
+        table.add_column(name, overflow="fold")
+    for run in runs:
+        table.add_row(
+            run.id,
+            escape(run.dataset),
+            _status(run.status),
+            run.started_at.strftime("%Y-%m-%d %H:%M:%S"),
+            f"{run.rows:,}",
+            str(run.errors),
+            str(run.warnings),
+            _code(run.code_commit, run.code_dirty),
+        )
+    return table
+
+
+def _run_panel(run: Run) -> Table:
+    table = Table(
+        show_header=False, box=None, title=f"Run {run.id}", title_justify="left"
+    )
+    table.add_column(style="bold")
+    table.add_column(overflow="fold")
+    env = run.environment
+    rows: list[tuple[str, str]] = [
+        ("dataset", escape(run.dataset)),
+        ("status", _status(run.status)),
+        ("started", run.started_at.isoformat()),
+        ("finished", "" if run.finished_at is None else run.finished_at.isoformat()),
+        ("rows", f"{run.result.rows:,}"),
+        (
+            "contract",
+            escape(f"{run.result.contract or ''} ({run.contract_digest or '-'})"),
+        ),
+        ("reference", escape(run.reference or "")),
+        (
+            "code",
+            _code(
+                None if run.code is None else run.code.commit,
+                None if run.code is None else run.code.dirty,
+            ),
+        ),
+        (
+            "environment",
+            ""
+            if env is None
+            else escape(
+                f"{env.digest[:12]}  Python {env.python_version} on {env.os} "
+                f"{env.machine}, host {env.hostname}"
+            ),
+        ),
+    ]
+    rows.extend(
+        ("input", escape(_input_text(i.path, i.size, i.content_hash)))
+        for i in run.inputs
+    )
+    for name, value in rows:
+        table.add_row(name, value)
+    return table
+
+
+def print_run_diff(report: RunDiffReport) -> None:
+    """Print a run diff as one table per section that differs."""
+    a, b = report.a, report.b
+    out.print(
+        f"[bold]{a.id}[/] ({escape(a.dataset)}, {_status(a.status)}) -> "
+        f"[bold]{b.id}[/] ({escape(b.dataset)}, {_status(b.status)})"
+    )
+    if report.is_empty:
+        out.print("No differences.")
+        return
+    sections = [
+        _values_table("Overview", report.overview),
+        _columns_table(report),
+        _contract_table(report),
+        _values_table("Code", report.code),
+        _environment_table(report),
+        _inputs_table(report),
+        _findings_table(report),
+    ]
+    for table in sections:
+        if table is not None:
+            out.print(table)
+    if not report.environment_known:
+        out.print("[dim]Environment: not recorded for one of the runs.[/]")
+
+
+def _values_table(title: str, changes: tuple[Any, ...]) -> Table | None:
+    if not changes:
+        return None
+    table = _table(title, "what", "before", "after")
+    for change in changes:
+        table.add_row(
+            escape(change.name),
+            escape(_text(change.before)),
+            escape(_text(change.after)),
+        )
+    return table
+
+
+def _columns_table(report: RunDiffReport) -> Table | None:
+    if not report.columns:
+        return None
+    table = _table("Data columns", "column", "change", "statistic", "before", "after")
+    for change in report.columns:
+        names = change.changed or ("kind",)
+        for i, stat in enumerate(names):
+            table.add_row(
+                escape(change.column) if i == 0 else "",
+                change.change if i == 0 else "",
+                stat,
+                escape(_text(change.before.get(stat))),
+                escape(_text(change.after.get(stat))),
+            )
+    return table
+
+
+def _contract_table(report: RunDiffReport) -> Table | None:
+    change = report.contract
+    if change is None:
+        return None
+    table = _table(
+        f"Contract {change.before or '-'} -> {change.after or '-'}", "what", "change"
+    )
+    for column in change.added_columns:
+        table.add_row(f"column {escape(column)}", "added")
+    for column in change.removed_columns:
+        table.add_row(f"column {escape(column)}", "removed")
+    for column, keys in change.changed_columns.items():
+        table.add_row(f"column {escape(column)}", escape(", ".join(keys)))
+    for key in change.changed_keys:
+        table.add_row(escape(key), "changed")
+    return table
+
+
+def _environment_table(report: RunDiffReport) -> Table | None:
+    if not report.environment.changes:
+        return None
+    table = _table("Environment", "what", "name", "before", "after", "change")
+    for change in report.environment.changes:
+        table.add_row(
+            change.kind,
+            escape(change.name),
+            escape(change.before or "-"),
+            escape(change.after or "-"),
+            change.change,
+        )
+    return table
+
+
+def _inputs_table(report: RunDiffReport) -> Table | None:
+    if not report.inputs:
+        return None
+    table = _table("Inputs", "path", "change", "before", "after")
+    for change in report.inputs:
+        old, new = change.before, change.after
+        table.add_row(
+            escape(change.path),
+            change.change if change.change != "changed" else ", ".join(change.changed),
+            ""
+            if old is None
+            else escape(_input_text(old.path, old.size, old.content_hash)),
+            ""
+            if new is None
+            else escape(_input_text(new.path, new.size, new.content_hash)),
+        )
+    return table
+
+
+def _findings_table(report: RunDiffReport) -> Table | None:
+    if not (report.new_findings or report.resolved_findings):
+        return None
+    table = _table("Findings (warnings and errors)", "check", "change")
+    for key in report.new_findings:
+        table.add_row(escape(key), "new")
+    for key in report.resolved_findings:
+        table.add_row(escape(key), "gone")
+    return table
+
+
+def _table(title: str, *columns: str) -> Table:
+    table = Table(title=title, title_justify="left", header_style="bold")
+    for name in columns:
+        table.add_column(name, overflow="fold")
+    return table
+
+
+def _status(status: str) -> str:
+    style = STATUS_STYLE.get(status, "")
+    return f"[{style}]{status}[/]" if style else status
+
+
+def _code(commit: str | None, dirty: bool | None) -> str:
+    if commit is None:
+        return ""
+    return commit[:10] + (" (dirty)" if dirty else "")
+
+
+def _input_text(path: str, size: int | None, content_hash: str | None) -> str:
+    parts = [os.path.basename(path) or path]
+    if size is not None:
+        parts.append(f"{size:,} B")
+    if content_hash:
+        parts.append(content_hash[:12])
+    return "  ".join(parts)
+
+
+def _text(value: Any) -> str:
+    if value is None:
+        return "-"
+    if isinstance(value, float):
+        return f"{value:.6g}"
+    return str(value)

@@ -1,0 +1,216 @@
+"""The gate: every batch or record a model sees is reshaped into the frame it expects.
+
+Training, test and scoring data pass the same gate, built from the same contract, so
+the model gets the same columns, order and dtypes whatever arrives. What cannot be
+repaired is quarantined with its reason; nothing is dropped silently:
+``rows in = rows out + rows quarantined``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import polars as pl
+
+from pipewarden.checks.findings import CheckResult, Finding, Severity
+from pipewarden.conform._frames import Incoming, incoming, is_records, records_frame
+from pipewarden.conform.batch import conform_frame
+from pipewarden.conform.plan import GatePlan, build_plan
+from pipewarden.conform.quarantine import empty_quarantine, reason_counts
+from pipewarden.conform.record import RecordPlan, RecordResult
+from pipewarden.contracts.model import Contract
+from pipewarden.contracts.yaml_io import load_contract
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class ConformResult:
+    """The outcome of conforming a batch.
+
+    Attributes:
+        frame: The conformed rows: exactly the contract's columns, in its order, with
+            its dtypes (the label only when the batch has it; unexpected columns at
+            the end when the policy keeps them), in the batch's own frame type
+            (pandas keeps the index of the rows it kept).
+        quarantine: The rows that could not fit, with their original values and
+            ``row``, ``column``, ``check`` and ``reason`` (see ``quarantine.py``), in
+            the batch's frame type.
+        findings: What the gate found and did, with the check ids of ``check``.
+        rows_in: Rows in the batch.
+    """
+
+    frame: Any
+    quarantine: Any
+    findings: tuple[Finding, ...]
+    rows_in: int
+    quarantined_mask: pl.Series | None = None
+    reasons: tuple[tuple[str, str, str, int], ...] = ()
+
+    @property
+    def rows_out(self) -> int:
+        return self.rows_in - self.rows_quarantined
+
+    @property
+    def rows_quarantined(self) -> int:
+        return sum(n for *_, n in self.reasons)
+
+    @property
+    def kept_mask(self) -> np.ndarray:
+        """Boolean array over the batch's rows, True for rows in ``frame``.
+
+        Use it to align targets with the frame: ``y[result.kept_mask]``.
+        """
+        if self.quarantined_mask is None:
+            return np.ones(self.rows_in, dtype=bool)
+        return ~self.quarantined_mask.to_numpy()
+
+    def to_check_result(
+        self, *, dataset: str | None = None, contract: str | None = None
+    ) -> CheckResult:
+        """The findings as a CheckResult (status, JSON, raise_for_findings)."""
+        return CheckResult(
+            rows=self.rows_in,
+            findings=self.findings,
+            dataset=dataset,
+            contract=contract,
+            extra={
+                "conform": {
+                    "rows_in": self.rows_in,
+                    "rows_out": self.rows_out,
+                    "rows_quarantined": self.rows_quarantined,
+                }
+            },
+        )
+
+    def at_least(self, severity: Severity) -> list[Finding]:
+        return [f for f in self.findings if f.severity >= severity]
+
+
+class Gate:
+    """Conforms batches and records to one contract.
+
+    Build it once per contract: the policies are resolved and the record path is
+    compiled here, so each record then costs microseconds.
+
+    Args:
+        contract: A Contract, or the path of a contract YAML.
+
+    Raises:
+        ContractError: The contract's conform policies are inconsistent (e.g.
+            ``on_unseen: fallback`` without a ``fallback``).
+
+    Example:
+        >>> gate = Gate(load_contract("contract.yaml"))  # doctest: +SKIP
+        >>> result = gate.conform(batch)  # doctest: +SKIP
+        >>> model.predict(result.frame)  # doctest: +SKIP
+    """
+
+    def __init__(self, contract: Contract | str | Path) -> None:
+        self.contract = (
+            contract if isinstance(contract, Contract) else load_contract(contract)
+        )
+        self.plan: GatePlan = build_plan(self.contract)
+        self._records = RecordPlan.compile(self.plan)
+        self._hints = {
+            p.name: p.target.natural
+            for p in self.plan.columns
+            if p.target.natural is not None
+        }
+
+    def __getstate__(self) -> dict[str, Any]:
+        return {"contract": self.contract.to_dict()}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__init__(Contract.from_dict(state["contract"]))  # type: ignore[misc]  # rebuild the compiled plan
+
+    def __repr__(self) -> str:
+        name = self.contract.name or self.contract.digest
+        return f"Gate({name!r}, {len(self.plan.columns)} columns)"
+
+    @property
+    def columns(self) -> list[str]:
+        """The columns of the conformed frame, in order (label included)."""
+        return list(self.plan.names)
+
+    @property
+    def feature_columns(self) -> list[str]:
+        """The conformed columns without the contract's label."""
+        return [p.name for p in self.plan.columns if not p.is_label]
+
+    def conform(self, batch: Any) -> ConformResult:
+        """Reshape a batch into the frame the model expects, quarantining rows that
+        cannot fit.
+
+        Args:
+            batch: A polars, pandas or Arrow frame (results come back in the same
+                type), a LazyFrame, a list of records, or anything
+                ``pipewarden.io`` reads (a path gives polars).
+
+        Returns:
+            The conformed frame, the quarantined rows (with reason and column), and
+            the findings.
+
+        Raises:
+            ConformError: A column is missing (or unexpected) and the contract's
+                policy is to fail; the message names the columns and the fix.
+            SourceError: The batch cannot be read.
+        """
+        if isinstance(batch, Mapping):
+            return self.conform_records([batch])
+        if is_records(batch):
+            return self.conform_records(batch)
+        return self._conform(incoming(batch))
+
+    def conform_records(self, records: Sequence[Mapping[str, Any]]) -> ConformResult:
+        """Conform many records at once, vectorised; the frame is polars.
+
+        The records become one frame (see ``records_frame``: a key mixing numbers and
+        text is read as text, then coerced as the contract says) and go through
+        ``conform``; for records whose keys hold one kind of value each, every row
+        equals ``conform_record`` of that record.
+        """
+        if not records:
+            frame = pl.DataFrame(
+                schema={
+                    p.name: p.target.dtype for p in self.plan.columns if not p.is_label
+                }
+            )
+            return ConformResult(frame, empty_quarantine(frame.schema), (), 0)
+        return self._conform(Incoming(records_frame(records, self._hints), "polars"))
+
+    def conform_record(self, record: Mapping[str, Any]) -> RecordResult:
+        """Conform one record in pure Python (microseconds; no frame is built).
+
+        Gives the same row as ``conform`` of a one-row batch holding the record.
+
+        Returns:
+            ``.record`` (the conformed dict, or None when quarantined),
+            ``.quarantined``, ``.column``, ``.check``, ``.reason``, and
+            ``.findings`` on demand.
+
+        Raises:
+            ConformError: A column is missing (or unexpected) and the policy is to fail.
+        """
+        return self._records.conform(record)
+
+    def _conform(self, batch: Incoming) -> ConformResult:
+        outcome = conform_frame(self.plan, batch.frame)
+        mask = outcome.quarantined
+        kept_rows = None if mask is None else (~mask).arg_true().to_numpy()
+        quarantined_rows = None if mask is None else mask.arg_true().to_numpy()
+        return ConformResult(
+            frame=batch.give_back(outcome.frame, kept_rows),
+            quarantine=batch.give_back(
+                outcome.quarantine,
+                quarantined_rows
+                if quarantined_rows is not None
+                else np.zeros(0, dtype=np.int64),
+            ),
+            findings=outcome.findings,
+            rows_in=batch.frame.height,
+            quarantined_mask=mask,
+            reasons=tuple(reason_counts(outcome.quarantine)),
+        )

@@ -1,0 +1,77 @@
+"""How numbers, shares and finding values read in the HTML report."""
+
+from __future__ import annotations
+
+import json
+import math
+from datetime import UTC, datetime
+from typing import Any
+
+
+def number(x: float | None) -> str:
+    """A value at six significant digits with thousands separators; '' for None."""
+    if x is None:
+        return ""
+    if isinstance(x, float) and not math.isfinite(x):
+        return str(x)
+    if float(x).is_integer() and abs(x) < 1e15:
+        return f"{int(x):,}"
+    return f"{x:,.6g}"
+
+
+def share(x: float | None) -> str:
+    """A share in [0, 1] as a percentage that keeps small shares visible."""
+    if x is None:
+        return ""
+    if x == 0:
+        return "0%"
+    if x < 0.00001:
+        return "<0.001%"
+    if x < 0.001:
+        return f"{x:.3%}"
+    if x < 0.1:
+        return f"{x:.2%}"
+    return f"{x:.1%}"
+
+
+def score(x: float | None) -> str:
+    """A drift score or threshold: four significant digits."""
+    if x is None:
+        return ""
+    return f"{x:.4g}"
+
+
+def p_value(x: float | None) -> str:
+    """'p = 0.003'; a p-value that underflowed to zero reads 'p < 1e-300'."""
+    if x is None:
+        return ""
+    return "p < 1e-300" if x == 0 else f"p = {x:.2g}"
+
+
+def timestamp(micros: int | None) -> str:
+    """Microseconds since the epoch as a UTC time."""
+    if micros is None:
+        return ""
+    return datetime.fromtimestamp(micros / 1e6, UTC).strftime("%Y-%m-%d %H:%M:%S")
+
+
+def value(x: Any) -> str:
+    """A finding's value or threshold, short and readable."""
+    if x is None:
+        return ""
+    if isinstance(x, bool):
+        return str(x).lower()
+    if isinstance(x, int | float):
+        return number(x)
+    if isinstance(x, dict):
+        return ", ".join(f"{k}: {value(v)}" for k, v in x.items() if v is not None)
+    if isinstance(x, list | tuple):
+        return ", ".join(value(v) for v in x)
+    return json.dumps(x, default=str) if not isinstance(x, str) else x
+
+
+def sort_key(x: Any) -> str:
+    """A number for the table to sort on, or '' when the value is not a number."""
+    if isinstance(x, bool) or not isinstance(x, int | float):
+        return ""
+    return repr(float(x)) if math.isfinite(x) else ""

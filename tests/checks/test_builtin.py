@@ -1,0 +1,580 @@
+"""Every built-in check: a table of batches that fire it and batches that leave it silent."""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from typing import Any
+
+import polars as pl
+import pytest
+
+from pipewarden.checks.findings import Severity
+from pipewarden.checks.registry import registered
+from pipewarden.checks.run import check_profile
+from pipewarden.contracts.model import Contract
+from pipewarden.engines.local import LocalEngine
+
+NOW = dt.datetime(2024, 3, 2, tzinfo=dt.UTC)
+T0 = dt.datetime(2024, 3, 1)
+F = {"kind": "float", "dtype": "Float64"}
+I = {"kind": "integer", "dtype": "Int64"}  # noqa: E741  # the integer spec
+S = {"kind": "categorical", "dtype": "String"}
+LABEL = {"column": "y", "classes": {"0": 0.9, "1": 0.1}, "min_minority_share": 0.05}
+ERROR, WARNING = Severity.ERROR, Severity.WARNING
+
+
+def hours(*offsets: float) -> list[dt.datetime]:
+    return [T0 + dt.timedelta(hours=h) for h in offsets]
+
+
+def findings_of(
+    check_id: str, contract: dict[str, Any], batch: dict[str, Any] | pl.DataFrame
+) -> list[tuple[Severity, str | None, str]]:
+    frame = batch if isinstance(batch, pl.DataFrame) else pl.DataFrame(batch)
+    result = check_profile(
+        LocalEngine().profile_frame(frame), Contract.model_validate(contract), now=NOW
+    )
+    return [
+        (f.severity, f.column, f.message)
+        for f in result.findings
+        if f.check == check_id
+    ]
+
+
+FIRES = [
+    pytest.param(
+        "schema.missing_column",
+        {"columns": {"a": I, "b": F}},
+        {"a": [1]},
+        [
+            (
+                ERROR,
+                "b",
+                "Column 'b' (float) is in the contract but missing from the batch. "
+                "Restore it upstream, or set `policies.missing_columns: fill` and "
+                "`conform.on_missing` for it in the contract.",
+            )
+        ],
+        id="missing_column",
+    ),
+    pytest.param(
+        "schema.missing_column",
+        {
+            "policies": {"missing_columns": "fill"},
+            "columns": {"a": I, "b": {**F, "conform": {"on_missing": "median"}}},
+        },
+        {"a": [1]},
+        [
+            (
+                WARNING,
+                "b",
+                "Column 'b' (float) is in the contract but missing from the batch. "
+                "The gate will fill it (median); restore it upstream so the model sees real "
+                "values.",
+            )
+        ],
+        id="missing_column-filled",
+    ),
+    pytest.param(
+        "schema.unexpected_column",
+        {"columns": {"a": I}},
+        {"a": [1, 2], "promo_code": ["X", None]},
+        [
+            (
+                WARNING,
+                "promo_code",
+                "Column 'promo_code' (categorical, 50% null) is not in "
+                "the contract. The gate drops it; add it to the contract if the model should "
+                "use it.",
+            )
+        ],
+        id="unexpected_column",
+    ),
+    pytest.param(
+        "schema.unexpected_column",
+        {"policies": {"unexpected_columns": "fail"}, "columns": {"a": I}},
+        {"a": [1], "promo_code": ["X"]},
+        [
+            (
+                ERROR,
+                "promo_code",
+                "Column 'promo_code' (categorical, 0% null) is not in the "
+                "contract. The contract forbids new columns; remove it upstream or add it to the "
+                "contract.",
+            )
+        ],
+        id="unexpected_column-forbidden",
+    ),
+    pytest.param(
+        "schema.type_mismatch",
+        {"columns": {"annual_inc": F}},
+        {"annual_inc": ["$33,000.00", "$45,000.00", None]},
+        [
+            (
+                ERROR,
+                "annual_inc",
+                "Column 'annual_inc' is declared float but arrived as text: "
+                "100% of values fail numeric parsing, e.g. '$33,000.00'. Strip the formatting "
+                "upstream or set `coerce: true` for it.",
+            )
+        ],
+        id="type_mismatch-formatted-numbers",
+    ),
+    pytest.param(
+        "schema.type_mismatch",
+        {"columns": {"n": {**I, "coerce": True}}},
+        {"n": ["1", "2"]},
+        [
+            (
+                WARNING,
+                "n",
+                "Column 'n' is declared integer but arrived as text: every value "
+                "parses as a number. Cast it upstream or set `coerce: true` for it.",
+            )
+        ],
+        id="type_mismatch-numbers-as-text-coerced",
+    ),
+    pytest.param(
+        "schema.type_mismatch",
+        {"columns": {"n": I}},
+        {"n": [1.0, None]},
+        [
+            (
+                WARNING,
+                "n",
+                "Column 'n' is declared integer but arrived as float (often a sign "
+                "of nulls upstream). Cast it to integer upstream or declare it float.",
+            )
+        ],
+        id="type_mismatch-float-for-integer",
+    ),
+    pytest.param(
+        "schema.type_mismatch",
+        {"columns": {"d": {"kind": "datetime", "dtype": "Datetime"}}},
+        {"d": [1, 2]},
+        [
+            (
+                ERROR,
+                "d",
+                "Column 'd' is declared datetime but arrived as integer (Int64). Cast "
+                "it to Datetime upstream or fix the contract.",
+            )
+        ],
+        id="type_mismatch-other",
+    ),
+    pytest.param(
+        "nulls.rate",
+        {"columns": {"x": {**F, "nullable": False}}},
+        {"x": [1.0, None, math.nan, 2.0]},
+        [
+            (
+                ERROR,
+                "x",
+                "Column 'x' has 2 null values (50%) but the contract says it is "
+                "never null. Fix the source, or set `nullable: true` and a `conform.on_null` "
+                "policy for it.",
+            )
+        ],
+        id="nulls-never-null",
+    ),
+    pytest.param(
+        "nulls.rate",
+        {"columns": {"x": {**F, "max_null_rate": 0.2}}},
+        {"x": [1.0, None, 2.0, 3.0]},
+        [
+            (
+                WARNING,
+                "x",
+                "Column 'x' is 25% null; the contract tolerates 20%. Look for a "
+                "failed join or a source that stopped sending it.",
+            )
+        ],
+        id="nulls-above-tolerance",
+    ),
+    pytest.param(
+        "nulls.rate",
+        {"columns": {"x": {**F, "max_null_rate": 0.1}}},
+        {"x": [1.0, None, None, 3.0]},
+        [
+            (
+                ERROR,
+                "x",
+                "Column 'x' is 50% null; the contract tolerates 10%. Look for a "
+                "failed join or a source that stopped sending it.",
+            )
+        ],
+        id="nulls-far-above-tolerance",
+    ),
+    pytest.param(
+        "range.out_of_bounds",
+        {"columns": {"x": {**F, "range": {"min": 0, "max": 100}}}},
+        {"x": [float(i) for i in range(99)] + [250.0]},
+        [
+            (
+                ERROR,
+                "x",
+                "Column 'x' has values in [0, 250], outside the allowed [0, 100] "
+                "(about 1.0% of rows). Check the units upstream, or widen `range` if the change "
+                "is real.",
+            )
+        ],
+        id="range",
+    ),
+    pytest.param(
+        "range.out_of_bounds",
+        {"columns": {"x": {**F, "range": {"min": 0, "max": 100}}}},
+        {"x": [1.0, 2.0, math.inf, 3.0]},
+        [
+            (
+                ERROR,
+                "x",
+                "Column 'x' has values in [1, 3] and 1 infinite values, outside the "
+                "allowed [0, 100] (about 25% of rows). Check the units upstream, or widen "
+                "`range` if the change is real.",
+            )
+        ],
+        id="range-infinity",
+    ),
+    pytest.param(
+        "range.out_of_bounds",
+        {"columns": {"x": {**F, "range": {"min": 0}}}},
+        {"x": [-1.0, 2.0]},
+        [
+            (
+                ERROR,
+                "x",
+                "Column 'x' has values in [-1, 2], outside the allowed [0, inf] "
+                "(about 50% of rows). Check the units upstream, or widen `range` if the change "
+                "is real.",
+            )
+        ],
+        id="range-open-above",
+    ),
+    pytest.param(
+        "category.unseen",
+        {"columns": {"g": {**S, "categories": ["A", "B"]}}},
+        {"g": ["A", "B", "Z", "Z", None]},
+        [
+            (
+                ERROR,
+                "g",
+                "Column 'g' has 1 value(s) not in the contract ('Z') on 50% of rows. "
+                "Add them to `categories` if they are real, or map them with "
+                "`conform.on_unseen`.",
+            )
+        ],
+        id="category",
+    ),
+    pytest.param(
+        "category.unseen",
+        {"columns": {"g": {**S, "categories": ["north", "south"]}}},
+        {"g": ["north", "North ", "south"]},
+        [
+            (
+                ERROR,
+                "g",
+                "Column 'g' has 1 value(s) not in the contract ('North ') on 33% of "
+                "rows. They differ from known categories only by whitespace or case (e.g. "
+                "'North ' vs 'north'); set `conform.normalize: true` or trim upstream.",
+            )
+        ],
+        id="category-case-and-space",
+    ),
+    pytest.param(
+        "unique.duplicates",
+        {"columns": {"id": {**I, "unique": True}}},
+        {"id": [1, 2, 2, 3, 3, 3, None]},
+        [
+            (
+                ERROR,
+                "id",
+                "Column 'id' must be unique but 3 of 6 values repeat. Deduplicate "
+                "upstream, or set `unique: false` if repeats are expected.",
+            )
+        ],
+        id="duplicates",
+    ),
+    pytest.param(
+        "volume.row_count",
+        {"dataset": {"rows": {"min": 5, "max": 10}}},
+        {"a": [1, 2]},
+        [
+            (
+                WARNING,
+                None,
+                "The batch has 2 rows, fewer than the expected 5 to 10 rows. Check "
+                "for a partial load or a duplicated one, or update `dataset.rows`.",
+            )
+        ],
+        id="row_count-low",
+    ),
+    pytest.param(
+        "volume.row_count",
+        {"dataset": {"rows": {"min": 5}}},
+        {"a": [1, 2]},
+        [
+            (
+                WARNING,
+                None,
+                "The batch has 2 rows, fewer than the expected minimum of 5 rows. "
+                "Check for a partial load or a duplicated one, or update `dataset.rows`.",
+            )
+        ],
+        id="row_count-low-open-above",
+    ),
+    pytest.param(
+        "volume.row_count",
+        {"dataset": {"rows": {"max": 1}}},
+        {"a": [1, 2]},
+        [
+            (
+                WARNING,
+                None,
+                "The batch has 2 rows, more than the expected maximum of 1 rows. "
+                "Check for a partial load or a duplicated one, or update `dataset.rows`.",
+            )
+        ],
+        id="row_count-high-open-below",
+    ),
+    pytest.param(
+        "volume.row_count",
+        {"dataset": {"rows": {"min": 5, "max": 10}}},
+        pl.DataFrame(schema={"a": pl.Int64}),
+        [
+            (
+                ERROR,
+                None,
+                "The batch has no rows. Check that the upstream job ran and wrote "
+                "its output.",
+            )
+        ],
+        id="row_count-empty",
+    ),
+    pytest.param(
+        "time.gap",
+        {"dataset": {"time": {"column": "ts", "max_gap_seconds": 3600}}},
+        {"ts": hours(0, 1, 2, 12, 13, 15)},
+        [
+            (
+                ERROR,
+                "ts",
+                "No rows in 'ts' for 10.0 hours, from 2024-03-01 02:00:00 to "
+                "2024-03-01 12:00:00 UTC; the contract tolerates 60 minutes. Check the source "
+                "(device, feed or job) for an outage in that window.",
+            ),
+            (
+                WARNING,
+                "ts",
+                "No rows in 'ts' for 2.0 hours, from 2024-03-01 13:00:00 to "
+                "2024-03-01 15:00:00 UTC; the contract tolerates 60 minutes. Check the source "
+                "(device, feed or job) for an outage in that window.",
+            ),
+        ],
+        id="time_gap",
+    ),
+    pytest.param(
+        "time.freshness",
+        {"dataset": {"time": {"column": "ts", "max_staleness_seconds": 3600}}},
+        {"ts": hours(0, 1, 2)},
+        [
+            (
+                WARNING,
+                "ts",
+                "The newest row in 'ts' is from 2024-03-01 02:00:00 UTC, 22.0 "
+                "hours old; the contract allows 60 minutes. Check that the upstream refresh "
+                "ran.",
+            )
+        ],
+        id="freshness",
+    ),
+    pytest.param(
+        "label.imbalance",
+        {"dataset": {"label": LABEL}},
+        {"y": [0] * 99 + [1]},
+        [
+            (
+                WARNING,
+                "y",
+                "Minority class '1' of label 'y' is 1.0% of rows (1 : 99); the "
+                "contract expects at least 5.0%. Check the labelling job, and rebalance or "
+                "reweight before training.",
+            )
+        ],
+        id="label-minority",
+    ),
+    pytest.param(
+        "label.imbalance",
+        {"dataset": {"label": LABEL}},
+        {"y": [0] * 10},
+        [
+            (
+                ERROR,
+                "y",
+                "Label 'y' has a single class ('0') in this batch; '1' never occurs. "
+                "A model cannot be trained or evaluated on it; check the label join.",
+            )
+        ],
+        id="label-single-class",
+    ),
+    pytest.param(
+        "label.imbalance",
+        {
+            "dataset": {
+                "label": {
+                    "column": "y",
+                    "classes": {"a": 0.5, "b": 0.3, "c": 0.2},
+                    "min_minority_share": 0.1,
+                }
+            }
+        },
+        {"y": ["a", "b"] * 5},
+        [
+            (
+                WARNING,
+                "y",
+                "Class 'c' of label 'y' never occurs in this batch; the contract "
+                "expects about 20% of rows. Check the labelling job and the label join.",
+            )
+        ],
+        id="label-class-absent",
+    ),
+]
+
+SILENT = [
+    pytest.param(
+        "schema.missing_column", {"columns": {"a": I}}, {"a": [1]}, id="missing_column"
+    ),
+    pytest.param(
+        "schema.unexpected_column",
+        {"columns": {"a": I}},
+        {"a": [1]},
+        id="unexpected_column",
+    ),
+    pytest.param(
+        "schema.type_mismatch",
+        {"columns": {"x": F, "n": I, "s": S}},
+        {"x": [1, 2], "n": [1, None], "s": ["a", "b"]},
+        id="type_mismatch-integers-are-floats",
+    ),
+    pytest.param(
+        "schema.type_mismatch",
+        {"columns": {"x": F}},
+        pl.DataFrame({"x": [None, None]}, schema={"x": pl.String}),
+        id="type_mismatch-all-null",
+    ),
+    pytest.param(
+        "nulls.rate",
+        {"columns": {"x": {**F, "max_null_rate": 0.5}}},
+        {"x": [1.0, None]},
+        id="nulls-at-tolerance",
+    ),
+    pytest.param(
+        "nulls.rate",
+        {"columns": {"x": {**F, "nullable": False}}},
+        {"x": [1.0, 2.0]},
+        id="nulls-none",
+    ),
+    pytest.param(
+        "range.out_of_bounds",
+        {"columns": {"x": {**F, "range": {"min": 0, "max": 100}}}},
+        {"x": [0.0, 100.0, None, math.nan]},
+        id="range-inclusive",
+    ),
+    pytest.param(
+        "range.out_of_bounds",
+        {"columns": {"x": {**F, "range": {"min": 0}}}},
+        {"x": [0.0, math.inf]},
+        id="range-open-side-allows-infinity",
+    ),
+    pytest.param(
+        "category.unseen",
+        {"columns": {"g": {**S, "categories": ["A", "B"]}}},
+        {"g": ["A", None, "B"]},
+        id="category",
+    ),
+    pytest.param(
+        "unique.duplicates",
+        {"columns": {"id": {**I, "unique": True}}},
+        {"id": [1, 2, 3, None, None]},
+        id="duplicates-nulls-are-not-repeats",
+    ),
+    pytest.param(
+        "unique.duplicates",
+        {"columns": {"id": {**F, "unique": True}}},
+        {"id": [1.0, 2.0, math.nan, math.nan]},
+        id="duplicates-nan-is-not-a-repeat",
+    ),
+    pytest.param(
+        "volume.row_count",
+        {"dataset": {"rows": {"min": 2, "max": 2}}},
+        {"a": [1, 2]},
+        id="row_count",
+    ),
+    pytest.param(
+        "time.gap",
+        {"dataset": {"time": {"column": "ts", "max_gap_seconds": 3600}}},
+        {"ts": hours(2, 0, 1, 1)},
+        id="time_gap-unsorted-with-repeats",
+    ),
+    pytest.param(
+        "time.gap",
+        {"dataset": {"time": {"column": "ts", "max_gap_seconds": 1}}},
+        {"ts": [None, None]},
+        id="time_gap-no-times",
+    ),
+    pytest.param(
+        "time.freshness",
+        {"dataset": {"time": {"column": "ts", "max_staleness_seconds": 86400}}},
+        {"ts": hours(0, 1, 2)},
+        id="freshness",
+    ),
+    pytest.param(
+        "label.imbalance",
+        {"dataset": {"label": LABEL}},
+        {"y": [0] * 90 + [1] * 10},
+        id="label",
+    ),
+]
+
+
+@pytest.mark.parametrize(("check_id", "contract", "batch", "expected"), FIRES)
+def test_check_fires(
+    check_id: str,
+    contract: dict[str, Any],
+    batch: Any,
+    expected: list[tuple[Severity, str | None, str]],
+) -> None:
+    assert findings_of(check_id, contract, batch) == expected
+
+
+@pytest.mark.parametrize(("check_id", "contract", "batch"), SILENT)
+def test_check_stays_silent(
+    check_id: str, contract: dict[str, Any], batch: Any
+) -> None:
+    assert findings_of(check_id, contract, batch) == []
+
+
+def test_every_registered_check_has_a_firing_and_a_silent_case() -> None:
+    fired = {case.values[0] for case in FIRES}
+    silent = {case.values[0] for case in SILENT}
+    assert set(registered()) == fired == silent
+
+
+def test_unique_past_the_sketch_reports_only_clear_excess() -> None:
+    ids = list(range(20_000))
+    clean = {"columns": {"id": {**I, "unique": True}}}
+    assert findings_of("unique.duplicates", clean, {"id": ids}) == []
+    (finding,) = findings_of("unique.duplicates", clean, {"id": ids + ids[:5000]})
+    assert finding[2].startswith("Column 'id' must be unique but about ")
+
+
+def test_findings_come_errors_first(loans_frame: pl.DataFrame) -> None:
+    contract = Contract.model_validate(
+        {"dataset": {"rows": {"min": 1000}}, "columns": {"missing": F, "loan_id": I}}
+    )
+    result = check_profile(LocalEngine().profile_frame(loans_frame), contract, now=NOW)
+    severities = [f.severity for f in result.findings]
+    assert severities == sorted(severities, reverse=True)
+    assert result.status == "fail"
+    assert result.contract is None and result.rows == 200

@@ -1,0 +1,214 @@
+"""pipewarden conform: model-ready rows out, the rest quarantined, nothing lost."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import polars as pl
+import pytest
+from sklearn.linear_model import LogisticRegression
+
+from pipewarden.contracts.yaml_io import dump_contract, load_contract
+
+Cli = Callable[..., Any]
+N = 300
+
+
+def _reference(seed: int, rows: int = N) -> pl.DataFrame:
+    rng = np.random.default_rng(seed)
+    return pl.DataFrame(
+        {
+            "customer_id": np.arange(rows),
+            "age": rng.integers(18, 80, rows),
+            "income": rng.lognormal(10.5, 0.4, rows).round(2),
+            "tenure": rng.integers(1, 120, rows),
+            "plan": rng.choice(["basic", "plus", "premium"], rows),
+            "churn": (rng.random(rows) < 0.3).astype(int),
+        }
+    )
+
+
+@pytest.fixture(scope="module")
+def workdir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    root = tmp_path_factory.mktemp("conform")
+    _reference(1).write_csv(root / "reference.csv")
+    batch = _reference(2, rows=40)
+    messy = batch.with_columns(
+        pl.col("income").map_elements(lambda x: f"${x:,.2f}", return_dtype=pl.String),
+        pl.lit("SPRING").alias("promo_code"),  # a column the contract never saw
+    ).drop("tenure", "churn")  # a column gone missing; scoring data has no label
+    messy.write_csv(root / "messy.csv")
+    broken = batch.with_columns(pl.col("age").cast(pl.String)).with_columns(
+        pl.when(pl.col("customer_id") == 3)
+        .then(pl.lit("unknown"))
+        .otherwise(pl.col("age"))
+        .alias("age")
+    )
+    broken.write_csv(root / "broken.csv")
+    return root
+
+
+def _fill_missing(contract: Path, edited: Path) -> None:
+    """What the error message tells the user to do: policies.missing_columns: fill."""
+    data = load_contract(contract).to_dict()
+    data["policies"]["missing_columns"] = "fill"
+    dump_contract(type(load_contract(contract)).from_dict(data), edited)
+
+
+def test_a_new_user_conforms_a_messy_csv_and_scores_it(
+    workdir: Path,
+    real_cli: Callable[[dict[str, Sequence[object]], Path], dict[str, Any]],
+) -> None:
+    first = real_cli(
+        {
+            "infer": [
+                "contract",
+                "infer",
+                "reference.csv",
+                "-o",
+                "contract.yaml",
+                "--label",
+                "churn",
+                "--id",
+                "customer_id",
+            ]
+        },
+        workdir,
+    )
+    assert first["infer"].code == 0, first["infer"].err
+    runs = real_cli(
+        {"strict": ["conform", "contract.yaml", "messy.csv", "-o", "strict.parquet"]},
+        workdir,
+    )
+    assert runs["strict"].code == 2
+    assert runs["strict"].err.strip() == (
+        "error: Column 'tenure' is in the contract but missing from the batch. Restore "
+        "it upstream, or set `policies.missing_columns: fill` in the contract to fill "
+        "it as `conform.on_missing` says."
+    )
+    assert not (workdir / "strict.parquet").exists()
+
+    _fill_missing(workdir / "contract.yaml", workdir / "filled.yaml")
+    runs = real_cli(
+        {"fill": ["conform", "filled.yaml", "messy.csv", "-o", "model_input.parquet"]},
+        workdir,
+    )
+    assert runs["fill"].code == 0, runs["fill"].err
+    assert "promo_code" in runs["fill"].out and "tenure" in runs["fill"].out
+
+    reference = pl.read_csv(workdir / "reference.csv")
+    features = ["age", "income", "tenure"]
+    model = LogisticRegression(max_iter=1000).fit(
+        reference.select(features).to_numpy(), reference["churn"].to_numpy()
+    )
+    conformed = pl.read_parquet(workdir / "model_input.parquet")
+    assert conformed.columns == ["customer_id", "age", "income", "tenure", "plan"]
+    assert conformed.schema["income"] == pl.Float64
+    assert len(model.predict(conformed.select(features).to_numpy())) == 40
+
+
+def test_counts_and_reasons_are_printed(
+    cli: Cli, workdir: Path, tmp_path: Path
+) -> None:
+    contract = tmp_path / "contract.yaml"
+    data = load_contract(_inferred(workdir, tmp_path)).to_dict()
+    data["columns"]["age"]["conform"]["on_coerce_error"] = "quarantine"
+    dump_contract(
+        type(load_contract(contract.parent / "inferred.yaml")).from_dict(data), contract
+    )
+    run = cli(
+        "conform",
+        contract,
+        workdir / "broken.csv",
+        "-o",
+        tmp_path / "out.csv",
+        "--quarantine",
+        tmp_path / "q.jsonl",
+    )
+    assert run.code == 0, run.err
+    assert "40 │ in" in run.out
+    assert "39 │ out" in run.out
+    assert "1 │ quarantined" in run.out
+    assert "schema.type_mismatch age: value cannot be read as Int64" in run.out
+    assert pl.read_csv(tmp_path / "out.csv").height == 39
+    quarantine = pl.read_ndjson(tmp_path / "q.jsonl")
+    assert quarantine.select("age", "row", "check").rows() == [
+        ("unknown", 3, "schema.type_mismatch")
+    ]
+
+
+def test_quarantined_rows_go_beside_the_output_when_no_path_is_given(
+    cli: Cli, workdir: Path, tmp_path: Path
+) -> None:
+    inferred = _inferred(workdir, tmp_path)
+    data = load_contract(inferred).to_dict()
+    data["columns"]["age"]["conform"]["on_coerce_error"] = "quarantine"
+    contract = tmp_path / "strict.yaml"
+    dump_contract(type(load_contract(inferred)).from_dict(data), contract)
+    run = cli(
+        "conform", contract, workdir / "broken.csv", "-o", tmp_path / "out.parquet"
+    )
+    assert run.code == 0
+    beside = tmp_path / "out.quarantine.parquet"
+    assert pl.read_parquet(beside).height == 1
+    said = f"1 quarantined row(s) written to {beside} (nothing is lost"
+    assert "".join(said.split()) in "".join(run.out.split())
+
+
+def test_no_quarantine_file_when_nothing_was_quarantined(
+    cli: Cli, workdir: Path, tmp_path: Path
+) -> None:
+    run = cli(
+        "conform",
+        _inferred(workdir, tmp_path),
+        workdir / "reference.csv",
+        "-o",
+        tmp_path / "out.parquet",
+    )
+    assert run.code == 0
+    assert not (tmp_path / "out.quarantine.parquet").exists()
+    assert pl.read_parquet(tmp_path / "out.parquet").height == N
+
+
+def test_an_unknown_output_extension_is_a_usage_error(
+    cli: Cli, workdir: Path, tmp_path: Path
+) -> None:
+    run = cli(
+        "conform",
+        _inferred(workdir, tmp_path),
+        workdir / "reference.csv",
+        "-o",
+        tmp_path / "out.xlsx",
+    )
+    assert run.code == 2
+    assert run.err.strip() == (
+        f"error: Cannot tell the format of '{tmp_path / 'out.xlsx'}' from its "
+        "extension. End it with .parquet, .csv, .jsonl or .arrow."
+    )
+
+
+def test_unexpected_column_fail_policy_exits_2(
+    cli: Cli, workdir: Path, tmp_path: Path
+) -> None:
+    inferred = _inferred(workdir, tmp_path)
+    data = load_contract(inferred).to_dict()
+    data["policies"] = {"unexpected_columns": "fail", "missing_columns": "fill"}
+    contract = tmp_path / "fail.yaml"
+    dump_contract(type(load_contract(inferred)).from_dict(data), contract)
+    run = cli("conform", contract, workdir / "messy.csv", "-o", tmp_path / "o.parquet")
+    assert run.code == 2
+    assert run.err.startswith("error: Column 'promo_code' is not in the contract")
+
+
+def _inferred(workdir: Path, tmp_path: Path) -> Path:
+    from pipewarden._api import profile
+    from pipewarden.contracts.infer import infer_contract
+
+    path = tmp_path / "inferred.yaml"
+    if not path.exists():
+        contract = infer_contract(profile(workdir / "reference.csv"), label="churn")
+        dump_contract(contract, path)
+    return path

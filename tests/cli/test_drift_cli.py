@@ -1,0 +1,102 @@
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import polars as pl
+import pytest
+
+import pipewarden as pw
+from pipewarden.cli import main
+
+
+def write(path: Path, seed: int, *, shift: float = 0.0, nulls: float = 0.02) -> str:
+    rng = np.random.default_rng(seed)
+    n = 5_000
+    x = rng.normal(10 * shift, 10, n)
+    x[rng.random(n) < nulls] = np.nan
+    pl.DataFrame({"x": x, "c": rng.choice(["a", "b", "c"], n),
+                  "id": np.arange(seed * n, seed * n + n)}).write_parquet(path)
+    return str(path)
+
+
+@pytest.fixture
+def files(tmp_path):
+    return {
+        "ref": write(tmp_path / "ref.parquet", 1),
+        "same": write(tmp_path / "same.parquet", 2),
+        "shifted": write(tmp_path / "shifted.parquet", 3, shift=0.5, nulls=0.3),
+    }
+
+
+def test_no_drift_exits_0_with_a_one_line_summary(files, capsys):
+    assert main(["drift", files["ref"], files["same"]]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("PASS  same.parquet vs ref.parquet: 0 of 2 compared columns "
+                          "drifted")
+
+
+def test_drift_errors_exit_1_and_list_the_drifted_columns(files, capsys):
+    assert main(["drift", files["ref"], files["shifted"]]) == 1
+    out = capsys.readouterr().out
+    assert out.startswith("FAIL  shifted.parquet vs ref.parquet: 1 of 2 compared columns "
+                          "drifted")
+    assert "wasserstein" in out and "null_rate" in out
+
+
+def test_json_output_has_the_findings_shape_and_the_report(files, tmp_path):
+    target = tmp_path / "out" / "drift.json"
+    assert main(["drift", files["ref"], files["shifted"], "--json", str(target)]) == 1
+    data = json.loads(target.read_text())
+    assert data["status"] == "fail" and data["rows"] == 5_000
+    assert {f["check"] for f in data["findings"]} >= {"drift.wasserstein", "drift.js",
+                                                      "drift.null_rate",
+                                                      "drift.multivariate"}
+    assert data["skipped"] == [{"column": "id",
+                                "reason": "identifier: every batch brings new values"}]
+    assert data["columns"][0]["summary"]["type"] == "numeric"
+
+
+def test_a_saved_profile_works_as_reference_without_the_multivariate_test(
+        files, tmp_path, capsys):
+    saved = tmp_path / "ref.json"
+    pw.profile(files["ref"]).save(saved)
+    assert main(["drift", str(saved), files["shifted"], "--json", "-"]) == 1
+    data = json.loads(capsys.readouterr().out)
+    assert data["multivariate"] is None
+
+
+def test_fail_on_warning_and_sample_rows_zero(files):
+    assert main(["drift", files["ref"], files["same"], "--sample-rows", "0",
+                 "--fail-on", "warning"]) == 0
+
+
+def test_html_report_is_written(files, tmp_path):
+    target = tmp_path / "drift.html"
+    assert main(["drift", files["ref"], files["shifted"], "--html", str(target)]) == 1
+    assert target.read_text().lstrip().lower().startswith("<!doctype html")
+
+
+@pytest.mark.parametrize("args", [
+    ["drift", "missing.parquet", "also-missing.parquet"],
+    ["drift", "{ref}", "{same}", "--correction", "holm"],
+    ["drift", "{ref}", "{same}", "--fail-on", "info"],
+    ["drift", "{ref}"],
+])
+def test_bad_usage_or_unreadable_input_exits_2(files, args, capsys):
+    argv = [a.format(**files) for a in args]
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert "Traceback" not in err and err.strip()
+
+
+def test_the_installed_command_runs(files):
+    exe = Path(sys.executable).parent / "pipewarden"
+    done = subprocess.run([str(exe), "drift", files["ref"], files["shifted"],
+                           "--sample-rows", "0"], capture_output=True, text=True,
+                          check=False, timeout=120)
+    assert done.returncode == 1, done.stderr
+    assert "FAIL" in done.stdout

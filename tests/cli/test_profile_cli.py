@@ -1,0 +1,177 @@
+"""pipewarden profile: a summary per column, the profile JSON, and bad input in one line."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from pipewarden.profiles.dataset import DatasetProfile
+
+Cli = Callable[..., Any]
+
+
+def test_profile_prints_a_summary_and_writes_json(
+    cli: Cli, cli_files: dict[str, Path], tmp_path: Path
+) -> None:
+    target = tmp_path / "deep" / "profile.json"
+    run = cli("profile", cli_files["reference.csv"], "-o", target)
+    assert (run.code, run.err) == (0, "")
+    assert "reference.csv: 100 rows, 5 columns" in run.out
+    assert "Profile written to" in run.out  # then the path, wrapped at 80 columns
+    prof = DatasetProfile.load(target)
+    assert prof.rows == 100
+    assert prof.column_names == [
+        "loan_id",
+        "annual_inc",
+        "grade",
+        "defaulted",
+        "issued",
+    ]
+    assert prof["grade"].frequent.counts == {"A": 34, "B": 33, "C": 33}
+
+
+def test_profile_without_output_only_prints(
+    cli: Cli, cli_files: dict[str, Path]
+) -> None:
+    run = cli("profile", cli_files["good.csv"])
+    assert run.code == 0
+    assert "good.csv: 100 rows, 5 columns" in run.out
+    assert "Profile written" not in run.out
+
+
+def test_an_unwritable_output_is_one_line(
+    cli: Cli, cli_files: dict[str, Path], tmp_path: Path
+) -> None:
+    blocker = tmp_path / "file"
+    blocker.write_text("")
+    run = cli("profile", cli_files["good.csv"], "-o", blocker / "profile.json")
+    assert run.code == 2
+    (line,) = run.err_lines
+    assert line.startswith(f"error: Cannot write '{blocker / 'profile.json'}': ")
+    assert line.endswith(". Choose a writable path.")
+
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        (
+            "empty.csv",
+            "error: File '{path}' is empty (0 bytes). Check that the job "
+            "writing it finished, or pass another file.",
+        ),
+        (
+            "no_data",
+            "error: No Parquet files in directory '{path}'. Put .parquet or .pq "
+            "files in it, or pass a glob such as 'data/**/*.parquet' for nested folders.",
+        ),
+        (
+            "missing.csv",
+            "error: No such file: '{path}'. Check the path, or pass a "
+            "directory or glob of Parquet files.",
+        ),
+    ],
+)
+def test_unreadable_data_is_one_line_and_exit_2(
+    cli: Cli, cli_files: dict[str, Path], data: str, message: str
+) -> None:
+    run = cli("profile", cli_files[data])
+    assert "Traceback" not in run.err
+    assert (run.code, run.err_lines, run.out) == (
+        2,
+        [message.format(path=cli_files[data])],
+        "",
+    )
+
+
+@pytest.mark.parametrize(
+    ("data", "rows", "check"),
+    [
+        ("header_only.csv", 0, lambda p: p["grade"].rows == 0),
+        ("all_null.csv", 100, lambda p: p["annual_inc"].nulls == 100),
+        (
+            "nan_inf.csv",
+            100,
+            lambda p: (p["annual_inc"].nan, p["annual_inc"].posinf) == (1, 1),
+        ),
+        ("long_string.csv", 100, lambda p: p["grade"].lengths.max == 1_000_000),
+        (
+            "mixed_types.csv",
+            100,
+            lambda p: p["annual_inc"].non_numeric_examples == ("unknown",),
+        ),
+        ("unicode_names.csv", 2, lambda p: p.column_names == ["café", "名前"]),
+        ("duplicate_names.csv", 100, lambda p: "grade" in p.column_names),
+        (
+            "latin1.csv",
+            100,
+            lambda p: "caf\ufffd" in (p["grade"].frequent.counts or {}),
+        ),
+    ],
+)
+def test_odd_data_is_profiled(
+    cli: Cli,
+    cli_files: dict[str, Path],
+    tmp_path: Path,
+    data: str,
+    rows: int,
+    check: Callable[[DatasetProfile], bool],
+) -> None:
+    target = tmp_path / "p.json"
+    run = cli("profile", cli_files[data], "-o", target)
+    assert "Traceback" not in run.err
+    assert run.code == 0
+    assert len(run.err_lines) == (1 if data == "latin1.csv" else 0)
+    prof = DatasetProfile.load(target)
+    assert prof.rows == rows
+    assert check(prof)
+
+
+def test_usage_errors_are_one_line(cli: Cli) -> None:
+    run = cli("profile")
+    assert (run.code, run.err_lines) == (
+        2,
+        ["error: Missing argument 'data'. Run 'pipewarden profile --help' for usage."],
+    )
+    run = cli("profiel", "x.csv")
+    assert (run.code, run.err_lines) == (
+        2,
+        [
+            "error: No such command 'profiel'. Did you mean 'profile'? Run 'pipewarden "
+            "--help' for usage."
+        ],
+    )
+
+
+@pytest.fixture(scope="module")
+def real_runs(
+    real_cli: Callable[..., Any],
+    cli_files: dict[str, Path],
+    tmp_path_factory: pytest.TempPathFactory,
+) -> dict[str, Any]:
+    out = tmp_path_factory.mktemp("profile") / "reference.json"
+    runs = real_cli(
+        {
+            "ok": ["profile", cli_files["reference.csv"], "-o", out],
+            "empty": ["profile", cli_files["empty.csv"]],
+            "help": ["--help"],
+        },
+        cli_files["reference.csv"].parent,
+    )
+    return {**runs, "output": out}
+
+
+def test_real_profile_command(real_runs: dict[str, Any]) -> None:
+    ok, empty, help_ = real_runs["ok"], real_runs["empty"], real_runs["help"]
+    assert (ok.code, ok.err) == (0, "")
+    assert "reference.csv: 100 rows, 5 columns" in ok.out
+    assert DatasetProfile.load(real_runs["output"]).rows == 100
+    assert empty.code == 2
+    assert empty.err_lines == [
+        f"error: File '{Path(empty.err.split(chr(39))[1])}' is empty (0 bytes). Check "
+        "that the job writing it finished, or pass another file."
+    ]
+    assert (help_.code, help_.err) == (0, "")
+    assert "profile" in help_.out and "check" in help_.out

@@ -1,0 +1,197 @@
+"""Contracts as YAML: round trips, and mistakes reported with file, line and key."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import polars as pl
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from pipewarden.contracts.infer import infer_contract
+from pipewarden.contracts.model import ColumnSpec, Contract
+from pipewarden.contracts.yaml_io import dump_contract, load_contract, parse_contract
+from pipewarden.errors import ContractNotFoundError, ContractParseError
+from pipewarden.profiles.dataset import DatasetProfile
+
+ProfileOf = Callable[[pl.DataFrame], DatasetProfile]
+
+HEADER = "kind: pipewarden/contract\nversion: 1\n"
+
+
+@settings(max_examples=40, deadline=None)
+@given(data=st.data())
+def test_inferred_contracts_round_trip_through_yaml(
+    profile_of: ProfileOf, frames: st.SearchStrategy[pl.DataFrame], data: st.DataObject
+) -> None:
+    contract = infer_contract(profile_of(data.draw(frames)), label="s", name="gen")
+    assert parse_contract(dump_contract(contract)) == contract
+
+
+def test_dump_writes_a_commented_file_without_default_sections(tmp_path: Path) -> None:
+    contract = Contract(columns={"x": ColumnSpec(kind="float", dtype="Float64")})
+    path = tmp_path / "c.yaml"
+    text = dump_contract(contract, path)
+    assert path.read_text(encoding="utf-8") == text
+    assert text.startswith("# pipewarden contract: edit freely.")
+    assert "conform:" not in text and "drift:" not in text
+    assert load_contract(path) == contract
+
+
+def test_unicode_names_and_yaml_lookalike_values_survive(tmp_path: Path) -> None:
+    contract = Contract(
+        columns={
+            "名前": ColumnSpec(
+                kind="categorical",
+                dtype="String",
+                categories=["yes", "no", "null", "1.0", "é"],
+            ),
+            "true": ColumnSpec(kind="integer", dtype="Int64"),
+        }
+    )
+    assert parse_contract(dump_contract(contract)) == contract
+
+
+@pytest.mark.parametrize(
+    ("text", "message", "line", "key"),
+    [
+        (
+            HEADER + "columns:\n  a: [\n",
+            "c.yaml, line 5: invalid YAML (expected the node content, but found "
+            "'<stream end>'). Fix the syntax there.",
+            5,
+            None,
+        ),
+        (
+            "- just\n- a list\n",
+            "c.yaml, line 1: a contract is a YAML mapping with 'kind: pipewarden/contract' "
+            "and 'columns'. Create one with: pipewarden contract infer DATA -o "
+            "contract.yaml",
+            1,
+            None,
+        ),
+        (
+            "",
+            "c.yaml, line 1: a contract is a YAML mapping with 'kind: "
+            "pipewarden/contract' and 'columns'. Create one with: pipewarden contract "
+            "infer DATA -o contract.yaml",
+            1,
+            None,
+        ),
+        (
+            "kind: great_expectations/suite\nversion: 1\n",
+            "c.yaml, line 1, key 'kind': 'kind' is 'great_expectations/suite', not "
+            "'pipewarden/contract'. Is this a pipewarden contract? Set 'kind: "
+            "pipewarden/contract' or create one with pipewarden contract infer.",
+            1,
+            "kind",
+        ),
+        (
+            "version: 1\ncolumns: {}\n",
+            "c.yaml, line 1, key 'kind': 'kind' is None, not 'pipewarden/contract'. Is this "
+            "a pipewarden contract? Set 'kind: pipewarden/contract' or create one with "
+            "pipewarden contract infer.",
+            1,
+            "kind",
+        ),
+        (
+            "kind: pipewarden/contract\nversion: 2\n",
+            "c.yaml, line 2, key 'version': 'version' is 2; this pipewarden reads version "
+            "1. Set 'version: 1' or upgrade pipewarden.",
+            2,
+            "version",
+        ),
+        (
+            HEADER + "columns:\n  a:\n    kind: floaty\n    dtype: Float64\n",
+            "c.yaml, line 5, key 'columns.a.kind': 'floaty' is not allowed here; use one of "
+            "'integer', 'float', 'boolean', 'categorical', 'text', 'datetime' or 'other'.",
+            5,
+            "columns.a.kind",
+        ),
+        (
+            HEADER
+            + "columns:\n  a:\n    kind: float\n    dtype: Float64\n    colour: red\n",
+            "c.yaml, line 7, key 'columns.a.colour': unknown key. Check its spelling against "
+            "the README's contract reference.",
+            7,
+            "columns.a.colour",
+        ),
+        (
+            HEADER + "columns:\n  a:\n    kind: float\n",
+            "c.yaml, line 4, key 'columns.a.dtype': required key is missing. Add it.",
+            4,
+            "columns.a.dtype",
+        ),
+        (
+            HEADER + "columns:\n  a:\n    kind: float\n    dtype: Float64\n"
+            "    max_null_rate: 2\n",
+            "c.yaml, line 7, key 'columns.a.max_null_rate': Input should be less than or "
+            "equal to 1 (got 2). Correct the value.",
+            7,
+            "columns.a.max_null_rate",
+        ),
+        (
+            HEADER + "dataset:\n  rows:\n    min: many\n",
+            "c.yaml, line 5, key 'dataset.rows.min': Input should be a valid integer, unable "
+            "to parse string as an integer (got 'many'). Correct the value.",
+            5,
+            "dataset.rows.min",
+        ),
+        (
+            HEADER + "policies:\n  unexpected_columns: ignore\n",
+            "c.yaml, line 4, key 'policies.unexpected_columns': 'ignore' is not allowed "
+            "here; use one of 'drop', 'keep' or 'fail'.",
+            4,
+            "policies.unexpected_columns",
+        ),
+    ],
+    ids=[
+        "bad-syntax",
+        "a-list",
+        "empty",
+        "wrong-kind",
+        "no-kind",
+        "wrong-version",
+        "bad-literal",
+        "unknown-key",
+        "missing-key",
+        "out-of-range",
+        "wrong-type",
+        "bad-policy",
+    ],
+)
+def test_mistakes_name_file_line_and_key(
+    tmp_path: Path, text: str, message: str, line: int, key: str | None
+) -> None:
+    path = tmp_path / "c.yaml"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(ContractParseError) as info:
+        load_contract(path)
+    assert str(info.value) == message.replace("c.yaml", str(path), 1)
+    assert (info.value.file, info.value.line, info.value.key) == (str(path), line, key)
+
+
+def test_a_missing_contract_says_how_to_make_one(tmp_path: Path) -> None:
+    path = tmp_path / "nope.yaml"
+    with pytest.raises(ContractNotFoundError) as info:
+        load_contract(path)
+    assert str(info.value) == (
+        f"No contract at '{path}'. Create one with: pipewarden contract infer DATA -o "
+        f"{path}"
+    )
+
+
+def test_a_contract_that_is_not_utf8_is_a_parse_error(tmp_path: Path) -> None:
+    path = tmp_path / "latin1.yaml"
+    path.write_bytes((HEADER + "name: caf\xe9\n").encode("latin-1"))
+    with pytest.raises(ContractParseError) as info:
+        load_contract(path)
+    assert str(info.value) == f"{path}: the file is not UTF-8 text. Save it as UTF-8."
+
+
+def test_parse_contract_names_its_source() -> None:
+    with pytest.raises(ContractParseError, match=r"^<string>, line 1, key 'kind'"):
+        parse_contract("kind: x\n")
+    assert parse_contract(HEADER, source="inline") == Contract()

@@ -1,0 +1,195 @@
+"""The local engine's statistics, checked against numpy and scipy on the same numbers."""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+
+import numpy as np
+import polars as pl
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from scipy import stats
+
+from pipewarden.engines.local import HASH_ID, LocalEngine, physical_of
+from pipewarden.profiles.column import Physical
+from pipewarden.profiles.sketches import KMV_K, MAX_GAPS
+
+# KLL k=200: normalised rank error about 1.65%; 0.03 leaves room for merged sketches.
+RANK_TOLERANCE = 0.03
+RSE = 1 / math.sqrt(KMV_K - 2)
+FAST = settings(max_examples=60, deadline=None)
+
+floats = st.lists(
+    st.none()
+    | st.sampled_from([math.nan, math.inf, -math.inf])
+    | st.floats(-1e9, 1e9, allow_nan=False),
+    max_size=60,
+)
+
+
+@FAST
+@given(floats)
+def test_float_statistics_match_numpy(values: list[float | None]) -> None:
+    col = LocalEngine().profile_frame(
+        pl.DataFrame({"x": pl.Series(values, dtype=pl.Float64)})
+    )["x"]
+    x = np.array([v for v in values if v is not None], dtype=np.float64)
+    finite = x[np.isfinite(x)]
+    assert col.rows == len(values)
+    assert col.nulls == len(values) - x.size
+    assert col.nan == int(np.isnan(x).sum())
+    assert (col.posinf, col.neginf) == (
+        int((x == np.inf).sum()),
+        int((x == -np.inf).sum()),
+    )
+    assert col.moments.count == finite.size
+    assert col.distinct_count == np.unique(x[~np.isnan(x)]).size
+    if finite.size == 0:
+        assert (col.moments.min, col.moments.max, col.quantiles.is_empty) == (
+            None,
+            None,
+            True,
+        )
+        return
+    scale = max(float(np.abs(finite).max()), 1.0)
+    assert (col.moments.min, col.moments.max) == (finite.min(), finite.max())
+    assert math.isclose(
+        col.moments.mean, finite.mean(), rel_tol=1e-9, abs_tol=1e-9 * scale
+    )
+    if finite.size > 1:
+        assert col.moments.variance is not None
+        assert math.isclose(
+            col.moments.variance,
+            np.var(finite, ddof=1),
+            rel_tol=1e-9,
+            abs_tol=1e-9 * scale**2,
+        )
+    else:
+        assert col.moments.variance is None
+
+
+def test_quantiles_match_scipy_ranks_on_a_large_column() -> None:
+    rng = np.random.default_rng(11)
+    x = rng.lognormal(2.0, 1.5, 200_000)
+    frames = [pl.DataFrame({"x": part}) for part in np.array_split(x, 7)]
+    col = LocalEngine().profile_frames(iter(frames))["x"]
+    assert col.quantiles.n == x.size
+    for q in (0.001, 0.01, 0.25, 0.5, 0.75, 0.99, 0.999):
+        (value,) = col.quantiles.quantiles([q])
+        rank = stats.percentileofscore(x, value, kind="weak") / 100  # share <= value
+        assert abs(rank - q) <= RANK_TOLERANCE, (q, rank)
+        assert abs(col.quantiles.cdf([value])[0] - rank) <= RANK_TOLERANCE
+
+
+@pytest.mark.parametrize("true", [100, KMV_K - 1, KMV_K, 10_000, 100_000])
+def test_distinct_counts_are_exact_below_k_and_within_three_rse_above(
+    true: int,
+) -> None:
+    values = np.arange(true) * 7919 % 1_000_003  # distinct, not sorted
+    repeated = np.concatenate([values, values[: true // 2]])
+    frames = [pl.DataFrame({"x": part}) for part in np.array_split(repeated, 3)]
+    for dtype in (pl.Int64, pl.String):
+        cast = [f.with_columns(pl.col("x").cast(dtype)) for f in frames]
+        col = LocalEngine().profile_frames(iter(cast))["x"]
+        assert col.distinct.hash_id == HASH_ID
+        if true < KMV_K:
+            assert (col.distinct.is_exact, col.distinct_count) == (True, true)
+        else:
+            assert abs(col.distinct_count - true) <= 3 * RSE * true, dtype
+
+
+def _strip(text: str) -> str:
+    """Strip Unicode White_Space, as Polars does (Python also strips \\x1c-\\x1f)."""
+    return text.strip(
+        "".join(
+            c
+            for c in map(chr, range(0x3000 + 1))
+            if c.isspace() and c not in "\x1c\x1d\x1e\x1f"
+        )
+    )
+
+
+@FAST
+@given(st.lists(st.none() | st.text(max_size=12), max_size=40))
+def test_string_length_statistics_match_python(values: list[str | None]) -> None:
+    col = LocalEngine().profile_frame(
+        pl.DataFrame({"s": pl.Series(values, dtype=pl.String)})
+    )["s"]
+    present = [v for v in values if v is not None]
+    lengths = np.array([len(v) for v in present], dtype=np.float64)
+    assert col.nulls == len(values) - len(present)
+    assert col.lengths.count == len(present)
+    assert col.distinct_count == len(set(present))
+    assert col.with_space == sum(" " in v for v in present)
+    assert col.padded == sum(v != _strip(v) for v in present)
+    if present:
+        assert (col.lengths.min, col.lengths.max) == (lengths.min(), lengths.max())
+        assert math.isclose(col.lengths.mean, lengths.mean(), rel_tol=1e-9)
+    if len(present) > 1:
+        assert col.lengths.variance is not None
+        assert math.isclose(
+            col.lengths.variance, np.var(lengths, ddof=1), rel_tol=1e-9, abs_tol=1e-9
+        )
+    if col.frequent.is_exact:
+        assert col.frequent.counts == {v: present.count(v) for v in set(present)}
+
+
+@FAST
+@given(st.lists(st.integers(0, 10**9), max_size=80), st.integers(1, 4))
+def test_largest_time_gaps_match_a_numpy_diff(seconds: list[int], chunks: int) -> None:
+    start = dt.datetime(2020, 1, 1)
+    ordered = sorted(seconds)
+    frame = pl.DataFrame(
+        {"t": [start + dt.timedelta(seconds=s) for s in ordered]},
+        schema={"t": pl.Datetime("us")},
+    )
+    parts = [
+        frame.slice(i, math.ceil(frame.height / chunks) or 1)
+        for i in range(0, max(frame.height, 1), math.ceil(frame.height / chunks) or 1)
+    ]
+    col = LocalEngine().profile_frames(iter(parts))["t"]
+    micros = np.array(ordered, dtype=np.int64) * 1_000_000 + int(
+        start.replace(tzinfo=dt.UTC).timestamp() * 1_000_000
+    )
+    diffs = np.diff(micros)
+    expected = sorted(
+        ((int(micros[i]), int(micros[i + 1])) for i in np.flatnonzero(diffs > 0)),
+        key=lambda g: (g[0] - g[1], g[0]),
+    )[:MAX_GAPS]
+    assert list(col.time.gaps) == expected
+    if ordered:
+        assert (col.time.min, col.time.max) == (int(micros[0]), int(micros[-1]))
+
+
+def test_booleans_count_as_zero_and_one() -> None:
+    col = LocalEngine().profile_frame(pl.DataFrame({"b": [True, False, True, None]}))[
+        "b"
+    ]
+    assert (col.moments.count, col.moments.mean, col.moments.min, col.moments.max) == (
+        3,
+        2 / 3,
+        0.0,
+        1.0,
+    )
+    assert col.frequent.counts == {"true": 2, "false": 1}
+
+
+def test_numbers_stored_as_text_are_counted_with_examples() -> None:
+    values = ["$33,000.00", "45000", " 12.5 ", "1e3", None, "n/a", "$33,000.00"]
+    col = LocalEngine().profile_frame(pl.DataFrame({"inc": values}))["inc"]
+    assert col.numeric_like == 3
+    assert set(col.non_numeric_examples) == {"$33,000.00", "n/a"}
+    assert col.padded == 1
+
+
+def test_a_million_character_string_is_profiled_with_a_short_example() -> None:
+    col = LocalEngine().profile_frame(pl.DataFrame({"s": ["x" * 1_000_000, "y"]}))["s"]
+    assert col.lengths.max == 1_000_000
+    assert max(len(e) for e in col.non_numeric_examples) <= 80
+
+
+def test_physical_of_unknown_dtypes_is_other() -> None:
+    assert physical_of(pl.Object()) is Physical.OTHER
+    assert physical_of(pl.Int16()) is Physical.INTEGER

@@ -1,0 +1,464 @@
+"""The mergeable sketches: merge laws (hypothesis) and statistics against numpy/scipy."""
+
+from __future__ import annotations
+
+import json
+import math
+from collections import Counter
+from functools import reduce
+
+import datasketches as ds
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from pipewarden.errors import ProfileError
+from pipewarden.profiles.sketches import (
+    FREQUENT_EXACT_LIMIT,
+    FREQUENT_LG_MAP,
+    KMV_K,
+    MAX_GAPS,
+    Distinct,
+    Frequent,
+    Moments,
+    Quantiles,
+    TimeGaps,
+)
+
+# KLL with k=200 has a normalised rank error of about 1.65% (99% confidence, single
+# sketch). We allow 0.03: merged sketches add a little error, and a test that fails one
+# run in a thousand is worse than a slightly looser bound that still catches real bugs
+# (a wrong merge or a value-instead-of-rank mix-up is off by far more).
+RANK_TOLERANCE = 0.03
+RSE = 1 / math.sqrt(KMV_K - 2)
+"""Relative standard error of the KMV distinct-count estimate."""
+
+FAST = settings(max_examples=60, deadline=None)
+
+finite = st.floats(-1e6, 1e6, allow_nan=False)
+arrays = st.lists(finite, max_size=50).map(lambda v: np.array(v, dtype=np.float64))
+
+
+def assert_moments_close(actual: Moments, expected: Moments) -> None:
+    assert actual.count == expected.count
+    assert actual.min == expected.min
+    assert actual.max == expected.max
+    scale = max(abs(expected.min or 0.0), abs(expected.max or 0.0), 1.0)
+    assert math.isclose(actual.mean, expected.mean, rel_tol=1e-9, abs_tol=1e-9 * scale)
+    assert math.isclose(
+        actual.m2, expected.m2, rel_tol=1e-9, abs_tol=1e-9 * scale**2 * expected.count
+    )
+
+
+def assert_rank_within(sketch: Quantiles, data: np.ndarray, tolerance: float) -> None:
+    """The sketch's q-quantile has rank q in the exact data, within tolerance."""
+    ordered = np.sort(data)
+    for q in (0.01, 0.1, 0.25, 0.5, 0.75, 0.9, 0.99):
+        (value,) = sketch.quantiles([q])
+        below = np.searchsorted(ordered, value, side="left") / ordered.size
+        at_or_below = np.searchsorted(ordered, value, side="right") / ordered.size
+        assert below - tolerance <= q <= at_or_below + tolerance, (q, value)
+
+
+# ----------------------------------------------------------------------- moments
+@FAST
+@given(arrays)
+def test_moments_zero_is_the_identity(x: np.ndarray) -> None:
+    m = Moments.from_array(x)
+    assert Moments.zero().merge(m) == m
+    assert m.merge(Moments.zero()) == m
+
+
+@FAST
+@given(arrays, arrays, arrays)
+def test_moments_merge_is_associative(
+    x: np.ndarray, y: np.ndarray, z: np.ndarray
+) -> None:
+    a, b, c = (Moments.from_array(v) for v in (x, y, z))
+    assert_moments_close(a.merge(b).merge(c), a.merge(b.merge(c)))
+
+
+@FAST
+@given(arrays, arrays)
+def test_moments_of_parts_merge_to_moments_of_whole(
+    x: np.ndarray, y: np.ndarray
+) -> None:
+    merged = Moments.from_array(x).merge(Moments.from_array(y))
+    assert_moments_close(merged, Moments.from_array(np.concatenate([x, y])))
+
+
+@FAST
+@given(st.lists(finite, min_size=2, max_size=50))
+def test_moments_match_numpy_and_scipy(values: list[float]) -> None:
+    x = np.array(values)
+    half = len(values) // 2
+    m = Moments.from_array(x[:half]).merge(Moments.from_array(x[half:]))
+    assert (m.min, m.max) == (x.min(), x.max())
+    scale = max(float(np.abs(x).max()), 1.0)
+    assert math.isclose(m.mean, float(np.mean(x)), rel_tol=1e-9, abs_tol=1e-9 * scale)
+    assert m.variance is not None and m.std is not None
+    variance = float(np.var(x, ddof=1))
+    assert math.isclose(m.variance, variance, rel_tol=1e-9, abs_tol=1e-9 * scale**2)
+    assert math.isclose(
+        m.std, float(np.std(x, ddof=1)), rel_tol=1e-9, abs_tol=1e-6 * scale
+    )
+
+
+def test_moments_of_one_value_have_no_variance() -> None:
+    m = Moments.from_array(np.array([4.0]))
+    assert (m.count, m.mean, m.variance, m.std) == (1, 4.0, None, None)
+    assert Moments.zero().variance is None
+
+
+def test_moments_from_chunk_stats_match_from_array() -> None:
+    x = np.array([1.0, 2.0, 4.0, 8.0])
+    built = Moments.from_stats(4, x.mean(), x.var(ddof=1), x.min(), x.max())
+    assert_moments_close(built, Moments.from_array(x))
+    assert Moments.from_stats(0, None, None, None, None) == Moments.zero()
+
+
+@FAST
+@given(arrays)
+def test_moments_round_trip_through_json(x: np.ndarray) -> None:
+    m = Moments.from_array(x)
+    assert Moments.from_dict(json.loads(json.dumps(m.to_dict()))) == m
+
+
+def test_overflowing_moments_still_serialise_to_strict_json() -> None:
+    with np.errstate(over="ignore"):
+        m = Moments.from_array(np.array([1e308, -1e308, 1e308]))
+    assert math.isinf(m.m2)
+    text = json.dumps(m.to_dict(), allow_nan=False)
+    back = Moments.from_dict(json.loads(text))
+    assert math.isinf(back.m2)
+    assert (back.count, back.min, back.max) == (3, -1e308, 1e308)
+
+
+# --------------------------------------------------------------------- quantiles
+big_arrays = st.builds(
+    lambda seed, n: np.random.default_rng(seed).lognormal(3.0, 1.0, n),
+    st.integers(0, 2**32 - 1),
+    st.integers(1, 5000),
+)
+
+
+@FAST
+@given(big_arrays, st.lists(st.floats(0, 1), max_size=3))
+def test_quantiles_of_merged_parts_are_within_kll_rank_error(
+    data: np.ndarray, cuts: list[float]
+) -> None:
+    points = sorted({int(c * data.size) for c in cuts})
+    parts = np.split(data, points)
+    merged = reduce(
+        Quantiles.merge, (Quantiles.from_array(p) for p in parts), Quantiles.zero()
+    )
+    assert merged.n == data.size
+    assert_rank_within(merged, data, RANK_TOLERANCE)
+
+
+@FAST
+@given(big_arrays, big_arrays, big_arrays)
+def test_quantiles_merge_is_associative_within_rank_error(
+    x: np.ndarray, y: np.ndarray, z: np.ndarray
+) -> None:
+    a, b, c = (Quantiles.from_array(v) for v in (x, y, z))
+    left, right = a.merge(b).merge(c), a.merge(b.merge(c))
+    assert left.n == right.n == x.size + y.size + z.size
+    whole = np.concatenate([x, y, z])
+    assert_rank_within(left, whole, RANK_TOLERANCE)
+    assert_rank_within(right, whole, RANK_TOLERANCE)
+
+
+@FAST
+@given(arrays)
+def test_quantiles_zero_is_the_identity(x: np.ndarray) -> None:
+    q = Quantiles.from_array(x)
+    assert Quantiles.zero().merge(q) == q
+    assert q.merge(Quantiles.zero()) == q
+
+
+def test_small_quantile_sketches_are_exact() -> None:
+    data = np.arange(1.0, 101.0)
+    q = Quantiles.from_array(data)
+    assert_rank_within(q, data, tolerance=0.0)
+    assert q.quantiles([0.0, 1.0]) == [1.0, 100.0]
+    assert q.cdf([0.0, 50.0, 100.0]) == [0.0, 0.5, 1.0]  # share of values <= point
+    assert q.n == 100
+
+
+def test_empty_quantile_sketch_answers_without_values() -> None:
+    q = Quantiles.zero()
+    assert (q.is_empty, q.n, q.quantiles([0.5]), q.cdf([1.0, 2.0])) == (
+        True,
+        0,
+        [],
+        [0.0, 0.0],
+    )
+    assert Quantiles.from_array(np.empty(0)) == Quantiles.zero()
+
+
+def test_quantiles_round_trip_through_json() -> None:
+    q = Quantiles.from_array(np.linspace(0, 1, 1000))
+    back = Quantiles.from_dict(json.loads(json.dumps(q.to_dict())))
+    assert back == q
+    assert Quantiles.from_dict(Quantiles.zero().to_dict()) == Quantiles.zero()
+
+
+# ---------------------------------------------------------------------- distinct
+hash_arrays = st.builds(
+    lambda seed, n, pool: np.random.default_rng(seed).integers(
+        0, pool, n, dtype=np.uint64, endpoint=True
+    ),
+    st.integers(0, 2**32 - 1),
+    st.integers(0, 3 * KMV_K),
+    st.sampled_from([50, 5000, 2**64 - 1]),
+)
+
+
+def distinct_of(h: np.ndarray) -> Distinct:
+    return Distinct.from_hashes(h, "test-hash")
+
+
+@FAST
+@given(hash_arrays, hash_arrays)
+def test_distinct_merge_is_exact(x: np.ndarray, y: np.ndarray) -> None:
+    merged = distinct_of(x).merge(distinct_of(y))
+    assert merged == distinct_of(np.concatenate([x, y]))
+
+
+@FAST
+@given(hash_arrays, hash_arrays, hash_arrays)
+def test_distinct_merge_is_associative(
+    x: np.ndarray, y: np.ndarray, z: np.ndarray
+) -> None:
+    a, b, c = (distinct_of(v) for v in (x, y, z))
+    assert a.merge(b).merge(c) == a.merge(b.merge(c))
+
+
+@FAST
+@given(hash_arrays)
+def test_distinct_zero_is_the_identity(x: np.ndarray) -> None:
+    d = distinct_of(x)
+    assert Distinct.zero().merge(d) == d
+    assert d.merge(Distinct.zero()) == d
+
+
+@FAST
+@given(hash_arrays)
+def test_distinct_count_is_exact_below_k(x: np.ndarray) -> None:
+    d = distinct_of(x)
+    true = np.unique(x).size
+    if true < KMV_K:
+        assert (d.is_exact, d.estimate) == (True, float(true))
+    else:
+        assert d.hashes.size == KMV_K
+
+
+@pytest.mark.parametrize("true", [KMV_K, 5_000, 50_000, 200_000])
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_distinct_estimate_is_within_three_standard_errors(
+    true: int, seed: int
+) -> None:
+    rng = np.random.default_rng(seed)
+    hashes = rng.integers(0, 2**64 - 1, size=true, dtype=np.uint64, endpoint=True)
+    assert np.unique(hashes).size == true  # 64-bit collisions: about 1e-9 here
+    repeated = np.concatenate([hashes, hashes[: true // 3]])
+    parts = np.array_split(rng.permutation(repeated), 4)
+    d = reduce(Distinct.merge, (distinct_of(p) for p in parts), Distinct.zero())
+    assert abs(d.estimate - true) <= 3 * RSE * true
+
+
+def test_distinct_sketches_of_different_hashes_do_not_merge() -> None:
+    a = Distinct.from_hashes(np.array([1, 2], dtype=np.uint64), "polars-1.0-1")
+    b = Distinct.from_hashes(np.array([3], dtype=np.uint64), "polars-2.0-1")
+    with pytest.raises(ProfileError) as info:
+        a.merge(b)
+    assert str(info.value) == (
+        "Cannot merge distinct-count sketches made with different hashes "
+        "('polars-1.0-1' and 'polars-2.0-1'). Profile both batches with the same "
+        "pipewarden and Polars versions."
+    )
+
+
+@FAST
+@given(hash_arrays)
+def test_distinct_round_trips_through_json(x: np.ndarray) -> None:
+    d = distinct_of(x)
+    assert Distinct.from_dict(json.loads(json.dumps(d.to_dict()))) == d
+
+
+# ---------------------------------------------------------------------- frequent
+words = st.lists(
+    st.sampled_from(["a", "b", "c", "é", "名", "", " a"]) | st.text(max_size=3)
+)
+
+
+def frequent_of(values: list[str]) -> Frequent:
+    counts = Counter(values)
+    return Frequent.from_counts(list(counts), list(counts.values()))
+
+
+@FAST
+@given(words, words)
+def test_frequent_counts_merge_exactly_while_small(x: list[str], y: list[str]) -> None:
+    merged = frequent_of(x).merge(frequent_of(y))
+    assert merged == frequent_of(x + y)
+    assert merged.is_exact
+    assert merged.counts == dict(Counter(x + y))
+    assert merged.total == len(x) + len(y)
+
+
+@FAST
+@given(words, words, words)
+def test_frequent_merge_is_associative(
+    x: list[str], y: list[str], z: list[str]
+) -> None:
+    a, b, c = (frequent_of(v) for v in (x, y, z))
+    assert a.merge(b).merge(c) == a.merge(b.merge(c))
+
+
+@FAST
+@given(words)
+def test_frequent_zero_is_the_identity(x: list[str]) -> None:
+    f = frequent_of(x)
+    assert Frequent.zero().merge(f) == f
+    assert f.merge(Frequent.zero()) == f
+
+
+def test_frequent_top_is_most_frequent_first_then_by_value() -> None:
+    f = frequent_of(["b", "a", "b", "c", "a", "d"])
+    assert f.top() == [("a", 2), ("b", 2), ("c", 1), ("d", 1)]
+    assert f.top(1) == [("a", 2)]
+
+
+def test_frequent_turns_into_a_sketch_past_the_exact_limit() -> None:
+    singles = [f"v{i}" for i in range(FREQUENT_EXACT_LIMIT)]
+    exact = frequent_of(singles)
+    assert exact.is_exact
+    heavy = frequent_of(["x"] * 5000 + ["y"] * 2000)
+    merged = exact.merge(heavy)
+    total = FREQUENT_EXACT_LIMIT + 7000
+    assert (merged.is_exact, merged.is_tracked, merged.total) == (False, True, total)
+    epsilon = ds.frequent_strings_sketch.get_epsilon_for_lg_size(FREQUENT_LG_MAP)
+    (top_value, top_n), (second_value, second_n) = merged.top(2)
+    assert (top_value, second_value) == ("x", "y")
+    assert abs(top_n - 5000) <= epsilon * total
+    assert abs(second_n - 2000) <= epsilon * total
+
+
+def test_frequent_sketches_merge_with_each_other_and_with_exact_counts() -> None:
+    big = frequent_of([f"v{i}" for i in range(FREQUENT_EXACT_LIMIT + 1)] + ["x"] * 900)
+    assert not big.is_exact
+    both = big.merge(big).merge(frequent_of(["x"] * 100))
+    assert both.total == 2 * big.total + 100
+    assert both.top(1)[0][0] == "x"
+
+
+def test_partial_counts_make_a_sketch() -> None:
+    f = Frequent.from_counts(["a", "b"], [10, 5], total=20)
+    assert (f.is_exact, f.is_tracked, f.total) == (False, True, 20)
+
+
+def test_untracked_values_keep_only_their_total() -> None:
+    untracked = Frequent.untracked(10)
+    merged = untracked.merge(frequent_of(["a", "b"]))
+    assert merged == Frequent.untracked(12)
+    assert (merged.is_tracked, merged.top()) == (False, [])
+
+
+@pytest.mark.parametrize(
+    "frequent",
+    [
+        Frequent.zero(),
+        Frequent.from_counts(["a", "b"], [2, 1]),
+        Frequent.from_counts(["a", "b"], [10, 5], total=20),
+        Frequent.untracked(7),
+    ],
+    ids=["zero", "exact", "sketch", "untracked"],
+)
+def test_frequent_round_trips_through_json(frequent: Frequent) -> None:
+    assert Frequent.from_dict(json.loads(json.dumps(frequent.to_dict()))) == frequent
+
+
+# --------------------------------------------------------------------- time gaps
+sorted_times = st.lists(st.integers(0, 10**7), max_size=120).map(
+    lambda v: np.array(sorted(v), dtype=np.int64)
+)
+
+
+def largest_gaps(times: np.ndarray) -> tuple[tuple[int, int], ...]:
+    """The MAX_GAPS longest gaps by a direct numpy diff, the earliest first among equals."""
+    if times.size < 2:
+        return ()
+    diffs = np.diff(times)
+    order = sorted(
+        (i for i in range(diffs.size) if diffs[i] > 0), key=lambda i: (-diffs[i], i)
+    )
+    return tuple((int(times[i]), int(times[i + 1])) for i in order[:MAX_GAPS])
+
+
+@FAST
+@given(sorted_times)
+def test_time_gaps_are_the_largest_numpy_diffs(times: np.ndarray) -> None:
+    tg = TimeGaps.from_sorted(times)
+    assert tg.gaps == largest_gaps(times)
+    if times.size:
+        assert (tg.min, tg.max) == (int(times[0]), int(times[-1]))
+        assert tg.largest == (largest_gaps(times) or (None,))[0]
+
+
+def test_equal_gaps_keep_the_earliest() -> None:
+    times = np.arange(0, 41 * 10, 10, dtype=np.int64)
+    tg = TimeGaps.from_sorted(times)
+    assert tg.gaps == tuple((t, t + 10) for t in range(0, MAX_GAPS * 10, 10))
+
+
+@FAST
+@given(sorted_times, st.lists(st.floats(0, 1), max_size=3))
+def test_time_gaps_of_time_ordered_chunks_merge_exactly(
+    times: np.ndarray, cuts: list[float]
+) -> None:
+    points = sorted({int(c * times.size) for c in cuts})
+    parts = [TimeGaps.from_sorted(p) for p in np.split(times, points)]
+    merged = reduce(TimeGaps.merge, parts, TimeGaps.zero())
+    assert merged == TimeGaps.from_sorted(times)
+
+
+@FAST
+@given(st.lists(st.integers(0, 10**6), max_size=MAX_GAPS), st.data())
+def test_time_gaps_of_overlapping_chunks_merge_exactly_when_few(
+    values: list[int], data: st.DataObject
+) -> None:
+    mask = data.draw(
+        st.lists(st.booleans(), min_size=len(values), max_size=len(values))
+    )
+    left = np.array(
+        sorted(v for v, m in zip(values, mask, strict=True) if m), dtype=np.int64
+    )
+    right = np.array(
+        sorted(v for v, m in zip(values, mask, strict=True) if not m), dtype=np.int64
+    )
+    merged = TimeGaps.from_sorted(left).merge(TimeGaps.from_sorted(right))
+    assert merged == TimeGaps.from_sorted(np.array(sorted(values), dtype=np.int64))
+
+
+@FAST
+@given(sorted_times)
+def test_time_gaps_zero_is_the_identity_and_merge_associates(times: np.ndarray) -> None:
+    a, b, c = (TimeGaps.from_sorted(p) for p in np.array_split(times, 3))
+    assert TimeGaps.zero().merge(a) == a
+    assert a.merge(TimeGaps.zero()) == a
+    assert a.merge(b).merge(c) == a.merge(b.merge(c))
+
+
+def test_a_single_timestamp_has_no_gaps() -> None:
+    tg = TimeGaps.from_sorted(np.array([5], dtype=np.int64))
+    assert (tg.min, tg.max, tg.gaps, tg.largest) == (5, 5, (), None)
+
+
+@FAST
+@given(sorted_times)
+def test_time_gaps_round_trip_through_json(times: np.ndarray) -> None:
+    tg = TimeGaps.from_sorted(times)
+    assert TimeGaps.from_dict(json.loads(json.dumps(tg.to_dict()))) == tg

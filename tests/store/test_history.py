@@ -1,0 +1,244 @@
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+import pytest
+from store_helpers import CODE, T0, frame, make_fingerprint, profile_of, result_for
+
+from pipewarden.checks.findings import Severity
+from pipewarden.store.history import HistoryPolicy, Series, detect_anomalies
+from pipewarden.store.records import MetricPoint
+from pipewarden.store.repository import Store
+
+FP = make_fingerprint()
+
+
+def point(
+    value: float,
+    metric: str = "row_count",
+    column: str | None = None,
+    at: datetime = T0,
+) -> MetricPoint:
+    return MetricPoint("orders", column, metric, value, at)
+
+
+def daily(values: list[float], *, end: datetime = T0) -> Series:
+    """One value per day, the last one the day before ``end``."""
+    start = end - timedelta(days=len(values))
+    return [(start + timedelta(days=i), v) for i, v in enumerate(values)]
+
+
+# ------------------------------------------------------------------ previous run
+
+
+def test_no_history_no_findings() -> None:
+    assert detect_anomalies([point(5.0)], {}) == []
+
+
+def test_a_large_relative_change_from_the_previous_run_is_flagged() -> None:
+    [finding] = detect_anomalies(
+        [point(1850.0)], {(None, "row_count"): daily([1000.0])}
+    )
+
+    assert finding.check == "history.row_count"
+    assert finding.column is None
+    assert finding.severity is Severity.WARNING
+    assert (finding.value, finding.threshold) == (1850.0, 0.5)
+    assert finding.message == (
+        "row_count changed by +85% since the previous run (1,000 -> 1,850; more than "
+        "50% is flagged). Check what changed upstream; if it is expected, later runs "
+        "will learn it."
+    )
+
+
+def test_a_small_relative_change_is_not_flagged() -> None:
+    assert (
+        detect_anomalies([point(1400.0)], {(None, "row_count"): daily([1000.0])}) == []
+    )
+
+
+def test_rates_are_judged_by_absolute_change() -> None:
+    history = {("amount", "null_rate"): daily([0.01])}
+
+    [finding] = detect_anomalies([point(0.3, "null_rate", "amount")], history)
+    assert finding.message.startswith(
+        "null_rate of column 'amount' changed by +0.29 since the previous run "
+        "(0.01 -> 0.3; more than 0.1 is flagged)."
+    )
+    assert detect_anomalies([point(0.05, "null_rate", "amount")], history) == []
+
+
+def test_moving_away_from_zero_is_flagged() -> None:
+    [finding] = detect_anomalies(
+        [point(4.0, "mean", "x")], {("x", "mean"): daily([0.0])}
+    )
+
+    assert "mean of column 'x' moved away from 0 since the previous run" in (
+        finding.message
+    )
+
+
+# ------------------------------------------------------------------ rolling window
+
+
+def test_a_value_far_outside_the_rolling_window_is_flagged() -> None:
+    values = [1000.0, 1010.0, 990.0, 1005.0, 995.0, 1000.0]
+    history = {
+        (None, "row_count"): [
+            (T0 - timedelta(hours=6 - i), v) for i, v in enumerate(values)
+        ]
+    }
+
+    [finding] = detect_anomalies([point(400.0)], history)
+
+    assert finding.threshold["method"] == "rolling"
+    assert finding.threshold["points"] == 6
+    assert finding.message.startswith("row_count is 400, outside the expected ")
+    assert "of the last 6 runs; z = " in finding.message
+    assert detect_anomalies([point(1008.0)], history) == []
+
+
+def test_the_rolling_window_holds_the_last_runs_only() -> None:
+    old = [5000.0] * 30
+    recent = [1000.0] * 20
+    history = {
+        (None, "row_count"): [
+            (T0 - timedelta(hours=50 - i), v) for i, v in enumerate(old + recent)
+        ]
+    }
+
+    assert detect_anomalies([point(1000.0)], history) == []
+    [finding] = detect_anomalies([point(5000.0)], history)
+    assert "of the last 20 runs" in finding.message
+
+
+def test_a_flat_series_tolerates_a_one_percent_wobble() -> None:
+    history = {
+        (None, "row_count"): [(T0 - timedelta(hours=h), 1000.0) for h in range(1, 8)]
+    }
+
+    assert detect_anomalies([point(1001.0)], history) == []
+    assert len(detect_anomalies([point(1100.0)], history)) == 1
+
+
+def test_a_null_rate_that_was_always_zero_flags_a_few_percent() -> None:
+    history = {
+        ("a", "null_rate"): [(T0 - timedelta(hours=h), 0.0) for h in range(1, 8)]
+    }
+
+    assert detect_anomalies([point(0.01, "null_rate", "a")], history) == []
+    assert len(detect_anomalies([point(0.03, "null_rate", "a")], history)) == 1
+
+
+# ------------------------------------------------------------------ seasonal
+
+
+def test_a_weekly_rhythm_is_learned_from_the_same_weekday() -> None:
+    # Four weeks of daily runs: weekdays ~1000 rows, Sundays ~100.
+    start = datetime(2026, 10, 5, 6, tzinfo=T0.tzinfo)  # a Monday
+    series = [
+        (start + timedelta(days=d), 100.0 + d % 3 if d % 7 == 6 else 1000.0 + d % 5)
+        for d in range(28)
+    ]
+    sunday = start + timedelta(days=34)
+    history = {(None, "row_count"): series}
+
+    assert detect_anomalies([point(101.0, at=sunday)], history) == []
+    [finding] = detect_anomalies([point(1000.0, at=sunday)], history)
+    assert finding.threshold["method"] == "seasonal"
+    assert "of the last 4 runs on a Sunday" in finding.message
+
+
+def test_same_day_runs_are_not_a_seasonal_baseline() -> None:
+    at = T0 + timedelta(hours=10)
+    history = {
+        (None, "row_count"): [(T0 + timedelta(hours=h), 1000.0) for h in range(9)]
+    }
+
+    [finding] = detect_anomalies([point(3000.0, at=at)], history)
+
+    assert finding.threshold["method"] == "rolling"
+
+
+def test_unwatched_metrics_are_ignored() -> None:
+    history = {("a", "max"): daily([1.0])}
+
+    assert detect_anomalies([point(100.0, "max", "a")], history) == []
+    policy = HistoryPolicy(metrics=frozenset({"max"}))
+    assert len(detect_anomalies([point(100.0, "max", "a")], history, policy)) == 1
+
+
+# ------------------------------------------------------------------ in the store
+
+
+def record_day(
+    store: Store, day: int, *, n: int = 100, null_every: int = 0
+) -> list[str]:
+    prof = profile_of(frame(n, null_every=null_every))
+    run = store.record_run(
+        result_for(prof),
+        profile=prof,
+        dataset="orders",
+        environment=FP,
+        code=CODE,
+        started_at=T0 + timedelta(days=day),
+    )
+    return [f"{f.check}:{f.column or ''}" for f in run.result.findings]
+
+
+def test_recording_adds_history_findings_from_earlier_runs(store: Store) -> None:
+    for day in range(6):
+        assert record_day(store, day) == []
+
+    checks = record_day(store, 6, null_every=4)
+
+    assert "history.null_rate:amount" in checks
+    [run] = store.list_runs(limit=1)
+    assert run.status == "warn" and run.warnings == len(checks)
+    stored = store.get_run(run.id).result.findings
+    assert [f"{f.check}:{f.column or ''}" for f in stored] == checks
+
+
+def test_a_drop_in_rows_is_a_history_row_count_finding(store: Store) -> None:
+    record_day(store, 0, n=1000)
+
+    assert "history.row_count:" in record_day(store, 1, n=300)
+
+
+def test_history_ignores_other_datasets_and_can_be_turned_off(store: Store) -> None:
+    record_day(store, 0, n=1000)
+    prof = profile_of(frame(10))
+
+    other = store.record_run(
+        result_for(prof, dataset="users"),
+        profile=prof,
+        environment=FP,
+        code=CODE,
+        started_at=T0 + timedelta(days=1),
+    )
+    quiet = store.record_run(
+        result_for(prof),
+        profile=prof,
+        dataset="orders",
+        environment=FP,
+        code=CODE,
+        started_at=T0 + timedelta(days=2),
+        detect_history=False,
+    )
+
+    assert other.result.findings == () and quiet.result.findings == ()
+
+
+@pytest.mark.parametrize(("window", "flagged"), [(3, True), (6, False)])
+def test_the_window_comes_from_the_policy(
+    store_url: str, window: int, flagged: bool
+) -> None:
+    from pipewarden.store.database import open_store
+
+    policy = HistoryPolicy(window=window, min_window_points=2)
+    with open_store(store_url, history=policy) as store:
+        for day in range(6):
+            record_day(store, day, n=500 if day < 3 else 100)
+        checks = record_day(store, 6, n=500)
+
+    assert ("history.row_count:" in checks) is flagged
