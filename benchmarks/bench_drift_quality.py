@@ -170,7 +170,7 @@ def main() -> None:
         "4. Multivariate: correlation flip rho -> -rho, marginals unchanged "
         "(20,000 rows per side)"
     )
-    m_trials = 5 if quick else 20
+    m_trials = 5 if quick else 10
     for rho in (0.3, 0.5, 0.8):
         hit, false, marginal = multivariate(rho, m_trials, 20_000)
         print(

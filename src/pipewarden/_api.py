@@ -117,13 +117,19 @@ def check(
     return result if ref is None else _with_drift(result, ref, prof, spec)
 
 
-def _with_drift(result: CheckResult, reference: DatasetProfile,
-                current: DatasetProfile, contract: Contract) -> CheckResult:
+def _with_drift(
+    result: CheckResult,
+    reference: DatasetProfile,
+    current: DatasetProfile,
+    contract: Contract,
+) -> CheckResult:
     """The result plus the drift findings of current against reference."""
     from pipewarden.drift.compare import compare
 
     drift = compare(reference, current, contract=contract, dataset=result.dataset)
     order = {Severity.ERROR: 0, Severity.WARNING: 1, Severity.INFO: 2}
-    findings = sorted([*result.findings, *drift.findings],
-                      key=lambda f: (order[f.severity], f.check, f.column or ""))
+    findings = sorted(
+        [*result.findings, *drift.findings],
+        key=lambda f: (order[f.severity], f.check, f.column or ""),
+    )
     return replace(result, findings=tuple(findings))

@@ -376,7 +376,6 @@ def real_runs(real_cli: Callable[..., Any], cli_files: dict[str, Path]) -> Any:
                 "--json",
                 "-",
             ],
-            "missing": ["check", c, cli_files["missing.csv"]],
             "malformed": ["check", cli_files["malformed.yaml"], cli_files["good.csv"]],
             "usage": ["check", c],
         },
@@ -390,7 +389,6 @@ def real_runs(real_cli: Callable[..., Any], cli_files: dict[str, Path]) -> Any:
         ("pass", 0, None, "PASS  good.csv: 100 rows, 0 error(s), 0 warning(s), 0 info"),
         ("fail", 1, None, TYPE_MESSAGE),
         ("latin1", 1, "warning: File '", '"caf\\ufffd"'),
-        ("missing", 2, "error: No such file: '", ""),
         ("malformed", 2, "error: ", ""),
         (
             "usage",

@@ -18,8 +18,13 @@ def write(path: Path, seed: int, *, shift: float = 0.0, nulls: float = 0.02) -> 
     n = 5_000
     x = rng.normal(10 * shift, 10, n)
     x[rng.random(n) < nulls] = np.nan
-    pl.DataFrame({"x": x, "c": rng.choice(["a", "b", "c"], n),
-                  "id": np.arange(seed * n, seed * n + n)}).write_parquet(path)
+    pl.DataFrame(
+        {
+            "x": x,
+            "c": rng.choice(["a", "b", "c"], n),
+            "id": np.arange(seed * n, seed * n + n),
+        }
+    ).write_parquet(path)
     return str(path)
 
 
@@ -35,15 +40,17 @@ def files(tmp_path):
 def test_no_drift_exits_0_with_a_one_line_summary(files, capsys):
     assert main(["drift", files["ref"], files["same"]]) == 0
     out = capsys.readouterr().out
-    assert out.startswith("PASS  same.parquet vs ref.parquet: 0 of 2 compared columns "
-                          "drifted")
+    assert out.startswith(
+        "PASS  same.parquet vs ref.parquet: 0 of 2 compared columns drifted"
+    )
 
 
 def test_drift_errors_exit_1_and_list_the_drifted_columns(files, capsys):
     assert main(["drift", files["ref"], files["shifted"]]) == 1
     out = capsys.readouterr().out
-    assert out.startswith("FAIL  shifted.parquet vs ref.parquet: 1 of 2 compared columns "
-                          "drifted")
+    assert out.startswith(
+        "FAIL  shifted.parquet vs ref.parquet: 1 of 2 compared columns drifted"
+    )
     assert "wasserstein" in out and "null_rate" in out
 
 
@@ -52,16 +59,21 @@ def test_json_output_has_the_findings_shape_and_the_report(files, tmp_path):
     assert main(["drift", files["ref"], files["shifted"], "--json", str(target)]) == 1
     data = json.loads(target.read_text())
     assert data["status"] == "fail" and data["rows"] == 5_000
-    assert {f["check"] for f in data["findings"]} >= {"drift.wasserstein", "drift.js",
-                                                      "drift.null_rate",
-                                                      "drift.multivariate"}
-    assert data["skipped"] == [{"column": "id",
-                                "reason": "identifier: every batch brings new values"}]
+    assert {f["check"] for f in data["findings"]} >= {
+        "drift.wasserstein",
+        "drift.js",
+        "drift.null_rate",
+        "drift.multivariate",
+    }
+    assert data["skipped"] == [
+        {"column": "id", "reason": "identifier: every batch brings new values"}
+    ]
     assert data["columns"][0]["summary"]["type"] == "numeric"
 
 
 def test_a_saved_profile_works_as_reference_without_the_multivariate_test(
-        files, tmp_path, capsys):
+    files, tmp_path, capsys
+):
     saved = tmp_path / "ref.json"
     pw.profile(files["ref"]).save(saved)
     assert main(["drift", str(saved), files["shifted"], "--json", "-"]) == 1
@@ -70,8 +82,20 @@ def test_a_saved_profile_works_as_reference_without_the_multivariate_test(
 
 
 def test_fail_on_warning_and_sample_rows_zero(files):
-    assert main(["drift", files["ref"], files["same"], "--sample-rows", "0",
-                 "--fail-on", "warning"]) == 0
+    assert (
+        main(
+            [
+                "drift",
+                files["ref"],
+                files["same"],
+                "--sample-rows",
+                "0",
+                "--fail-on",
+                "warning",
+            ]
+        )
+        == 0
+    )
 
 
 def test_html_report_is_written(files, tmp_path):
@@ -80,12 +104,15 @@ def test_html_report_is_written(files, tmp_path):
     assert target.read_text().lstrip().lower().startswith("<!doctype html")
 
 
-@pytest.mark.parametrize("args", [
-    ["drift", "missing.parquet", "also-missing.parquet"],
-    ["drift", "{ref}", "{same}", "--correction", "holm"],
-    ["drift", "{ref}", "{same}", "--fail-on", "info"],
-    ["drift", "{ref}"],
-])
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["drift", "missing.parquet", "also-missing.parquet"],
+        ["drift", "{ref}", "{same}", "--correction", "holm"],
+        ["drift", "{ref}", "{same}", "--fail-on", "info"],
+        ["drift", "{ref}"],
+    ],
+)
 def test_bad_usage_or_unreadable_input_exits_2(files, args, capsys):
     argv = [a.format(**files) for a in args]
     assert main(argv) == 2
@@ -95,8 +122,48 @@ def test_bad_usage_or_unreadable_input_exits_2(files, args, capsys):
 
 def test_the_installed_command_runs(files):
     exe = Path(sys.executable).parent / "pipewarden"
-    done = subprocess.run([str(exe), "drift", files["ref"], files["shifted"],
-                           "--sample-rows", "0"], capture_output=True, text=True,
-                          check=False, timeout=120)
+    done = subprocess.run(
+        [str(exe), "drift", files["ref"], files["shifted"], "--sample-rows", "0"],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=120,
+    )
     assert done.returncode == 1, done.stderr
     assert "FAIL" in done.stdout
+
+
+def test_contract_segments_name_the_device_behind_new_nulls(tmp_path, capsys):
+    rng = np.random.default_rng(7)
+    n = 20_000
+
+    def readings(broken: bool) -> pl.DataFrame:
+        device = rng.choice([str(d) for d in range(10, 20)], n)
+        temp = rng.normal(20, 2, n)
+        if broken:
+            temp[(device == "17") & (rng.random(n) < 0.96)] = np.nan
+        return pl.DataFrame({"device_id": device, "temperature": temp})
+
+    ref, cur = tmp_path / "ref.parquet", tmp_path / "cur.parquet"
+    readings(False).write_parquet(ref)
+    readings(True).write_parquet(cur)
+    contract = pw.infer_contract(pw.profile(ref), segments=["device_id"])
+    (tmp_path / "c.yaml").write_text(pw.dump_contract(contract))
+    code = main(
+        [
+            "drift",
+            str(ref),
+            str(cur),
+            "--contract",
+            str(tmp_path / "c.yaml"),
+            "--json",
+            str(tmp_path / "d.json"),
+            "--sample-rows",
+            "0",
+        ]
+    )
+    assert code == 1
+    assert "device_id=17" in capsys.readouterr().out
+    nulls = json.loads((tmp_path / "d.json").read_text())["nulls"]
+    temp = next(c for c in nulls if c["column"] == "temperature")
+    assert temp["segment"] == {"device_id": "17"}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -58,14 +59,25 @@ CONTRACT: dict[str, Any] = {
 }
 
 
-def make_contract(**changes: Any) -> Contract:
-    """The test contract, with top-level keys replaced."""
+def _make_contract(**changes: Any) -> Contract:
     return Contract.from_dict({**CONTRACT, **changes})
+
+
+@pytest.fixture(scope="session")
+def make_contract() -> Callable[..., Contract]:
+    """Build the test contract, with top-level keys replaced."""
+    return _make_contract
+
+
+@pytest.fixture(scope="session")
+def contract_columns() -> list[str]:
+    """The test contract's columns, in order."""
+    return list(CONTRACT["columns"])
 
 
 @pytest.fixture
 def contract() -> Contract:
-    return make_contract()
+    return _make_contract()
 
 
 @pytest.fixture

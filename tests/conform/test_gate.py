@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from typing import Any
 
 import pandas as pd
@@ -12,7 +13,6 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from conftest import CONTRACT, make_contract
 from pipewarden.conform import Gate
 from pipewarden.contracts.model import Contract
 from pipewarden.errors import ConformError, ContractError
@@ -89,7 +89,9 @@ def test_unexpected_column_is_dropped_and_reported(gate: Gate) -> None:
     )
 
 
-def test_unexpected_column_is_kept_at_the_end_when_the_policy_says_keep() -> None:
+def test_unexpected_column_is_kept_at_the_end_when_the_policy_says_keep(
+    make_contract: Callable[..., Contract],
+) -> None:
     gate = Gate(
         make_contract(
             policies={"unexpected_columns": "keep", "missing_columns": "fill"}
@@ -107,7 +109,9 @@ def test_unexpected_column_is_kept_at_the_end_when_the_policy_says_keep() -> Non
     ]
 
 
-def test_unexpected_column_fails_when_the_policy_says_fail() -> None:
+def test_unexpected_column_fails_when_the_policy_says_fail(
+    make_contract: Callable[..., Contract],
+) -> None:
     gate = Gate(make_contract(policies={"unexpected_columns": "fail"}))
     batch = pl.DataFrame(
         {
@@ -128,7 +132,9 @@ def test_unexpected_column_fails_when_the_policy_says_fail() -> None:
     )
 
 
-def test_missing_column_fails_when_the_contract_policy_says_fail() -> None:
+def test_missing_column_fails_when_the_contract_policy_says_fail(
+    make_contract: Callable[..., Contract],
+) -> None:
     gate = Gate(make_contract(policies={"missing_columns": "fail"}))
     with pytest.raises(ConformError) as info:
         gate.conform(pl.DataFrame({"age": [1], "plan": ["gold"], "region": ["x"]}))
@@ -180,7 +186,9 @@ def test_missing_column_is_filled_as_the_column_says(
     )
 
 
-def test_missing_label_is_left_out_of_a_scoring_frame() -> None:
+def test_missing_label_is_left_out_of_a_scoring_frame(
+    make_contract: Callable[..., Contract],
+) -> None:
     contract = make_contract(dataset={"label": {"column": "plan"}})
     result = Gate(contract).conform(pl.DataFrame({"age": [1], "income": [1.0]}))
     assert result.frame.columns == ["age", "income", "region"]
@@ -422,7 +430,9 @@ def test_records_and_a_single_dict_give_polars(gate: Gate) -> None:
     assert gate.conform(records[0]).frame.height == 1
 
 
-def test_an_empty_batch_gives_an_empty_frame_of_the_contract(gate: Gate) -> None:
+def test_an_empty_batch_gives_an_empty_frame_of_the_contract(
+    gate: Gate, contract_columns: list[str]
+) -> None:
     batch = pl.DataFrame(
         schema={
             "age": pl.Int64,
@@ -433,7 +443,7 @@ def test_an_empty_batch_gives_an_empty_frame_of_the_contract(gate: Gate) -> None
     )
     result = gate.conform(batch)
     assert result.frame.height == 0
-    assert result.frame.columns == list(CONTRACT["columns"])
+    assert result.frame.columns == contract_columns
 
 
 def test_inconsistent_policies_are_contract_errors() -> None:
@@ -461,7 +471,12 @@ _cells = st.one_of(
     st.sampled_from(["null", "quarantine"]),
 )
 def test_rows_in_equal_rows_out_plus_rows_quarantined(
-    rows: list[tuple[Any, ...]], on_range: str, on_unseen: str, on_error: str
+    rows: list[tuple[Any, ...]],
+    on_range: str,
+    on_unseen: str,
+    on_error: str,
+    make_contract: Callable[..., Contract],
+    contract_columns: list[str],
 ) -> None:
     data = make_contract().to_dict()
     for spec in data["columns"].values():
@@ -473,7 +488,7 @@ def test_rows_in_equal_rows_out_plus_rows_quarantined(
         )
     gate = Gate(Contract.from_dict(data))
     batch = pl.DataFrame(
-        rows, schema=dict.fromkeys(CONTRACT["columns"], pl.String), orient="row"
+        rows, schema=dict.fromkeys(contract_columns, pl.String), orient="row"
     )
     result = gate.conform(batch)
     assert result.rows_in == result.frame.height + result.quarantine.height

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import pytest
 
-from conftest import make_contract
 from pipewarden.conform.plan import build_plan, fold
 from pipewarden.contracts.model import Contract
 from pipewarden.errors import ContractError
@@ -86,13 +86,15 @@ def test_a_default_that_does_not_fit_the_dtype_is_a_contract_error() -> None:
     )
 
 
-def test_variants_fold_whitespace_and_case() -> None:
+def test_variants_fold_whitespace_and_case(
+    make_contract: Callable[..., Contract],
+) -> None:
     plan = build_plan(make_contract()).columns[2]
     assert fold("  GOLD\t") == "gold"
     assert plan.variants["gold"] == "gold"
 
 
-def test_reasons_name_the_rule() -> None:
+def test_reasons_name_the_rule(make_contract: Callable[..., Contract]) -> None:
     plan = build_plan(make_contract()).columns[0]
     assert plan.reason("range.out_of_bounds") == "value is outside [0, 120]"
     assert plan.reason("schema.type_mismatch") == "value cannot be read as Int64"

@@ -195,7 +195,7 @@ def _batch_answer(gate: Gate, record: dict[str, Any]) -> Any:
     return gate.conform(pl.from_dicts([record], infer_schema_length=None))
 
 
-@settings(max_examples=600, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(gate_and_record())
 def test_conform_record_equals_one_row_batch(case: tuple[Gate, dict[str, Any]]) -> None:
     gate, record = case

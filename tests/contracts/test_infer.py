@@ -145,7 +145,7 @@ def test_roles_must_name_suitable_columns(
     assert str(info.value) == message
 
 
-@settings(max_examples=50, deadline=None)
+@settings(max_examples=30, deadline=None)
 @given(data=st.data())
 def test_reference_passes_its_own_inferred_contract(
     profile_of: ProfileOf, frames: st.SearchStrategy[pl.DataFrame], data: st.DataObject

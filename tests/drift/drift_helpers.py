@@ -39,11 +39,13 @@ def categorical_pair(reference: list[str], current: list[str]) -> CategoricalPai
     return CategoricalPair.from_profiles(column(reference), column(current))
 
 
-def raw_decile_shares(reference: np.ndarray, current: np.ndarray
-                      ) -> tuple[np.ndarray, np.ndarray]:
+def raw_decile_shares(
+    reference: np.ndarray, current: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
     """Shares in bins cut at raw reference deciles (KLL's quantile definition)."""
-    edges = np.unique(np.quantile(reference, np.arange(1, 10) / 10,
-                                  method="inverted_cdf"))
+    edges = np.unique(
+        np.quantile(reference, np.arange(1, 10) / 10, method="inverted_cdf")
+    )
 
     def shares(x: np.ndarray) -> np.ndarray:
         below = np.searchsorted(np.sort(x), edges, side="right") / x.size

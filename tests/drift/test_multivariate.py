@@ -11,16 +11,23 @@ from pipewarden.engines.local import LocalEngine
 
 def correlated(rng: np.random.Generator, n: int, rho: float) -> pl.DataFrame:
     z = rng.multivariate_normal([0, 0], [[1, rho], [rho, 1]], n)
-    return pl.DataFrame({"a": z[:, 0], "b": z[:, 1], "noise": rng.normal(size=n),
-                         "cat": rng.choice(["x", "y", "z"], n),
-                         "row_id": np.arange(n)})
+    return pl.DataFrame(
+        {
+            "a": z[:, 0],
+            "b": z[:, 1],
+            "noise": rng.normal(size=n),
+            "cat": rng.choice(["x", "y", "z"], n),
+            "row_id": np.arange(n),
+        }
+    )
 
 
 def test_a_flipped_correlation_is_caught_while_every_column_looks_the_same(rng):
     ref, cur = correlated(rng, 20_000, 0.8), correlated(rng, 20_000, -0.8)
     engine = LocalEngine()
-    report = compare(engine.profile_frame(ref), engine.profile_frame(cur),
-                     samples=(ref, cur))
+    report = compare(
+        engine.profile_frame(ref), engine.profile_frame(cur), samples=(ref, cur)
+    )
     assert report.drifted == []
     m = report.multivariate
     assert m is not None and m.drifted and m.auc > 0.7
@@ -28,7 +35,10 @@ def test_a_flipped_correlation_is_caught_while_every_column_looks_the_same(rng):
     assert {c for c, _ in m.importance[:2]} == {"a", "b"}
     assert "row_id" not in m.columns
     assert m.finding().check == "drift.multivariate"
-    assert "relying most on 'a', 'b'" in m.message or "relying most on 'b', 'a'" in m.message
+    assert (
+        "relying most on 'a', 'b'" in m.message
+        or "relying most on 'b', 'a'" in m.message
+    )
 
 
 def test_the_same_distribution_is_not_separable(rng):
@@ -43,23 +53,37 @@ def test_the_same_distribution_is_not_separable(rng):
 def test_nulls_and_categories_are_usable_features(rng):
     n = 5_000
     ref = pl.DataFrame({"v": rng.normal(size=n), "c": rng.choice(["p", "q"], n)})
-    cur = pl.DataFrame({"v": np.where(rng.random(n) < 0.4, np.nan, rng.normal(size=n)),
-                        "c": rng.choice(["p", "q", "r"], n)}).with_columns(
-        pl.col("v").fill_nan(None))
+    cur = pl.DataFrame(
+        {
+            "v": np.where(rng.random(n) < 0.4, np.nan, rng.normal(size=n)),
+            "c": rng.choice(["p", "q", "r"], n),
+        }
+    ).with_columns(pl.col("v").fill_nan(None))
     m = domain_classifier(ref, cur)
     assert m is not None and m.drifted and set(dict(m.importance)) == {"v", "c"}
 
 
 def test_too_few_rows_or_no_usable_column_gives_no_result(rng):
-    assert domain_classifier(pl.DataFrame({"v": [1.0] * 5}),
-                             pl.DataFrame({"v": [2.0] * 5})) is None
-    assert domain_classifier(pl.DataFrame({"v": [1.0] * 50}),
-                             pl.DataFrame({"v": [2.0] * 50}), exclude={"v"}) is None
+    assert (
+        domain_classifier(
+            pl.DataFrame({"v": [1.0] * 5}), pl.DataFrame({"v": [2.0] * 5})
+        )
+        is None
+    )
+    assert (
+        domain_classifier(
+            pl.DataFrame({"v": [1.0] * 50}),
+            pl.DataFrame({"v": [2.0] * 50}),
+            exclude={"v"},
+        )
+        is None
+    )
 
 
 def test_row_sampler_keeps_a_bounded_uniform_sample_whatever_the_chunks():
-    frames = [pl.DataFrame({"i": np.arange(k, k + 10_000)}) for k in range(0, 100_000,
-                                                                            10_000)]
+    frames = [
+        pl.DataFrame({"i": np.arange(k, k + 10_000)}) for k in range(0, 100_000, 10_000)
+    ]
     sampler = RowSampler(rows=5_000, seed=1)
     passed = list(sampler.tap(frames))
     assert passed == frames

@@ -7,8 +7,13 @@ from pipewarden.drift import compare
 from pipewarden.engines.local import LocalEngine
 
 
-def readings(rng: np.random.Generator, n: int, *, broken: str | None = None,
-             hot: str | None = None) -> pl.DataFrame:
+def readings(
+    rng: np.random.Generator,
+    n: int,
+    *,
+    broken: str | None = None,
+    hot: str | None = None,
+) -> pl.DataFrame:
     device = rng.choice([str(d) for d in range(10, 30)], n)
     temp = rng.normal(20, 2, n)
     if hot is not None:
@@ -22,8 +27,9 @@ def readings(rng: np.random.Generator, n: int, *, broken: str | None = None,
 def test_new_nulls_are_traced_to_the_device_that_sends_them(rng):
     engine = LocalEngine()
     ref = engine.profile_frame(readings(rng, 40_000), segments=["device_id"])
-    cur = engine.profile_frame(readings(rng, 40_000, broken="17"),
-                               segments=["device_id"])
+    cur = engine.profile_frame(
+        readings(rng, 40_000, broken="17"), segments=["device_id"]
+    )
     report = compare(ref, cur)
     nulls = next(c for c in report.nulls if c.column == "temperature")
     assert nulls.drifted

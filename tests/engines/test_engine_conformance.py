@@ -24,7 +24,7 @@ from pipewarden.profiles.dataset import DatasetProfile
 # KLL k=200: normalised rank error about 1.65%; 0.03 leaves room for merged sketches
 # without letting a real bug (a wrong merge, values mistaken for ranks) through.
 RANK_TOLERANCE = 0.03
-FAST = settings(max_examples=50, deadline=None)
+FAST = settings(max_examples=30, deadline=None)
 Split = st.SearchStrategy[tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]]
 
 

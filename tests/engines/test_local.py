@@ -19,7 +19,7 @@ from pipewarden.profiles.sketches import KMV_K, MAX_GAPS
 # KLL k=200: normalised rank error about 1.65%; 0.03 leaves room for merged sketches.
 RANK_TOLERANCE = 0.03
 RSE = 1 / math.sqrt(KMV_K - 2)
-FAST = settings(max_examples=60, deadline=None)
+FAST = settings(max_examples=40, deadline=None)
 
 floats = st.lists(
     st.none()

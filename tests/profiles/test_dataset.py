@@ -16,7 +16,7 @@ from pipewarden.profiles.dataset import DatasetProfile, is_profile_json
 
 ProfileOf = Callable[[pl.DataFrame], DatasetProfile]
 Frames = st.SearchStrategy[pl.DataFrame]
-FAST = settings(max_examples=40, deadline=None)
+FAST = settings(max_examples=25, deadline=None)
 
 
 @FAST

@@ -34,7 +34,7 @@ RANK_TOLERANCE = 0.03
 RSE = 1 / math.sqrt(KMV_K - 2)
 """Relative standard error of the KMV distinct-count estimate."""
 
-FAST = settings(max_examples=60, deadline=None)
+FAST = settings(max_examples=40, deadline=None)
 
 finite = st.floats(-1e6, 1e6, allow_nan=False)
 arrays = st.lists(finite, max_size=50).map(lambda v: np.array(v, dtype=np.float64))

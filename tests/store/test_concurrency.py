@@ -73,6 +73,7 @@ def assert_intact(store: Store, run_ids: list[str]) -> None:
     assert set(per_run) == set(run_ids) == profiles == set(findings)
 
 
+@pytest.mark.slow  # 15-50 s, depending on how busy the machine is
 def test_two_processes_recording_at_once_lose_nothing(store_url: str) -> None:
     # The store does not exist yet: both processes also race to create it.
     started = time.perf_counter()
@@ -129,17 +130,15 @@ def test_a_process_killed_inside_its_transaction_leaves_no_trace(
         assert store.count_runs() == 4
 
 
-@pytest.mark.parametrize("after", [1, 5, 12])
-def test_a_process_killed_at_any_moment_leaves_whole_runs(
-    store_url: str, after: int
-) -> None:
+def test_a_process_killed_at_any_moment_leaves_whole_runs(store_url: str) -> None:
+    after = 4
     process = start(store_url, "orders", 1000)
     assert process.stdout is not None
     committed: list[str] = []
     for line in process.stdout:
         committed.append(line.split()[1])
         if len(committed) == after:
-            time.sleep(0.005 * after)  # somewhere inside a later run
+            time.sleep(0.013)  # somewhere inside a later run
             break
     process.send_signal(signal.SIGKILL)
     rest, _ = process.communicate(timeout=30)

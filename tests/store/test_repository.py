@@ -20,7 +20,7 @@ from store_helpers import (
 from pipewarden.checks.findings import Finding, Severity
 from pipewarden.errors import ConfigError, RecordNotFoundError, StoreError
 from pipewarden.store.database import open_store
-from pipewarden.store.records import InputFingerprint, Run
+from pipewarden.store.records import InputFingerprint, MetricPoint, Run
 from pipewarden.store.repository import Store
 from pipewarden.store.tables import MetricRow
 
@@ -289,8 +289,10 @@ def test_metric_history_is_oldest_first_and_can_be_limited(store: Store) -> None
 def test_a_run_that_fails_to_write_leaves_nothing(
     store: Store, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    def broken(point: object) -> dict[str, object]:
-        return {"run_id": None}  # violates NOT NULL: the metrics insert fails
+    real = MetricRow.values_of
+
+    def broken(point: MetricPoint) -> dict[str, object]:
+        return {**real(point), "value": None}  # NOT NULL: the last insert fails
 
     monkeypatch.setattr(MetricRow, "values_of", staticmethod(broken))
 

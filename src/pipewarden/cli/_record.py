@@ -27,6 +27,7 @@ class Recorder:
     settings: Settings
     dataset: str | None
     enabled: bool
+    environ: Mapping[str, str]
 
     @classmethod
     def from_options(
@@ -40,7 +41,7 @@ class Recorder:
         """Record when asked to, or by default when a store or dataset is named."""
         settings = load_settings(environ=environ, store_url=store)
         named = bool(store or dataset or environ.get(f"{ENV_PREFIX}STORE_URL"))
-        return cls(settings, dataset, named if record is None else record)
+        return cls(settings, dataset, named if record is None else record, environ)
 
     def reference(self, reference: str | None) -> tuple[Any, str | None]:
         """The reference to check against, and how to name it in the run.
@@ -69,10 +70,16 @@ class Recorder:
         """``env.mismatch`` findings for ``NAME[:VERSION]``, or none without a model."""
         if not model:
             return ()
+        from pipewarden.env.fingerprint import capture
         from pipewarden.store.models import check_environment
 
         name, _, version = model.partition(":")
-        return check_environment(name, version or None, store=self.settings.store_url)
+        return check_environment(
+            name,
+            version or None,
+            environment=capture(self.environ),
+            store=self.settings.store_url,
+        )
 
     def record(
         self,

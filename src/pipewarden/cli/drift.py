@@ -39,27 +39,46 @@ EXIT_FAILED = 1
 
 @app.command("drift")
 def drift_command(
-    reference: Annotated[str, typer.Argument(
-        help="Reference data, or a saved profile JSON.")],
+    reference: Annotated[
+        str, typer.Argument(help="Reference data, or a saved profile JSON.")
+    ],
     current: Annotated[str, typer.Argument(help="The batch to compare with it.")],
-    contract: Annotated[str | None, typer.Option(
-        help="Contract YAML: per-column drift settings, label, time, segments.")] = None,
-    label: Annotated[str | None, typer.Option(help="Label column (label.shift).")] = None,
-    prediction: Annotated[str | None, typer.Option(
-        help="Prediction column (drift.prediction).")] = None,
-    time: Annotated[str | None, typer.Option(
-        help="Event-time column, never compared as drift.")] = None,
-    json_out: Annotated[str | None, typer.Option(
-        "--json", help="Write the drift JSON here ('-' for standard output).")] = None,
-    html_out: Annotated[str | None, typer.Option(
-        "--html", help="Write an HTML report here.")] = None,
-    correction: Annotated[str, typer.Option(
-        help="Multiple-testing correction: bh, bonferroni or none.")] = "bh",
-    sample_rows: Annotated[int, typer.Option(
-        help="Rows sampled per side for the multivariate test (0 turns it off).")
+    contract: Annotated[
+        str | None,
+        typer.Option(
+            help="Contract YAML: per-column drift settings, label, time, segments."
+        ),
+    ] = None,
+    label: Annotated[
+        str | None, typer.Option(help="Label column (label.shift).")
+    ] = None,
+    prediction: Annotated[
+        str | None, typer.Option(help="Prediction column (drift.prediction).")
+    ] = None,
+    time: Annotated[
+        str | None, typer.Option(help="Event-time column, never compared as drift.")
+    ] = None,
+    json_out: Annotated[
+        str | None,
+        typer.Option(
+            "--json", help="Write the drift JSON here ('-' for standard output)."
+        ),
+    ] = None,
+    html_out: Annotated[
+        str | None, typer.Option("--html", help="Write an HTML report here.")
+    ] = None,
+    correction: Annotated[
+        str, typer.Option(help="Multiple-testing correction: bh, bonferroni or none.")
+    ] = "bh",
+    sample_rows: Annotated[
+        int,
+        typer.Option(
+            help="Rows sampled per side for the multivariate test (0 turns it off)."
+        ),
     ] = SAMPLE_ROWS,
-    fail_on: Annotated[str, typer.Option(
-        help="Lowest severity that fails the run: error or warning.")] = "error",
+    fail_on: Annotated[
+        str, typer.Option(help="Lowest severity that fails the run: error or warning.")
+    ] = "error",
 ) -> None:
     """Compare CURRENT with REFERENCE column by column; exit 1 on a drift error.
 
@@ -68,8 +87,9 @@ def drift_command(
     effect of at least twice the threshold is an error.
     """
     if correction not in CORRECTIONS:
-        raise ConfigError(f"--correction must be one of {', '.join(CORRECTIONS)}, "
-                          f"not '{correction}'.")
+        raise ConfigError(
+            f"--correction must be one of {', '.join(CORRECTIONS)}, not '{correction}'."
+        )
     if fail_on not in ("error", "warning"):
         raise ConfigError(f"--fail-on must be 'error' or 'warning', not '{fail_on}'.")
     if sample_rows > 0:
@@ -78,11 +98,21 @@ def drift_command(
     segments = list(spec.dataset.segments) if spec is not None else None
     ref_prof, ref_rows = _profile(reference, segments, sample_rows)
     cur_prof, cur_rows = _profile(current, segments, sample_rows)
-    samples = (ref_rows, cur_rows) if ref_rows is not None and cur_rows is not None else None
-    report = compare(ref_prof, cur_prof, contract=spec, label=label, prediction=prediction,
-                     time=time, correction=correction, samples=samples,
-                     dataset=describe_source(current),
-                     reference_name=describe_source(reference))
+    samples = (
+        (ref_rows, cur_rows) if ref_rows is not None and cur_rows is not None else None
+    )
+    report = compare(
+        ref_prof,
+        cur_prof,
+        contract=spec,
+        label=label,
+        prediction=prediction,
+        time=time,
+        correction=correction,
+        samples=samples,
+        dataset=describe_source(current),
+        reference_name=describe_source(reference),
+    )
     _write(report, spec, contract, json_out, html_out, ref_prof, cur_prof)
     if json_out != "-":
         _print(report, samples is None and sample_rows > 0)
@@ -92,6 +122,7 @@ def drift_command(
 
 def _warm_up() -> None:
     """Import scikit-learn in the background while Polars reads and profiles."""
+
     def load() -> None:
         with contextlib.suppress(ImportError):
             importlib.import_module("sklearn.ensemble")
@@ -99,8 +130,9 @@ def _warm_up() -> None:
     threading.Thread(target=load, name="pw-warm-up", daemon=True).start()
 
 
-def _profile(source: str, segments: list[str] | None, sample_rows: int
-             ) -> tuple[DatasetProfile, Any]:
+def _profile(
+    source: str, segments: list[str] | None, sample_rows: int
+) -> tuple[DatasetProfile, Any]:
     """The source's profile, and a row sample (None for a saved profile)."""
     if is_profile_json(source):
         return DatasetProfile.load(source), None
@@ -110,8 +142,11 @@ def _profile(source: str, segments: list[str] | None, sample_rows: int
         if sampler is not None:
             frames = sampler.tap(frames)
         engine = resolve_engine("local")
-        prof = (engine.profile_frames(frames, segments) if segments
-                else engine.profile_frames(frames))
+        prof = (
+            engine.profile_frames(frames, segments)
+            if segments
+            else engine.profile_frames(frames)
+        )
     return prof, sampler.sample() if sampler is not None else None
 
 
@@ -121,21 +156,32 @@ def _counted(frames: Any, advance: Any) -> Any:
         advance(frame.height)
 
 
-def _write(report: DriftReport, spec: Contract | None, contract_path: str | None,
-           json_out: str | None, html_out: str | None, reference: DatasetProfile,
-           current: DatasetProfile) -> None:
+def _write(
+    report: DriftReport,
+    spec: Contract | None,
+    contract_path: str | None,
+    json_out: str | None,
+    html_out: str | None,
+    reference: DatasetProfile,
+    current: DatasetProfile,
+) -> None:
     if json_out:
         data = report.to_dict()
         data["rows"] = report.current_rows
-        data["contract"] = (spec.name if spec is not None and spec.name
-                            else contract_path)
+        data["contract"] = (
+            spec.name if spec is not None and spec.name else contract_path
+        )
         write_json(data, json_out)
     if html_out:
         from pipewarden.report import render_report
 
-        html = render_report(report.to_check_result(), current=current,
-                             reference=reference, drift=report,
-                             title=f"pipewarden drift: {report.dataset}")
+        html = render_report(
+            report.to_check_result(),
+            current=current,
+            reference=reference,
+            drift=report,
+            title=f"pipewarden drift: {report.dataset}",
+        )
         write_file(html_out, html)
 
 
@@ -149,8 +195,12 @@ def _print(report: DriftReport, no_sample: bool) -> None:
         f"{compared} compared columns drifted"
         + (_multivariate_note(report) if report.multivariate else "")
         + (f", {len(report.skipped)} not compared" if report.skipped else "")
-        + (" (multivariate test skipped: REFERENCE is a saved profile)" if no_sample
-           else ""))
+        + (
+            " (multivariate test skipped: REFERENCE is a saved profile)"
+            if no_sample
+            else ""
+        )
+    )
     if not drifted and not (report.multivariate and report.multivariate.drifted):
         return
     table = Table(header_style="bold", box=box.SIMPLE_HEAD)
@@ -158,14 +208,24 @@ def _print(report: DriftReport, no_sample: bool) -> None:
         table.add_column(name, no_wrap=name != "change", overflow="fold")
     for c in drifted:
         where = f" in {_segment(c.segment)}" if c.segment else ""
-        table.add_row(f"[{SEVERITY_STYLE[c.severity]}]{c.severity.value}[/]",
-                      escape(c.column), c.check.removeprefix("drift."), f"{c.score:.3g}",
-                      f"{c.threshold:.3g}", escape(c.change + where))
+        table.add_row(
+            f"[{SEVERITY_STYLE[c.severity]}]{c.severity.value}[/]",
+            escape(c.column),
+            c.check.removeprefix("drift."),
+            f"{c.score:.3g}",
+            f"{c.threshold:.3g}",
+            escape(c.change + where),
+        )
     m = report.multivariate
     if m is not None and m.drifted:
-        table.add_row(f"[{SEVERITY_STYLE[m.severity]}]{m.severity.value}[/]", "(rows)",
-                      "multivariate", f"{m.auc:.3f}", f"{m.threshold:.2f}",
-                      escape("AUC; relies on " + ", ".join(c for c, _ in m.importance)))
+        table.add_row(
+            f"[{SEVERITY_STYLE[m.severity]}]{m.severity.value}[/]",
+            "(rows)",
+            "multivariate",
+            f"{m.auc:.3f}",
+            f"{m.threshold:.2f}",
+            escape("AUC; relies on " + ", ".join(c for c, _ in m.importance)),
+        )
     out.print(table)
     out.print("Details (p-values, every column): --json OUT or --html OUT.")
 

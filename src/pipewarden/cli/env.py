@@ -44,7 +44,8 @@ def capture_command(
     write_text(output, text)
     out.print(
         f"Fingerprint of {len(fingerprint.packages)} packages (Python "
-        f"{fingerprint.python_version}) written to {escape(output)}"
+        f"{fingerprint.python_version}) written to {escape(output)}",
+        soft_wrap=True,
     )
 
 
@@ -86,7 +87,10 @@ def diff_command(
 
 def _print(result: EnvDiffResult, trained: str, here: str) -> None:
     if result.is_empty:
-        out.print(f"No differences between {escape(trained)} and {escape(here)}.")
+        out.print(
+            f"No differences between {escape(trained)} and {escape(here)}.",
+            soft_wrap=True,
+        )
         return
     counts = {
         s: sum(1 for c in result.changes if c.severity == s)
@@ -95,7 +99,8 @@ def _print(result: EnvDiffResult, trained: str, here: str) -> None:
     out.print(
         f"{len(result.changes)} difference(s) from {escape(trained)} to "
         f"{escape(here)}: {counts['error']} error(s), {counts['warning']} "
-        f"warning(s), {counts['info']} info"
+        f"warning(s), {counts['info']} info",
+        soft_wrap=True,
     )
     table = Table(header_style="bold")
     for name in ("severity", "what", "name", "before", "after", "message"):

@@ -55,7 +55,8 @@ def list_command(
     if not runs:
         out.print(
             "No runs recorded yet. Record one with: pipewarden check CONTRACT DATA "
-            "--dataset NAME"
+            "--dataset NAME",
+            soft_wrap=True,
         )
         return
     out.print(_runs_table(runs))
@@ -181,10 +182,11 @@ def print_run_diff(report: RunDiffReport) -> None:
     a, b = report.a, report.b
     out.print(
         f"[bold]{a.id}[/] ({escape(a.dataset)}, {_status(a.status)}) -> "
-        f"[bold]{b.id}[/] ({escape(b.dataset)}, {_status(b.status)})"
+        f"[bold]{b.id}[/] ({escape(b.dataset)}, {_status(b.status)})",
+        soft_wrap=True,
     )
     if report.is_empty:
-        out.print("No differences.")
+        out.print("No differences.", soft_wrap=True)
         return
     sections = [
         _values_table("Overview", report.overview),
@@ -199,7 +201,9 @@ def print_run_diff(report: RunDiffReport) -> None:
         if table is not None:
             out.print(table)
     if not report.environment_known:
-        out.print("[dim]Environment: not recorded for one of the runs.[/]")
+        out.print(
+            "[dim]Environment: not recorded for one of the runs.[/]", soft_wrap=True
+        )
 
 
 def _values_table(title: str, changes: tuple[Any, ...]) -> Table | None:

@@ -36,9 +36,11 @@ def upgrade_command(
     if result.changed:
         out.print(
             f"Store {escape(result.url)} upgraded from schema revision "
-            f"{result.before or 'base (empty)'} to {result.after}."
+            f"{result.before or 'base (empty)'} to {result.after}.",
+            soft_wrap=True,
         )
     else:
         out.print(
-            f"Store {escape(result.url)} is already at schema revision {result.after}."
+            f"Store {escape(result.url)} is already at schema revision {result.after}.",
+            soft_wrap=True,
         )

@@ -83,15 +83,12 @@ def _from_pandas(frame: Any) -> pl.DataFrame:
     return read_frame(frame)
 
 
-def records_frame(
-    records: Sequence[Mapping[str, Any]], hints: Mapping[str, pl.DataType] | None = None
-) -> pl.DataFrame:
+def records_frame(records: Sequence[Mapping[str, Any]]) -> pl.DataFrame:
     """Records as one frame: a column per key, in order of first appearance.
 
-    A key whose values all fit its hint (the natural dtype of the contract column:
-    Float64, Int64, Boolean, String, Datetime, Date) is built with it, fast; any other
-    key gets the common dtype of its values (integers and floats: Float64; numbers
-    and text: String, which the gate then reads as the contract says).
+    A key holding one kind of value gets that dtype; a key mixing kinds gets their
+    common dtype (integers and floats: Float64; numbers and text: String, which the
+    gate then reads as the contract says).
 
     Raises:
         SourceError: An item is not a mapping.
@@ -106,8 +103,7 @@ def records_frame(
                 )
         keys = list(dict.fromkeys(k for r in records for k in r))
         columns = {k: [r.get(k) for r in records] for k in keys}
-    hints = hints or {}
-    return pl.DataFrame([_column(k, v, hints.get(k)) for k, v in columns.items()])
+    return pl.DataFrame([_column(k, v) for k, v in columns.items()])
 
 
 def _same_keys(records: Sequence[Any]) -> dict[str, list[Any]] | None:
@@ -124,12 +120,7 @@ def _same_keys(records: Sequence[Any]) -> dict[str, list[Any]] | None:
         return None
 
 
-def _column(name: str, values: list[Any], hint: pl.DataType | None) -> pl.Series:
-    if hint is not None:
-        try:
-            return pl.Series(name, values, dtype=hint, strict=True)
-        except (TypeError, ValueError, OverflowError, pl.exceptions.PolarsError):
-            pass
+def _column(name: str, values: list[Any]) -> pl.Series:
     for strict in (True, False):
         try:
             return pl.Series(name, values, strict=strict)

@@ -81,17 +81,6 @@ class Target:
     def is_numeric(self) -> bool:
         return self.family in ("integer", "float")
 
-    @property
-    def natural(self) -> pl.DataType | None:
-        """The dtype Python values of this column naturally have (floats, ints, ...)."""
-        return {
-            "float": pl.Float64(),
-            "integer": pl.Int64(),
-            "boolean": pl.Boolean(),
-            "string": pl.String(),
-            "datetime": pl.Datetime("us"),
-            "date": pl.Date(),
-        }.get(self.family)
 
 
 def parse_target(text: str, *, column: str = "?") -> Target:

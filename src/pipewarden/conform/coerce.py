@@ -54,15 +54,15 @@ ISO_DATETIME: Final = (
     r"(?::(?P<s>[0-5][0-9])(?:[.,](?P<f>[0-9]{1,9}))?)?)?"
     r" ?(?P<tz>Z|[-+](?:[01][0-9]|2[0-3]):?[0-5][0-9])?"
 )
-NS_MIN: Final = -(2**63)
-NS_MAX: Final = 2**63 - 1
+NS_FIRST: Final = datetime(1677, 9, 21, 0, 12, 43, 145225)
+NS_LAST: Final = datetime(2262, 4, 11, 23, 47, 16, 854775)
+"""The first and last microseconds a Datetime('ns') can hold (int64 nanoseconds)."""
 
 _IGNORED = re.compile(IGNORED_IN_NUMBERS)
 _THOUSANDS = re.compile(THOUSANDS)
 _NUMBER = re.compile(NUMBER)
 _INTEGER = re.compile(INTEGER)
 _ISO = re.compile(ISO_DATETIME)
-_EPOCH = datetime(1970, 1, 1)
 
 
 class _Fail:
@@ -274,13 +274,18 @@ def _datetime_reader(target: Target, fmt: str | None) -> Coercer:
     as_date = target.family == "date"
 
     def finish(moment: datetime) -> Any:
+        if zone is None and not as_date and moment.tzinfo is None:
+            if unit == "us":
+                return moment
+            if unit == "ns":
+                return moment if NS_FIRST <= moment <= NS_LAST else FAIL
         if moment.tzinfo is not None:
             moment = moment.astimezone(UTC).replace(tzinfo=None)
         if as_date:
             return moment.date()
         if unit == "ms":
             moment = moment.replace(microsecond=moment.microsecond // 1000 * 1000)
-        elif unit == "ns" and not _fits_ns(moment):
+        elif unit == "ns" and not NS_FIRST <= moment <= NS_LAST:
             return FAIL
         return moment if zone is None else moment.replace(tzinfo=UTC).astimezone(zone)
 
@@ -310,11 +315,3 @@ def _datetime_reader(target: Target, fmt: str | None) -> Coercer:
         return FAIL
 
     return to_datetime
-
-
-def _fits_ns(moment: datetime) -> bool:
-    delta = moment - _EPOCH
-    nanos = (
-        delta.days * 86_400 + delta.seconds
-    ) * 1_000_000_000 + delta.microseconds * 1000
-    return NS_MIN <= nanos <= NS_MAX

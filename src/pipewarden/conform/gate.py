@@ -114,11 +114,6 @@ class Gate:
         )
         self.plan: GatePlan = build_plan(self.contract)
         self._records = RecordPlan.compile(self.plan)
-        self._hints = {
-            p.name: p.target.natural
-            for p in self.plan.columns
-            if p.target.natural is not None
-        }
 
     def __getstate__(self) -> dict[str, Any]:
         return {"contract": self.contract.to_dict()}
@@ -179,7 +174,7 @@ class Gate:
                 }
             )
             return ConformResult(frame, empty_quarantine(frame.schema), (), 0)
-        return self._conform(Incoming(records_frame(records, self._hints), "polars"))
+        return self._conform(Incoming(records_frame(records), "polars"))
 
     def conform_record(self, record: Mapping[str, Any]) -> RecordResult:
         """Conform one record in pure Python (microseconds; no frame is built).

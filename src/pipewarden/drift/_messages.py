@@ -30,13 +30,13 @@ NAMES = {
 UNITS = {"wasserstein": " std"}
 ACTION = {
     "numeric": "Check the source for a change in units, scale or population; retrain "
-               "if the change is real.",
+    "if the change is real.",
     "categorical": "Check the source for new or renamed values; retrain if the change "
-                   "is real.",
+    "is real.",
     "text": "Check the source for a change in how this text is written or truncated.",
     "nulls": "Look for a failed join or a source that stopped sending it.",
     "label.shift": "Check the labelling job; if the population really changed, "
-                   "recalibrate or retrain.",
+    "recalibrate or retrain.",
 }
 
 
@@ -69,20 +69,27 @@ def message(c: ColumnComparison, pair: Pair, where: Located | None) -> str:
     what = _what_changed(pair)
     if isinstance(pair, ProportionPair):
         return _nulls(c, pair, evidence, where)
-    subject = {"label.shift": f"Label '{c.column}'",
-               "drift.prediction": f"Prediction '{c.column}'"}.get(c.check,
-                                                                   f"Column '{c.column}'")
+    subject = {
+        "label.shift": f"Label '{c.column}'",
+        "drift.prediction": f"Prediction '{c.column}'",
+    }.get(c.check, f"Column '{c.column}'")
     if not c.drifted:
         return f"{subject} is stable: {evidence}."
-    action = ACTION["label.shift"] if c.check == "label.shift" else ACTION.get(
-        _input(pair), "")
+    action = (
+        ACTION["label.shift"]
+        if c.check == "label.shift"
+        else ACTION.get(_input(pair), "")
+    )
     located = f" {_segment_text(c.column, where)}" if where is not None else ""
     return f"{subject} drifted: {what}; {evidence}.{located} {action}"
 
 
 def _input(pair: Pair) -> str:
-    return {NumericPair: "numeric", CategoricalPair: "categorical",
-            TextPair: "text"}.get(type(pair), "numeric")
+    return {
+        NumericPair: "numeric",
+        CategoricalPair: "categorical",
+        TextPair: "text",
+    }.get(type(pair), "numeric")
 
 
 def change(pair: Pair) -> str:
@@ -98,8 +105,10 @@ def _what_changed(pair: Pair) -> str:
     if isinstance(pair, NumericPair):
         half = np.array([0.5])
         r, c = pair.reference, pair.current
-        return (f"mean {num(r.mean)} -> {num(c.mean)}, median "
-                f"{num(float(r.quantile(half)[0]))} -> {num(float(c.quantile(half)[0]))}")
+        return (
+            f"mean {num(r.mean)} -> {num(c.mean)}, median "
+            f"{num(float(r.quantile(half)[0]))} -> {num(float(c.quantile(half)[0]))}"
+        )
     if isinstance(pair, CategoricalPair):
         ref_shares, cur_shares = pair.binned()
         if not ref_shares.size:
@@ -107,34 +116,50 @@ def _what_changed(pair: Pair) -> str:
         i = most_changed(ref_shares, cur_shares)
         name = pair.categories[i]
         label = "all other values" if name == OTHER else repr(name)
-        return (f"{label} {pct(float(ref_shares[i]))} -> {pct(float(cur_shares[i]))} "
-                "of rows")
+        return (
+            f"{label} {pct(float(ref_shares[i]))} -> {pct(float(cur_shares[i]))} "
+            "of rows"
+        )
     if isinstance(pair, TextPair):
-        return (f"mean length {num(pair.reference.mean)} -> {num(pair.current.mean)} "
-                "characters")
+        return (
+            f"mean length {num(pair.reference.mean)} -> {num(pair.current.mean)} "
+            "characters"
+        )
     return ""
 
 
-def _nulls(c: ColumnComparison, pair: ProportionPair, evidence: str,
-           where: Located | None) -> str:
+def _nulls(
+    c: ColumnComparison, pair: ProportionPair, evidence: str, where: Located | None
+) -> str:
     r, cur = pair.reference_share, pair.current_share
     if not c.drifted:
         return f"Column '{c.column}' null rate is stable at {pct(cur)}: {evidence}."
     direction = "up" if cur > r else "down"
     located = f" {_segment_text(c.column, where)}" if where is not None else ""
-    action = ACTION["nulls"] if cur > r else "Check that missing values are not being "\
-        "filled with a default upstream."
-    return (f"Column '{c.column}' is {pct(cur)} null, {direction} from {pct(r)}: "
-            f"{evidence}.{located} {action}")
+    action = (
+        ACTION["nulls"]
+        if cur > r
+        else "Check that missing values are not being filled with a default upstream."
+    )
+    return (
+        f"Column '{c.column}' is {pct(cur)} null, {direction} from {pct(r)}: "
+        f"{evidence}.{located} {action}"
+    )
 
 
 def _segment_text(column: str, where: Located) -> str:
     share = f"{where.share:.0%}"
     if where.what == "nulls":
-        return (f"The nulls in '{column}' come from {where.column}={where.value}: "
-                f"{share} of the new nulls.")
+        return (
+            f"The nulls in '{column}' come from {where.column}={where.value}: "
+            f"{share} of the new nulls."
+        )
     if where.what == "mean":
-        return (f"The shift in '{column}' comes from {where.column}={where.value}: "
-                f"{share} of the mean change.")
-    return (f"The change of {where.what} in '{column}' comes from "
-            f"{where.column}={where.value}: {share} of it.")
+        return (
+            f"The shift in '{column}' comes from {where.column}={where.value}: "
+            f"{share} of the mean change."
+        )
+    return (
+        f"The change of {where.what} in '{column}' comes from "
+        f"{where.column}={where.value}: {share} of it."
+    )

@@ -66,25 +66,45 @@ def input_of(col: ColumnProfile, spec: ColumnSpec | None) -> Input:
     return "numeric"
 
 
-def plan_column(name: str, ref: ColumnProfile, cur: ColumnProfile,
-                spec: ColumnSpec | None, *, check: str | None = None) -> Plan | None:
+def plan_column(
+    name: str,
+    ref: ColumnProfile,
+    cur: ColumnProfile,
+    spec: ColumnSpec | None,
+    *,
+    check: str | None = None,
+) -> Plan | None:
     """The comparison of one column, with its statistics computed (None: no data)."""
     kind = input_of(ref, spec)
     pair = _pair(kind, ref, cur)
     if pair is None:
         return None
     default, test_name = DEFAULTS[kind]
-    chosen = spec.drift.statistic if spec is not None and spec.drift.statistic else default
+    chosen = (
+        spec.drift.statistic if spec is not None and spec.drift.statistic else default
+    )
     statistic = get(chosen)
     if kind not in statistic.inputs:
         raise unsupported(chosen, pair)
-    threshold = (spec.drift.threshold if spec is not None
-                 and spec.drift.threshold is not None else statistic.threshold)
+    threshold = (
+        spec.drift.threshold
+        if spec is not None and spec.drift.threshold is not None
+        else statistic.threshold
+    )
     test = get(test_name) if statistic.role == "effect" and test_name else None
-    plan = Plan(name, ref.kind.value, check or statistic.check, kind, pair, statistic,
-                threshold, test)
-    for stat_name in dict.fromkeys([statistic.name, *REPORTED[kind],
-                                    *([test.name] if test else [])]):
+    plan = Plan(
+        name,
+        ref.kind.value,
+        check or statistic.check,
+        kind,
+        pair,
+        statistic,
+        threshold,
+        test,
+    )
+    for stat_name in dict.fromkeys(
+        [statistic.name, *REPORTED[kind], *([test.name] if test else [])]
+    ):
         plan.values[stat_name] = get(stat_name)(pair)
     if isinstance(pair, NumericPair):
         plan.values["wasserstein_raw"] = StatValue("wasserstein_raw", w1(pair))

@@ -49,6 +49,7 @@ ERROR_FACTOR = 2.0
 ID_DISTINCT_SHARE = 0.9
 """An integer column this distinct (and an identifier by its profile) is an id."""
 
+
 @dataclass(frozen=True, slots=True)
 class Roles:
     """Columns with a role that changes how they are compared."""
@@ -109,8 +110,9 @@ def compare(
     plans, skipped = plan_columns(reference, current, contract, roles)
     nulls = plan_nulls(reference, current, contract)
     label_plan = _plan_role(reference, current, roles.label, "label.shift", contract)
-    pred_plan = _plan_role(reference, current, roles.prediction, "drift.prediction",
-                           contract)
+    pred_plan = _plan_role(
+        reference, current, roles.prediction, "drift.prediction", contract
+    )
     every = [*plans, *nulls, *(p for p in (label_plan, pred_plan) if p is not None)]
     _correct(every, correction)
     locate = seg.Locator(reference, current, segments)
@@ -120,20 +122,34 @@ def compare(
         from pipewarden.drift.multivariate import domain_classifier
 
         multivariate = domain_classifier(
-            samples[0], samples[1], exclude=_not_for_classifier(reference, current, roles,
-                                                                skipped), alpha=alpha)
+            samples[0],
+            samples[1],
+            exclude=_not_for_classifier(reference, current, roles, skipped),
+            alpha=alpha,
+        )
     return DriftReport(
-        reference_rows=reference.rows, current_rows=current.rows,
-        columns=tuple(decide(p) for p in plans), nulls=tuple(decide(p) for p in nulls),
+        reference_rows=reference.rows,
+        current_rows=current.rows,
+        columns=tuple(decide(p) for p in plans),
+        nulls=tuple(decide(p) for p in nulls),
         label=decide(label_plan) if label_plan else None,
         prediction=decide(pred_plan) if pred_plan else None,
-        multivariate=multivariate, skipped=tuple(skipped.items()),
-        correction=correction, alpha=alpha, dataset=dataset, reference=reference_name)
+        multivariate=multivariate,
+        skipped=tuple(skipped.items()),
+        correction=correction,
+        alpha=alpha,
+        dataset=dataset,
+        reference=reference_name,
+    )
 
 
 # ------------------------------------------------------------------- planning
-def _roles(contract: Contract | None, label: str | None, prediction: str | None,
-           time: str | None) -> Roles:
+def _roles(
+    contract: Contract | None,
+    label: str | None,
+    prediction: str | None,
+    time: str | None,
+) -> Roles:
     ds = contract.dataset if contract is not None else None
     label = label or (ds.label.column if ds is not None and ds.label else None)
     prediction = prediction or (ds.prediction if ds is not None else None)
@@ -144,9 +160,12 @@ def _roles(contract: Contract | None, label: str | None, prediction: str | None,
     return Roles(label, prediction, frozenset(times), frozenset(ids))
 
 
-def plan_columns(reference: DatasetProfile, current: DatasetProfile,
-                 contract: Contract | None, roles: Roles
-                 ) -> tuple[list[Plan], dict[str, str]]:
+def plan_columns(
+    reference: DatasetProfile,
+    current: DatasetProfile,
+    contract: Contract | None,
+    roles: Roles,
+) -> tuple[list[Plan], dict[str, str]]:
     """The column comparisons to make, and why the other columns are skipped."""
     plans: list[Plan] = []
     skipped: dict[str, str] = {}
@@ -168,33 +187,46 @@ def plan_columns(reference: DatasetProfile, current: DatasetProfile,
     return plans, skipped
 
 
-def _skip_reason(name: str, ref: ColumnProfile | None, cur: ColumnProfile | None,
-                 spec: ColumnSpec | None, roles: Roles) -> str | None:
+def _skip_reason(
+    name: str,
+    ref: ColumnProfile | None,
+    cur: ColumnProfile | None,
+    spec: ColumnSpec | None,
+    roles: Roles,
+) -> str | None:
     if ref is None or cur is None:
         side = "reference" if cur is None else "current batch"
         return f"only in the {side} (the schema checks report it)"
     if spec is not None and not spec.drift.enabled:
         return "drift disabled in the contract"
     if name in roles.time or ref.kind is Kind.DATETIME:
-        return ("time column: it moves forward by design (time.gap and time.freshness "
-                "watch it)")
+        return (
+            "time column: it moves forward by design (time.gap and time.freshness "
+            "watch it)"
+        )
     if name in roles.ids or _is_integer_id(ref):
         return "identifier: every batch brings new values"
     if ref.kind is Kind.OTHER:
         return f"{ref.dtype} values are not compared"
     if (input_of(ref, spec) == "numeric") != (input_of(cur, spec) == "numeric"):
-        return (f"kind changed from {ref.kind.value} to {cur.kind.value} (the schema "
-                "checks report it)")
+        return (
+            f"kind changed from {ref.kind.value} to {cur.kind.value} (the schema "
+            "checks report it)"
+        )
     return None
 
 
 def _is_integer_id(col: ColumnProfile) -> bool:
-    return (col.physical is Physical.INTEGER and col.is_identifier
-            and col.distinct_count >= ID_DISTINCT_SHARE * col.non_null)
+    return (
+        col.physical is Physical.INTEGER
+        and col.is_identifier
+        and col.distinct_count >= ID_DISTINCT_SHARE * col.non_null
+    )
 
 
-def plan_nulls(reference: DatasetProfile, current: DatasetProfile,
-               contract: Contract | None) -> list[Plan]:
+def plan_nulls(
+    reference: DatasetProfile, current: DatasetProfile, contract: Contract | None
+) -> list[Plan]:
     """A null-rate comparison for every column on both sides (unless disabled)."""
     statistic = get("null_rate")
     plans = []
@@ -203,16 +235,31 @@ def plan_nulls(reference: DatasetProfile, current: DatasetProfile,
         spec = contract.columns.get(name) if contract is not None else None
         if ref is None or (spec is not None and not spec.drift.enabled):
             continue
-        pair = ProportionPair(ref.nulls + ref.nan, ref.rows, cur.nulls + cur.nan, cur.rows)
-        plan = Plan(name, ref.kind.value, statistic.check, "proportion", pair, statistic,
-                    statistic.threshold, None)
+        pair = ProportionPair(
+            ref.nulls + ref.nan, ref.rows, cur.nulls + cur.nan, cur.rows
+        )
+        plan = Plan(
+            name,
+            ref.kind.value,
+            statistic.check,
+            "proportion",
+            pair,
+            statistic,
+            statistic.threshold,
+            None,
+        )
         plan.values[statistic.name] = statistic(pair)
         plans.append(plan)
     return plans
 
 
-def _plan_role(reference: DatasetProfile, current: DatasetProfile, name: str | None,
-               check: str, contract: Contract | None) -> Plan | None:
+def _plan_role(
+    reference: DatasetProfile,
+    current: DatasetProfile,
+    name: str | None,
+    check: str,
+    contract: Contract | None,
+) -> Plan | None:
     if name is None:
         return None
     ref, cur = reference.columns.get(name), current.columns.get(name)
@@ -233,14 +280,21 @@ def _correct(plans: list[Plan], correction: str) -> None:
         plan.q = q
 
 
-def _not_for_classifier(reference: DatasetProfile, current: DatasetProfile, roles: Roles,
-                        skipped: dict[str, str]) -> set[str]:
+def _not_for_classifier(
+    reference: DatasetProfile,
+    current: DatasetProfile,
+    roles: Roles,
+    skipped: dict[str, str],
+) -> set[str]:
     """Columns the domain classifier must not see: times and ids separate the sides
     trivially, free text is not a feature, and disabled columns were asked out."""
     out = set(skipped) | {r for r in (roles.label, roles.prediction) if r}
     for prof in (reference, current):
-        out |= {n for n, c in prof.columns.items()
-                if c.kind in (Kind.DATETIME, Kind.TEXT, Kind.OTHER)}
+        out |= {
+            n
+            for n, c in prof.columns.items()
+            if c.kind in (Kind.DATETIME, Kind.TEXT, Kind.OTHER)
+        }
     return out
 
 
@@ -260,19 +314,41 @@ class _Decider:
             significant = plan.q is None or plan.q < self.alpha
             drifted = value.score >= plan.threshold and significant
             strong = value.score >= ERROR_FACTOR * plan.threshold
-        severity = (Severity.ERROR if drifted and strong else
-                    Severity.WARNING if drifted else Severity.INFO)
+        severity = (
+            Severity.ERROR
+            if drifted and strong
+            else Severity.WARNING
+            if drifted
+            else Severity.INFO
+        )
         where = self.locate(plan) if drifted else None
-        test = plan.test.name if plan.test else (stat.name if stat.role != "effect"
-                                                 else None)
+        test = (
+            plan.test.name
+            if plan.test
+            else (stat.name if stat.role != "effect" else None)
+        )
         comparison = ColumnComparison(
-            column=plan.column, kind=plan.kind, check=plan.check, statistic=stat.name,
-            score=value.score, threshold=plan.threshold, p_value=plan.q,
-            p_value_raw=plan.p_raw, test=_test_label(test), drifted=drifted,
-            severity=severity, message="", stats=tuple(plan.values.values()),
-            summary=plan.pair.summary(), segment=where.segment if where else None)
-        return replace(comparison, message=msg.message(comparison, plan.pair, where),
-                       change=msg.change(plan.pair))
+            column=plan.column,
+            kind=plan.kind,
+            check=plan.check,
+            statistic=stat.name,
+            score=value.score,
+            threshold=plan.threshold,
+            p_value=plan.q,
+            p_value_raw=plan.p_raw,
+            test=_test_label(test),
+            drifted=drifted,
+            severity=severity,
+            message="",
+            stats=tuple(plan.values.values()),
+            summary=plan.pair.summary(),
+            segment=where.segment if where else None,
+        )
+        return replace(
+            comparison,
+            message=msg.message(comparison, plan.pair, where),
+            change=msg.change(plan.pair),
+        )
 
 
 def _test_label(test: str | None) -> str | None:

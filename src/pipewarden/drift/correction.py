@@ -24,8 +24,9 @@ def adjust(p_values: Sequence[float], method: str = "bh") -> list[float]:
         DriftError: Unknown method.
     """
     if method not in CORRECTIONS:
-        raise DriftError(f"Unknown correction '{method}'. Choose one of: "
-                         f"{', '.join(CORRECTIONS)}.")
+        raise DriftError(
+            f"Unknown correction '{method}'. Choose one of: {', '.join(CORRECTIONS)}."
+        )
     p = np.asarray(p_values, dtype=np.float64)
     m = p.size
     if m == 0 or method == "none":

@@ -30,22 +30,32 @@ def class_shift(pair: Pair) -> StatValue:
     if not isinstance(pair, CategoricalPair):
         raise unsupported(NAME, pair)
     ref, cur = pair.binned()
-    h = max((cohen_h(float(r), float(c)) for r, c in zip(ref, cur, strict=True)),
-            default=0.0)
+    h = max(
+        (cohen_h(float(r), float(c)) for r, c in zip(ref, cur, strict=True)),
+        default=0.0,
+    )
     _, p = chi2_of(np.vstack([pair.reference, pair.current]))
     return StatValue(NAME, h, p)
 
 
-STATISTIC = Statistic(NAME, frozenset({"categorical"}), "both", THRESHOLD, class_shift,
-                      "largest change of a class share (Cohen's h)")
+STATISTIC = Statistic(
+    NAME,
+    frozenset({"categorical"}),
+    "both",
+    THRESHOLD,
+    class_shift,
+    "largest change of a class share (Cohen's h)",
+)
 
 
 def is_classification(ref: ColumnProfile, cur: ColumnProfile) -> bool:
     """Few classes counted exactly on both sides (else: a regression target)."""
     if ref.physical is Physical.FLOAT:
         return False
-    return all(c.frequent.is_exact and len(c.frequent.counts or {}) <= MAX_CLASSES
-               for c in (ref, cur))
+    return all(
+        c.frequent.is_exact and len(c.frequent.counts or {}) <= MAX_CLASSES
+        for c in (ref, cur)
+    )
 
 
 def plan_label(name: str, ref: ColumnProfile, cur: ColumnProfile) -> Plan | None:
@@ -55,15 +65,27 @@ def plan_label(name: str, ref: ColumnProfile, cur: ColumnProfile) -> Plan | None
     if ref.non_null == 0 or cur.non_null == 0:
         return None
     pair = CategoricalPair(*_classes(ref, cur))
-    plan = Plan(name, ref.kind.value, "label.shift", "categorical", pair, STATISTIC,
-                THRESHOLD, None)
+    plan = Plan(
+        name,
+        ref.kind.value,
+        "label.shift",
+        "categorical",
+        pair,
+        STATISTIC,
+        THRESHOLD,
+        None,
+    )
     plan.values[NAME] = class_shift(pair)
     return plan
 
 
-def _classes(ref: ColumnProfile, cur: ColumnProfile
-             ) -> tuple[tuple[str, ...], np.ndarray, np.ndarray]:
+def _classes(
+    ref: ColumnProfile, cur: ColumnProfile
+) -> tuple[tuple[str, ...], np.ndarray, np.ndarray]:
     rc, cc = ref.frequent.counts or {}, cur.frequent.counts or {}
     names = sorted((set(rc) | set(cc)) - {OTHER})
-    return (tuple(names), np.array([rc.get(k, 0) for k in names], dtype=np.float64),
-            np.array([cc.get(k, 0) for k in names], dtype=np.float64))
+    return (
+        tuple(names),
+        np.array([rc.get(k, 0) for k in names], dtype=np.float64),
+        np.array([cc.get(k, 0) for k in names], dtype=np.float64),
+    )

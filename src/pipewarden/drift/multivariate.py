@@ -67,8 +67,11 @@ class RowSampler:
         if idx.size > self.rows:
             idx = idx[np.argpartition(keys[idx], self.rows - 1)[: self.rows]]
         picked = frame[idx].with_columns(pl.Series(KEY, keys[idx]))
-        kept = picked if self._kept is None else pl.concat(
-            [self._kept, picked], how="diagonal_relaxed")
+        kept = (
+            picked
+            if self._kept is None
+            else pl.concat([self._kept, picked], how="diagonal_relaxed")
+        )
         if kept.height > self.rows:
             kept = kept.sort(KEY).head(self.rows)
         if kept.height >= self.rows:
@@ -139,17 +142,33 @@ def domain_classifier(
         p = float(stats.norm.sf((auc - 0.5) / se))
         drifted = auc >= threshold and p < alpha
         importance = _importance(design, model, test_idx, seed) if drifted else []
-    severity = (Severity.ERROR if drifted and auc >= ERROR_AUC else
-                Severity.WARNING if drifted else Severity.INFO)
+    severity = (
+        Severity.ERROR
+        if drifted and auc >= ERROR_AUC
+        else Severity.WARNING
+        if drifted
+        else Severity.INFO
+    )
     return MultivariateResult(
-        auc=auc, threshold=threshold, p_value=p, drifted=drifted, severity=severity,
+        auc=auc,
+        threshold=threshold,
+        p_value=p,
+        drifted=drifted,
+        severity=severity,
         message=_message(auc, threshold, p, drifted, importance, design.columns),
-        columns=tuple(design.columns), importance=tuple(importance),
-        sample_rows=(n1, n2))
+        columns=tuple(design.columns),
+        importance=tuple(importance),
+        sample_rows=(n1, n2),
+    )
 
 
-def _design(reference: pl.DataFrame, current: pl.DataFrame, exclude: set[str],
-            rows: int, seed: int) -> _Design | None:
+def _design(
+    reference: pl.DataFrame,
+    current: pl.DataFrame,
+    exclude: set[str],
+    rows: int,
+    seed: int,
+) -> _Design | None:
     names = [c for c in reference.columns if c in current.columns and c not in exclude]
     ref = _subsample(reference, rows, seed)
     cur = _subsample(current, rows, seed + 1)
@@ -184,24 +203,41 @@ def _encode(s: pl.Series) -> tuple[np.ndarray, bool] | None:
         x = s.cast(pl.Float64).to_numpy().astype(np.float64, copy=True)
         x[~np.isfinite(x)] = np.nan
         return x, False
-    if dtype in (pl.String, pl.Categorical) or isinstance(dtype, pl.Enum | pl.Categorical):
+    if dtype in (pl.String, pl.Categorical) or isinstance(
+        dtype, pl.Enum | pl.Categorical
+    ):
         text = s.cast(pl.String)
-        top = (text.drop_nulls().value_counts(sort=True, name="n")
-               .head(MAX_CATEGORIES).get_column(text.name))
+        top = (
+            text.drop_nulls()
+            .value_counts(sort=True, name="n")
+            .head(MAX_CATEGORIES)
+            .get_column(text.name)
+        )
         codes = pl.DataFrame({"v": top, "code": np.arange(top.len(), dtype=np.float64)})
-        mapped = (pl.DataFrame({"v": text}).join(codes, on="v", how="left")
-                  .get_column("code").to_numpy().astype(np.float64, copy=True))
+        mapped = (
+            pl.DataFrame({"v": text})
+            .join(codes, on="v", how="left")
+            .get_column("code")
+            .to_numpy()
+            .astype(np.float64, copy=True)
+        )
         mapped[np.isnan(mapped) & text.is_not_null().to_numpy()] = float(MAX_CATEGORIES)
         return mapped, True
     return None
 
 
 def _classifier(design: _Design, seed: int) -> object:
-    ensemble = require("sklearn.ensemble", extra="sklearn",
-                       purpose="The multivariate drift test")
+    ensemble = require(
+        "sklearn.ensemble", extra="sklearn", purpose="The multivariate drift test"
+    )
     return ensemble.HistGradientBoostingClassifier(
-        max_iter=ITERATIONS, learning_rate=0.1, max_leaf_nodes=15, early_stopping=False,
-        categorical_features=np.array(design.categorical), random_state=seed)
+        max_iter=ITERATIONS,
+        learning_rate=0.1,
+        max_leaf_nodes=15,
+        early_stopping=False,
+        categorical_features=np.array(design.categorical),
+        random_state=seed,
+    )
 
 
 def _out_of_fold(design: _Design, seed: int) -> tuple[np.ndarray, object, np.ndarray]:
@@ -228,11 +264,15 @@ def _auc(y: np.ndarray, score: np.ndarray) -> float:
     return float(u / (n0 * n1))
 
 
-def _importance(design: _Design, model: object, test_idx: np.ndarray, seed: int
-                ) -> list[tuple[str, float]]:
+def _importance(
+    design: _Design, model: object, test_idx: np.ndarray, seed: int
+) -> list[tuple[str, float]]:
     rng = np.random.default_rng(seed)
-    idx = test_idx if test_idx.size <= IMPORTANCE_ROWS else rng.choice(
-        test_idx, IMPORTANCE_ROWS, replace=False)
+    idx = (
+        test_idx
+        if test_idx.size <= IMPORTANCE_ROWS
+        else rng.choice(test_idx, IMPORTANCE_ROWS, replace=False)
+    )
     x, y = design.x[idx], design.y[idx]
     base = _auc(y, model.predict_proba(x)[:, 1])  # type: ignore[attr-defined]  # sklearn estimator
     drops = []
@@ -245,14 +285,24 @@ def _importance(design: _Design, model: object, test_idx: np.ndarray, seed: int
     return sorted(drops, key=lambda kv: -kv[1])[:TOP_COLUMNS]
 
 
-def _message(auc: float, threshold: float, p: float, drifted: bool,
-             importance: list[tuple[str, float]], columns: list[str]) -> str:
+def _message(
+    auc: float,
+    threshold: float,
+    p: float,
+    drifted: bool,
+    importance: list[tuple[str, float]],
+    columns: list[str],
+) -> str:
     p_text = "p < 1e-300" if p < 1e-300 else f"p = {p:.2g}"
     evidence = f"AUC {auc:.3f} (threshold {threshold:.2f}, {p_text})"
     if not drifted:
-        return (f"A classifier cannot tell current rows from reference rows over "
-                f"{len(columns)} columns: {evidence}.")
+        return (
+            f"A classifier cannot tell current rows from reference rows over "
+            f"{len(columns)} columns: {evidence}."
+        )
     named = ", ".join(f"'{c}'" for c, _ in importance) or "no single column"
-    return (f"A classifier tells current rows from reference rows: {evidence}, relying "
-            f"most on {named}. The joint distribution changed; look at those columns "
-            "together, including how they relate to each other.")
+    return (
+        f"A classifier tells current rows from reference rows: {evidence}, relying "
+        f"most on {named}. The joint distribution changed; look at those columns "
+        "together, including how they relate to each other."
+    )

@@ -60,8 +60,15 @@ class ColumnComparison:
 
     def finding(self) -> Finding:
         """The comparison as a finding (``value`` is the score)."""
-        return Finding(self.check, self.column, self.severity, self.message,
-                       value=self.score, threshold=self.threshold, segment=self.segment)
+        return Finding(
+            self.check,
+            self.column,
+            self.severity,
+            self.message,
+            value=self.score,
+            threshold=self.threshold,
+            segment=self.segment,
+        )
 
     def to_dict(self) -> JsonDict:
         return {
@@ -77,8 +84,9 @@ class ColumnComparison:
             "drifted": self.drifted,
             "severity": self.severity.value,
             "message": self.message,
-            "stats": {s.name: {"score": s.score, "p_value": s.p_value}
-                      for s in self.stats},
+            "stats": {
+                s.name: {"score": s.score, "p_value": s.p_value} for s in self.stats
+            },
             "summary": self.summary,
             "segment": self.segment,
             "change": self.change,
@@ -87,15 +95,24 @@ class ColumnComparison:
     @classmethod
     def from_dict(cls, data: JsonDict) -> ColumnComparison:
         return cls(
-            column=str(data["column"]), kind=str(data["kind"]), check=str(data["check"]),
-            statistic=str(data["statistic"]), score=float(data["score"]),
-            threshold=float(data["threshold"]), p_value=data.get("p_value"),
-            p_value_raw=data.get("p_value_raw"), test=data.get("test"),
-            drifted=bool(data["drifted"]), severity=Severity(data["severity"]),
+            column=str(data["column"]),
+            kind=str(data["kind"]),
+            check=str(data["check"]),
+            statistic=str(data["statistic"]),
+            score=float(data["score"]),
+            threshold=float(data["threshold"]),
+            p_value=data.get("p_value"),
+            p_value_raw=data.get("p_value_raw"),
+            test=data.get("test"),
+            drifted=bool(data["drifted"]),
+            severity=Severity(data["severity"]),
             message=str(data["message"]),
-            stats=tuple(StatValue(k, float(v["score"]), v.get("p_value"))
-                        for k, v in data.get("stats", {}).items()),
-            summary=dict(data.get("summary") or {}), segment=data.get("segment"),
+            stats=tuple(
+                StatValue(k, float(v["score"]), v.get("p_value"))
+                for k, v in data.get("stats", {}).items()
+            ),
+            summary=dict(data.get("summary") or {}),
+            segment=data.get("segment"),
             change=str(data.get("change", "")),
         )
 
@@ -120,8 +137,14 @@ class MultivariateResult:
     sample_rows: tuple[int, int]
 
     def finding(self) -> Finding:
-        return Finding("drift.multivariate", None, self.severity, self.message,
-                       value=self.auc, threshold=self.threshold)
+        return Finding(
+            "drift.multivariate",
+            None,
+            self.severity,
+            self.message,
+            value=self.auc,
+            threshold=self.threshold,
+        )
 
     def to_dict(self) -> JsonDict:
         return {
@@ -133,17 +156,22 @@ class MultivariateResult:
             "message": self.message,
             "columns": list(self.columns),
             "importance": [[c, v] for c, v in self.importance],
-            "sample_rows": {"reference": self.sample_rows[0],
-                            "current": self.sample_rows[1]},
+            "sample_rows": {
+                "reference": self.sample_rows[0],
+                "current": self.sample_rows[1],
+            },
         }
 
     @classmethod
     def from_dict(cls, data: JsonDict) -> MultivariateResult:
         rows = data.get("sample_rows") or {}
         return cls(
-            auc=float(data["auc"]), threshold=float(data["threshold"]),
-            p_value=float(data["p_value"]), drifted=bool(data["drifted"]),
-            severity=Severity(data["severity"]), message=str(data["message"]),
+            auc=float(data["auc"]),
+            threshold=float(data["threshold"]),
+            p_value=float(data["p_value"]),
+            drifted=bool(data["drifted"]),
+            severity=Severity(data["severity"]),
+            message=str(data["message"]),
             columns=tuple(data.get("columns", ())),
             importance=tuple((str(c), float(v)) for c, v in data.get("importance", ())),
             sample_rows=(int(rows.get("reference", 0)), int(rows.get("current", 0))),
@@ -226,8 +254,9 @@ class DriftReport:
         if self.multivariate is not None:
             found.append(self.multivariate.finding())
         order = {Severity.ERROR: 0, Severity.WARNING: 1, Severity.INFO: 2}
-        return tuple(sorted(found, key=lambda f: (order[f.severity], f.check,
-                                                  f.column or "")))
+        return tuple(
+            sorted(found, key=lambda f: (order[f.severity], f.check, f.column or ""))
+        )
 
     def _all_comparisons(self) -> list[ColumnComparison]:
         extra = [c for c in (self.label, self.prediction) if c is not None]
@@ -246,8 +275,9 @@ class DriftReport:
 
     def to_check_result(self) -> CheckResult:
         """The findings as a CheckResult (status, exit code and findings JSON)."""
-        return CheckResult(rows=self.current_rows, findings=self.findings,
-                           dataset=self.dataset)
+        return CheckResult(
+            rows=self.current_rows, findings=self.findings, dataset=self.dataset
+        )
 
     @property
     def status(self) -> str:
@@ -284,12 +314,16 @@ class DriftReport:
         return cls(
             reference_rows=int(data["reference_rows"]),
             current_rows=int(data["current_rows"]),
-            columns=tuple(ColumnComparison.from_dict(c) for c in data.get("columns", [])),
+            columns=tuple(
+                ColumnComparison.from_dict(c) for c in data.get("columns", [])
+            ),
             nulls=tuple(ColumnComparison.from_dict(c) for c in data.get("nulls", [])),
-            label=one("label"), prediction=one("prediction"),
+            label=one("label"),
+            prediction=one("prediction"),
             multivariate=MultivariateResult.from_dict(multi) if multi else None,
             skipped=tuple((s["column"], s["reason"]) for s in data.get("skipped", [])),
             correction=str(data.get("correction", "bh")),
             alpha=float(data.get("alpha", 0.01)),
-            dataset=data.get("dataset"), reference=data.get("reference"),
+            dataset=data.get("dataset"),
+            reference=data.get("reference"),
         )

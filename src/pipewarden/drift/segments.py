@@ -47,8 +47,12 @@ class Located:
 class Locator:
     """Splits drifted comparisons by the segment columns both profiles carry."""
 
-    def __init__(self, reference: DatasetProfile, current: DatasetProfile,
-                 columns: Sequence[str] | None = None) -> None:
+    def __init__(
+        self,
+        reference: DatasetProfile,
+        current: DatasetProfile,
+        columns: Sequence[str] | None = None,
+    ) -> None:
         shared = [c for c in current.segments if c in reference.segments]
         self.columns = [c for c in shared if columns is None or c in columns]
         self.reference = reference
@@ -64,8 +68,9 @@ class Locator:
         if isinstance(plan.pair, CategoricalPair):
             category = _most_changed(plan.pair)
             if category is not None:
-                return self._best(plan.column, _category_excess(category),
-                                  repr(category))
+                return self._best(
+                    plan.column, _category_excess(category), repr(category)
+                )
         return None
 
     def _best(self, name: str, excess: Excess, what: str) -> Located | None:
@@ -106,15 +111,17 @@ def _missing(col: ColumnProfile) -> int:
     return col.nulls + col.nan
 
 
-def _null_excess(ref: ColumnProfile | None, cur: ColumnProfile,
-                 whole: ColumnProfile) -> float:
+def _null_excess(
+    ref: ColumnProfile | None, cur: ColumnProfile, whole: ColumnProfile
+) -> float:
     basis = ref if ref is not None and ref.rows else whole
     rate = _missing(basis) / basis.rows if basis.rows else 0.0
     return _missing(cur) - rate * cur.rows
 
 
-def _mean_excess(ref: ColumnProfile | None, cur: ColumnProfile,
-                 whole: ColumnProfile) -> float:
+def _mean_excess(
+    ref: ColumnProfile | None, cur: ColumnProfile, whole: ColumnProfile
+) -> float:
     if cur.moments.count == 0:
         return 0.0
     basis = ref if ref is not None and ref.moments.count else whole
@@ -122,8 +129,9 @@ def _mean_excess(ref: ColumnProfile | None, cur: ColumnProfile,
 
 
 def _category_excess(category: str) -> Excess:
-    def excess(ref: ColumnProfile | None, cur: ColumnProfile,
-               whole: ColumnProfile) -> float:
+    def excess(
+        ref: ColumnProfile | None, cur: ColumnProfile, whole: ColumnProfile
+    ) -> float:
         basis = ref if ref is not None and ref.non_null else whole
         expected = _count(basis, category) / basis.non_null if basis.non_null else 0.0
         return _count(cur, category) - expected * cur.non_null

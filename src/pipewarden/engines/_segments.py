@@ -27,26 +27,34 @@ NULL = "__null__"
 _KEY = "__pw_segment"
 
 
-def split(frame: pl.DataFrame, columns: Sequence[str]
-          ) -> list[tuple[str, str, pl.DataFrame]]:
+def split(
+    frame: pl.DataFrame, columns: Sequence[str]
+) -> list[tuple[str, str, pl.DataFrame]]:
     """(segment column, value, rows) for every part of a chunk."""
     parts: list[tuple[str, str, pl.DataFrame]] = []
     for column in columns:
         if column not in frame.columns:
             continue
         key = frame.get_column(column).cast(pl.String).fill_null(NULL)
-        top = key.value_counts(sort=True, name="n").head(CHUNK_SEGMENTS).get_column(
-            key.name)
-        label = pl.when(pl.col(_KEY).is_in(top.implode())).then(pl.col(_KEY)).otherwise(
-            pl.lit(OTHER))
+        top = (
+            key.value_counts(sort=True, name="n")
+            .head(CHUNK_SEGMENTS)
+            .get_column(key.name)
+        )
+        label = (
+            pl.when(pl.col(_KEY).is_in(top.implode()))
+            .then(pl.col(_KEY))
+            .otherwise(pl.lit(OTHER))
+        )
         keyed = frame.with_columns(key.alias(_KEY)).with_columns(label.alias(_KEY))
         for (value,), rows in keyed.partition_by(_KEY, as_dict=True).items():
             parts.append((column, str(value), rows.drop(_KEY)))
     return parts
 
 
-def attach(profile: DatasetProfile, parts: Sequence[tuple[str, str, DatasetProfile]]
-           ) -> DatasetProfile:
+def attach(
+    profile: DatasetProfile, parts: Sequence[tuple[str, str, DatasetProfile]]
+) -> DatasetProfile:
     """The profile with its segment profiles."""
     segments: dict[str, dict[str, DatasetProfile]] = {}
     for column, value, part in parts:
@@ -60,8 +68,9 @@ def cap_segments(profile: DatasetProfile, limit: int = MAX_SEGMENTS) -> DatasetP
     for column, parts in profile.segments.items():
         ranked = sorted((v for v in parts if v != OTHER), key=lambda v: -parts[v].rows)
         kept = {v: parts[v] for v in ranked[:limit]}
-        rest = [parts[v] for v in ranked[limit:]] + ([parts[OTHER]] if OTHER in parts
-                                                     else [])
+        rest = [parts[v] for v in ranked[limit:]] + (
+            [parts[OTHER]] if OTHER in parts else []
+        )
         if rest:
             kept[OTHER] = DatasetProfile.merge_all(rest)
         capped[column] = kept

@@ -16,12 +16,14 @@ class Engine(Protocol):
 
     name: str
 
-    def profile_frames(self, frames: Iterable[pl.DataFrame],
-                       segments: Sequence[str] | None = None) -> DatasetProfile:
+    def profile_frames(
+        self, frames: Iterable[pl.DataFrame], segments: Sequence[str] | None = None
+    ) -> DatasetProfile:
         """Profile a stream of chunks into one profile (with per-segment profiles)."""
         ...
 
-    def profile_frame(self, frame: pl.DataFrame,
-                      segments: Sequence[str] | None = None) -> DatasetProfile:
+    def profile_frame(
+        self, frame: pl.DataFrame, segments: Sequence[str] | None = None
+    ) -> DatasetProfile:
         """Profile one in-memory chunk (with per-segment profiles)."""
         ...

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 from pipewarden.store.records import (
     InputFingerprint,
     MetricPoint,
+    MetricSeries,
     ModelRecord,
     Run,
     RunSummary,
@@ -28,6 +29,7 @@ if TYPE_CHECKING:
 __all__ = [
     "InputFingerprint",
     "MetricPoint",
+    "MetricSeries",
     "ModelRecord",
     "Run",
     "RunSummary",

@@ -27,7 +27,8 @@ def test_chi2_pools_categories_too_rare_for_the_test():
     result = get("chi2")(pair)
     table = np.array([[500, 497, 3], [520, 478, 2]])
     assert result.score == pytest.approx(
-        stats.chi2_contingency(table, correction=False).statistic, rel=1e-12)
+        stats.chi2_contingency(table, correction=False).statistic, rel=1e-12
+    )
 
 
 def test_chi2_of_identical_shares_is_zero():

@@ -22,8 +22,9 @@ def test_ks_statistic_is_within_sketch_error_of_scipy_on_large_samples(rng, shif
     a, b = rng.normal(0, 1, 200_000), rng.lognormal(0, 0.5, 100_000) + shift
     result = get("ks")(numeric_pair(a, b))
     # Each CDF is off by at most RANK_ERROR, so their gap by at most twice that.
-    assert result.score == pytest.approx(stats.ks_2samp(a, b).statistic,
-                                         abs=2 * RANK_ERROR)
+    assert result.score == pytest.approx(
+        stats.ks_2samp(a, b).statistic, abs=2 * RANK_ERROR
+    )
 
 
 def test_ks_does_not_read_sketch_error_as_change_on_millions_of_rows(rng):

@@ -17,4 +17,5 @@ def test_linf_of_numeric_columns_uses_the_decile_bins(rng):
     a, b = rng.normal(0, 1, 150), rng.normal(0.5, 1, 150)
     r, c = raw_decile_shares(a, b)
     assert get("linf")(numeric_pair(a, b)).score == pytest.approx(
-        float(np.max(np.abs(c - r))), abs=1e-12)
+        float(np.max(np.abs(c - r))), abs=1e-12
+    )

@@ -10,8 +10,9 @@ from pipewarden.drift.stats import get
 from pipewarden.drift.stats._inputs import ProportionPair
 
 
-@pytest.mark.parametrize(("r", "c", "n"), [(20, 300, 1000), (200, 210, 10_000),
-                                           (0, 5, 500)])
+@pytest.mark.parametrize(
+    ("r", "c", "n"), [(20, 300, 1000), (200, 210, 10_000), (0, 5, 500)]
+)
 def test_null_rate_p_value_matches_a_two_by_two_chi_square(r, c, n):
     result = get("null_rate")(ProportionPair(r, n, c, n))
     table = np.array([[r, n - r], [c, n - c]])

@@ -34,14 +34,17 @@ def test_psi_is_within_sketch_error_of_raw_numpy_on_large_samples(rng, shift):
     # Bin shares (about 0.1 each) move by up to 2 x 1.65 points through the edges and
     # the CDFs; at these shifts that moves PSI by at most about 0.02 plus 10%.
     assert get("psi")(numeric_pair(a, b)).score == pytest.approx(
-        expected, abs=0.02 + 0.1 * expected)
+        expected, abs=0.02 + 0.1 * expected
+    )
 
 
 def test_psi_of_categories_is_exact_on_exact_counts():
     ref = ["a"] * 500 + ["b"] * 300 + ["c"] * 200
     cur = ["a"] * 400 + ["b"] * 300 + ["c"] * 200 + ["d"] * 100
     got = get("psi")(categorical_pair(ref, cur)).score
-    expected = direct_psi(np.array([0.5, 0.3, 0.2, 0.0]), np.array([0.4, 0.3, 0.2, 0.1]))
+    expected = direct_psi(
+        np.array([0.5, 0.3, 0.2, 0.0]), np.array([0.4, 0.3, 0.2, 0.1])
+    )
     assert got == pytest.approx(expected, rel=1e-12)
 
 

@@ -11,8 +11,16 @@ from pipewarden.errors import DriftError
 
 def test_every_statistic_module_registers_itself_with_a_documented_docstring():
     stats = statistics()
-    assert set(stats) == {"chi2", "js", "ks", "linf", "null_rate", "psi",
-                          "text_length", "wasserstein"}
+    assert set(stats) == {
+        "chi2",
+        "js",
+        "ks",
+        "linf",
+        "null_rate",
+        "psi",
+        "text_length",
+        "wasserstein",
+    }
     for name, stat in stats.items():
         module = importlib.import_module(stat.compute.__module__)
         doc = module.__doc__ or ""
@@ -21,8 +29,9 @@ def test_every_statistic_module_registers_itself_with_a_documented_docstring():
 
 
 def test_unknown_statistics_are_refused_with_the_choices():
-    with pytest.raises(DriftError, match="Unknown drift statistic 'kl'. Choose one of: "
-                                         "chi2, js, ks"):
+    with pytest.raises(
+        DriftError, match="Unknown drift statistic 'kl'. Choose one of: chi2, js, ks"
+    ):
         get("kl")
 
 

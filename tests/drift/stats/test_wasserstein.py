@@ -15,8 +15,9 @@ def test_wasserstein_matches_scipy_exactly_while_sketches_hold_every_value(rng, 
     pair = numeric_pair(a, b)
     raw = stats.wasserstein_distance(a, b)
     assert w1(pair) == pytest.approx(raw, rel=1e-9)
-    assert get("wasserstein")(pair).score == pytest.approx(raw / np.std(a, ddof=1),
-                                                           rel=1e-9)
+    assert get("wasserstein")(pair).score == pytest.approx(
+        raw / np.std(a, ddof=1), rel=1e-9
+    )
 
 
 @pytest.mark.parametrize("shift", [0.0, 0.1, 0.5])
@@ -26,8 +27,9 @@ def test_wasserstein_is_within_sketch_error_of_scipy_on_large_samples(rng, shift
     # W1 integrates |F_ref - F_cur|; each CDF is off by at most RANK_ERROR, and
     # the error matters over the central ~1.5 std where F moves: 2 x 1.65% x 1.5.
     tolerance = 2 * RANK_ERROR * 1.5
-    assert score == pytest.approx(stats.wasserstein_distance(a, b) / np.std(a),
-                                  abs=tolerance)
+    assert score == pytest.approx(
+        stats.wasserstein_distance(a, b) / np.std(a), abs=tolerance
+    )
 
 
 def test_wasserstein_reads_in_reference_standard_deviations(rng):

@@ -67,7 +67,9 @@ class NumericSide:
         return cls.from_sketch(col.quantiles.sketch(), col.moments)
 
     @classmethod
-    def from_counts(cls, counts: dict[str, int], moments: Moments) -> NumericSide | None:
+    def from_counts(
+        cls, counts: dict[str, int], moments: Moments
+    ) -> NumericSide | None:
         """Exact side from value counts (keys are numbers as text); None if not numbers."""
         try:
             values = np.array([float(k) for k in counts], dtype=np.float64)
@@ -79,8 +81,14 @@ class NumericSide:
         order = np.argsort(values)
         cum = np.cumsum(weights[order]) / weights.sum()
         cum[-1] = 1.0
-        return cls(values[order], cum, int(weights.sum()), moments.mean,
-                   moments.std or 0.0, 0.0)
+        return cls(
+            values[order],
+            cum,
+            int(weights.sum()),
+            moments.mean,
+            moments.std or 0.0,
+            0.0,
+        )
 
     @classmethod
     def from_sketch(cls, sk: ds.kll_doubles_sketch, moments: Moments) -> NumericSide:
@@ -91,7 +99,9 @@ class NumericSide:
         summed = np.add.reduceat(weights, start)
         cum = np.cumsum(summed) / summed.sum()
         cum[-1] = 1.0
-        error = float(sk.normalized_rank_error(False)) if sk.is_estimation_mode() else 0.0
+        error = (
+            float(sk.normalized_rank_error(False)) if sk.is_estimation_mode() else 0.0
+        )
         return cls(uniq, cum, int(sk.n), moments.mean, moments.std or 0.0, error)
 
     @classmethod
@@ -100,8 +110,14 @@ class NumericSide:
         x = np.sort(np.asarray(values, dtype=np.float64))
         uniq, counts = np.unique(x, return_counts=True)
         cum = np.cumsum(counts) / x.size
-        return cls(uniq, cum, int(x.size), float(x.mean()),
-                   float(x.std(ddof=1)) if x.size > 1 else 0.0, 0.0)
+        return cls(
+            uniq,
+            cum,
+            int(x.size),
+            float(x.mean()),
+            float(x.std(ddof=1)) if x.size > 1 else 0.0,
+            0.0,
+        )
 
     def cdf(self, x: np.ndarray) -> np.ndarray:
         """Share of values <= each point."""
@@ -130,15 +146,18 @@ class NumericPair:
     """Inner bin edges (reference quantiles, de-duplicated)."""
 
     @classmethod
-    def of(cls, reference: NumericSide, current: NumericSide,
-           bins: int = PSI_BINS) -> NumericPair:
+    def of(
+        cls, reference: NumericSide, current: NumericSide, bins: int = PSI_BINS
+    ) -> NumericPair:
         ranks = np.arange(1, bins) / bins
         inner = np.unique(reference.quantile(ranks))
         return cls(reference, current, inner)
 
     def binned(self) -> tuple[np.ndarray, np.ndarray]:
         """Shares per bin (first bin up to the first inner edge, last one beyond)."""
-        return _shares_at(self.reference, self.edges), _shares_at(self.current, self.edges)
+        return _shares_at(self.reference, self.edges), _shares_at(
+            self.current, self.edges
+        )
 
     @property
     def n_effective(self) -> float:
@@ -150,8 +169,12 @@ class NumericPair:
 
     def summary(self) -> dict[str, object]:
         ref, cur = self.binned()
-        return {"type": "numeric", "edges": self.plot_edges(), "reference": _floats(ref),
-                "current": _floats(cur)}
+        return {
+            "type": "numeric",
+            "edges": self.plot_edges(),
+            "reference": _floats(ref),
+            "current": _floats(cur),
+        }
 
     def plot_edges(self) -> list[float]:
         """Bin edges for drawing: the inner edges between the smallest and largest
@@ -196,19 +219,36 @@ class CategoricalPair:
     def from_profiles(cls, ref: ColumnProfile, cur: ColumnProfile) -> CategoricalPair:
         rc, r_err = _counts(ref)
         cc, c_err = _counts(cur)
-        return cls.from_counts(rc, cc, ref.non_null, cur.non_null,
-                               exact=r_err == 0 and c_err == 0,
-                               share_error=max(r_err, c_err))
+        return cls.from_counts(
+            rc,
+            cc,
+            ref.non_null,
+            cur.non_null,
+            exact=r_err == 0 and c_err == 0,
+            share_error=max(r_err, c_err),
+        )
 
     @classmethod
-    def from_counts(cls, ref: dict[str, int], cur: dict[str, int], ref_total: int,
-                    cur_total: int, *, exact: bool = True, share_error: float = 0.0
-                    ) -> CategoricalPair:
+    def from_counts(
+        cls,
+        ref: dict[str, int],
+        cur: dict[str, int],
+        ref_total: int,
+        cur_total: int,
+        *,
+        exact: bool = True,
+        share_error: float = 0.0,
+    ) -> CategoricalPair:
         """Align two count tables; values not listed fall into ``__other__``."""
-        names = sorted(set(ref) | set(cur), key=lambda k: (-(ref.get(k, 0) + cur.get(k, 0)), k))
+        names = sorted(
+            set(ref) | set(cur), key=lambda k: (-(ref.get(k, 0) + cur.get(k, 0)), k)
+        )
         big = min(ref_total, cur_total) / max(ref_total + cur_total, 1)
-        kept = [k for k in names if k != OTHER
-                and (ref.get(k, 0) + cur.get(k, 0)) * big >= MIN_EXPECTED][:MAX_CATEGORIES]
+        kept = [
+            k
+            for k in names
+            if k != OTHER and (ref.get(k, 0) + cur.get(k, 0)) * big >= MIN_EXPECTED
+        ][:MAX_CATEGORIES]
         r = np.array([ref.get(k, 0) for k in kept], dtype=np.float64)
         c = np.array([cur.get(k, 0) for k in kept], dtype=np.float64)
         r_other, c_other = ref_total - r.sum(), cur_total - c.sum()
@@ -226,15 +266,22 @@ class CategoricalPair:
         """Factor applied to counts in tests so sketch error is not read as change."""
         if self.exact or self.share_error == 0:
             return 1.0
-        n = float(self.reference.sum() * self.current.sum()
-                  / max(self.reference.sum() + self.current.sum(), 1.0))
+        n = float(
+            self.reference.sum()
+            * self.current.sum()
+            / max(self.reference.sum() + self.current.sum(), 1.0)
+        )
         sigma2 = 2 * (self.share_error / SKETCH_SIGMAS) ** 2
         return min(1.0, 1.0 / (1.0 + n * 4.0 * sigma2))
 
     def summary(self) -> dict[str, object]:
         ref, cur = self.binned()
-        return {"type": "categorical", "categories": list(self.categories),
-                "reference": _floats(ref), "current": _floats(cur)}
+        return {
+            "type": "categorical",
+            "categories": list(self.categories),
+            "reference": _floats(ref),
+            "current": _floats(cur),
+        }
 
 
 def _normalised(counts: np.ndarray) -> np.ndarray:
@@ -268,8 +315,11 @@ class TextPair:
         def side(m: Moments) -> dict[str, float]:
             return {"mean_length": m.mean, "std_length": m.std or 0.0}
 
-        return {"type": "text", "reference": side(self.reference),
-                "current": side(self.current)}
+        return {
+            "type": "text",
+            "reference": side(self.reference),
+            "current": side(self.current),
+        }
 
 
 # ------------------------------------------------------------------ proportions
@@ -284,15 +334,20 @@ class ProportionPair:
 
     @property
     def reference_share(self) -> float:
-        return self.reference_count / self.reference_total if self.reference_total else 0.0
+        return (
+            self.reference_count / self.reference_total if self.reference_total else 0.0
+        )
 
     @property
     def current_share(self) -> float:
         return self.current_count / self.current_total if self.current_total else 0.0
 
     def summary(self) -> dict[str, object]:
-        return {"type": "null_rate", "reference": self.reference_share,
-                "current": self.current_share}
+        return {
+            "type": "null_rate",
+            "reference": self.reference_share,
+            "current": self.current_share,
+        }
 
 
 Pair: TypeAlias = NumericPair | CategoricalPair | TextPair | ProportionPair
@@ -305,11 +360,15 @@ def is_numeric(col: ColumnProfile) -> bool:
 def most_changed(reference: np.ndarray, current: np.ndarray) -> int:
     """Index of the share that moved most relative to its size (a new 5% category
     beats fifty categories losing 0.1 point each; a bad rate beats its complement)."""
-    moved = np.abs(current - reference) / np.sqrt(np.maximum(reference, current) + 1e-12)
+    moved = np.abs(current - reference) / np.sqrt(
+        np.maximum(reference, current) + 1e-12
+    )
     return int(np.argmax(moved))
 
 
 def cohen_h(p1: float, p2: float) -> float:
     """Cohen's h between two proportions: 2·asin(√p2) − 2·asin(√p1), in absolute value."""
-    return abs(2 * math.asin(math.sqrt(min(max(p2, 0.0), 1.0)))
-               - 2 * math.asin(math.sqrt(min(max(p1, 0.0), 1.0))))
+    return abs(
+        2 * math.asin(math.sqrt(min(max(p2, 0.0), 1.0)))
+        - 2 * math.asin(math.sqrt(min(max(p1, 0.0), 1.0)))
+    )

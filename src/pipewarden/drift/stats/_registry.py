@@ -60,7 +60,8 @@ def get(name: str) -> Statistic:
     except KeyError:
         raise DriftError(
             f"Unknown drift statistic '{name}'. Choose one of: "
-            f"{', '.join(sorted(_STATISTICS))}.") from None
+            f"{', '.join(sorted(_STATISTICS))}."
+        ) from None
 
 
 def statistics() -> dict[str, Statistic]:
@@ -70,8 +71,10 @@ def statistics() -> dict[str, Statistic]:
 
 def unsupported(name: str, pair: Pair) -> DriftError:
     kind = type(pair).__name__.removesuffix("Pair").lower()
-    return DriftError(f"The '{name}' statistic does not apply to {kind} columns; pick "
-                      f"one of {', '.join(sorted(_for(kind)))} for this column.")
+    return DriftError(
+        f"The '{name}' statistic does not apply to {kind} columns; pick "
+        f"one of {', '.join(sorted(_for(kind)))} for this column."
+    )
 
 
 def _for(kind: str) -> list[str]:

@@ -47,5 +47,13 @@ def compute(pair: Pair) -> StatValue:
     return StatValue(NAME, statistic, p)
 
 
-STATISTIC = register(Statistic(NAME, frozenset({"categorical"}), "test", THRESHOLD,
-                               compute, "chi-square test of homogeneity"))
+STATISTIC = register(
+    Statistic(
+        NAME,
+        frozenset({"categorical"}),
+        "test",
+        THRESHOLD,
+        compute,
+        "chi-square test of homogeneity",
+    )
+)

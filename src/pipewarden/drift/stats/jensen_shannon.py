@@ -42,5 +42,13 @@ def compute(pair: Pair) -> StatValue:
     return StatValue(NAME, js_distance(*pair.binned()))
 
 
-STATISTIC = register(Statistic(NAME, frozenset({"numeric", "categorical"}), "effect",
-                               THRESHOLD, compute, "Jensen-Shannon distance"))
+STATISTIC = register(
+    Statistic(
+        NAME,
+        frozenset({"numeric", "categorical"}),
+        "effect",
+        THRESHOLD,
+        compute,
+        "Jensen-Shannon distance",
+    )
+)

@@ -47,5 +47,13 @@ def compute(pair: Pair) -> StatValue:
     return StatValue(NAME, d, ks_p_value(d, pair.n_effective))
 
 
-STATISTIC = register(Statistic(NAME, frozenset({"numeric"}), "test", THRESHOLD,
-                               compute, "Kolmogorov-Smirnov test"))
+STATISTIC = register(
+    Statistic(
+        NAME,
+        frozenset({"numeric"}),
+        "test",
+        THRESHOLD,
+        compute,
+        "Kolmogorov-Smirnov test",
+    )
+)

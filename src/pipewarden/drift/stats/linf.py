@@ -27,5 +27,13 @@ def compute(pair: Pair) -> StatValue:
     return StatValue(NAME, float(np.max(np.abs(cur - ref))) if ref.size else 0.0)
 
 
-STATISTIC = register(Statistic(NAME, frozenset({"categorical", "numeric"}), "effect",
-                               THRESHOLD, compute, "largest change of a category share"))
+STATISTIC = register(
+    Statistic(
+        NAME,
+        frozenset({"categorical", "numeric"}),
+        "effect",
+        THRESHOLD,
+        compute,
+        "largest change of a category share",
+    )
+)

@@ -43,5 +43,13 @@ def compute(pair: Pair) -> StatValue:
     return StatValue(NAME, h, two_proportion_p(pair))
 
 
-STATISTIC = register(Statistic(NAME, frozenset({"proportion"}), "both", THRESHOLD,
-                               compute, "change in the share of missing values"))
+STATISTIC = register(
+    Statistic(
+        NAME,
+        frozenset({"proportion"}),
+        "both",
+        THRESHOLD,
+        compute,
+        "change in the share of missing values",
+    )
+)

@@ -41,5 +41,13 @@ def compute(pair: Pair) -> StatValue:
     return StatValue(NAME, psi_of(*pair.binned()))
 
 
-STATISTIC = register(Statistic(NAME, frozenset({"numeric", "categorical"}), "effect",
-                               THRESHOLD, compute, "population stability index"))
+STATISTIC = register(
+    Statistic(
+        NAME,
+        frozenset({"numeric", "categorical"}),
+        "effect",
+        THRESHOLD,
+        compute,
+        "population stability index",
+    )
+)

@@ -33,16 +33,28 @@ def compute(pair: Pair) -> StatValue:
     if r.count < 2 or c.count < 2:
         return StatValue(NAME, 0.0, 1.0)
     s1, s2 = r.std or 0.0, c.std or 0.0
-    pooled = math.sqrt(((r.count - 1) * s1**2 + (c.count - 1) * s2**2)
-                       / (r.count + c.count - 2))
+    pooled = math.sqrt(
+        ((r.count - 1) * s1**2 + (c.count - 1) * s2**2) / (r.count + c.count - 2)
+    )
     smd = abs(c.mean - r.mean) / max(pooled, MIN_STD)
     if s1 == 0 and s2 == 0:
         p = 1.0 if c.mean == r.mean else 0.0
     else:
-        p = float(stats.ttest_ind_from_stats(r.mean, s1, r.count, c.mean, s2, c.count,
-                                             equal_var=False).pvalue)
+        p = float(
+            stats.ttest_ind_from_stats(
+                r.mean, s1, r.count, c.mean, s2, c.count, equal_var=False
+            ).pvalue
+        )
     return StatValue(NAME, smd, p)
 
 
-STATISTIC = register(Statistic(NAME, frozenset({"text"}), "both", THRESHOLD, compute,
-                               "standardised change of mean text length"))
+STATISTIC = register(
+    Statistic(
+        NAME,
+        frozenset({"text"}),
+        "both",
+        THRESHOLD,
+        compute,
+        "standardised change of mean text length",
+    )
+)

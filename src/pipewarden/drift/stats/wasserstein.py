@@ -44,5 +44,13 @@ def compute(pair: Pair) -> StatValue:
     return StatValue(NAME, w1(pair) / scale_of(pair))
 
 
-STATISTIC = register(Statistic(NAME, frozenset({"numeric"}), "effect", THRESHOLD,
-                               compute, "Wasserstein distance / reference std"))
+STATISTIC = register(
+    Statistic(
+        NAME,
+        frozenset({"numeric"}),
+        "effect",
+        THRESHOLD,
+        compute,
+        "Wasserstein distance / reference std",
+    )
+)
