@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 from pipewarden.engines.local import LocalEngine
 from pipewarden.profiles.column import ColumnProfile
 from pipewarden.profiles.dataset import DatasetProfile
-from pipewarden.profiles.sketches import Moments
+from pipewarden.profiles.sketches import MAX_GAPS, Moments
 
 SCHEMA = pl.Schema(
     {
@@ -46,7 +46,9 @@ _rows = st.tuples(_ints, _floats, _strings, _bools, _times)
 
 
 @st.composite
-def _frames(draw: st.DrawFn, max_rows: int = 40) -> pl.DataFrame:
+def _frames(draw: st.DrawFn, max_rows: int = MAX_GAPS) -> pl.DataFrame:
+    # At most MAX_GAPS rows: every part then keeps all its time gaps, so the gaps of
+    # parts split anywhere (not only in time order) merge exactly.
     rows = draw(st.lists(_rows, max_size=max_rows))
     return pl.DataFrame(rows, schema=SCHEMA, orient="row")
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import time
 from typing import Any
 
 import polars as pl
@@ -578,3 +579,19 @@ def test_findings_come_errors_first(loans_frame: pl.DataFrame) -> None:
     assert severities == sorted(severities, reverse=True)
     assert result.status == "fail"
     assert result.contract is None and result.rows == 200
+
+
+def test_a_naive_now_means_utc_not_local_time(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("TZ", "America/New_York")
+    time.tzset()
+    try:
+        contract = Contract.model_validate(
+            {"dataset": {"time": {"column": "ts", "max_staleness_seconds": 3600}}}
+        )
+        prof = LocalEngine().profile_frame(pl.DataFrame({"ts": hours(0, 1, 2)}))
+        naive = dt.datetime(2024, 3, 1, 2, 30)  # 30 minutes after the newest row, UTC
+        result = check_profile(prof, contract, now=naive)
+        assert [f for f in result.findings if f.check == "time.freshness"] == []
+    finally:
+        monkeypatch.undo()
+        time.tzset()

@@ -167,3 +167,20 @@ def test_contract_segments_name_the_device_behind_new_nulls(tmp_path, capsys):
     nulls = json.loads((tmp_path / "d.json").read_text())["nulls"]
     temp = next(c for c in nulls if c["column"] == "temperature")
     assert temp["segment"] == {"device_id": "17"}
+
+
+def test_without_scikit_learn_the_multivariate_test_is_skipped_not_fatal(
+    files, monkeypatch, capsys
+):
+    import importlib.util
+
+    real = importlib.util.find_spec
+    monkeypatch.setattr(
+        importlib.util,
+        "find_spec",
+        lambda name, *a: None if name == "sklearn" else real(name, *a),
+    )
+    assert main(["drift", files["ref"], files["same"]]) == 0
+    assert "multivariate test skipped: it needs scikit-learn" in " ".join(
+        capsys.readouterr().out.split()
+    )

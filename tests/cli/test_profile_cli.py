@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import io
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
+from rich.console import Console
 
+from pipewarden._api import profile
+from pipewarden.cli.profile import _summary
 from pipewarden.profiles.dataset import DatasetProfile
 
 Cli = Callable[..., Any]
@@ -166,3 +170,13 @@ def test_real_profile_command(
         f"error: File '{cli_files['empty.csv']}' is empty (0 bytes). Check that the job "
         "writing it finished, or pass another file."
     ]
+
+
+def test_summary_shows_times_at_the_epoch(tmp_path: Path) -> None:
+    data = tmp_path / "epoch.csv"
+    data.write_text("ts\n1969-12-31 23:00:00\n1970-01-01 00:00:00\n")
+    console = Console(width=200, record=True, file=io.StringIO())
+    console.print(_summary(profile(data), "epoch.csv"))
+    (row,) = [line for line in console.export_text().splitlines() if "│ ts" in line]
+    cells = [cell.strip() for cell in row.split("│")]
+    assert cells[5:8] == ["1969-12-31 23:00:00", "", "1970-01-01 00:00:00"]

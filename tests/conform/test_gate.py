@@ -471,12 +471,12 @@ _cells = st.one_of(
     st.sampled_from(["null", "quarantine"]),
 )
 def test_rows_in_equal_rows_out_plus_rows_quarantined(
+    make_contract: Callable[..., Contract],
+    contract_columns: list[str],
     rows: list[tuple[Any, ...]],
     on_range: str,
     on_unseen: str,
     on_error: str,
-    make_contract: Callable[..., Contract],
-    contract_columns: list[str],
 ) -> None:
     data = make_contract().to_dict()
     for spec in data["columns"].values():

@@ -55,13 +55,13 @@ def counts(store: Store) -> dict[str, int]:
 def assert_intact(store: Store, run_ids: list[str]) -> None:
     """Every run has its profile, its finding and all its metric points."""
     with store._database.connect() as conn:
-        per_run = dict(
+        per_run: dict[str, int] = dict(
             conn.execute(
                 sa.text("SELECT run_id, COUNT(*) FROM metrics GROUP BY run_id")
             ).all()
         )
         profiles = {r for (r,) in conn.execute(sa.text("SELECT run_id FROM profiles"))}
-        findings = dict(
+        findings: dict[str, int] = dict(
             conn.execute(
                 sa.text("SELECT run_id, COUNT(*) FROM findings GROUP BY run_id")
             ).all()

@@ -6,11 +6,12 @@ import pytest
 from store_helpers import CODE, T0, frame, make_fingerprint, profile_of, result_for
 
 from pipewarden.checks.findings import Severity
-from pipewarden.store.history import HistoryPolicy, Series, detect_anomalies
+from pipewarden.store.history import HistoryPolicy, Series, SeriesKey, detect_anomalies
 from pipewarden.store.records import MetricPoint
 from pipewarden.store.repository import Store
 
 FP = make_fingerprint()
+History = dict[SeriesKey, Series]
 
 
 def point(
@@ -58,7 +59,7 @@ def test_a_small_relative_change_is_not_flagged() -> None:
 
 
 def test_rates_are_judged_by_absolute_change() -> None:
-    history = {("amount", "null_rate"): daily([0.01])}
+    history: History = {("amount", "null_rate"): daily([0.01])}
 
     [finding] = detect_anomalies([point(0.3, "null_rate", "amount")], history)
     assert finding.message.startswith(
@@ -83,7 +84,7 @@ def test_moving_away_from_zero_is_flagged() -> None:
 
 def test_a_value_far_outside_the_rolling_window_is_flagged() -> None:
     values = [1000.0, 1010.0, 990.0, 1005.0, 995.0, 1000.0]
-    history = {
+    history: History = {
         (None, "row_count"): [
             (T0 - timedelta(hours=6 - i), v) for i, v in enumerate(values)
         ]
@@ -101,7 +102,7 @@ def test_a_value_far_outside_the_rolling_window_is_flagged() -> None:
 def test_the_rolling_window_holds_the_last_runs_only() -> None:
     old = [5000.0] * 30
     recent = [1000.0] * 20
-    history = {
+    history: History = {
         (None, "row_count"): [
             (T0 - timedelta(hours=50 - i), v) for i, v in enumerate(old + recent)
         ]
@@ -113,7 +114,7 @@ def test_the_rolling_window_holds_the_last_runs_only() -> None:
 
 
 def test_a_flat_series_tolerates_a_one_percent_wobble() -> None:
-    history = {
+    history: History = {
         (None, "row_count"): [(T0 - timedelta(hours=h), 1000.0) for h in range(1, 8)]
     }
 
@@ -122,7 +123,7 @@ def test_a_flat_series_tolerates_a_one_percent_wobble() -> None:
 
 
 def test_a_null_rate_that_was_always_zero_flags_a_few_percent() -> None:
-    history = {
+    history: History = {
         ("a", "null_rate"): [(T0 - timedelta(hours=h), 0.0) for h in range(1, 8)]
     }
 
@@ -141,7 +142,7 @@ def test_a_weekly_rhythm_is_learned_from_the_same_weekday() -> None:
         for d in range(28)
     ]
     sunday = start + timedelta(days=34)
-    history = {(None, "row_count"): series}
+    history: History = {(None, "row_count"): series}
 
     assert detect_anomalies([point(101.0, at=sunday)], history) == []
     [finding] = detect_anomalies([point(1000.0, at=sunday)], history)
@@ -151,7 +152,7 @@ def test_a_weekly_rhythm_is_learned_from_the_same_weekday() -> None:
 
 def test_same_day_runs_are_not_a_seasonal_baseline() -> None:
     at = T0 + timedelta(hours=10)
-    history = {
+    history: History = {
         (None, "row_count"): [(T0 + timedelta(hours=h), 1000.0) for h in range(9)]
     }
 
@@ -161,7 +162,7 @@ def test_same_day_runs_are_not_a_seasonal_baseline() -> None:
 
 
 def test_unwatched_metrics_are_ignored() -> None:
-    history = {("a", "max"): daily([1.0])}
+    history: History = {("a", "max"): daily([1.0])}
 
     assert detect_anomalies([point(100.0, "max", "a")], history) == []
     policy = HistoryPolicy(metrics=frozenset({"max"}))

@@ -439,6 +439,8 @@ def freshness(ctx: CheckContext) -> Iterator[Finding]:
     name, col = found
     assert col.time.max is not None
     now = ctx.now or datetime.now(UTC)
+    if now.tzinfo is None:  # profile times are UTC; a naive now is too, not local time
+        now = now.replace(tzinfo=UTC)
     age = now.timestamp() - col.time.max / 1e6
     if age > spec.max_staleness_seconds:
         yield Finding(

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import contextlib
 import importlib
+import importlib.util
 import threading
 from typing import Annotated, Any
 
@@ -92,6 +93,13 @@ def drift_command(
         )
     if fail_on not in ("error", "warning"):
         raise ConfigError(f"--fail-on must be 'error' or 'warning', not '{fail_on}'.")
+    skip_note = ""
+    if sample_rows > 0 and importlib.util.find_spec("sklearn") is None:
+        sample_rows = 0
+        skip_note = (
+            "multivariate test skipped: it needs scikit-learn, "
+            "pip install 'pipewarden[sklearn]'"
+        )
     if sample_rows > 0:
         _warm_up()
     spec = load_contract(contract) if contract else None
@@ -115,7 +123,14 @@ def drift_command(
     )
     _write(report, spec, contract, json_out, html_out, ref_prof, cur_prof)
     if json_out != "-":
-        _print(report, samples is None and sample_rows > 0)
+        saved = samples is None and sample_rows > 0
+        _print(
+            report,
+            skip_note
+            or (
+                "multivariate test skipped: a side is a saved profile" if saved else ""
+            ),
+        )
     if report.to_check_result().at_least(Severity(fail_on)):
         raise typer.Exit(EXIT_FAILED)
 
@@ -185,7 +200,7 @@ def _write(
         write_file(html_out, html)
 
 
-def _print(report: DriftReport, no_sample: bool) -> None:
+def _print(report: DriftReport, note: str) -> None:
     drifted = report.drifted
     status = report.status
     compared = len(report.columns)
@@ -195,11 +210,7 @@ def _print(report: DriftReport, no_sample: bool) -> None:
         f"{compared} compared columns drifted"
         + (_multivariate_note(report) if report.multivariate else "")
         + (f", {len(report.skipped)} not compared" if report.skipped else "")
-        + (
-            " (multivariate test skipped: REFERENCE is a saved profile)"
-            if no_sample
-            else ""
-        )
+        + (f" ({note})" if note else "")
     )
     if not drifted and not (report.multivariate and report.multivariate.drifted):
         return

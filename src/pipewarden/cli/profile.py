@@ -53,7 +53,8 @@ def _summary(prof: DatasetProfile, title: str) -> Table:
         q = col.quantiles.quantiles([0.5])
         lo, hi = (col.moments.min, col.moments.max)
         if col.time.min is not None:
-            lo_s, hi_s = _iso(col.time.min), _iso(col.time.max or col.time.min)
+            newest = col.time.max if col.time.max is not None else col.time.min
+            lo_s, hi_s = _iso(col.time.min), _iso(newest)  # 0 (1970) is a time too
         else:
             lo_s = "" if lo is None else f"{lo:.6g}"
             hi_s = "" if hi is None else f"{hi:.6g}"
