@@ -10,7 +10,7 @@ described. Files:
   batch_clean.csv         the first week of November, same process
   batch_schema_change.csv the second week, after an upstream rewrite: a new column
                           (`humidity`), a dropped column (`vibration`) and `pressure`
-                          arriving as formatted text ("1,013.2 hPa")
+                          arriving as formatted text ("1,013.2")
   batch_outage.csv        the third week: the sites' gateway is down for three days,
                           and after it comes back pump P-07's temperature sensor sends
                           mostly nulls
@@ -28,6 +28,8 @@ OUT = Path(__file__).resolve().parents[1] / "src" / "pipewarden" / "demo" / "dat
 PUMPS = [f"P-{i:02d}" for i in range(1, 25)]
 SITES = {p: ("north", "south", "east")[i % 3] for i, p in enumerate(PUMPS)}
 FIRMWARE = ["4.1.0", "4.1.2", "4.2.0"]
+AGE_AT_START = np.random.default_rng(11).uniform(0.5, 9.0, len(PUMPS))
+"""Each pump's age in years on 2026-10-01."""
 
 
 def readings(start: datetime, days: int, rng: np.random.Generator) -> pl.DataFrame:
@@ -35,7 +37,8 @@ def readings(start: datetime, days: int, rng: np.random.Generator) -> pl.DataFra
     rows = len(hours) * len(PUMPS)
     ts = np.repeat(np.array(hours, dtype="datetime64[us]"), len(PUMPS))
     pump = np.tile(np.array(PUMPS), len(hours))
-    age = np.tile(rng.uniform(0.5, 9.0, len(PUMPS)), len(hours))
+    days_since_october = (start - datetime(2026, 10, 1)).days / 365.25
+    age = np.tile(AGE_AT_START + days_since_october, len(hours))
     load = np.clip(rng.normal(65, 12, rows), 5, 100)
     temperature = 45 + 0.25 * load + 1.2 * age + rng.normal(0, 2.5, rows)
     vibration = np.abs(rng.normal(2.0 + 0.15 * age, 0.6, rows))
@@ -73,12 +76,7 @@ def main() -> None:
 
     changed = readings(datetime(2026, 11, 8), 7, rng)
     changed = changed.with_columns(
-        pl.format(
-            "{} hPa",
-            pl.col("pressure").map_elements(
-                lambda x: f"{x:,.1f}", return_dtype=pl.String
-            ),
-        ).alias("pressure"),
+        pl.col("pressure").map_elements(lambda x: f"{x:,.1f}", return_dtype=pl.String),
         pl.Series("humidity", rng.uniform(20, 80, changed.height).round(1)),
     ).drop("vibration")
     changed.write_csv(OUT / "batch_schema_change.csv")

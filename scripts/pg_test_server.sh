@@ -44,6 +44,11 @@ start() {
     echo "${URL}"
     return
   fi
+  if [[ ! -c /dev/null ]]; then  # initdb runs its checks with "> /dev/null" as postgres
+    echo "/dev/null is not the null device ($(ls -l /dev/null)); initdb needs it." \
+      "Restore it with: rm -f /dev/null && mknod -m 666 /dev/null c 1 3" >&2
+    exit 1
+  fi
   rm -rf "${DIR}"
   mkdir -p "${DIR}"
   if [[ "$(id -u)" == "0" ]]; then

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from pipewarden._api import check, profile
 from pipewarden.checks.findings import CheckResult, Finding, Severity
-from pipewarden.conform import ConformResult, Gate, RecordResult
+from pipewarden.conform import ConformResult, Gate, RecordResult, conform
 from pipewarden.contracts.infer import infer_contract
 from pipewarden.contracts.model import ColumnSpec, Contract
 from pipewarden.contracts.yaml_io import dump_contract, load_contract
@@ -62,6 +62,7 @@ __all__ = [
     "check",
     "check_environment",
     "compare",
+    "conform",
     "dump_contract",
     "infer_contract",
     "load_contract",

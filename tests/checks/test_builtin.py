@@ -18,9 +18,9 @@ from pipewarden.engines.local import LocalEngine
 
 NOW = dt.datetime(2024, 3, 2, tzinfo=dt.UTC)
 T0 = dt.datetime(2024, 3, 1)
-F = {"kind": "float", "dtype": "Float64"}
-I = {"kind": "integer", "dtype": "Int64"}  # noqa: E741  # the integer spec
-S = {"kind": "categorical", "dtype": "String"}
+FLOAT = {"kind": "float", "dtype": "Float64"}
+INT = {"kind": "integer", "dtype": "Int64"}
+CAT = {"kind": "categorical", "dtype": "String"}
 LABEL = {"column": "y", "classes": {"0": 0.9, "1": 0.1}, "min_minority_share": 0.05}
 ERROR, WARNING = Severity.ERROR, Severity.WARNING
 
@@ -46,7 +46,7 @@ def findings_of(
 FIRES = [
     pytest.param(
         "schema.missing_column",
-        {"columns": {"a": I, "b": F}},
+        {"columns": {"a": INT, "b": FLOAT}},
         {"a": [1]},
         [
             (
@@ -63,7 +63,7 @@ FIRES = [
         "schema.missing_column",
         {
             "policies": {"missing_columns": "fill"},
-            "columns": {"a": I, "b": {**F, "conform": {"on_missing": "median"}}},
+            "columns": {"a": INT, "b": {**FLOAT, "conform": {"on_missing": "median"}}},
         },
         {"a": [1]},
         [
@@ -79,7 +79,7 @@ FIRES = [
     ),
     pytest.param(
         "schema.unexpected_column",
-        {"columns": {"a": I}},
+        {"columns": {"a": INT}},
         {"a": [1, 2], "promo_code": ["X", None]},
         [
             (
@@ -94,7 +94,7 @@ FIRES = [
     ),
     pytest.param(
         "schema.unexpected_column",
-        {"policies": {"unexpected_columns": "fail"}, "columns": {"a": I}},
+        {"policies": {"unexpected_columns": "fail"}, "columns": {"a": INT}},
         {"a": [1], "promo_code": ["X"]},
         [
             (
@@ -109,7 +109,7 @@ FIRES = [
     ),
     pytest.param(
         "schema.type_mismatch",
-        {"columns": {"annual_inc": F}},
+        {"columns": {"annual_inc": FLOAT}},
         {"annual_inc": ["$33,000.00", "$45,000.00", None]},
         [
             (
@@ -124,7 +124,7 @@ FIRES = [
     ),
     pytest.param(
         "schema.type_mismatch",
-        {"columns": {"n": {**I, "coerce": True}}},
+        {"columns": {"n": {**INT, "coerce": True}}},
         {"n": ["1", "2"]},
         [
             (
@@ -138,7 +138,7 @@ FIRES = [
     ),
     pytest.param(
         "schema.type_mismatch",
-        {"columns": {"n": I}},
+        {"columns": {"n": INT}},
         {"n": [1.0, None]},
         [
             (
@@ -166,7 +166,7 @@ FIRES = [
     ),
     pytest.param(
         "nulls.rate",
-        {"columns": {"x": {**F, "nullable": False}}},
+        {"columns": {"x": {**FLOAT, "nullable": False}}},
         {"x": [1.0, None, math.nan, 2.0]},
         [
             (
@@ -181,7 +181,7 @@ FIRES = [
     ),
     pytest.param(
         "nulls.rate",
-        {"columns": {"x": {**F, "max_null_rate": 0.2}}},
+        {"columns": {"x": {**FLOAT, "max_null_rate": 0.2}}},
         {"x": [1.0, None, 2.0, 3.0]},
         [
             (
@@ -195,7 +195,7 @@ FIRES = [
     ),
     pytest.param(
         "nulls.rate",
-        {"columns": {"x": {**F, "max_null_rate": 0.1}}},
+        {"columns": {"x": {**FLOAT, "max_null_rate": 0.1}}},
         {"x": [1.0, None, None, 3.0]},
         [
             (
@@ -209,7 +209,7 @@ FIRES = [
     ),
     pytest.param(
         "range.out_of_bounds",
-        {"columns": {"x": {**F, "range": {"min": 0, "max": 100}}}},
+        {"columns": {"x": {**FLOAT, "range": {"min": 0, "max": 100}}}},
         {"x": [float(i) for i in range(99)] + [250.0]},
         [
             (
@@ -224,7 +224,7 @@ FIRES = [
     ),
     pytest.param(
         "range.out_of_bounds",
-        {"columns": {"x": {**F, "range": {"min": 0, "max": 100}}}},
+        {"columns": {"x": {**FLOAT, "range": {"min": 0, "max": 100}}}},
         {"x": [1.0, 2.0, math.inf, 3.0]},
         [
             (
@@ -239,7 +239,7 @@ FIRES = [
     ),
     pytest.param(
         "range.out_of_bounds",
-        {"columns": {"x": {**F, "range": {"min": 0}}}},
+        {"columns": {"x": {**FLOAT, "range": {"min": 0}}}},
         {"x": [-1.0, 2.0]},
         [
             (
@@ -254,7 +254,7 @@ FIRES = [
     ),
     pytest.param(
         "category.unseen",
-        {"columns": {"g": {**S, "categories": ["A", "B"]}}},
+        {"columns": {"g": {**CAT, "categories": ["A", "B"]}}},
         {"g": ["A", "B", "Z", "Z", None]},
         [
             (
@@ -269,7 +269,7 @@ FIRES = [
     ),
     pytest.param(
         "category.unseen",
-        {"columns": {"g": {**S, "categories": ["north", "south"]}}},
+        {"columns": {"g": {**CAT, "categories": ["north", "south"]}}},
         {"g": ["north", "North ", "south"]},
         [
             (
@@ -284,7 +284,7 @@ FIRES = [
     ),
     pytest.param(
         "unique.duplicates",
-        {"columns": {"id": {**I, "unique": True}}},
+        {"columns": {"id": {**INT, "unique": True}}},
         {"id": [1, 2, 2, 3, 3, 3, None]},
         [
             (
@@ -444,65 +444,68 @@ FIRES = [
 
 SILENT = [
     pytest.param(
-        "schema.missing_column", {"columns": {"a": I}}, {"a": [1]}, id="missing_column"
+        "schema.missing_column",
+        {"columns": {"a": INT}},
+        {"a": [1]},
+        id="missing_column",
     ),
     pytest.param(
         "schema.unexpected_column",
-        {"columns": {"a": I}},
+        {"columns": {"a": INT}},
         {"a": [1]},
         id="unexpected_column",
     ),
     pytest.param(
         "schema.type_mismatch",
-        {"columns": {"x": F, "n": I, "s": S}},
+        {"columns": {"x": FLOAT, "n": INT, "s": CAT}},
         {"x": [1, 2], "n": [1, None], "s": ["a", "b"]},
         id="type_mismatch-integers-are-floats",
     ),
     pytest.param(
         "schema.type_mismatch",
-        {"columns": {"x": F}},
+        {"columns": {"x": FLOAT}},
         pl.DataFrame({"x": [None, None]}, schema={"x": pl.String}),
         id="type_mismatch-all-null",
     ),
     pytest.param(
         "nulls.rate",
-        {"columns": {"x": {**F, "max_null_rate": 0.5}}},
+        {"columns": {"x": {**FLOAT, "max_null_rate": 0.5}}},
         {"x": [1.0, None]},
         id="nulls-at-tolerance",
     ),
     pytest.param(
         "nulls.rate",
-        {"columns": {"x": {**F, "nullable": False}}},
+        {"columns": {"x": {**FLOAT, "nullable": False}}},
         {"x": [1.0, 2.0]},
         id="nulls-none",
     ),
     pytest.param(
         "range.out_of_bounds",
-        {"columns": {"x": {**F, "range": {"min": 0, "max": 100}}}},
+        {"columns": {"x": {**FLOAT, "range": {"min": 0, "max": 100}}}},
         {"x": [0.0, 100.0, None, math.nan]},
         id="range-inclusive",
     ),
     pytest.param(
         "range.out_of_bounds",
-        {"columns": {"x": {**F, "range": {"min": 0}}}},
+        {"columns": {"x": {**FLOAT, "range": {"min": 0}}}},
         {"x": [0.0, math.inf]},
         id="range-open-side-allows-infinity",
     ),
     pytest.param(
         "category.unseen",
-        {"columns": {"g": {**S, "categories": ["A", "B"]}}},
+        {"columns": {"g": {**CAT, "categories": ["A", "B"]}}},
         {"g": ["A", None, "B"]},
         id="category",
     ),
     pytest.param(
         "unique.duplicates",
-        {"columns": {"id": {**I, "unique": True}}},
+        {"columns": {"id": {**INT, "unique": True}}},
         {"id": [1, 2, 3, None, None]},
         id="duplicates-nulls-are-not-repeats",
     ),
     pytest.param(
         "unique.duplicates",
-        {"columns": {"id": {**F, "unique": True}}},
+        {"columns": {"id": {**FLOAT, "unique": True}}},
         {"id": [1.0, 2.0, math.nan, math.nan]},
         id="duplicates-nan-is-not-a-repeat",
     ),
@@ -564,7 +567,7 @@ def test_every_registered_check_has_a_firing_and_a_silent_case() -> None:
 
 def test_unique_past_the_sketch_reports_only_clear_excess() -> None:
     ids = list(range(20_000))
-    clean = {"columns": {"id": {**I, "unique": True}}}
+    clean = {"columns": {"id": {**INT, "unique": True}}}
     assert findings_of("unique.duplicates", clean, {"id": ids}) == []
     (finding,) = findings_of("unique.duplicates", clean, {"id": ids + ids[:5000]})
     assert finding[2].startswith("Column 'id' must be unique but about ")
@@ -572,7 +575,10 @@ def test_unique_past_the_sketch_reports_only_clear_excess() -> None:
 
 def test_findings_come_errors_first(loans_frame: pl.DataFrame) -> None:
     contract = Contract.model_validate(
-        {"dataset": {"rows": {"min": 1000}}, "columns": {"missing": F, "loan_id": I}}
+        {
+            "dataset": {"rows": {"min": 1000}},
+            "columns": {"missing": FLOAT, "loan_id": INT},
+        }
     )
     result = check_profile(LocalEngine().profile_frame(loans_frame), contract, now=NOW)
     severities = [f.severity for f in result.findings]

@@ -100,8 +100,19 @@ def cli_files(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
 
 
 @pytest.fixture
-def cli(capsys: pytest.CaptureFixture[str]) -> Callable[..., Run]:
-    """Run ``pipewarden ARGS`` in this process (fast); paths are turned into text."""
+def cli(
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+) -> Callable[..., Run]:
+    """Run ``pipewarden ARGS`` in this process (fast); paths are turned into text.
+
+    It runs in an empty folder with no PIPEWARDEN_* settings, so no store or
+    pipewarden.yaml of the machine running the tests takes part.
+    """
+    for name in [n for n in os.environ if n.startswith("PIPEWARDEN_")]:
+        monkeypatch.delenv(name)
+    monkeypatch.chdir(tmp_path)
 
     def run(*args: object) -> Run:
         code = main([str(a) for a in args])
@@ -120,13 +131,21 @@ def _run_real(commands: dict[str, Sequence[object]], cwd: Path) -> dict[str, Run
             capture_output=True,
             text=True,
             cwd=cwd,
-            env={**os.environ, "COLUMNS": "250", "NO_COLOR": "1"},
+            env={
+                **{
+                    k: v
+                    for k, v in os.environ.items()
+                    if not k.startswith("PIPEWARDEN_")
+                },
+                "COLUMNS": "250",
+                "NO_COLOR": "1",
+            },
             timeout=300,
             check=False,
         )
         return Run(done.returncode, done.stdout, done.stderr)
 
-    with ThreadPoolExecutor(max_workers=4) as pool:
+    with ThreadPoolExecutor(max_workers=min(4, os.cpu_count() or 1)) as pool:
         runs = dict(zip(commands, pool.map(one, commands.values()), strict=True))
     return runs
 

@@ -21,6 +21,8 @@ from pipewarden.store.models import register_model
 
 AS_OF = "2024-01-06T00:00:00Z"
 Cli = Callable[..., Any]
+PG_URL = os.environ.get("PIPEWARDEN_TEST_PG_URL")
+"""Read at import: the ``cli`` fixture clears every PIPEWARDEN_* variable."""
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
@@ -29,7 +31,7 @@ def store_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     if request.param == "sqlite":
         yield f"sqlite:///{tmp_path / 'runs.db'}"
         return
-    base = os.environ.get("PIPEWARDEN_TEST_PG_URL")
+    base = PG_URL
     if not base:
         pytest.skip("PIPEWARDEN_TEST_PG_URL is not set")
     schema = f"pw_cli_{secrets.token_hex(6)}"

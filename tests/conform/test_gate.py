@@ -497,3 +497,15 @@ def test_rows_in_equal_rows_out_plus_rows_quarantined(
     assert quarantined == sorted(set(quarantined))
     kept = [i for i in range(len(rows)) if i not in set(quarantined)]
     assert result.kept_mask.nonzero()[0].tolist() == kept
+
+
+def test_conform_function_reads_a_contract_file(
+    tmp_path: Any, make_contract: Callable[..., Contract]
+) -> None:
+    import pipewarden as pw
+
+    path = tmp_path / "contract.yaml"
+    pw.dump_contract(make_contract(), path)
+    batch = pl.DataFrame({"age": ["41"], "plan": ["silver"], "region": ["n"]})
+    result = pw.conform(batch, path)
+    assert result.frame.row(0) == (41, 1000.0, "silver", "n")

@@ -225,3 +225,23 @@ def test_timezones_are_profiled_in_utc(any_engine: Engine) -> None:
     a = any_engine.profile_frame(paris.alias("t").to_frame())["t"]
     b = any_engine.profile_frame(utc.alias("t").to_frame())["t"]
     assert a.time == b.time
+
+
+@pytest.mark.parametrize("dtype", [pl.String, pl.Categorical], ids=str)
+def test_id_like_and_category_like_chunks_merge_exactly(
+    any_engine: Engine, dtype: pl.DataType, assert_profiles_match: Callable[..., None]
+) -> None:
+    ids = pl.DataFrame({"c": [f"id{i}" for i in range(3000)]}).cast(dtype)
+    repeats = pl.DataFrame({"c": ["id1", "id2", "id3"] * 100}).cast(dtype)
+    merged = any_engine.profile_frame(ids).merge(any_engine.profile_frame(repeats))
+    whole = any_engine.profile_frame(pl.concat([ids, repeats]))
+    assert merged["c"].distinct == whole["c"].distinct
+    assert_profiles_match(merged, whole)
+
+
+@pytest.mark.parametrize("name", ["n", "value", "count", "名前", ""])
+def test_any_column_name_profiles(any_engine: Engine, name: str) -> None:
+    frame = pl.DataFrame({name: [1, 1, 2], "other": ["a", "a", "b"]})
+    p = any_engine.profile_frame(frame)
+    assert p[name].frequent.counts == {"1": 2, "2": 1}
+    assert p["other"].frequent.counts == {"a": 2, "b": 1}

@@ -243,3 +243,20 @@ def test_the_window_comes_from_the_policy(
         checks = record_day(store, 6, n=500)
 
     assert ("history.row_count:" in checks) is flagged
+
+
+def test_a_store_sees_runs_that_another_store_recorded(store_url: str) -> None:
+    from pipewarden.store.database import open_store
+
+    with open_store(store_url) as first, open_store(store_url) as second:
+        for day in range(3):
+            record_day(first, day, n=100)
+        record_day(second, 3, n=1000)
+
+        checks = record_day(first, 4, n=1000)  # its own cache lacks day 3
+
+        at = T0 + timedelta(days=5)
+        with first._database.connect() as conn:
+            history = first._recent.history(conn, "orders", at)
+    assert [v for _, v in history[(None, "row_count")]] == [100, 100, 100, 1000, 1000]
+    assert "history.row_count:" not in checks  # compared with day 3, not day 2

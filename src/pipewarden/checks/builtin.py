@@ -9,6 +9,7 @@ from pipewarden.checks.findings import Finding, Severity
 from pipewarden.checks.registry import CheckContext, register
 from pipewarden.contracts.model import ColumnSpec
 from pipewarden.profiles.column import ColumnProfile, Kind, Physical
+from pipewarden.profiles.sketches import micros_to_text
 
 _NUMERIC = {"integer", "float"}
 _STRINGY = {"categorical", "text"}
@@ -383,7 +384,7 @@ def row_count(ctx: CheckContext) -> Iterator[Finding]:
 
 # ------------------------------------------------------------------------ time
 def _iso(micros: int) -> str:
-    return datetime.fromtimestamp(micros / 1e6, UTC).strftime("%Y-%m-%d %H:%M:%S")
+    return micros_to_text(micros)
 
 
 def _duration(seconds: float) -> str:

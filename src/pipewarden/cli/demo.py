@@ -6,17 +6,25 @@ from datetime import UTC
 from pathlib import Path
 from typing import Annotated
 
+import polars as pl
 import typer
 from rich.markup import escape
 from rich.panel import Panel
+from rich.table import Table
 
 from pipewarden._api import check, profile
+from pipewarden.checks.findings import CheckResult
 from pipewarden.cli._app import app
 from pipewarden.cli._output import out, print_result, write_json, write_text
+from pipewarden.conform.gate import Gate
 from pipewarden.contracts.infer import infer_contract
-from pipewarden.contracts.model import RowCount
+from pipewarden.contracts.model import Contract, RowCount
 from pipewarden.contracts.yaml_io import dump_contract
-from pipewarden.demo import BATCHES, REFERENCE, data_path, freshness_note
+from pipewarden.demo import BATCHES, REFERENCE, DemoBatch, data_path, freshness_note
+from pipewarden.io.sources import read_frame
+from pipewarden.profiles.dataset import DatasetProfile
+
+SEGMENTS = ["site"]
 
 
 @app.command("demo")
@@ -27,60 +35,112 @@ def demo_command(
 ) -> None:
     """Run the guided demo on bundled pump-sensor data and write results to --out."""
     folder = Path(out_dir)
+    folder.mkdir(parents=True, exist_ok=True)
     out.rule("[bold]pipewarden demo[/]")
     out.print(
         "Reference: October 2026, hourly readings of 24 pumps on three sites "
         "(bundled sample data)."
     )
-    reference = profile(data_path(REFERENCE))
-    contract = infer_contract(reference, label="failure", time="ts", name="pumps")
-    # The reference is a month; batches are weeks. A person edits `dataset.rows` once:
-    weekly = reference.rows * 7 // 31
-    contract = contract.model_copy(
-        update={
-            "dataset": contract.dataset.model_copy(
-                update={"rows": RowCount(min=weekly // 2, max=weekly * 2)}
-            )
-        }
-    )
-    contract_path = folder / "contract.yaml"
-    write_text(contract_path, dump_contract(contract))
-    reference.save(_mkdir(folder) / "reference_profile.json")
-    out.print(
-        f"Inferred a contract for {len(contract.columns)} columns from "
-        f"{reference.rows:,} rows -> {escape(str(contract_path))}"
-    )
-    out.print(
-        f"(edited as a person would: a weekly batch should have "
-        f"{weekly // 2:,} to {weekly * 2:,} rows)\n"
-    )
+    reference = profile(data_path(REFERENCE), segments=SEGMENTS)
+    reference.save(folder / "reference_profile.json")
+    contract = _contract(reference, folder)
     for step in BATCHES:
-        out.print(
-            Panel(
-                f"{escape(step.story)}\n[dim]{escape(step.file)}, "
-                f"{freshness_note(step.as_of)}[/]",
-                title=escape(step.title),
-                title_align="left",
-                expand=False,
-            )
-        )
-        result = check(
-            data_path(step.file),
-            contract,
-            reference=reference,
-            now=step.as_of.replace(tzinfo=UTC),
-            dataset=step.file,
-        )
-        print_result(result, title=step.file)
-        write_json(result.to_dict(), str(folder / f"{Path(step.file).stem}.json"))
-        out.print()
+        _run_step(step, contract, reference, folder)
     out.rule()
     out.print(
-        f"Results (findings JSON, contract, reference profile) are in "
-        f"[bold]{escape(str(folder.resolve()))}[/]"
+        f"Results are in [bold]{escape(str(folder.resolve()))}[/]: the contract, the "
+        "reference profile, and per batch the findings JSON and an HTML report "
+        "(open it in a browser; it needs no network)."
     )
 
 
-def _mkdir(folder: Path) -> Path:
-    folder.mkdir(parents=True, exist_ok=True)
-    return folder
+def _contract(reference: DatasetProfile, folder: Path) -> Contract:
+    contract = infer_contract(
+        reference, label="failure", time="ts", name="pumps", segments=SEGMENTS
+    )
+    # The reference is a month; batches are weeks. A person edits `dataset.rows` once:
+    weekly = reference.rows * 7 // 31
+    rows = RowCount(min=weekly // 2, max=weekly * 2)
+    contract = contract.model_copy(
+        update={"dataset": contract.dataset.model_copy(update={"rows": rows})}
+    )
+    path = folder / "contract.yaml"
+    write_text(path, dump_contract(contract))
+    out.print(
+        f"Inferred a contract for {len(contract.columns)} columns from "
+        f"{reference.rows:,} rows -> {escape(str(path))}\n(edited as a person "
+        f"would: a weekly batch should have {rows.min:,} to {rows.max:,} rows)\n"
+    )
+    return contract
+
+
+def _run_step(
+    step: DemoBatch, contract: Contract, reference: DatasetProfile, folder: Path
+) -> None:
+    out.print(
+        Panel(
+            f"{escape(step.story)}\n[dim]{escape(step.file)}, "
+            f"{freshness_note(step.as_of)}[/]",
+            title=escape(step.title),
+            title_align="left",
+            expand=False,
+        )
+    )
+    current = profile(data_path(step.file), segments=SEGMENTS)
+    result = check(
+        current,
+        contract,
+        reference=reference,
+        now=step.as_of.replace(tzinfo=UTC),
+        dataset=step.file,
+    )
+    print_result(result, title=step.file)
+    stem = Path(step.file).stem
+    write_json(result.to_dict(), str(folder / f"{stem}.json"))
+    _write_report(result, current, reference, folder / f"{stem}.html")
+    if result.failed:
+        _conform(step, contract, folder)
+    out.print()
+
+
+def _write_report(
+    result: CheckResult, current: DatasetProfile, reference: DatasetProfile, path: Path
+) -> None:
+    from pipewarden.report import render_report
+
+    write_text(path, render_report(result, current=current, reference=reference))
+    out.print(f"Report: {escape(str(path))}")
+
+
+def _conform(step: DemoBatch, contract: Contract, folder: Path) -> None:
+    """What the model gets anyway: the gate repairs what it can, quarantines the rest."""
+    batch = read_frame(data_path(step.file))
+    result = Gate(contract).conform(batch)
+    stem = Path(step.file).stem
+    frame_path, quarantine_path = (
+        folder / f"{stem}.conformed.parquet",
+        folder / f"{stem}.quarantine.parquet",
+    )
+    assert isinstance(result.frame, pl.DataFrame)
+    result.frame.write_parquet(frame_path)
+    result.quarantine.write_parquet(quarantine_path)
+    table = Table(title="The gate, for the model", header_style="bold")
+    for name in ("rows in", "rows out", "quarantined", "reasons"):
+        table.add_column(name)
+    reasons = ", ".join(
+        f"{escape(column)}: {escape(check_id)} ({n:,})"
+        for column, check_id, _, n in result.reasons
+    )
+    table.add_row(
+        f"{result.rows_in:,}",
+        f"{result.rows_out:,}",
+        f"{result.rows_quarantined:,}",
+        reasons or "none",
+    )
+    out.print(table)
+    for finding in result.findings:
+        out.print(f"  - {escape(finding.message)}")
+    out.print(
+        f"Conformed frame ({len(contract.columns)} columns, the contract's order and "
+        f"types): {escape(str(frame_path))}"
+    )

@@ -6,6 +6,7 @@ import os
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
+from rich import box
 from rich.markup import escape
 from rich.table import Table
 
@@ -107,27 +108,19 @@ def open_cli_store(store: str | None) -> Store:
 
 
 def _runs_table(runs: list[RunSummary]) -> Table:
-    table = Table(header_style="bold")
-    for name in (
-        "run",
-        "dataset",
-        "status",
-        "started (UTC)",
-        "rows",
-        "errors",
-        "warnings",
-        "code",
-    ):
-        table.add_column(name, overflow="fold")
+    """One line per run; the run id already says when it started (UTC)."""
+    table = Table(header_style="bold", box=box.SIMPLE_HEAD)
+    for name in ("run", "status", "rows", "findings"):
+        table.add_column(name, no_wrap=True)
+    table.add_column("dataset", overflow="fold", min_width=8)
+    table.add_column("code", overflow="fold")
     for run in runs:
         table.add_row(
             run.id,
-            escape(run.dataset),
             _status(run.status),
-            run.started_at.strftime("%Y-%m-%d %H:%M:%S"),
             f"{run.rows:,}",
-            str(run.errors),
-            str(run.warnings),
+            f"{run.errors} err, {run.warnings} warn",
+            escape(run.dataset),
             _code(run.code_commit, run.code_dirty),
         )
     return table
@@ -276,7 +269,7 @@ def _inputs_table(report: RunDiffReport) -> Table | None:
     for change in report.inputs:
         old, new = change.before, change.after
         table.add_row(
-            escape(change.path),
+            escape(os.path.basename(change.path) or change.path),
             change.change if change.change != "changed" else ", ".join(change.changed),
             ""
             if old is None

@@ -209,3 +209,23 @@ class Gate:
             quarantined_mask=mask,
             reasons=tuple(reason_counts(outcome.quarantine)),
         )
+
+
+def conform(batch: Any, contract: Contract | str | Path) -> ConformResult:
+    """Conform one batch to a contract (builds a Gate; keep a Gate to conform many).
+
+    Args:
+        batch: Anything ``Gate.conform`` accepts.
+        contract: A Contract, or the path of a contract YAML.
+
+    Returns:
+        The conformed frame, the quarantine and the findings.
+
+    Raises:
+        ConformError: The batch cannot be reshaped (see ``Gate.conform``).
+
+    Example:
+        >>> import pipewarden as pw
+        >>> result = pw.conform("batch.csv", "contract.yaml")  # doctest: +SKIP
+    """
+    return Gate(contract).conform(batch)

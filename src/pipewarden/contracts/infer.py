@@ -82,7 +82,10 @@ def infer_contract(
         id=id,
         segments=list(segments or []),
     )
-    return Contract(name=name, dataset=dataset, policies=Policies(), columns=columns)
+    # Missing features are filled (median / mode, per column) so scoring never
+    # crashes, and still reported by `schema.missing_column`.
+    policies = Policies(missing_columns="fill")
+    return Contract(name=name, dataset=dataset, policies=policies, columns=columns)
 
 
 def _column_spec(col: ColumnProfile, *, is_id: bool, is_label: bool) -> ColumnSpec:

@@ -23,6 +23,23 @@ _HEADER = (
 )
 
 
+# misc: without PyYAML stubs SafeDumper is Any; unused-ignore: with types-PyYAML it is not.
+class _Dumper(yaml.SafeDumper):  # type: ignore[misc, unused-ignore]
+    """SafeDumper that double-quotes text holding a YAML line break (NEL, LS, PS).
+
+    Plain, PyYAML writes U+0085 bare and reads it back as a line break, so a category
+    such as "0" followed by U+0085 would not survive a round trip.
+    """
+
+
+def _represent_str(dumper: Any, value: str) -> Any:
+    style = '"' if any(c in value for c in "\x85\u2028\u2029") else None
+    return dumper.represent_scalar("tag:yaml.org,2002:str", value, style=style)
+
+
+_Dumper.add_representer(str, _represent_str)
+
+
 def dump_contract(contract: Contract, path: str | Path | None = None) -> str:
     """Render a contract as YAML (and write it to ``path`` when given)."""
     data = contract.model_dump(mode="json", exclude_none=True)
@@ -33,7 +50,9 @@ def dump_contract(contract: Contract, path: str | Path | None = None) -> str:
             spec.pop("conform")
         if spec.get("drift") == default_drift:
             spec.pop("drift")
-    body: str = yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=100)
+    body: str = yaml.dump(
+        data, Dumper=_Dumper, sort_keys=False, allow_unicode=True, width=100
+    )
     text = _HEADER + body
     if path is not None:
         Path(path).write_text(text, encoding="utf-8")

@@ -36,7 +36,7 @@ BATCHES = (
         "batch_schema_change.csv",
         "Week 2: an upstream rewrite",
         "A data engineer rewrote the table: 'humidity' was added, 'vibration' "
-        "dropped, and 'pressure' now arrives as text like '1,013.2 hPa'.",
+        "dropped, and 'pressure' now arrives as text like '1,013.2'.",
         datetime(2026, 11, 15, 1),
     ),
     DemoBatch(

@@ -174,6 +174,8 @@ def _row_exprs(name: str, ph: Physical) -> list[pl.Expr]:
         values = col.drop_nulls()
         if ph is Physical.FLOAT:  # Decimal too, which has no is_not_nan of its own
             values = values.filter(values.cast(pl.Float64).is_not_nan())
+        if ph is Physical.STRING:  # Categorical/Enum hash unlike the String counts do
+            values = values.cast(pl.String)
         # The 2K smallest hashes, not de-duplicated (five times cheaper than unique):
         # when they hold K distinct values, those are the column's K smallest.
         out.append(

@@ -23,6 +23,8 @@ logger = logging.getLogger(__name__)
 
 INFER_SCHEMA_ROWS = 10_000
 _SEPARATORS = (",", "\t", ";", "|")
+_ISO_DATE = r"^\s*\d{4}-\d{1,2}-\d{1,2}([ T]\d{1,2}:\d{2}(:\d{2}(\.\d+)?)?)?(Z|[+-]\d{2}:?\d{2})?\s*$"
+"""What a date or timestamp in a CSV looks like; anything else stays text."""
 _UNPARSABLE = re.compile(r"at column '.*' \(column number (?P<number>\d+)\)")
 
 
@@ -47,7 +49,7 @@ def _checked_scan(path: Path, label: str) -> pl.LazyFrame:
     one pass per column plus one.
     """
     separator = _sniff_separator(path, label)
-    overrides: dict[str, type[pl.String]] = {}
+    overrides: dict[str, type[pl.String]] = {}  # columns read as text
     encoding = "utf8"
     while True:
         scan = _scan(path, separator, overrides, encoding)
@@ -73,7 +75,31 @@ def _checked_scan(path: Path, label: str) -> pl.LazyFrame:
             continue
         except pl.exceptions.PolarsError as exc:
             raise _unreadable(label, exc) from exc
-        return scan
+        not_dates = _false_dates(path, separator, encoding, scan)
+        if not not_dates:
+            return scan
+        overrides.update(dict.fromkeys(not_dates, pl.String))
+
+
+def _false_dates(
+    path: Path, separator: str, encoding: str, scan: pl.LazyFrame
+) -> list[str]:
+    """Columns polars parsed as dates that do not look like dates (e.g. '4.1.0')."""
+    schema = scan.collect_schema()
+    dated = [n for n, d in schema.items() if d == pl.Date or isinstance(d, pl.Datetime)]
+    if not dated:
+        return []
+    raw = (
+        _scan(path, separator, dict.fromkeys(dated, pl.String), encoding)
+        .select(dated)
+        .head(INFER_SCHEMA_ROWS)
+        .collect()
+    )
+    return [
+        name
+        for name in dated
+        if not raw.get_column(name).drop_nulls().str.contains(_ISO_DATE).all()
+    ]
 
 
 def _scan(

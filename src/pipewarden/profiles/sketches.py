@@ -13,6 +13,7 @@ import base64
 import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import datasketches as ds
@@ -467,6 +468,16 @@ class TimeGaps:
 
 
 _FAR = 2**62
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+def micros_to_text(micros: int) -> str:
+    """Microseconds since the epoch as 'YYYY-MM-DD HH:MM:SS' (UTC), any year."""
+    try:
+        moment = _EPOCH + timedelta(microseconds=int(micros))
+    except OverflowError:
+        return f"{micros} us since 1970"
+    return f"{moment.year:04d}-{moment:%m-%d %H:%M:%S}"
 
 
 def _top_gaps(gaps: Iterable[tuple[int, int]]) -> tuple[tuple[int, int], ...]:

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import json
 import math
-from datetime import UTC, datetime
 from typing import Any
+
+from pipewarden.profiles.sketches import micros_to_text
 
 
 def number(x: float | None) -> str:
@@ -52,7 +53,7 @@ def timestamp(micros: int | None) -> str:
     """Microseconds since the epoch as a UTC time."""
     if micros is None:
         return ""
-    return datetime.fromtimestamp(micros / 1e6, UTC).strftime("%Y-%m-%d %H:%M:%S")
+    return micros_to_text(micros)
 
 
 def value(x: Any) -> str:

@@ -20,10 +20,9 @@ from alembic import command
 from alembic.config import Config
 from alembic.script import ScriptDirectory
 from alembic.util.exc import CommandError
-from sqlalchemy import Connection, event, func, inspect, select
+from sqlalchemy import URL, Connection, event, func, inspect, make_url, select
 from sqlalchemy import Engine as Database
 from sqlalchemy import create_engine as create_database
-from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError
 from sqlalchemy.pool import StaticPool
 from sqlalchemy.sql import column, table

@@ -8,7 +8,6 @@ Get a Store from :func:`pipewarden.store.open_store`.
 from __future__ import annotations
 
 import logging
-from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import replace
 from datetime import UTC, datetime
@@ -27,7 +26,8 @@ from pipewarden.env.fingerprint import CodeVersion, Fingerprint, capture, code_v
 from pipewarden.errors import ConfigError, RecordNotFoundError, StoreError
 from pipewarden.profiles.dataset import DatasetProfile
 from pipewarden.store._errors import translated
-from pipewarden.store.history import HistoryPolicy, Series, SeriesKey, detect_anomalies
+from pipewarden.store._recent import RecentMetrics
+from pipewarden.store.history import HistoryPolicy, detect_anomalies
 from pipewarden.store.metrics import profile_metrics
 from pipewarden.store.records import (
     InputFingerprint,
@@ -81,6 +81,7 @@ class Store:
         self._database = database
         self._compression = compression
         self._history = history or HistoryPolicy()
+        self._recent = RecentMetrics(self._history)
         self._writer = database.execution_options(**{WRITE_OPTION: True})
         self._read = sessionmaker(database, expire_on_commit=False)
         self._write = sessionmaker(self._writer, expire_on_commit=False)
@@ -120,12 +121,14 @@ class Store:
 
         Args:
             result: What the check found.
-            profile: Profile of the checked batch (stored compressed, with its
-                statistics as metric points).
+            profile: Profile of the checked batch (stored as sketches, never rows;
+                its statistics also become metric points).
             contract: The contract checked against.
             dataset: Name to record the run under (default: ``result.dataset``).
             inputs: Fingerprints of what was read (see ``fingerprint_inputs``).
-            environment: Fingerprint of this environment; None: capture it now.
+            environment: Fingerprint of this environment; None: capture it now
+                (``pipewarden.env.capture()``, which reads allow-listed variables
+                of ``os.environ``).
             code: Git state of the code; None: read it from ``code_path``.
             code_path: Where to look for the git repository when ``code`` is None.
             started_at: When the check started (default: now).
@@ -356,12 +359,13 @@ class Store:
             ):
                 if values:
                     conn.execute(insert(row_class), values)
+        self._recent.remember(run.dataset, run.id, points)
 
     def _anomalies(
         self, dataset: str, at: datetime, points: list[MetricPoint]
     ) -> list[Finding]:
         with translated(self.url), self._database.connect() as conn:
-            history = _read_history(conn, dataset, at, self._history)
+            history = self._recent.history(conn, dataset, at)
         return detect_anomalies(points, history, self._history)
 
     def _by_prefix(self, session: Session, prefix: str) -> RunRow:
@@ -451,46 +455,3 @@ def _insert_missing(conn: Connection, row_class: Any, values: dict[str, Any]) ->
         conn.execute(sqlite_insert(row_class).values(values).on_conflict_do_nothing())
     else:
         conn.execute(insert(row_class).values(values))
-
-
-def _read_history(
-    conn: Connection, dataset: str, at: datetime, policy: HistoryPolicy
-) -> dict[SeriesKey, Series]:
-    """Earlier values of every metric of a dataset, from the runs the policy needs."""
-    recent = conn.execute(
-        select(RunRow.id, RunRow.started_at)
-        .where(RunRow.dataset == dataset, RunRow.started_at < at)
-        .order_by(RunRow.started_at.desc())
-        .limit(policy.lookback_runs)
-    ).all()
-    if not recent:
-        return {}
-    chosen = {run_id: started for run_id, started in recent[: policy.window]}
-    same_day = [
-        (run_id, started)
-        for run_id, started in recent
-        if started.weekday() == at.weekday() and started.date() < at.date()
-    ]
-    if len(same_day) >= policy.seasonal_min_points:
-        chosen.update(same_day[: policy.seasonal_points])
-    rows = conn.execute(
-        select(
-            MetricRow.run_id, MetricRow.column_name, MetricRow.metric, MetricRow.value
-        )
-        .where(
-            MetricRow.run_id.in_(list(chosen)),
-            MetricRow.metric.in_(sorted(policy.metrics)),
-        )
-        .order_by(MetricRow.run_id)  # the table's own order
-    ).all()
-    series: dict[SeriesKey, list[tuple[datetime, float]]] = defaultdict(list)
-    for run_id, column_name, metric, value in rows:
-        column = None if column_name == DATASET_COLUMN else column_name
-        series[(column, metric)].append((chosen[run_id], value))
-    for points in series.values():
-        points.sort(key=_moment)  # run ids sort by time already: this is a check
-    return dict(series)
-
-
-def _moment(point: tuple[datetime, float]) -> datetime:
-    return point[0]

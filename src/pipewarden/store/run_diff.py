@@ -243,7 +243,14 @@ def _column_changes(
             moved = tuple(k for k in COLUMN_STATISTICS if not _same(x[k], y[k]))
             if moved:
                 changes.append(ColumnChange(name, "changed", x, y, moved))
-    return tuple(changes)
+    return tuple(sorted(changes, key=_structural_first))
+
+
+def _structural_first(change: ColumnChange) -> int:
+    """Added, removed and retyped columns first: they are what usually breaks models."""
+    if change.change != "changed" or {"kind", "dtype"} & set(change.changed):
+        return 0
+    return 1
 
 
 def _same(x: Any, y: Any) -> bool:
