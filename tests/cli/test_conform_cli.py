@@ -51,10 +51,10 @@ def workdir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return root
 
 
-def _fill_missing(contract: Path, edited: Path) -> None:
-    """What the error message tells the user to do: policies.missing_columns: fill."""
+def _with_policy(contract: Path, edited: Path, **policies: str) -> None:
+    """The contract with some of its batch policies changed, as a user would edit it."""
     data = load_contract(contract).to_dict()
-    data["policies"]["missing_columns"] = "fill"
+    data["policies"].update(policies)
     dump_contract(type(load_contract(contract)).from_dict(data), edited)
 
 
@@ -62,27 +62,43 @@ def test_a_new_user_conforms_a_messy_csv_and_scores_it(
     workdir: Path,
     real_cli: Callable[[dict[str, Sequence[object]], Path], dict[str, Any]],
 ) -> None:
-    first = real_cli(
-        {
-            "infer": [
-                "contract",
-                "infer",
-                "reference.csv",
-                "-o",
-                "contract.yaml",
-                "--label",
-                "churn",
-                "--id",
-                "customer_id",
-            ]
-        },
-        workdir,
-    )
+    infer = ["contract", "infer", "reference.csv", "-o", "contract.yaml",
+             "--label", "churn", "--id", "customer_id"]  # fmt: skip
+    first = real_cli({"infer": infer}, workdir)
     assert first["infer"].code == 0, first["infer"].err
     runs = real_cli(
-        {"strict": ["conform", "contract.yaml", "messy.csv", "-o", "strict.parquet"]},
+        {"conform": ["conform", "contract.yaml", "messy.csv", "-o", "input.parquet"]},
         workdir,
     )
+    assert runs["conform"].code == 0, runs["conform"].err
+    said = " ".join(runs["conform"].out.split())
+    assert "40 │ in" in said and "40 │ out" in said and "0 │ quarantined" in said
+    assert "promo_code" in said and "tenure" in said
+
+    reference = pl.read_csv(workdir / "reference.csv")
+    features = ["age", "income", "tenure"]
+    model = LogisticRegression(max_iter=1000).fit(
+        reference.select(features).to_numpy(), reference["churn"].to_numpy()
+    )
+    conformed = pl.read_parquet(workdir / "input.parquet")
+    assert conformed.columns == ["customer_id", "age", "income", "tenure", "plan"]
+    assert conformed.schema["income"] == pl.Float64
+    messy = pl.read_csv(workdir / "messy.csv")
+    assert conformed["income"].to_list() == [
+        float(x.strip("$").replace(",", "")) for x in messy["income"]
+    ]
+    assert len(model.predict(conformed.select(features).to_numpy())) == 40
+
+
+def test_a_missing_column_the_contract_will_not_fill_exits_2(
+    workdir: Path,
+    tmp_path: Path,
+    real_cli: Callable[[dict[str, Sequence[object]], Path], dict[str, Any]],
+) -> None:
+    _with_policy(_inferred(workdir, tmp_path), tmp_path / "strict.yaml",
+                 missing_columns="fail")  # fmt: skip
+    args = ["conform", tmp_path / "strict.yaml", "messy.csv", "-o", "strict.parquet"]
+    runs = real_cli({"strict": args}, workdir)
     assert runs["strict"].code == 2
     assert runs["strict"].err.strip() == (
         "error: Column 'tenure' is in the contract but missing from the batch. Restore "
@@ -90,24 +106,6 @@ def test_a_new_user_conforms_a_messy_csv_and_scores_it(
         "it as `conform.on_missing` says."
     )
     assert not (workdir / "strict.parquet").exists()
-
-    _fill_missing(workdir / "contract.yaml", workdir / "filled.yaml")
-    runs = real_cli(
-        {"fill": ["conform", "filled.yaml", "messy.csv", "-o", "model_input.parquet"]},
-        workdir,
-    )
-    assert runs["fill"].code == 0, runs["fill"].err
-    assert "promo_code" in runs["fill"].out and "tenure" in runs["fill"].out
-
-    reference = pl.read_csv(workdir / "reference.csv")
-    features = ["age", "income", "tenure"]
-    model = LogisticRegression(max_iter=1000).fit(
-        reference.select(features).to_numpy(), reference["churn"].to_numpy()
-    )
-    conformed = pl.read_parquet(workdir / "model_input.parquet")
-    assert conformed.columns == ["customer_id", "age", "income", "tenure", "plan"]
-    assert conformed.schema["income"] == pl.Float64
-    assert len(model.predict(conformed.select(features).to_numpy())) == 40
 
 
 def test_counts_and_reasons_are_printed(

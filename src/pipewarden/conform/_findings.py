@@ -6,6 +6,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
 from pipewarden.checks.findings import Finding, Severity
+from pipewarden.conform.coerce import WHITESPACE
 from pipewarden.conform.plan import ColumnPlan, GatePlan, fold
 from pipewarden.errors import ConformError
 
@@ -161,8 +162,6 @@ def _category_findings(tally: ColumnTally, rows: int) -> Iterator[Finding]:
 
 def _difference(plan: ColumnPlan, values: Sequence[str]) -> str:
     """How variants differ from their categories: whitespace, case, or both."""
-    from pipewarden.conform.coerce import WHITESPACE
-
     kinds: set[str] = set()
     for value in values:
         category = plan.variants[fold(value)]

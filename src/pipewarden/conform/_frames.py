@@ -10,6 +10,7 @@ import numpy as np
 import polars as pl
 import pyarrow as pa
 
+from pipewarden.conform.coerce import FAIL, to_text
 from pipewarden.errors import SourceError
 from pipewarden.io.sources import read_frame
 
@@ -126,8 +127,6 @@ def _column(name: str, values: list[Any]) -> pl.Series:
             return pl.Series(name, values, strict=strict)
         except (TypeError, ValueError, OverflowError, pl.exceptions.PolarsError):
             pass
-    from pipewarden.conform.coerce import FAIL, to_text
-
     texts = [to_text(v) for v in values]
     return pl.Series(
         name,
