@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import polars as pl
 import typer
@@ -23,8 +23,14 @@ from pipewarden.contracts.yaml_io import dump_contract
 from pipewarden.demo import BATCHES, REFERENCE, DemoBatch, data_path, freshness_note
 from pipewarden.io.sources import read_frame
 from pipewarden.profiles.dataset import DatasetProfile
+from pipewarden.store.inputs import fingerprint_inputs
+
+if TYPE_CHECKING:
+    from pipewarden.store.repository import Store
 
 SEGMENTS = ["site"]
+DATASET = "pumps"
+DEFAULT_STORE = ".pipewarden/pipewarden.db"
 
 
 @app.command("demo")
@@ -32,6 +38,13 @@ def demo_command(
     out_dir: Annotated[
         str, typer.Option("--out", help="Folder for the results.")
     ] = "demo-output",
+    store: Annotated[
+        str | None,
+        typer.Option(
+            help="Store URL to record the runs in (default: the embedded "
+            "SQLite store .pipewarden/pipewarden.db)."
+        ),
+    ] = None,
 ) -> None:
     """Run the guided demo on bundled pump-sensor data and write results to --out."""
     folder = Path(out_dir)
@@ -44,13 +57,23 @@ def demo_command(
     reference = profile(data_path(REFERENCE), segments=SEGMENTS)
     reference.save(folder / "reference_profile.json")
     contract = _contract(reference, folder)
-    for step in BATCHES:
-        _run_step(step, contract, reference, folder)
+    from pipewarden.store import open_store
+
+    with open_store(store) as runs:
+        for step in BATCHES:
+            _run_step(step, contract, reference, folder, runs)
+        recorded = runs.list_runs(dataset=DATASET, limit=len(BATCHES))
     out.rule()
     out.print(
         f"Results are in [bold]{escape(str(folder.resolve()))}[/]: the contract, the "
         "reference profile, and per batch the findings JSON and an HTML report "
         "(open it in a browser; it needs no network)."
+    )
+    ids = [run.id for run in recorded]
+    out.print(
+        f"Runs recorded in the store ({escape(store or DEFAULT_STORE)}). Try: "
+        f"pipewarden runs list --dataset {DATASET}"
+        + (f"   |   pipewarden runs diff {ids[-1]} {ids[0]}" if len(ids) > 1 else "")
     )
 
 
@@ -75,7 +98,11 @@ def _contract(reference: DatasetProfile, folder: Path) -> Contract:
 
 
 def _run_step(
-    step: DemoBatch, contract: Contract, reference: DatasetProfile, folder: Path
+    step: DemoBatch,
+    contract: Contract,
+    reference: DatasetProfile,
+    folder: Path,
+    runs: Store,
 ) -> None:
     out.print(
         Panel(
@@ -94,7 +121,17 @@ def _run_step(
         now=step.as_of.replace(tzinfo=UTC),
         dataset=step.file,
     )
+    run = runs.record_run(
+        result,
+        profile=current,
+        contract=contract,
+        dataset=DATASET,
+        inputs=fingerprint_inputs(data_path(step.file)),
+        reference=REFERENCE,
+    )
+    result = run.result
     print_result(result, title=step.file)
+    out.print(f"Recorded as run {escape(run.id)}")
     stem = Path(step.file).stem
     write_json(result.to_dict(), str(folder / f"{stem}.json"))
     _write_report(result, current, reference, folder / f"{stem}.html")
