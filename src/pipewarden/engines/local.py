@@ -392,6 +392,9 @@ def _time_parts(series: pl.Series) -> dict[str, Any]:
     micros = s.cast(pl.Datetime("us")).cast(pl.Int64).drop_nulls().sort()
     arr = micros.to_numpy()
     diffs = np.diff(arr).astype(np.float64) / 1e6 if arr.size > 1 else np.empty(0)
+    # Rows sharing a timestamp (many devices per tick) are one tick: the cadence is
+    # the spacing of distinct times.
+    diffs = diffs[diffs > 0]
     return {"time": arr, "intervals": diffs}
 
 
