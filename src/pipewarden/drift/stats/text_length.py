@@ -25,7 +25,7 @@ MIN_STD = 1.0
 
 
 def compute(pair: Pair) -> StatValue:
-    from scipy import stats
+    from scipy import special  # scipy.stats costs seconds to import; special does not
 
     if not isinstance(pair, TextPair):
         raise unsupported(NAME, pair)
@@ -40,11 +40,11 @@ def compute(pair: Pair) -> StatValue:
     if s1 == 0 and s2 == 0:
         p = 1.0 if c.mean == r.mean else 0.0
     else:
-        p = float(
-            stats.ttest_ind_from_stats(
-                r.mean, s1, r.count, c.mean, s2, c.count, equal_var=False
-            ).pvalue
-        )
+        # Welch's t-test, as scipy.stats.ttest_ind_from_stats(equal_var=False).
+        v1, v2 = s1**2 / r.count, s2**2 / c.count
+        t = (c.mean - r.mean) / math.sqrt(v1 + v2)
+        df = (v1 + v2) ** 2 / (v1**2 / (r.count - 1) + v2**2 / (c.count - 1))
+        p = float(2 * special.stdtr(df, -abs(t)))
     return StatValue(NAME, smd, p)
 
 
