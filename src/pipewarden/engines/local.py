@@ -114,9 +114,11 @@ def _prepare(frame: pl.DataFrame) -> _Prepared:
     if frame.width == 0:
         return _Prepared(frame.height, {})
     physicals = {name: physical_of(dtype) for name, dtype in frame.schema.items()}
-    row = frame.select(
-        [e for name, ph in physicals.items() for e in _row_exprs(name, ph)]
-    ).row(0, named=True)
+    row = _one_row(
+        frame.select(
+            [e for name, ph in physicals.items() for e in _row_exprs(name, ph)]
+        )
+    )
     counted = [n for n, ph in physicals.items() if _counts_values(n, ph, row)]
     counts = _value_counts(frame, counted)
     columns = {}
@@ -204,10 +206,24 @@ def _moments(name: str, sc: dict[str, Any]) -> Moments:
     )
 
 
+def _one_row(result: pl.DataFrame) -> dict[str, Any]:
+    """A one-row select as a dict; hash lists become sorted unique uint64 arrays.
+
+    ``<column>\x1fkmv_raw`` keeps how many hashes the list held before de-duplication.
+    """
+    lists = [c for c in result.columns if c.endswith("kmv")]
+    row = result.drop(lists).row(0, named=True)
+    for name in lists:
+        raw = result.get_column(name)[0].to_numpy()
+        row[name] = np.unique(raw.astype(np.uint64, copy=False))
+        row[f"{name}_raw"] = raw.size
+    return row
+
+
 def _kmv_is_complete(name: str, row: dict[str, Any]) -> bool:
     """True when the raw smallest hashes already give the exact K-minimum sketch."""
-    raw = row[_k(name, "kmv")]
-    return len(raw) < 2 * KMV_K or len(np.unique(np.asarray(raw))) >= KMV_K
+    key = _k(name, "kmv")
+    return int(row[f"{key}_raw"]) < 2 * KMV_K or row[key].size >= KMV_K
 
 
 def _is_wordy(name: str, row: dict[str, Any]) -> bool:
@@ -230,8 +246,7 @@ def _counts_values(name: str, ph: Physical, row: dict[str, Any]) -> bool:
     if ph is Physical.BOOLEAN:
         return True
     if ph is Physical.INTEGER:
-        raw = np.unique(np.asarray(row[_k(name, "kmv")], dtype=np.uint64))
-        return raw.size < KMV_K
+        return int(row[_k(name, "kmv")].size) < KMV_K
     # Measurements with few distinct values: count them to get the exact distinct set.
     return ph in (Physical.FLOAT, Physical.DATETIME) and not _kmv_is_complete(name, row)
 
@@ -311,17 +326,19 @@ def _string_parts(counts: pl.DataFrame, non_null: int) -> dict[str, Any]:
     value, n = pl.col("value"), pl.col("n")
     length = value.str.len_chars().cast(pl.Float64)
     numeric = value.str.contains(NUMERIC_PATTERN)
-    stats = counts.select(
-        n.sum().alias("n"),
-        ((length * n).sum() / n.sum()).alias("mean"),
-        (length * length * n).sum().alias("sq"),
-        length.min().alias("min"),
-        length.max().alias("max"),
-        n.filter(value.str.contains(" ", literal=True)).sum().alias("space"),
-        n.filter(value.str.strip_chars() != value).sum().alias("padded"),
-        n.filter(numeric).sum().alias("numeric"),
-        value.hash(HASH_SEED).bottom_k(KMV_K).implode().alias("kmv"),
-    ).row(0, named=True)
+    stats = _one_row(
+        counts.select(
+            n.sum().alias("n"),
+            ((length * n).sum() / n.sum()).alias("mean"),
+            (length * length * n).sum().alias("sq"),
+            length.min().alias("min"),
+            length.max().alias("max"),
+            n.filter(value.str.contains(" ", literal=True)).sum().alias("space"),
+            n.filter(value.str.strip_chars() != value).sum().alias("padded"),
+            n.filter(numeric).sum().alias("numeric"),
+            value.hash(HASH_SEED).bottom_k(KMV_K).implode().alias("kmv"),
+        )
+    )
     total = int(stats["n"] or 0)
     mean = float(stats["mean"] or 0.0)
     var = (
@@ -372,7 +389,7 @@ def _wordy_parts(frame: pl.DataFrame, name: str, row: dict[str, Any]) -> dict[st
     if not _kmv_is_complete(name, row):
         hashed = text.drop_nulls().hash(HASH_SEED).unique().bottom_k(KMV_K)
         exprs.append(hashed.implode().alias("kmv"))
-    extra = frame.select(exprs).row(0, named=True)
+    extra = _one_row(frame.select(exprs))
     raw = np.asarray(extra.get("kmv", row[_k(name, "kmv")]), dtype=np.uint64)
     return {
         "lengths": _moments(name, row),
