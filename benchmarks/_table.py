@@ -139,6 +139,24 @@ def make_table(n: int, seed: int, start: datetime, *, drift: bool) -> pl.DataFra
     return frame.insert_column(17, ts).cast({"ts": pl.Datetime("ns")})
 
 
+def floor(frame: pl.DataFrame) -> pl.DataFrame:
+    """The floor every benchmark divides by: count, nulls, min, max, mean and std of
+    every column, in one Polars select (what any profiler must at least compute)."""
+    exprs = []
+    for name, dtype in frame.schema.items():
+        col = pl.col(name)
+        exprs += [
+            col.count().alias(f"{name}_n"),
+            col.null_count().alias(f"{name}_z"),
+            col.min().alias(f"{name}_lo"),
+            col.max().alias(f"{name}_hi"),
+        ]
+        if dtype.is_numeric() or dtype == pl.Boolean:
+            x = col.cast(pl.Float64)
+            exprs += [x.mean().alias(f"{name}_mean"), x.std().alias(f"{name}_std")]
+    return frame.select(exprs)
+
+
 def make_tables(
     rows: int, out_dir: str | Path = "bench-data", seed: int = 20240101
 ) -> tuple[Path, Path]:

@@ -31,26 +31,10 @@ import polars as pl
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
-from _table import make_tables  # noqa: E402  # the lead's shared table generator
+from _table import floor, make_tables  # noqa: E402  # shared table and floor
 
 import pipewarden as pw  # noqa: E402
 from pipewarden.conform import Gate  # noqa: E402
-
-
-def floor(frame: pl.DataFrame) -> None:
-    exprs = []
-    for name, dtype in frame.schema.items():
-        col = pl.col(name)
-        exprs += [
-            col.count().alias(f"{name}_n"),
-            col.null_count().alias(f"{name}_z"),
-            col.min().alias(f"{name}_lo"),
-            col.max().alias(f"{name}_hi"),
-        ]
-        if dtype.is_numeric() or dtype == pl.Boolean:
-            x = col.cast(pl.Float64)
-            exprs += [x.mean().alias(f"{name}_mean"), x.std().alias(f"{name}_std")]
-    frame.select(exprs)
 
 
 def best_of(repeat: int, fn: Callable[[], object]) -> float:
