@@ -383,10 +383,6 @@ def row_count(ctx: CheckContext) -> Iterator[Finding]:
 
 
 # ------------------------------------------------------------------------ time
-def _iso(micros: int) -> str:
-    return micros_to_text(micros)
-
-
 def _duration(seconds: float) -> str:
     if seconds >= 2 * 86400:
         return f"{seconds / 86400:.1f} days"
@@ -423,10 +419,14 @@ def time_gap(ctx: CheckContext) -> Iterator[Finding]:
             "time.gap",
             name,
             Severity.ERROR if seconds > GAP_ERROR_FACTOR * limit else Severity.WARNING,
-            f"No rows in '{name}' for {_duration(seconds)}, from {_iso(start)} to "
-            f"{_iso(end)} UTC; the contract tolerates {_duration(limit)}. Check the "
+            f"No rows in '{name}' for {_duration(seconds)}, from {micros_to_text(start)} to "
+            f"{micros_to_text(end)} UTC; the contract tolerates {_duration(limit)}. Check the "
             "source (device, feed or job) for an outage in that window.",
-            value={"seconds": seconds, "start": _iso(start), "end": _iso(end)},
+            value={
+                "seconds": seconds,
+                "start": micros_to_text(start),
+                "end": micros_to_text(end),
+            },
             threshold=limit,
         )
 
@@ -448,7 +448,7 @@ def freshness(ctx: CheckContext) -> Iterator[Finding]:
             "time.freshness",
             name,
             Severity.WARNING,
-            f"The newest row in '{name}' is from {_iso(col.time.max)} UTC, "
+            f"The newest row in '{name}' is from {micros_to_text(col.time.max)} UTC, "
             f"{_duration(age)} old; the contract allows {_duration(spec.max_staleness_seconds)}. "
             "Check that the upstream refresh ran.",
             value=age,

@@ -9,11 +9,11 @@ from rich.markup import escape
 from rich.table import Table
 
 from pipewarden._api import profile as profile_data
-from pipewarden.checks.builtin import _iso
 from pipewarden.cli._app import app
 from pipewarden.cli._output import out, progress, write_text
 from pipewarden.io.sources import describe_source
 from pipewarden.profiles.dataset import DatasetProfile
+from pipewarden.profiles.sketches import micros_to_text
 
 
 @app.command("profile")
@@ -54,7 +54,10 @@ def _summary(prof: DatasetProfile, title: str) -> Table:
         lo, hi = (col.moments.min, col.moments.max)
         if col.time.min is not None:
             newest = col.time.max if col.time.max is not None else col.time.min
-            lo_s, hi_s = _iso(col.time.min), _iso(newest)  # 0 (1970) is a time too
+            lo_s, hi_s = (
+                micros_to_text(col.time.min),
+                micros_to_text(newest),
+            )  # 0 (1970) is a time too
         else:
             lo_s = "" if lo is None else f"{lo:.6g}"
             hi_s = "" if hi is None else f"{hi:.6g}"

@@ -47,9 +47,9 @@ def _empty(schema: pa.Schema) -> pl.DataFrame:
 
 
 def _parquet_frames(files: tuple[Path, ...], chunk_rows: int) -> Iterator[pl.DataFrame]:
-    schema = _parquet_schema(files)
+    schema, uniform = _parquet_schema(files)
     yield _empty(schema)
-    if all(pq.read_schema(path).equals(schema, check_metadata=False) for path in files):
+    if uniform:
         yield from _polars_parquet(files, chunk_rows)
         return
     for path in files:
@@ -72,11 +72,14 @@ def _polars_parquet(files: tuple[Path, ...], chunk_rows: int) -> Iterator[pl.Dat
         scan = pl.scan_parquet(list(files))
         yield from scan.collect_batches(chunk_size=chunk_rows)
     except (pl.exceptions.PolarsError, OSError) as exc:
-        raise _bad_parquet(files[0] if len(files) == 1 else files[0].parent, exc) from exc
+        raise _bad_parquet(
+            files[0] if len(files) == 1 else files[0].parent, exc
+        ) from exc
 
 
-def _parquet_schema(files: tuple[Path, ...]) -> pa.Schema:
-    """Return the one schema all files share, widened where types differ safely."""
+def _parquet_schema(files: tuple[Path, ...]) -> tuple[pa.Schema, bool]:
+    """The one schema all files share (widened where types differ safely), and
+    whether every file already has it."""
     schemas = []
     for path in files:
         try:
@@ -85,9 +88,9 @@ def _parquet_schema(files: tuple[Path, ...]) -> pa.Schema:
             raise _bad_parquet(path, exc) from exc
     first = schemas[0]
     if all(schema.equals(first, check_metadata=False) for schema in schemas):
-        return first
+        return first, True
     try:
-        return pa.unify_schemas(schemas, promote_options="permissive")
+        return pa.unify_schemas(schemas, promote_options="permissive"), False
     except (pa.ArrowException, TypeError) as exc:
         raise SourceError(
             f"Parquet files '{files[0]}' .. '{files[-1]}' have conflicting column "
