@@ -18,6 +18,7 @@ from pipewarden.profiles.sketches import (
     KMV_K,
     Distinct,
     Frequent,
+    sorted_unique,
     Moments,
     Quantiles,
     TimeGaps,
@@ -30,6 +31,8 @@ FREQUENT_TOP = 2 * FREQUENT_EXACT_LIMIT
 """Values counted individually per chunk once a column has many distinct values."""
 EXAMPLE_SCAN_ROWS = 10_000
 """Rows scanned for examples of values that are not numbers."""
+TEXT_SAMPLE_ROWS = 2_000
+"""Leading rows of a chunk whose lengths and spaces tell free text from categories."""
 NUMERIC_PATTERN = r"^\s*[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?\s*$"
 
 
@@ -116,10 +119,18 @@ def _prepare(frame: pl.DataFrame) -> _Prepared:
     physicals = {name: physical_of(dtype) for name, dtype in frame.schema.items()}
     row = _one_row(
         frame.select(
-            [e for name, ph in physicals.items() for e in _row_exprs(name, ph)]
+            [
+                e
+                for name, ph in physicals.items()
+                for e in _row_exprs(name, ph, frame.schema[name])
+            ]
         )
     )
-    counted = [n for n, ph in physicals.items() if _counts_values(n, ph, row)]
+    counted = [
+        n
+        for n, ph in physicals.items()
+        if _counts_values(n, ph, row, frame.height - int(row[_k(n, "nulls")]))
+    ]
     counts = _value_counts(frame, counted)
     columns = {}
     for name, ph in physicals.items():
@@ -139,13 +150,18 @@ def _prepare(frame: pl.DataFrame) -> _Prepared:
 
 
 def _finish(prepared: _Prepared) -> DatasetProfile:
+    """The sketches that need numpy arrays: KLL quantiles and time gaps."""
     columns = {}
     for name, parts in prepared.columns.items():
-        for key in ("quantiles", "intervals"):
-            if isinstance(parts.get(key), np.ndarray):
-                parts[key] = Quantiles.from_array(parts[key])
+        if isinstance(parts.get("quantiles"), np.ndarray):
+            parts["quantiles"] = Quantiles.from_array(parts["quantiles"])
         if isinstance(parts.get("time"), np.ndarray):
-            parts["time"] = TimeGaps.from_sorted(parts["time"])
+            times = parts["time"]
+            diffs = np.diff(times).astype(np.float64) / 1e6
+            # Rows sharing a timestamp (many devices per tick) are one tick: the
+            # cadence is the spacing of distinct times.
+            parts["intervals"] = Quantiles.from_array(diffs[diffs > 0])
+            parts["time"] = TimeGaps.from_sorted(times)
         columns[name] = ColumnProfile(**parts)
     return DatasetProfile(prepared.rows, columns)
 
@@ -155,23 +171,39 @@ def _k(name: str, stat: str) -> str:
     return f"{name}\x1f{stat}"
 
 
-def _row_exprs(name: str, ph: Physical) -> list[pl.Expr]:
-    """Statistics computed over the rows of a column (strings use value counts)."""
+def _row_exprs(name: str, ph: Physical, dtype: pl.DataType) -> list[pl.Expr]:
+    """Statistics computed over the rows of a column, all in one parallel select.
+
+    Numeric columns also hand over their finite values (for the quantile sketch) and
+    datetime columns their sorted times; strings get their statistics from value
+    counts, or for free text and ids in ``_wordy_parts``.
+    """
     col = pl.col(name)
     out = [col.null_count().alias(_k(name, "nulls"))]
     if ph in (Physical.INTEGER, Physical.FLOAT, Physical.BOOLEAN):
         x = col.cast(pl.Float64)
-        out += _moment_exprs(x.filter(x.is_finite()), name)
+        finite = x.filter(x.is_finite()) if ph is Physical.FLOAT else x.drop_nulls()
+        out += _moment_exprs(finite, name)
         if ph is Physical.FLOAT:
             out += [
                 x.is_nan().sum().alias(_k(name, "nan")),
                 (x == float("inf")).sum().alias(_k(name, "posinf")),
                 (x == float("-inf")).sum().alias(_k(name, "neginf")),
             ]
+        if ph is not Physical.BOOLEAN:
+            out.append(finite.implode().alias(_k(name, "values")))
     if ph is Physical.STRING:
-        text = col.cast(pl.String)
-        out += _moment_exprs(text.str.len_chars().cast(pl.Float64), name)
-        out.append(text.str.contains(" ", literal=True).sum().alias(_k(name, "space")))
+        head = col.head(TEXT_SAMPLE_ROWS).cast(pl.String)
+        out += [
+            head.str.len_chars().mean().alias(_k(name, "head_len")),
+            head.str.contains(" ", literal=True).mean().alias(_k(name, "head_space")),
+        ]
+    if ph is Physical.DATETIME:
+        t = col
+        if isinstance(dtype, pl.Datetime) and dtype.time_zone is not None:
+            t = t.dt.convert_time_zone("UTC").dt.replace_time_zone(None)
+        micros = t.cast(pl.Datetime("us")).cast(pl.Int64).drop_nulls().sort()
+        out.append(micros.implode().alias(_k(name, "time")))
     if ph is not Physical.OTHER:
         values = col.drop_nulls()
         if ph is Physical.FLOAT:  # Decimal too, which has no is_not_nan of its own
@@ -207,16 +239,21 @@ def _moments(name: str, sc: dict[str, Any]) -> Moments:
 
 
 def _one_row(result: pl.DataFrame) -> dict[str, Any]:
-    """A one-row select as a dict; hash lists become sorted unique uint64 arrays.
+    """A one-row select as a dict; list columns become numpy arrays.
 
-    ``<column>\x1fkmv_raw`` keeps how many hashes the list held before de-duplication.
+    Hash lists (``kmv``) become sorted unique uint64 arrays, and
+    ``<column>\x1fkmv_raw`` keeps how many hashes the list held before
+    de-duplication. Value lists are read-only views of Polars' memory.
     """
-    lists = [c for c in result.columns if c.endswith("kmv")]
+    lists = [n for n, dtype in result.schema.items() if isinstance(dtype, pl.List)]
     row = result.drop(lists).row(0, named=True)
     for name in lists:
         raw = result.get_column(name)[0].to_numpy()
-        row[name] = np.unique(raw.astype(np.uint64, copy=False))
-        row[f"{name}_raw"] = raw.size
+        if name.endswith("kmv"):
+            row[name] = sorted_unique(raw.astype(np.uint64, copy=False))
+            row[f"{name}_raw"] = raw.size
+        else:
+            row[name] = raw
     return row
 
 
@@ -226,23 +263,28 @@ def _kmv_is_complete(name: str, row: dict[str, Any]) -> bool:
     return int(row[f"{key}_raw"]) < 2 * KMV_K or row[key].size >= KMV_K
 
 
-def _is_wordy(name: str, row: dict[str, Any]) -> bool:
-    """Free text or ids: values mostly distinct, so counting them is wasted work."""
-    n = int(row[_k(name, "n")])
-    mean = row[_k(name, "mean")] or 0.0
-    if n and mean >= 20 and int(row[_k(name, "space")]) >= n / 2:
-        return True
+def _is_wordy(name: str, row: dict[str, Any], non_null: int) -> bool:
+    """Free text or ids with many distinct values: counting them is wasted work.
+
+    Mostly distinct values are ids; long values with spaces in the chunk's first rows
+    are free text. Either way a column with few distinct values is still counted
+    (cheaply), and ``_string_parts`` then recognises text from the counts.
+    """
     if not _kmv_is_complete(name, row):
         return False
-    raw = np.asarray(row[_k(name, "kmv")], dtype=np.uint64)
-    estimate = Distinct.from_hashes(raw, HASH_ID).estimate
-    return estimate > FREQUENT_EXACT_LIMIT and estimate > n / 2
+    estimate = Distinct.from_hashes(row[_k(name, "kmv")], HASH_ID).estimate
+    if estimate <= FREQUENT_EXACT_LIMIT:
+        return False
+    if estimate > non_null / 2:
+        return True
+    length = row[_k(name, "head_len")] or 0.0
+    return length >= 20 and (row[_k(name, "head_space")] or 0.0) >= 0.5
 
 
-def _counts_values(name: str, ph: Physical, row: dict[str, Any]) -> bool:
+def _counts_values(name: str, ph: Physical, row: dict[str, Any], non_null: int) -> bool:
     """Categories, small integers and booleans; not ids, free text or measurements."""
     if ph is Physical.STRING:
-        return not _is_wordy(name, row)
+        return not _is_wordy(name, row, non_null)
     if ph is Physical.BOOLEAN:
         return True
     if ph is Physical.INTEGER:
@@ -299,12 +341,9 @@ def _base_parts(
         parts["posinf"] = int(row[_k(name, "posinf")] or 0)
         parts["neginf"] = int(row[_k(name, "neginf")] or 0)
     if ph in (Physical.INTEGER, Physical.FLOAT):
-        values = series.cast(pl.Float64).drop_nulls()
-        if ph is Physical.FLOAT:
-            values = values.filter(values.is_finite())
-        parts["quantiles"] = np.array(values.to_numpy(), dtype=np.float64, copy=True)
+        parts["quantiles"] = row[_k(name, "values")]
     if ph is Physical.DATETIME:
-        parts.update(_time_parts(series))
+        parts["time"] = row[_k(name, "time")]
     if ph in (Physical.FLOAT, Physical.DATETIME) and _kmv_is_complete(name, row):
         raw = np.asarray(row[_k(name, "kmv")], dtype=np.uint64)
         parts["distinct"] = Distinct.from_hashes(raw, HASH_ID)
@@ -377,6 +416,8 @@ def _wordy_parts(frame: pl.DataFrame, name: str, row: dict[str, Any]) -> dict[st
     text = pl.col(name).cast(pl.String)
     numeric = text.str.contains(NUMERIC_PATTERN)
     exprs = [
+        *_moment_exprs(text.str.len_chars().cast(pl.Float64), ""),
+        text.str.contains(" ", literal=True).sum().alias("space"),
         (text.str.strip_chars() != text).sum().alias("padded"),
         numeric.sum().alias("numeric"),
         text.filter(~numeric)
@@ -386,33 +427,17 @@ def _wordy_parts(frame: pl.DataFrame, name: str, row: dict[str, Any]) -> dict[st
         .implode()
         .alias("examples"),
     ]
-    if not _kmv_is_complete(name, row):
-        hashed = text.drop_nulls().hash(HASH_SEED).unique().bottom_k(KMV_K)
-        exprs.append(hashed.implode().alias("kmv"))
     extra = _one_row(frame.select(exprs))
-    raw = np.asarray(extra.get("kmv", row[_k(name, "kmv")]), dtype=np.uint64)
     return {
-        "lengths": _moments(name, row),
-        "with_space": int(row[_k(name, "space")] or 0),
+        "lengths": _moments("", extra),
+        "with_space": int(extra["space"] or 0),
         "padded": int(extra["padded"] or 0),
         "numeric_like": int(extra["numeric"] or 0),
         "non_numeric_examples": tuple(v[:80] for v in extra["examples"]),
-        "distinct": Distinct.from_hashes(raw, HASH_ID),
-        "frequent": Frequent.untracked(int(row[_k(name, "n")])),
+        # Wordy columns have a complete sketch already (see _is_wordy).
+        "distinct": Distinct.from_hashes(row[_k(name, "kmv")], HASH_ID),
+        "frequent": Frequent.untracked(int(extra[_k("", "n")])),
     }
-
-
-def _time_parts(series: pl.Series) -> dict[str, Any]:
-    s = series
-    if isinstance(s.dtype, pl.Datetime) and s.dtype.time_zone is not None:
-        s = s.dt.convert_time_zone("UTC").dt.replace_time_zone(None)
-    micros = s.cast(pl.Datetime("us")).cast(pl.Int64).drop_nulls().sort()
-    arr = micros.to_numpy()
-    diffs = np.diff(arr).astype(np.float64) / 1e6 if arr.size > 1 else np.empty(0)
-    # Rows sharing a timestamp (many devices per tick) are one tick: the cadence is
-    # the spacing of distinct times.
-    diffs = diffs[diffs > 0]
-    return {"time": arr, "intervals": diffs}
 
 
 def _frequent(counts: pl.DataFrame, non_null: int) -> Frequent:

@@ -41,6 +41,18 @@ def _unb64(text: str) -> bytes:
     return base64.b64decode(text.encode("ascii"))
 
 
+def sorted_unique(values: np.ndarray) -> np.ndarray:
+    """The distinct values of a 1-d array, ascending (``np.unique`` without its hashing,
+    which is about ten times slower on the few thousand hashes of a sketch)."""
+    ordered = np.sort(values)
+    if ordered.size < 2:
+        return ordered
+    keep = np.empty(ordered.size, dtype=bool)
+    keep[0] = True
+    np.not_equal(ordered[1:], ordered[:-1], out=keep[1:])
+    return ordered[keep]
+
+
 def _json_float(x: float) -> float | str:
     """``x`` for JSON: an overflowed sum (inf, NaN) as text, which float() reads back."""
     return x if math.isfinite(x) else str(x)
@@ -141,11 +153,15 @@ class Quantiles:
 
     @classmethod
     def from_array(cls, values: np.ndarray) -> Quantiles:
-        """Sketch a float64 array of finite values."""
+        """Sketch a float64 array of finite values.
+
+        The values are sorted first: the sort releases the GIL and halves the time the
+        sketch (which holds it) spends on them. KLL's error bound holds for any order.
+        """
         if values.size == 0:
             return cls()
         sk = ds.kll_doubles_sketch(KLL_K)
-        sk.update(np.array(values, dtype=np.float64, copy=True))
+        sk.update(np.sort(np.asarray(values, dtype=np.float64)))
         return cls(sk.serialize())
 
     def sketch(self) -> ds.kll_doubles_sketch:
@@ -222,7 +238,7 @@ class Distinct:
     @classmethod
     def from_hashes(cls, hashes: np.ndarray, hash_id: str) -> Distinct:
         """Keep the K smallest distinct values of an array of uint64 hashes."""
-        uniq = np.unique(np.asarray(hashes, dtype=np.uint64))
+        uniq = sorted_unique(np.asarray(hashes, dtype=np.uint64))
         return cls(uniq[:KMV_K].copy(), hash_id)
 
     def merge(self, other: Distinct) -> Distinct:
@@ -240,7 +256,7 @@ class Distinct:
                 f"('{self.hash_id}' and '{other.hash_id}'). Profile both batches with "
                 f"the same pipewarden and Polars versions."
             )
-        both = np.union1d(self.hashes, other.hashes)[:KMV_K]
+        both = sorted_unique(np.concatenate([self.hashes, other.hashes]))[:KMV_K]
         return Distinct(both, self.hash_id)
 
     @property
