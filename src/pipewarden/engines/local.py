@@ -126,6 +126,7 @@ def _prepare(frame: pl.DataFrame) -> _Prepared:
             ]
         )
     )
+    _refine_non_finite(frame, physicals, row)
     counted = [
         n
         for n, ph in physicals.items()
@@ -180,18 +181,18 @@ def _row_exprs(name: str, ph: Physical, dtype: pl.DataType) -> list[pl.Expr]:
     """
     col = pl.col(name)
     out = [col.null_count().alias(_k(name, "nulls"))]
-    if ph in (Physical.INTEGER, Physical.FLOAT, Physical.BOOLEAN):
-        x = col.cast(pl.Float64)
-        finite = x.filter(x.is_finite()) if ph is Physical.FLOAT else x.drop_nulls()
-        out += _moment_exprs(finite, name)
+    if ph is Physical.BOOLEAN:
+        out += [col.count().alias(_k(name, "n")), col.sum().alias(_k(name, "true"))]
+    if ph in (Physical.INTEGER, Physical.FLOAT):
+        # Moments over every non-null value; a float column that holds NaN or
+        # infinities gets them again over its finite values (_refine_non_finite).
+        x = col.cast(pl.Float64) if ph is Physical.FLOAT else col
+        out += _moment_exprs(x, name)
         if ph is Physical.FLOAT:
-            out += [
-                x.is_nan().sum().alias(_k(name, "nan")),
-                (x == float("inf")).sum().alias(_k(name, "posinf")),
-                (x == float("-inf")).sum().alias(_k(name, "neginf")),
-            ]
-        if ph is not Physical.BOOLEAN:
-            out.append(finite.implode().alias(_k(name, "values")))
+            out.append(x.is_infinite().sum().alias(_k(name, "inf")))
+            out.append(x.is_nan().sum().alias(_k(name, "nan")))
+        values = x.drop_nulls().cast(pl.Float64)
+        out.append(values.implode().alias(_k(name, "values")))
     if ph is Physical.STRING:
         head = col.head(TEXT_SAMPLE_ROWS).cast(pl.String)
         out += [
@@ -228,7 +229,37 @@ def _moment_exprs(x: pl.Expr, name: str) -> list[pl.Expr]:
     ]
 
 
+def _refine_non_finite(
+    frame: pl.DataFrame, physicals: dict[str, Physical], row: dict[str, Any]
+) -> None:
+    """Float columns holding NaN or infinities: moments and values of the finite ones.
+
+    Rare, so the first select skips the filter that this needs.
+    """
+    exprs = []
+    for name, ph in physicals.items():
+        if ph is not Physical.FLOAT or not (row[_k(name, "inf")] or row[_k(name, "nan")]):
+            continue
+        x = pl.col(name).cast(pl.Float64)
+        finite = x.filter(x.is_finite())
+        exprs += [
+            *_moment_exprs(finite, name),
+            (x == float("inf")).sum().alias(_k(name, "posinf")),
+            finite.implode().alias(_k(name, "values")),
+        ]
+    if exprs:
+        row.update(_one_row(frame.select(exprs)))
+
+
 def _moments(name: str, sc: dict[str, Any]) -> Moments:
+    if _k(name, "true") in sc:  # a boolean column: its moments follow from the count
+        n, true = int(sc[_k(name, "n")]), int(sc[_k(name, "true")] or 0)
+        if n == 0:
+            return Moments.zero()
+        var = true * (n - true) / (n * (n - 1)) if n > 1 else None
+        return Moments.from_stats(
+            n, true / n, var, 0.0 if true < n else 1.0, 1.0 if true else 0.0
+        )
     return Moments.from_stats(
         int(sc[_k(name, "n")]),
         sc[_k(name, "mean")],
@@ -337,9 +368,10 @@ def _base_parts(
     if ph in (Physical.INTEGER, Physical.FLOAT, Physical.BOOLEAN):
         parts["moments"] = _moments(name, row)
     if ph is Physical.FLOAT:
+        infinite = int(row[_k(name, "inf")] or 0)
         parts["nan"] = int(row[_k(name, "nan")] or 0)
-        parts["posinf"] = int(row[_k(name, "posinf")] or 0)
-        parts["neginf"] = int(row[_k(name, "neginf")] or 0)
+        parts["posinf"] = int(row.get(_k(name, "posinf")) or 0)
+        parts["neginf"] = infinite - parts["posinf"]
     if ph in (Physical.INTEGER, Physical.FLOAT):
         parts["quantiles"] = row[_k(name, "values")]
     if ph is Physical.DATETIME:
