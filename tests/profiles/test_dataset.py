@@ -104,7 +104,7 @@ def test_save_and_load(tmp_path: Path, profile_of: ProfileOf) -> None:
         ),
         (
             '{"format": "pipewarden/profile", "version": 9, "rows": 0, "columns": []}',
-            "Profile format version 9 is newer than this pipewarden reads (1). Upgrade "
+            "Profile format version 9 is newer than this pipewarden reads (2). Upgrade "
             "pipewarden.",
         ),
         (

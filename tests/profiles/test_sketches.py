@@ -19,6 +19,7 @@ from pipewarden.profiles.sketches import (
     FREQUENT_LG_MAP,
     KMV_K,
     MAX_GAPS,
+    QUANTILES_EXACT_LIMIT,
     Distinct,
     Frequent,
     Moments,
@@ -203,6 +204,71 @@ def test_quantiles_round_trip_through_json() -> None:
     back = Quantiles.from_dict(json.loads(json.dumps(q.to_dict())))
     assert back == q
     assert Quantiles.from_dict(Quantiles.zero().to_dict()) == Quantiles.zero()
+
+
+def _exact(data: np.ndarray) -> Quantiles:
+    values, counts = np.unique(data, return_counts=True)
+    return Quantiles.from_counts(values, counts)
+
+
+few_distinct = st.builds(
+    lambda seed, n, pool: np.random.default_rng(seed).integers(0, pool, n) / 4.0,
+    st.integers(0, 2**32 - 1),
+    st.integers(1, 3000),
+    st.sampled_from([2, 40, 700]),
+)
+
+
+@FAST
+@given(few_distinct, st.floats(0, 1))
+def test_exact_quantiles_answer_like_numpy_and_merge_exactly(
+    data: np.ndarray, cut: float
+) -> None:
+    left, right = np.split(data, [int(cut * data.size)])
+    merged = _exact(left).merge(_exact(right))
+    assert merged.is_exact and merged == _exact(data)
+    assert merged.n == data.size
+    ranks = [0.0, 0.01, 0.25, 0.5, 0.75, 0.99, 1.0]
+    # DataSketches' get_quantile: the smallest value with at least that share at or
+    # below it, which is numpy's "inverted_cdf" quantile.
+    expected = np.quantile(data, ranks, method="inverted_cdf")
+    assert merged.quantiles(ranks) == [float(v) for v in expected]
+    points = [float(data.min()) - 1, float(np.median(data)), float(data.max())]
+    assert merged.cdf(points) == [float(np.mean(data <= p)) for p in points]
+
+
+def test_exact_quantiles_agree_with_a_kll_sketch_of_the_same_values() -> None:
+    data = np.random.default_rng(7).integers(18, 90, 50_000).astype(np.float64)
+    exact, sketch = _exact(data), Quantiles.from_array(data)
+    assert exact.is_exact and not sketch.is_exact
+    assert_rank_within(sketch, data, RANK_TOLERANCE)
+    assert_rank_within(exact, data, tolerance=0.0)
+    assert exact.sketch().n == data.size  # a live KLL sketch on demand
+
+
+def test_exact_quantiles_become_a_sketch_past_the_limit() -> None:
+    rng = np.random.default_rng(3)
+    a = rng.integers(0, 800, 20_000).astype(np.float64)
+    b = rng.integers(600, 1400, 20_000).astype(np.float64)
+    assert _exact(a).is_exact and _exact(b).is_exact
+    merged = _exact(a).merge(_exact(b))  # 1,400 distinct values > the limit
+    assert np.unique(np.concatenate([a, b])).size > QUANTILES_EXACT_LIMIT
+    assert not merged.is_exact and merged.n == a.size + b.size
+    assert_rank_within(merged, np.concatenate([a, b]), RANK_TOLERANCE)
+    # An exact side meeting a sketch continues as a sketch, and counts every value.
+    c = rng.normal(size=5_000)
+    mixed = _exact(a).merge(Quantiles.from_array(c))
+    assert not mixed.is_exact and mixed.n == a.size + c.size
+    assert_rank_within(mixed, np.concatenate([a, c]), RANK_TOLERANCE)
+
+
+def test_exact_quantiles_round_trip_through_json() -> None:
+    q = _exact(np.array([3.0, 1.0, 1.0, 2.5, 3.0, 3.0]))
+    text = json.dumps(q.to_dict())
+    assert json.loads(text)["values"] == [1.0, 2.5, 3.0]
+    assert Quantiles.from_dict(json.loads(text)) == q
+    with pytest.raises(ProfileError, match="different numbers of values and counts"):
+        Quantiles.from_dict({"kll": None, "values": [1.0, 2.0], "counts": [1]})
 
 
 # ---------------------------------------------------------------------- distinct

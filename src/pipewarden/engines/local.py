@@ -389,6 +389,12 @@ def _counted_parts(counts: pl.DataFrame, non_null: int) -> dict[str, Any]:
     parts: dict[str, Any] = {"distinct": Distinct.from_hashes(hashes, HASH_ID)}
     if values.dtype.is_integer() or values.dtype == pl.Boolean:
         parts["frequent"] = _frequent(counts, non_null)
+    if values.dtype.is_integer() or values.dtype.is_float() or values.dtype.is_decimal():
+        # Few distinct numbers: their exact distribution, no sketch needed.
+        x = values.cast(pl.Float64)
+        finite = x.is_finite().to_numpy()
+        n = counts.get_column("n").to_numpy()
+        parts["quantiles"] = Quantiles.from_counts(x.to_numpy()[finite], n[finite])
     return parts
 
 
@@ -446,20 +452,21 @@ def _string_parts(counts: pl.DataFrame, non_null: int) -> dict[str, Any]:
 def _wordy_parts(frame: pl.DataFrame, name: str, row: dict[str, Any]) -> dict[str, Any]:
     """Free text and ids, from row-level statistics: no value counts."""
     text = pl.col(name).cast(pl.String)
-    numeric = text.str.contains(NUMERIC_PATTERN)
+    head = text.head(EXAMPLE_SCAN_ROWS)
     exprs = [
         *_moment_exprs(text.str.len_chars().cast(pl.Float64), ""),
         text.str.contains(" ", literal=True).sum().alias("space"),
         (text.str.strip_chars() != text).sum().alias("padded"),
-        numeric.sum().alias("numeric"),
-        text.filter(~numeric)
-        .head(EXAMPLE_SCAN_ROWS)
-        .unique(maintain_order=True)
-        .head(5)
-        .implode()
-        .alias("examples"),
+        text.str.contains(NUMERIC_PATTERN).sum().alias("numeric"),
+        _examples(head).alias("examples"),
+        (~head.str.contains(NUMERIC_PATTERN)).sum().alias("head_non_numeric"),
     ]
     extra = _one_row(frame.select(exprs))
+    non_numeric = int(extra[_k("", "n")]) - int(extra["numeric"] or 0)
+    if len(extra["examples"]) < 5 and non_numeric > extra["head_non_numeric"]:
+        # The first rows held too few values that are not numbers: look further.
+        more = frame.select(_examples(text).alias("examples"))
+        extra["examples"] = more.get_column("examples")[0].to_list()
     return {
         "lengths": _moments("", extra),
         "with_space": int(extra["space"] or 0),
@@ -470,6 +477,18 @@ def _wordy_parts(frame: pl.DataFrame, name: str, row: dict[str, Any]) -> dict[st
         "distinct": Distinct.from_hashes(row[_k(name, "kmv")], HASH_ID),
         "frequent": Frequent.untracked(int(extra[_k("", "n")])),
     }
+
+
+def _examples(text: pl.Expr) -> pl.Expr:
+    """The first five distinct values that do not read as numbers, as a list."""
+    numeric = text.str.contains(NUMERIC_PATTERN)
+    return (
+        text.filter(~numeric.fill_null(True))
+        .head(EXAMPLE_SCAN_ROWS)
+        .unique(maintain_order=True)
+        .head(5)
+        .implode()
+    )
 
 
 def _frequent(counts: pl.DataFrame, non_null: int) -> Frequent:

@@ -12,7 +12,8 @@ from pipewarden.errors import ProfileError
 from pipewarden.profiles.column import ColumnProfile
 
 FORMAT = "pipewarden/profile"
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
+"""2: quantiles of columns with few distinct values are kept exactly (values, counts)."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -27,6 +27,8 @@ KMV_K = 2048
 """Distinct-count sketch size: relative standard error about 1/sqrt(K-2), 2.2%."""
 FREQUENT_EXACT_LIMIT = 1000
 """Frequent values are exact while a column has at most this many distinct values."""
+QUANTILES_EXACT_LIMIT = 1000
+"""Quantiles are exact while a numeric column has at most this many distinct values."""
 FREQUENT_LG_MAP = 10
 """log2 of the frequent-items sketch's map size once counts are no longer exact."""
 MAX_GAPS = 32
@@ -143,9 +145,20 @@ class Moments:
 # ------------------------------------------------------------------------- quantiles
 @dataclass(frozen=True, slots=True, eq=False)
 class Quantiles:
-    """A KLL quantiles sketch (Apache DataSketches) over finite float values."""
+    """Quantiles of finite float values: exact while few, a KLL sketch beyond.
+
+    A column with at most ``QUANTILES_EXACT_LIMIT`` distinct values (ages, counts,
+    ratings, labels) keeps its distribution exactly, as sorted distinct values and
+    their counts; beyond that it is an Apache DataSketches KLL sketch. Merging two
+    exact distributions adds the counts (exact); a merge that passes the limit, or
+    meets a sketch, continues as a sketch.
+    """
 
     blob: bytes = b""
+    values: np.ndarray | None = None
+    """Exact mode: the distinct values, ascending (None for a sketch)."""
+    counts: np.ndarray | None = None
+    """Exact mode: how often each value occurs."""
 
     @classmethod
     def zero(cls) -> Quantiles:
@@ -160,35 +173,84 @@ class Quantiles:
         """
         if values.size == 0:
             return cls()
+        return cls._sketched(np.sort(np.asarray(values, dtype=np.float64)))
+
+    @classmethod
+    def from_counts(cls, values: np.ndarray, counts: np.ndarray) -> Quantiles:
+        """The exact distribution of distinct finite values and their counts.
+
+        Past ``QUANTILES_EXACT_LIMIT`` distinct values this is a KLL sketch instead.
+        """
+        v = np.asarray(values, dtype=np.float64)
+        c = np.asarray(counts, dtype=np.int64)
+        keep = c > 0
+        v, c = v[keep], c[keep]
+        if v.size == 0:
+            return cls()
+        order = np.argsort(v, kind="stable")
+        v, c = v[order], c[order]
+        if v.size > 1 and not np.all(v[1:] > v[:-1]):  # repeated values: add up
+            v, inverse = np.unique(v, return_inverse=True)
+            c = np.bincount(inverse, weights=c, minlength=v.size).astype(np.int64)
+        if v.size > QUANTILES_EXACT_LIMIT:
+            return cls._sketched(np.repeat(v, c))
+        return cls(b"", v, c)
+
+    @classmethod
+    def _sketched(cls, ordered: np.ndarray) -> Quantiles:
         sk = ds.kll_doubles_sketch(KLL_K)
-        sk.update(np.sort(np.asarray(values, dtype=np.float64)))
+        sk.update(ordered)
         return cls(sk.serialize())
 
+    @property
+    def is_exact(self) -> bool:
+        """True while the distribution is kept exactly (not sketched)."""
+        return self.values is not None
+
     def sketch(self) -> ds.kll_doubles_sketch:
-        """The live DataSketches object (a fresh copy)."""
-        if not self.blob:
-            return ds.kll_doubles_sketch(KLL_K)
-        return ds.kll_doubles_sketch.deserialize(self.blob)
+        """The distribution as a live DataSketches KLL sketch (a fresh object)."""
+        if self.blob:
+            return ds.kll_doubles_sketch.deserialize(self.blob)
+        sk = ds.kll_doubles_sketch(KLL_K)
+        if self.values is not None and self.counts is not None:
+            sk.update(np.repeat(self.values, self.counts))
+        return sk
 
     def merge(self, other: Quantiles) -> Quantiles:
-        if not other.blob:
+        if other.is_empty:
             return self
-        if not self.blob:
+        if self.is_empty:
             return other
+        if self.is_exact and other.is_exact:
+            assert self.values is not None and other.values is not None
+            return Quantiles.from_counts(
+                np.concatenate([self.values, other.values]),
+                np.concatenate([self.counts, other.counts]),  # type: ignore[list-item]
+            )
         sk = self.sketch()
         sk.merge(other.sketch())
         return Quantiles(sk.serialize())
 
     @property
     def n(self) -> int:
+        if self.counts is not None:
+            return int(self.counts.sum())
         return int(self.sketch().n) if self.blob else 0
 
     @property
     def is_empty(self) -> bool:
-        return not self.blob
+        return not self.blob and self.values is None
 
     def quantiles(self, qs: Sequence[float]) -> list[float]:
-        """Values at the given ranks in [0, 1]; empty list when the sketch is empty."""
+        """Values at the given ranks in [0, 1]; empty list when there are none.
+
+        As DataSketches' ``get_quantile``: the smallest value whose share of values
+        at or below it reaches the rank.
+        """
+        if self.values is not None and self.counts is not None:
+            cum = np.cumsum(self.counts) / self.counts.sum()
+            idx = np.searchsorted(cum, np.asarray(qs, dtype=np.float64), side="left")
+            return [float(x) for x in self.values[np.minimum(idx, cum.size - 1)]]
         if not self.blob:
             return []
         sk = self.sketch()
@@ -196,22 +258,50 @@ class Quantiles:
 
     def cdf(self, points: Sequence[float]) -> list[float]:
         """Fraction of values <= each point (len(points) values, no trailing 1.0)."""
+        if self.values is not None and self.counts is not None:
+            cum = np.concatenate([[0.0], np.cumsum(self.counts) / self.counts.sum()])
+            idx = np.searchsorted(
+                self.values, np.asarray(points, dtype=np.float64), side="right"
+            )
+            return [float(x) for x in cum[idx]]
         if not self.blob:
             return [0.0] * len(points)
         sk = self.sketch()
         return [float(sk.get_rank(float(p), inclusive=True)) for p in points]
 
     def __eq__(self, other: object) -> bool:
-        return isinstance(other, Quantiles) and self.blob == other.blob
+        if not isinstance(other, Quantiles) or self.blob != other.blob:
+            return False
+        if self.values is None or other.values is None:
+            return self.values is None and other.values is None
+        return np.array_equal(self.values, other.values) and np.array_equal(
+            self.counts, other.counts  # type: ignore[arg-type]
+        )
 
     def __hash__(self) -> int:
-        return hash(self.blob)
+        exact = b"" if self.values is None else self.values.tobytes()
+        return hash((self.blob, exact))
 
     def to_dict(self) -> dict[str, Any]:
+        if self.values is not None and self.counts is not None:
+            return {
+                "kll": None,
+                "values": [float(x) for x in self.values],
+                "counts": [int(c) for c in self.counts],
+            }
         return {"kll": _b64(self.blob)} if self.blob else {"kll": None}
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Quantiles:
+        if data.get("values") is not None:
+            values = np.array(data["values"], dtype=np.float64)
+            counts = np.array(data.get("counts", []), dtype=np.int64)
+            if values.shape != counts.shape or values.ndim != 1:
+                raise ProfileError(
+                    "A quantiles entry has different numbers of values and counts. "
+                    "The profile file is damaged: profile the data again."
+                )
+            return cls.from_counts(values, counts)
         raw = data.get("kll")
         return cls(_unb64(raw) if raw else b"")
 

@@ -64,7 +64,14 @@ class NumericSide:
                 return exact
         if col.quantiles.is_empty:
             return None
-        return cls.from_sketch(col.quantiles.sketch(), col.moments)
+        q = col.quantiles
+        if q.values is not None and q.counts is not None:  # kept exactly
+            cum = np.cumsum(q.counts) / q.counts.sum()
+            cum[-1] = 1.0
+            return cls(
+                q.values, cum, q.n, col.moments.mean, col.moments.std or 0.0, 0.0
+            )
+        return cls.from_sketch(q.sketch(), col.moments)
 
     @classmethod
     def from_counts(
