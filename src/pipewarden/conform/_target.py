@@ -82,7 +82,6 @@ class Target:
         return self.family in ("integer", "float")
 
 
-
 def parse_target(text: str, *, column: str = "?") -> Target:
     """Parse a contract dtype string.
 

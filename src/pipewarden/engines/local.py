@@ -18,10 +18,10 @@ from pipewarden.profiles.sketches import (
     KMV_K,
     Distinct,
     Frequent,
-    sorted_unique,
     Moments,
     Quantiles,
     TimeGaps,
+    sorted_unique,
 )
 
 HASH_SEED = 0x5EED
@@ -132,14 +132,17 @@ def _prepare(frame: pl.DataFrame) -> _Prepared:
         for n, ph in physicals.items()
         if _counts_values(n, ph, row, frame.height - int(row[_k(n, "nulls")]))
     ]
-    counts = _value_counts(frame, counted)
+    wordy = [
+        n for n, ph in physicals.items() if ph is Physical.STRING and n not in counted
+    ]
+    counts, words = _second_pass(frame, counted, wordy)
     columns = {}
     for name, ph in physicals.items():
         parts = _base_parts(frame, name, ph, row)
         if ph is Physical.STRING and name in counts:
             parts.update(_string_parts(counts[name], frame.height - parts["nulls"]))
         elif ph is Physical.STRING:
-            parts.update(_wordy_parts(frame, name, row))
+            parts.update(_wordy_parts(frame, name, row, words))
         elif name in counts:
             parts.update(_counted_parts(counts[name], parts["rows"] - parts["nulls"]))
         elif ph in (Physical.INTEGER, Physical.BOOLEAN):
@@ -238,7 +241,9 @@ def _refine_non_finite(
     """
     exprs = []
     for name, ph in physicals.items():
-        if ph is not Physical.FLOAT or not (row[_k(name, "inf")] or row[_k(name, "nan")]):
+        if ph is not Physical.FLOAT or not (
+            row[_k(name, "inf")] or row[_k(name, "nan")]
+        ):
             continue
         x = pl.col(name).cast(pl.Float64)
         finite = x.filter(x.is_finite())
@@ -324,10 +329,26 @@ def _counts_values(name: str, ph: Physical, row: dict[str, Any], non_null: int) 
     return ph in (Physical.FLOAT, Physical.DATETIME) and not _kmv_is_complete(name, row)
 
 
-def _value_counts(frame: pl.DataFrame, names: list[str]) -> dict[str, pl.DataFrame]:
-    """Value counts of several columns in one parallel select: (value, n) frames."""
-    if not names:
-        return {}
+def _second_pass(
+    frame: pl.DataFrame, counted: list[str], wordy: list[str]
+) -> tuple[dict[str, pl.DataFrame], dict[str, Any]]:
+    """One parallel select for what the first one decided: value counts of the
+    ``counted`` columns as (value, n) frames, row statistics of the ``wordy`` ones."""
+    exprs = _count_exprs(frame, counted) + [e for n in wordy for e in _wordy_exprs(n)]
+    if not exprs:
+        return {}, {}
+    packed = frame.select(exprs)
+    counts = {
+        name: packed.get_column(name)
+        .explode()
+        .struct.unnest()
+        .rename({name: "value", _COUNT: "n"})
+        for name in counted
+    }
+    return counts, _one_row(packed.drop(counted)) if wordy else {}
+
+
+def _count_exprs(frame: pl.DataFrame, names: list[str]) -> list[pl.Expr]:
     exprs = []
     for name in names:
         values = pl.col(name).drop_nulls()
@@ -339,14 +360,7 @@ def _value_counts(frame: pl.DataFrame, names: list[str]) -> dict[str, pl.DataFra
             values = values.filter(values.is_not_nan())
         # The count field must not share the column's name (a column called "n").
         exprs.append(values.value_counts(name=_COUNT).implode().alias(name))
-    packed = frame.select(exprs)
-    return {
-        name: packed.get_column(name)
-        .explode()
-        .struct.unnest()
-        .rename({name: "value", _COUNT: "n"})
-        for name in names
-    }
+    return exprs
 
 
 _COUNT = "\x1fcount"
@@ -389,7 +403,11 @@ def _counted_parts(counts: pl.DataFrame, non_null: int) -> dict[str, Any]:
     parts: dict[str, Any] = {"distinct": Distinct.from_hashes(hashes, HASH_ID)}
     if values.dtype.is_integer() or values.dtype == pl.Boolean:
         parts["frequent"] = _frequent(counts, non_null)
-    if values.dtype.is_integer() or values.dtype.is_float() or values.dtype.is_decimal():
+    if (
+        values.dtype.is_integer()
+        or values.dtype.is_float()
+        or values.dtype.is_decimal()
+    ):
         # Few distinct numbers: their exact distribution, no sketch needed.
         x = values.cast(pl.Float64)
         finite = x.is_finite().to_numpy()
@@ -449,33 +467,40 @@ def _string_parts(counts: pl.DataFrame, non_null: int) -> dict[str, Any]:
     }
 
 
-def _wordy_parts(frame: pl.DataFrame, name: str, row: dict[str, Any]) -> dict[str, Any]:
-    """Free text and ids, from row-level statistics: no value counts."""
+def _wordy_exprs(name: str) -> list[pl.Expr]:
+    """Row statistics of free text and ids (no value counts)."""
     text = pl.col(name).cast(pl.String)
     head = text.head(EXAMPLE_SCAN_ROWS)
-    exprs = [
-        *_moment_exprs(text.str.len_chars().cast(pl.Float64), ""),
-        text.str.contains(" ", literal=True).sum().alias("space"),
-        (text.str.strip_chars() != text).sum().alias("padded"),
-        text.str.contains(NUMERIC_PATTERN).sum().alias("numeric"),
-        _examples(head).alias("examples"),
-        (~head.str.contains(NUMERIC_PATTERN)).sum().alias("head_non_numeric"),
+    return [
+        *_moment_exprs(text.str.len_chars().cast(pl.Float64), name),
+        text.str.contains(" ", literal=True).sum().alias(_k(name, "space")),
+        (text.str.strip_chars() != text).sum().alias(_k(name, "padded")),
+        text.str.contains(NUMERIC_PATTERN).sum().alias(_k(name, "numeric")),
+        _examples(head).alias(_k(name, "examples")),
+        (~head.str.contains(NUMERIC_PATTERN)).sum().alias(_k(name, "head_other")),
     ]
-    extra = _one_row(frame.select(exprs))
-    non_numeric = int(extra[_k("", "n")]) - int(extra["numeric"] or 0)
-    if len(extra["examples"]) < 5 and non_numeric > extra["head_non_numeric"]:
+
+
+def _wordy_parts(
+    frame: pl.DataFrame, name: str, row: dict[str, Any], words: dict[str, Any]
+) -> dict[str, Any]:
+    """Free text and ids, from the statistics of ``_wordy_exprs`` in ``words``."""
+    count, numeric = int(words[_k(name, "n")]), int(words[_k(name, "numeric")] or 0)
+    examples = list(words[_k(name, "examples")])
+    if len(examples) < 5 and count - numeric > words[_k(name, "head_other")]:
         # The first rows held too few values that are not numbers: look further.
+        text = pl.col(name).cast(pl.String)
         more = frame.select(_examples(text).alias("examples"))
-        extra["examples"] = more.get_column("examples")[0].to_list()
+        examples = more.get_column("examples")[0].to_list()
     return {
-        "lengths": _moments("", extra),
-        "with_space": int(extra["space"] or 0),
-        "padded": int(extra["padded"] or 0),
-        "numeric_like": int(extra["numeric"] or 0),
-        "non_numeric_examples": tuple(v[:80] for v in extra["examples"]),
+        "lengths": _moments(name, words),
+        "with_space": int(words[_k(name, "space")] or 0),
+        "padded": int(words[_k(name, "padded")] or 0),
+        "numeric_like": numeric,
+        "non_numeric_examples": tuple(v[:80] for v in examples),
         # Wordy columns have a complete sketch already (see _is_wordy).
         "distinct": Distinct.from_hashes(row[_k(name, "kmv")], HASH_ID),
-        "frequent": Frequent.untracked(int(extra[_k("", "n")])),
+        "frequent": Frequent.untracked(count),
     }
 
 

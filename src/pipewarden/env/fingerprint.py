@@ -263,9 +263,7 @@ class Fingerprint:
         try:
             data = json.loads(p.read_text(encoding="utf-8"))
         except OSError as exc:
-            raise EnvError(
-                f"Cannot read fingerprint '{p}': {exc.strerror}."
-            ) from exc
+            raise EnvError(f"Cannot read fingerprint '{p}': {exc.strerror}.") from exc
         except json.JSONDecodeError as exc:
             raise EnvError(
                 f"Fingerprint '{p}' is not valid JSON: {exc.msg} at line {exc.lineno}. "

@@ -275,7 +275,8 @@ class Quantiles:
         if self.values is None or other.values is None:
             return self.values is None and other.values is None
         return np.array_equal(self.values, other.values) and np.array_equal(
-            self.counts, other.counts  # type: ignore[arg-type]
+            self.counts,
+            other.counts,  # type: ignore[arg-type]
         )
 
     def __hash__(self) -> int:
