@@ -221,11 +221,15 @@ class Quantiles:
             return self
         if self.is_empty:
             return other
-        if self.is_exact and other.is_exact:
-            assert self.values is not None and other.values is not None
+        if (
+            self.values is not None
+            and self.counts is not None
+            and other.values is not None
+            and other.counts is not None
+        ):
             return Quantiles.from_counts(
                 np.concatenate([self.values, other.values]),
-                np.concatenate([self.counts, other.counts]),  # type: ignore[list-item]
+                np.concatenate([self.counts, other.counts]),
             )
         sk = self.sketch()
         sk.merge(other.sketch())
@@ -275,8 +279,7 @@ class Quantiles:
         if self.values is None or other.values is None:
             return self.values is None and other.values is None
         return np.array_equal(self.values, other.values) and np.array_equal(
-            self.counts,
-            other.counts,  # type: ignore[arg-type]
+            np.asarray(self.counts), np.asarray(other.counts)
         )
 
     def __hash__(self) -> int:
