@@ -472,7 +472,9 @@ def _wordy_exprs(name: str) -> list[pl.Expr]:
     text = pl.col(name).cast(pl.String)
     head = text.head(EXAMPLE_SCAN_ROWS)
     return [
-        *_moment_exprs(text.str.len_chars().cast(pl.Float64), name),
+        # Lengths come back as an array: the moments of the expression would each
+        # compute it again (an eager select shares no subexpressions).
+        text.str.len_chars().drop_nulls().implode().alias(_k(name, "lengths")),
         text.str.contains(" ", literal=True).sum().alias(_k(name, "space")),
         (text.str.strip_chars() != text).sum().alias(_k(name, "padded")),
         text.str.contains(NUMERIC_PATTERN).sum().alias(_k(name, "numeric")),
@@ -485,7 +487,8 @@ def _wordy_parts(
     frame: pl.DataFrame, name: str, row: dict[str, Any], words: dict[str, Any]
 ) -> dict[str, Any]:
     """Free text and ids, from the statistics of ``_wordy_exprs`` in ``words``."""
-    count, numeric = int(words[_k(name, "n")]), int(words[_k(name, "numeric")] or 0)
+    lengths = np.asarray(words[_k(name, "lengths")], dtype=np.float64)
+    count, numeric = lengths.size, int(words[_k(name, "numeric")] or 0)
     examples = list(words[_k(name, "examples")])
     if len(examples) < 5 and count - numeric > words[_k(name, "head_other")]:
         # The first rows held too few values that are not numbers: look further.
@@ -493,7 +496,7 @@ def _wordy_parts(
         more = frame.select(_examples(text).alias("examples"))
         examples = more.get_column("examples")[0].to_list()
     return {
-        "lengths": _moments(name, words),
+        "lengths": Moments.from_array(lengths),
         "with_space": int(words[_k(name, "space")] or 0),
         "padded": int(words[_k(name, "padded")] or 0),
         "numeric_like": numeric,
