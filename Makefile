@@ -11,11 +11,13 @@ $(UV):
 	$(BIN)/python -m pip install --quiet --upgrade pip uv
 
 $(VENV)/.installed: pyproject.toml | $(UV)
-	$(UV) pip install --quiet --python $(BIN)/python -e .
+	$(UV) pip install --quiet --compile-bytecode --python $(BIN)/python -e .
+	$(BIN)/python -m compileall -q src > /dev/null
 	touch $@
 
 $(VENV)/.installed-dev: pyproject.toml | $(UV)
-	$(UV) pip install --quiet --python $(BIN)/python -e '.[dev]'
+	$(UV) pip install --quiet --compile-bytecode --python $(BIN)/python -e '.[dev]'
+	$(BIN)/python -m compileall -q src > /dev/null
 	touch $@ $(VENV)/.installed
 
 demo: $(VENV)/.installed

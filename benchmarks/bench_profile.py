@@ -46,6 +46,7 @@ def _check(path: str, contract: str, reference: str) -> None:
 def _child(argv: list[str]) -> None:
     kind, *args = argv
     import polars  # noqa: F401  # imports are not part of the work measured
+    import scipy.special  # noqa: F401  # drift statistics import it on first use
 
     import pipewarden  # noqa: F401
     import pipewarden.drift.compare  # noqa: F401
