@@ -7,6 +7,7 @@ file with no rows still tells the caller its columns.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 
 import polars as pl
@@ -47,10 +48,10 @@ def _empty(schema: pa.Schema) -> pl.DataFrame:
 
 
 def _parquet_frames(files: tuple[Path, ...], chunk_rows: int) -> Iterator[pl.DataFrame]:
-    schema, uniform = _parquet_schema(files)
+    schema, uniform, rows = _parquet_schema(files)
     yield _empty(schema)
     if uniform:
-        yield from _polars_parquet(files, chunk_rows)
+        yield from _polars_parquet(files, rows, chunk_rows)
         return
     for path in files:
         try:
@@ -66,31 +67,58 @@ def _parquet_frames(files: tuple[Path, ...], chunk_rows: int) -> Iterator[pl.Dat
             handle.close()
 
 
-def _polars_parquet(files: tuple[Path, ...], chunk_rows: int) -> Iterator[pl.DataFrame]:
-    """Polars' streaming reader: parallel decoding, read ahead of the consumer."""
-    try:
-        scan = pl.scan_parquet(list(files))
-        yield from scan.collect_batches(chunk_size=chunk_rows)
-    except (pl.exceptions.PolarsError, OSError) as exc:
-        raise _bad_parquet(
-            files[0] if len(files) == 1 else files[0].parent, exc
-        ) from exc
+def _polars_parquet(
+    files: tuple[Path, ...], rows: list[int], chunk_rows: int
+) -> Iterator[pl.DataFrame]:
+    """Polars reads each chunk's row range (decoding in parallel) while the consumer
+    works on the one before: two chunks in memory at most, whatever the file size.
+
+    (Polars' own streaming batches run ahead of a slower consumer without limit.)
+    """
+    ranges = [
+        (path, start)
+        for path, n in zip(files, rows, strict=True)
+        for start in range(0, n, chunk_rows)
+    ]
+
+    def read(path: Path, start: int) -> pl.DataFrame:
+        try:
+            return pl.scan_parquet(path).slice(start, chunk_rows).collect()
+        except (pl.exceptions.PolarsError, OSError) as exc:
+            raise _bad_parquet(path, exc) from exc
+
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="pw-read") as pool:
+        ahead: Future[pl.DataFrame] | None = None
+        for index in range(len(ranges)):
+            current = ahead.result() if ahead is not None else read(*ranges[index])
+            ahead = (
+                pool.submit(read, *ranges[index + 1])
+                if index + 1 < len(ranges)
+                else None
+            )
+            yield current
 
 
-def _parquet_schema(files: tuple[Path, ...]) -> tuple[pa.Schema, bool]:
-    """The one schema all files share (widened where types differ safely), and
-    whether every file already has it."""
-    schemas = []
+def _parquet_schema(files: tuple[Path, ...]) -> tuple[pa.Schema, bool, list[int]]:
+    """The one schema all files share (widened where types differ safely), whether
+    every file already has it, and each file's row count (all from the footers)."""
+    schemas, rows = [], []
     for path in files:
         try:
-            schemas.append(pq.read_schema(path))
+            with pq.ParquetFile(path) as handle:
+                schemas.append(handle.schema_arrow)
+                rows.append(handle.metadata.num_rows)
         except (pa.ArrowException, OSError) as exc:
             raise _bad_parquet(path, exc) from exc
     first = schemas[0]
     if all(schema.equals(first, check_metadata=False) for schema in schemas):
-        return first, True
+        return first, True, rows
     try:
-        return pa.unify_schemas(schemas, promote_options="permissive"), False
+        return (
+            pa.unify_schemas(schemas, promote_options="permissive"),
+            False,
+            rows,
+        )
     except (pa.ArrowException, TypeError) as exc:
         raise SourceError(
             f"Parquet files '{files[0]}' .. '{files[-1]}' have conflicting column "
