@@ -121,7 +121,7 @@ class ColumnComparison:
 class MultivariateResult:
     """The domain-classifier test: can a model tell reference rows from current rows?
 
-    ``auc`` is the cross-validated ROC AUC (0.5: indistinguishable). ``importance``
+    ``auc`` is the ROC AUC on held-out rows (0.5: indistinguishable). ``importance``
     lists the columns the classifier relied on most, with the AUC lost when each is
     shuffled.
     """

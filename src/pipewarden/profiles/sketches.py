@@ -166,14 +166,16 @@ class Quantiles:
 
     @classmethod
     def from_array(cls, values: np.ndarray) -> Quantiles:
-        """Sketch a float64 array of finite values.
+        """Sketch a float64 array of finite values, in the order given.
 
-        The values are sorted first: the sort releases the GIL and halves the time the
-        sketch (which holds it) spends on them. KLL's error bound holds for any order.
+        (Sorting first would halve the sketch's time, but sorted input leaves extreme
+        values with large weights at the top levels: the rank error stays within KLL's
+        bound, yet the tails of the sketch's CDF, and with them the Wasserstein
+        distance between two sketches, get several times worse.)
         """
         if values.size == 0:
             return cls()
-        return cls._sketched(np.sort(np.asarray(values, dtype=np.float64)))
+        return cls._sketched(np.array(values, dtype=np.float64, copy=True))
 
     @classmethod
     def from_counts(cls, values: np.ndarray, counts: np.ndarray) -> Quantiles:
@@ -193,13 +195,14 @@ class Quantiles:
             v, inverse = np.unique(v, return_inverse=True)
             c = np.bincount(inverse, weights=c, minlength=v.size).astype(np.int64)
         if v.size > QUANTILES_EXACT_LIMIT:
-            return cls._sketched(np.repeat(v, c))
+            return cls._sketched(_shuffled(np.repeat(v, c)))
         return cls(b"", v, c)
 
     @classmethod
-    def _sketched(cls, ordered: np.ndarray) -> Quantiles:
+    def _sketched(cls, values: np.ndarray) -> Quantiles:
+        """A KLL sketch of a writable, contiguous float64 array."""
         sk = ds.kll_doubles_sketch(KLL_K)
-        sk.update(ordered)
+        sk.update(values)
         return cls(sk.serialize())
 
     @property
@@ -213,7 +216,7 @@ class Quantiles:
             return ds.kll_doubles_sketch.deserialize(self.blob)
         sk = ds.kll_doubles_sketch(KLL_K)
         if self.values is not None and self.counts is not None:
-            sk.update(np.repeat(self.values, self.counts))
+            sk.update(_shuffled(np.repeat(self.values, self.counts)))
         return sk
 
     def merge(self, other: Quantiles) -> Quantiles:
@@ -308,6 +311,11 @@ class Quantiles:
             return cls.from_counts(values, counts)
         raw = data.get("kll")
         return cls(_unb64(raw) if raw else b"")
+
+
+def _shuffled(values: np.ndarray) -> np.ndarray:
+    """Values in a fixed random order: a sketch fed sorted values has poor tails."""
+    return np.random.default_rng(0).permutation(values)
 
 
 # -------------------------------------------------------------------------- distinct
