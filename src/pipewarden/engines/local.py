@@ -10,7 +10,7 @@ from typing import Any
 import numpy as np
 import polars as pl
 
-from pipewarden.engines import _kll_worker, _segments
+from pipewarden.engines import _segments
 from pipewarden.profiles.column import ColumnProfile, Physical
 from pipewarden.profiles.dataset import DatasetProfile
 from pipewarden.profiles.sketches import (
@@ -33,8 +33,6 @@ EXAMPLE_SCAN_ROWS = 10_000
 """Rows scanned for examples of values that are not numbers."""
 TEXT_SAMPLE_ROWS = 2_000
 """Leading rows of a chunk whose lengths and spaces tell free text from categories."""
-WORKER_MIN_VALUES = 100_000
-"""Arrays at least this long are sketched by the worker process (see _kll_worker)."""
 NUMERIC_PATTERN = r"^\s*[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?\s*$"
 
 
@@ -160,29 +158,16 @@ def _finish(prepared: _Prepared) -> DatasetProfile:
     columns = {}
     for name, parts in prepared.columns.items():
         if isinstance(parts.get("quantiles"), np.ndarray):
-            parts["quantiles"] = _quantiles(parts["quantiles"])
+            parts["quantiles"] = Quantiles.from_array(parts["quantiles"])
         if isinstance(parts.get("time"), np.ndarray):
             times = parts["time"]
             diffs = np.diff(times).astype(np.float64) / 1e6
             # Rows sharing a timestamp (many devices per tick) are one tick: the
             # cadence is the spacing of distinct times.
-            parts["intervals"] = _quantiles(diffs[diffs > 0])
+            parts["intervals"] = Quantiles.from_array(diffs[diffs > 0])
             parts["time"] = TimeGaps.from_sorted(times)
         columns[name] = ColumnProfile(**parts)
     return DatasetProfile(prepared.rows, columns)
-
-
-def _quantiles(values: np.ndarray) -> Quantiles:
-    """The KLL sketch of an array: large ones in the worker process, which leaves
-    this process's GIL to the Polars work on the next chunk."""
-    if values.size >= WORKER_MIN_VALUES:
-        worker = _kll_worker.shared_worker()
-        if worker is not None:
-            try:
-                return Quantiles(worker.sketch(values))
-            except _kll_worker.WorkerError:
-                _kll_worker.give_up(worker)
-    return Quantiles.from_array(values)
 
 
 # ------------------------------------------------------------------ row-level pass
