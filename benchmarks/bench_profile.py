@@ -5,6 +5,8 @@ Each measurement runs in a fresh process (so peak RSS is its own), best of --rep
            and std of every column: the least any profiler must do
   profile  pipewarden.profile(path): one chunked pass with all sketches
   check    pipewarden.check(current, contract, reference=saved reference profile)
+  drift    `pipewarden drift reference current --json OUT` (both tables profiled, the
+           multivariate test on 20,000-row samples), as a ratio to the floor of both
 
 Usage: python benchmarks/bench_profile.py [--rows N] [--repeat R] [--out DIR]
 """
@@ -43,10 +45,35 @@ def _check(path: str, contract: str, reference: str) -> None:
     pw.check(path, contract, reference=reference)
 
 
+def _drift(reference: str, current: str, out: str) -> None:
+    import contextlib
+
+    import typer
+
+    from pipewarden.cli.drift import drift_command
+
+    # Drift found ends the command with exit code 1, as it should.
+    with contextlib.suppress(typer.Exit):
+        drift_command(
+            reference,
+            current,
+            contract=None,
+            label="label",
+            prediction=None,
+            time="ts",
+            json_out=out,
+            html_out=None,
+            correction="bh",
+            sample_rows=20_000,
+            fail_on="error",
+        )
+
+
 def _child(argv: list[str]) -> None:
     kind, *args = argv
     import polars  # noqa: F401  # imports are not part of the work measured
     import scipy.special  # noqa: F401  # drift statistics import it on first use
+    import sklearn.ensemble  # noqa: F401  # the multivariate drift test's model
 
     import pipewarden  # noqa: F401
     import pipewarden.drift.compare  # noqa: F401
@@ -56,6 +83,7 @@ def _child(argv: list[str]) -> None:
         "floor": _floor,
         "profile": _profile,
         "check": _check,
+        "drift": _drift,
     }
     steps[kind](*args)
     seconds = time.perf_counter() - start
@@ -126,12 +154,30 @@ def main() -> None:
         f"standard table: {a.rows:,} rows x 20 columns, {in_memory / 1e6:,.0f} MB in "
         f"memory; best of {a.repeat}, each in a fresh process"
     )
+    drift = _measure(["drift", str(ref), str(cur), str(work / "drift.json")], a.repeat)
     print(f"{'step':<48}{'seconds':>9}{'x floor':>9}{'peak RSS MB':>13}{'x table':>9}")
     for name, m in rows:
         print(
             f"{name:<48}{m['seconds']:>9.2f}{m['seconds'] / floor['seconds']:>9.2f}"
             f"{m['rss'] / 1e6:>13,.0f}{m['rss'] / in_memory:>9.2f}"
         )
+    print(
+        f"{'pipewarden drift (both tables; x floor of both)':<48}"
+        f"{drift['seconds']:>9.2f}{drift['seconds'] / (2 * floor['seconds']):>9.2f}"
+        f"{drift['rss'] / 1e6:>13,.0f}{drift['rss'] / (2 * in_memory):>9.2f}"
+    )
+    found = json.loads((work / "drift.json").read_text())
+    flagged = sorted(
+        f"{c['column']} ({c['statistic']})"
+        for key in ("columns", "nulls")
+        for c in found.get(key) or []
+        if c["drifted"]
+    )
+    multi = found.get("multivariate") or {}
+    print(
+        f"drift flagged: {', '.join(flagged)}; multivariate AUC "
+        f"{multi.get('auc', float('nan')):.3f} (drifted: {multi.get('drifted')})"
+    )
 
 
 if __name__ == "__main__":

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
+import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -35,8 +36,13 @@ def progress(label: str) -> Iterator[Callable[[int], None]]:
     """A callback counting rows; a spinner appears once work takes over a second."""
     start = time.perf_counter()
     state: dict[str, Any] = {"rows": 0, "bar": None, "task": None}
+    lock = threading.Lock()  # sources read in parallel share one counter
 
     def advance(rows: int) -> None:
+        with lock:
+            _advance(rows)
+
+    def _advance(rows: int) -> None:
         state["rows"] += rows
         if (
             state["bar"] is None

@@ -7,6 +7,8 @@ import contextlib
 import importlib
 import importlib.util
 import threading
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from typing import Annotated, Any
 
 import typer
@@ -104,8 +106,17 @@ def drift_command(
         _warm_up()
     spec = load_contract(contract) if contract else None
     segments = list(spec.dataset.segments) if spec is not None else None
-    ref_prof, ref_rows = _profile(reference, segments, sample_rows)
-    cur_prof, cur_rows = _profile(current, segments, sample_rows)
+    # Both sides at once: while one waits on its quantile sketches, the other's
+    # Polars work keeps the cores busy.
+    label = f"profiling {describe_source(reference)} and {describe_source(current)}"
+    with (
+        progress(label) as advance,
+        ThreadPoolExecutor(max_workers=2, thread_name_prefix="pw-drift") as pool,
+    ):
+        ref_job = pool.submit(_profile, reference, segments, sample_rows, advance)
+        cur_job = pool.submit(_profile, current, segments, sample_rows, advance)
+        ref_prof, ref_rows = ref_job.result()
+        cur_prof, cur_rows = cur_job.result()
     samples = (
         (ref_rows, cur_rows) if ref_rows is not None and cur_rows is not None else None
     )
@@ -146,22 +157,24 @@ def _warm_up() -> None:
 
 
 def _profile(
-    source: str, segments: list[str] | None, sample_rows: int
+    source: str,
+    segments: list[str] | None,
+    sample_rows: int,
+    advance: Callable[[int], None],
 ) -> tuple[DatasetProfile, Any]:
     """The source's profile, and a row sample (None for a saved profile)."""
     if is_profile_json(source):
         return DatasetProfile.load(source), None
     sampler = RowSampler(sample_rows) if sample_rows > 0 else None
-    with progress(f"profiling {describe_source(source)}") as advance:
-        frames = _counted(iter_frames(source), advance)
-        if sampler is not None:
-            frames = sampler.tap(frames)
-        engine = resolve_engine("local")
-        prof = (
-            engine.profile_frames(frames, segments)
-            if segments
-            else engine.profile_frames(frames)
-        )
+    frames = _counted(iter_frames(source), advance)
+    if sampler is not None:
+        frames = sampler.tap(frames)
+    engine = resolve_engine("local")
+    prof = (
+        engine.profile_frames(frames, segments)
+        if segments
+        else engine.profile_frames(frames)
+    )
     return prof, sampler.sample() if sampler is not None else None
 
 

@@ -23,6 +23,8 @@ from pipewarden.errors import ProfileError
 
 KLL_K = 200
 """KLL accuracy parameter: about 1.65% normalised rank error."""
+KLL_RUN = 256
+"""Values a KLL sketch takes as one sorted run (see Quantiles.from_array)."""
 KMV_K = 2048
 """Distinct-count sketch size: relative standard error about 1/sqrt(K-2), 2.2%."""
 FREQUENT_EXACT_LIMIT = 1000
@@ -166,16 +168,19 @@ class Quantiles:
 
     @classmethod
     def from_array(cls, values: np.ndarray) -> Quantiles:
-        """Sketch a float64 array of finite values, in the order given.
+        """Sketch a float64 array of finite values.
 
-        (Sorting first would halve the sketch's time, but sorted input leaves extreme
-        values with large weights at the top levels: the rank error stays within KLL's
-        bound, yet the tails of the sketch's CDF, and with them the Wasserstein
-        distance between two sketches, get several times worse.)
+        The values go in as short sorted runs (each block of ``KLL_RUN`` sorted, the
+        blocks in their order): the sketch then spends about half the time on them
+        (time it holds the GIL), and the sort releases it. Sorting the whole array
+        would be as fast but leaves extreme values with large weights at the top
+        levels: the rank error stays within KLL's bound, yet the sketch's tails, and
+        the Wasserstein distance between two sketches, get several times worse.
+        Runs of ``KLL_RUN`` values do not (measured on the benchmark tables).
         """
         if values.size == 0:
             return cls()
-        return cls._sketched(np.array(values, dtype=np.float64, copy=True))
+        return cls._sketched(_in_short_runs(np.asarray(values, dtype=np.float64)))
 
     @classmethod
     def from_counts(cls, values: np.ndarray, counts: np.ndarray) -> Quantiles:
@@ -311,6 +316,15 @@ class Quantiles:
             return cls.from_counts(values, counts)
         raw = data.get("kll")
         return cls(_unb64(raw) if raw else b"")
+
+
+def _in_short_runs(values: np.ndarray) -> np.ndarray:
+    """A copy of ``values`` with each block of KLL_RUN values sorted."""
+    out = np.array(values, dtype=np.float64, copy=True)
+    whole = (out.size // KLL_RUN) * KLL_RUN
+    out[:whole].reshape(-1, KLL_RUN).sort(axis=1)
+    out[whole:].sort()
+    return out
 
 
 def _shuffled(values: np.ndarray) -> np.ndarray:
