@@ -6,7 +6,13 @@ import pytest
 from store_helpers import CODE, T0, frame, make_fingerprint, profile_of, result_for
 
 from pipewarden.checks.findings import Severity
-from pipewarden.store.history import HistoryPolicy, Series, SeriesKey, detect_anomalies
+from pipewarden.store.history import (
+    HistoryPolicy,
+    Series,
+    SeriesKey,
+    SeriesTable,
+    detect_anomalies,
+)
 from pipewarden.store.records import MetricPoint
 from pipewarden.store.repository import Store
 
@@ -260,3 +266,81 @@ def test_a_store_sees_runs_that_another_store_recorded(store_url: str) -> None:
             history = first._recent.history(conn, "orders", at)
     assert [v for _, v in history[(None, "row_count")]] == [100, 100, 100, 1000, 1000]
     assert "history.row_count:" not in checks  # compared with day 3, not day 2
+
+
+# ------------------------------------------------------------------ series tables
+
+
+def table_of(
+    runs: int, step: timedelta, *, drop_every: int = 0, seed: int = 0
+) -> SeriesTable:
+    """``runs`` earlier runs, ``step`` apart, ending before T0; with ``drop_every``
+    some runs lack a metric, so not all runs share their keys."""
+    import random
+
+    rng = random.Random(seed)
+    full: tuple[SeriesKey, ...] = (
+        (None, "row_count"),
+        ("a", "mean"),
+        ("a", "null_rate"),
+        ("b", "p95"),
+    )
+    times, keys, values = [], [], []
+    for r in range(runs):
+        times.append(T0 - step * (runs - r))
+        run_keys = full
+        if drop_every and r % drop_every == 0:
+            run_keys = full[:2] + full[3:]
+        keys.append(run_keys)
+        values.append(
+            tuple(
+                rng.gauss(100, 5) if k[1] != "null_rate" else rng.random() / 10
+                for k in run_keys
+            )
+        )
+    return SeriesTable(times, keys, values)
+
+
+def points_at(at: datetime, seed: int) -> list[MetricPoint]:
+    import random
+
+    rng = random.Random(seed)
+    return [
+        point(rng.choice([100.0, 104.0, 130.0, 300.0]), "row_count", at=at),
+        point(rng.choice([100.0, 112.0, 60.0]), "mean", "a", at=at),
+        point(rng.choice([0.0, 0.05, 0.4]), "null_rate", "a", at=at),
+        point(rng.choice([100.0, 90.0, 1000.0]), "p95", "b", at=at),
+        point(5.0, "max", "a", at=at),  # not watched
+        point(1.0, "mean", "missing", at=at),  # no history
+    ]
+
+
+@pytest.mark.parametrize("runs", [1, 3, 4, 7, 20, 40])
+@pytest.mark.parametrize(
+    "step", [timedelta(hours=7), timedelta(days=1), timedelta(days=7)]
+)
+@pytest.mark.parametrize("drop_every", [0, 3])
+def test_a_series_table_gives_the_findings_of_the_same_history_as_a_dict(
+    runs: int, step: timedelta, drop_every: int
+) -> None:
+    for seed in range(5):
+        table = table_of(runs, step, drop_every=drop_every, seed=seed)
+        as_dict = {key: list(series) for key, series in table.items()}
+        assert (table.shared_keys is not None) is (drop_every == 0 or runs == 1)
+        for policy in (None, HistoryPolicy(window=3, min_window_points=2)):
+            current = points_at(T0, seed)
+
+            fast = detect_anomalies(current, table, policy)
+
+            assert fast == detect_anomalies(current, as_dict, policy)
+
+
+def test_a_series_table_is_the_mapping_of_its_series() -> None:
+    table = table_of(3, timedelta(days=1), drop_every=2)
+
+    assert table[("b", "p95")] == [
+        (T0 - timedelta(days=3 - r), table.run_values[r][-1]) for r in range(3)
+    ]
+    assert [v for _, v in table[("a", "null_rate")]] == [table.run_values[1][2]]
+    assert len(table) == 4 and ("a", "mean") in table
+    assert SeriesTable([], [], []).shared_keys is None and not SeriesTable([], [], [])

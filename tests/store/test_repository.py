@@ -212,6 +212,41 @@ def test_environments_and_contracts_are_stored_once_per_digest(store: Store) -> 
     assert store.get_environment(other.digest) == other
 
 
+def test_known_environments_and_contracts_are_not_looked_up_again(
+    store: Store,
+) -> None:
+    record(store)
+    statements: list[str] = []
+
+    def seen(conn: object, cursor: object, statement: str, *args: object) -> None:
+        statements.append(statement)
+
+    sa.event.listen(store._database, "before_cursor_execute", seen)
+    try:
+        record(store, hours=1)
+    finally:
+        sa.event.remove(store._database, "before_cursor_execute", seen)
+
+    assert statements
+    assert not [s for s in statements if "environments" in s or "contracts" in s]
+
+
+def test_a_store_records_again_when_its_environment_and_contract_rows_are_gone(
+    store: Store,
+) -> None:
+    record(store)
+    with store._database.begin() as conn:  # as if an older copy of the file came back
+        for table in ("metrics", "profiles", "findings", "inputs", "runs"):
+            conn.execute(sa.text(f"DELETE FROM {table}"))
+        conn.execute(sa.text("DELETE FROM environments"))
+        conn.execute(sa.text("DELETE FROM contracts"))
+
+    run = record(store, hours=1)
+
+    assert store.get_run(run.id).environment == FP
+    assert rows_in(store, "environments") == 1 and rows_in(store, "contracts") == 1
+
+
 def test_an_unknown_environment_is_a_record_not_found_error(store: Store) -> None:
     with pytest.raises(RecordNotFoundError, match="No environment 0123456789ab"):
         store.get_environment("0123456789abcdef")
@@ -240,7 +275,7 @@ def test_profiles_can_be_stored_compressed(store_url: str) -> None:
             encoding = conn.execute(sa.text("SELECT encoding FROM profiles")).scalar()
         got = store.get_run(run.id).profile
 
-    assert encoding == "json+zlib"
+    assert encoding == "json+bin+zlib"
     assert got is not None and got.to_dict() == PROFILE.to_dict()
 
 

@@ -298,8 +298,8 @@ class Quantiles:
         if self.values is not None and self.counts is not None:
             return {
                 "kll": None,
-                "values": [float(x) for x in self.values],
-                "counts": [int(c) for c in self.counts],
+                "values": self.values.tolist(),
+                "counts": self.counts.tolist(),
             }
         return {"kll": _b64(self.blob)} if self.blob else {"kll": None}
 

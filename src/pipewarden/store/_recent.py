@@ -13,16 +13,38 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import TypeAlias
 
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection, bindparam, select
 
-from pipewarden.store.history import HistoryPolicy, Series, SeriesKey
+from pipewarden.store.history import HistoryPolicy, SeriesKey, SeriesTable
 from pipewarden.store.records import MetricPoint
-from pipewarden.store.tables import DATASET_COLUMN, MetricRow, RunRow
+from pipewarden.store.tables import DATASET_COLUMN, MetricRow, RunRow, UtcDateTime
 
 __all__ = ["RecentMetrics"]
 
-_Points: TypeAlias = list[tuple[str | None, str, float]]
-"""(column, metric, value) of one run."""
+_RECENT_RUNS = (
+    select(RunRow.id, RunRow.started_at)
+    .where(
+        RunRow.dataset == bindparam("dataset"),
+        RunRow.started_at < bindparam("at", type_=UtcDateTime),
+    )
+    .order_by(RunRow.started_at.desc())
+    .limit(bindparam("limit"))
+)
+"""The newest runs of a dataset before a moment (built once: SQLAlchemy then caches
+its compiled form without building its cache key at every run)."""
+_RUN_POINTS = (
+    select(MetricRow.run_id, MetricRow.column_name, MetricRow.metric, MetricRow.value)
+    .where(
+        MetricRow.run_id.in_(bindparam("runs", expanding=True)),
+        MetricRow.metric.in_(bindparam("metrics", expanding=True)),
+    )
+    .order_by(MetricRow.run_id)  # the table's own order
+)
+"""Some metrics of some runs."""
+
+_Points: TypeAlias = tuple[tuple[SeriesKey, ...], tuple[float, ...]]
+"""The watched metrics of one run, in a fixed order (see ``_key_order``), and their
+values."""
 
 
 class RecentMetrics:
@@ -31,36 +53,48 @@ class RecentMetrics:
     def __init__(self, policy: HistoryPolicy) -> None:
         self._policy = policy
         self._runs: dict[str, dict[str, _Points]] = defaultdict(dict)
+        self._keys: dict[str, tuple[SeriesKey, ...]] = {}
         self._lock = threading.Lock()
 
-    def history(
-        self, conn: Connection, dataset: str, at: datetime
-    ) -> dict[SeriesKey, Series]:
+    def history(self, conn: Connection, dataset: str, at: datetime) -> SeriesTable:
         """Earlier values of every watched metric, from the runs the policy needs."""
         recent = conn.execute(
-            select(RunRow.id, RunRow.started_at)
-            .where(RunRow.dataset == dataset, RunRow.started_at < at)
-            .order_by(RunRow.started_at.desc())
-            .limit(self._policy.lookback_runs)
+            _RECENT_RUNS,
+            {"dataset": dataset, "at": at, "limit": self._policy.lookback_runs},
         ).all()
         chosen = self._chosen(recent, at)
         with self._lock:
             known = self._runs[dataset]
             missing = [run_id for run_id in chosen if run_id not in known]
             if missing:
-                known.update(self._read(conn, missing))
+                known.update(self._read(conn, dataset, missing))
             for run_id in set(known) - {run_id for run_id, _ in recent}:
                 del known[run_id]  # too old to be chosen again
-            return _series(chosen, known)
+            return _table(chosen, known)
 
     def remember(
         self, dataset: str, run_id: str, points: Iterable[MetricPoint]
     ) -> None:
         """Keep the points of a run just written."""
         watched = self._policy.metrics
-        kept = [(p.column, p.metric, p.value) for p in points if p.metric in watched]
+        kept = [((p.column, p.metric), p.value) for p in points if p.metric in watched]
         with self._lock:
-            self._runs[dataset][run_id] = kept
+            self._runs[dataset][run_id] = self._ordered(dataset, kept)
+
+    def _ordered(self, dataset: str, points: list[tuple[SeriesKey, float]]) -> _Points:
+        """A run's points in the fixed order; its keys the dataset's last keys object
+        when they are the same, so that runs with the same metrics share it.
+
+        Called with the lock held.
+        """
+        points.sort(key=_key_order)
+        keys = tuple(key for key, _ in points)
+        last = self._keys.get(dataset)
+        if last == keys:
+            keys = last
+        else:
+            self._keys[dataset] = keys
+        return keys, tuple(value for _, value in points)
 
     def _chosen(
         self,
@@ -79,32 +113,37 @@ class RecentMetrics:
             chosen.update(same_day[: policy.seasonal_points])
         return chosen
 
-    def _read(self, conn: Connection, run_ids: list[str]) -> dict[str, _Points]:
+    def _read(
+        self, conn: Connection, dataset: str, run_ids: list[str]
+    ) -> dict[str, _Points]:
+        """The watched points of some runs, from the store. Called with the lock held."""
         rows = conn.execute(
-            select(
-                MetricRow.run_id,
-                MetricRow.column_name,
-                MetricRow.metric,
-                MetricRow.value,
-            )
-            .where(
-                MetricRow.run_id.in_(run_ids),
-                MetricRow.metric.in_(sorted(self._policy.metrics)),
-            )
-            .order_by(MetricRow.run_id)  # the table's own order
+            _RUN_POINTS, {"runs": run_ids, "metrics": sorted(self._policy.metrics)}
         ).all()
-        found: dict[str, _Points] = {run_id: [] for run_id in run_ids}
+        found: dict[str, list[tuple[SeriesKey, float]]] = {r: [] for r in run_ids}
         for run_id, column_name, metric, value in rows:
             column = None if column_name == DATASET_COLUMN else column_name
-            found[run_id].append((column, metric, value))
-        return found
+            found[run_id].append(((column, metric), value))
+        return {
+            run_id: self._ordered(dataset, points) for run_id, points in found.items()
+        }
 
 
-def _series(
-    chosen: dict[str, datetime], known: dict[str, _Points]
-) -> dict[SeriesKey, Series]:
-    series: dict[SeriesKey, list[tuple[datetime, float]]] = defaultdict(list)
+def _key_order(point: tuple[SeriesKey, float]) -> tuple[bool, str, str]:
+    (column, metric), _ = point
+    return column is not None, column or "", metric
+
+
+def _table(chosen: dict[str, datetime], known: dict[str, _Points]) -> SeriesTable:
+    """The chosen runs that have points, oldest first (ties: in the chosen order)."""
+    times: list[datetime] = []
+    keys: list[tuple[SeriesKey, ...]] = []
+    values: list[tuple[float, ...]] = []
     for run_id, started in sorted(chosen.items(), key=lambda item: item[1]):
-        for column, metric, value in known.get(run_id, ()):
-            series[(column, metric)].append((started, value))
-    return dict(series)
+        points = known.get(run_id)
+        if points is None or not points[0]:
+            continue
+        times.append(started)
+        keys.append(points[0])
+        values.append(points[1])
+    return SeriesTable(times, keys, values)

@@ -90,9 +90,10 @@ def open_store(
         url: SQLAlchemy URL: ``sqlite:///path.db`` or
             ``postgresql+psycopg://user@host/db``. None: the embedded default,
             ``sqlite:///.pipewarden/pipewarden.db`` in the working directory.
-        compression: zlib level (1-9) for stored profiles; 0 (the default) keeps
-            plain JSON: its sketches are mostly base64, which zlib shrinks by only
-            ~40% at ~10 ms a run, and PostgreSQL compresses large values itself.
+        compression: zlib level (1-9) for stored profiles; 0 (the default) leaves
+            them uncompressed: about half of a profile is distinct-count hashes,
+            which do not compress, so level 1 saves only ~25% at ~3-5 ms a run, and
+            PostgreSQL compresses large values itself.
         history: Thresholds for ``history.*`` anomaly findings.
 
     Returns:

@@ -14,10 +14,11 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Connection, Select, func, insert, select
+from sqlalchemy import Connection, Insert, Select, func, insert, select
 from sqlalchemy import Engine as Database
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, joinedload, selectinload, sessionmaker
 
 from pipewarden.checks.findings import CheckResult, Finding, Severity
@@ -40,6 +41,7 @@ from pipewarden.store.records import (
 )
 from pipewarden.store.tables import (
     DATASET_COLUMN,
+    Base,
     ContractRow,
     EnvironmentRow,
     FindingRow,
@@ -60,6 +62,10 @@ PASSING = ("pass", "warn")
 """Statuses of runs that passed their contract (warnings allowed, as exit code 0)."""
 
 _SEVERITY_ORDER = {Severity.ERROR: 0, Severity.WARNING: 1, Severity.INFO: 2}
+_INSERT: dict[type[Base], Insert] = {
+    row: insert(row) for row in (RunRow, ProfileRow, FindingRow, InputRow, MetricRow)
+}
+"""One insert statement per table, built once."""
 
 
 class Store:
@@ -82,6 +88,8 @@ class Store:
         self._compression = compression
         self._history = history or HistoryPolicy()
         self._recent = RecentMetrics(self._history)
+        self._stored: set[tuple[str, str | None]] = set()
+        """("env" or "contract", digest) of rows known to be in the store."""
         self._writer = database.execution_options(**{WRITE_OPTION: True})
         self._read = sessionmaker(database, expire_on_commit=False)
         self._write = sessionmaker(self._writer, expire_on_commit=False)
@@ -342,24 +350,45 @@ class Store:
             profile = ProfileRow.values_of(
                 run.id, run.profile, compression=self._compression
             )
-        findings = FindingRow.values_of(run.id, run.result)
-        inputs = InputRow.values_of(run)
-        metrics = [MetricRow.values_of(p) for p in points]
-        with translated(self.url), self._writer.begin() as conn:
-            if run.environment is not None:
-                _put_environment(conn, run.environment)
-            if run.contract is not None:
-                _put_contract(conn, run.contract, seen_at=run.started_at)
-            conn.execute(insert(RunRow), RunRow.values_of(run))
-            for row_class, values in (
-                (ProfileRow, profile),
-                (FindingRow, findings),
-                (InputRow, inputs),
-                (MetricRow, metrics),
-            ):
-                if values:
-                    conn.execute(insert(row_class), values)
+        rows: list[tuple[type[Base], Any]] = [
+            (RunRow, RunRow.values_of(run)),
+            (ProfileRow, profile),
+            (FindingRow, FindingRow.values_of(run.id, run.result)),
+            (InputRow, InputRow.values_of(run)),
+            (MetricRow, [MetricRow.values_of(p) for p in points]),
+        ]
+        with translated(self.url):
+            try:
+                self._write_run(run, rows)
+            except IntegrityError:
+                if not self._stored:
+                    raise
+                self._stored.clear()  # one thought stored is not: an older file back?
+                self._write_run(run, rows)
         self._recent.remember(run.dataset, run.id, points)
+
+    def _write_run(self, run: Run, rows: list[tuple[type[Base], Any]]) -> None:
+        """The transaction of ``_insert_run``.
+
+        Environments and contracts are kept once per digest and never deleted, so
+        those this Store saw committed are not looked up again.
+        """
+        run_values = rows[0][1]
+        environment = ("env", run_values["environment_digest"])
+        contract = ("contract", run_values["contract_digest"])
+        with self._writer.begin() as conn:
+            if run.environment is not None and environment not in self._stored:
+                _put_environment(conn, run.environment, digest=environment[1])
+            if run.contract is not None and contract not in self._stored:
+                _put_contract(
+                    conn, run.contract, seen_at=run.started_at, digest=contract[1]
+                )
+            for row_class, values in rows:
+                if values:
+                    conn.execute(_INSERT[row_class], values)
+        self._stored.update(
+            key for key in (environment, contract) if key[1] is not None
+        )
 
     def _anomalies(
         self, dataset: str, at: datetime, points: list[MetricPoint]
@@ -425,8 +454,10 @@ def _with_findings(
     return replace(result, findings=tuple(findings), dataset=dataset)
 
 
-def _put_environment(conn: Connection, fingerprint: Fingerprint) -> None:
-    digest = fingerprint.digest
+def _put_environment(
+    conn: Connection, fingerprint: Fingerprint, *, digest: str | None = None
+) -> None:
+    digest = digest or fingerprint.digest
     found = conn.execute(
         select(EnvironmentRow.digest).where(EnvironmentRow.digest == digest)
     ).first()
@@ -434,8 +465,14 @@ def _put_environment(conn: Connection, fingerprint: Fingerprint) -> None:
         _insert_missing(conn, EnvironmentRow, EnvironmentRow.values_of(fingerprint))
 
 
-def _put_contract(conn: Connection, contract: Contract, *, seen_at: datetime) -> None:
-    digest = contract.digest
+def _put_contract(
+    conn: Connection,
+    contract: Contract,
+    *,
+    seen_at: datetime,
+    digest: str | None = None,
+) -> None:
+    digest = digest or contract.digest
     found = conn.execute(
         select(ContractRow.digest).where(ContractRow.digest == digest)
     ).first()

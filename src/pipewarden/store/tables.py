@@ -39,6 +39,7 @@ from pipewarden.contracts.model import Contract
 from pipewarden.env.fingerprint import CodeVersion, Fingerprint
 from pipewarden.errors import StoreError
 from pipewarden.profiles.dataset import DatasetProfile
+from pipewarden.store import _profile_codec
 from pipewarden.store.records import (
     HashMethod,
     InputFingerprint,
@@ -65,7 +66,9 @@ __all__ = [
 
 VERSION_TABLE = "pipewarden_version"
 """Alembic's version table, named so it never clashes with an application's own."""
-PROFILE_ENCODINGS = ("json", "json+zlib")
+PROFILE_ENCODINGS = ("json", "json+zlib", "json+bin", "json+bin+zlib")
+"""``profiles.encoding`` values: JSON with binary sketches (``_profile_codec``, written
+now), and plain or zlib'd JSON (written by earlier versions, still read)."""
 DATASET_COLUMN = ""
 """``metrics.column_name`` of dataset-wide metrics (None in the domain)."""
 
@@ -258,7 +261,7 @@ class RunRow(Base):
             "warnings": summary.warnings,
             "contract_name": run.result.contract,
             "contract_digest": run.contract_digest,
-            "environment_digest": run.environment_digest,
+            "environment_digest": summary.environment_digest,
             "code_commit": None if code is None else code.commit,
             "code_branch": None if code is None else code.branch,
             "code_dirty": None if code is None else code.dirty,
@@ -300,7 +303,8 @@ class RunRow(Base):
 
 
 class ProfileRow(Base):
-    """The profile of a run's batch: compact sketches as (optionally zlib'd) JSON."""
+    """The profile of a run's batch: its JSON with the sketches as binary (see
+    ``encode_profile``); older rows hold plain or zlib'd JSON."""
 
     __tablename__ = "profiles"
 
@@ -564,15 +568,18 @@ class ModelRow(Base):
 
 
 def encode_profile(profile: DatasetProfile, compression: int) -> tuple[str, bytes]:
-    """Serialise a profile: JSON, zlib-compressed at ``compression`` (0: plain JSON)."""
-    data = profile.to_json().encode("utf-8")
-    if compression <= 0:
-        return "json", data
-    return "json+zlib", zlib.compress(data, compression)
+    """Serialise a profile: JSON with its sketches as binary (see ``_profile_codec``),
+    partly zlib-compressed at ``compression`` (0: not compressed)."""
+    payload = _profile_codec.encode(profile, compression=compression)
+    return ("json+bin+zlib" if compression > 0 else "json+bin"), payload
 
 
 def decode_profile(encoding: str, payload: bytes) -> DatasetProfile:
-    """Read a profile written by :func:`encode_profile`."""
+    """Read a profile written by :func:`encode_profile`, now or in an older form."""
+    if encoding in ("json+bin", "json+bin+zlib"):
+        return _profile_codec.decode(
+            bytes(payload), compressed=encoding == "json+bin+zlib"
+        )
     if encoding == "json+zlib":
         try:
             payload = zlib.decompress(payload)
