@@ -193,3 +193,46 @@ def test_a_million_character_string_is_profiled_with_a_short_example() -> None:
 def test_physical_of_unknown_dtypes_is_other() -> None:
     assert physical_of(pl.Object()) is Physical.OTHER
     assert physical_of(pl.Int16()) is Physical.INTEGER
+
+
+def _without_kll(data: dict[str, object]) -> dict[str, object]:
+    """A column's JSON without KLL bytes (the sketch is randomised), with its n kept."""
+    out = dict(data)
+    for key in ("quantiles", "intervals"):
+        value = out.get(key)
+        if isinstance(value, dict) and value.get("kll"):
+            out[key] = "kll"
+    return out
+
+
+def test_chunks_that_change_nature_profile_as_if_each_were_alone() -> None:
+    """A later chunk is planned from the one before; a column that turns from
+    categories into ids (or from a few numbers into many) must not be profiled
+    differently because of that plan."""
+    rng = np.random.default_rng(11)
+    n = 3_000
+    few = pl.DataFrame(
+        {
+            "code": rng.choice(["a", "b", "c"], n),
+            "note": [f"ticket {i} about the pump" for i in range(n)],
+            "qty": rng.integers(0, 5, n),
+            "reading": rng.integers(0, 3, n).astype(np.float64),
+        }
+    )
+    many = pl.DataFrame(
+        {
+            "code": [f"id-{i}" for i in range(n)],
+            "note": rng.choice(["short", "other"], n),
+            "qty": rng.integers(0, 10**9, n),
+            "reading": rng.normal(size=n),
+        }
+    )
+    engine = LocalEngine()
+    planned = engine.profile_frames([few, many, few])
+    alone = engine.profile_frame(few).merge(engine.profile_frame(many))
+    alone = alone.merge(engine.profile_frame(few))
+    for name in few.columns:
+        assert _without_kll(planned[name].to_dict()) == _without_kll(
+            alone[name].to_dict()
+        ), name
+        assert planned[name].quantiles.n == alone[name].quantiles.n

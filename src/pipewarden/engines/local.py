@@ -70,9 +70,10 @@ class LocalEngine:
         """
         total = DatasetProfile.zero()
         pending: Future[DatasetProfile] | None = None
+        plan: _Plan | None = None
         with ThreadPoolExecutor(max_workers=1, thread_name_prefix="pw-sketch") as pool:
             for frame in frames:
-                prepared = _prepare(frame)
+                prepared, plan = _prepare_planned(frame, plan)
                 parts = [
                     (c, v, _prepare(f))
                     for c, v, f in _segments.split(frame, segments or ())
@@ -104,6 +105,14 @@ def _finish_segmented(
     return _segments.attach(profile, [(c, v, _finish(p)) for c, v, p in parts])
 
 
+@dataclass(frozen=True, slots=True)
+class _Plan:
+    """Which columns a chunk counted and which it treated as free text or ids."""
+
+    counted: tuple[str, ...] = ()
+    wordy: tuple[str, ...] = ()
+
+
 @dataclass(slots=True)
 class _Prepared:
     """A chunk's Polars results, before the (GIL-bound) quantile sketches."""
@@ -114,18 +123,37 @@ class _Prepared:
 
 def _prepare(frame: pl.DataFrame) -> _Prepared:
     """All Polars work on one chunk: a few parallel selects, no per-row Python."""
+    return _prepare_planned(frame, None)[0]
+
+
+def _prepare_planned(
+    frame: pl.DataFrame, expected: _Plan | None
+) -> tuple[_Prepared, _Plan]:
+    """``_prepare``, guessing from the previous chunk's plan what to count.
+
+    The row statistics decide which columns get value counts and which are free
+    text or ids. Consecutive chunks almost always decide alike, so the counts and
+    text statistics the previous chunk needed are computed in the same select as
+    the row statistics; whatever this chunk decides differently is computed after
+    it. The profile is the same either way: the guess only saves a second select.
+    """
     if frame.width == 0:
-        return _Prepared(frame.height, {})
+        return _Prepared(frame.height, {}), _Plan()
     physicals = {name: physical_of(dtype) for name, dtype in frame.schema.items()}
-    row = _one_row(
-        frame.select(
-            [
-                e
-                for name, ph in physicals.items()
-                for e in _row_exprs(name, ph, frame.schema[name])
-            ]
-        )
+    guess = expected or _Plan()
+    guess_counted = [n for n in guess.counted if n in physicals]
+    guess_wordy = [n for n in guess.wordy if physicals.get(n) is Physical.STRING]
+    packed = frame.select(
+        [
+            e
+            for name, ph in physicals.items()
+            for e in _row_exprs(name, ph, frame.schema[name])
+        ]
+        + _count_exprs(frame, guess_counted)
+        + [e for n in guess_wordy for e in _wordy_exprs(n)]
     )
+    counts = _unpacked_counts(packed, guess_counted)
+    row = _one_row(packed.drop(guess_counted))
     _refine_non_finite(frame, physicals, row)
     counted = [
         n
@@ -135,7 +163,13 @@ def _prepare(frame: pl.DataFrame) -> _Prepared:
     wordy = [
         n for n, ph in physicals.items() if ph is Physical.STRING and n not in counted
     ]
-    counts, words = _second_pass(frame, counted, wordy)
+    more_counts, words = _second_pass(
+        frame,
+        [n for n in counted if n not in counts],
+        [n for n in wordy if n not in guess_wordy],
+    )
+    counts = {n: counts[n] for n in counted if n in counts} | more_counts
+    words = row | words
     columns = {}
     for name, ph in physicals.items():
         parts = _base_parts(frame, name, ph, row)
@@ -150,7 +184,7 @@ def _prepare(frame: pl.DataFrame) -> _Prepared:
             parts["distinct"] = Distinct.from_hashes(hashes, HASH_ID)
             parts["frequent"] = Frequent.untracked(parts["rows"] - parts["nulls"])
         columns[name] = parts
-    return _Prepared(frame.height, columns)
+    return _Prepared(frame.height, columns), _Plan(tuple(counted), tuple(wordy))
 
 
 def _finish(prepared: _Prepared) -> DatasetProfile:
@@ -338,14 +372,19 @@ def _second_pass(
     if not exprs:
         return {}, {}
     packed = frame.select(exprs)
-    counts = {
+    counts = _unpacked_counts(packed, counted)
+    return counts, _one_row(packed.drop(counted)) if wordy else {}
+
+
+def _unpacked_counts(packed: pl.DataFrame, names: list[str]) -> dict[str, pl.DataFrame]:
+    """The (value, n) frame of each column counted by ``_count_exprs``."""
+    return {
         name: packed.get_column(name)
         .explode()
         .struct.unnest()
         .rename({name: "value", _COUNT: "n"})
-        for name in counted
+        for name in names
     }
-    return counts, _one_row(packed.drop(counted)) if wordy else {}
 
 
 def _count_exprs(frame: pl.DataFrame, names: list[str]) -> list[pl.Expr]:
