@@ -147,7 +147,9 @@ def _prepare_planned(
         [
             e
             for name, ph in physicals.items()
-            for e in _row_exprs(name, ph, frame.schema[name])
+            for e in _row_exprs(
+                name, ph, frame.schema[name], with_values=name not in guess_counted
+            )
         ]
         + _count_exprs(frame, guess_counted)
         + [e for n in guess_wordy for e in _wordy_exprs(n)]
@@ -163,6 +165,15 @@ def _prepare_planned(
     wordy = [
         n for n, ph in physicals.items() if ph is Physical.STRING and n not in counted
     ]
+    missing = [
+        _values_expr(n, ph)
+        for n, ph in physicals.items()
+        if ph in (Physical.INTEGER, Physical.FLOAT)
+        and n not in counted
+        and _k(n, "values") not in row
+    ]
+    if missing:  # expected to be counted, but this chunk is not: its values after all
+        row.update(_one_row(frame.select(missing)))
     more_counts, words = _second_pass(
         frame,
         [n for n in counted if n not in counts],
@@ -195,11 +206,12 @@ def _finish(prepared: _Prepared) -> DatasetProfile:
             parts["quantiles"] = Quantiles.from_array(parts["quantiles"])
         if isinstance(parts.get("time"), np.ndarray):
             times = parts["time"]
-            diffs = np.diff(times).astype(np.float64) / 1e6
+            steps = np.diff(times)
             # Rows sharing a timestamp (many devices per tick) are one tick: the
             # cadence is the spacing of distinct times.
-            parts["intervals"] = Quantiles.from_array(diffs[diffs > 0])
-            parts["time"] = TimeGaps.from_sorted(times)
+            seconds = steps[steps > 0].astype(np.float64) / 1e6
+            parts["intervals"] = Quantiles.from_array(seconds)
+            parts["time"] = TimeGaps.from_sorted(times, steps)
         columns[name] = ColumnProfile(**parts)
     return DatasetProfile(prepared.rows, columns)
 
@@ -209,12 +221,15 @@ def _k(name: str, stat: str) -> str:
     return f"{name}\x1f{stat}"
 
 
-def _row_exprs(name: str, ph: Physical, dtype: pl.DataType) -> list[pl.Expr]:
+def _row_exprs(
+    name: str, ph: Physical, dtype: pl.DataType, with_values: bool = True
+) -> list[pl.Expr]:
     """Statistics computed over the rows of a column, all in one parallel select.
 
-    Numeric columns also hand over their finite values (for the quantile sketch) and
-    datetime columns their sorted times; strings get their statistics from value
-    counts, or for free text and ids in ``_wordy_parts``.
+    Numeric columns also hand over their values for the quantile sketch (unless
+    ``with_values`` is False: a column expected to be counted gets exact quantiles from its
+    counts) and datetime columns their sorted times; strings get their statistics
+    from value counts, or for free text and ids in ``_wordy_parts``.
     """
     col = pl.col(name)
     out = [col.null_count().alias(_k(name, "nulls"))]
@@ -226,10 +241,9 @@ def _row_exprs(name: str, ph: Physical, dtype: pl.DataType) -> list[pl.Expr]:
         x = col.cast(pl.Float64) if ph is Physical.FLOAT else col
         out += _moment_exprs(x, name)
         if ph is Physical.FLOAT:
-            out.append(x.is_infinite().sum().alias(_k(name, "inf")))
-            out.append(x.is_nan().sum().alias(_k(name, "nan")))
-        values = x.drop_nulls().cast(pl.Float64)
-        out.append(values.implode().alias(_k(name, "values")))
+            out.append((~x.is_finite()).sum().alias(_k(name, "nonfinite")))
+        if with_values:
+            out.append(_values_expr(name, ph))
     if ph is Physical.STRING:
         head = col.head(TEXT_SAMPLE_ROWS).cast(pl.String)
         out += [
@@ -266,6 +280,12 @@ def _moment_exprs(x: pl.Expr, name: str) -> list[pl.Expr]:
     ]
 
 
+def _values_expr(name: str, ph: Physical) -> pl.Expr:
+    """A numeric column's non-null values as float64, as a list."""
+    x = pl.col(name).cast(pl.Float64) if ph is Physical.FLOAT else pl.col(name)
+    return x.drop_nulls().cast(pl.Float64).implode().alias(_k(name, "values"))
+
+
 def _refine_non_finite(
     frame: pl.DataFrame, physicals: dict[str, Physical], row: dict[str, Any]
 ) -> None:
@@ -275,15 +295,15 @@ def _refine_non_finite(
     """
     exprs = []
     for name, ph in physicals.items():
-        if ph is not Physical.FLOAT or not (
-            row[_k(name, "inf")] or row[_k(name, "nan")]
-        ):
+        if ph is not Physical.FLOAT or not (row[_k(name, "nonfinite")]):
             continue
         x = pl.col(name).cast(pl.Float64)
         finite = x.filter(x.is_finite())
         exprs += [
             *_moment_exprs(finite, name),
+            x.is_nan().sum().alias(_k(name, "nan")),
             (x == float("inf")).sum().alias(_k(name, "posinf")),
+            (x == float("-inf")).sum().alias(_k(name, "neginf")),
             finite.implode().alias(_k(name, "values")),
         ]
     if exprs:
@@ -421,12 +441,11 @@ def _base_parts(
     if ph in (Physical.INTEGER, Physical.FLOAT, Physical.BOOLEAN):
         parts["moments"] = _moments(name, row)
     if ph is Physical.FLOAT:
-        infinite = int(row[_k(name, "inf")] or 0)
-        parts["nan"] = int(row[_k(name, "nan")] or 0)
-        parts["posinf"] = int(row.get(_k(name, "posinf")) or 0)
-        parts["neginf"] = infinite - parts["posinf"]
-    if ph in (Physical.INTEGER, Physical.FLOAT):
-        parts["quantiles"] = row[_k(name, "values")]
+        # Counted apart only when the column holds any (_refine_non_finite).
+        for stat in ("nan", "posinf", "neginf"):
+            parts[stat] = int(row.get(_k(name, stat)) or 0)
+    if ph in (Physical.INTEGER, Physical.FLOAT) and _k(name, "values") in row:
+        parts["quantiles"] = row[_k(name, "values")]  # counted columns: from counts
     if ph is Physical.DATETIME:
         parts["time"] = row[_k(name, "time")]
     if ph in (Physical.FLOAT, Physical.DATETIME) and _kmv_is_complete(name, row):

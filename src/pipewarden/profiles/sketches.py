@@ -553,13 +553,17 @@ class TimeGaps:
         return cls()
 
     @classmethod
-    def from_sorted(cls, times: np.ndarray) -> TimeGaps:
-        """Build from sorted int64 microseconds (no nulls)."""
+    def from_sorted(
+        cls, times: np.ndarray, diffs: np.ndarray | None = None
+    ) -> TimeGaps:
+        """Build from sorted int64 microseconds (no nulls); ``diffs`` may pass in
+        ``np.diff(times)`` when the caller has it already."""
         if times.size == 0:
             return cls()
         if times.size == 1:
             return cls(int(times[0]), int(times[0]), ())
-        diffs = np.diff(times)
+        if diffs is None:
+            diffs = np.diff(times)
         idx = np.flatnonzero(diffs > 0)
         if idx.size > MAX_GAPS:
             # The MAX_GAPS longest, the earliest first among equals (as _top_gaps
