@@ -18,7 +18,7 @@ contract decides what fails.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import TypeAlias
@@ -206,21 +206,11 @@ def _plan(
 ) -> tuple[str, list[tuple[float, ...]], str]:
     """The baseline method for ``at``, with each metric's baseline values (by key
     position) and the baseline's description, chosen as ``_baseline`` does."""
-    weekday, day = at.weekday(), at.date()
-    runs = range(len(table.times))
-    same_day = [
-        r
-        for r in runs
-        if table.times[r].weekday() == weekday and table.times[r].date() < day
-    ]
-    same_day = same_day[-rules.seasonal_points :]
-    if len(same_day) >= rules.seasonal_min_points:
-        description = f"the last {len(same_day)} runs on a {at.strftime('%A')}"
-        return "seasonal", _columns(table, same_day), description
-    recent = list(runs)[-rules.window :]
-    if len(recent) >= rules.min_window_points:
-        return "rolling", _columns(table, recent), f"the last {len(recent)} runs"
-    return "previous", _columns(table, [len(table.times) - 1]), ""
+    chosen = _choose(at, table.times, _same_weekday(at, table.times), rules)
+    if chosen is None:
+        return "previous", _columns(table, [len(table.times) - 1]), ""
+    method, runs, description = chosen
+    return method, _columns(table, runs), description
 
 
 def _columns(table: SeriesTable, runs: list[int]) -> list[tuple[float, ...]]:
@@ -234,6 +224,10 @@ def _same_weekday_before(
 ) -> set[datetime]:
     """Moments in the history on the same weekday as ``at``, on an earlier date."""
     moments = {moment for series in history.values() for moment, _ in series}
+    return _same_weekday(at, moments)
+
+
+def _same_weekday(at: datetime, moments: Iterable[datetime]) -> set[datetime]:
     weekday, day = at.weekday(), at.date()
     return {m for m in moments if m.weekday() == weekday and m.date() < day}
 
@@ -250,16 +244,29 @@ def _judge(
 def _baseline(
     at: datetime, series: Series, seasonal: set[datetime], rules: HistoryPolicy
 ) -> _Baseline | None:
-    same_day = [value for moment, value in series if moment in seasonal]
+    chosen = _choose(at, [moment for moment, _ in series], seasonal, rules)
+    if chosen is None:
+        return None
+    method, runs, description = chosen
+    return _Baseline(method, [series[r][1] for r in runs], description)
+
+
+def _choose(
+    at: datetime,
+    moments: Sequence[datetime],
+    seasonal: set[datetime],
+    rules: HistoryPolicy,
+) -> tuple[str, list[int], str] | None:
+    """Which earlier runs (positions in ``moments``) a value at ``at`` is judged
+    against, the method and its description; None: against the previous run only."""
+    same_day = [r for r, moment in enumerate(moments) if moment in seasonal]
     same_day = same_day[-rules.seasonal_points :]
     if len(same_day) >= rules.seasonal_min_points:
         day = at.strftime("%A")
-        return _Baseline(
-            "seasonal", same_day, f"the last {len(same_day)} runs on a {day}"
-        )
-    recent = [value for _, value in series][-rules.window :]
+        return "seasonal", same_day, f"the last {len(same_day)} runs on a {day}"
+    recent = list(range(len(moments)))[-rules.window :]
     if len(recent) >= rules.min_window_points:
-        return _Baseline("rolling", recent, f"the last {len(recent)} runs")
+        return "rolling", recent, f"the last {len(recent)} runs"
     return None
 
 

@@ -53,24 +53,21 @@ class NumericSide:
     def from_profile(cls, col: ColumnProfile) -> NumericSide | None:
         """The side of a numeric column, or None when it has no finite value.
 
-        Integer columns whose values are counted exactly (at most 1,000 distinct) are
-        read from those counts, so their statistics carry no sketch error.
+        Columns with few distinct values keep their quantiles exactly (profile format
+        2); integer columns of older profiles are read from their exact value counts.
+        Either way their statistics carry no sketch error.
         """
         if col.moments.count == 0:
             return None
+        q = col.quantiles
+        if q.values is not None and q.counts is not None:  # kept exactly
+            return cls.from_distribution(q.values, q.counts, col.moments)
         if col.physical is Physical.INTEGER and col.frequent.is_exact:
             exact = cls.from_counts(col.frequent.counts or {}, col.moments)
             if exact is not None:
                 return exact
-        if col.quantiles.is_empty:
+        if q.is_empty:
             return None
-        q = col.quantiles
-        if q.values is not None and q.counts is not None:  # kept exactly
-            cum = np.cumsum(q.counts) / q.counts.sum()
-            cum[-1] = 1.0
-            return cls(
-                q.values, cum, q.n, col.moments.mean, col.moments.std or 0.0, 0.0
-            )
         return cls.from_sketch(q.sketch(), col.moments)
 
     @classmethod
@@ -86,10 +83,17 @@ class NumericSide:
             return None
         weights = np.array(list(counts.values()), dtype=np.float64)
         order = np.argsort(values)
-        cum = np.cumsum(weights[order]) / weights.sum()
+        return cls.from_distribution(values[order], weights[order], moments)
+
+    @classmethod
+    def from_distribution(
+        cls, values: np.ndarray, weights: np.ndarray, moments: Moments
+    ) -> NumericSide:
+        """Exact side from ascending distinct values and how often each occurs."""
+        cum = np.cumsum(weights) / weights.sum()
         cum[-1] = 1.0
         return cls(
-            values[order],
+            np.asarray(values, dtype=np.float64),
             cum,
             int(weights.sum()),
             moments.mean,
