@@ -219,21 +219,31 @@ def _read_value(name: str, what: str, value: Any, target: Target, read: Coercer)
     return result
 
 
-def _impute_value(
-    name: str, spec: ColumnSpec, target: Target, read: Coercer
+_FILL_WORDS = {
+    "default": "the default",
+    "median": "the reference median",
+    "mode": "the reference mode",
+}
+
+
+def _fill(
+    name: str, spec: ColumnSpec, source: str, target: Target, read: Coercer
 ) -> tuple[Any, str]:
+    """The contract's ``conform.<source>`` value read as the column's type, and how
+    to name it ("the reference median 42.0")."""
     conform = spec.conform
-    source = conform.impute
     raw = {"default": conform.default, "median": conform.median, "mode": conform.mode}[
         source
     ]
     value = _read_value(name, f"`conform.{source}`", raw, target, read)
-    words = {
-        "default": "the default",
-        "median": "the reference median",
-        "mode": "the reference mode",
-    }[source]
-    return value, f"{words} {value!r}" if value is not None else ""
+    return value, f"{_FILL_WORDS[source]} {value!r}"
+
+
+def _impute_value(
+    name: str, spec: ColumnSpec, target: Target, read: Coercer
+) -> tuple[Any, str]:
+    value, words = _fill(name, spec, spec.conform.impute, target, read)
+    return value, words if value is not None else ""
 
 
 def _null_action(name: str, spec: ColumnSpec, fill: Any) -> NullAction:
@@ -256,19 +266,10 @@ def _missing_value(
     how = spec.conform.on_missing
     if how in ("fail", "null"):
         return {"missing_value": None, "missing_source": "null"}
-    conform = spec.conform
-    raw = {"default": conform.default, "median": conform.median, "mode": conform.mode}[
-        how
-    ]
-    value = _read_value(name, f"`conform.{how}`", raw, target, read)
-    words = {
-        "default": "the default",
-        "median": "the reference median",
-        "mode": "the reference mode",
-    }[how]
+    value, words = _fill(name, spec, how, target, read)
     if value is None:
         return {
             "missing_value": None,
             "missing_source": f"null (no {how} in the contract)",
         }
-    return {"missing_value": value, "missing_source": f"{words} {value!r}"}
+    return {"missing_value": value, "missing_source": words}
