@@ -23,7 +23,6 @@ import numpy as np
 import polars as pl
 from sqlalchemy import insert
 
-from pipewarden._api import profile
 from pipewarden.checks.findings import CheckResult, Finding, Severity
 from pipewarden.contracts.infer import infer_contract
 from pipewarden.env.fingerprint import capture, code_version
@@ -31,6 +30,7 @@ from pipewarden.store.database import open_store
 from pipewarden.store.metrics import profile_metrics
 from pipewarden.store.repository import Store
 from pipewarden.store.tables import MetricRow, RunRow
+from pipewarden.workflows.profile import profile
 
 ROWS = 10_000
 T0 = datetime(2026, 1, 1, tzinfo=UTC)

@@ -9,13 +9,12 @@ Example:
 
 from __future__ import annotations
 
-from pipewarden._api import check, profile
 from pipewarden.checks.findings import CheckResult, Finding, Severity
-from pipewarden.conform import ConformResult, Gate, RecordResult, conform
+from pipewarden.conform import ConformResult, Gate, RecordResult
 from pipewarden.contracts.infer import infer_contract
 from pipewarden.contracts.model import ColumnSpec, Contract
 from pipewarden.contracts.yaml_io import dump_contract, load_contract
-from pipewarden.drift import DriftReport, compare
+from pipewarden.drift import DriftReport
 from pipewarden.errors import (
     ConformError,
     ContractError,
@@ -31,6 +30,10 @@ from pipewarden.profiles.column import ColumnProfile, Kind
 from pipewarden.profiles.dataset import DatasetProfile
 from pipewarden.store import ModelRecord, Run, RunSummary, open_store
 from pipewarden.store.models import check_environment, register_model
+from pipewarden.workflows.check import check
+from pipewarden.workflows.compare import compare
+from pipewarden.workflows.conform import conform
+from pipewarden.workflows.profile import profile
 
 __version__ = "0.1.0"
 

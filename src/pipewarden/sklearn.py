@@ -218,7 +218,7 @@ class ContractGate(  # type: ignore[call-arg]  # sklearn's __init_subclass__ key
         elif self.contract is not None:
             contract = load_contract(self.contract)
         else:
-            from pipewarden._api import profile
+            from pipewarden.workflows.profile import profile
 
             prof: DatasetProfile = profile(frame)
             contract = infer_contract(

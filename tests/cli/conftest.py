@@ -13,10 +13,10 @@ from pathlib import Path
 
 import pytest
 
-from pipewarden._api import profile
 from pipewarden.cli import main
 from pipewarden.contracts.infer import infer_contract
 from pipewarden.contracts.yaml_io import dump_contract
+from pipewarden.workflows.profile import profile
 
 AS_OF = "2024-01-06T00:00:00Z"
 """Shortly after the reference's newest row, so freshness passes."""

@@ -202,8 +202,8 @@ def test_unexpected_column_fail_policy_exits_2(
 
 
 def _inferred(workdir: Path, tmp_path: Path) -> Path:
-    from pipewarden._api import profile
     from pipewarden.contracts.infer import infer_contract
+    from pipewarden.workflows.profile import profile
 
     path = tmp_path / "inferred.yaml"
     if not path.exists():

@@ -10,9 +10,9 @@ from typing import Any
 import pytest
 from rich.console import Console
 
-from pipewarden._api import profile
 from pipewarden.cli.profile import _summary
 from pipewarden.profiles.dataset import DatasetProfile
+from pipewarden.workflows.profile import profile
 
 Cli = Callable[..., Any]
 

@@ -203,8 +203,9 @@ def test_last_pass_needs_a_dataset(cli: Cli, cli_files: dict[str, Path]) -> None
 
     assert run.code == 2
     assert run.err_lines == [
-        "error: --reference last-pass needs --dataset NAME: the dataset whose last "
-        "passing run to compare with."
+        "error: The last-pass reference needs a dataset name: the dataset whose "
+        "last passing run to compare with. Pass --dataset NAME (dataset='NAME' in "
+        "Python)."
     ]
 
 

@@ -9,7 +9,7 @@ import pytest
 from report_data import make_frame
 
 import pipewarden as pw
-import pipewarden._api as api
+import pipewarden.workflows.profile as api
 from pipewarden.cli import main
 from pipewarden.contracts.yaml_io import dump_contract
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
@@ -156,3 +157,15 @@ class CheckResult:
             contract=data.get("contract"),
             extra={k: v for k, v in data.items() if k not in known},
         )
+
+
+def sort_findings(findings: Iterable[Finding]) -> tuple[Finding, ...]:
+    """Findings worst first, then by check id and column."""
+    return tuple(
+        sorted(findings, key=lambda f: (-f.severity.rank, f.check, f.column or ""))
+    )
+
+
+def merge_findings(*groups: Iterable[Finding]) -> tuple[Finding, ...]:
+    """The findings of every group in one sorted tuple (see ``sort_findings``)."""
+    return sort_findings(f for group in groups for f in group)

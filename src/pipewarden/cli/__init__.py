@@ -14,17 +14,6 @@ from typing import Any
 import click
 import typer
 
-from pipewarden.cli import (  # noqa: F401  # registers commands
-    check,
-    conform,
-    contract,
-    demo,
-    drift,
-    env,
-    profile,
-    runs,
-    store,
-)
 from pipewarden.cli._app import app
 from pipewarden.cli._output import err
 from pipewarden.errors import PipewardenError, PipewardenWarning

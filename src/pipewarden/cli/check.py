@@ -5,24 +5,21 @@
 from __future__ import annotations
 
 import os
-from datetime import UTC, datetime
 from typing import Annotated
 
 import typer
+from rich.markup import escape
 
-from pipewarden._api import as_profile
-from pipewarden._api import check as check_data
 from pipewarden.checks.findings import CheckResult, Severity
-from pipewarden.cli._app import app
-from pipewarden.cli._output import print_result, progress, write_json, write_text
-from pipewarden.cli._record import Recorder, with_findings
-from pipewarden.errors import ConfigError
+from pipewarden.cli import _options as opt
+from pipewarden.cli._output import err, print_result, progress, write_json, write_text
 from pipewarden.io.sources import describe_source
+from pipewarden.store.history import HistoryPolicy
+from pipewarden.workflows.check import LAST_PASS, check_batch
 
 EXIT_FAILED = 1
 
 
-@app.command("check")
 def check_command(
     contract: Annotated[str, typer.Argument(help="Contract YAML.")],
     data: Annotated[str, typer.Argument(help="The batch to check.")],
@@ -33,35 +30,17 @@ def check_command(
             "the last passing run of --dataset in the store."
         ),
     ] = None,
-    json_out: Annotated[
-        str | None,
-        typer.Option(
-            "--json", help="Write the findings JSON here ('-' for standard output)."
-        ),
-    ] = None,
-    html_out: Annotated[
-        str | None,
-        typer.Option("--html", help="Write a self-contained HTML report here."),
-    ] = None,
+    json_out: opt.JsonOut = None,
+    html_out: opt.HtmlOut = None,
     as_of: Annotated[
         str | None,
         typer.Option(
             "--as-of", help="Judge freshness at this ISO time instead of now."
         ),
     ] = None,
-    fail_on: Annotated[
-        str, typer.Option(help="Lowest severity that fails the run: error or warning.")
-    ] = "error",
-    query: Annotated[
-        str | None, typer.Option(help="SQL query for a database URL.")
-    ] = None,
-    store: Annotated[
-        str | None,
-        typer.Option(
-            help="Store URL to record the run in (default: PIPEWARDEN_STORE_URL, "
-            "else .pipewarden/pipewarden.db)."
-        ),
-    ] = None,
+    fail_on: opt.FailOn = "error",
+    query: opt.Query = None,
+    store: opt.Store = None,
     dataset: Annotated[
         str | None, typer.Option(help="Dataset name the run is recorded under.")
     ] = None,
@@ -82,41 +61,39 @@ def check_command(
     ] = None,
 ) -> None:
     """Check DATA against CONTRACT; exit 1 when a finding reaches --fail-on."""
-    threshold = _severity(fail_on)
-    now = parse_time(as_of) if as_of else None
+    threshold = opt.fail_level(fail_on)
+    now = opt.parse_time(as_of) if as_of else None
+    settings = opt.settings(store)
+    recording = (
+        record if record is not None else bool(dataset) or opt.store_named(store)
+    )
+    uses_store = recording or reference == LAST_PASS or bool(model)
     title = describe_source(data)
-    recorder = Recorder.from_options(
-        store=store, dataset=dataset, record=record, environ=os.environ
-    )
-    reference, reference_name = recorder.reference(reference)
-    started = datetime.now(UTC)
     with progress(f"checking {title}") as advance:
-        current = as_profile(data, query=query, progress=advance)
-        ref = (
-            as_profile(reference, query=query, progress=advance)
-            if reference is not None
-            else None
+        outcome = check_batch(
+            data,
+            contract,
+            reference=reference,
+            now=now,
+            dataset=dataset,
+            store=settings.store_url if uses_store else None,
+            record=recording,
+            model=model,
+            environ=os.environ,
+            history=HistoryPolicy(window=settings.history_window),
+            query=query,
+            progress=advance,
         )
-        result = check_data(
-            current, contract, reference=ref, now=now, dataset=dataset or title
-        )
-    result = with_findings(result, recorder.model_findings(model))
-    result = recorder.record(
-        result,
-        profile=current,
-        contract=contract,
-        data=data,
-        query=query,
-        started_at=started,
-        reference=reference_name,
-        environ=os.environ,
-    )
+    if outcome.run is not None:
+        err.print(f"Recorded run {outcome.run.id} in {escape(outcome.store_url or '')}")
     if html_out:
         from pipewarden.report import render_report
 
-        html = render_report(result, current=current, reference=ref)
+        html = render_report(
+            outcome.result, current=outcome.current, reference=outcome.reference
+        )
         write_text(html_out, html)
-    finish(result, title=title, json_out=json_out, threshold=threshold)
+    finish(outcome.result, title=title, json_out=json_out, threshold=threshold)
 
 
 def finish(
@@ -129,20 +106,3 @@ def finish(
         print_result(result, title=title)
     if result.at_least(threshold):
         raise typer.Exit(EXIT_FAILED)
-
-
-def _severity(text: str) -> Severity:
-    if text not in ("error", "warning"):
-        raise ConfigError(f"--fail-on must be 'error' or 'warning', not '{text}'.")
-    return Severity(text)
-
-
-def parse_time(text: str) -> datetime:
-    """An ISO timestamp (naive means UTC)."""
-    try:
-        moment = datetime.fromisoformat(text)
-    except ValueError as exc:
-        raise ConfigError(
-            f"'{text}' is not an ISO time. Use e.g. 2024-03-01T00:00:00Z."
-        ) from exc
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)

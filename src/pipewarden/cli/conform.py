@@ -11,11 +11,11 @@ from rich.markup import escape
 from rich.table import Table
 
 from pipewarden.checks.findings import Severity
-from pipewarden.cli._app import app
-from pipewarden.cli._output import findings_table, out
-from pipewarden.conform.gate import ConformResult, Gate
+from pipewarden.cli import _options as opt
+from pipewarden.cli._output import findings_table, out, write_json
+from pipewarden.conform.gate import ConformResult
 from pipewarden.errors import ConfigError
-from pipewarden.io.sources import describe_source, read_frame
+from pipewarden.workflows.conform import conform
 
 _WRITERS = {
     ".parquet": "parquet",
@@ -29,7 +29,6 @@ _WRITERS = {
 }
 
 
-@app.command("conform")
 def conform_command(
     contract: Annotated[str, typer.Argument(help="Contract YAML.")],
     data: Annotated[
@@ -52,9 +51,8 @@ def conform_command(
             "are quarantined: OUT's name with .quarantine.parquet, beside OUT."
         ),
     ] = None,
-    query: Annotated[
-        str | None, typer.Option(help="SQL query for a database URL.")
-    ] = None,
+    query: opt.Query = None,
+    json_out: opt.JsonOut = None,
 ) -> None:
     """Conform DATA to CONTRACT: model-ready rows to OUT, the rest to the quarantine.
 
@@ -70,21 +68,16 @@ def conform_command(
     quarantine_path = quarantine
     if quarantine_path is not None:
         _format(quarantine_path)
-    gate = Gate(contract)
-    batch = read_frame(data, query=query)
-    result = gate.conform(batch)
+    result = conform(data, contract, query=query)
     _write(result.frame, output, out_format)
     if result.rows_quarantined:
         quarantine_path = quarantine_path or _default_quarantine(output)
     if quarantine_path is not None:
         _write(result.quarantine, quarantine_path, _format(quarantine_path))
-    _report(
-        result,
-        describe_source(data),
-        output,
-        quarantine_path,
-        defaulted=quarantine is None,
-    )
+    if json_out:
+        write_json(result.to_dict(), json_out)
+    if json_out != "-":
+        _report(result, output, quarantine_path, defaulted=quarantine is None)
 
 
 def _format(path: str) -> str:
@@ -127,12 +120,12 @@ def _write(frame: pl.DataFrame, target: str, fmt: str) -> None:
 
 def _report(
     result: ConformResult,
-    title: str,
     output: str,
     quarantine: str | None,
     *,
     defaulted: bool,
 ) -> None:
+    title = result.dataset or "batch"
     table = Table(title=f"{escape(title)}: conformed", header_style="bold")
     table.add_column("rows", justify="right")
     table.add_column("", overflow="fold")
@@ -152,7 +145,7 @@ def _report(
             f"{rows:,}", f"  {escape(check)} {escape(column)}: {escape(reason)}"
         )
     out.print(table)
-    checked = result.to_check_result(dataset=title)
+    checked = result.to_check_result()
     if checked.at_least(Severity.WARNING):
         out.print(findings_table(checked, min_severity=Severity.WARNING))
     if result.rows_quarantined and defaulted:

@@ -7,12 +7,14 @@ from typing import Annotated
 import typer
 from rich.markup import escape
 
-from pipewarden._api import as_profile
-from pipewarden.cli._app import contract_app
+from pipewarden.cli import _options as opt
 from pipewarden.cli._output import out, progress, write_text
 from pipewarden.contracts.infer import infer_contract
 from pipewarden.contracts.yaml_io import dump_contract
 from pipewarden.io.sources import describe_source
+from pipewarden.workflows.profile import as_profile
+
+contract_app = typer.Typer(help="Infer and manage contracts.", no_args_is_help=True)
 
 
 @contract_app.command("infer")
@@ -32,9 +34,7 @@ def infer_command(
         list[str] | None, typer.Option(help="Segment column (repeatable).")
     ] = None,
     name: Annotated[str | None, typer.Option(help="Contract name.")] = None,
-    query: Annotated[
-        str | None, typer.Option(help="SQL query for a database URL.")
-    ] = None,
+    query: opt.Query = None,
 ) -> None:
     """Infer a contract from reference DATA and write it as editable YAML."""
     with progress(f"profiling {describe_source(data)}") as advance:

@@ -12,18 +12,16 @@ from rich.markup import escape
 from rich.panel import Panel
 from rich.table import Table
 
-from pipewarden._api import check, profile
 from pipewarden.checks.findings import CheckResult
-from pipewarden.cli._app import app
 from pipewarden.cli._output import out, print_result, write_json, write_text
-from pipewarden.conform.gate import Gate
 from pipewarden.contracts.infer import infer_contract
 from pipewarden.contracts.model import Contract, RowCount
 from pipewarden.contracts.yaml_io import dump_contract
 from pipewarden.demo import BATCHES, REFERENCE, DemoBatch, data_path, freshness_note
-from pipewarden.io.sources import read_frame
 from pipewarden.profiles.dataset import DatasetProfile
-from pipewarden.store.inputs import fingerprint_inputs
+from pipewarden.workflows.check import check_batch
+from pipewarden.workflows.conform import conform
+from pipewarden.workflows.profile import profile
 
 if TYPE_CHECKING:
     from pipewarden.store.repository import Store
@@ -33,7 +31,6 @@ DATASET = "pumps"
 DEFAULT_STORE = ".pipewarden/pipewarden.db"
 
 
-@app.command("demo")
 def demo_command(
     out_dir: Annotated[
         str, typer.Option("--out", help="Folder for the results.")
@@ -113,23 +110,17 @@ def _run_step(
             expand=False,
         )
     )
-    current = profile(data_path(step.file), segments=SEGMENTS)
-    result = check(
-        current,
+    outcome = check_batch(
+        data_path(step.file),
         contract,
         reference=reference,
         now=step.as_of.replace(tzinfo=UTC),
-        dataset=step.file,
-    )
-    run = runs.record_run(
-        result,
-        profile=current,
-        contract=contract,
         dataset=DATASET,
-        inputs=fingerprint_inputs(data_path(step.file)),
-        reference=REFERENCE,
+        store=runs,
+        reference_name=REFERENCE,
     )
-    result = run.result
+    assert outcome.run is not None
+    run, result, current = outcome.run, outcome.result, outcome.current
     print_result(result, title=step.file)
     out.print(f"Recorded as run {escape(run.id)}")
     stem = Path(step.file).stem
@@ -151,8 +142,7 @@ def _write_report(
 
 def _conform(step: DemoBatch, contract: Contract, folder: Path) -> None:
     """What the model gets anyway: the gate repairs what it can, quarantines the rest."""
-    batch = read_frame(data_path(step.file))
-    result = Gate(contract).conform(batch)
+    result = conform(data_path(step.file), contract)
     stem = Path(step.file).stem
     frame_path, quarantine_path = (
         folder / f"{stem}.conformed.parquet",
@@ -166,7 +156,7 @@ def _conform(step: DemoBatch, contract: Contract, folder: Path) -> None:
         table.add_column(name)
     reasons = ", ".join(
         f"{escape(column)}: {escape(check_id)} ({n:,})"
-        for column, check_id, _, n in result.reasons
+        for check_id, column, _, n in result.reasons
     )
     table.add_row(
         f"{result.rows_in:,}",

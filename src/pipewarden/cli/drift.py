@@ -3,44 +3,30 @@
 
 from __future__ import annotations
 
-import contextlib
-import importlib
-import importlib.util
-import threading
-from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 from rich import box
 from rich.markup import escape
 from rich.table import Table
 
-from pipewarden.checks.findings import Severity
-from pipewarden.cli._app import app
+from pipewarden.cli import _options as opt
 from pipewarden.cli._output import (
     SEVERITY_STYLE,
     STATUS_STYLE,
     out,
     progress,
     write_json,
+    write_text,
 )
-from pipewarden.cli._output import write_text as write_file
-from pipewarden.contracts.model import Contract
-from pipewarden.contracts.yaml_io import load_contract
-from pipewarden.drift.compare import compare
-from pipewarden.drift.correction import CORRECTIONS
-from pipewarden.drift.multivariate import SAMPLE_ROWS, RowSampler
+from pipewarden.drift.multivariate import SAMPLE_ROWS
 from pipewarden.drift.results import DriftReport
-from pipewarden.engines.registry import resolve_engine
-from pipewarden.errors import ConfigError
-from pipewarden.io.sources import describe_source, iter_frames
-from pipewarden.profiles.dataset import DatasetProfile, is_profile_json
+from pipewarden.io.sources import describe_source
+from pipewarden.workflows.compare import CompareOutcome, compare_batches
 
 EXIT_FAILED = 1
 
 
-@app.command("drift")
 def drift_command(
     reference: Annotated[
         str, typer.Argument(help="Reference data, or a saved profile JSON.")
@@ -61,15 +47,8 @@ def drift_command(
     time: Annotated[
         str | None, typer.Option(help="Event-time column, never compared as drift.")
     ] = None,
-    json_out: Annotated[
-        str | None,
-        typer.Option(
-            "--json", help="Write the drift JSON here ('-' for standard output)."
-        ),
-    ] = None,
-    html_out: Annotated[
-        str | None, typer.Option("--html", help="Write an HTML report here.")
-    ] = None,
+    json_out: opt.JsonOut = None,
+    html_out: opt.HtmlOut = None,
     correction: Annotated[
         str, typer.Option(help="Multiple-testing correction: bh, bonferroni or none.")
     ] = "bh",
@@ -79,9 +58,8 @@ def drift_command(
             help="Rows sampled per side for the multivariate test (0 turns it off)."
         ),
     ] = SAMPLE_ROWS,
-    fail_on: Annotated[
-        str, typer.Option(help="Lowest severity that fails the run: error or warning.")
-    ] = "error",
+    fail_on: opt.FailOn = "error",
+    query: opt.Query = None,
 ) -> None:
     """Compare CURRENT with REFERENCE column by column; exit 1 on a drift error.
 
@@ -89,128 +67,43 @@ def drift_command(
     significant after correcting for the number of columns. Drift is a warning; an
     effect of at least twice the threshold is an error.
     """
-    if correction not in CORRECTIONS:
-        raise ConfigError(
-            f"--correction must be one of {', '.join(CORRECTIONS)}, not '{correction}'."
+    threshold = opt.fail_level(fail_on)
+    sides = f"{describe_source(reference)} and {describe_source(current)}"
+    with progress(f"profiling {sides}") as advance:
+        outcome = compare_batches(
+            reference,
+            current,
+            contract=contract,
+            label=label,
+            prediction=prediction,
+            time=time,
+            correction=correction,
+            sample_rows=sample_rows,
+            query=query,
+            progress=advance,
         )
-    if fail_on not in ("error", "warning"):
-        raise ConfigError(f"--fail-on must be 'error' or 'warning', not '{fail_on}'.")
-    skip_note = ""
-    if sample_rows > 0 and importlib.util.find_spec("sklearn") is None:
-        sample_rows = 0
-        skip_note = (
-            "multivariate test skipped: it needs scikit-learn, "
-            "pip install 'pipewarden[sklearn]'"
-        )
-    if sample_rows > 0:
-        _warm_up()
-    spec = load_contract(contract) if contract else None
-    segments = list(spec.dataset.segments) if spec is not None else None
-    # Both sides at once: while one waits on its quantile sketches, the other's
-    # Polars work keeps the cores busy.
-    label = f"profiling {describe_source(reference)} and {describe_source(current)}"
-    with (
-        progress(label) as advance,
-        ThreadPoolExecutor(max_workers=2, thread_name_prefix="pw-drift") as pool,
-    ):
-        ref_job = pool.submit(_profile, reference, segments, sample_rows, advance)
-        cur_job = pool.submit(_profile, current, segments, sample_rows, advance)
-        ref_prof, ref_rows = ref_job.result()
-        cur_prof, cur_rows = cur_job.result()
-    samples = (
-        (ref_rows, cur_rows) if ref_rows is not None and cur_rows is not None else None
-    )
-    report = compare(
-        ref_prof,
-        cur_prof,
-        contract=spec,
-        label=label,
-        prediction=prediction,
-        time=time,
-        correction=correction,
-        samples=samples,
-        dataset=describe_source(current),
-        reference_name=describe_source(reference),
-    )
-    _write(report, spec, contract, json_out, html_out, ref_prof, cur_prof)
+    report = outcome.report
+    if json_out:
+        write_json(report.to_dict(), json_out)
+    if html_out:
+        write_text(html_out, _html(outcome))
     if json_out != "-":
-        saved = samples is None and sample_rows > 0
-        _print(
-            report,
-            skip_note
-            or (
-                "multivariate test skipped: a side is a saved profile" if saved else ""
-            ),
-        )
-    if report.to_check_result().at_least(Severity(fail_on)):
+        _print(report, outcome.note)
+    if report.to_check_result().at_least(threshold):
         raise typer.Exit(EXIT_FAILED)
 
 
-def _warm_up() -> None:
-    """Import scikit-learn in the background while Polars reads and profiles."""
+def _html(outcome: CompareOutcome) -> str:
+    from pipewarden.report import render_report
 
-    def load() -> None:
-        with contextlib.suppress(ImportError):
-            importlib.import_module("sklearn.ensemble")
-
-    threading.Thread(target=load, name="pw-warm-up", daemon=True).start()
-
-
-def _profile(
-    source: str,
-    segments: list[str] | None,
-    sample_rows: int,
-    advance: Callable[[int], None],
-) -> tuple[DatasetProfile, Any]:
-    """The source's profile, and a row sample (None for a saved profile)."""
-    if is_profile_json(source):
-        return DatasetProfile.load(source), None
-    sampler = RowSampler(sample_rows) if sample_rows > 0 else None
-    frames = _counted(iter_frames(source), advance)
-    if sampler is not None:
-        frames = sampler.tap(frames)
-    engine = resolve_engine("local")
-    prof = (
-        engine.profile_frames(frames, segments)
-        if segments
-        else engine.profile_frames(frames)
+    report = outcome.report
+    return render_report(
+        report.to_check_result(),
+        current=outcome.current,
+        reference=outcome.reference,
+        drift=report,
+        title=f"pipewarden drift: {report.dataset}",
     )
-    return prof, sampler.sample() if sampler is not None else None
-
-
-def _counted(frames: Any, advance: Any) -> Any:
-    for frame in frames:
-        yield frame
-        advance(frame.height)
-
-
-def _write(
-    report: DriftReport,
-    spec: Contract | None,
-    contract_path: str | None,
-    json_out: str | None,
-    html_out: str | None,
-    reference: DatasetProfile,
-    current: DatasetProfile,
-) -> None:
-    if json_out:
-        data = report.to_dict()
-        data["rows"] = report.current_rows
-        data["contract"] = (
-            spec.name if spec is not None and spec.name else contract_path
-        )
-        write_json(data, json_out)
-    if html_out:
-        from pipewarden.report import render_report
-
-        html = render_report(
-            report.to_check_result(),
-            current=current,
-            reference=reference,
-            drift=report,
-            title=f"pipewarden drift: {report.dataset}",
-        )
-        write_file(html_out, html)
 
 
 def _print(report: DriftReport, note: str) -> None:

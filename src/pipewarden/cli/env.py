@@ -10,7 +10,6 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from pipewarden.cli._app import app
 from pipewarden.cli._output import out, write_json, write_text
 from pipewarden.env.diff import EnvDiffResult, diff
 from pipewarden.env.fingerprint import Fingerprint, capture
@@ -21,7 +20,6 @@ _SEVERITY_STYLE = {"error": "bold red", "warning": "yellow", "info": "dim"}
 env_app = typer.Typer(
     help="Fingerprint environments and compare them.", no_args_is_help=True
 )
-app.add_typer(env_app, name="env")
 
 
 @env_app.command("capture")

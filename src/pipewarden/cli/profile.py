@@ -8,15 +8,14 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from pipewarden._api import profile as profile_data
-from pipewarden.cli._app import app
+from pipewarden.cli import _options as opt
 from pipewarden.cli._output import out, progress, write_text
 from pipewarden.io.sources import describe_source
 from pipewarden.profiles.dataset import DatasetProfile
 from pipewarden.profiles.sketches import micros_to_text
+from pipewarden.workflows.profile import profile as profile_data
 
 
-@app.command("profile")
 def profile_command(
     data: Annotated[
         str,
@@ -28,9 +27,7 @@ def profile_command(
     output: Annotated[
         str | None, typer.Option("-o", "--output", help="Write the profile JSON here.")
     ] = None,
-    query: Annotated[
-        str | None, typer.Option(help="SQL query for a database URL.")
-    ] = None,
+    query: opt.Query = None,
 ) -> None:
     """Profile DATA in one pass and print a summary per column."""
     with progress(f"profiling {describe_source(data)}") as advance:

@@ -10,7 +10,7 @@ from rich import box
 from rich.markup import escape
 from rich.table import Table
 
-from pipewarden.cli._app import app
+from pipewarden.cli import _options as opt
 from pipewarden.cli._output import STATUS_STYLE, findings_table, out, write_json
 from pipewarden.config import load_settings
 
@@ -22,17 +22,6 @@ if TYPE_CHECKING:
 runs_app = typer.Typer(
     help="Recorded runs: list, show and compare them.", no_args_is_help=True
 )
-app.add_typer(runs_app, name="runs")
-
-StoreOption = Annotated[
-    str | None,
-    typer.Option(
-        "--store",
-        help="Store URL (default: PIPEWARDEN_STORE_URL, else "
-        ".pipewarden/pipewarden.db).",
-    ),
-]
-JsonFlag = Annotated[bool, typer.Option("--json", help="Print JSON instead of tables.")]
 
 
 @runs_app.command("list")
@@ -44,8 +33,8 @@ def list_command(
         str | None, typer.Option(help="Only runs with this status.")
     ] = None,
     limit: Annotated[int, typer.Option(help="Newest runs to show.")] = 50,
-    store: StoreOption = None,
-    as_json: JsonFlag = False,
+    store: opt.Store = None,
+    as_json: opt.JsonFlag = False,
 ) -> None:
     """List recorded runs, newest first."""
     with open_cli_store(store) as opened:
@@ -66,8 +55,8 @@ def list_command(
 @runs_app.command("show")
 def show_command(
     run_id: Annotated[str, typer.Argument(metavar="RUN", help="Run id (or a prefix).")],
-    store: StoreOption = None,
-    as_json: JsonFlag = False,
+    store: opt.Store = None,
+    as_json: opt.JsonFlag = False,
 ) -> None:
     """Show one run: status, provenance and findings."""
     with open_cli_store(store) as opened:
@@ -83,8 +72,8 @@ def show_command(
 def diff_command(
     run_a: Annotated[str, typer.Argument(metavar="RUN_A", help="The run that worked.")],
     run_b: Annotated[str, typer.Argument(metavar="RUN_B", help="The run to explain.")],
-    store: StoreOption = None,
-    as_json: JsonFlag = False,
+    store: opt.Store = None,
+    as_json: opt.JsonFlag = False,
 ) -> None:
     """What changed from RUN_A to RUN_B: data, contract, code, environment, inputs."""
     from pipewarden.store.run_diff import diff_runs

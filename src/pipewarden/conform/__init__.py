@@ -10,8 +10,8 @@ Example:
 
 from __future__ import annotations
 
-from pipewarden.conform.gate import ConformResult, Gate, conform
+from pipewarden.conform.gate import ConformResult, Gate
 from pipewarden.conform.quarantine import META_COLUMNS
 from pipewarden.conform.record import RecordResult
 
-__all__ = ["META_COLUMNS", "ConformResult", "Gate", "RecordResult", "conform"]
+__all__ = ["META_COLUMNS", "ConformResult", "Gate", "RecordResult"]

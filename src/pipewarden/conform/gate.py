@@ -9,7 +9,7 @@ repaired is quarantined with its reason; nothing is dropped silently:
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +24,7 @@ from pipewarden.conform.quarantine import empty_quarantine, reason_counts
 from pipewarden.conform.record import RecordPlan, RecordResult
 from pipewarden.contracts.model import Contract
 from pipewarden.contracts.yaml_io import load_contract
+from pipewarden.io.sources import describe_source
 
 
 @dataclass(frozen=True, slots=True, eq=False)
@@ -40,6 +41,10 @@ class ConformResult:
             the batch's frame type.
         findings: What the gate found and did, with the check ids of ``check``.
         rows_in: Rows in the batch.
+        reasons: ``(check, column, reason, rows)`` per distinct quarantine reason,
+            most rows first.
+        dataset: The batch's name (its source, when read from one).
+        contract: The contract's name (or its file name).
     """
 
     frame: Any
@@ -48,6 +53,8 @@ class ConformResult:
     rows_in: int
     quarantined_mask: pl.Series | None = None
     reasons: tuple[tuple[str, str, str, int], ...] = ()
+    dataset: str | None = None
+    contract: str | None = None
 
     @property
     def rows_out(self) -> int:
@@ -74,16 +81,25 @@ class ConformResult:
         return CheckResult(
             rows=self.rows_in,
             findings=self.findings,
-            dataset=dataset,
-            contract=contract,
+            dataset=dataset or self.dataset,
+            contract=contract or self.contract,
             extra={
                 "conform": {
                     "rows_in": self.rows_in,
                     "rows_out": self.rows_out,
                     "rows_quarantined": self.rows_quarantined,
+                    "reasons": [
+                        {"check": c, "column": col, "reason": r, "rows": n}
+                        for c, col, r, n in self.reasons
+                    ],
                 }
             },
         )
+
+    def to_dict(self) -> dict[str, Any]:
+        """The findings JSON of ``pipewarden conform --json``, with the row counts
+        and quarantine reasons under ``conform``."""
+        return self.to_check_result().to_dict()
 
     def at_least(self, severity: Severity) -> list[Finding]:
         return [f for f in self.findings if f.severity >= severity]
@@ -111,6 +127,9 @@ class Gate:
     def __init__(self, contract: Contract | str | Path) -> None:
         self.contract = (
             contract if isinstance(contract, Contract) else load_contract(contract)
+        )
+        self._contract_name = self.contract.name or (
+            None if isinstance(contract, Contract) else Path(contract).name
         )
         self.plan: GatePlan = build_plan(self.contract)
         self._records = RecordPlan.compile(self.plan)
@@ -157,7 +176,9 @@ class Gate:
             return self.conform_records([batch])
         if is_records(batch):
             return self.conform_records(batch)
-        return self._conform(incoming(batch))
+        named = isinstance(batch, str | Path)
+        result = self._conform(incoming(batch))
+        return replace(result, dataset=describe_source(batch)) if named else result
 
     def conform_records(self, records: Sequence[Mapping[str, Any]]) -> ConformResult:
         """Conform many records at once, vectorised; the frame is polars.
@@ -173,7 +194,13 @@ class Gate:
                     p.name: p.target.dtype for p in self.plan.columns if not p.is_label
                 }
             )
-            return ConformResult(frame, empty_quarantine(frame.schema), (), 0)
+            return ConformResult(
+                frame,
+                empty_quarantine(frame.schema),
+                (),
+                0,
+                contract=self._contract_name,
+            )
         return self._conform(Incoming(records_frame(records), "polars"))
 
     def conform_record(self, record: Mapping[str, Any]) -> RecordResult:
@@ -208,24 +235,5 @@ class Gate:
             rows_in=batch.frame.height,
             quarantined_mask=mask,
             reasons=tuple(reason_counts(outcome.quarantine)),
+            contract=self._contract_name,
         )
-
-
-def conform(batch: Any, contract: Contract | str | Path) -> ConformResult:
-    """Conform one batch to a contract (builds a Gate; keep a Gate to conform many).
-
-    Args:
-        batch: Anything ``Gate.conform`` accepts.
-        contract: A Contract, or the path of a contract YAML.
-
-    Returns:
-        The conformed frame, the quarantine and the findings.
-
-    Raises:
-        ConformError: The batch cannot be reshaped (see ``Gate.conform``).
-
-    Example:
-        >>> import pipewarden as pw
-        >>> result = pw.conform("batch.csv", "contract.yaml")  # doctest: +SKIP
-    """
-    return Gate(contract).conform(batch)

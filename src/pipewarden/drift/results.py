@@ -186,8 +186,10 @@ class DriftReport:
     ``pipewarden.report``::
 
         {"status": "pass" | "warn" | "fail",          # worst severity of the findings
+         "rows": 2000000,                              # = current_rows (findings JSON)
          "reference_rows": 2000000, "current_rows": 2000000,
          "dataset": "current.parquet" | null, "reference": "reference.parquet" | null,
+         "contract": "contract.yaml" | null,           # its name, or its path
          "correction": "bh" | "bonferroni" | "none", "alpha": 0.01,
          "columns": [                                  # one per compared column
            {"column": "f_norm_1",
@@ -246,6 +248,7 @@ class DriftReport:
     alpha: float = 0.01
     dataset: str | None = None
     reference: str | None = None
+    contract: str | None = None
 
     @property
     def findings(self) -> tuple[Finding, ...]:
@@ -276,7 +279,10 @@ class DriftReport:
     def to_check_result(self) -> CheckResult:
         """The findings as a CheckResult (status, exit code and findings JSON)."""
         return CheckResult(
-            rows=self.current_rows, findings=self.findings, dataset=self.dataset
+            rows=self.current_rows,
+            findings=self.findings,
+            dataset=self.dataset,
+            contract=self.contract,
         )
 
     @property
@@ -286,10 +292,12 @@ class DriftReport:
     def to_dict(self) -> JsonDict:
         return {
             "status": self.status,
+            "rows": self.current_rows,
             "reference_rows": self.reference_rows,
             "current_rows": self.current_rows,
             "dataset": self.dataset,
             "reference": self.reference,
+            "contract": self.contract,
             "correction": self.correction,
             "alpha": self.alpha,
             "columns": [c.to_dict() for c in self.columns],
@@ -326,4 +334,5 @@ class DriftReport:
             alpha=float(data.get("alpha", 0.01)),
             dataset=data.get("dataset"),
             reference=data.get("reference"),
+            contract=data.get("contract"),
         )

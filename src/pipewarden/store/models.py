@@ -217,7 +217,7 @@ def _installed(model: ModelRecord, here: Fingerprint) -> list[str]:
 
 
 def _profile(training_data: Any) -> Any:
-    from pipewarden._api import as_profile
+    from pipewarden.workflows.profile import as_profile
 
     return as_profile(training_data)
 

@@ -1,0 +1,345 @@
+"""Check a batch against its contract: the one workflow behind ``pw.check``,
+``pipewarden check`` and the server.
+
+Profiles the batch (with segment profiles when the contract names segments and there
+is a reference), runs the contract's checks and, with a reference, drift; adds the
+environment findings of a registered model; and records the run in a store.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager, nullcontext
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from pipewarden.checks.findings import CheckResult, Finding, merge_findings
+from pipewarden.checks.run import check_profile
+from pipewarden.contracts.model import Contract
+from pipewarden.contracts.yaml_io import load_contract
+from pipewarden.errors import ConfigError
+from pipewarden.io.sources import describe_source
+from pipewarden.profiles.dataset import DatasetProfile
+from pipewarden.workflows.profile import ProgressFn, as_profile
+
+if TYPE_CHECKING:
+    from pipewarden.monitor.history import HistoryPolicy
+    from pipewarden.store.repository import Store
+
+    from pipewarden.store import Run
+
+__all__ = ["LAST_PASS", "CheckOutcome", "check", "check_batch"]
+
+LAST_PASS = "last-pass"
+"""A reference meaning: the profile of the dataset's last passing run in the store."""
+
+
+@dataclass(frozen=True, slots=True)
+class CheckOutcome:
+    """Everything one check produced, for the faces to present.
+
+    Attributes:
+        result: The findings (checks, drift, environment, history), worst first.
+        current: The batch's profile.
+        reference: The reference profile, when there was one.
+        reference_name: How the reference is named in the run (a path, ``run:ID``).
+        run: The recorded run, when the check was recorded.
+        store_url: The store read or written (password hidden), when one was used.
+    """
+
+    result: CheckResult
+    current: DatasetProfile
+    reference: DatasetProfile | None = None
+    reference_name: str | None = None
+    run: Run | None = None
+    store_url: str | None = None
+
+
+def check(
+    batch: Any,
+    contract: Contract | str | Path,
+    *,
+    reference: Any = None,
+    now: datetime | None = None,
+    dataset: str | None = None,
+    store: Store | str | None = None,
+    record: bool | None = None,
+    model: str | None = None,
+    environ: Mapping[str, str] | None = None,
+    history: HistoryPolicy | None = None,
+    query: str | None = None,
+    engine: str = "local",
+    progress: ProgressFn | None = None,
+) -> CheckResult:
+    """Check a batch against a contract.
+
+    Args:
+        batch: Data (a path, glob, URL, frame) or a DatasetProfile.
+        contract: A Contract or the path of a YAML contract.
+        reference: Reference data, a saved profile path, a DatasetProfile, or
+            ``"last-pass"`` (the last passing run of ``dataset`` in ``store``).
+        now: When freshness is judged (default: now, UTC).
+        dataset: Name of the batch (default: from the source); runs are recorded
+            under it.
+        store: A Store or store URL: where ``last-pass`` and ``model`` are read
+            and the run is recorded.
+        record: Record the run in ``store`` (default: when a store is given).
+        model: A registered model ``NAME[:VERSION]``: adds ``env.mismatch``
+            findings where this environment differs from its training one.
+        environ: Environment variables for the fingerprint (default: os.environ).
+        history: Thresholds for ``history.*`` findings when recording.
+        query: SQL query, when ``batch`` (or ``reference``) is a database URL.
+        engine: Compute engine name.
+        progress: Called with the number of rows profiled after each chunk.
+
+    Returns:
+        The findings; call ``raise_for_findings()`` to stop on errors.
+
+    Raises:
+        ConfigError: ``last-pass``, ``model`` or ``record`` without a store, or
+            ``last-pass`` without a dataset name.
+        SourceError: The data cannot be read.
+
+    Example:
+        >>> import pipewarden as pw
+        >>> result = pw.check("batch.parquet", "contract.yaml")  # doctest: +SKIP
+    """
+    return check_batch(
+        batch,
+        contract,
+        reference=reference,
+        now=now,
+        dataset=dataset,
+        store=store,
+        record=record,
+        model=model,
+        environ=environ,
+        history=history,
+        query=query,
+        engine=engine,
+        progress=progress,
+    ).result
+
+
+def check_batch(
+    batch: Any,
+    contract: Contract | str | Path,
+    *,
+    reference: Any = None,
+    now: datetime | None = None,
+    dataset: str | None = None,
+    store: Store | str | None = None,
+    record: bool | None = None,
+    model: str | None = None,
+    environ: Mapping[str, str] | None = None,
+    history: HistoryPolicy | None = None,
+    query: str | None = None,
+    engine: str = "local",
+    progress: ProgressFn | None = None,
+    reference_name: str | None = None,
+) -> CheckOutcome:
+    """Check a batch and keep what the faces present: see :func:`check`.
+
+    Args:
+        reference_name: How the recorded run names the reference (default: its
+            path, or ``run:ID`` for ``last-pass``).
+        **others: As for :func:`check`.
+
+    Returns:
+        The result, both profiles, and the run when recorded.
+    """
+    started = datetime.now(UTC)
+    spec, contract_name = _contract(contract)
+    recording = store is not None if record is None else record
+    _require_store(store, recording=recording, reference=reference, model=model)
+    environ = os.environ if environ is None else environ
+    name = dataset or (
+        None if isinstance(batch, DatasetProfile) else describe_source(batch)
+    )
+    with _opened(store, history) as opened:
+        reference, named = _resolve_reference(reference, opened, dataset)
+        reference_name = reference_name or named
+        segments = list(spec.dataset.segments) if reference is not None else []
+        options: dict[str, Any] = {"engine": engine, "query": query}
+        options.update(progress=progress, segments=segments or None)
+        current = as_profile(batch, **options)
+        ref = as_profile(reference, **options) if reference is not None else None
+        result = _checked(current, spec, ref, now=now, dataset=name)
+        result = replace(result, contract=result.contract or contract_name)
+        if model:
+            result = _with(result, _model_findings(opened, model, environ))
+        run = None
+        if recording:
+            assert opened is not None
+            run = _record(
+                opened,
+                result,
+                current=current,
+                contract=spec,
+                dataset=dataset or name,
+                batch=batch,
+                query=query,
+                started_at=started,
+                reference=reference_name,
+                environ=environ,
+                history=history,
+            )
+            result = run.result
+        url = None if opened is None else opened.url
+    return CheckOutcome(result, current, ref, reference_name, run, url)
+
+
+def _contract(contract: Contract | str | Path) -> tuple[Contract, str | None]:
+    if isinstance(contract, Contract):
+        return contract, contract.name
+    if not isinstance(contract, str | Path):
+        raise ConfigError(
+            f"A contract must be a Contract or the path of a contract YAML, not "
+            f"{type(contract).__name__}. Load one with pw.load_contract(path)."
+        )
+    spec = load_contract(contract)
+    return spec, spec.name or Path(contract).name
+
+
+def _require_store(
+    store: object, *, recording: bool, reference: Any, model: str | None
+) -> None:
+    if store is not None:
+        return
+    needs = (
+        "record=True"
+        if recording
+        else "reference='last-pass'"
+        if _is_last_pass(reference)
+        else "model=NAME"
+        if model
+        else None
+    )
+    if needs is not None:
+        raise ConfigError(
+            f"{needs} needs a store. Pass store='sqlite:///.pipewarden/pipewarden.db' "
+            "(or --store URL)."
+        )
+
+
+def _is_last_pass(reference: Any) -> bool:
+    return isinstance(reference, str) and reference == LAST_PASS
+
+
+@contextmanager
+def _opened(
+    store: Store | str | None, history: HistoryPolicy | None
+) -> Iterator[Store | None]:
+    """The store, opened from its URL for the length of the check when needed."""
+    if store is None or not isinstance(store, str):
+        with nullcontext(store) as same:
+            yield same
+        return
+    from pipewarden.store import open_store
+
+    with open_store(store, history=history) as opened:
+        yield opened
+
+
+def _resolve_reference(
+    reference: Any, store: Store | None, dataset: str | None
+) -> tuple[Any, str | None]:
+    """The reference to compare with, and how the run names it."""
+    if reference is None:
+        return None, None
+    if not _is_last_pass(reference):
+        named = reference if isinstance(reference, str | Path) else None
+        return reference, None if named is None else str(named)
+    if not dataset:
+        raise ConfigError(
+            "The last-pass reference needs a dataset name: the dataset whose last "
+            "passing run to compare with. Pass --dataset NAME (dataset='NAME' in "
+            "Python)."
+        )
+    assert store is not None
+    run = store.last_passing_run(dataset)
+    if run.profile is None:
+        raise ConfigError(
+            f"Run {run.id} of '{dataset}' has no stored profile to compare with. "
+            "Pass a reference file instead."
+        )
+    return run.profile, f"run:{run.id}"
+
+
+def _checked(
+    current: DatasetProfile,
+    contract: Contract,
+    reference: DatasetProfile | None,
+    *,
+    now: datetime | None,
+    dataset: str | None,
+) -> CheckResult:
+    """The contract's checks, plus drift against the reference when there is one."""
+    result = check_profile(
+        current, contract, reference=reference, now=now, dataset=dataset
+    )
+    if reference is None:
+        return result
+    from pipewarden.drift.compare import compare
+
+    drift = compare(reference, current, contract=contract, dataset=result.dataset)
+    return _with(result, drift.findings)
+
+
+def _with(
+    result: CheckResult, findings: tuple[Finding, ...] | list[Finding]
+) -> CheckResult:
+    if not findings:
+        return result
+    return replace(result, findings=merge_findings(result.findings, findings))
+
+
+def _model_findings(
+    store: Store | None, model: str, environ: Mapping[str, str]
+) -> tuple[Finding, ...]:
+    from pipewarden.env.fingerprint import capture
+    from pipewarden.store.models import check_environment
+
+    name, _, version = model.partition(":")
+    return tuple(
+        check_environment(
+            name, version or None, environment=capture(environ), store=store
+        )
+    )
+
+
+def _record(
+    store: Store,
+    result: CheckResult,
+    *,
+    current: DatasetProfile,
+    contract: Contract,
+    dataset: str | None,
+    batch: Any,
+    query: str | None,
+    started_at: datetime,
+    reference: str | None,
+    environ: Mapping[str, str],
+    history: HistoryPolicy | None,
+) -> Run:
+    from pipewarden.env.fingerprint import capture
+    from pipewarden.store.inputs import fingerprint_inputs
+
+    inputs = (
+        ()
+        if isinstance(batch, DatasetProfile)
+        else fingerprint_inputs(batch, query=query)
+    )
+    return store.record_run(
+        result,
+        profile=current,
+        contract=contract,
+        dataset=dataset,
+        inputs=inputs,
+        environment=capture(environ),
+        started_at=started_at,
+        reference=reference,
+    )

@@ -1,0 +1,221 @@
+"""Compare two sides for drift: the one workflow behind ``pw.compare``,
+``pipewarden drift`` and the server.
+
+Each side may be data (a path, glob, URL or frame), a saved profile or a
+DatasetProfile. Data sides are profiled at once (one pass each, both in parallel) and
+sampled for the multivariate test on the way.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+
+from pipewarden.contracts.model import Contract
+from pipewarden.contracts.yaml_io import load_contract
+from pipewarden.drift.compare import compare as compare_profiles
+from pipewarden.drift.correction import CORRECTIONS
+from pipewarden.drift.multivariate import SAMPLE_ROWS, RowSampler
+from pipewarden.drift.results import DriftReport
+from pipewarden.engines.registry import resolve_engine
+from pipewarden.errors import ConfigError
+from pipewarden.io.sources import describe_source, iter_frames
+from pipewarden.profiles.dataset import DatasetProfile, is_profile_json
+from pipewarden.workflows.profile import ProgressFn
+
+__all__ = ["CompareOutcome", "compare", "compare_batches"]
+
+NO_SKLEARN = (
+    "multivariate test skipped: it needs scikit-learn, "
+    "pip install 'pipewarden[sklearn]'"
+)
+SAVED_PROFILE = "multivariate test skipped: a side is a saved profile"
+
+
+@dataclass(frozen=True, slots=True)
+class CompareOutcome:
+    """A drift comparison and what the faces present with it.
+
+    Attributes:
+        report: The drift report (``report.to_dict()`` is the drift JSON).
+        reference: The reference profile.
+        current: The current profile.
+        note: Why the multivariate test did not run, when it did not ("" if it ran
+            or was turned off).
+    """
+
+    report: DriftReport
+    reference: DatasetProfile
+    current: DatasetProfile
+    note: str = ""
+
+
+def compare(
+    reference: Any,
+    current: Any,
+    *,
+    contract: Contract | str | Path | None = None,
+    label: str | None = None,
+    prediction: str | None = None,
+    time: str | None = None,
+    correction: str = "bh",
+    sample_rows: int = SAMPLE_ROWS,
+    query: str | None = None,
+    engine: str = "local",
+    progress: ProgressFn | None = None,
+) -> DriftReport:
+    """Compare a current batch with reference data, column by column.
+
+    Args:
+        reference: Reference data, a saved profile path, or a DatasetProfile.
+        current: The batch to judge, in any of the same forms.
+        contract: A Contract or contract path: per-column drift settings, label,
+            time, id and segment columns (explicit arguments win).
+        label: Target column, compared as ``label.shift``.
+        prediction: Model output column, compared as ``drift.prediction``.
+        time: Event-time column, never compared as drift.
+        correction: Multiple-testing correction: ``bh``, ``bonferroni`` or ``none``.
+        sample_rows: Rows sampled per side for the multivariate test (0: off).
+        query: SQL query, when a side is a database URL.
+        engine: Compute engine name.
+        progress: Called with the number of rows profiled after each chunk.
+
+    Returns:
+        The DriftReport, with a ``drift.*`` finding for every compared column.
+
+    Raises:
+        ConfigError: An unknown correction, or a negative ``sample_rows``.
+        SourceError: A side cannot be read.
+
+    Example:
+        >>> import pipewarden as pw
+        >>> report = pw.compare("train.parquet", "today.parquet")  # doctest: +SKIP
+        >>> report.drifted_columns  # doctest: +SKIP
+    """
+    return compare_batches(
+        reference,
+        current,
+        contract=contract,
+        label=label,
+        prediction=prediction,
+        time=time,
+        correction=correction,
+        sample_rows=sample_rows,
+        query=query,
+        engine=engine,
+        progress=progress,
+    ).report
+
+
+def compare_batches(
+    reference: Any,
+    current: Any,
+    *,
+    contract: Contract | str | Path | None = None,
+    label: str | None = None,
+    prediction: str | None = None,
+    time: str | None = None,
+    correction: str = "bh",
+    sample_rows: int = SAMPLE_ROWS,
+    query: str | None = None,
+    engine: str = "local",
+    progress: ProgressFn | None = None,
+) -> CompareOutcome:
+    """Compare two sides and keep both profiles: see :func:`compare`."""
+    if correction not in CORRECTIONS:
+        raise ConfigError(
+            f"The correction must be one of {', '.join(CORRECTIONS)}, not "
+            f"'{correction}'."
+        )
+    if sample_rows < 0:
+        raise ConfigError(
+            f"sample_rows must be 0 (no multivariate test) or more, not {sample_rows}."
+        )
+    spec, contract_name = _contract(contract)
+    note = ""
+    if sample_rows > 0 and importlib.util.find_spec("sklearn") is None:
+        sample_rows, note = 0, NO_SKLEARN
+    segments = list(spec.dataset.segments) if spec is not None else []
+    side = _Side(engine, query, segments, sample_rows, progress)
+    # Both sides at once: while one waits on its quantile sketches, the other's
+    # Polars work keeps the cores busy.
+    with ThreadPoolExecutor(max_workers=2, thread_name_prefix="pw-drift") as pool:
+        ref_job = pool.submit(side.profile, reference)
+        cur_job = pool.submit(side.profile, current)
+        (ref_prof, ref_rows), (cur_prof, cur_rows) = ref_job.result(), cur_job.result()
+    samples = None
+    if ref_rows is not None and cur_rows is not None:
+        samples = (ref_rows, cur_rows)
+    elif sample_rows > 0:
+        note = SAVED_PROFILE
+    report = compare_profiles(
+        ref_prof,
+        cur_prof,
+        contract=spec,
+        label=label,
+        prediction=prediction,
+        time=time,
+        correction=correction,
+        samples=samples,
+        dataset=_name(current),
+        reference_name=_name(reference),
+    )
+    report = replace(report, contract=contract_name)
+    return CompareOutcome(report, ref_prof, cur_prof, note)
+
+
+def _contract(
+    contract: Contract | str | Path | None,
+) -> tuple[Contract | None, str | None]:
+    if contract is None or isinstance(contract, Contract):
+        return contract, None if contract is None else contract.name
+    spec = load_contract(contract)
+    return spec, spec.name or str(contract)
+
+
+def _name(side: Any) -> str | None:
+    return None if isinstance(side, DatasetProfile) else describe_source(side)
+
+
+@dataclass(frozen=True, slots=True)
+class _Side:
+    """How to profile (and sample) one side of a comparison."""
+
+    engine: str
+    query: str | None
+    segments: list[str]
+    sample_rows: int
+    progress: ProgressFn | None
+
+    def profile(self, source: Any) -> tuple[DatasetProfile, pl.DataFrame | None]:
+        """The side's profile, and a row sample (None for a saved profile)."""
+        if isinstance(source, DatasetProfile):
+            return source, None
+        if isinstance(source, str | Path) and is_profile_json(source):
+            return DatasetProfile.load(source), None
+        sampler = RowSampler(self.sample_rows) if self.sample_rows > 0 else None
+        frames = _counted(iter_frames(source, query=self.query), self.progress)
+        if sampler is not None:
+            frames = sampler.tap(frames)
+        engine = resolve_engine(self.engine)
+        prof = (
+            engine.profile_frames(frames, self.segments)
+            if self.segments
+            else engine.profile_frames(frames)
+        )
+        return prof, sampler.sample() if sampler is not None else None
+
+
+def _counted(
+    frames: Iterator[pl.DataFrame], progress: Callable[[int], None] | None
+) -> Iterator[pl.DataFrame]:
+    for frame in frames:
+        yield frame
+        if progress is not None:
+            progress(frame.height)
