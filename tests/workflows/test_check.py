@@ -1,0 +1,127 @@
+"""The check workflow: one path for pw.check, the CLI and the server."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+
+import polars as pl
+import pytest
+
+import pipewarden as pw
+from pipewarden.errors import ConfigError
+from pipewarden.workflows.check import check_batch
+
+NOW = datetime(2024, 2, 1, tzinfo=UTC)
+
+
+def _frame(shift: float = 0.0, rows: int = 400) -> pl.DataFrame:
+    return pl.DataFrame(
+        {
+            "region": [["n", "s"][i % 2] for i in range(rows)],
+            "temp": [round(20 + (i % 50) / 5 + shift, 1) for i in range(rows)],
+        }
+    )
+
+
+@pytest.fixture
+def contract() -> pw.Contract:
+    return pw.infer_contract(pw.profile(_frame()), segments=["region"], name="temps")
+
+
+@pytest.fixture
+def store_url(tmp_path: Path) -> str:
+    return f"sqlite:///{tmp_path / 'store.db'}"
+
+
+def test_check_without_a_store_records_nothing(contract: pw.Contract) -> None:
+    outcome = check_batch(_frame(), contract, now=NOW)
+
+    assert outcome.run is None
+    assert outcome.store_url is None
+    assert outcome.result.status == "pass"
+    assert outcome.result.contract == "temps"
+
+
+def test_check_with_a_store_records_the_run(
+    contract: pw.Contract, store_url: str
+) -> None:
+    outcome = check_batch(_frame(), contract, now=NOW, dataset="temps", store=store_url)
+
+    assert outcome.run is not None
+    with pw.open_store(store_url) as store:
+        assert [r.id for r in store.list_runs(dataset="temps")] == [outcome.run.id]
+
+
+def test_record_false_reads_the_store_but_writes_nothing(
+    contract: pw.Contract, store_url: str
+) -> None:
+    check_batch(_frame(), contract, now=NOW, dataset="temps", store=store_url)
+    outcome = check_batch(
+        _frame(shift=30.0),
+        contract,
+        now=NOW,
+        dataset="temps",
+        store=store_url,
+        reference="last-pass",
+        record=False,
+    )
+
+    assert outcome.run is None
+    assert outcome.reference_name is not None
+    assert outcome.reference_name.startswith("run:")
+    assert any(f.check.startswith("drift.") for f in outcome.result.findings)
+    with pw.open_store(store_url) as store:
+        assert store.count_runs(dataset="temps") == 1
+
+
+def test_an_open_store_is_used_and_left_open(
+    contract: pw.Contract, store_url: str
+) -> None:
+    with pw.open_store(store_url) as store:
+        first = check_batch(_frame(), contract, now=NOW, dataset="temps", store=store)
+        second = check_batch(_frame(), contract, now=NOW, dataset="temps", store=store)
+        assert store.count_runs(dataset="temps") == 2
+    assert first.run is not None and second.run is not None
+
+
+@pytest.mark.parametrize(
+    ("options", "needs"),
+    [
+        ({"reference": "last-pass", "dataset": "temps"}, "reference='last-pass'"),
+        ({"model": "churn"}, "model=NAME"),
+        ({"record": True}, "record=True"),
+    ],
+)
+def test_store_options_without_a_store_say_so(
+    contract: pw.Contract, options: dict[str, object], needs: str
+) -> None:
+    with pytest.raises(ConfigError) as caught:
+        check_batch(_frame(), contract, **options)  # type: ignore[arg-type]  # table of keyword arguments
+
+    assert str(caught.value) == (
+        f"{needs} needs a store. Pass store='sqlite:///.pipewarden/pipewarden.db' "
+        "(or --store URL)."
+    )
+
+
+def test_a_contract_of_the_wrong_type_is_a_clear_error() -> None:
+    with pytest.raises(ConfigError, match="not dict. Load one with pw.load_contract"):
+        check_batch(_frame(), {"columns": {}})  # type: ignore[arg-type]  # the point
+
+
+def test_segments_are_profiled_when_there_is_a_reference(contract: pw.Contract) -> None:
+    reference = _frame()
+    current = _frame().with_columns(
+        pl.when(pl.col("region") == "s")
+        .then(None)
+        .otherwise(pl.col("temp"))
+        .alias("temp")
+    )
+
+    outcome = check_batch(current, contract, reference=reference, now=NOW)
+
+    assert set(outcome.current.segments) == {"region"}
+    located = [f for f in outcome.result.findings if f.segment]
+    assert {(f.check, f.column) for f in located} >= {("drift.null_rate", "temp")}
+    assert all(f.segment == {"region": "s"} for f in located)
