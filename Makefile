@@ -1,22 +1,33 @@
 # pipewarden: `make demo` sets up and runs the demo; `make test` sets up and runs the tests.
+# Both install the versions pinned in requirements/ (base.txt for the demo, dev.txt for the
+# tests and tools); `make lock` re-resolves those pins on purpose.
 PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
 UV     := $(BIN)/uv
+UV_VERSION   := 0.13.9
+LOCK_UPGRADE ?= --upgrade
+# One lock for every platform, from the oldest Python we support.
+LOCK_FLAGS   := --universal --python-version 3.11 --custom-compile-command "make lock" --quiet
+INSTALL      := $(UV) pip install --quiet --compile-bytecode --python $(BIN)/python
 
-.PHONY: demo test bench lint typecheck clean
+.PHONY: demo test bench lint typecheck lock clean
 
 $(UV):
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip uv
+	$(BIN)/python -m pip install --quiet uv==$(UV_VERSION)
 
-$(VENV)/.installed: pyproject.toml | $(UV)
-	$(UV) pip install --quiet --compile-bytecode --python $(BIN)/python -e .
+# The pinned requirements first, then pipewarden itself with --no-deps, so nothing
+# unpinned slips in.
+$(VENV)/.installed: requirements/base.txt pyproject.toml | $(UV)
+	$(INSTALL) -r requirements/base.txt
+	$(INSTALL) --no-deps -e .
 	$(BIN)/python -m compileall -q src > /dev/null
 	touch $@
 
-$(VENV)/.installed-dev: pyproject.toml | $(UV)
-	$(UV) pip install --quiet --compile-bytecode --python $(BIN)/python -e '.[dev]'
+$(VENV)/.installed-dev: requirements/dev.txt pyproject.toml | $(UV)
+	$(INSTALL) -r requirements/dev.txt
+	$(INSTALL) --no-deps -e .
 	$(BIN)/python -m compileall -q src > /dev/null
 	touch $@ $(VENV)/.installed
 
@@ -35,6 +46,14 @@ bench: $(VENV)/.installed-dev
 lint: $(VENV)/.installed-dev
 	$(BIN)/ruff check src tests benchmarks
 	$(BIN)/mypy src/pipewarden
+
+# Newest releases that pyproject.toml allows; dev first, then base within dev's pins,
+# so the two agree. `make lock LOCK_UPGRADE=` only follows pyproject.toml's changes.
+lock: | $(UV)
+	$(UV) pip compile pyproject.toml --extra dev $(LOCK_FLAGS) $(LOCK_UPGRADE) \
+	    -o requirements/dev.txt
+	$(UV) pip compile pyproject.toml -c requirements/dev.txt $(LOCK_FLAGS) $(LOCK_UPGRADE) \
+	    -o requirements/base.txt
 
 clean:
 	rm -rf $(VENV) demo-output .pipewarden bench-data

@@ -11,7 +11,6 @@ import warnings
 from collections.abc import Sequence
 from typing import Any
 
-import click
 import typer
 
 from pipewarden.cli._app import app
@@ -19,13 +18,9 @@ from pipewarden.cli._output import err
 from pipewarden.errors import PipewardenError, PipewardenWarning
 
 EXIT_USAGE = 2
-# Typer 0.22+ vendors Click: its usage errors derive from typer.TyperException and its
-# Abort is typer's own, so catching click's classes alone let them through as tracebacks.
-_USAGE_ERRORS: tuple[type[Exception], ...] = (
-    click.ClickException,
-    getattr(typer, "TyperException", click.ClickException),
-)
-_ABORTS: tuple[type[BaseException], ...] = (click.exceptions.Abort, typer.Abort)
+# Typer 0.28+ vendors Click and does not depend on it: every usage error (its Click
+# copy's ClickException, UsageError, BadParameter, ...) derives from typer.TyperException,
+# and Exit and Abort are typer's own. So this module never imports click.
 
 __all__ = ["app", "main", "run"]
 
@@ -40,12 +35,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             code = app(args=args, prog_name="pipewarden", standalone_mode=False)
     except typer.Exit as exc:
         return int(exc.exit_code)
-    except click.exceptions.Exit as exc:
-        return int(exc.exit_code)
-    except _USAGE_ERRORS as exc:
+    except typer.TyperException as exc:
         _show_usage_error(exc)
         return EXIT_USAGE
-    except _ABORTS:
+    except typer.Abort:
         err.print("Aborted.")
         return EXIT_USAGE
     except PipewardenError as exc:
@@ -57,7 +50,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     return code if isinstance(code, int) else 0
 
 
-def _show_usage_error(exc: Any) -> None:  # a Click or Typer usage error
+def _show_usage_error(exc: Any) -> None:  # a typer.TyperException (usage error)
     if type(exc).__name__ == "NoArgsIsHelpError":  # bare `pipewarden`: the help
         exc.show()
         return
