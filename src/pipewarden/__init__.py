@@ -10,6 +10,7 @@ Example:
 from __future__ import annotations
 
 from pipewarden._api import check, profile
+from pipewarden._version import __version__ as __version__
 from pipewarden.checks.findings import CheckResult, Finding, Severity
 from pipewarden.conform import ConformResult, Gate, RecordResult, conform
 from pipewarden.contracts.infer import infer_contract
@@ -31,8 +32,6 @@ from pipewarden.profiles.column import ColumnProfile, Kind
 from pipewarden.profiles.dataset import DatasetProfile
 from pipewarden.store import ModelRecord, Run, RunSummary, open_store
 from pipewarden.store.models import check_environment, register_model
-
-__version__ = "0.1.0"
 
 __all__ = [
     "CheckResult",

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 import jinja2
 
-from pipewarden import __version__
+from pipewarden._version import __version__
 from pipewarden.checks.findings import CheckResult, Finding, Severity
 from pipewarden.profiles.dataset import DatasetProfile
 from pipewarden.report import _format as fmt
