@@ -252,11 +252,12 @@ def test_csv_reading_does_not_depend_on_the_wording_of_polars_errors(
 
     def reworded(self: pl.LazyFrame, *args: Any, **kwargs: Any) -> pl.DataFrame:
         try:
-            return collect(self, *args, **kwargs)
+            frame: pl.DataFrame = collect(self, *args, **kwargs)
         except pl.exceptions.ComputeError as exc:
             raise pl.exceptions.ComputeError(
                 "Something in the file went wrong"
             ) from exc
+        return frame
 
     monkeypatch.setattr(pl.LazyFrame, "collect", reworded)
     lines = ["n,m"] + [f"{i},{i}" for i in range(10_050)] + ["oops,7"]

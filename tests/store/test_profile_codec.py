@@ -7,6 +7,7 @@ import base64
 import dataclasses
 import struct
 import zlib
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -223,7 +224,7 @@ def payload_of(prof: DatasetProfile, compression: int = 0) -> bytes:
     return encode_profile(prof, compression)[1]
 
 
-DAMAGE = {
+DAMAGE: dict[str, Callable[[bytes], bytes]] = {
     "truncated": lambda p: p[:-10],
     "trailing bytes": lambda p: p + b"x",
     "not msgpack": lambda p: b"\xc1" + p[1:],
