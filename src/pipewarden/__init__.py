@@ -9,6 +9,7 @@ Example:
 
 from __future__ import annotations
 
+from pipewarden._version import __version__ as __version__
 from pipewarden.checks.findings import CheckResult, Finding, Severity
 from pipewarden.conform import ConformResult, Gate, RecordResult
 from pipewarden.contracts.infer import infer_contract
@@ -34,8 +35,6 @@ from pipewarden.workflows.check import check
 from pipewarden.workflows.compare import compare
 from pipewarden.workflows.conform import conform
 from pipewarden.workflows.profile import profile
-
-__version__ = "0.1.0"
 
 __all__ = [
     "CheckResult",

@@ -222,6 +222,62 @@ def test_csv_word_after_inferred_rows_makes_column_string(tmp_path: Path) -> Non
     assert frame["n"][-1] == "oops"
 
 
+def test_csv_columns_with_late_values_of_another_type_are_found_in_one_pass(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    lines = ["n,x,day,ok"] + [f"{i},{i}.5,2024-01-02,{i}" for i in range(10_050)]
+    lines += ["oops,1.5,2024-01-02,1", "7,n/a,soon,2", "8,,,3", '9,"","",4']
+    path = write(tmp_path / "late.csv", "\n".join(lines) + "\n")
+
+    with caplog.at_level("INFO", logger="pipewarden.io._csv"):
+        frame = read_frame(path)
+
+    assert frame.schema == pl.Schema(
+        {"n": pl.String, "x": pl.String, "day": pl.String, "ok": pl.Int64}
+    )
+    assert frame.row(-4) == ("oops", "1.5", "2024-01-02", 1)
+    assert frame.row(-2) == ("8", None, None, 3)
+    assert frame.row(-1) == ("9", "", "", 4)  # quoted empty text stays text
+    assert [r.getMessage() for r in caplog.records] == [
+        f"Reading column 'n' of {path} as text: 1 value does not parse as Int64",
+        f"Reading column 'x' of {path} as text: 1 value does not parse as Float64",
+        f"Reading column 'day' of {path} as text: 1 value does not parse as Date",
+    ]
+
+
+def test_csv_reading_does_not_depend_on_the_wording_of_polars_errors(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    collect = pl.LazyFrame.collect
+
+    def reworded(self: pl.LazyFrame, *args: Any, **kwargs: Any) -> pl.DataFrame:
+        try:
+            frame: pl.DataFrame = collect(self, *args, **kwargs)
+        except pl.exceptions.ComputeError as exc:
+            raise pl.exceptions.ComputeError(
+                "Something in the file went wrong"
+            ) from exc
+        return frame
+
+    monkeypatch.setattr(pl.LazyFrame, "collect", reworded)
+    lines = ["n,m"] + [f"{i},{i}" for i in range(10_050)] + ["oops,7"]
+    mixed = write(tmp_path / "mixed.csv", "\n".join(lines) + "\n")
+    latin = write(tmp_path / "latin.csv", b"name,n\ncaf\xe9,1\nplain,2\n")
+    ragged = write(tmp_path / "ragged.csv", "a,b\n1,2\n3,4,5\n")
+
+    frame = read_frame(mixed)
+    with pytest.warns(PipewardenWarning, match="is not valid UTF-8"):
+        lossy = read_frame(latin)
+
+    assert frame.schema == pl.Schema({"n": pl.String, "m": pl.Int64})
+    assert frame["n"][-1] == "oops"
+    assert lossy.rows() == [("caf\ufffd", 1), ("plain", 2)]
+    assert error_of(lambda: read_frame(ragged)) == (
+        f"Cannot read CSV file '{ragged}': Something in the file went wrong. "
+        "Fix the malformed rows, or export the file again."
+    )
+
+
 def test_csv_mixed_values_within_inferred_rows_are_strings(tmp_path: Path) -> None:
     path = write(tmp_path / "mixed.csv", "a\n1\nword\n2.5\n")
     assert read_frame(path)["a"].to_list() == ["1", "word", "2.5"]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import html
+import json
 import os
 import re
 import subprocess
@@ -20,6 +22,7 @@ from pipewarden.checks.findings import CheckResult, Finding, Severity
 from pipewarden.profiles.dataset import DatasetProfile
 from pipewarden.report import render_report
 from pipewarden.report._columns import MAX_CHARTED_COLUMNS
+from pipewarden.report.html import _environment
 
 _VOID = {"meta", "link", "input", "br", "hr", "img", "col", "area", "base", "wbr"}
 _SCRIPT = re.compile(r"<script([^>]*)>(.*?)</script>", re.DOTALL | re.IGNORECASE)
@@ -122,6 +125,49 @@ def test_chart_json_cannot_end_its_script_element(page: str) -> None:
         assert "<" not in spec and ">" not in spec
     # The hostile category reaches its chart, escaped for plotly and for JSON.
     assert any("alert(2)" in spec for spec in figures)
+
+
+SCRIPT_END_COLUMN = "</script><script>alert(1)</script>"
+COMMENT_VALUE = "<!--<script>'\"&"
+
+
+def test_names_and_values_cannot_break_out_of_a_script_element() -> None:
+    frame = pl.DataFrame(
+        {SCRIPT_END_COLUMN: ["a", COMMENT_VALUE, "b", COMMENT_VALUE] * 50}
+    )
+    prof = pw.profile(frame)
+    message = f"Column {SCRIPT_END_COLUMN!r} has {COMMENT_VALUE!r}."
+    finding = Finding("category.unseen", SCRIPT_END_COLUMN, Severity.WARNING, message)
+    result = CheckResult(rows=200, findings=(finding,), dataset="d")
+
+    page = render_report(result, current=prof, reference=prof)
+
+    parsed = _parse(page)
+    assert (parsed.errors, parsed.stack) == ([], [])
+    assert (
+        len(parsed.scripts) == page.lower().count("<script") == 3
+    )  # plotly, a chart, ours
+    figures = [m.group(2) for m in _SCRIPT.finditer(page) if "pw-figure" in m.group(1)]
+    assert len(figures) == 1
+    assert not set(figures[0]) & set("<>&'")
+    labels = json.loads(figures[0])["data"][0]["y"]
+    assert html.escape(COMMENT_VALUE, quote=False) in labels  # as plotly shows text
+    text = " ".join(parsed.text)
+    assert SCRIPT_END_COLUMN in text and message in text
+    assert SCRIPT_END_COLUMN not in page and COMMENT_VALUE not in page
+
+
+def test_the_report_writes_script_json_with_jinja_tojson() -> None:
+    data = {SCRIPT_END_COLUMN: [COMMENT_VALUE, "\u2028"]}
+    template = _environment().from_string(
+        '<script type="application/json">{{ data | tojson }}</script>'
+    )
+
+    inner = template.render(data=data).removeprefix('<script type="application/json">')
+
+    assert inner.count("</script>") == 1 and inner.endswith("</script>")
+    assert not set(inner.removesuffix("</script>")) & set("<>&'")
+    assert json.loads(inner.removesuffix("</script>")) == data
 
 
 def test_plotly_is_inlined_once_and_nothing_is_loaded_from_outside(page: str) -> None:

@@ -1,12 +1,17 @@
-"""The stored form of profiles: binary sketches beside the JSON, loading back the same."""
+"""The stored form of profiles: msgpack with binary sketches, loading back the same; rows
+written in the older forms (JSON with binary beside it, plain or zlib'd JSON) still load."""
 
 from __future__ import annotations
 
 import base64
 import dataclasses
 import struct
+import zlib
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
+import msgpack
 import numpy as np
 import polars as pl
 import pytest
@@ -14,11 +19,10 @@ import sqlalchemy as sa
 from store_helpers import CODE, T0, frame, make_fingerprint, profile_of, result_for
 
 from pipewarden.engines.local import LocalEngine
-from pipewarden.errors import StoreError
+from pipewarden.errors import ProfileError, StoreError
 from pipewarden.profiles.column import ColumnProfile
 from pipewarden.profiles.dataset import DatasetProfile
 from pipewarden.profiles.sketches import Distinct, Frequent, Quantiles
-from pipewarden.store import _profile_codec
 from pipewarden.store.database import open_store
 from pipewarden.store.tables import PROFILE_ENCODINGS, decode_profile, encode_profile
 
@@ -72,7 +76,7 @@ def test_a_profile_loads_back_identical(name: str, compression: int) -> None:
     encoding, payload = encode_profile(prof, compression)
     got = decode_profile(encoding, payload)
 
-    assert encoding == ("json+bin+zlib" if compression else "json+bin")
+    assert encoding == ("msgpack+zlib" if compression else "msgpack")
     assert encoding in PROFILE_ENCODINGS
     assert got == prof
     assert got.to_dict() == prof.to_dict()
@@ -85,8 +89,6 @@ def test_the_segmented_profile_has_segments() -> None:
 
 @pytest.mark.parametrize("encoding", ["json", "json+zlib"])
 def test_profiles_in_the_older_json_forms_still_load(encoding: str) -> None:
-    import zlib
-
     prof = PROFILES["varied"]
     data = prof.to_json().encode("utf-8")
     payload = zlib.compress(data, 6) if encoding == "json+zlib" else data
@@ -99,7 +101,39 @@ def test_the_binary_form_is_smaller_than_the_json() -> None:
 
     _, payload = encode_profile(prof, 0)
 
-    assert len(payload) < 0.85 * len(prof.to_json().encode())
+    assert len(payload) < 0.8 * len(prof.to_json().encode())
+
+
+def test_sketches_are_stored_as_msgpack_bin_and_exact_distributions_as_arrays() -> None:
+    small = Quantiles.from_counts(np.array([1.0, 2.5]), np.array([7, 3]))
+    big = Quantiles.from_counts(np.array([-1.0]), np.array([2**40]))
+    columns = PROFILES["varied"].columns
+    prof = dataclasses.replace(
+        PROFILES["varied"],
+        columns={
+            **columns,
+            "few": dataclasses.replace(columns["few"], quantiles=small),
+            "when": dataclasses.replace(columns["when"], intervals=big),
+        },
+    )
+
+    stored = msgpack.unpackb(encode_profile(prof, 0)[1], ext_hook=msgpack.ExtType)
+    by_name = {c["name"]: c for c in stored["columns"]}
+
+    assert by_name["wide"]["quantiles"]["kll"] == prof["wide"].quantiles.blob
+    assert by_name["wide"]["distinct"]["kmv"] == (
+        prof["wide"].distinct.hashes.astype("<u8").tobytes()
+    )
+    assert by_name["few"]["quantiles"] == {
+        "kll": None,
+        "values": msgpack.ExtType(1, np.array([1.0, 2.5], "<f8").tobytes()),
+        "counts": msgpack.ExtType(3, np.array([7, 3], "<u4").tobytes()),
+    }
+    assert by_name["when"]["intervals"]["counts"] == msgpack.ExtType(
+        2, np.array([2**40], "<i8").tobytes()
+    )
+    assert by_name["colour"]["frequent"]["counts"] == prof["colour"].frequent.counts
+    assert decode_profile(*encode_profile(prof, 0)) == prof
 
 
 def test_a_frequent_value_that_looks_like_a_blob_index_stays_a_value() -> None:
@@ -143,11 +177,98 @@ def test_the_codec_knows_every_field_of_the_sketches_it_reads() -> None:
     ).decode("ascii")
 
 
+# ------------------------------------------------------------------ older rows
+DATA = Path(__file__).parent / "data"
+"""Payloads written by the json+bin codec (before msgpack), with the profile they hold:
+a 200-row ``varied_frame`` segmented by ``flag``, its ``colour`` counts replaced by a
+frequent-items sketch (KMV hashes, KLL and exact quantiles, exact and sketched
+frequencies, time gaps, segments)."""
+
+
+def legacy_payload(encoding: str) -> bytes:
+    return (DATA / f"profile_{encoding.replace('+', '_')}.bin").read_bytes()
+
+
+def legacy_profile() -> DatasetProfile:
+    return DatasetProfile.from_json((DATA / "profile_expected.json").read_text())
+
+
+@pytest.mark.parametrize("encoding", ["json+bin", "json+bin+zlib"])
+def test_profiles_written_by_the_json_bin_codec_still_load(encoding: str) -> None:
+    expected = legacy_profile()
+
+    got = decode_profile(encoding, legacy_payload(encoding))
+
+    assert got == expected
+    assert got.to_dict() == expected.to_dict()
+    assert got.segments["flag"]["true"] == expected.segments["flag"]["true"]
+
+
+def test_the_json_bin_fixture_covers_every_binary_part() -> None:
+    prof = legacy_profile()
+    columns = list(prof.columns.values())
+
+    assert any(c.quantiles.blob for c in columns)
+    assert any(c.quantiles.is_exact for c in columns)
+    assert any(c.intervals.blob for c in columns)
+    assert any(c.frequent.blob for c in columns)
+    assert any(c.frequent.counts for c in columns)
+    assert all(c.distinct.hashes.size for c in columns if c.non_null)
+    assert prof.segments["flag"]
+
+
 # ------------------------------------------------------------------ damage
 
 
 def payload_of(prof: DatasetProfile, compression: int = 0) -> bytes:
     return encode_profile(prof, compression)[1]
+
+
+DAMAGE: dict[str, Callable[[bytes], bytes]] = {
+    "truncated": lambda p: p[:-10],
+    "trailing bytes": lambda p: p + b"x",
+    "not msgpack": lambda p: b"\xc1" + p[1:],
+    "no profile": lambda p: msgpack.packb([1, 2]),
+    "unknown extension type": lambda p: msgpack.packb(
+        {"columns": [{"quantiles": {"values": msgpack.ExtType(99, b"")}}]}
+    ),
+    "array of broken length": lambda p: msgpack.packb(
+        {"columns": [{"quantiles": {"values": msgpack.ExtType(1, b"123")}}]}
+    ),
+    "empty": lambda p: b"",
+}
+
+
+@pytest.mark.parametrize("damage", DAMAGE)
+def test_a_damaged_payload_is_a_store_error(damage: str) -> None:
+    payload = payload_of(PROFILES["varied"])
+
+    with pytest.raises(StoreError, match="corrupt"):
+        decode_profile("msgpack", DAMAGE[damage](payload))
+
+
+def test_a_damaged_compressed_payload_is_a_store_error() -> None:
+    packed, hashes = msgpack.unpackb(payload_of(PROFILES["varied"], 1))
+    broken = msgpack.packb([b"\x00" * len(packed), hashes])
+
+    with pytest.raises(StoreError, match="corrupt"):
+        decode_profile("msgpack+zlib", broken)
+
+
+def test_a_compressed_payload_missing_hashes_is_a_store_error() -> None:
+    packed, hashes = msgpack.unpackb(payload_of(PROFILES["varied"], 1))
+    broken = msgpack.packb([packed, hashes[:-1]])
+
+    with pytest.raises(StoreError, match="corrupt"):
+        decode_profile("msgpack+zlib", broken)
+
+
+def test_a_newer_profile_version_asks_for_an_upgrade() -> None:
+    stored = msgpack.unpackb(payload_of(PROFILES["small"]), ext_hook=msgpack.ExtType)
+    stored["version"] += 1
+
+    with pytest.raises(ProfileError, match="Upgrade pipewarden"):
+        decode_profile("msgpack", msgpack.packb(stored))
 
 
 @pytest.mark.parametrize(
@@ -160,15 +281,15 @@ def payload_of(prof: DatasetProfile, compression: int = 0) -> bytes:
         lambda p: b"",
     ],
 )
-def test_a_damaged_payload_is_a_store_error(damage: object) -> None:
-    payload = payload_of(PROFILES["varied"])
+def test_a_damaged_json_bin_payload_is_a_store_error(damage: object) -> None:
+    payload = legacy_payload("json+bin")
 
     with pytest.raises(StoreError, match="corrupt"):
         decode_profile("json+bin", damage(payload))  # type: ignore[operator]
 
 
-def test_a_damaged_compressed_payload_is_a_store_error() -> None:
-    payload = payload_of(PROFILES["varied"], 1)
+def test_a_damaged_compressed_json_bin_payload_is_a_store_error() -> None:
+    payload = legacy_payload("json+bin+zlib")
     size = struct.unpack_from("<I", payload, 5)[0]
     broken = payload[:9] + b"\x00" * size + payload[9 + size :]
 
@@ -176,9 +297,9 @@ def test_a_damaged_compressed_payload_is_a_store_error() -> None:
         decode_profile("json+bin+zlib", broken)
 
 
-def test_a_newer_format_version_asks_for_an_upgrade() -> None:
-    payload = bytearray(payload_of(PROFILES["small"]))
-    payload[4] = _profile_codec.VERSION + 1
+def test_a_newer_json_bin_container_version_asks_for_an_upgrade() -> None:
+    payload = bytearray(legacy_payload("json+bin"))
+    payload[4] += 1
 
     with pytest.raises(StoreError, match="Upgrade pipewarden"):
         decode_profile("json+bin", bytes(payload))
@@ -196,8 +317,6 @@ def test_an_unknown_encoding_asks_for_an_upgrade() -> None:
 def test_runs_stored_in_the_older_json_forms_still_load(
     store_url: str, encoding: str
 ) -> None:
-    import zlib
-
     prof = PROFILES["varied"]
     with open_store(store_url) as store:
         run = store.record_run(
@@ -235,5 +354,28 @@ def test_runs_are_stored_in_the_binary_form(store_url: str) -> None:
             encoding = conn.execute(sa.text("SELECT encoding FROM profiles")).scalar()
         got = store.get_run(run.id).profile
 
-    assert encoding == "json+bin"
+    assert encoding == "msgpack"
     assert got == prof
+
+
+@pytest.mark.parametrize("encoding", ["json+bin", "json+bin+zlib"])
+def test_runs_stored_by_the_json_bin_codec_still_load(
+    store_url: str, encoding: str
+) -> None:
+    prof = legacy_profile()
+    with open_store(store_url) as store:
+        run = store.record_run(
+            result_for(prof),
+            profile=prof,
+            environment=make_fingerprint(),
+            code=CODE,
+            started_at=T0,
+        )
+        with store._database.begin() as conn:
+            conn.execute(
+                sa.text("UPDATE profiles SET encoding = :e, payload = :p"),
+                {"e": encoding, "p": legacy_payload(encoding)},
+            )
+        got = store.get_run(run.id)
+
+    assert got.profile == prof

@@ -275,7 +275,7 @@ def test_profiles_can_be_stored_compressed(store_url: str) -> None:
             encoding = conn.execute(sa.text("SELECT encoding FROM profiles")).scalar()
         got = store.get_run(run.id).profile
 
-    assert encoding == "json+bin+zlib"
+    assert encoding == "msgpack+zlib"
     assert got is not None and got.to_dict() == PROFILE.to_dict()
 
 

@@ -11,9 +11,10 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any, Literal, cast, get_args
 
+from packaging.utils import canonicalize_name
 from packaging.version import InvalidVersion, Version
 
-from pipewarden.env.fingerprint import Fingerprint, normalize_name
+from pipewarden.env.fingerprint import Fingerprint
 from pipewarden.errors import EnvError, PipewardenWarning
 
 __all__ = ["ChangeKind", "ChangeType", "EnvChange", "EnvDiffResult", "Severity", "diff"]
@@ -157,7 +158,7 @@ def diff(
         >>> result.max_severity
         'error'
     """
-    wanted = {normalize_name(name) for name in important}
+    wanted: set[str] = {canonicalize_name(name) for name in important}
     before, after = dict(a.packages), dict(b.packages)
     unknown = sorted(wanted - before.keys() - after.keys())
     if unknown:

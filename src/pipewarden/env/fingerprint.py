@@ -11,7 +11,6 @@ import json
 import logging
 import os
 import platform
-import re
 import socket
 import subprocess
 import sys
@@ -21,6 +20,8 @@ from datetime import UTC, datetime
 from importlib import metadata
 from pathlib import Path
 from typing import Any
+
+from packaging.utils import canonicalize_name
 
 from pipewarden.errors import EnvError
 
@@ -68,11 +69,12 @@ fingerprint, whatever they are called.
 
 GIT_TIMEOUT_SECONDS = 5.0
 
-_NAME_SEPARATORS = re.compile(r"[-_.]+")
-
 
 def normalize_name(name: str) -> str:
     """Normalise a distribution name per PEP 503: ``Scikit_Learn`` -> ``scikit-learn``.
+
+    A name for ``packaging.utils.canonicalize_name``, which does the work, kept for
+    the callers outside ``env`` that import it from here.
 
     Args:
         name: A distribution (not import) name, in any spelling.
@@ -80,7 +82,7 @@ def normalize_name(name: str) -> str:
     Returns:
         The lower-case name with runs of ``-``, ``_`` and ``.`` replaced by ``-``.
     """
-    return _NAME_SEPARATORS.sub("-", name).lower()
+    return canonicalize_name(name)
 
 
 @dataclass(frozen=True, slots=True)
@@ -189,7 +191,7 @@ class Fingerprint:
         Args:
             name: Distribution name in any spelling (``scikit_learn`` works).
         """
-        wanted = normalize_name(name)
+        wanted = canonicalize_name(name)
         return next((v for n, v in self.packages if n == wanted), None)
 
     def to_dict(self) -> dict[str, Any]:
@@ -380,7 +382,7 @@ def _installed_packages() -> tuple[tuple[str, str], ...]:
         meta = dist.metadata
         if "Name" not in meta or "Version" not in meta:  # e.g. a half-removed install
             continue
-        found.setdefault(normalize_name(meta["Name"]), meta["Version"])
+        found.setdefault(canonicalize_name(meta["Name"]), meta["Version"])
     return _sorted_pairs(found.items())
 
 

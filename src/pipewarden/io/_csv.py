@@ -2,14 +2,17 @@
 
 polars infers column types from the first rows only, so a value further down can
 fail to parse (a word in a column of numbers). Before yielding anything we stream
-the whole file once, cheaply, to find such columns and read them as strings.
+the whole file once, cheaply, to find such columns and read them as strings. What
+failed is found by reading the file again, never from polars' error text (whose
+wording changes between versions).
 """
 
 from __future__ import annotations
 
+import codecs
 import gzip
+import io
 import logging
-import re
 import warnings
 from collections.abc import Iterator
 from pathlib import Path
@@ -25,7 +28,6 @@ INFER_SCHEMA_ROWS = 10_000
 _SEPARATORS = (",", "\t", ";", "|")
 _ISO_DATE = r"^\s*\d{4}-\d{1,2}-\d{1,2}([ T]\d{1,2}:\d{2}(:\d{2}(\.\d+)?)?)?(Z|[+-]\d{2}:?\d{2})?\s*$"
 """What a date or timestamp in a CSV looks like; anything else stays text."""
-_UNPARSABLE = re.compile(r"at column '.*' \(column number (?P<number>\d+)\)")
 
 
 def csv_frames(path: Path, label: str, chunk_rows: int) -> Iterator[pl.DataFrame]:
@@ -45,17 +47,15 @@ def csv_frames(path: Path, label: str, chunk_rows: int) -> Iterator[pl.DataFrame
 def _checked_scan(path: Path, label: str) -> pl.LazyFrame:
     """Return a scan that parses every row: bad columns become String, bad UTF-8 lossy.
 
-    Each failed pass fixes one column (or the encoding), so this ends after at most
-    one pass per column plus one.
+    Each failed pass fixes the encoding, or every column with values that do not
+    parse as the type polars inferred, so this ends after a few passes.
     """
     separator = _sniff_separator(path, label)
     overrides: dict[str, type[pl.String]] = {}  # columns read as text
     encoding = "utf8"
     while True:
         scan = _scan(path, separator, overrides, encoding)
-        names: list[str] = []
         try:
-            names = scan.collect_schema().names()
             scan.select(pl.all().null_count()).collect(engine="streaming")
         except pl.exceptions.NoDataError as exc:
             raise SourceError(
@@ -63,15 +63,18 @@ def _checked_scan(path: Path, label: str) -> pl.LazyFrame:
                 "Add a first line naming the columns, or pass another file."
             ) from exc
         except pl.exceptions.ComputeError as exc:
-            if encoding == "utf8" and "invalid utf-8" in str(exc):
+            if encoding == "utf8" and not _is_utf8(path):
                 encoding = "utf8-lossy"
                 _warn_lossy(label)
                 continue
-            column = _unparsable_column(exc, names)
-            if column is None or column in overrides:
+            unparsable = _unparsable_columns(path, separator, overrides, encoding)
+            if not unparsable:
                 raise _unreadable(label, exc) from exc
-            logger.info("Reading column %r of %s as text: %s", column, label, exc)
-            overrides[column] = pl.String
+            for column, reason in unparsable.items():
+                logger.info(
+                    "Reading column %r of %s as text: %s", column, label, reason
+                )
+            overrides.update(dict.fromkeys(unparsable, pl.String))
             continue
         except pl.exceptions.PolarsError as exc:
             raise _unreadable(label, exc) from exc
@@ -79,6 +82,57 @@ def _checked_scan(path: Path, label: str) -> pl.LazyFrame:
         if not not_dates:
             return scan
         overrides.update(dict.fromkeys(not_dates, pl.String))
+
+
+def _unparsable_columns(
+    path: Path,
+    separator: str,
+    overrides: dict[str, type[pl.String]],
+    encoding: str,
+) -> dict[str, str]:
+    """Columns with values that do not parse as the type polars inferred, with why.
+
+    One streaming pass reads the file twice side by side: with the inferred types,
+    values that do not parse becoming null (``ignore_errors``), and all as text. A
+    column has more nulls typed than missing (null or empty) text values exactly
+    when some of its values do not parse. Empty when the failure is not about values
+    (a ragged row, say): the caller then reports polars' error.
+    """
+    typed = _scan(path, separator, overrides, encoding, ignore_errors=True)
+    text = _scan(path, separator, {}, encoding, infer_schema=False)
+    try:
+        schema = typed.collect_schema()
+        nulls, missing = pl.collect_all(
+            [
+                typed.select(pl.all().null_count()),
+                text.select((pl.all().is_null() | (pl.all() == "")).sum()),
+            ],
+            engine="streaming",
+        )
+    except pl.exceptions.PolarsError:
+        return {}
+    unparsable: dict[str, str] = {}
+    for (name, dtype), typed_nulls, text_missing in zip(
+        schema.items(), nulls.row(0), missing.row(0), strict=True
+    ):
+        if dtype != pl.String and typed_nulls > text_missing:
+            count = typed_nulls - text_missing
+            values = "1 value does not" if count == 1 else f"{count:,} values do not"
+            unparsable[name] = f"{values} parse as {dtype}"
+    return unparsable
+
+
+def _is_utf8(path: Path) -> bool:
+    """Whether the whole file decodes as UTF-8 (read a megabyte at a time)."""
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    with _open_bytes(path) as handle:
+        try:
+            while chunk := handle.read(1 << 20):
+                decoder.decode(chunk)
+            decoder.decode(b"", final=True)
+        except UnicodeDecodeError:
+            return False
+    return True
 
 
 def _false_dates(
@@ -107,25 +161,21 @@ def _scan(
     separator: str,
     overrides: dict[str, type[pl.String]],
     encoding: str,
+    *,
+    ignore_errors: bool = False,
+    infer_schema: bool = True,
 ) -> pl.LazyFrame:
     return pl.scan_csv(
         path,
         separator=separator,
+        infer_schema=infer_schema,
         infer_schema_length=INFER_SCHEMA_ROWS,
         try_parse_dates=True,
         schema_overrides=dict(overrides) or None,
+        ignore_errors=ignore_errors,
         encoding="utf8-lossy" if encoding == "utf8-lossy" else "utf8",
         glob=False,
     )
-
-
-def _unparsable_column(exc: Exception, names: list[str]) -> str | None:
-    """Name the column polars could not parse, from its message, if it says."""
-    match = _UNPARSABLE.search(str(exc))
-    if match is None:
-        return None
-    index = int(match["number"]) - 1
-    return names[index] if 0 <= index < len(names) else None
 
 
 def _sniff_separator(path: Path, label: str) -> str:
@@ -143,11 +193,15 @@ def _sniff_separator(path: Path, label: str) -> str:
 
 
 def _header_line(path: Path) -> bytes:
-    if path.suffix.lower() == ".gz":
-        with gzip.open(path, "rb") as compressed:
-            return compressed.readline(1 << 16)
-    with path.open("rb") as handle:
+    with _open_bytes(path) as handle:
         return handle.readline(1 << 16)
+
+
+def _open_bytes(path: Path) -> io.BufferedIOBase:
+    """The file's bytes, decompressed when it is gzipped."""
+    if path.suffix.lower() == ".gz":
+        return gzip.GzipFile(path, "rb")
+    return path.open("rb")
 
 
 def _warn_lossy(label: str) -> None:

@@ -1,7 +1,9 @@
-"""Plotly figures for the report, serialised so they are safe inside a <script> tag.
+"""Plotly figures for the report, and the JSON the page hands to ``Plotly.newPlot``.
 
-Each figure becomes JSON that the page hands to ``Plotly.newPlot``; plotly.js itself is
-inlined once per report (``plotly_bundle``). Nothing here fetches from the network.
+The template writes each figure with Jinja's ``tojson`` filter, which escapes it for a
+<script> element; ``figure_json`` is the serialiser that filter is given. plotly.js
+itself is inlined once per report (``plotly_bundle``). Nothing here fetches from the
+network.
 """
 
 from __future__ import annotations
@@ -30,14 +32,6 @@ CHART_HEIGHT = 280
 BAR_ROW_HEIGHT = 28
 """Height of one category (both bars) in horizontal bar charts."""
 
-_SCRIPT_SAFE = {
-    "<": "\\u003c",
-    ">": "\\u003e",
-    "&": "\\u0026",
-    "\u2028": "\\u2028",
-    "\u2029": "\\u2029",
-}
-
 
 def plotly_bundle() -> Markup:
     """plotly.js, minified, to inline once per report."""
@@ -47,12 +41,11 @@ def plotly_bundle() -> Markup:
     return Markup(js)
 
 
-def script_json(fig: go.Figure) -> Markup:
-    """A figure as JSON that cannot end the <script> element holding it."""
-    text = pio.to_json(fig, validate=False, pretty=False, engine="json")
-    for raw, escaped in _SCRIPT_SAFE.items():
-        text = text.replace(raw, escaped)
-    return Markup(text)
+def figure_json(figure: go.Figure | dict[str, Any], **_: Any) -> str:
+    """A figure as plotly's JSON (numpy arrays and NaN handled): the report
+    environment's ``json.dumps_function``, which ``tojson`` escapes for <script>."""
+    text: str = pio.to_json(figure, validate=False, pretty=False, engine="json")
+    return text
 
 
 def distribution_figure(dist: Distribution) -> go.Figure:

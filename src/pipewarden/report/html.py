@@ -2,7 +2,8 @@
 
 The page inlines its CSS, a few lines of table JavaScript and plotly.js (once), so it
 opens with no network. Every value from the data is escaped: Jinja autoescapes the
-markup, and chart JSON is written so it cannot end the <script> element holding it.
+markup, and writes chart JSON with its ``tojson`` filter, which cannot end the
+<script> element holding it.
 """
 
 from __future__ import annotations
@@ -13,15 +14,15 @@ from typing import TYPE_CHECKING, Any
 
 import jinja2
 
-from pipewarden import __version__
+from pipewarden._version import __version__
 from pipewarden.checks.findings import CheckResult, Finding, Severity
 from pipewarden.profiles.dataset import DatasetProfile
 from pipewarden.report import _format as fmt
 from pipewarden.report._charts import (
     distribution_figure,
+    figure_json,
     null_rate_figure,
     plotly_bundle,
-    script_json,
 )
 from pipewarden.report._columns import (
     MAX_CHARTED_COLUMNS,
@@ -98,7 +99,7 @@ def render_report(
 
 
 def _environment() -> jinja2.Environment:
-    return jinja2.Environment(
+    environment = jinja2.Environment(
         loader=jinja2.PackageLoader("pipewarden.report", "templates"),
         autoescape=True,
         undefined=jinja2.StrictUndefined,
@@ -106,6 +107,9 @@ def _environment() -> jinja2.Environment:
         lstrip_blocks=True,
         keep_trailing_newline=True,
     )
+    environment.policies["json.dumps_function"] = figure_json
+    environment.policies["json.dumps_kwargs"] = {}
+    return environment
 
 
 def _severity_filters(result: CheckResult) -> list[dict[str, Any]]:
@@ -120,7 +124,7 @@ def _severity_filters(result: CheckResult) -> list[dict[str, Any]]:
 
 def _has_charts(context: dict[str, Any]) -> bool:
     return context["null_chart"] is not None or any(
-        c["figure"] for c in context["cards"]
+        c["figure"] is not None for c in context["cards"]
     )
 
 
@@ -221,7 +225,7 @@ def _card(v: ColumnView) -> dict[str, Any]:
         "findings": v.findings,
         "drift": _drift_cell(v.drift),
         "null_drift": _drift_cell(v.null_drift),
-        "figure": script_json(figure) if figure is not None else None,
+        "figure": figure,
         "chart_id": f"chart-{v.anchor}",
         "note": dist.note if dist is not None else "",
         "no_chart_reason": "" if dist is not None else v.no_chart_reason(),
@@ -240,4 +244,4 @@ def _null_chart(views: Sequence[ColumnView]) -> dict[str, Any] | None:
         [v.null_reference for v in shown],
         [v.null_current for v in shown],
     )
-    return {"figure": script_json(fig), "shown": len(shown), "total": len(with_nulls)}
+    return {"figure": fig, "shown": len(shown), "total": len(with_nulls)}

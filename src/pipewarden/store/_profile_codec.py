@@ -1,173 +1,160 @@
-"""The stored form of a profile: its JSON with the bulky parts kept as binary.
+"""The stored form of a profile: its dict in msgpack, with the bulky parts as binary.
 
-A profile's JSON (``DatasetProfile.to_dict``) is mostly base64 sketches (KMV hashes,
-KLL and frequent-items blobs) and the exact distributions of columns with few
-distinct values. Writing that JSON costs a few milliseconds a run and base64 adds a
-third to the bytes; this form keeps the JSON for the structure and the bulky parts
-as raw bytes beside it, at fixed places only (a frequent value that happens to look
-like a blob index is never touched):
+A profile's dict (``DatasetProfile.to_dict``) holds its sketches as base64 text and
+its exact distributions as lists. Stored, they are msgpack ``bin`` and typed arrays
+(an msgpack extension type per dtype, see ``_ARRAY_TYPES``) instead, at these places
+only (a frequent value that happens to look like a sketch is never touched):
 
-========================  =================================================
-``distinct.kmv``          the KMV hashes: bytes (base64 in the JSON)
-``quantiles.kll``,        a KLL sketch: bytes (base64 in the JSON)
-``intervals.kll``
-``frequent.sketch``       a frequent-items sketch: bytes (base64 in the JSON)
-``*.values``              exact distribution: float64 values
-``*.counts``              exact distribution: integer counts
-``frequent.counts``       exact value counts: keys in the JSON, counts binary
-========================  =================================================
+========================================  ==========================================
+``distinct.kmv``                          bin: the KMV hashes, little-endian uint64
+``quantiles.kll``, ``intervals.kll``      bin: a KLL sketch
+``frequent.sketch``                       bin: a frequent-items sketch
+``quantiles.values``, ``intervals.values``  array: the exact distribution's values
+``quantiles.counts``, ``intervals.counts``  array: their counts
+========================================  ==========================================
 
-Layout (integers little-endian)::
+Uncompressed, the payload is that document. Compressed, it is a pair: the zlib'd
+document without its KMV hashes, then those hashes in column order (random 64-bit
+hashes do not compress, and zlib would spend most of its time on them). Decoding
+gives back the dict ``to_dict`` gave, so a profile loads back identical.
 
-    b"PWPB" | version: u8 | packed length: u32 | packed | raw
-    packed = header length: u32 | header (JSON) | packed blobs
-    header = {"blobs": [[kind, size, section], ...], "profile": <profile dict>}
-
-``raw`` holds the KMV hashes, which no compressor shrinks; with compression the
-``packed`` part is zlib'd. Decoding rebuilds the exact dict ``to_dict`` gave, so a
-profile loads back identical; values of an unexpected type stay in the JSON as they
-were.
+Rows written before msgpack (the ``PWPB`` container: JSON with the same parts as raw
+bytes beside it) still read, through :func:`decode_legacy`.
 """
 
 from __future__ import annotations
 
 import base64
-import binascii
 import json
 import struct
 import zlib
-from dataclasses import replace
-from typing import Any
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any, TypeVar
 
+import msgpack
 import numpy as np
 
 from pipewarden.errors import StoreError
 from pipewarden.profiles.column import ColumnProfile
 from pipewarden.profiles.dataset import DatasetProfile
-from pipewarden.profiles.sketches import Quantiles
 
-__all__ = ["MAGIC", "decode", "encode"]
+__all__ = ["decode", "decode_legacy", "encode"]
 
-MAGIC = b"PWPB"
-VERSION = 1
-_PREFIX = struct.Struct("<4sBI")
-_LENGTH = struct.Struct("<I")
-_PACKED, _RAW = 0, 1
-_B64_FIELDS = (
-    ("distinct", "kmv", _RAW),
-    ("quantiles", "kll", _PACKED),
-    ("intervals", "kll", _PACKED),
-    ("frequent", "sketch", _PACKED),
+_SKETCHES = (
+    ("distinct", "kmv"),
+    ("quantiles", "kll"),
+    ("intervals", "kll"),
+    ("frequent", "sketch"),
 )
+"""(field, key) of each binary sketch: base64 text in ``to_dict``, bin when stored."""
 _EXACT_FIELDS = ("quantiles", "intervals")
+_ARRAY_TYPES = {1: "<f8", 2: "<i8", 3: "<u4"}
+"""msgpack extension type code -> dtype of the array it holds."""
+_ARRAY_CODES = {dtype: code for code, dtype in _ARRAY_TYPES.items()}
 _U4_MAX = 2**32 - 1
-_NO_QUANTILES = Quantiles()
-_ARRAY_KINDS = frozenset({"<f8", "<u4", "<i8"})
-
-
-class _Blobs:
-    """Blobs being written, each in the packed or the raw section."""
-
-    def __init__(self) -> None:
-        self.table: list[list[Any]] = []
-        self.sections: tuple[list[bytes], list[bytes]] = ([], [])
-
-    def add(self, data: bytes, kind: str, section: int = _PACKED) -> int:
-        self.table.append([kind, len(data), section])
-        self.sections[section].append(data)
-        return len(self.table) - 1
-
-    def add_b64(self, text: Any, section: int) -> Any:
-        """Base64 text as bytes (decoded as ``profiles.sketches`` decodes it)."""
-        if not isinstance(text, str) or not text:
-            return text
-        try:
-            data = binascii.a2b_base64(text)
-        except (binascii.Error, ValueError):
-            return text
-        return self.add(data, "b", section)
-
-    def add_array(self, values: Any, dtype: type[np.generic]) -> Any:
-        """A list (or array) as the array ``from_dict`` makes of its list, so that it
-        loads back the same; else ``values`` unchanged."""
-        if not isinstance(values, list | np.ndarray):
-            return values
-        try:
-            array = np.array(values, dtype=dtype)
-        except (TypeError, ValueError, OverflowError):
-            return values
-        if array.ndim != 1:
-            return values
-        if dtype is np.float64:
-            return self.add(array.astype("<f8").tobytes(), "<f8")
-        if array.size == 0 or (array.min() >= 0 and array.max() <= _U4_MAX):
-            return self.add(array.astype("<u4").tobytes(), "<u4")
-        return self.add(array.astype("<i8").tobytes(), "<i8")
-
-
-def _only(items: Any, kind: type) -> bool:
-    """True when every item is exactly of this type."""
-    return set(map(type, items)) <= {kind}
+_T = TypeVar("_T")
 
 
 def encode(profile: DatasetProfile, *, compression: int) -> bytes:
-    """The stored form of a profile; the packed part zlib'd when ``compression`` > 0."""
-    blobs = _Blobs()
-    skeleton = _lift_profile(profile, blobs)
-    header = json.dumps(
-        {"blobs": blobs.table, "profile": skeleton}, allow_nan=False, default=str
-    ).encode("utf-8")
-    packed_parts, raw_parts = blobs.sections
-    packed = b"".join([_LENGTH.pack(len(header)), header, *packed_parts])
-    if compression > 0:
-        packed = zlib.compress(packed, compression)
-    return b"".join([_PREFIX.pack(MAGIC, VERSION, len(packed)), packed, *raw_parts])
+    """The stored form of a profile; zlib'd (all but the KMV hashes) when
+    ``compression`` > 0."""
+    document = profile.to_dict()
+    _fill(profile, document)
+    if compression <= 0:
+        return _pack(document)
+    hashes = [column["distinct"].pop("kmv") for column in _columns(document)]
+    return _pack([zlib.compress(_pack(document), compression), hashes])
 
 
 def decode(payload: bytes, *, compressed: bool) -> DatasetProfile:
     """The profile :func:`encode` stored.
 
     Raises:
+        StoreError: The payload is damaged.
+        ProfileError: The profile inside is not one this pipewarden reads.
+    """
+    with _damage_as_store_error():
+        document = _unpack_document(payload, compressed)
+        _sketches_as_text(document)
+    return DatasetProfile.from_dict(document)
+
+
+def decode_legacy(payload: bytes, *, compressed: bool) -> DatasetProfile:
+    """A profile stored in the ``PWPB`` container (``json+bin`` rows).
+
+    Raises:
         StoreError: The payload is damaged, or a newer pipewarden wrote it.
         ProfileError: The profile inside is not one this pipewarden reads.
     """
+    with _damage_as_store_error():
+        document = _legacy_document(payload, compressed)
+        _sketches_as_text(document)
+    return DatasetProfile.from_dict(document)
+
+
+# ------------------------------------------------------------------ writing
+def _fill(profile: DatasetProfile, document: dict[str, Any]) -> None:
+    """Put the binary parts of ``profile`` in place of their text in its dict."""
+    for column, out in zip(profile.columns.values(), document["columns"], strict=True):
+        _fill_column(column, out)
+    for name, parts in profile.segments.items():
+        for value, part in parts.items():
+            _fill(part, document["segments"][name][value])
+
+
+def _fill_column(column: ColumnProfile, out: dict[str, Any]) -> None:
+    for field in _EXACT_FIELDS:
+        quantiles = getattr(column, field)
+        if quantiles.values is not None:
+            exact = {"values": quantiles.values, "counts": quantiles.counts}
+            out[field] = {**out[field], **exact}
+        elif quantiles.blob:
+            out[field] = {**out[field], "kll": quantiles.blob}
+    kmv = column.distinct.hashes.astype("<u8").tobytes()
+    out["distinct"] = {**out["distinct"], "kmv": kmv}
+    if column.frequent.blob:
+        out["frequent"] = {**out["frequent"], "sketch": column.frequent.blob}
+
+
+def _pack(value: Any) -> bytes:
+    packed: bytes = msgpack.packb(value, default=_packable)
+    return packed
+
+
+def _packable(value: Any) -> Any:
+    """What msgpack stores for a value it has no type for."""
+    if isinstance(value, np.ndarray):
+        return msgpack.ExtType(*_array_ext(value))
+    if isinstance(value, np.generic):
+        return value.item()
+    return str(value)  # as the JSON form has it (``to_json``'s default=str)
+
+
+def _array_ext(array: np.ndarray) -> tuple[int, bytes]:
+    if array.dtype.kind == "f":
+        dtype = "<f8"
+    elif array.dtype.kind not in "iu":
+        raise TypeError(f"cannot store an array of {array.dtype}")
+    elif array.size == 0 or (array.min() >= 0 and array.max() <= _U4_MAX):
+        dtype = "<u4"
+    else:
+        dtype = "<i8"
+    return _ARRAY_CODES[dtype], array.astype(dtype).tobytes()
+
+
+# ------------------------------------------------------------------ reading
+@contextmanager
+def _damage_as_store_error() -> Iterator[None]:
+    """Turn what a damaged payload raises while it is read into a StoreError."""
     try:
-        magic, version, size = _PREFIX.unpack_from(payload)
-        if magic != MAGIC:
-            raise ValueError("it does not start with the profile marker")
-        if version > VERSION:
-            raise StoreError(
-                f"A stored profile has format version {version}, newer than this "
-                "pipewarden reads. Upgrade pipewarden."
-            )
-        start = _PREFIX.size
-        packed, raw = payload[start : start + size], payload[start + size :]
-        if len(packed) != size:
-            raise ValueError("it is truncated")
-        if compressed:
-            packed = zlib.decompress(packed)
-        (length,) = _LENGTH.unpack_from(packed)
-        end = _LENGTH.size + length
-        header = json.loads(packed[_LENGTH.size : end])
-        sections = (packed[end:], raw)
-        offsets = [0, 0]
-        values: list[Any] = []
-        for kind, nbytes, section in header["blobs"]:
-            at = offsets[section]
-            data = sections[section][at : at + nbytes]
-            if len(data) != nbytes:
-                raise ValueError("a blob is truncated")
-            offsets[section] = at + nbytes
-            values.append(_blob_value(kind, data))
-        if offsets != [len(sections[0]), len(sections[1])]:
-            raise ValueError("it has bytes no blob claims")
-        restored = _restore_profile(header["profile"], values)
+        yield
     except StoreError:
         raise
     except (
         struct.error,
         zlib.error,
-        ValueError,  # JSONDecodeError and UnicodeDecodeError too
+        ValueError,  # msgpack's errors, JSONDecodeError and UnicodeDecodeError too
         KeyError,
         IndexError,
         TypeError,
@@ -176,163 +163,126 @@ def decode(payload: bytes, *, compressed: bool) -> DatasetProfile:
         raise StoreError(
             f"A stored profile is corrupt ({exc}). Record the run again."
         ) from exc
-    return DatasetProfile.from_dict(restored)
 
 
-def _blob_value(kind: str, data: bytes) -> Any:
-    if kind == "b":
-        return base64.b64encode(data).decode("ascii")
-    if kind in _ARRAY_KINDS:
-        return np.frombuffer(data, dtype=kind).tolist()
-    raise ValueError(f"unknown blob kind {kind!r}")
+def _sketches_as_text(document: Any) -> None:
+    """Each binary sketch of a profile's dict as the base64 text ``to_dict`` has."""
+    if not isinstance(document, dict):
+        raise ValueError("it does not hold a profile")
+    for column in _columns(document):
+        for field, key in _SKETCHES:
+            part = column.get(field)
+            if isinstance(part, dict) and isinstance(part.get(key), bytes):
+                part[key] = base64.b64encode(part[key]).decode("ascii")
 
 
-# ------------------------------------------------------------------ to binary
-def _lift_profile(profile: DatasetProfile, blobs: _Blobs) -> dict[str, Any]:
-    """``profile.to_dict()`` with its bulky parts replaced by blob indexes.
-
-    Exact distributions (``Quantiles`` with values and counts) are taken from the
-    profile's arrays: ``to_dict`` would first turn them into Python lists, value by
-    value. The dict of a profile whose exact distributions are left out is made
-    instead, and each filled in as ``to_dict`` would have it.
-    """
-    light, exact = _without_exact(profile)
-    data = light.to_dict()
-    _fill(profile, data, exact, blobs)
-    return data
+def _unpack_document(payload: bytes, compressed: bool) -> Any:
+    if not compressed:
+        return _unpack(payload)
+    packed, hashes = _unpack(payload)
+    document = _unpack(zlib.decompress(packed))
+    for column, kmv in zip(_columns(document), hashes, strict=True):
+        column["distinct"]["kmv"] = kmv
+    return document
 
 
-def _without_exact(
-    profile: DatasetProfile,
-) -> tuple[DatasetProfile, dict[tuple[int, str], Quantiles]]:
-    """The profile with its exact distributions empty, and those distributions by
-    (id of the column, field)."""
-    exact: dict[tuple[int, str], Quantiles] = {}
-
-    def light_column(column: ColumnProfile) -> ColumnProfile:
-        changes: dict[str, Quantiles] = {}
-        for name in _EXACT_FIELDS:
-            value = getattr(column, name)
-            if isinstance(value, Quantiles) and value.values is not None:
-                exact[(id(column), name)] = value
-                changes[name] = _NO_QUANTILES
-        return replace(column, **changes) if changes else column  # type: ignore[arg-type]
-
-    def light_profile(part: DatasetProfile) -> DatasetProfile:
-        return replace(
-            part,
-            columns={name: light_column(c) for name, c in part.columns.items()},
-            segments={
-                name: {value: light_profile(p) for value, p in parts.items()}
-                for name, parts in part.segments.items()
-            },
-        )
-
-    return light_profile(profile), exact
+def _unpack(payload: bytes) -> Any:
+    return msgpack.unpackb(payload, ext_hook=_array_of)
 
 
-def _fill(
-    profile: DatasetProfile,
-    data: dict[str, Any],
-    exact: dict[tuple[int, str], Quantiles],
-    blobs: _Blobs,
-) -> None:
-    for column, out in zip(profile.columns.values(), data["columns"], strict=True):
-        _lift_column(column, out, exact, blobs)
-    for name, parts in profile.segments.items():
-        for value, part in parts.items():
-            _fill(part, data["segments"][name][value], exact, blobs)
+def _array_of(code: int, data: bytes) -> np.ndarray:
+    dtype = _ARRAY_TYPES.get(code)
+    if dtype is None:
+        raise ValueError(f"unknown msgpack extension type {code}")
+    return np.frombuffer(data, dtype=dtype)
 
 
-def _lift_column(
-    column: ColumnProfile,
-    out: dict[str, Any],
-    exact: dict[tuple[int, str], Quantiles],
-    blobs: _Blobs,
-) -> None:
-    for field in _EXACT_FIELDS:
-        quantiles = exact.get((id(column), field))
-        if quantiles is not None:
-            at_values = blobs.add_array(quantiles.values, np.float64)
-            at_counts = blobs.add_array(quantiles.counts, np.int64)
-            if type(at_values) is int and type(at_counts) is int:
-                out[field] = {**out[field], "values": at_values, "counts": at_counts}
-            else:  # not arrays of one dimension: as to_dict has them
-                out[field] = quantiles.to_dict()
-    distinct = out.get("distinct")
-    if isinstance(distinct, dict) and isinstance(distinct.get("kmv"), str):
-        raw = column.distinct.hashes.astype("<u8").tobytes()
-        if len(distinct["kmv"]) == 4 * ((len(raw) + 2) // 3):  # its base64, as ever
-            distinct = {**distinct, "kmv": blobs.add(raw, "b", _RAW)}
-        out["distinct"] = distinct
-    for field, key, section in _B64_FIELDS:
-        part = out.get(field)
-        if isinstance(part, dict) and isinstance(part.get(key), str):
-            out[field] = {**part, key: blobs.add_b64(part[key], section)}
-    frequent = out.get("frequent")
-    if isinstance(frequent, dict) and isinstance(frequent.get("counts"), dict):
-        counts: dict[Any, Any] = frequent["counts"]
-        if _only(counts, str):
-            index = blobs.add_array(list(counts.values()), np.int64)
-            if type(index) is int:
-                out["frequent"] = {**frequent, "counts": [list(counts), index]}
-
-
-# ------------------------------------------------------------------ back to JSON
-def _restore_profile(data: dict[str, Any], values: list[Any]) -> dict[str, Any]:
-    out = dict(data)
-    columns = data.get("columns")
-    if isinstance(columns, list):
-        out["columns"] = [_restore_column(c, values) for c in columns]
-    segments = data.get("segments")
+def _columns(document: Any) -> Iterator[dict[str, Any]]:
+    """The column dicts of a profile's dict and of its segments', in order."""
+    if not isinstance(document, dict):
+        return
+    for column in document.get("columns") or ():
+        if isinstance(column, dict):
+            yield column
+    segments = document.get("segments")
     if isinstance(segments, dict):
-        out["segments"] = {
-            name: {
-                value: _restore_profile(part, values)
-                if isinstance(part, dict)
-                else part
-                for value, part in parts.items()
-            }
-            if isinstance(parts, dict)
-            else parts
-            for name, parts in segments.items()
-        }
-    return out
+        for parts in segments.values():
+            if isinstance(parts, dict):
+                for part in parts.values():
+                    yield from _columns(part)
 
 
-def _restore_column(column: Any, values: list[Any]) -> Any:
-    if not isinstance(column, dict):
-        return column
-    out = dict(column)
-    for field, key, _ in _B64_FIELDS:
-        part = out.get(field)
+# ------------------------------------------------------------------ legacy
+# The container written before msgpack (integers little-endian):
+#     b"PWPB" | version: u8 | packed length: u32 | packed | raw
+#     packed = header length: u32 | header (JSON) | packed blobs (zlib'd if compressed)
+#     header = {"blobs": [[kind, size, section], ...], "profile": <profile dict>}
+# where the profile dict holds blob indexes at the places listed above, and
+# ``frequent.counts`` may be [keys, index of the counts array].
+_LEGACY_MAGIC = b"PWPB"
+_LEGACY_VERSION = 1
+_PREFIX = struct.Struct("<4sBI")
+_LENGTH = struct.Struct("<I")
+
+
+def _legacy_document(payload: bytes, compressed: bool) -> dict[str, Any]:
+    magic, version, size = _PREFIX.unpack_from(payload)
+    if magic != _LEGACY_MAGIC:
+        raise ValueError("it does not start with the profile marker")
+    if version > _LEGACY_VERSION:
+        raise StoreError(
+            f"A stored profile has format version {version}, newer than this "
+            "pipewarden reads. Upgrade pipewarden."
+        )
+    start = _PREFIX.size
+    packed, raw = payload[start : start + size], payload[start + size :]
+    if len(packed) != size:
+        raise ValueError("it is truncated")
+    if compressed:
+        packed = zlib.decompress(packed)
+    (length,) = _LENGTH.unpack_from(packed)
+    end = _LENGTH.size + length
+    header = json.loads(packed[_LENGTH.size : end])
+    sections, offsets = (packed[end:], raw), [0, 0]
+    blobs: list[bytes | np.ndarray] = []
+    for kind, nbytes, section in header["blobs"]:
+        at = offsets[section]
+        data = sections[section][at : at + nbytes]
+        if len(data) != nbytes:
+            raise ValueError("a blob is truncated")
+        offsets[section] = at + nbytes
+        blobs.append(data if kind == "b" else np.frombuffer(data, dtype=kind))
+    if offsets != [len(sections[0]), len(sections[1])]:
+        raise ValueError("it has bytes no blob claims")
+    document: dict[str, Any] = header["profile"]
+    for column in _columns(document):
+        _place_legacy_blobs(column, blobs)
+    return document
+
+
+def _place_legacy_blobs(
+    column: dict[str, Any], blobs: list[bytes | np.ndarray]
+) -> None:
+    for field, key in _SKETCHES:
+        part = column.get(field)
         if isinstance(part, dict) and type(part.get(key)) is int:
-            out[field] = {**part, key: _text(values[part[key]])}
+            part[key] = _legacy_blob(blobs[part[key]], bytes)
     for field in _EXACT_FIELDS:
-        part = out.get(field)
+        part = column.get(field)
         if isinstance(part, dict):
-            restored = dict(part)
             for key in ("values", "counts"):
                 if type(part.get(key)) is int:
-                    restored[key] = _array(values[part[key]])
-            out[field] = restored
-    frequent = out.get("frequent")
+                    part[key] = _legacy_blob(blobs[part[key]], np.ndarray)
+    frequent = column.get("frequent")
     if isinstance(frequent, dict) and isinstance(frequent.get("counts"), list):
         keys, index = frequent["counts"]
-        counts = _array(values[index])
+        counts = _legacy_blob(blobs[index], np.ndarray).tolist()
         if not isinstance(keys, list) or len(keys) != len(counts):
             raise ValueError("frequent values and counts differ in number")
-        out["frequent"] = {**frequent, "counts": dict(zip(keys, counts, strict=True))}
-    return out
+        frequent["counts"] = dict(zip(keys, counts, strict=True))
 
 
-def _text(value: Any) -> str:
-    if not isinstance(value, str):
-        raise ValueError("a sketch blob is not bytes")
-    return value
-
-
-def _array(value: Any) -> list[Any]:
-    if not isinstance(value, list):
-        raise ValueError("an array blob is not an array")
-    return value
+def _legacy_blob(blob: object, kind: type[_T]) -> _T:
+    if not isinstance(blob, kind):
+        raise ValueError(f"a blob is not {'bytes' if kind is bytes else 'an array'}")
+    return blob

@@ -66,9 +66,17 @@ __all__ = [
 
 VERSION_TABLE = "pipewarden_version"
 """Alembic's version table, named so it never clashes with an application's own."""
-PROFILE_ENCODINGS = ("json", "json+zlib", "json+bin", "json+bin+zlib")
-"""``profiles.encoding`` values: JSON with binary sketches (``_profile_codec``, written
-now), and plain or zlib'd JSON (written by earlier versions, still read)."""
+PROFILE_ENCODINGS = (
+    "msgpack",
+    "msgpack+zlib",
+    "json+bin",
+    "json+bin+zlib",
+    "json",
+    "json+zlib",
+)
+"""``profiles.encoding`` values: msgpack with binary sketches (``_profile_codec``,
+written now); JSON with binary sketches beside it, and plain or zlib'd JSON (written by
+earlier versions, still read)."""
 DATASET_COLUMN = ""
 """``metrics.column_name`` of dataset-wide metrics (None in the domain)."""
 
@@ -568,16 +576,20 @@ class ModelRow(Base):
 
 
 def encode_profile(profile: DatasetProfile, compression: int) -> tuple[str, bytes]:
-    """Serialise a profile: JSON with its sketches as binary (see ``_profile_codec``),
-    partly zlib-compressed at ``compression`` (0: not compressed)."""
+    """Serialise a profile: msgpack with its sketches as binary (see
+    ``_profile_codec``), partly zlib-compressed at ``compression`` (0: not compressed)."""
     payload = _profile_codec.encode(profile, compression=compression)
-    return ("json+bin+zlib" if compression > 0 else "json+bin"), payload
+    return ("msgpack+zlib" if compression > 0 else "msgpack"), payload
 
 
 def decode_profile(encoding: str, payload: bytes) -> DatasetProfile:
     """Read a profile written by :func:`encode_profile`, now or in an older form."""
-    if encoding in ("json+bin", "json+bin+zlib"):
+    if encoding in ("msgpack", "msgpack+zlib"):
         return _profile_codec.decode(
+            bytes(payload), compressed=encoding == "msgpack+zlib"
+        )
+    if encoding in ("json+bin", "json+bin+zlib"):
+        return _profile_codec.decode_legacy(
             bytes(payload), compressed=encoding == "json+bin+zlib"
         )
     if encoding == "json+zlib":
