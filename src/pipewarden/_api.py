@@ -10,7 +10,7 @@ from typing import Any
 
 import polars as pl
 
-from pipewarden.checks.findings import CheckResult, Severity
+from pipewarden.checks.findings import CheckResult, merge_findings
 from pipewarden.checks.run import check_profile
 from pipewarden.contracts.model import Contract
 from pipewarden.contracts.yaml_io import load_contract
@@ -127,9 +127,4 @@ def _with_drift(
     from pipewarden.drift.compare import compare
 
     drift = compare(reference, current, contract=contract, dataset=result.dataset)
-    order = {Severity.ERROR: 0, Severity.WARNING: 1, Severity.INFO: 2}
-    findings = sorted(
-        [*result.findings, *drift.findings],
-        key=lambda f: (order[f.severity], f.check, f.column or ""),
-    )
-    return replace(result, findings=tuple(findings))
+    return replace(result, findings=merge_findings(result.findings, drift.findings))

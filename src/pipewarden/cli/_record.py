@@ -10,14 +10,13 @@ from typing import Any
 
 from rich.markup import escape
 
-from pipewarden.checks.findings import CheckResult, Finding, Severity
+from pipewarden.checks.findings import CheckResult, Finding, merge_findings
 from pipewarden.cli._output import err
 from pipewarden.config import ENV_PREFIX, Settings, load_settings
 from pipewarden.errors import ConfigError
 from pipewarden.profiles.dataset import DatasetProfile
 
 LAST_PASS = "last-pass"
-_ORDER = {Severity.ERROR: 0, Severity.WARNING: 1, Severity.INFO: 2}
 
 
 @dataclass(frozen=True, slots=True)
@@ -122,5 +121,4 @@ def with_findings(result: CheckResult, findings: Sequence[Finding]) -> CheckResu
     """The result with more findings, errors first."""
     if not findings:
         return result
-    merged = sorted([*result.findings, *findings], key=lambda f: _ORDER[f.severity])
-    return replace(result, findings=tuple(merged))
+    return replace(result, findings=merge_findings(result.findings, findings))
