@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from datetime import UTC, datetime
 
+from pipewarden.checks import codes
 from pipewarden.checks.findings import Finding, Severity
 from pipewarden.checks.registry import CheckContext, register
 from pipewarden.contracts.model import ColumnSpec
@@ -56,7 +57,7 @@ def _physical_of_spec(spec: ColumnSpec) -> set[Physical]:
 
 
 # ---------------------------------------------------------------------- schema
-@register("schema.missing_column")
+@register(codes.SCHEMA_MISSING_COLUMN)
 def missing_column(ctx: CheckContext) -> Iterator[Finding]:
     for name, spec in ctx.contract.columns.items():
         if name in ctx.batch.columns:
@@ -73,7 +74,7 @@ def missing_column(ctx: CheckContext) -> Iterator[Finding]:
             "`conform.on_missing` for it in the contract."
         )
         yield Finding(
-            "schema.missing_column",
+            codes.SCHEMA_MISSING_COLUMN,
             name,
             Severity.WARNING if fillable else Severity.ERROR,
             f"Column '{name}' ({spec.kind}) is in the contract but missing from the "
@@ -83,7 +84,7 @@ def missing_column(ctx: CheckContext) -> Iterator[Finding]:
         )
 
 
-@register("schema.unexpected_column")
+@register(codes.SCHEMA_UNEXPECTED_COLUMN)
 def unexpected_column(ctx: CheckContext) -> Iterator[Finding]:
     policy = ctx.contract.policies.unexpected_columns
     for name, col in ctx.batch.columns.items():
@@ -96,7 +97,7 @@ def unexpected_column(ctx: CheckContext) -> Iterator[Finding]:
             "the contract.",
         }[policy]
         yield Finding(
-            "schema.unexpected_column",
+            codes.SCHEMA_UNEXPECTED_COLUMN,
             name,
             Severity.ERROR if policy == "fail" else Severity.WARNING,
             f"Column '{name}' ({col.kind.value}, {_pct(col.null_rate)} null) is not in "
@@ -104,7 +105,7 @@ def unexpected_column(ctx: CheckContext) -> Iterator[Finding]:
         )
 
 
-@register("schema.type_mismatch")
+@register(codes.SCHEMA_TYPE_MISMATCH)
 def type_mismatch(ctx: CheckContext) -> Iterator[Finding]:
     for name, spec, col in _shared(ctx):
         if col.non_null == 0 or col.physical in _physical_of_spec(spec):
@@ -135,7 +136,7 @@ def _type_finding(name: str, spec: ColumnSpec, col: ColumnProfile) -> Finding:
                 "the formatting upstream or set `coerce: true` for it."
             )
         return Finding(
-            "schema.type_mismatch",
+            codes.SCHEMA_TYPE_MISMATCH,
             name,
             severity,
             msg,
@@ -151,7 +152,7 @@ def _type_finding(name: str, spec: ColumnSpec, col: ColumnProfile) -> Finding:
     else:
         msg += f" ({col.dtype}). Cast it to {spec.dtype} upstream or fix the contract."
     return Finding(
-        "schema.type_mismatch",
+        codes.SCHEMA_TYPE_MISMATCH,
         name,
         severity,
         msg,
@@ -161,7 +162,7 @@ def _type_finding(name: str, spec: ColumnSpec, col: ColumnProfile) -> Finding:
 
 
 # ----------------------------------------------------------------------- nulls
-@register("nulls.rate")
+@register(codes.NULLS_RATE)
 def null_rate(ctx: CheckContext) -> Iterator[Finding]:
     for name, spec, col in _shared(ctx):
         missing = col.nulls + (col.nan if col.physical is Physical.FLOAT else 0)
@@ -170,7 +171,7 @@ def null_rate(ctx: CheckContext) -> Iterator[Finding]:
             continue
         if not spec.nullable:
             yield Finding(
-                "nulls.rate",
+                codes.NULLS_RATE,
                 name,
                 Severity.ERROR,
                 f"Column '{name}' has {missing:,} null values ({_pct(rate)}) but the "
@@ -182,7 +183,7 @@ def null_rate(ctx: CheckContext) -> Iterator[Finding]:
         elif rate > spec.max_null_rate:
             severe = rate > 2 * spec.max_null_rate + 0.05
             yield Finding(
-                "nulls.rate",
+                codes.NULLS_RATE,
                 name,
                 Severity.ERROR if severe else Severity.WARNING,
                 f"Column '{name}' is {_pct(rate)} null; the contract tolerates "
@@ -194,7 +195,7 @@ def null_rate(ctx: CheckContext) -> Iterator[Finding]:
 
 
 # ----------------------------------------------------------------------- range
-@register("range.out_of_bounds")
+@register(codes.RANGE_OUT_OF_BOUNDS)
 def out_of_bounds(ctx: CheckContext) -> Iterator[Finding]:
     for name, spec, col in _shared(ctx):
         rng = spec.range
@@ -215,7 +216,7 @@ def out_of_bounds(ctx: CheckContext) -> Iterator[Finding]:
         observed = f"[{_num(m.min)}, {_num(m.max)}]" if m.count else "no finite values"
         extra = f" and {inf:,} infinite values" if inf else ""
         yield Finding(
-            "range.out_of_bounds",
+            codes.RANGE_OUT_OF_BOUNDS,
             name,
             Severity.ERROR if share >= OUT_OF_RANGE_ERROR_SHARE else Severity.WARNING,
             f"Column '{name}' has values in {observed}{extra}, outside the allowed "
@@ -247,7 +248,7 @@ def _num(x: float | None, open_side: str = "") -> str:
 
 
 # ------------------------------------------------------------------ categories
-@register("category.unseen")
+@register(codes.CATEGORY_UNSEEN)
 def unseen_category(ctx: CheckContext) -> Iterator[Finding]:
     for name, spec, col in _shared(ctx):
         if (
@@ -259,7 +260,7 @@ def unseen_category(ctx: CheckContext) -> Iterator[Finding]:
         allowed = set(spec.categories)
         if not col.frequent.is_tracked:
             yield Finding(
-                "category.unseen",
+                codes.CATEGORY_UNSEEN,
                 name,
                 Severity.ERROR,
                 f"Column '{name}' has about {col.distinct_count:,.0f} distinct values, "
@@ -304,7 +305,7 @@ def _unseen_finding(
             "`conform.on_unseen`."
         )
     return Finding(
-        "category.unseen",
+        codes.CATEGORY_UNSEEN,
         name,
         Severity.ERROR if share >= UNSEEN_ERROR_SHARE else Severity.WARNING,
         msg,
@@ -314,7 +315,7 @@ def _unseen_finding(
 
 
 # ---------------------------------------------------------------------- unique
-@register("unique.duplicates")
+@register(codes.UNIQUE_DUPLICATES)
 def duplicates(ctx: CheckContext) -> Iterator[Finding]:
     for name, spec, col in _shared(ctx):
         if not spec.unique or col.non_null == 0:
@@ -324,7 +325,7 @@ def duplicates(ctx: CheckContext) -> Iterator[Finding]:
             continue
         about = "" if exact else "about "
         yield Finding(
-            "unique.duplicates",
+            codes.UNIQUE_DUPLICATES,
             name,
             Severity.ERROR,
             f"Column '{name}' must be unique but {about}{dup:,.0f} of {col.non_null:,} "
@@ -348,13 +349,13 @@ def _duplicates(col: ColumnProfile) -> tuple[float, bool]:
 
 
 # ---------------------------------------------------------------------- volume
-@register("volume.row_count")
+@register(codes.VOLUME_ROW_COUNT)
 def row_count(ctx: CheckContext) -> Iterator[Finding]:
     rows = ctx.batch.rows
     spec = ctx.contract.dataset.rows
     if rows == 0:
         yield Finding(
-            "volume.row_count",
+            codes.VOLUME_ROW_COUNT,
             None,
             Severity.ERROR,
             "The batch has no rows. Check that the upstream job ran and wrote "
@@ -372,7 +373,7 @@ def row_count(ctx: CheckContext) -> Iterator[Finding]:
         else:  # one side open (formatting None with ',' used to raise ValueError)
             expected = f"{'minimum' if low else 'maximum'} of {spec.min if low else spec.max:,}"
         yield Finding(
-            "volume.row_count",
+            codes.VOLUME_ROW_COUNT,
             None,
             Severity.WARNING,
             f"The batch has {rows:,} rows, {word} than the expected {expected} rows. "
@@ -403,7 +404,7 @@ def _time_column(ctx: CheckContext) -> tuple[str, ColumnProfile] | None:
     return spec.column, col
 
 
-@register("time.gap")
+@register(codes.TIME_GAP)
 def time_gap(ctx: CheckContext) -> Iterator[Finding]:
     found = _time_column(ctx)
     spec = ctx.contract.dataset.time
@@ -416,7 +417,7 @@ def time_gap(ctx: CheckContext) -> Iterator[Finding]:
         if seconds <= limit:
             continue
         yield Finding(
-            "time.gap",
+            codes.TIME_GAP,
             name,
             Severity.ERROR if seconds > GAP_ERROR_FACTOR * limit else Severity.WARNING,
             f"No rows in '{name}' for {_duration(seconds)}, from {micros_to_text(start)} to "
@@ -431,7 +432,7 @@ def time_gap(ctx: CheckContext) -> Iterator[Finding]:
         )
 
 
-@register("time.freshness")
+@register(codes.TIME_FRESHNESS)
 def freshness(ctx: CheckContext) -> Iterator[Finding]:
     found = _time_column(ctx)
     spec = ctx.contract.dataset.time
@@ -445,7 +446,7 @@ def freshness(ctx: CheckContext) -> Iterator[Finding]:
     age = now.timestamp() - col.time.max / 1e6
     if age > spec.max_staleness_seconds:
         yield Finding(
-            "time.freshness",
+            codes.TIME_FRESHNESS,
             name,
             Severity.WARNING,
             f"The newest row in '{name}' is from {micros_to_text(col.time.max)} UTC, "
@@ -457,7 +458,7 @@ def freshness(ctx: CheckContext) -> Iterator[Finding]:
 
 
 # ----------------------------------------------------------------------- label
-@register("label.imbalance")
+@register(codes.LABEL_IMBALANCE)
 def label_imbalance(ctx: CheckContext) -> Iterator[Finding]:
     spec = ctx.contract.dataset.label
     if spec is None:
@@ -473,7 +474,7 @@ def label_imbalance(ctx: CheckContext) -> Iterator[Finding]:
         only = next(iter(present), "none")
         missing = sorted(expected - present)
         yield Finding(
-            "label.imbalance",
+            codes.LABEL_IMBALANCE,
             spec.column,
             Severity.ERROR,
             f"Label '{spec.column}' has a single class ({only!r}) in this batch"
@@ -486,7 +487,7 @@ def label_imbalance(ctx: CheckContext) -> Iterator[Finding]:
     absent = sorted(expected - present)
     if absent:
         yield Finding(
-            "label.imbalance",
+            codes.LABEL_IMBALANCE,
             spec.column,
             Severity.WARNING,
             f"Class {absent[0]!r} of label '{spec.column}' never occurs in this batch"
@@ -503,7 +504,7 @@ def label_imbalance(ctx: CheckContext) -> Iterator[Finding]:
     if limit is not None and share < limit:
         ratio = (total - n_min) / n_min
         yield Finding(
-            "label.imbalance",
+            codes.LABEL_IMBALANCE,
             spec.column,
             Severity.WARNING,
             f"Minority class {minority!r} of label '{spec.column}' is {_pct(share)} of "

@@ -5,18 +5,18 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
+from pipewarden.checks import codes
 from pipewarden.checks.findings import Finding, Severity
 from pipewarden.conform.coerce import WHITESPACE
 from pipewarden.conform.plan import ColumnPlan, GatePlan, fold
 from pipewarden.errors import ConformError
 
-TYPE_MISMATCH = "schema.type_mismatch"
-UNSEEN = "category.unseen"
-OUT_OF_RANGE = "range.out_of_bounds"
-NULLS = "nulls.rate"
-MISSING = "schema.missing_column"
-UNEXPECTED = "schema.unexpected_column"
-CHECK_ORDER = (TYPE_MISMATCH, UNSEEN, OUT_OF_RANGE, NULLS)
+CHECK_ORDER = (
+    codes.SCHEMA_TYPE_MISMATCH,
+    codes.CATEGORY_UNSEEN,
+    codes.RANGE_OUT_OF_BOUNDS,
+    codes.NULLS_RATE,
+)
 """The order of a column's steps; a row's first failing step is its reason."""
 
 _DONE = {
@@ -68,7 +68,7 @@ def column_findings(tally: ColumnTally, rows: int) -> Iterator[Finding]:
     if tally.coerce_failed:
         shown = ", ".join(repr(v) for v in tally.coerce_examples)
         yield Finding(
-            TYPE_MISMATCH,
+            codes.SCHEMA_TYPE_MISMATCH,
             name,
             Severity.WARNING,
             f"Column '{name}' has {tally.coerce_failed:,} value(s) "
@@ -80,7 +80,7 @@ def column_findings(tally: ColumnTally, rows: int) -> Iterator[Finding]:
         )
     elif tally.source is not None:
         yield Finding(
-            TYPE_MISMATCH,
+            codes.SCHEMA_TYPE_MISMATCH,
             name,
             Severity.INFO,
             f"Column '{name}' arrived as {tally.source}; every value was read as "
@@ -92,7 +92,7 @@ def column_findings(tally: ColumnTally, rows: int) -> Iterator[Finding]:
     if tally.out_of_range:
         lo, hi = tally.observed or (float("nan"), float("nan"))
         yield Finding(
-            OUT_OF_RANGE,
+            codes.RANGE_OUT_OF_BOUNDS,
             name,
             Severity.WARNING,
             f"Column '{name}' has {tally.out_of_range:,} value(s) "
@@ -108,7 +108,7 @@ def column_findings(tally: ColumnTally, rows: int) -> Iterator[Finding]:
             else ""
         )
         yield Finding(
-            NULLS,
+            codes.NULLS_RATE,
             name,
             Severity.WARNING if not plan.spec.nullable else Severity.INFO,
             f"Column '{name}' has {tally.nulls:,} null value(s) "
@@ -124,7 +124,7 @@ def _category_findings(tally: ColumnTally, rows: int) -> Iterator[Finding]:
         count = sum(n for _, n in tally.normalized)
         value = tally.normalized[0][0]
         yield Finding(
-            UNSEEN,
+            codes.CATEGORY_UNSEEN,
             name,
             Severity.INFO,
             f"Column '{name}' has {count:,} value(s) ({share(count, rows)} of rows) "
@@ -150,7 +150,7 @@ def _category_findings(tally: ColumnTally, rows: int) -> Iterator[Finding]:
             " Add them to `categories` if they are real, or choose `conform.on_unseen`."
         )
     yield Finding(
-        UNSEEN,
+        codes.CATEGORY_UNSEEN,
         name,
         Severity.WARNING,
         f"Column '{name}' has {count:,} value(s) ({share(count, rows)} of rows) not in "
@@ -210,7 +210,7 @@ def schema_findings(
         if plan.unexpected_columns == "drop":
             found.append(
                 Finding(
-                    UNEXPECTED,
+                    codes.SCHEMA_UNEXPECTED_COLUMN,
                     column,
                     Severity.WARNING,
                     f"Column '{column}' ({kinds.get(column, '?')}) is not in the contract; "
@@ -220,7 +220,7 @@ def schema_findings(
         else:
             found.append(
                 Finding(
-                    UNEXPECTED,
+                    codes.SCHEMA_UNEXPECTED_COLUMN,
                     column,
                     Severity.INFO,
                     f"Column '{column}' ({kinds.get(column, '?')}) is not in the contract; "
@@ -230,7 +230,7 @@ def schema_findings(
     for p in missing:
         found.append(
             Finding(
-                MISSING,
+                codes.SCHEMA_MISSING_COLUMN,
                 p.name,
                 Severity.WARNING,
                 f"Column '{p.name}' is missing from the batch; the gate filled it with "
@@ -243,7 +243,7 @@ def schema_findings(
         if p.is_label and p.name not in have:
             found.append(
                 Finding(
-                    MISSING,
+                    codes.SCHEMA_MISSING_COLUMN,
                     p.name,
                     Severity.INFO,
                     f"Label column '{p.name}' is not in the batch (a scoring batch); the "

@@ -21,6 +21,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from pipewarden.checks import codes
 from pipewarden.conform._target import Target, parse_target
 from pipewarden.conform.coerce import FAIL, WHITESPACE, Coercer, coercer
 from pipewarden.contracts.model import ColumnSpec, Contract
@@ -76,11 +77,11 @@ class ColumnPlan:
 
     def reason(self, check: str) -> str:
         """The text of the quarantine ``reason`` column for this column and check."""
-        if check == "schema.type_mismatch":
+        if check == codes.SCHEMA_TYPE_MISMATCH:
             return f"value cannot be read as {self.target.text}"
-        if check == "category.unseen":
+        if check == codes.CATEGORY_UNSEEN:
             return f"value is not one of the {len(self.categories or ())} categories"
-        if check == "range.out_of_bounds":
+        if check == codes.RANGE_OUT_OF_BOUNDS:
             return f"value is outside {self.bounds_text}"
         if not self.spec.nullable:
             return "null value in a column that must not be null"

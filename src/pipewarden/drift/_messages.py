@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from pipewarden.checks import codes
 from pipewarden.drift.results import ColumnComparison
 from pipewarden.drift.segments import Located
 from pipewarden.drift.stats._inputs import (
@@ -35,7 +36,7 @@ ACTION = {
     "is real.",
     "text": "Check the source for a change in how this text is written or truncated.",
     "nulls": "Look for a failed join or a source that stopped sending it.",
-    "label.shift": "Check the labelling job; if the population really changed, "
+    codes.LABEL_SHIFT: "Check the labelling job; if the population really changed, "
     "recalibrate or retrain.",
 }
 
@@ -70,14 +71,14 @@ def message(c: ColumnComparison, pair: Pair, where: Located | None) -> str:
     if isinstance(pair, ProportionPair):
         return _nulls(c, pair, evidence, where)
     subject = {
-        "label.shift": f"Label '{c.column}'",
-        "drift.prediction": f"Prediction '{c.column}'",
+        codes.LABEL_SHIFT: f"Label '{c.column}'",
+        codes.DRIFT_PREDICTION: f"Prediction '{c.column}'",
     }.get(c.check, f"Column '{c.column}'")
     if not c.drifted:
         return f"{subject} is stable: {evidence}."
     action = (
-        ACTION["label.shift"]
-        if c.check == "label.shift"
+        ACTION[codes.LABEL_SHIFT]
+        if c.check == codes.LABEL_SHIFT
         else ACTION.get(_input(pair), "")
     )
     located = f" {_segment_text(c.column, where)}" if where is not None else ""

@@ -9,6 +9,7 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
+from pipewarden.checks import codes
 from pipewarden.checks.findings import CheckResult, Finding, Severity, sort_findings
 
 JsonDict = dict[str, Any]
@@ -138,7 +139,7 @@ class MultivariateResult:
 
     def finding(self) -> Finding:
         return Finding(
-            "drift.multivariate",
+            codes.DRIFT_MULTIVARIATE,
             None,
             self.severity,
             self.message,

@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TypeAlias
 
+from pipewarden.checks import codes
 from pipewarden.checks.findings import Finding, Severity
 from pipewarden.store.metrics import RATE_METRICS
 from pipewarden.store.records import MetricPoint
@@ -281,7 +282,7 @@ def _judge_spread(
         return None
     low, high = mean - rules.max_z * sigma, mean + rules.max_z * sigma
     return Finding(
-        check=f"history.{point.metric}",
+        check=codes.history_check(point.metric),
         column=point.column,
         severity=Severity.WARNING,
         value=point.value,
@@ -323,7 +324,7 @@ def _judge_change(
             f"changed by {change / previous:+.0%}" if previous else "moved away from 0"
         )
     return Finding(
-        check=f"history.{point.metric}",
+        check=codes.history_check(point.metric),
         column=point.column,
         severity=Severity.WARNING,
         value=point.value,

@@ -6,6 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Literal
 
+from pipewarden.checks import codes
 from pipewarden.drift.results import StatValue
 from pipewarden.drift.stats._inputs import Pair
 from pipewarden.errors import DriftError
@@ -34,7 +35,7 @@ class Statistic:
     @property
     def check(self) -> str:
         """The finding's check id, e.g. ``drift.psi``."""
-        return f"drift.{self.name}"
+        return codes.drift_check(self.name)
 
     def __call__(self, pair: Pair) -> StatValue:
         return self.compute(pair)
