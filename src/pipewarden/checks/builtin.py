@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from datetime import UTC, datetime
 
+from pipewarden import _text
 from pipewarden.checks import codes
 from pipewarden.checks.findings import Finding, Severity
 from pipewarden.checks.registry import CheckContext, register
@@ -25,16 +26,6 @@ GAP_ERROR_FACTOR = 3.0
 def _short(text: str, limit: int = 40) -> str:
     """A value cut to fit in a sentence (a stray 1,000,000-character value must not)."""
     return text if len(text) <= limit else text[: limit - 1] + "…"
-
-
-def _pct(x: float) -> str:
-    if x == 0:
-        return "0%"
-    if x < 0.00001:
-        return "<0.001%"
-    if x < 0.001:
-        return f"{x:.3%}"
-    return f"{x:.1%}" if x < 0.1 else f"{x:.0%}"
 
 
 def _shared(ctx: CheckContext) -> Iterator[tuple[str, ColumnSpec, ColumnProfile]]:
@@ -100,7 +91,7 @@ def unexpected_column(ctx: CheckContext) -> Iterator[Finding]:
             codes.SCHEMA_UNEXPECTED_COLUMN,
             name,
             Severity.ERROR if policy == "fail" else Severity.WARNING,
-            f"Column '{name}' ({col.kind.value}, {_pct(col.null_rate)} null) is not in "
+            f"Column '{name}' ({col.kind.value}, {_text.share(col.null_rate)} null) is not in "
             f"the contract. {then}",
         )
 
@@ -132,7 +123,7 @@ def _type_finding(name: str, spec: ColumnSpec, col: ColumnProfile) -> Finding:
             severity = Severity.WARNING if spec.coerce else Severity.ERROR
         else:
             msg += (
-                f": {_pct(failing)} of values fail numeric parsing{example}. Strip "
+                f": {_text.share(failing)} of values fail numeric parsing{example}. Strip "
                 "the formatting upstream or set `coerce: true` for it."
             )
         return Finding(
@@ -174,7 +165,7 @@ def null_rate(ctx: CheckContext) -> Iterator[Finding]:
                 codes.NULLS_RATE,
                 name,
                 Severity.ERROR,
-                f"Column '{name}' has {missing:,} null values ({_pct(rate)}) but the "
+                f"Column '{name}' has {missing:,} null values ({_text.share(rate)}) but the "
                 "contract says it is never null. Fix the source, or set `nullable: true` "
                 "and a `conform.on_null` policy for it.",
                 value=rate,
@@ -186,8 +177,8 @@ def null_rate(ctx: CheckContext) -> Iterator[Finding]:
                 codes.NULLS_RATE,
                 name,
                 Severity.ERROR if severe else Severity.WARNING,
-                f"Column '{name}' is {_pct(rate)} null; the contract tolerates "
-                f"{_pct(spec.max_null_rate)}. Look for a failed join or a source that "
+                f"Column '{name}' is {_text.share(rate)} null; the contract tolerates "
+                f"{_text.share(spec.max_null_rate)}. Look for a failed join or a source that "
                 "stopped sending it.",
                 value=rate,
                 threshold=spec.max_null_rate,
@@ -213,14 +204,14 @@ def out_of_bounds(ctx: CheckContext) -> Iterator[Finding]:
             col, rng.min if below else None, rng.max if above else None
         )
         share += inf / col.rows if col.rows else 0.0
-        observed = f"[{_num(m.min)}, {_num(m.max)}]" if m.count else "no finite values"
+        observed = _text.interval(m.min, m.max) if m.count else "no finite values"
         extra = f" and {inf:,} infinite values" if inf else ""
         yield Finding(
             codes.RANGE_OUT_OF_BOUNDS,
             name,
             Severity.ERROR if share >= OUT_OF_RANGE_ERROR_SHARE else Severity.WARNING,
             f"Column '{name}' has values in {observed}{extra}, outside the allowed "
-            f"[{_num(rng.min, '-inf')}, {_num(rng.max, 'inf')}] (about {_pct(share)} of rows). Check "
+            f"{_text.interval(rng.min, rng.max)} (about {_text.share(share)} of rows). Check "
             "the units upstream, or widen `range` if the change is real.",
             value={"min": m.min, "max": m.max, "share": share},
             threshold={"min": rng.min, "max": rng.max},
@@ -239,12 +230,6 @@ def _share_outside(col: ColumnProfile, lo: float | None, hi: float | None) -> fl
         frac += 1 - cdf[hi]
     n_finite = col.moments.count
     return max(frac, 1 / n_finite if n_finite else 0.0) * n_finite / col.rows
-
-
-def _num(x: float | None, open_side: str = "") -> str:
-    if x is None:
-        return open_side
-    return f"{x:,.6g}"
 
 
 # ------------------------------------------------------------------ categories
@@ -291,7 +276,7 @@ def _unseen_finding(
     more = f" and {len(unseen) - 5} more" if len(unseen) > 5 else ""
     msg = (
         f"Column '{name}' has {len(unseen)} value(s) not in the contract ({shown}"
-        f"{more}) on {_pct(share)} of rows."
+        f"{more}) on {_text.share(share)} of rows."
     )
     if near and len(near) == len(unseen):
         v, a = near[0]
@@ -384,16 +369,6 @@ def row_count(ctx: CheckContext) -> Iterator[Finding]:
 
 
 # ------------------------------------------------------------------------ time
-def _duration(seconds: float) -> str:
-    if seconds >= 2 * 86400:
-        return f"{seconds / 86400:.1f} days"
-    if seconds >= 2 * 3600:
-        return f"{seconds / 3600:.1f} hours"
-    if seconds >= 120:
-        return f"{seconds / 60:.0f} minutes"
-    return f"{seconds:.0f} seconds"
-
-
 def _time_column(ctx: CheckContext) -> tuple[str, ColumnProfile] | None:
     spec = ctx.contract.dataset.time
     if spec is None:
@@ -420,8 +395,8 @@ def time_gap(ctx: CheckContext) -> Iterator[Finding]:
             codes.TIME_GAP,
             name,
             Severity.ERROR if seconds > GAP_ERROR_FACTOR * limit else Severity.WARNING,
-            f"No rows in '{name}' for {_duration(seconds)}, from {micros_to_text(start)} to "
-            f"{micros_to_text(end)} UTC; the contract tolerates {_duration(limit)}. Check the "
+            f"No rows in '{name}' for {_text.duration(seconds)}, from {micros_to_text(start)} to "
+            f"{micros_to_text(end)} UTC; the contract tolerates {_text.duration(limit)}. Check the "
             "source (device, feed or job) for an outage in that window.",
             value={
                 "seconds": seconds,
@@ -450,7 +425,7 @@ def freshness(ctx: CheckContext) -> Iterator[Finding]:
             name,
             Severity.WARNING,
             f"The newest row in '{name}' is from {micros_to_text(col.time.max)} UTC, "
-            f"{_duration(age)} old; the contract allows {_duration(spec.max_staleness_seconds)}. "
+            f"{_text.duration(age)} old; the contract allows {_text.duration(spec.max_staleness_seconds)}. "
             "Check that the upstream refresh ran.",
             value=age,
             threshold=spec.max_staleness_seconds,
@@ -492,7 +467,7 @@ def label_imbalance(ctx: CheckContext) -> Iterator[Finding]:
             Severity.WARNING,
             f"Class {absent[0]!r} of label '{spec.column}' never occurs in this batch"
             + (f" (nor {', '.join(map(repr, absent[1:]))})" if absent[1:] else "")
-            + f"; the contract expects about {_pct((spec.classes or {})[absent[0]])} "
+            + f"; the contract expects about {_text.share((spec.classes or {})[absent[0]])} "
             "of rows. Check the labelling job and the label join.",
             value={"class": absent[0], "minority_share": 0.0},
             threshold=spec.min_minority_share,
@@ -507,8 +482,8 @@ def label_imbalance(ctx: CheckContext) -> Iterator[Finding]:
             codes.LABEL_IMBALANCE,
             spec.column,
             Severity.WARNING,
-            f"Minority class {minority!r} of label '{spec.column}' is {_pct(share)} of "
-            f"rows (1 : {ratio:,.0f}); the contract expects at least {_pct(limit)}. "
+            f"Minority class {minority!r} of label '{spec.column}' is {_text.share(share)} of "
+            f"rows (1 : {ratio:,.0f}); the contract expects at least {_text.share(limit)}. "
             "Check the labelling job, and rebalance or reweight before training.",
             value={"class": minority, "minority_share": share, "ratio": ratio},
             threshold=limit,

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
+from pipewarden._text import number, share
 from pipewarden.checks import codes
 from pipewarden.checks.findings import Finding, Severity
 from pipewarden.conform.coerce import WHITESPACE
@@ -48,14 +49,9 @@ class ColumnTally:
     """Nulls met by the null step (counted when the column imputes or quarantines)."""
 
 
-def share(count: int, rows: int) -> str:
-    """A count as a share of rows, for messages."""
-    if rows == 0 or count == 0:
-        return "0%"
-    x = count / rows
-    if x < 0.001:
-        return "<0.1%"
-    return f"{x:.1%}" if x < 0.1 else f"{x:.0%}"
+def _of_rows(count: int, rows: int) -> str:
+    """A count as a share of the batch's rows, for messages."""
+    return share(count / rows if rows else 0.0)
 
 
 def _done(plan: ColumnPlan, action: str) -> str:
@@ -72,7 +68,7 @@ def column_findings(tally: ColumnTally, rows: int) -> Iterator[Finding]:
             name,
             Severity.WARNING,
             f"Column '{name}' has {tally.coerce_failed:,} value(s) "
-            f"({share(tally.coerce_failed, rows)} of rows) that cannot be read as "
+            f"({_of_rows(tally.coerce_failed, rows)} of rows) that cannot be read as "
             f"{plan.target.text} (e.g. {shown}); "
             f"{_done(plan, plan.on_coerce_error)}. Fix them upstream.",
             value=tally.source,
@@ -96,8 +92,8 @@ def column_findings(tally: ColumnTally, rows: int) -> Iterator[Finding]:
             name,
             Severity.WARNING,
             f"Column '{name}' has {tally.out_of_range:,} value(s) "
-            f"({share(tally.out_of_range, rows)} of rows) outside {plan.bounds_text} "
-            f"(from {lo:,.6g} to {hi:,.6g}); {_done(plan, plan.on_out_of_range)}.",
+            f"({_of_rows(tally.out_of_range, rows)} of rows) outside {plan.bounds_text} "
+            f"(from {number(lo)} to {number(hi)}); {_done(plan, plan.on_out_of_range)}.",
             value={"min": lo, "max": hi, "count": tally.out_of_range},
             threshold={"min": plan.low, "max": plan.high},
         )
@@ -112,7 +108,7 @@ def column_findings(tally: ColumnTally, rows: int) -> Iterator[Finding]:
             name,
             Severity.WARNING if not plan.spec.nullable else Severity.INFO,
             f"Column '{name}' has {tally.nulls:,} null value(s) "
-            f"({share(tally.nulls, rows)} of rows){never}; {_done(plan, plan.on_null)}.",
+            f"({_of_rows(tally.nulls, rows)} of rows){never}; {_done(plan, plan.on_null)}.",
             value=tally.nulls / rows if rows else 0.0,
             threshold=0.0 if not plan.spec.nullable else plan.spec.max_null_rate,
         )
@@ -127,7 +123,7 @@ def _category_findings(tally: ColumnTally, rows: int) -> Iterator[Finding]:
             codes.CATEGORY_UNSEEN,
             name,
             Severity.INFO,
-            f"Column '{name}' has {count:,} value(s) ({share(count, rows)} of rows) "
+            f"Column '{name}' has {count:,} value(s) ({_of_rows(count, rows)} of rows) "
             f"that differ from a category only by "
             f"{_difference(plan, [v for v, _ in tally.normalized])} (e.g. "
             f"{value!r} vs {plan.variants[fold(value)]!r}); they were normalised.",
@@ -153,7 +149,7 @@ def _category_findings(tally: ColumnTally, rows: int) -> Iterator[Finding]:
         codes.CATEGORY_UNSEEN,
         name,
         Severity.WARNING,
-        f"Column '{name}' has {count:,} value(s) ({share(count, rows)} of rows) not in "
+        f"Column '{name}' has {count:,} value(s) ({_of_rows(count, rows)} of rows) not in "
         f"its categories ({shown}{more}); {_done(plan, plan.on_unseen)}.{hint}",
         value={"values": [v for v, _ in tally.unseen[:20]], "count": count},
         threshold=len(plan.categories or ()),

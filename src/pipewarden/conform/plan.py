@@ -21,6 +21,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from pipewarden._text import interval
 from pipewarden.checks import codes
 from pipewarden.conform._target import Target, parse_target
 from pipewarden.conform.coerce import FAIL, WHITESPACE, Coercer, coercer
@@ -71,9 +72,7 @@ class ColumnPlan:
 
     @property
     def bounds_text(self) -> str:
-        lo = "-inf" if self.low is None else f"{self.low:,.6g}"
-        hi = "inf" if self.high is None else f"{self.high:,.6g}"
-        return f"[{lo}, {hi}]"
+        return interval(self.low, self.high)
 
     def reason(self, check: str) -> str:
         """The text of the quarantine ``reason`` column for this column and check."""

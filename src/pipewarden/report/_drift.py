@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from itertools import pairwise
 from typing import Any, Protocol
 
+from pipewarden._text import number
 from pipewarden.checks import codes
 from pipewarden.checks.findings import Finding, Severity
 from pipewarden.report._distributions import Distribution, wants_log
@@ -165,7 +166,7 @@ def _distribution(summary: dict[str, Any]) -> Distribution | None:
         edges = tuple(float(e) for e in summary.get("edges") or ())
         if len(edges) != len(ref) + 1 or len(ref) != len(cur) or not ref:
             return None
-        labels = tuple(f"{a:,.4g} to {b:,.4g}" for a, b in pairwise(edges))
+        labels = tuple(f"{number(a, 4)} to {number(b, 4)}" for a, b in pairwise(edges))
         return Distribution(
             "histogram",
             labels,

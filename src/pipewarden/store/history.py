@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TypeAlias
 
+from pipewarden._text import number, share, signed_share
 from pipewarden.checks import codes
 from pipewarden.checks.findings import Finding, Severity
 from pipewarden.store.metrics import RATE_METRICS
@@ -318,10 +319,12 @@ def _judge_change(
             or abs(change) < _TINY
         ):
             return None
-        limit = f"more than {rules.max_relative_change:.0%} is flagged"
+        limit = f"more than {share(rules.max_relative_change)} is flagged"
         threshold = rules.max_relative_change
         moved = (
-            f"changed by {change / previous:+.0%}" if previous else "moved away from 0"
+            f"changed by {signed_share(change / previous)}"
+            if previous
+            else "moved away from 0"
         )
     return Finding(
         check=codes.history_check(point.metric),
@@ -355,8 +358,4 @@ def _subject(point: MetricPoint) -> str:
 
 
 def _num(value: float) -> str:
-    if not math.isfinite(value):
-        return str(value)
-    if value == int(value) and abs(value) < 1e15:
-        return f"{int(value):,}"
-    return f"{value:.4g}"
+    return number(value, 4)
