@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from datetime import UTC, datetime
+from types import MappingProxyType
 
 from pipewarden import _text
 from pipewarden.checks import codes
+from pipewarden.checks.context import CheckContext, CheckFn
 from pipewarden.checks.findings import Finding, Severity
-from pipewarden.checks.registry import CheckContext, register
 from pipewarden.contracts.model import ColumnSpec
 from pipewarden.profiles.column import ColumnProfile, Kind, Physical
 from pipewarden.profiles.sketches import micros_to_text
@@ -48,7 +49,6 @@ def _physical_of_spec(spec: ColumnSpec) -> set[Physical]:
 
 
 # ---------------------------------------------------------------------- schema
-@register(codes.SCHEMA_MISSING_COLUMN)
 def missing_column(ctx: CheckContext) -> Iterator[Finding]:
     for name, spec in ctx.contract.columns.items():
         if name in ctx.batch.columns:
@@ -75,7 +75,6 @@ def missing_column(ctx: CheckContext) -> Iterator[Finding]:
         )
 
 
-@register(codes.SCHEMA_UNEXPECTED_COLUMN)
 def unexpected_column(ctx: CheckContext) -> Iterator[Finding]:
     policy = ctx.contract.policies.unexpected_columns
     for name, col in ctx.batch.columns.items():
@@ -96,7 +95,6 @@ def unexpected_column(ctx: CheckContext) -> Iterator[Finding]:
         )
 
 
-@register(codes.SCHEMA_TYPE_MISMATCH)
 def type_mismatch(ctx: CheckContext) -> Iterator[Finding]:
     for name, spec, col in _shared(ctx):
         if col.non_null == 0 or col.physical in _physical_of_spec(spec):
@@ -153,7 +151,6 @@ def _type_finding(name: str, spec: ColumnSpec, col: ColumnProfile) -> Finding:
 
 
 # ----------------------------------------------------------------------- nulls
-@register(codes.NULLS_RATE)
 def null_rate(ctx: CheckContext) -> Iterator[Finding]:
     for name, spec, col in _shared(ctx):
         missing = col.nulls + (col.nan if col.physical is Physical.FLOAT else 0)
@@ -186,7 +183,6 @@ def null_rate(ctx: CheckContext) -> Iterator[Finding]:
 
 
 # ----------------------------------------------------------------------- range
-@register(codes.RANGE_OUT_OF_BOUNDS)
 def out_of_bounds(ctx: CheckContext) -> Iterator[Finding]:
     for name, spec, col in _shared(ctx):
         rng = spec.range
@@ -233,7 +229,6 @@ def _share_outside(col: ColumnProfile, lo: float | None, hi: float | None) -> fl
 
 
 # ------------------------------------------------------------------ categories
-@register(codes.CATEGORY_UNSEEN)
 def unseen_category(ctx: CheckContext) -> Iterator[Finding]:
     for name, spec, col in _shared(ctx):
         if (
@@ -300,7 +295,6 @@ def _unseen_finding(
 
 
 # ---------------------------------------------------------------------- unique
-@register(codes.UNIQUE_DUPLICATES)
 def duplicates(ctx: CheckContext) -> Iterator[Finding]:
     for name, spec, col in _shared(ctx):
         if not spec.unique or col.non_null == 0:
@@ -334,7 +328,6 @@ def _duplicates(col: ColumnProfile) -> tuple[float, bool]:
 
 
 # ---------------------------------------------------------------------- volume
-@register(codes.VOLUME_ROW_COUNT)
 def row_count(ctx: CheckContext) -> Iterator[Finding]:
     rows = ctx.batch.rows
     spec = ctx.contract.dataset.rows
@@ -379,7 +372,6 @@ def _time_column(ctx: CheckContext) -> tuple[str, ColumnProfile] | None:
     return spec.column, col
 
 
-@register(codes.TIME_GAP)
 def time_gap(ctx: CheckContext) -> Iterator[Finding]:
     found = _time_column(ctx)
     spec = ctx.contract.dataset.time
@@ -407,7 +399,6 @@ def time_gap(ctx: CheckContext) -> Iterator[Finding]:
         )
 
 
-@register(codes.TIME_FRESHNESS)
 def freshness(ctx: CheckContext) -> Iterator[Finding]:
     found = _time_column(ctx)
     spec = ctx.contract.dataset.time
@@ -433,7 +424,6 @@ def freshness(ctx: CheckContext) -> Iterator[Finding]:
 
 
 # ----------------------------------------------------------------------- label
-@register(codes.LABEL_IMBALANCE)
 def label_imbalance(ctx: CheckContext) -> Iterator[Finding]:
     spec = ctx.contract.dataset.label
     if spec is None:
@@ -488,3 +478,21 @@ def label_imbalance(ctx: CheckContext) -> Iterator[Finding]:
             value={"class": minority, "minority_share": share, "ratio": ratio},
             threshold=limit,
         )
+
+
+BUILTIN_CHECKS: Mapping[str, CheckFn] = MappingProxyType(
+    {
+        codes.SCHEMA_MISSING_COLUMN: missing_column,
+        codes.SCHEMA_UNEXPECTED_COLUMN: unexpected_column,
+        codes.SCHEMA_TYPE_MISMATCH: type_mismatch,
+        codes.NULLS_RATE: null_rate,
+        codes.RANGE_OUT_OF_BOUNDS: out_of_bounds,
+        codes.CATEGORY_UNSEEN: unseen_category,
+        codes.UNIQUE_DUPLICATES: duplicates,
+        codes.VOLUME_ROW_COUNT: row_count,
+        codes.TIME_GAP: time_gap,
+        codes.TIME_FRESHNESS: freshness,
+        codes.LABEL_IMBALANCE: label_imbalance,
+    }
+)
+"""The built-in checks by id, in the order they run (the runner sorts the findings)."""

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from pipewarden.checks.context import CheckContext
 from pipewarden.checks.findings import CheckResult, Finding, sort_findings
-from pipewarden.checks.registry import CheckContext, registered
+from pipewarden.checks.registry import registered
 from pipewarden.contracts.model import Contract
 from pipewarden.profiles.dataset import DatasetProfile
 
