@@ -19,19 +19,23 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any
 
 from pipewarden._text import interval
 from pipewarden.checks import codes
 from pipewarden.conform._target import Target, parse_target
 from pipewarden.conform.coerce import FAIL, WHITESPACE, Coercer, coercer
-from pipewarden.contracts.model import ColumnSpec, Contract
+from pipewarden.contracts.model import (
+    CoerceAction,
+    ColumnSpec,
+    Contract,
+    MissingColumnsPolicy,
+    NullAction,
+    RangeAction,
+    UnexpectedColumnsPolicy,
+    UnseenAction,
+)
 from pipewarden.errors import ContractError
-
-CoerceAction = Literal["null", "quarantine"]
-UnseenAction = Literal["keep", "fallback", "null", "quarantine"]
-RangeAction = Literal["keep", "clip", "null", "quarantine"]
-NullAction = Literal["keep", "impute", "quarantine"]
 
 
 def fold(text: str) -> str:
@@ -62,7 +66,8 @@ class ColumnPlan:
     on_null: NullAction = "keep"
     fill: Any = None
     fill_source: str = ""
-    on_missing: Literal["fail", "fill"] = "fail"
+    on_missing: MissingColumnsPolicy = "fail"
+    """Resolved: ``fill`` when the batch policy fills and the column says how."""
     missing_value: Any = None
     missing_source: str = "null"
 
@@ -92,8 +97,8 @@ class GatePlan:
     """The plans of all contract columns, in contract order, plus the batch policies."""
 
     columns: tuple[ColumnPlan, ...]
-    unexpected_columns: Literal["drop", "keep", "fail"]
-    missing_columns: Literal["fail", "fill"]
+    unexpected_columns: UnexpectedColumnsPolicy
+    missing_columns: MissingColumnsPolicy
     label: str | None
 
     @property
