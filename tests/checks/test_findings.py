@@ -121,7 +121,7 @@ def test_severity_ranks_follow_the_order() -> None:
         1,
         2,
     ]
-    assert Severity.ERROR == "error"
+    assert Severity("error") is Severity.ERROR
 
 
 def test_sort_findings_puts_the_worst_first_then_check_then_column() -> None:

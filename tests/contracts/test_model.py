@@ -10,7 +10,7 @@ def test_a_declared_kind_is_the_kind_profiles_infer() -> None:
     spec = ColumnSpec(kind="categorical", dtype="String")
 
     assert spec.kind is Kind.CATEGORICAL
-    assert spec.kind == "categorical"
+    assert spec.kind.value == "categorical"
 
 
 def test_kinds_are_written_as_text() -> None:
