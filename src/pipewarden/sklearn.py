@@ -31,7 +31,15 @@ from pipewarden._optional import require
 from pipewarden.conform._frames import incoming
 from pipewarden.conform.gate import ConformResult, Gate
 from pipewarden.contracts.infer import infer_contract
-from pipewarden.contracts.model import Contract
+from pipewarden.contracts.model import (
+    CoerceAction,
+    Contract,
+    MissingColumnsPolicy,
+    NullAction,
+    RangeAction,
+    UnexpectedColumnsPolicy,
+    UnseenAction,
+)
 from pipewarden.contracts.yaml_io import load_contract
 from pipewarden.errors import ConfigError, ConformError
 from pipewarden.profiles.dataset import DatasetProfile
@@ -93,12 +101,12 @@ class ContractGate(  # type: ignore[call-arg]  # sklearn's __init_subclass__ key
         label: str | None = None,
         time: str | None = None,
         id: str | None = None,  # noqa: A002  # mirrors infer_contract
-        unexpected_columns: Literal["drop", "keep", "fail"] | None = None,
-        missing_columns: Literal["fill", "fail"] | None = None,
-        on_unseen: Literal["keep", "fallback", "null", "quarantine"] | None = None,
-        on_out_of_range: Literal["keep", "clip", "null", "quarantine"] | None = None,
-        on_null: Literal["keep", "impute", "quarantine"] | None = None,
-        on_coerce_error: Literal["null", "quarantine"] | None = None,
+        unexpected_columns: UnexpectedColumnsPolicy | None = None,
+        missing_columns: MissingColumnsPolicy | None = None,
+        on_unseen: UnseenAction | None = None,
+        on_out_of_range: RangeAction | None = None,
+        on_null: NullAction | None = None,
+        on_coerce_error: CoerceAction | None = None,
         normalize: bool | None = None,
     ) -> None:
         self.contract = contract

@@ -6,7 +6,13 @@ import json
 
 import pytest
 
-from pipewarden.checks.findings import CheckResult, Finding, Severity
+from pipewarden.checks.findings import (
+    CheckResult,
+    Finding,
+    Severity,
+    merge_findings,
+    sort_findings,
+)
 from pipewarden.errors import ValidationFailedError
 
 INFO = Finding("drift.psi", "x", Severity.INFO, "PSI 0.01.", value=0.01, threshold=0.2)
@@ -107,3 +113,26 @@ def test_findings_json_has_the_documented_shape() -> None:
 @pytest.mark.parametrize("finding", [INFO, WARN, FAIL])
 def test_findings_round_trip(finding: Finding) -> None:
     assert Finding.from_dict(json.loads(json.dumps(finding.to_dict()))) == finding
+
+
+def test_severity_ranks_follow_the_order() -> None:
+    assert [s.rank for s in (Severity.INFO, Severity.WARNING, Severity.ERROR)] == [
+        0,
+        1,
+        2,
+    ]
+    assert Severity("error") is Severity.ERROR
+
+
+def test_sort_findings_puts_the_worst_first_then_check_then_column() -> None:
+    no_column = Finding("volume.row_count", None, Severity.WARNING, "Few rows.")
+    other_column = Finding("nulls.rate", "a", Severity.WARNING, "Column 'a' is null.")
+
+    ordered = sort_findings([INFO, WARN, no_column, FAIL, other_column])
+
+    assert ordered == (FAIL, other_column, WARN, no_column, INFO)
+
+
+def test_merge_findings_sorts_every_group_together() -> None:
+    assert merge_findings((INFO, WARN), (), [FAIL]) == (FAIL, WARN, INFO)
+    assert merge_findings() == ()

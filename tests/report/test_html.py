@@ -432,7 +432,7 @@ def test_drift_report_statistics_thresholds_and_plots_are_rendered() -> None:
     # Without profiles, the drift comparison's own bins and categories are drawn.
     assert page.count('class="pw-figure"') == 3  # two columns and the null rates
     assert "(other values)" in page
-    assert "30.0%" in page  # the current null rate, from the drift summary
+    assert ">30%</td>" in page  # the current null rate, from the drift summary
     assert EVIL_VALUE not in page and EVIL_COLUMN not in page
     assert _parse(page).errors == []
 

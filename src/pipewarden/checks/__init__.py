@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from pipewarden.checks.context import CheckContext
 from pipewarden.checks.findings import CheckResult, Finding, Severity
-from pipewarden.checks.registry import CheckContext, register
+from pipewarden.checks.registry import register, unregister
 from pipewarden.checks.run import check_profile
 
 __all__ = [
@@ -13,4 +14,5 @@ __all__ = [
     "Severity",
     "check_profile",
     "register",
+    "unregister",
 ]

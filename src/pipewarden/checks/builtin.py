@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from datetime import UTC, datetime
+from types import MappingProxyType
 
+from pipewarden import _text
+from pipewarden.checks import codes
+from pipewarden.checks.context import CheckContext, CheckFn
 from pipewarden.checks.findings import Finding, Severity
-from pipewarden.checks.registry import CheckContext, register
 from pipewarden.contracts.model import ColumnSpec
 from pipewarden.profiles.column import ColumnProfile, Kind, Physical
 from pipewarden.profiles.sketches import micros_to_text
@@ -24,16 +27,6 @@ GAP_ERROR_FACTOR = 3.0
 def _short(text: str, limit: int = 40) -> str:
     """A value cut to fit in a sentence (a stray 1,000,000-character value must not)."""
     return text if len(text) <= limit else text[: limit - 1] + "…"
-
-
-def _pct(x: float) -> str:
-    if x == 0:
-        return "0%"
-    if x < 0.00001:
-        return "<0.001%"
-    if x < 0.001:
-        return f"{x:.3%}"
-    return f"{x:.1%}" if x < 0.1 else f"{x:.0%}"
 
 
 def _shared(ctx: CheckContext) -> Iterator[tuple[str, ColumnSpec, ColumnProfile]]:
@@ -56,7 +49,6 @@ def _physical_of_spec(spec: ColumnSpec) -> set[Physical]:
 
 
 # ---------------------------------------------------------------------- schema
-@register("schema.missing_column")
 def missing_column(ctx: CheckContext) -> Iterator[Finding]:
     for name, spec in ctx.contract.columns.items():
         if name in ctx.batch.columns:
@@ -73,7 +65,7 @@ def missing_column(ctx: CheckContext) -> Iterator[Finding]:
             "`conform.on_missing` for it in the contract."
         )
         yield Finding(
-            "schema.missing_column",
+            codes.SCHEMA_MISSING_COLUMN,
             name,
             Severity.WARNING if fillable else Severity.ERROR,
             f"Column '{name}' ({spec.kind}) is in the contract but missing from the "
@@ -83,7 +75,6 @@ def missing_column(ctx: CheckContext) -> Iterator[Finding]:
         )
 
 
-@register("schema.unexpected_column")
 def unexpected_column(ctx: CheckContext) -> Iterator[Finding]:
     policy = ctx.contract.policies.unexpected_columns
     for name, col in ctx.batch.columns.items():
@@ -96,15 +87,14 @@ def unexpected_column(ctx: CheckContext) -> Iterator[Finding]:
             "the contract.",
         }[policy]
         yield Finding(
-            "schema.unexpected_column",
+            codes.SCHEMA_UNEXPECTED_COLUMN,
             name,
             Severity.ERROR if policy == "fail" else Severity.WARNING,
-            f"Column '{name}' ({col.kind.value}, {_pct(col.null_rate)} null) is not in "
+            f"Column '{name}' ({col.kind.value}, {_text.share(col.null_rate)} null) is not in "
             f"the contract. {then}",
         )
 
 
-@register("schema.type_mismatch")
 def type_mismatch(ctx: CheckContext) -> Iterator[Finding]:
     for name, spec, col in _shared(ctx):
         if col.non_null == 0 or col.physical in _physical_of_spec(spec):
@@ -131,11 +121,11 @@ def _type_finding(name: str, spec: ColumnSpec, col: ColumnProfile) -> Finding:
             severity = Severity.WARNING if spec.coerce else Severity.ERROR
         else:
             msg += (
-                f": {_pct(failing)} of values fail numeric parsing{example}. Strip "
+                f": {_text.share(failing)} of values fail numeric parsing{example}. Strip "
                 "the formatting upstream or set `coerce: true` for it."
             )
         return Finding(
-            "schema.type_mismatch",
+            codes.SCHEMA_TYPE_MISMATCH,
             name,
             severity,
             msg,
@@ -151,7 +141,7 @@ def _type_finding(name: str, spec: ColumnSpec, col: ColumnProfile) -> Finding:
     else:
         msg += f" ({col.dtype}). Cast it to {spec.dtype} upstream or fix the contract."
     return Finding(
-        "schema.type_mismatch",
+        codes.SCHEMA_TYPE_MISMATCH,
         name,
         severity,
         msg,
@@ -161,7 +151,6 @@ def _type_finding(name: str, spec: ColumnSpec, col: ColumnProfile) -> Finding:
 
 
 # ----------------------------------------------------------------------- nulls
-@register("nulls.rate")
 def null_rate(ctx: CheckContext) -> Iterator[Finding]:
     for name, spec, col in _shared(ctx):
         missing = col.nulls + (col.nan if col.physical is Physical.FLOAT else 0)
@@ -170,10 +159,10 @@ def null_rate(ctx: CheckContext) -> Iterator[Finding]:
             continue
         if not spec.nullable:
             yield Finding(
-                "nulls.rate",
+                codes.NULLS_RATE,
                 name,
                 Severity.ERROR,
-                f"Column '{name}' has {missing:,} null values ({_pct(rate)}) but the "
+                f"Column '{name}' has {missing:,} null values ({_text.share(rate)}) but the "
                 "contract says it is never null. Fix the source, or set `nullable: true` "
                 "and a `conform.on_null` policy for it.",
                 value=rate,
@@ -182,11 +171,11 @@ def null_rate(ctx: CheckContext) -> Iterator[Finding]:
         elif rate > spec.max_null_rate:
             severe = rate > 2 * spec.max_null_rate + 0.05
             yield Finding(
-                "nulls.rate",
+                codes.NULLS_RATE,
                 name,
                 Severity.ERROR if severe else Severity.WARNING,
-                f"Column '{name}' is {_pct(rate)} null; the contract tolerates "
-                f"{_pct(spec.max_null_rate)}. Look for a failed join or a source that "
+                f"Column '{name}' is {_text.share(rate)} null; the contract tolerates "
+                f"{_text.share(spec.max_null_rate)}. Look for a failed join or a source that "
                 "stopped sending it.",
                 value=rate,
                 threshold=spec.max_null_rate,
@@ -194,7 +183,6 @@ def null_rate(ctx: CheckContext) -> Iterator[Finding]:
 
 
 # ----------------------------------------------------------------------- range
-@register("range.out_of_bounds")
 def out_of_bounds(ctx: CheckContext) -> Iterator[Finding]:
     for name, spec, col in _shared(ctx):
         rng = spec.range
@@ -212,14 +200,14 @@ def out_of_bounds(ctx: CheckContext) -> Iterator[Finding]:
             col, rng.min if below else None, rng.max if above else None
         )
         share += inf / col.rows if col.rows else 0.0
-        observed = f"[{_num(m.min)}, {_num(m.max)}]" if m.count else "no finite values"
+        observed = _text.interval(m.min, m.max) if m.count else "no finite values"
         extra = f" and {inf:,} infinite values" if inf else ""
         yield Finding(
-            "range.out_of_bounds",
+            codes.RANGE_OUT_OF_BOUNDS,
             name,
             Severity.ERROR if share >= OUT_OF_RANGE_ERROR_SHARE else Severity.WARNING,
             f"Column '{name}' has values in {observed}{extra}, outside the allowed "
-            f"[{_num(rng.min, '-inf')}, {_num(rng.max, 'inf')}] (about {_pct(share)} of rows). Check "
+            f"{_text.interval(rng.min, rng.max)} (about {_text.share(share)} of rows). Check "
             "the units upstream, or widen `range` if the change is real.",
             value={"min": m.min, "max": m.max, "share": share},
             threshold={"min": rng.min, "max": rng.max},
@@ -240,14 +228,7 @@ def _share_outside(col: ColumnProfile, lo: float | None, hi: float | None) -> fl
     return max(frac, 1 / n_finite if n_finite else 0.0) * n_finite / col.rows
 
 
-def _num(x: float | None, open_side: str = "") -> str:
-    if x is None:
-        return open_side
-    return f"{x:,.6g}"
-
-
 # ------------------------------------------------------------------ categories
-@register("category.unseen")
 def unseen_category(ctx: CheckContext) -> Iterator[Finding]:
     for name, spec, col in _shared(ctx):
         if (
@@ -259,7 +240,7 @@ def unseen_category(ctx: CheckContext) -> Iterator[Finding]:
         allowed = set(spec.categories)
         if not col.frequent.is_tracked:
             yield Finding(
-                "category.unseen",
+                codes.CATEGORY_UNSEEN,
                 name,
                 Severity.ERROR,
                 f"Column '{name}' has about {col.distinct_count:,.0f} distinct values, "
@@ -290,7 +271,7 @@ def _unseen_finding(
     more = f" and {len(unseen) - 5} more" if len(unseen) > 5 else ""
     msg = (
         f"Column '{name}' has {len(unseen)} value(s) not in the contract ({shown}"
-        f"{more}) on {_pct(share)} of rows."
+        f"{more}) on {_text.share(share)} of rows."
     )
     if near and len(near) == len(unseen):
         v, a = near[0]
@@ -304,7 +285,7 @@ def _unseen_finding(
             "`conform.on_unseen`."
         )
     return Finding(
-        "category.unseen",
+        codes.CATEGORY_UNSEEN,
         name,
         Severity.ERROR if share >= UNSEEN_ERROR_SHARE else Severity.WARNING,
         msg,
@@ -314,7 +295,6 @@ def _unseen_finding(
 
 
 # ---------------------------------------------------------------------- unique
-@register("unique.duplicates")
 def duplicates(ctx: CheckContext) -> Iterator[Finding]:
     for name, spec, col in _shared(ctx):
         if not spec.unique or col.non_null == 0:
@@ -324,7 +304,7 @@ def duplicates(ctx: CheckContext) -> Iterator[Finding]:
             continue
         about = "" if exact else "about "
         yield Finding(
-            "unique.duplicates",
+            codes.UNIQUE_DUPLICATES,
             name,
             Severity.ERROR,
             f"Column '{name}' must be unique but {about}{dup:,.0f} of {col.non_null:,} "
@@ -348,13 +328,12 @@ def _duplicates(col: ColumnProfile) -> tuple[float, bool]:
 
 
 # ---------------------------------------------------------------------- volume
-@register("volume.row_count")
 def row_count(ctx: CheckContext) -> Iterator[Finding]:
     rows = ctx.batch.rows
     spec = ctx.contract.dataset.rows
     if rows == 0:
         yield Finding(
-            "volume.row_count",
+            codes.VOLUME_ROW_COUNT,
             None,
             Severity.ERROR,
             "The batch has no rows. Check that the upstream job ran and wrote "
@@ -372,7 +351,7 @@ def row_count(ctx: CheckContext) -> Iterator[Finding]:
         else:  # one side open (formatting None with ',' used to raise ValueError)
             expected = f"{'minimum' if low else 'maximum'} of {spec.min if low else spec.max:,}"
         yield Finding(
-            "volume.row_count",
+            codes.VOLUME_ROW_COUNT,
             None,
             Severity.WARNING,
             f"The batch has {rows:,} rows, {word} than the expected {expected} rows. "
@@ -383,16 +362,6 @@ def row_count(ctx: CheckContext) -> Iterator[Finding]:
 
 
 # ------------------------------------------------------------------------ time
-def _duration(seconds: float) -> str:
-    if seconds >= 2 * 86400:
-        return f"{seconds / 86400:.1f} days"
-    if seconds >= 2 * 3600:
-        return f"{seconds / 3600:.1f} hours"
-    if seconds >= 120:
-        return f"{seconds / 60:.0f} minutes"
-    return f"{seconds:.0f} seconds"
-
-
 def _time_column(ctx: CheckContext) -> tuple[str, ColumnProfile] | None:
     spec = ctx.contract.dataset.time
     if spec is None:
@@ -403,7 +372,6 @@ def _time_column(ctx: CheckContext) -> tuple[str, ColumnProfile] | None:
     return spec.column, col
 
 
-@register("time.gap")
 def time_gap(ctx: CheckContext) -> Iterator[Finding]:
     found = _time_column(ctx)
     spec = ctx.contract.dataset.time
@@ -416,11 +384,11 @@ def time_gap(ctx: CheckContext) -> Iterator[Finding]:
         if seconds <= limit:
             continue
         yield Finding(
-            "time.gap",
+            codes.TIME_GAP,
             name,
             Severity.ERROR if seconds > GAP_ERROR_FACTOR * limit else Severity.WARNING,
-            f"No rows in '{name}' for {_duration(seconds)}, from {micros_to_text(start)} to "
-            f"{micros_to_text(end)} UTC; the contract tolerates {_duration(limit)}. Check the "
+            f"No rows in '{name}' for {_text.duration(seconds)}, from {micros_to_text(start)} to "
+            f"{micros_to_text(end)} UTC; the contract tolerates {_text.duration(limit)}. Check the "
             "source (device, feed or job) for an outage in that window.",
             value={
                 "seconds": seconds,
@@ -431,7 +399,6 @@ def time_gap(ctx: CheckContext) -> Iterator[Finding]:
         )
 
 
-@register("time.freshness")
 def freshness(ctx: CheckContext) -> Iterator[Finding]:
     found = _time_column(ctx)
     spec = ctx.contract.dataset.time
@@ -445,11 +412,11 @@ def freshness(ctx: CheckContext) -> Iterator[Finding]:
     age = now.timestamp() - col.time.max / 1e6
     if age > spec.max_staleness_seconds:
         yield Finding(
-            "time.freshness",
+            codes.TIME_FRESHNESS,
             name,
             Severity.WARNING,
             f"The newest row in '{name}' is from {micros_to_text(col.time.max)} UTC, "
-            f"{_duration(age)} old; the contract allows {_duration(spec.max_staleness_seconds)}. "
+            f"{_text.duration(age)} old; the contract allows {_text.duration(spec.max_staleness_seconds)}. "
             "Check that the upstream refresh ran.",
             value=age,
             threshold=spec.max_staleness_seconds,
@@ -457,7 +424,6 @@ def freshness(ctx: CheckContext) -> Iterator[Finding]:
 
 
 # ----------------------------------------------------------------------- label
-@register("label.imbalance")
 def label_imbalance(ctx: CheckContext) -> Iterator[Finding]:
     spec = ctx.contract.dataset.label
     if spec is None:
@@ -473,7 +439,7 @@ def label_imbalance(ctx: CheckContext) -> Iterator[Finding]:
         only = next(iter(present), "none")
         missing = sorted(expected - present)
         yield Finding(
-            "label.imbalance",
+            codes.LABEL_IMBALANCE,
             spec.column,
             Severity.ERROR,
             f"Label '{spec.column}' has a single class ({only!r}) in this batch"
@@ -486,12 +452,12 @@ def label_imbalance(ctx: CheckContext) -> Iterator[Finding]:
     absent = sorted(expected - present)
     if absent:
         yield Finding(
-            "label.imbalance",
+            codes.LABEL_IMBALANCE,
             spec.column,
             Severity.WARNING,
             f"Class {absent[0]!r} of label '{spec.column}' never occurs in this batch"
             + (f" (nor {', '.join(map(repr, absent[1:]))})" if absent[1:] else "")
-            + f"; the contract expects about {_pct((spec.classes or {})[absent[0]])} "
+            + f"; the contract expects about {_text.share((spec.classes or {})[absent[0]])} "
             "of rows. Check the labelling job and the label join.",
             value={"class": absent[0], "minority_share": 0.0},
             threshold=spec.min_minority_share,
@@ -503,12 +469,30 @@ def label_imbalance(ctx: CheckContext) -> Iterator[Finding]:
     if limit is not None and share < limit:
         ratio = (total - n_min) / n_min
         yield Finding(
-            "label.imbalance",
+            codes.LABEL_IMBALANCE,
             spec.column,
             Severity.WARNING,
-            f"Minority class {minority!r} of label '{spec.column}' is {_pct(share)} of "
-            f"rows (1 : {ratio:,.0f}); the contract expects at least {_pct(limit)}. "
+            f"Minority class {minority!r} of label '{spec.column}' is {_text.share(share)} of "
+            f"rows (1 : {ratio:,.0f}); the contract expects at least {_text.share(limit)}. "
             "Check the labelling job, and rebalance or reweight before training.",
             value={"class": minority, "minority_share": share, "ratio": ratio},
             threshold=limit,
         )
+
+
+BUILTIN_CHECKS: Mapping[str, CheckFn] = MappingProxyType(
+    {
+        codes.SCHEMA_MISSING_COLUMN: missing_column,
+        codes.SCHEMA_UNEXPECTED_COLUMN: unexpected_column,
+        codes.SCHEMA_TYPE_MISMATCH: type_mismatch,
+        codes.NULLS_RATE: null_rate,
+        codes.RANGE_OUT_OF_BOUNDS: out_of_bounds,
+        codes.CATEGORY_UNSEEN: unseen_category,
+        codes.UNIQUE_DUPLICATES: duplicates,
+        codes.VOLUME_ROW_COUNT: row_count,
+        codes.TIME_GAP: time_gap,
+        codes.TIME_FRESHNESS: freshness,
+        codes.LABEL_IMBALANCE: label_imbalance,
+    }
+)
+"""The built-in checks by id, in the order they run (the runner sorts the findings)."""

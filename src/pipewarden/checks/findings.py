@@ -5,45 +5,20 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from enum import StrEnum
+from itertools import chain
 from typing import Any
 
+from pipewarden._severity import Severity
 from pipewarden.errors import ValidationFailedError
 
-
-class Severity(StrEnum):
-    """How bad a finding is. Ordered: info < warning < error."""
-
-    INFO = "info"
-    WARNING = "warning"
-    ERROR = "error"
-
-    @property
-    def rank(self) -> int:
-        return _RANK[self]
-
-    def __ge__(self, other: object) -> bool:
-        if not isinstance(other, Severity):
-            return NotImplemented
-        return self.rank >= other.rank
-
-    def __gt__(self, other: object) -> bool:
-        if not isinstance(other, Severity):
-            return NotImplemented
-        return self.rank > other.rank
-
-    def __le__(self, other: object) -> bool:
-        if not isinstance(other, Severity):
-            return NotImplemented
-        return self.rank <= other.rank
-
-    def __lt__(self, other: object) -> bool:
-        if not isinstance(other, Severity):
-            return NotImplemented
-        return self.rank < other.rank
-
-
-_RANK = {Severity.INFO: 0, Severity.WARNING: 1, Severity.ERROR: 2}
+__all__ = [
+    "CheckResult",
+    "Finding",
+    "Severity",
+    "Status",
+    "merge_findings",
+    "sort_findings",
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,6 +55,33 @@ class Finding:
             threshold=data.get("threshold"),
             segment=data.get("segment"),
         )
+
+
+def sort_findings(findings: Iterable[Finding]) -> tuple[Finding, ...]:
+    """Findings in report order: worst severity first, then by check id, then column.
+
+    Findings without a column sort before those with one of the same check.
+
+    Args:
+        findings: Findings in any order.
+
+    Returns:
+        The same findings, sorted.
+    """
+    return tuple(sorted(findings, key=_report_order))
+
+
+def merge_findings(*groups: Iterable[Finding]) -> tuple[Finding, ...]:
+    """Every finding of every group, in report order (see :func:`sort_findings`).
+
+    Example:
+        >>> merged = merge_findings(result.findings, drift_report.findings)
+    """
+    return sort_findings(chain.from_iterable(groups))
+
+
+def _report_order(finding: Finding) -> tuple[int, str, str]:
+    return (-finding.severity.rank, finding.check, finding.column or "")
 
 
 Status = str
@@ -157,15 +159,3 @@ class CheckResult:
             contract=data.get("contract"),
             extra={k: v for k, v in data.items() if k not in known},
         )
-
-
-def sort_findings(findings: Iterable[Finding]) -> tuple[Finding, ...]:
-    """Findings worst first, then by check id and column."""
-    return tuple(
-        sorted(findings, key=lambda f: (-f.severity.rank, f.check, f.column or ""))
-    )
-
-
-def merge_findings(*groups: Iterable[Finding]) -> tuple[Finding, ...]:
-    """The findings of every group in one sorted tuple (see ``sort_findings``)."""
-    return sort_findings(f for group in groups for f in group)

@@ -4,12 +4,11 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from pipewarden.checks.findings import CheckResult, Finding, Severity
-from pipewarden.checks.registry import CheckContext, registered
+from pipewarden.checks.context import CheckContext
+from pipewarden.checks.findings import CheckResult, Finding, sort_findings
+from pipewarden.checks.registry import registered
 from pipewarden.contracts.model import Contract
 from pipewarden.profiles.dataset import DatasetProfile
-
-_ORDER = {Severity.ERROR: 0, Severity.WARNING: 1, Severity.INFO: 2}
 
 
 def check_profile(
@@ -38,10 +37,9 @@ def check_profile(
     findings: list[Finding] = []
     for fn in registered().values():
         findings.extend(fn(ctx))
-    findings.sort(key=lambda f: (_ORDER[f.severity], f.check, f.column or ""))
     return CheckResult(
         rows=batch.rows,
-        findings=tuple(findings),
+        findings=sort_findings(findings),
         dataset=dataset,
         contract=contract_name or contract.name,
     )

@@ -5,7 +5,6 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Annotated
 
-import polars as pl
 import typer
 from rich.markup import escape
 from rich.table import Table
@@ -14,19 +13,8 @@ from pipewarden.checks.findings import Severity
 from pipewarden.cli import _options as opt
 from pipewarden.cli._output import findings_table, out, write_json
 from pipewarden.conform.gate import ConformResult
-from pipewarden.errors import ConfigError
+from pipewarden.io.formats import write_format_of, write_frame
 from pipewarden.workflows.conform import conform
-
-_WRITERS = {
-    ".parquet": "parquet",
-    ".pq": "parquet",
-    ".csv": "csv",
-    ".jsonl": "jsonl",
-    ".ndjson": "jsonl",
-    ".arrow": "ipc",
-    ".ipc": "ipc",
-    ".feather": "ipc",
-}
 
 
 def conform_command(
@@ -64,58 +52,25 @@ def conform_command(
     could not be: a column is missing and the contract does not fill it, a column
     is unexpected and the contract says fail, or the contract or data is unreadable.
     """
-    out_format = _format(output)
+    write_format_of(output)  # refuse an unknown extension before reading the data
     quarantine_path = quarantine
     if quarantine_path is not None:
-        _format(quarantine_path)
+        write_format_of(quarantine_path)
     result = conform(data, contract, query=query)
-    _write(result.frame, output, out_format)
+    write_frame(result.frame, output)
     if result.rows_quarantined:
         quarantine_path = quarantine_path or _default_quarantine(output)
     if quarantine_path is not None:
-        _write(result.quarantine, quarantine_path, _format(quarantine_path))
+        write_frame(result.quarantine, quarantine_path)
     if json_out:
         write_json(result.to_dict(), json_out)
     if json_out != "-":
         _report(result, output, quarantine_path, defaulted=quarantine is None)
 
 
-def _format(path: str) -> str:
-    suffix = Path(path).suffix.lower()
-    if suffix not in _WRITERS:
-        raise ConfigError(
-            f"Cannot tell the format of '{path}' from its extension. End it with "
-            ".parquet, .csv, .jsonl or .arrow."
-        )
-    return _WRITERS[suffix]
-
-
 def _default_quarantine(output: str) -> str:
     path = Path(output)
     return str(path.with_name(f"{path.stem}.quarantine.parquet"))
-
-
-def _write(frame: pl.DataFrame, target: str, fmt: str) -> None:
-    path = Path(target)
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        if fmt == "parquet":
-            frame.write_parquet(path)
-        elif fmt == "csv":
-            frame.write_csv(path)
-        elif fmt == "jsonl":
-            frame.write_ndjson(path)
-        else:
-            frame.write_ipc(path)
-    except OSError as exc:
-        raise ConfigError(
-            f"Cannot write '{path}': {exc.strerror or exc}. Choose a writable path."
-        ) from exc
-    except pl.exceptions.PolarsError as exc:
-        raise ConfigError(
-            f"Cannot write '{path}' as {fmt}: {str(exc).splitlines()[0]}. Write "
-            "Parquet instead."
-        ) from exc
 
 
 def _report(

@@ -8,6 +8,7 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
+from pipewarden._text import share
 from pipewarden.cli import _options as opt
 from pipewarden.cli._output import out, progress, write_text
 from pipewarden.io.sources import describe_source
@@ -62,12 +63,12 @@ def _summary(prof: DatasetProfile, title: str) -> Table:
         table.add_row(
             escape(col.name),
             col.kind.value,
-            f"{col.missing_rate:.1%}",
+            share(col.missing_rate),
             f"{col.distinct_count:,.0f}",
             lo_s,
             f"{q[0]:.6g}" if q else "",
             hi_s,
-            f"{escape(top[0][0][:24])} ({top[0][1] / max(col.non_null, 1):.0%})"
+            f"{escape(top[0][0][:24])} ({share(top[0][1] / max(col.non_null, 1))})"
             if top
             else "",
         )

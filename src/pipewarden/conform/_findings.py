@@ -5,18 +5,19 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
+from pipewarden._text import number, share
+from pipewarden.checks import codes
 from pipewarden.checks.findings import Finding, Severity
 from pipewarden.conform.coerce import WHITESPACE
 from pipewarden.conform.plan import ColumnPlan, GatePlan, fold
 from pipewarden.errors import ConformError
 
-TYPE_MISMATCH = "schema.type_mismatch"
-UNSEEN = "category.unseen"
-OUT_OF_RANGE = "range.out_of_bounds"
-NULLS = "nulls.rate"
-MISSING = "schema.missing_column"
-UNEXPECTED = "schema.unexpected_column"
-CHECK_ORDER = (TYPE_MISMATCH, UNSEEN, OUT_OF_RANGE, NULLS)
+CHECK_ORDER = (
+    codes.SCHEMA_TYPE_MISMATCH,
+    codes.CATEGORY_UNSEEN,
+    codes.RANGE_OUT_OF_BOUNDS,
+    codes.NULLS_RATE,
+)
 """The order of a column's steps; a row's first failing step is its reason."""
 
 _DONE = {
@@ -48,14 +49,9 @@ class ColumnTally:
     """Nulls met by the null step (counted when the column imputes or quarantines)."""
 
 
-def share(count: int, rows: int) -> str:
-    """A count as a share of rows, for messages."""
-    if rows == 0 or count == 0:
-        return "0%"
-    x = count / rows
-    if x < 0.001:
-        return "<0.1%"
-    return f"{x:.1%}" if x < 0.1 else f"{x:.0%}"
+def _of_rows(count: int, rows: int) -> str:
+    """A count as a share of the batch's rows, for messages."""
+    return share(count / rows if rows else 0.0)
 
 
 def _done(plan: ColumnPlan, action: str) -> str:
@@ -68,11 +64,11 @@ def column_findings(tally: ColumnTally, rows: int) -> Iterator[Finding]:
     if tally.coerce_failed:
         shown = ", ".join(repr(v) for v in tally.coerce_examples)
         yield Finding(
-            TYPE_MISMATCH,
+            codes.SCHEMA_TYPE_MISMATCH,
             name,
             Severity.WARNING,
             f"Column '{name}' has {tally.coerce_failed:,} value(s) "
-            f"({share(tally.coerce_failed, rows)} of rows) that cannot be read as "
+            f"({_of_rows(tally.coerce_failed, rows)} of rows) that cannot be read as "
             f"{plan.target.text} (e.g. {shown}); "
             f"{_done(plan, plan.on_coerce_error)}. Fix them upstream.",
             value=tally.source,
@@ -80,7 +76,7 @@ def column_findings(tally: ColumnTally, rows: int) -> Iterator[Finding]:
         )
     elif tally.source is not None:
         yield Finding(
-            TYPE_MISMATCH,
+            codes.SCHEMA_TYPE_MISMATCH,
             name,
             Severity.INFO,
             f"Column '{name}' arrived as {tally.source}; every value was read as "
@@ -92,12 +88,12 @@ def column_findings(tally: ColumnTally, rows: int) -> Iterator[Finding]:
     if tally.out_of_range:
         lo, hi = tally.observed or (float("nan"), float("nan"))
         yield Finding(
-            OUT_OF_RANGE,
+            codes.RANGE_OUT_OF_BOUNDS,
             name,
             Severity.WARNING,
             f"Column '{name}' has {tally.out_of_range:,} value(s) "
-            f"({share(tally.out_of_range, rows)} of rows) outside {plan.bounds_text} "
-            f"(from {lo:,.6g} to {hi:,.6g}); {_done(plan, plan.on_out_of_range)}.",
+            f"({_of_rows(tally.out_of_range, rows)} of rows) outside {plan.bounds_text} "
+            f"(from {number(lo)} to {number(hi)}); {_done(plan, plan.on_out_of_range)}.",
             value={"min": lo, "max": hi, "count": tally.out_of_range},
             threshold={"min": plan.low, "max": plan.high},
         )
@@ -108,11 +104,11 @@ def column_findings(tally: ColumnTally, rows: int) -> Iterator[Finding]:
             else ""
         )
         yield Finding(
-            NULLS,
+            codes.NULLS_RATE,
             name,
             Severity.WARNING if not plan.spec.nullable else Severity.INFO,
             f"Column '{name}' has {tally.nulls:,} null value(s) "
-            f"({share(tally.nulls, rows)} of rows){never}; {_done(plan, plan.on_null)}.",
+            f"({_of_rows(tally.nulls, rows)} of rows){never}; {_done(plan, plan.on_null)}.",
             value=tally.nulls / rows if rows else 0.0,
             threshold=0.0 if not plan.spec.nullable else plan.spec.max_null_rate,
         )
@@ -124,10 +120,10 @@ def _category_findings(tally: ColumnTally, rows: int) -> Iterator[Finding]:
         count = sum(n for _, n in tally.normalized)
         value = tally.normalized[0][0]
         yield Finding(
-            UNSEEN,
+            codes.CATEGORY_UNSEEN,
             name,
             Severity.INFO,
-            f"Column '{name}' has {count:,} value(s) ({share(count, rows)} of rows) "
+            f"Column '{name}' has {count:,} value(s) ({_of_rows(count, rows)} of rows) "
             f"that differ from a category only by "
             f"{_difference(plan, [v for v, _ in tally.normalized])} (e.g. "
             f"{value!r} vs {plan.variants[fold(value)]!r}); they were normalised.",
@@ -150,10 +146,10 @@ def _category_findings(tally: ColumnTally, rows: int) -> Iterator[Finding]:
             " Add them to `categories` if they are real, or choose `conform.on_unseen`."
         )
     yield Finding(
-        UNSEEN,
+        codes.CATEGORY_UNSEEN,
         name,
         Severity.WARNING,
-        f"Column '{name}' has {count:,} value(s) ({share(count, rows)} of rows) not in "
+        f"Column '{name}' has {count:,} value(s) ({_of_rows(count, rows)} of rows) not in "
         f"its categories ({shown}{more}); {_done(plan, plan.on_unseen)}.{hint}",
         value={"values": [v for v, _ in tally.unseen[:20]], "count": count},
         threshold=len(plan.categories or ()),
@@ -210,7 +206,7 @@ def schema_findings(
         if plan.unexpected_columns == "drop":
             found.append(
                 Finding(
-                    UNEXPECTED,
+                    codes.SCHEMA_UNEXPECTED_COLUMN,
                     column,
                     Severity.WARNING,
                     f"Column '{column}' ({kinds.get(column, '?')}) is not in the contract; "
@@ -220,7 +216,7 @@ def schema_findings(
         else:
             found.append(
                 Finding(
-                    UNEXPECTED,
+                    codes.SCHEMA_UNEXPECTED_COLUMN,
                     column,
                     Severity.INFO,
                     f"Column '{column}' ({kinds.get(column, '?')}) is not in the contract; "
@@ -230,7 +226,7 @@ def schema_findings(
     for p in missing:
         found.append(
             Finding(
-                MISSING,
+                codes.SCHEMA_MISSING_COLUMN,
                 p.name,
                 Severity.WARNING,
                 f"Column '{p.name}' is missing from the batch; the gate filled it with "
@@ -243,7 +239,7 @@ def schema_findings(
         if p.is_label and p.name not in have:
             found.append(
                 Finding(
-                    MISSING,
+                    codes.SCHEMA_MISSING_COLUMN,
                     p.name,
                     Severity.INFO,
                     f"Label column '{p.name}' is not in the batch (a scoring batch); the "

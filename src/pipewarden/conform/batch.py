@@ -14,13 +14,10 @@ from typing import Any
 
 import polars as pl
 
+from pipewarden.checks import codes
 from pipewarden.checks.findings import Finding
 from pipewarden.conform._coerce_exprs import coerce_expr
 from pipewarden.conform._findings import (
-    NULLS,
-    OUT_OF_RANGE,
-    TYPE_MISMATCH,
-    UNSEEN,
     ColumnTally,
     column_findings,
     schema_findings,
@@ -140,7 +137,7 @@ def _apply(
     checks: list[tuple[ColumnPlan, str, str]] = []
     for col in columns:
         if col.can_fail and col.plan.on_coerce_error == "quarantine":
-            checks.append((col.plan, TYPE_MISMATCH, col.name("e")))
+            checks.append((col.plan, codes.SCHEMA_TYPE_MISMATCH, col.name("e")))
         x, masks = _policies(col)
         exprs.append(x.alias(col.name("x")))
         for check, name, mask, quarantines in masks:
@@ -160,7 +157,7 @@ def _policies(col: _Column) -> tuple[pl.Expr, list[tuple[str, str, pl.Expr, bool
     if col.unseen and p.on_unseen != "keep":
         unseen = x.is_in([v for v, _ in col.unseen])
         if p.on_unseen == "quarantine":
-            masks.append((UNSEEN, col.name("u"), unseen, True))
+            masks.append((codes.CATEGORY_UNSEEN, col.name("u"), unseen, True))
         elif p.on_unseen == "fallback":
             x = pl.when(unseen).then(pl.lit(p.fallback, dtype=pl.String)).otherwise(x)
         else:
@@ -173,14 +170,21 @@ def _policies(col: _Column) -> tuple[pl.Expr, list[tuple[str, str, pl.Expr, bool
             bounds.append(x > p.high)
         outside = reduce(lambda a, b: a | b, bounds)
         masks.append(
-            (OUT_OF_RANGE, col.name("r"), outside, p.on_out_of_range == "quarantine")
+            (
+                codes.RANGE_OUT_OF_BOUNDS,
+                col.name("r"),
+                outside,
+                p.on_out_of_range == "quarantine",
+            )
         )
         if p.on_out_of_range == "clip":
             x = x.clip(p.low, p.high)
         elif p.on_out_of_range == "null":
             x = pl.when(outside.fill_null(False)).then(None).otherwise(x)
     if p.on_null != "keep":
-        masks.append((NULLS, col.name("n"), x.is_null(), p.on_null == "quarantine"))
+        masks.append(
+            (codes.NULLS_RATE, col.name("n"), x.is_null(), p.on_null == "quarantine")
+        )
         if p.on_null == "impute":
             x = x.fill_null(pl.lit(p.fill, dtype=_work_dtype(p.target)))
     return x, masks

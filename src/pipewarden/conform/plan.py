@@ -19,17 +19,23 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any
 
+from pipewarden._text import interval
+from pipewarden.checks import codes
 from pipewarden.conform._target import Target, parse_target
 from pipewarden.conform.coerce import FAIL, WHITESPACE, Coercer, coercer
-from pipewarden.contracts.model import ColumnSpec, Contract
+from pipewarden.contracts.model import (
+    CoerceAction,
+    ColumnSpec,
+    Contract,
+    MissingColumnsPolicy,
+    NullAction,
+    RangeAction,
+    UnexpectedColumnsPolicy,
+    UnseenAction,
+)
 from pipewarden.errors import ContractError
-
-CoerceAction = Literal["null", "quarantine"]
-UnseenAction = Literal["keep", "fallback", "null", "quarantine"]
-RangeAction = Literal["keep", "clip", "null", "quarantine"]
-NullAction = Literal["keep", "impute", "quarantine"]
 
 
 def fold(text: str) -> str:
@@ -60,7 +66,8 @@ class ColumnPlan:
     on_null: NullAction = "keep"
     fill: Any = None
     fill_source: str = ""
-    on_missing: Literal["fail", "fill"] = "fail"
+    on_missing: MissingColumnsPolicy = "fail"
+    """Resolved: ``fill`` when the batch policy fills and the column says how."""
     missing_value: Any = None
     missing_source: str = "null"
 
@@ -70,17 +77,15 @@ class ColumnPlan:
 
     @property
     def bounds_text(self) -> str:
-        lo = "-inf" if self.low is None else f"{self.low:,.6g}"
-        hi = "inf" if self.high is None else f"{self.high:,.6g}"
-        return f"[{lo}, {hi}]"
+        return interval(self.low, self.high)
 
     def reason(self, check: str) -> str:
         """The text of the quarantine ``reason`` column for this column and check."""
-        if check == "schema.type_mismatch":
+        if check == codes.SCHEMA_TYPE_MISMATCH:
             return f"value cannot be read as {self.target.text}"
-        if check == "category.unseen":
+        if check == codes.CATEGORY_UNSEEN:
             return f"value is not one of the {len(self.categories or ())} categories"
-        if check == "range.out_of_bounds":
+        if check == codes.RANGE_OUT_OF_BOUNDS:
             return f"value is outside {self.bounds_text}"
         if not self.spec.nullable:
             return "null value in a column that must not be null"
@@ -92,8 +97,8 @@ class GatePlan:
     """The plans of all contract columns, in contract order, plus the batch policies."""
 
     columns: tuple[ColumnPlan, ...]
-    unexpected_columns: Literal["drop", "keep", "fail"]
-    missing_columns: Literal["fail", "fill"]
+    unexpected_columns: UnexpectedColumnsPolicy
+    missing_columns: MissingColumnsPolicy
     label: str | None
 
     @property

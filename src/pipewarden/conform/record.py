@@ -14,12 +14,9 @@ from typing import Any, NamedTuple
 
 import polars as pl
 
+from pipewarden.checks import codes
 from pipewarden.checks.findings import Finding
 from pipewarden.conform._findings import (
-    NULLS,
-    OUT_OF_RANGE,
-    TYPE_MISMATCH,
-    UNSEEN,
     ColumnTally,
     column_findings,
     schema_findings,
@@ -119,7 +116,7 @@ def compile_step(p: ColumnPlan) -> Step:
             x = read(value)
             if x is FAIL:
                 if quarantine_unreadable:
-                    raise Quarantined(p, TYPE_MISMATCH)
+                    raise Quarantined(p, codes.SCHEMA_TYPE_MISMATCH)
                 issues.append((index, "coerce", value))
                 x = None
         if x is not None:
@@ -129,7 +126,7 @@ def compile_step(p: ColumnPlan) -> Step:
                 x = _out_of_range(x, issues)
         if x is None and on_null != "keep":
             if on_null == "quarantine":
-                raise Quarantined(p, NULLS)
+                raise Quarantined(p, codes.NULLS_RATE)
             issues.append((index, "null", None))
             x = fill
         if enum is not None and x is not None and x not in enum:
@@ -146,7 +143,7 @@ def compile_step(p: ColumnPlan) -> Step:
         if unseen == "keep":
             return x
         if unseen == "quarantine":
-            raise Quarantined(p, UNSEEN)
+            raise Quarantined(p, codes.CATEGORY_UNSEEN)
         return fallback if unseen == "fallback" else None
 
     def _out_of_range(x: Any, issues: list[Issue]) -> Any:
@@ -154,7 +151,7 @@ def compile_step(p: ColumnPlan) -> Step:
         if on_range == "keep":
             return x
         if on_range == "quarantine":
-            raise Quarantined(p, OUT_OF_RANGE)
+            raise Quarantined(p, codes.RANGE_OUT_OF_BOUNDS)
         if on_range == "null":
             return None
         return low if low is not None and x < low else high

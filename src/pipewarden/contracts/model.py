@@ -8,12 +8,31 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from pipewarden.profiles.column import Kind
+
 KIND = "pipewarden/contract"
 VERSION = 1
 
-ColumnKind = Literal[
-    "integer", "float", "boolean", "categorical", "text", "datetime", "other"
-]
+ColumnKind = Kind
+"""A column's logical kind: the kinds profiles infer (``profiles.column.Kind``)."""
+
+# What the gate does, per column and per batch: each choice is declared once, here.
+UnseenAction = Literal["keep", "fallback", "null", "quarantine"]
+"""``conform.on_unseen``: a value not in ``categories``."""
+RangeAction = Literal["keep", "clip", "null", "quarantine"]
+"""``conform.on_out_of_range``: a value outside ``range``."""
+NullAction = Literal["keep", "impute", "quarantine"]
+"""``conform.on_null``: a null value."""
+ImputeSource = Literal["default", "median", "mode"]
+"""``conform.impute``: where an imputed value comes from."""
+CoerceAction = Literal["null", "quarantine"]
+"""``conform.on_coerce_error``: a value that cannot be cast to the dtype."""
+MissingAction = Literal["fail", "default", "median", "mode", "null"]
+"""``conform.on_missing``: the whole column is missing."""
+UnexpectedColumnsPolicy = Literal["drop", "keep", "fail"]
+"""``policies.unexpected_columns``: a column not in the contract."""
+MissingColumnsPolicy = Literal["fail", "fill"]
+"""``policies.missing_columns``: a contract column absent from a batch."""
 
 
 class _Spec(BaseModel):
@@ -30,17 +49,17 @@ class Range(_Spec):
 class ColumnConform(_Spec):
     """How the gate repairs a column (used by `pipewarden conform`)."""
 
-    on_unseen: Literal["keep", "fallback", "null", "quarantine"] = Field(
+    on_unseen: UnseenAction = Field(
         "keep", description="What to do with a category not in `categories`."
     )
     fallback: str | None = Field(None, description="Value for on_unseen: fallback.")
-    on_out_of_range: Literal["keep", "clip", "null", "quarantine"] = Field(
+    on_out_of_range: RangeAction = Field(
         "keep", description="What to do with a value outside `range`."
     )
-    on_null: Literal["keep", "impute", "quarantine"] = Field(
+    on_null: NullAction = Field(
         "keep", description="What to do with a null in this column."
     )
-    impute: Literal["default", "median", "mode"] = Field(
+    impute: ImputeSource = Field(
         "default", description="Where an imputed value comes from."
     )
     default: Any = Field(None, description="Value used to fill or impute this column.")
@@ -50,10 +69,10 @@ class ColumnConform(_Spec):
     mode: Any = Field(
         None, description="Reference most frequent value, for impute: mode."
     )
-    on_coerce_error: Literal["null", "quarantine"] = Field(
+    on_coerce_error: CoerceAction = Field(
         "null", description="What to do with a value that cannot be cast to the dtype."
     )
-    on_missing: Literal["fail", "default", "median", "mode", "null"] = Field(
+    on_missing: MissingAction = Field(
         "fail", description="What to do when the whole column is missing."
     )
     normalize: bool = Field(
@@ -138,11 +157,11 @@ class DatasetSpec(_Spec):
 
 
 class Policies(_Spec):
-    unexpected_columns: Literal["drop", "keep", "fail"] = Field(
+    unexpected_columns: UnexpectedColumnsPolicy = Field(
         "drop",
         description="Columns not in the contract: drop and report, keep, or fail.",
     )
-    missing_columns: Literal["fail", "fill"] = Field(
+    missing_columns: MissingColumnsPolicy = Field(
         "fail", description="Columns absent from a batch: fail, or fill per column."
     )
 

@@ -148,7 +148,7 @@ def _explain(err: Any) -> str:
         )
     if kind == "missing":
         return "required key is missing. Add it."
-    if kind.startswith("literal_error"):
+    if kind.startswith("literal_error") or kind == "enum":
         allowed = err.get("ctx", {}).get("expected", "")
         return f"{value!r} is not allowed here; use one of {allowed}."
     return f"{err.get('msg', 'invalid value')} (got {value!r}). Correct the value."

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from pipewarden._text import number, p_value, share
+from pipewarden.checks import codes
 from pipewarden.drift.results import ColumnComparison
 from pipewarden.drift.segments import Located
 from pipewarden.drift.stats._inputs import (
@@ -35,29 +37,14 @@ ACTION = {
     "is real.",
     "text": "Check the source for a change in how this text is written or truncated.",
     "nulls": "Look for a failed join or a source that stopped sending it.",
-    "label.shift": "Check the labelling job; if the population really changed, "
+    codes.LABEL_SHIFT: "Check the labelling job; if the population really changed, "
     "recalibrate or retrain.",
 }
 
 
-def pct(x: float) -> str:
-    if x == 0:
-        return "0%"
-    if x < 0.001:
-        return f"{x:.3%}"
-    return f"{x:.1%}" if x < 0.1 else f"{x:.0%}"
-
-
-def p_text(p: float | None) -> str:
-    if p is None:
-        return ""
-    if p < 1e-300:
-        return "p < 1e-300"
-    return f"p = {p:.2g}" if p < 0.001 else f"p = {p:.3f}"
-
-
 def num(x: float) -> str:
-    return f"{x:,.4g}"
+    """A statistic or a mean: four significant digits."""
+    return number(x, 4)
 
 
 def message(c: ColumnComparison, pair: Pair, where: Located | None) -> str:
@@ -65,19 +52,19 @@ def message(c: ColumnComparison, pair: Pair, where: Located | None) -> str:
     name = NAMES.get(c.statistic, c.statistic)
     unit = UNITS.get(c.statistic, "")
     evidence = f"{name} {num(c.score)}{unit} (threshold {num(c.threshold)}{unit}"
-    evidence += f", {c.test} {p_text(c.p_value)})" if c.p_value is not None else ")"
+    evidence += f", {c.test} {p_value(c.p_value)})" if c.p_value is not None else ")"
     what = _what_changed(pair)
     if isinstance(pair, ProportionPair):
         return _nulls(c, pair, evidence, where)
     subject = {
-        "label.shift": f"Label '{c.column}'",
-        "drift.prediction": f"Prediction '{c.column}'",
+        codes.LABEL_SHIFT: f"Label '{c.column}'",
+        codes.DRIFT_PREDICTION: f"Prediction '{c.column}'",
     }.get(c.check, f"Column '{c.column}'")
     if not c.drifted:
         return f"{subject} is stable: {evidence}."
     action = (
-        ACTION["label.shift"]
-        if c.check == "label.shift"
+        ACTION[codes.LABEL_SHIFT]
+        if c.check == codes.LABEL_SHIFT
         else ACTION.get(_input(pair), "")
     )
     located = f" {_segment_text(c.column, where)}" if where is not None else ""
@@ -95,7 +82,7 @@ def _input(pair: Pair) -> str:
 def change(pair: Pair) -> str:
     """A few words on what moved, for tables."""
     if isinstance(pair, ProportionPair):
-        return f"null {pct(pair.reference_share)} -> {pct(pair.current_share)}"
+        return f"null {share(pair.reference_share)} -> {share(pair.current_share)}"
     if isinstance(pair, NumericPair):
         return f"mean {num(pair.reference.mean)} -> {num(pair.current.mean)}"
     return _what_changed(pair).removesuffix(" of rows")
@@ -117,7 +104,7 @@ def _what_changed(pair: Pair) -> str:
         name = pair.categories[i]
         label = "all other values" if name == OTHER else repr(name)
         return (
-            f"{label} {pct(float(ref_shares[i]))} -> {pct(float(cur_shares[i]))} "
+            f"{label} {share(float(ref_shares[i]))} -> {share(float(cur_shares[i]))} "
             "of rows"
         )
     if isinstance(pair, TextPair):
@@ -133,7 +120,7 @@ def _nulls(
 ) -> str:
     r, cur = pair.reference_share, pair.current_share
     if not c.drifted:
-        return f"Column '{c.column}' null rate is stable at {pct(cur)}: {evidence}."
+        return f"Column '{c.column}' null rate is stable at {share(cur)}: {evidence}."
     direction = "up" if cur > r else "down"
     located = f" {_segment_text(c.column, where)}" if where is not None else ""
     action = (
@@ -142,24 +129,24 @@ def _nulls(
         else "Check that missing values are not being filled with a default upstream."
     )
     return (
-        f"Column '{c.column}' is {pct(cur)} null, {direction} from {pct(r)}: "
+        f"Column '{c.column}' is {share(cur)} null, {direction} from {share(r)}: "
         f"{evidence}.{located} {action}"
     )
 
 
 def _segment_text(column: str, where: Located) -> str:
-    share = f"{where.share:.0%}"
+    part = share(where.share)
     if where.what == "nulls":
         return (
             f"The nulls in '{column}' come from {where.column}={where.value}: "
-            f"{share} of the new nulls."
+            f"{part} of the new nulls."
         )
     if where.what == "mean":
         return (
             f"The shift in '{column}' comes from {where.column}={where.value}: "
-            f"{share} of the mean change."
+            f"{part} of the mean change."
         )
     return (
         f"The change of {where.what} in '{column}' comes from "
-        f"{where.column}={where.value}: {share} of it."
+        f"{where.column}={where.value}: {part} of it."
     )

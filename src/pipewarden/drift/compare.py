@@ -30,6 +30,7 @@ from dataclasses import dataclass, replace
 
 import polars as pl
 
+from pipewarden.checks import codes
 from pipewarden.checks.findings import Severity
 from pipewarden.contracts.model import ColumnSpec, Contract
 from pipewarden.drift import _messages as msg
@@ -109,9 +110,11 @@ def compare(
     roles = _roles(contract, label, prediction, time)
     plans, skipped = plan_columns(reference, current, contract, roles)
     nulls = plan_nulls(reference, current, contract)
-    label_plan = _plan_role(reference, current, roles.label, "label.shift", contract)
+    label_plan = _plan_role(
+        reference, current, roles.label, codes.LABEL_SHIFT, contract
+    )
     pred_plan = _plan_role(
-        reference, current, roles.prediction, "drift.prediction", contract
+        reference, current, roles.prediction, codes.DRIFT_PREDICTION, contract
     )
     every = [*plans, *nulls, *(p for p in (label_plan, pred_plan) if p is not None)]
     _correct(every, correction)
@@ -265,7 +268,7 @@ def _plan_role(
     ref, cur = reference.columns.get(name), current.columns.get(name)
     if ref is None or cur is None:
         return None
-    if check == "label.shift":
+    if check == codes.LABEL_SHIFT:
         from pipewarden.drift.labels import plan_label
 
         return plan_label(name, ref, cur)

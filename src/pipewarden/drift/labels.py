@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from pipewarden.checks import codes
 from pipewarden.drift._plan import Plan, plan_column
 from pipewarden.drift.results import StatValue
 from pipewarden.drift.stats._inputs import OTHER, CategoricalPair, Pair, cohen_h
@@ -61,14 +62,14 @@ def is_classification(ref: ColumnProfile, cur: ColumnProfile) -> bool:
 def plan_label(name: str, ref: ColumnProfile, cur: ColumnProfile) -> Plan | None:
     """The ``label.shift`` comparison of a label column, or None without values."""
     if not is_classification(ref, cur):
-        return plan_column(name, ref, cur, None, check="label.shift")
+        return plan_column(name, ref, cur, None, check=codes.LABEL_SHIFT)
     if ref.non_null == 0 or cur.non_null == 0:
         return None
     pair = CategoricalPair(*_classes(ref, cur))
     plan = Plan(
         name,
         ref.kind.value,
-        "label.shift",
+        codes.LABEL_SHIFT,
         "categorical",
         pair,
         STATISTIC,

@@ -26,6 +26,7 @@ import numpy as np
 import polars as pl
 
 from pipewarden._optional import require
+from pipewarden._text import p_value
 from pipewarden.checks.findings import Severity
 from pipewarden.drift.results import MultivariateResult
 
@@ -304,8 +305,7 @@ def _message(
     importance: list[tuple[str, float]],
     columns: list[str],
 ) -> str:
-    p_text = "p < 1e-300" if p < 1e-300 else f"p = {p:.2g}"
-    evidence = f"AUC {auc:.3f} (threshold {threshold:.2f}, {p_text})"
+    evidence = f"AUC {auc:.3f} (threshold {threshold:.2f}, {p_value(p)})"
     if not drifted:
         return (
             f"A classifier cannot tell current rows from reference rows over "

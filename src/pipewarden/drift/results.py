@@ -9,7 +9,8 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
-from pipewarden.checks.findings import CheckResult, Finding, Severity
+from pipewarden.checks import codes
+from pipewarden.checks.findings import CheckResult, Finding, Severity, sort_findings
 
 JsonDict = dict[str, Any]
 
@@ -138,7 +139,7 @@ class MultivariateResult:
 
     def finding(self) -> Finding:
         return Finding(
-            "drift.multivariate",
+            codes.DRIFT_MULTIVARIATE,
             None,
             self.severity,
             self.message,
@@ -256,10 +257,7 @@ class DriftReport:
         found = [c.finding() for c in self._all_comparisons()]
         if self.multivariate is not None:
             found.append(self.multivariate.finding())
-        order = {Severity.ERROR: 0, Severity.WARNING: 1, Severity.INFO: 2}
-        return tuple(
-            sorted(found, key=lambda f: (order[f.severity], f.check, f.column or ""))
-        )
+        return sort_findings(found)
 
     def _all_comparisons(self) -> list[ColumnComparison]:
         extra = [c for c in (self.label, self.prediction) if c is not None]

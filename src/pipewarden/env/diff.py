@@ -14,16 +14,15 @@ from typing import Any, Literal, cast, get_args
 from packaging.utils import canonicalize_name
 from packaging.version import InvalidVersion, Version
 
+from pipewarden._severity import Severity
 from pipewarden.env.fingerprint import Fingerprint
 from pipewarden.errors import EnvError, PipewardenWarning
 
 __all__ = ["ChangeKind", "ChangeType", "EnvChange", "EnvDiffResult", "Severity", "diff"]
 
-Severity = Literal["error", "warning", "info"]
 ChangeKind = Literal["package", "python", "platform"]
 ChangeType = Literal["added", "removed", "major", "minor", "patch", "other"]
 
-_RANK: dict[str, int] = {"info": 0, "warning": 1, "error": 2}
 _HERE = "here"
 _THERE = "where the model was trained"
 
@@ -42,7 +41,7 @@ class EnvChange:
         change: ``"added"``, ``"removed"``, the version part that moved
             (``"major"``, ``"minor"``, ``"patch"``), or ``"other"`` (pre-release,
             post-release, local build, unparsable version, or a non-version fact).
-        severity: ``"error"``, ``"warning"`` or ``"info"``.
+        severity: ``Severity.ERROR``, ``WARNING`` or ``INFO`` (equal to their strings).
         message: One sentence on what differs and what to do.
     """
 
@@ -62,7 +61,7 @@ class EnvChange:
             "before": self.before,
             "after": self.after,
             "change": self.change,
-            "severity": self.severity,
+            "severity": self.severity.value,
             "message": self.message,
         }
 
@@ -80,17 +79,19 @@ class EnvChange:
                 f"The environment change has no {', '.join(map(repr, missing))}. "
                 "Make it again with pipewarden.env.diff()."
             )
+        worst_first = tuple(s.value for s in sorted(Severity, reverse=True))
         for key, allowed in (
-            ("kind", ChangeKind),
-            ("change", ChangeType),
-            ("severity", Severity),
+            ("kind", get_args(ChangeKind)),
+            ("change", get_args(ChangeType)),
+            ("severity", worst_first),
         ):
-            if data[key] not in get_args(allowed):
+            if data[key] not in allowed:
                 raise EnvError(
                     f"The environment change has {key} {data[key]!r}; expected one "
-                    f"of {', '.join(get_args(allowed))}."
+                    f"of {', '.join(allowed)}."
                 )
-        return cls(**{key: data[key] for key in keys})
+        fields = {key: data[key] for key in keys if key != "severity"}
+        return cls(**fields, severity=Severity(data["severity"]))
 
 
 @dataclass(frozen=True, slots=True)
@@ -113,12 +114,14 @@ class EnvDiffResult:
         """The worst severity among the changes, or None when there are none."""
         if not self.changes:
             return None
-        return max((c.severity for c in self.changes), key=_RANK.__getitem__)
+        return max(c.severity for c in self.changes)
 
     def to_dict(self) -> dict[str, Any]:
         """Return a JSON-ready dict."""
         return {
-            "max_severity": self.max_severity,
+            "max_severity": None
+            if self.max_severity is None
+            else self.max_severity.value,
             "changes": [c.to_dict() for c in self.changes],
         }
 
@@ -156,7 +159,7 @@ def diff(
         >>> result = diff(Fingerprint.load("model/fingerprint.json"), capture(),
         ...               important=["scikit-learn", "numpy"])
         >>> result.max_severity
-        'error'
+        <Severity.ERROR: 'error'>
     """
     wanted: set[str] = {canonicalize_name(name) for name in important}
     before, after = dict(a.packages), dict(b.packages)
@@ -188,7 +191,7 @@ def _python_changes(a: Fingerprint, b: Fingerprint) -> list[EnvChange]:
                 before=a.python_implementation,
                 after=b.python_implementation,
                 change="other",
-                severity="error",
+                severity=Severity.ERROR,
                 message=(
                     f"Python is {b.python_implementation} {_HERE} but "
                     f"{a.python_implementation} {_THERE}. Run the model on "
@@ -206,7 +209,9 @@ def _python_changes(a: Fingerprint, b: Fingerprint) -> list[EnvChange]:
                 before=old,
                 after=new,
                 change=change,
-                severity="error" if change in ("major", "minor") else "warning",
+                severity=Severity.ERROR
+                if change in ("major", "minor")
+                else Severity.WARNING,
                 message=(
                     f"Python is {new} {_HERE} but {old} {_THERE} "
                     f"({_describe(change, old, new)}). "
@@ -229,7 +234,7 @@ def _platform_changes(a: Fingerprint, b: Fingerprint) -> list[EnvChange]:
             before=there,
             after=here,
             change="other",
-            severity="warning",
+            severity=Severity.WARNING,
             message=(
                 f"The {label} is {here} {_HERE} but {there} {_THERE}. Check that the "
                 f"model gives the same predictions on {here}, or run it on {there}."
@@ -265,7 +270,7 @@ def _added(name: str, version: str, important: bool) -> EnvChange:
         before=None,
         after=version,
         change="added",
-        severity="error" if important else "info",
+        severity=Severity.ERROR if important else Severity.INFO,
         message=(
             f"{name} {version} is installed {_HERE} but was not {_THERE}. "
             f"Uninstall {name} in production, or retrain with it installed."
@@ -280,7 +285,7 @@ def _removed(name: str, version: str, important: bool) -> EnvChange:
         before=version,
         after=None,
         change="removed",
-        severity="error" if important else "info",
+        severity=Severity.ERROR if important else Severity.INFO,
         message=(
             f"{name} {version} was installed {_THERE} but is missing {_HERE}. "
             f"Install {name}=={version} in production, or retrain without it."
@@ -292,11 +297,12 @@ def _changed(
     name: str, old: str, new: str, change: ChangeType, important: bool
 ) -> EnvChange:
     if change in ("major", "minor"):
-        severity: Severity = "error" if important else "warning"
+        severity = Severity.ERROR if important else Severity.WARNING
     elif _parse(old) is None or _parse(new) is None:
-        severity = "error" if important else "warning"  # cannot tell how big it is
+        # cannot tell how big it is
+        severity = Severity.ERROR if important else Severity.WARNING
     else:
-        severity = "warning" if important else "info"
+        severity = Severity.WARNING if important else Severity.INFO
     return EnvChange(
         kind="package",
         name=name,

@@ -1,34 +1,20 @@
-"""Find the files behind a path, directory, glob or file:// URL, and their format."""
+"""Find the files behind a path, directory, glob or file:// URL, their format, and read them."""
 
 from __future__ import annotations
 
 import glob
 import os
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal
 from urllib.parse import urlparse
 
+import polars as pl
+
 from pipewarden.errors import SourceError
+from pipewarden.io.formats import FORMATS, Format, readable_text
+from pipewarden.io.formats import format_of as format_of  # store.inputs reads it here
 
-Format = Literal["csv", "parquet", "jsonl", "ipc"]
-
-_FORMATS: dict[str, Format] = {
-    ".csv": "csv",
-    ".tsv": "csv",
-    ".txt": "csv",
-    ".parquet": "parquet",
-    ".pq": "parquet",
-    ".jsonl": "jsonl",
-    ".ndjson": "jsonl",
-    ".arrow": "ipc",
-    ".feather": "ipc",
-    ".ipc": "ipc",
-}
-_KNOWN = (
-    "Use CSV (.csv, .tsv, .txt, .csv.gz), Parquet (.parquet, .pq), "
-    "JSON Lines (.jsonl, .ndjson) or Arrow IPC (.arrow, .feather, .ipc)."
-)
 _GLOB_CHARS = frozenset("*?[")
 
 
@@ -42,12 +28,9 @@ class FileSet:
     files: tuple[Path, ...]
 
 
-def format_of(path: Path) -> Format | None:
-    """Return the format a file name implies, or None when the extension is unknown."""
-    suffixes = [suffix.lower() for suffix in path.suffixes]
-    if len(suffixes) >= 2 and suffixes[-1] == ".gz":
-        return "csv" if _FORMATS.get(suffixes[-2]) == "csv" else None
-    return _FORMATS.get(path.suffix.lower())
+def file_frames(files: FileSet, chunk_rows: int) -> Iterator[pl.DataFrame]:
+    """Yield the schema frame, then the rows of every file in order."""
+    return FORMATS[files.format].read(files.files, files.label, chunk_rows)
 
 
 def path_text(source: str | os.PathLike[str]) -> str:
@@ -100,7 +83,9 @@ def _known_format(path: Path, label: str) -> Format:
     found = format_of(path)
     if found is None:
         extension = f"'{path.suffix}'" if path.suffix else "(no extension)"
-        raise SourceError(f"Unknown file type {extension} for '{label}'. {_KNOWN}")
+        raise SourceError(
+            f"Unknown file type {extension} for '{label}'. {readable_text()}"
+        )
     return found
 
 

@@ -1,12 +1,14 @@
-"""Read Parquet, Arrow IPC and JSON Lines files batch by batch.
+"""Read CSV, Parquet, Arrow IPC and JSON Lines files batch by batch.
 
-Each reader yields an empty frame carrying the schema first, then the rows, so a
-file with no rows still tells the caller its columns.
+Every reader takes ``(files, label, chunk_rows)`` (``pipewarden.io.formats`` holds
+them in its table) and yields an empty frame carrying the schema first, then the
+rows, so a file with no rows still tells the caller its columns. Only Parquet reads
+several files at once; the others read exactly one.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 
@@ -16,22 +18,38 @@ import pyarrow.parquet as pq
 
 from pipewarden.errors import SourceError
 from pipewarden.io._csv import csv_frames
-from pipewarden.io._files import FileSet
 from pipewarden.io._reasons import first_line
 
 
-def file_frames(files: FileSet, chunk_rows: int) -> Iterator[pl.DataFrame]:
-    """Yield the schema frame, then the rows of every file in order."""
-    if files.format == "parquet":
-        yield from _parquet_frames(files.files, chunk_rows)
-        return
-    (path,) = files.files
-    if files.format == "csv":
-        yield from csv_frames(path, files.label, chunk_rows)
-    elif files.format == "jsonl":
-        yield from _jsonl_frames(path, files.label, chunk_rows)
-    else:
-        yield from _ipc_frames(path, files.label)
+def read_csv(
+    files: Sequence[Path], label: str, chunk_rows: int
+) -> Iterator[pl.DataFrame]:
+    """Read one delimited text file (see ``_csv``)."""
+    (path,) = files
+    return csv_frames(path, label, chunk_rows)
+
+
+def read_parquet(
+    files: Sequence[Path], label: str, chunk_rows: int
+) -> Iterator[pl.DataFrame]:
+    """Read Parquet files in order, as one frame with their shared schema."""
+    return _parquet_frames(tuple(files), chunk_rows)
+
+
+def read_jsonl(
+    files: Sequence[Path], label: str, chunk_rows: int
+) -> Iterator[pl.DataFrame]:
+    """Read one JSON Lines file."""
+    (path,) = files
+    return _jsonl_frames(path, label, chunk_rows)
+
+
+def read_ipc(
+    files: Sequence[Path], label: str, chunk_rows: int
+) -> Iterator[pl.DataFrame]:
+    """Read one Arrow IPC file, a record batch at a time."""
+    (path,) = files
+    return _ipc_frames(path, label)
 
 
 def frame_from_arrow(data: pa.Table | pa.RecordBatch) -> pl.DataFrame:

@@ -30,8 +30,7 @@ import polars as pl
 import pyarrow as pa
 
 from pipewarden.errors import SourceError
-from pipewarden.io._files import path_text, resolve_files, total_bytes
-from pipewarden.io._formats import file_frames
+from pipewarden.io._files import file_frames, path_text, resolve_files, total_bytes
 from pipewarden.io._memory import is_pandas, lazy_frames, to_frame
 from pipewarden.io._reasons import first_line
 from pipewarden.io._sql import is_database_url, redact, sql_frames, url_scheme

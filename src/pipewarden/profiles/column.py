@@ -28,7 +28,8 @@ class Physical(StrEnum):
 
 
 class Kind(StrEnum):
-    """The logical kind of a column: how checks and drift treat it."""
+    """The logical kind of a column: inferred by profiles, declared by contracts
+    (``ColumnSpec.kind``), and how checks and drift treat the column."""
 
     INTEGER = "integer"
     FLOAT = "float"

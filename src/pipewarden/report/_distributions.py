@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from itertools import pairwise
 from typing import Literal
 
+from pipewarden._text import number
 from pipewarden.profiles.column import ColumnProfile, Kind, Physical
 from pipewarden.report import _format as fmt
 
@@ -167,11 +168,11 @@ def _histogram(
     shares = [
         _bin_shares(c, edges) if c is not None else None for c in (reference, current)
     ]
-    labels = tuple(f"{_short(a)} to {_short(b)}" for a, b in pairwise(edges))
+    labels = tuple(f"{number(a, 4)} to {number(b, 4)}" for a, b in pairwise(edges))
     notes = []
     if bins.clipped:
         notes.append(
-            f"Bins span the {TAIL:.1%} to {1 - TAIL:.1%} quantiles of both "
+            f"Bins span the {fmt.share(TAIL)} to {fmt.share(1 - TAIL)} quantiles of both "
             "sides; values beyond fall in the end bins."
         )
     if bins.log_scale:
@@ -246,10 +247,6 @@ def _counted_shares(
     for value, n in counts.items():
         out[bisect.bisect_right(inner, float(value))] += n / total
     return out
-
-
-def _short(x: float) -> str:
-    return f"{x:,.4g}"
 
 
 def _tuple(values: Sequence[float] | None) -> tuple[float, ...] | None:

@@ -13,13 +13,15 @@ from dataclasses import dataclass, field
 from itertools import pairwise
 from typing import Any, Protocol
 
+from pipewarden._text import number
+from pipewarden.checks import codes
 from pipewarden.checks.findings import Finding, Severity
 from pipewarden.report._distributions import Distribution, wants_log
 
 OTHER = "__other__"
 """The DriftReport's name for the pooled rare categories."""
 OTHER_LABEL = "(other values)"
-NULL_RATE_CHECK = "drift.null_rate"
+NULL_RATE_CHECK = codes.drift_check("null_rate")
 
 
 class SupportsToDict(Protocol):
@@ -77,17 +79,18 @@ def drift_from_findings(findings: Iterable[Finding]) -> DriftSummary:
     nulls: dict[str, DriftView] = {}
     multivariate = None
     for f in findings:
-        if f.check == "drift.multivariate":
+        if f.check == codes.DRIFT_MULTIVARIATE:
             multivariate = MultivariateView(
                 _number(f.value),
                 _number(f.threshold),
                 f.severity >= Severity.WARNING,
                 f.message,
             )
-        if not f.check.startswith("drift.") or f.column is None:
+        statistic = codes.drift_statistic(f.check)
+        if statistic is None or f.column is None:
             continue
         view = DriftView(
-            statistic=f.check.removeprefix("drift."),
+            statistic=statistic,
             score=_number(f.value),
             threshold=_number(f.threshold),
             drifted=f.severity >= Severity.WARNING,
@@ -163,7 +166,7 @@ def _distribution(summary: dict[str, Any]) -> Distribution | None:
         edges = tuple(float(e) for e in summary.get("edges") or ())
         if len(edges) != len(ref) + 1 or len(ref) != len(cur) or not ref:
             return None
-        labels = tuple(f"{a:,.4g} to {b:,.4g}" for a, b in pairwise(edges))
+        labels = tuple(f"{number(a, 4)} to {number(b, 4)}" for a, b in pairwise(edges))
         return Distribution(
             "histogram",
             labels,

@@ -1,4 +1,7 @@
-"""How numbers, shares and finding values read in the HTML report."""
+"""How numbers, shares and finding values read in the HTML report.
+
+The rules are those of ``pipewarden._text``; here a missing value reads as empty.
+"""
 
 from __future__ import annotations
 
@@ -6,47 +9,28 @@ import json
 import math
 from typing import Any
 
+from pipewarden import _text
 from pipewarden.profiles.sketches import micros_to_text
 
 
 def number(x: float | None) -> str:
     """A value at six significant digits with thousands separators; '' for None."""
-    if x is None:
-        return ""
-    if isinstance(x, float) and not math.isfinite(x):
-        return str(x)
-    if float(x).is_integer() and abs(x) < 1e15:
-        return f"{int(x):,}"
-    return f"{x:,.6g}"
+    return "" if x is None else _text.number(x)
 
 
 def share(x: float | None) -> str:
     """A share in [0, 1] as a percentage that keeps small shares visible."""
-    if x is None:
-        return ""
-    if x == 0:
-        return "0%"
-    if x < 0.00001:
-        return "<0.001%"
-    if x < 0.001:
-        return f"{x:.3%}"
-    if x < 0.1:
-        return f"{x:.2%}"
-    return f"{x:.1%}"
+    return "" if x is None else _text.share(x)
 
 
 def score(x: float | None) -> str:
     """A drift score or threshold: four significant digits."""
-    if x is None:
-        return ""
-    return f"{x:.4g}"
+    return "" if x is None else _text.number(x, 4)
 
 
 def p_value(x: float | None) -> str:
     """'p = 0.003'; a p-value that underflowed to zero reads 'p < 1e-300'."""
-    if x is None:
-        return ""
-    return "p < 1e-300" if x == 0 else f"p = {x:.2g}"
+    return "" if x is None else _text.p_value(x)
 
 
 def timestamp(micros: int | None) -> str:

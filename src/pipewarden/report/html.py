@@ -39,7 +39,8 @@ from pipewarden.report._drift import (
 if TYPE_CHECKING:
     from pipewarden.drift.results import DriftReport
 
-_SEVERITIES = (Severity.ERROR, Severity.WARNING, Severity.INFO)
+_SEVERITIES = tuple(sorted(Severity, reverse=True))
+"""Worst first, as the filters read left to right."""
 INFO_SHOWN_UP_TO = 10
 """More info findings than this start hidden (one click on the 'info' filter shows them)."""
 

@@ -23,6 +23,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TypeAlias
 
+from pipewarden._text import number, share, signed_share
+from pipewarden.checks import codes
 from pipewarden.checks.findings import Finding, Severity
 from pipewarden.store.metrics import RATE_METRICS
 from pipewarden.store.records import MetricPoint
@@ -281,7 +283,7 @@ def _judge_spread(
         return None
     low, high = mean - rules.max_z * sigma, mean + rules.max_z * sigma
     return Finding(
-        check=f"history.{point.metric}",
+        check=codes.history_check(point.metric),
         column=point.column,
         severity=Severity.WARNING,
         value=point.value,
@@ -317,13 +319,15 @@ def _judge_change(
             or abs(change) < _TINY
         ):
             return None
-        limit = f"more than {rules.max_relative_change:.0%} is flagged"
+        limit = f"more than {share(rules.max_relative_change)} is flagged"
         threshold = rules.max_relative_change
         moved = (
-            f"changed by {change / previous:+.0%}" if previous else "moved away from 0"
+            f"changed by {signed_share(change / previous)}"
+            if previous
+            else "moved away from 0"
         )
     return Finding(
-        check=f"history.{point.metric}",
+        check=codes.history_check(point.metric),
         column=point.column,
         severity=Severity.WARNING,
         value=point.value,
@@ -354,8 +358,4 @@ def _subject(point: MetricPoint) -> str:
 
 
 def _num(value: float) -> str:
-    if not math.isfinite(value):
-        return str(value)
-    if value == int(value) and abs(value) < 1e15:
-        return f"{int(value):,}"
-    return f"{value:.4g}"
+    return number(value, 4)

@@ -18,6 +18,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from pipewarden.checks import codes
 from pipewarden.checks.findings import Finding, Severity
 from pipewarden.env.diff import diff
 from pipewarden.env.fingerprint import Fingerprint, capture, normalize_name
@@ -131,7 +132,7 @@ def check_environment(
     label = f"{model.name}:{model.version}"
     return tuple(
         Finding(
-            check="env.mismatch",
+            check=codes.ENV_MISMATCH,
             column=None,
             severity=_SEVERITIES[change.severity],
             message=f"Model {label}: {change.message}",

@@ -21,7 +21,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, joinedload, selectinload, sessionmaker
 
-from pipewarden.checks.findings import CheckResult, Finding, Severity
+from pipewarden.checks.findings import CheckResult, Finding, merge_findings
 from pipewarden.contracts.model import Contract
 from pipewarden.env.fingerprint import CodeVersion, Fingerprint, capture, code_version
 from pipewarden.errors import ConfigError, RecordNotFoundError, StoreError
@@ -61,7 +61,6 @@ WRITE_OPTION = "pipewarden_write"
 PASSING = ("pass", "warn")
 """Statuses of runs that passed their contract (warnings allowed, as exit code 0)."""
 
-_SEVERITY_ORDER = {Severity.ERROR: 0, Severity.WARNING: 1, Severity.INFO: 2}
 _INSERT: dict[type[Base], Insert] = {
     row: insert(row) for row in (RunRow, ProfileRow, FindingRow, InputRow, MetricRow)
 }
@@ -448,10 +447,8 @@ def _summary(row: RunRow) -> RunSummary:
 def _with_findings(
     result: CheckResult, extra: list[Finding], *, dataset: str
 ) -> CheckResult:
-    findings = sorted(
-        [*result.findings, *extra], key=lambda f: _SEVERITY_ORDER[f.severity]
-    )
-    return replace(result, findings=tuple(findings), dataset=dataset)
+    findings = merge_findings(result.findings, extra)
+    return replace(result, findings=findings, dataset=dataset)
 
 
 def _put_environment(

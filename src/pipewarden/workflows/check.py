@@ -27,9 +27,9 @@ from pipewarden.workflows.profile import ProgressFn, as_profile
 
 if TYPE_CHECKING:
     from pipewarden.monitor.history import HistoryPolicy
-    from pipewarden.store.repository import Store
 
     from pipewarden.store import Run
+    from pipewarden.store.repository import Store
 
 __all__ = ["LAST_PASS", "CheckOutcome", "check", "check_batch"]
 

@@ -1,14 +1,19 @@
-"""The statistic registry: name -> Statistic. Each statistic module registers itself."""
+"""The statistic registry: name -> Statistic.
+
+``pipewarden.drift.stats`` lists the built-ins and hands them over with
+``add_builtins``; ``register`` adds others and refuses to replace a name silently.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Literal
 
+from pipewarden.checks import codes
 from pipewarden.drift.results import StatValue
 from pipewarden.drift.stats._inputs import Pair
-from pipewarden.errors import DriftError
+from pipewarden.errors import ConfigError, DriftError
 
 Input = Literal["numeric", "categorical", "text", "proportion"]
 Role = Literal["effect", "test", "both"]
@@ -34,19 +39,62 @@ class Statistic:
     @property
     def check(self) -> str:
         """The finding's check id, e.g. ``drift.psi``."""
-        return f"drift.{self.name}"
+        return codes.drift_check(self.name)
 
     def __call__(self, pair: Pair) -> StatValue:
         return self.compute(pair)
 
 
-_STATISTICS: dict[str, Statistic] = {}
+_BUILTIN: dict[str, Statistic] = {}
+"""The built-in statistics, handed over once by ``pipewarden.drift.stats``."""
+_REGISTERED: dict[str, Statistic] = {}
+"""Statistics added with ``register`` (including replaced built-ins)."""
 
 
-def register(stat: Statistic) -> Statistic:
-    """Add a statistic under its name (the part after ``drift.`` in check ids)."""
-    _STATISTICS[stat.name] = stat
+def add_builtins(stats: Iterable[Statistic]) -> None:
+    """Make the built-in statistics known; called once, by ``pipewarden.drift.stats``."""
+    for stat in stats:
+        if stat.name in _BUILTIN:
+            raise DriftError(f"Two built-in drift statistics are named '{stat.name}'.")
+        _BUILTIN[stat.name] = stat
+
+
+def register(stat: Statistic, *, replace: bool = False) -> Statistic:
+    """Add a statistic under its name (the part after ``drift.`` in check ids).
+
+    Args:
+        stat: The statistic.
+        replace: Allow taking the name of a built-in or already registered statistic.
+
+    Returns:
+        The statistic, so a module can write ``STATISTIC = register(Statistic(...))``.
+
+    Raises:
+        ConfigError: The name is taken and ``replace`` is not set.
+    """
+    if not replace and stat.name in statistics():
+        what = "a built-in statistic" if stat.name in _BUILTIN else "registered"
+        raise ConfigError(
+            f"Drift statistic name '{stat.name}' is taken ({what}). Choose another "
+            "name, or pass replace=True to register() to replace it."
+        )
+    _REGISTERED[stat.name] = stat
     return stat
+
+
+def unregister(name: str) -> None:
+    """Remove a statistic added with ``register``; a built-in it replaced comes back.
+
+    Raises:
+        ConfigError: No statistic was registered under this name.
+    """
+    if name not in _REGISTERED:
+        builtin = " (built-in statistics cannot be removed)" if name in _BUILTIN else ""
+        raise ConfigError(
+            f"No drift statistic was registered under '{name}'{builtin}. Pass a name "
+            "given to register()."
+        )
+    del _REGISTERED[name]
 
 
 def get(name: str) -> Statistic:
@@ -55,18 +103,19 @@ def get(name: str) -> Statistic:
     Raises:
         DriftError: No statistic has that name.
     """
+    known = statistics()
     try:
-        return _STATISTICS[name]
+        return known[name]
     except KeyError:
         raise DriftError(
             f"Unknown drift statistic '{name}'. Choose one of: "
-            f"{', '.join(sorted(_STATISTICS))}."
+            f"{', '.join(sorted(known))}."
         ) from None
 
 
 def statistics() -> dict[str, Statistic]:
-    """Every registered statistic, by name."""
-    return dict(_STATISTICS)
+    """Every statistic, by name: the built-ins, then registered ones."""
+    return {**_BUILTIN, **_REGISTERED}
 
 
 def unsupported(name: str, pair: Pair) -> DriftError:
@@ -78,4 +127,4 @@ def unsupported(name: str, pair: Pair) -> DriftError:
 
 
 def _for(kind: str) -> list[str]:
-    return [n for n, s in _STATISTICS.items() if kind in s.inputs]
+    return [n for n, s in statistics().items() if kind in s.inputs]

@@ -19,7 +19,7 @@ import numpy as np
 
 from pipewarden.drift.results import StatValue
 from pipewarden.drift.stats._inputs import CategoricalPair, Pair
-from pipewarden.drift.stats._registry import Statistic, register, unsupported
+from pipewarden.drift.stats._registry import Statistic, unsupported
 
 NAME = "chi2"
 THRESHOLD = 0.01
@@ -47,13 +47,11 @@ def compute(pair: Pair) -> StatValue:
     return StatValue(NAME, statistic, p)
 
 
-STATISTIC = register(
-    Statistic(
-        NAME,
-        frozenset({"categorical"}),
-        "test",
-        THRESHOLD,
-        compute,
-        "chi-square test of homogeneity",
-    )
+STATISTIC = Statistic(
+    NAME,
+    frozenset({"categorical"}),
+    "test",
+    THRESHOLD,
+    compute,
+    "chi-square test of homogeneity",
 )

@@ -19,7 +19,7 @@ import numpy as np
 
 from pipewarden.drift.results import StatValue
 from pipewarden.drift.stats._inputs import NumericPair, Pair
-from pipewarden.drift.stats._registry import Statistic, register, unsupported
+from pipewarden.drift.stats._registry import Statistic, unsupported
 
 NAME = "ks"
 THRESHOLD = 0.01
@@ -58,13 +58,11 @@ def compute(pair: Pair) -> StatValue:
     return StatValue(NAME, d, ks_p_value(d, pair.n_effective))
 
 
-STATISTIC = register(
-    Statistic(
-        NAME,
-        frozenset({"numeric"}),
-        "test",
-        THRESHOLD,
-        compute,
-        "Kolmogorov-Smirnov test",
-    )
+STATISTIC = Statistic(
+    NAME,
+    frozenset({"numeric"}),
+    "test",
+    THRESHOLD,
+    compute,
+    "Kolmogorov-Smirnov test",
 )

@@ -14,7 +14,7 @@ import numpy as np
 
 from pipewarden.drift.results import StatValue
 from pipewarden.drift.stats._inputs import CategoricalPair, NumericPair, Pair
-from pipewarden.drift.stats._registry import Statistic, register, unsupported
+from pipewarden.drift.stats._registry import Statistic, unsupported
 
 NAME = "linf"
 THRESHOLD = 0.05
@@ -27,13 +27,11 @@ def compute(pair: Pair) -> StatValue:
     return StatValue(NAME, float(np.max(np.abs(cur - ref))) if ref.size else 0.0)
 
 
-STATISTIC = register(
-    Statistic(
-        NAME,
-        frozenset({"categorical", "numeric"}),
-        "effect",
-        THRESHOLD,
-        compute,
-        "largest change of a category share",
-    )
+STATISTIC = Statistic(
+    NAME,
+    frozenset({"categorical", "numeric"}),
+    "effect",
+    THRESHOLD,
+    compute,
+    "largest change of a category share",
 )

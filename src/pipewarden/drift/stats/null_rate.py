@@ -15,7 +15,7 @@ import math
 
 from pipewarden.drift.results import StatValue
 from pipewarden.drift.stats._inputs import Pair, ProportionPair, cohen_h
-from pipewarden.drift.stats._registry import Statistic, register, unsupported
+from pipewarden.drift.stats._registry import Statistic, unsupported
 
 NAME = "null_rate"
 THRESHOLD = 0.1
@@ -43,13 +43,11 @@ def compute(pair: Pair) -> StatValue:
     return StatValue(NAME, h, two_proportion_p(pair))
 
 
-STATISTIC = register(
-    Statistic(
-        NAME,
-        frozenset({"proportion"}),
-        "both",
-        THRESHOLD,
-        compute,
-        "change in the share of missing values",
-    )
+STATISTIC = Statistic(
+    NAME,
+    frozenset({"proportion"}),
+    "both",
+    THRESHOLD,
+    compute,
+    "change in the share of missing values",
 )

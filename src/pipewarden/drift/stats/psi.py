@@ -16,7 +16,7 @@ import numpy as np
 
 from pipewarden.drift.results import StatValue
 from pipewarden.drift.stats._inputs import CategoricalPair, NumericPair, Pair
-from pipewarden.drift.stats._registry import Statistic, register, unsupported
+from pipewarden.drift.stats._registry import Statistic, unsupported
 
 NAME = "psi"
 THRESHOLD = 0.1
@@ -41,13 +41,11 @@ def compute(pair: Pair) -> StatValue:
     return StatValue(NAME, psi_of(*pair.binned()))
 
 
-STATISTIC = register(
-    Statistic(
-        NAME,
-        frozenset({"numeric", "categorical"}),
-        "effect",
-        THRESHOLD,
-        compute,
-        "population stability index",
-    )
+STATISTIC = Statistic(
+    NAME,
+    frozenset({"numeric", "categorical"}),
+    "effect",
+    THRESHOLD,
+    compute,
+    "population stability index",
 )

@@ -16,7 +16,7 @@ import math
 
 from pipewarden.drift.results import StatValue
 from pipewarden.drift.stats._inputs import Pair, TextPair
-from pipewarden.drift.stats._registry import Statistic, register, unsupported
+from pipewarden.drift.stats._registry import Statistic, unsupported
 
 NAME = "text_length"
 THRESHOLD = 0.2
@@ -48,13 +48,11 @@ def compute(pair: Pair) -> StatValue:
     return StatValue(NAME, smd, p)
 
 
-STATISTIC = register(
-    Statistic(
-        NAME,
-        frozenset({"text"}),
-        "both",
-        THRESHOLD,
-        compute,
-        "standardised change of mean text length",
-    )
+STATISTIC = Statistic(
+    NAME,
+    frozenset({"text"}),
+    "both",
+    THRESHOLD,
+    compute,
+    "standardised change of mean text length",
 )

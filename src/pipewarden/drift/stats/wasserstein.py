@@ -17,7 +17,7 @@ import numpy as np
 
 from pipewarden.drift.results import StatValue
 from pipewarden.drift.stats._inputs import NumericPair, Pair
-from pipewarden.drift.stats._registry import Statistic, register, unsupported
+from pipewarden.drift.stats._registry import Statistic, unsupported
 
 NAME = "wasserstein"
 THRESHOLD = 0.1
@@ -44,13 +44,11 @@ def compute(pair: Pair) -> StatValue:
     return StatValue(NAME, w1(pair) / scale_of(pair))
 
 
-STATISTIC = register(
-    Statistic(
-        NAME,
-        frozenset({"numeric"}),
-        "effect",
-        THRESHOLD,
-        compute,
-        "Wasserstein distance / reference std",
-    )
+STATISTIC = Statistic(
+    NAME,
+    frozenset({"numeric"}),
+    "effect",
+    THRESHOLD,
+    compute,
+    "Wasserstein distance / reference std",
 )

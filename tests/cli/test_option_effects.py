@@ -1,0 +1,889 @@
+"""Every option of every command shows an effect: an option that cannot is a defect.
+
+Each case runs one command twice, without the option and with it (or with two of its
+values), each time in a fresh empty folder, and reads one observable thing from each
+run: a field of the JSON, the files written, the exit code, the findings. The table
+is complete: ``test_every_option_of_every_command_has_an_effect_case`` walks the
+Click command tree, so a new option without a case here fails the suite.
+"""
+
+from __future__ import annotations
+
+import csv
+import dataclasses
+import datetime as dt
+import io
+import json
+import os
+import random
+import sqlite3
+from collections.abc import Callable, Iterator
+from contextlib import redirect_stderr, redirect_stdout
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Protocol
+
+import pytest
+import typer.main
+
+import pipewarden
+from pipewarden.cli import main
+from pipewarden.cli._app import app
+from pipewarden.contracts.model import Contract
+from pipewarden.demo import BATCHES
+from pipewarden.env.fingerprint import capture
+
+ROWS = 2000
+QUERY = "select * from t where id <= 1500"
+"""Three quarters of either table."""
+AFTER_NEWEST = "2024-01-14T12:00:00Z"
+"""Three hours after the newest ``ts`` of the reference (2024-01-14 09:10)."""
+DEFAULT_STORE = ".pipewarden/pipewarden.db"
+TIME_REASON = (
+    "time column: it moves forward by design (time.gap and time.freshness watch it)"
+)
+
+
+class Ran(Protocol):
+    """What one CLI run did: ``Run`` of tests/cli/conftest.py, or ``Result``."""
+
+    @property
+    def code(self) -> int: ...
+    @property
+    def out(self) -> str: ...
+    @property
+    def err(self) -> str: ...
+
+
+Observe = Callable[[Ran, Path], object]
+"""Reads the effect from a run and the folder it ran in."""
+
+
+@dataclass(frozen=True)
+class Effect:
+    """One option, and what it visibly changes.
+
+    ``without`` and ``with_`` are argument templates (``{name}`` is a path, URL or
+    run id from the ``values`` fixture); ``expected`` is what ``observe`` reads from
+    the run without the option, then from the run with it.
+    """
+
+    command: tuple[str, ...]
+    option: str
+    without: tuple[str, ...]
+    with_: tuple[str, ...]
+    observe: Observe
+    expected: tuple[object, object]
+    shared: bool = False
+    """Run once per module and shared by the cases with the same arguments."""
+
+    @property
+    def key(self) -> tuple[tuple[str, ...], str]:
+        return self.command, self.option
+
+
+@dataclass(frozen=True)
+class Result:
+    code: int
+    out: str
+    err: str
+
+
+# ------------------------------------------------------------------- observations
+
+
+def files(_run: Ran, folder: Path) -> list[str]:
+    """The files the run left in its folder, relative, sorted."""
+    return sorted(
+        p.relative_to(folder).as_posix() for p in folder.rglob("*") if p.is_file()
+    )
+
+
+def json_file(name: str, pick: Callable[[Any], object]) -> Observe:
+    """``pick`` of the JSON file NAME, or None when the run did not write it."""
+
+    def observe(_run: Ran, folder: Path) -> object:
+        path = folder / name
+        return pick(json.loads(path.read_text())) if path.exists() else None
+
+    return observe
+
+
+def stdout_json(pick: Callable[[Any], object]) -> Observe:
+    """``pick`` of the JSON on standard output, or None when the output is not JSON."""
+
+    def observe(run: Ran, _folder: Path) -> object:
+        try:
+            data = json.loads(run.out)
+        except json.JSONDecodeError:
+            return None
+        return pick(data)
+
+    return observe
+
+
+def code_and(pick: Observe) -> Observe:
+    """The exit code, the number of lines on standard error, and ``pick``."""
+
+    def observe(run: Ran, folder: Path) -> object:
+        return run.code, len(run.err.strip().splitlines()), pick(run, folder)
+
+    return observe
+
+
+def status_word(run: Ran, _folder: Path) -> object:
+    """The exit code and the first word printed (PASS, WARN or FAIL)."""
+    return run.code, run.out.split(maxsplit=1)[0]
+
+
+def first_line(name: str) -> Observe:
+    def observe(_run: Ran, folder: Path) -> object:
+        path = folder / name
+        return path.read_text().splitlines()[0] if path.exists() else None
+
+    return observe
+
+
+def findings(prefix: str, *, least: str = "info") -> Observe:
+    """(check, column, severity) of the findings JSON on stdout whose check starts
+    with ``prefix``, at ``least`` severity."""
+    ranks = {"info": 0, "warning": 1, "error": 2}
+
+    def pick(data: Any) -> object:
+        return [
+            (f["check"], f["column"], f["severity"])
+            for f in data["findings"]
+            if f["check"].startswith(prefix) and ranks[f["severity"]] >= ranks[least]
+        ]
+
+    return stdout_json(pick)
+
+
+def recorded(_run: Ran, folder: Path) -> dict[str, list[str]]:
+    """The datasets of the runs in each store file (``*.db``) under the folder."""
+    stores: dict[str, list[str]] = {}
+    for path in sorted(folder.rglob("*.db")):
+        with pipewarden.open_store(f"sqlite:///{path}") as store:
+            runs = store.list_runs(limit=100)
+        stores[path.relative_to(folder).as_posix()] = [run.dataset for run in runs]
+    return stores
+
+
+def contract_field(pick: Callable[[Contract], object]) -> Observe:
+    """``pick`` of the contract written to c.yaml, or None when none was."""
+
+    def observe(_run: Ran, folder: Path) -> object:
+        path = folder / "c.yaml"
+        return pick(pipewarden.load_contract(path)) if path.exists() else None
+
+    return observe
+
+
+def drift_column(name: str) -> Callable[[Any], object]:
+    """Where a column went in the drift JSON: compared, or skipped and why."""
+
+    def pick(data: Any) -> object:
+        if any(c["column"] == name for c in data["columns"]):
+            return "compared"
+        return next(s["reason"] for s in data["skipped"] if s["column"] == name)
+
+    return pick
+
+
+def role(key: str) -> Callable[[Any], object]:
+    """The column and check of the drift JSON's label or prediction, or None."""
+
+    def pick(data: Any) -> object:
+        part = data[key]
+        return None if part is None else (part["column"], part["check"])
+
+    return pick
+
+
+def correction(data: Any) -> object:
+    """The correction, and whether it left every p-value as the test gave it."""
+    compared = [*data["columns"], *data["nulls"]]
+    return data["correction"], all(c["p_value"] == c["p_value_raw"] for c in compared)
+
+
+def sample_rows(data: Any) -> object:
+    m = data["multivariate"]
+    return None if m is None else m["sample_rows"]
+
+
+def env_changes(data: Any) -> object:
+    return [(c["kind"], c["name"], c["severity"]) for c in data["changes"]]
+
+
+def demo_contracts(_run: Ran, folder: Path) -> list[str]:
+    """The folders the demo wrote its contract (and results) to."""
+    return sorted(p.parent.name for p in folder.glob("*/contract.yaml"))
+
+
+def demo_stores(run: Ran, folder: Path) -> object:
+    """How many runs the demo recorded in each store file."""
+    return {name: len(datasets) for name, datasets in recorded(run, folder).items()}
+
+
+# ------------------------------------------------------------------------ the table
+
+DRIFT = ("drift", "{ref}", "{cur}", "--sample-rows", "0")
+DRIFT_JSON = (*DRIFT, "--json", "d.json")
+CHECK = ("check", "{contract}", "{cur}")
+RUNS = ("--store", "{runs}")
+
+EFFECTS: tuple[Effect, ...] = (
+    # profile
+    Effect(
+        ("profile",),
+        "--output",
+        ("profile", "{ref}"),
+        ("profile", "{ref}", "-o", "p.json"),
+        json_file("p.json", lambda d: d["rows"]),
+        (None, ROWS),
+    ),
+    Effect(
+        ("profile",),
+        "--query",
+        ("profile", "{cur_db}", "--output", "p.json"),
+        ("profile", "{cur_db}", "--output", "p.json", "--query", QUERY),
+        code_and(json_file("p.json", lambda d: d["rows"])),
+        ((2, 1, None), (0, 0, 1500)),
+    ),
+    # contract infer
+    Effect(
+        ("contract", "infer"),
+        "--output",
+        ("contract", "infer", "{ref}", "-o", "a.yaml"),
+        ("contract", "infer", "{ref}", "--output", "sub/b.yaml"),
+        files,
+        (["a.yaml"], ["sub/b.yaml"]),
+    ),
+    Effect(
+        ("contract", "infer"),
+        "--label",
+        ("contract", "infer", "{ref}", "-o", "c.yaml"),
+        ("contract", "infer", "{ref}", "-o", "c.yaml", "--label", "y"),
+        contract_field(lambda c: c.dataset.label and c.dataset.label.column),
+        (None, "y"),
+    ),
+    Effect(
+        ("contract", "infer"),
+        "--time",
+        ("contract", "infer", "{ref}", "-o", "c.yaml"),
+        ("contract", "infer", "{ref}", "-o", "c.yaml", "--time", "ts"),
+        contract_field(lambda c: c.dataset.time and c.dataset.time.column),
+        (None, "ts"),
+    ),
+    Effect(
+        ("contract", "infer"),
+        "--id",
+        ("contract", "infer", "{ref}", "-o", "c.yaml"),
+        ("contract", "infer", "{ref}", "-o", "c.yaml", "--id", "id"),
+        contract_field(lambda c: (c.dataset.id, c.columns["id"].unique)),
+        ((None, False), ("id", True)),
+    ),
+    Effect(
+        ("contract", "infer"),
+        "--segment",
+        ("contract", "infer", "{ref}", "-o", "c.yaml"),
+        ("contract", "infer", "{ref}", "-o", "c.yaml", "--segment", "g")
+        + ("--segment", "hour"),
+        contract_field(lambda c: list(c.dataset.segments)),
+        ([], ["g", "hour"]),
+    ),
+    Effect(
+        ("contract", "infer"),
+        "--name",
+        ("contract", "infer", "{ref}", "-o", "c.yaml"),
+        ("contract", "infer", "{ref}", "-o", "c.yaml", "--name", "loans"),
+        contract_field(lambda c: c.name),
+        (None, "loans"),
+    ),
+    Effect(
+        ("contract", "infer"),
+        "--query",
+        ("contract", "infer", "{ref_db}", "-o", "c.yaml"),
+        ("contract", "infer", "{ref_db}", "-o", "c.yaml", "--query", QUERY),
+        code_and(
+            contract_field(
+                lambda c: c.dataset.rows and (c.dataset.rows.min, c.dataset.rows.max)
+            )
+        ),
+        ((2, 1, None), (0, 0, (750, 3000))),
+    ),
+    # check
+    Effect(
+        ("check",),
+        "--reference",
+        (*CHECK, "--json", "-"),
+        (*CHECK, "--json", "-", "--reference", "{ref}"),
+        findings("drift.", least="warning"),
+        ([], [("drift.js", "g", "warning")]),
+    ),
+    Effect(
+        ("check",),
+        "--json",
+        CHECK,
+        (*CHECK, "--json", "r.json"),
+        json_file("r.json", lambda d: (d["status"], d["rows"])),
+        (None, ("pass", ROWS)),
+    ),
+    Effect(
+        ("check",),
+        "--html",
+        CHECK,
+        (*CHECK, "--html", "r.html"),
+        first_line("r.html"),
+        (None, "<!DOCTYPE html>"),
+    ),
+    Effect(
+        ("check",),
+        "--as-of",
+        ("check", "{timed}", "{ref}", "--json", "-"),
+        ("check", "{timed}", "{ref}", "--json", "-", "--as-of", AFTER_NEWEST),
+        findings("time.freshness"),
+        ([("time.freshness", "ts", "warning")], []),
+    ),
+    Effect(
+        ("check",),
+        "--fail-on",
+        ("check", "{contract}", "{extra}"),
+        ("check", "{contract}", "{extra}", "--fail-on", "warning"),
+        status_word,
+        ((0, "WARN"), (1, "WARN")),
+    ),
+    Effect(
+        ("check",),
+        "--query",
+        ("check", "{db_contract}", "{cur_db}", "--json", "r.json"),
+        ("check", "{db_contract}", "{cur_db}", "--json", "r.json", "--query", QUERY),
+        code_and(json_file("r.json", lambda d: (d["status"], d["rows"]))),
+        ((2, 1, None), (0, 0, ("pass", 1500))),
+    ),
+    Effect(
+        ("check",),
+        "--store",
+        CHECK,
+        (*CHECK, "--store", "sqlite:///s.db"),
+        recorded,
+        ({}, {"s.db": ["cur.csv"]}),
+    ),
+    Effect(
+        ("check",),
+        "--dataset",
+        CHECK,
+        (*CHECK, "--dataset", "loans"),
+        recorded,
+        ({}, {DEFAULT_STORE: ["loans"]}),
+    ),
+    Effect(
+        ("check",),
+        "--record",
+        CHECK,
+        (*CHECK, "--record"),
+        recorded,
+        ({}, {DEFAULT_STORE: ["cur.csv"]}),
+    ),
+    Effect(
+        ("check",),
+        "--no-record",
+        (*CHECK, "--dataset", "loans"),
+        (*CHECK, "--dataset", "loans", "--no-record"),
+        recorded,
+        ({DEFAULT_STORE: ["loans"]}, {}),
+    ),
+    Effect(
+        ("check",),
+        "--model",
+        (*CHECK, "--json", "-", "--store", "{models}", "--no-record"),
+        (*CHECK, "--json", "-", "--store", "{models}", "--no-record")
+        + ("--model", "churn"),
+        stdout_json(
+            lambda d: [
+                (f["check"], f["severity"], f["segment"])
+                for f in d["findings"]
+                if f["check"].startswith("env.")
+            ]
+        ),
+        ([], [("env.mismatch", "error", {"kind": "package", "name": "polars"})]),
+    ),
+    # conform
+    Effect(
+        ("conform",),
+        "--output",
+        ("conform", "{contract}", "{cur}", "-o", "a.csv"),
+        ("conform", "{contract}", "{cur}", "--output", "sub/b.parquet"),
+        files,
+        (["a.csv"], ["sub/b.parquet"]),
+    ),
+    Effect(
+        ("conform",),
+        "--quarantine",
+        ("conform", "{gate}", "{dirty}", "-o", "out.csv"),
+        ("conform", "{gate}", "{dirty}", "-o", "out.csv", "--quarantine", "q.csv"),
+        files,
+        (["out.csv", "out.quarantine.parquet"], ["out.csv", "q.csv"]),
+    ),
+    Effect(
+        ("conform",),
+        "--query",
+        ("conform", "{contract}", "{cur_db}", "-o", "o.csv", "--json", "c.json"),
+        ("conform", "{contract}", "{cur_db}", "-o", "o.csv", "--json", "c.json")
+        + ("--query", QUERY),
+        code_and(json_file("c.json", lambda d: d["conform"]["rows_in"])),
+        ((2, 1, None), (0, 0, 1500)),
+    ),
+    Effect(
+        ("conform",),
+        "--json",
+        ("conform", "{gate}", "{dirty}", "-o", "out.csv"),
+        ("conform", "{gate}", "{dirty}", "-o", "out.csv", "--json", "c.json"),
+        json_file("c.json", lambda d: d["conform"]),
+        (
+            None,
+            {
+                "rows_in": ROWS,
+                "rows_out": ROWS - 10,
+                "rows_quarantined": 10,
+                "reasons": [
+                    {
+                        "check": "category.unseen",
+                        "column": "g",
+                        "reason": "value is not one of the 3 categories",
+                        "rows": 10,
+                    }
+                ],
+            },
+        ),
+    ),
+    # drift
+    Effect(
+        ("drift",),
+        "--contract",
+        DRIFT_JSON,
+        (*DRIFT_JSON, "--contract", "{contract}"),
+        json_file("d.json", lambda d: (d["contract"], role("label")(d))),
+        ((None, None), ("loans", ("y", "label.shift"))),
+    ),
+    Effect(
+        ("drift",),
+        "--label",
+        DRIFT_JSON,
+        (*DRIFT_JSON, "--label", "y"),
+        json_file("d.json", role("label")),
+        (None, ("y", "label.shift")),
+    ),
+    Effect(
+        ("drift",),
+        "--prediction",
+        DRIFT_JSON,
+        (*DRIFT_JSON, "--prediction", "p"),
+        json_file("d.json", role("prediction")),
+        (None, ("p", "drift.prediction")),
+    ),
+    Effect(
+        ("drift",),
+        "--time",
+        DRIFT_JSON,
+        (*DRIFT_JSON, "--time", "hour"),
+        json_file("d.json", drift_column("hour")),
+        ("compared", TIME_REASON),
+    ),
+    Effect(
+        ("drift",),
+        "--json",
+        DRIFT,
+        (*DRIFT, "--json", "d.json"),
+        json_file("d.json", lambda d: (d["status"], d["current_rows"])),
+        (None, ("warn", ROWS)),
+    ),
+    Effect(
+        ("drift",),
+        "--html",
+        DRIFT,
+        (*DRIFT, "--html", "d.html"),
+        first_line("d.html"),
+        (None, "<!DOCTYPE html>"),
+    ),
+    Effect(
+        ("drift",),
+        "--correction",
+        DRIFT_JSON,
+        (*DRIFT_JSON, "--correction", "none"),
+        json_file("d.json", correction),
+        (("bh", False), ("none", True)),
+    ),
+    Effect(
+        ("drift",),
+        "--sample-rows",
+        ("drift", "{ref}", "{cur}", "--json", "d.json", "--sample-rows", "0"),
+        ("drift", "{ref}", "{cur}", "--json", "d.json", "--sample-rows", "200"),
+        json_file("d.json", sample_rows),
+        (None, {"reference": 200, "current": 200}),
+    ),
+    Effect(
+        ("drift",),
+        "--fail-on",
+        DRIFT,
+        (*DRIFT, "--fail-on", "warning"),
+        status_word,
+        ((0, "WARN"), (1, "WARN")),
+    ),
+    Effect(
+        ("drift",),
+        "--query",
+        ("drift", "{ref_db}", "{cur_db}", "--sample-rows", "0", "--json", "d.json"),
+        ("drift", "{ref_db}", "{cur_db}", "--sample-rows", "0", "--json", "d.json")
+        + ("--query", QUERY),
+        code_and(
+            json_file("d.json", lambda d: (d["reference_rows"], d["current_rows"]))
+        ),
+        ((2, 1, None), (0, 0, (1500, 1500))),
+    ),
+    # demo: two runs in all, shared by both cases
+    Effect(
+        ("demo",),
+        "--out",
+        ("demo",),
+        ("demo", "--out", "results", "--store", "sqlite:///demo.db"),
+        demo_contracts,
+        (["demo-output"], ["results"]),
+        shared=True,
+    ),
+    Effect(
+        ("demo",),
+        "--store",
+        ("demo",),
+        ("demo", "--out", "results", "--store", "sqlite:///demo.db"),
+        demo_stores,
+        ({DEFAULT_STORE: len(BATCHES)}, {"demo.db": len(BATCHES)}),
+        shared=True,
+    ),
+    # env
+    Effect(
+        ("env", "capture"),
+        "--output",
+        ("env", "capture"),
+        ("env", "capture", "-o", "env.json"),
+        lambda run, folder: (
+            stdout_json(lambda d: d["format"])(run, folder),
+            json_file("env.json", lambda d: d["format"])(run, folder),
+        ),
+        (("pipewarden/fingerprint", None), (None, "pipewarden/fingerprint")),
+    ),
+    Effect(
+        ("env", "diff"),
+        "--important",
+        ("env", "diff", "{trained}", "{here}", "--json", "-"),
+        ("env", "diff", "{trained}", "{here}", "--json", "-", "--important", "polars"),
+        lambda run, folder: (run.code, stdout_json(env_changes)(run, folder)),
+        (
+            (0, [("package", "polars", "warning")]),
+            (1, [("package", "polars", "error")]),
+        ),
+    ),
+    Effect(
+        ("env", "diff"),
+        "--json",
+        ("env", "diff", "{trained}", "{here}"),
+        ("env", "diff", "{trained}", "{here}", "--json", "e.json"),
+        json_file("e.json", lambda d: d["max_severity"]),
+        (None, "warning"),
+    ),
+    # runs
+    Effect(
+        ("runs", "list"),
+        "--dataset",
+        ("runs", "list", *RUNS, "--json"),
+        ("runs", "list", *RUNS, "--json", "--dataset", "loans"),
+        stdout_json(lambda d: [r["dataset"] for r in d]),
+        (["scores", "loans", "loans"], ["loans", "loans"]),
+    ),
+    Effect(
+        ("runs", "list"),
+        "--status",
+        ("runs", "list", *RUNS, "--json"),
+        ("runs", "list", *RUNS, "--json", "--status", "warn"),
+        stdout_json(lambda d: [(r["dataset"], r["status"]) for r in d]),
+        (
+            [("scores", "pass"), ("loans", "warn"), ("loans", "pass")],
+            [("loans", "warn")],
+        ),
+    ),
+    Effect(
+        ("runs", "list"),
+        "--limit",
+        ("runs", "list", *RUNS, "--json"),
+        ("runs", "list", *RUNS, "--json", "--limit", "1"),
+        stdout_json(lambda d: [r["dataset"] for r in d]),
+        (["scores", "loans", "loans"], ["scores"]),
+    ),
+    Effect(
+        ("runs", "list"),
+        "--store",
+        ("runs", "list", "--json"),
+        ("runs", "list", "--json", *RUNS),
+        stdout_json(lambda d: [r["dataset"] for r in d]),
+        ([], ["scores", "loans", "loans"]),
+    ),
+    Effect(
+        ("runs", "list"),
+        "--json",
+        ("runs", "list", *RUNS),
+        ("runs", "list", *RUNS, "--json"),
+        stdout_json(lambda d: [r["dataset"] for r in d]),
+        (None, ["scores", "loans", "loans"]),
+    ),
+    Effect(
+        ("runs", "show"),
+        "--store",
+        ("runs", "show", "{run_b}", "--json"),
+        ("runs", "show", "{run_b}", "--json", *RUNS),
+        code_and(stdout_json(lambda d: (d["dataset"], d["status"]))),
+        ((2, 1, None), (0, 0, ("loans", "warn"))),
+    ),
+    Effect(
+        ("runs", "show"),
+        "--json",
+        ("runs", "show", "{run_b}", *RUNS),
+        ("runs", "show", "{run_b}", *RUNS, "--json"),
+        stdout_json(lambda d: (d["dataset"], d["status"])),
+        (None, ("loans", "warn")),
+    ),
+    Effect(
+        ("runs", "diff"),
+        "--store",
+        ("runs", "diff", "{run_a}", "{run_b}", "--json"),
+        ("runs", "diff", "{run_a}", "{run_b}", "--json", *RUNS),
+        code_and(stdout_json(lambda d: (d["a"]["status"], d["b"]["status"]))),
+        ((2, 1, None), (0, 0, ("pass", "warn"))),
+    ),
+    Effect(
+        ("runs", "diff"),
+        "--json",
+        ("runs", "diff", "{run_a}", "{run_b}", *RUNS),
+        ("runs", "diff", "{run_a}", "{run_b}", *RUNS, "--json"),
+        stdout_json(lambda d: d["new_findings"]),
+        (None, ["schema.unexpected_column:promo"]),
+    ),
+    # store
+    Effect(
+        ("store", "upgrade"),
+        "--store",
+        ("store", "upgrade"),
+        ("store", "upgrade", "--store", "sqlite:///other.db"),
+        files,
+        ([DEFAULT_STORE], ["other.db"]),
+    ),
+)
+
+
+# ---------------------------------------------------------------------------- data
+
+
+def _rows(*, current: bool) -> list[dict[str, object]]:
+    """Loans every ten minutes from 2024-01-01. The current batch is the reference
+    with g's shares moved from a third each to 1/2, 1/4, 1/4: a Jensen-Shannon
+    distance of 0.144, drift (0.1) but not an error (0.2), exact on any run."""
+    rnd = random.Random(1)
+    start = dt.datetime(2024, 1, 1)
+    rows: list[dict[str, object]] = []
+    for i in range(ROWS):
+        y = int(rnd.random() < 0.2)
+        ts = start + dt.timedelta(minutes=10 * i)
+        rows.append(
+            {
+                "id": i + 1,
+                "x": round(rnd.gauss(50, 10), 3),
+                "g": "aabc"[i % 4] if current else "abc"[i % 3],
+                "y": y,
+                "p": round(0.15 + 0.1 * rnd.random() + 0.3 * y, 4),
+                "hour": i // 6,
+                "ts": f"{ts:%Y-%m-%d %H:%M:%S}",
+                "loaded": f"{ts + dt.timedelta(hours=2):%Y-%m-%d %H:%M:%S}",
+            }
+        )
+    return rows
+
+
+def _write_csv(path: Path, rows: list[dict[str, object]]) -> str:
+    with path.open("w", newline="") as f:
+        writer = csv.DictWriter(f, list(rows[0]))
+        writer.writeheader()
+        writer.writerows(rows)
+    return str(path)
+
+
+def _write_db(path: Path, rows: list[dict[str, object]]) -> str:
+    names = list(rows[0])
+    con = sqlite3.connect(path)
+    try:
+        con.execute(f"create table t ({', '.join(names)})")
+        con.executemany(
+            f"insert into t values ({', '.join('?' * len(names))})",
+            [tuple(r.values()) for r in rows],
+        )
+        con.commit()
+    finally:
+        con.close()
+    return f"sqlite:///{path}"
+
+
+def _contract(
+    root: Path,
+    file: str,
+    data: str | None = None,
+    query: str | None = None,
+    **roles: Any,
+) -> str:
+    reference = pipewarden.profile(data or root / "ref.csv", query=query)
+    contract = pipewarden.infer_contract(reference, **roles)
+    path = root / file
+    pipewarden.dump_contract(contract, path)
+    return str(path)
+
+
+def _gate(root: Path) -> str:
+    """The contract, with rows of an unseen category of g quarantined."""
+    contract = pipewarden.load_contract(root / "contract.yaml")
+    g = contract.columns["g"]
+    quarantining = g.model_copy(
+        update={"conform": g.conform.model_copy(update={"on_unseen": "quarantine"})}
+    )
+    columns = {**contract.columns, "g": quarantining}
+    path = root / "gate.yaml"
+    pipewarden.dump_contract(contract.model_copy(update={"columns": columns}), path)
+    return str(path)
+
+
+@pytest.fixture(scope="module")
+def values(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
+    """Paths, store URLs and run ids the argument templates name."""
+    root = tmp_path_factory.mktemp("effects")
+    ref, cur = _rows(current=False), _rows(current=True)
+    dirty = [{**r, "g": "zzz"} if i % 200 == 0 else r for i, r in enumerate(cur)]
+    v = {
+        "ref": _write_csv(root / "ref.csv", ref),
+        "cur": _write_csv(root / "cur.csv", cur),
+        "extra": _write_csv(root / "extra.csv", [{**r, "promo": "X"} for r in ref]),
+        "dirty": _write_csv(root / "dirty.csv", dirty),
+        "ref_db": _write_db(root / "ref.db", ref),
+        "cur_db": _write_db(root / "cur.db", cur),
+        "contract": _contract(root, "contract.yaml", label="y", id="id", name="loans"),
+        "timed": _contract(root, "timed.yaml", time="ts"),
+    }
+    # SQLite has no timestamp type: the database's contract reads ts as text.
+    v["db_contract"] = _contract(root, "db.yaml", data=v["ref_db"], query=QUERY)
+    v["gate"] = _gate(root)
+
+    here = capture()
+    polars = here.package_version("polars")
+    assert polars is not None
+    older = {**dict(here.packages), "polars": _older_minor(polars)}
+    trained = dataclasses.replace(here, packages=tuple(sorted(older.items())))
+    for name, fingerprint in (("trained", trained), ("here", here)):
+        fingerprint.save(root / f"{name}.json")
+        v[name] = str(root / f"{name}.json")
+
+    v["models"] = f"sqlite:///{root / 'models.db'}"
+    (root / "model.bin").write_bytes(b"a trained model")
+    pipewarden.register_model(
+        "churn",
+        "1",
+        root / "model.bin",
+        environment=trained,
+        important=["polars"],
+        store=v["models"],
+    )
+
+    v["runs"] = f"sqlite:///{root / 'runs.db'}"
+    for data, dataset in (("ref", "loans"), ("extra", "loans"), ("cur", "scores")):
+        pipewarden.check(v[data], v["contract"], dataset=dataset, store=v["runs"])
+    with pipewarden.open_store(v["runs"]) as store:
+        newest_first = store.list_runs(limit=10)
+    v["run_a"], v["run_b"] = newest_first[2].id, newest_first[1].id
+    return v
+
+
+def _older_minor(version: str) -> str:
+    major, minor, *_ = version.split(".")
+    return f"{major}.{int(minor) - 1}.0" if int(minor) else f"{int(major) - 1}.0.0"
+
+
+# ------------------------------------------------------------------------ running
+
+
+@pytest.fixture(scope="module")
+def shared_runs(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Callable[[tuple[str, ...]], tuple[Ran, Path]]:
+    """Runs of ``shared`` cases, once per argument list, each in its own folder."""
+    done: dict[tuple[str, ...], tuple[Ran, Path]] = {}
+
+    def run(args: tuple[str, ...]) -> tuple[Ran, Path]:
+        if args not in done:
+            folder = tmp_path_factory.mktemp("shared")
+            out, err = io.StringIO(), io.StringIO()
+            with pytest.MonkeyPatch.context() as mp:
+                for name in [n for n in os.environ if n.startswith("PIPEWARDEN_")]:
+                    mp.delenv(name)
+                mp.chdir(folder)
+                with redirect_stdout(out), redirect_stderr(err):
+                    code = main(list(args))
+            done[args] = (Result(code, out.getvalue(), err.getvalue()), folder)
+        return done[args]
+
+    return run
+
+
+@pytest.mark.parametrize(
+    "effect", EFFECTS, ids=[f"{' '.join(e.command)} {e.option}" for e in EFFECTS]
+)
+def test_each_option_changes_what_the_command_does(
+    effect: Effect,
+    values: dict[str, str],
+    cli: Callable[..., Ran],
+    shared_runs: Callable[[tuple[str, ...]], tuple[Ran, Path]],
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+) -> None:
+    seen = []
+    for side, template in (("without", effect.without), ("with", effect.with_)):
+        args = tuple(arg.format_map(values) for arg in template)
+        if effect.shared:
+            run, folder = shared_runs(args)
+        else:
+            folder = tmp_path / side
+            folder.mkdir()
+            monkeypatch.chdir(folder)  # after cli's own chdir to tmp_path
+            run = cli(*args)
+        seen.append(effect.observe(run, folder))
+    assert tuple(seen) == effect.expected
+
+
+# ---------------------------------------------------------------------- complete
+
+
+def _options(
+    command: Any, path: tuple[str, ...] = ()
+) -> Iterator[tuple[tuple[str, ...], str]]:
+    """(command path, option) for every option of every command under ``command``:
+    its long name, and each ``--no-...`` side of a boolean pair."""
+    for param in command.params:
+        # Not isinstance(param, click.Option): Typer 0.22+ builds its commands from
+        # a Click of its own, whose Option is not click.Option.
+        if param.param_type_name != "option":
+            continue
+        names = [max(param.opts, key=len), *param.secondary_opts]
+        yield from ((path, name) for name in names if name != "--help")
+    for name, sub in getattr(command, "commands", {}).items():
+        yield from _options(sub, (*path, name))
+
+
+def test_every_option_of_every_command_has_an_effect_case() -> None:
+    tree = set(_options(typer.main.get_command(app)))
+    table = [effect.key for effect in EFFECTS]
+    assert len(table) == len(set(table)), "a (command, option) has two cases"
+    missing, stale = sorted(tree - set(table)), sorted(set(table) - tree)
+    assert (missing, stale) == ([], [])

@@ -1,0 +1,82 @@
+"""The one table of file formats: suffixes read and written, and write_frame."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import polars as pl
+import pytest
+from polars.testing import assert_frame_equal
+
+from pipewarden.errors import ConfigError
+from pipewarden.io.formats import (
+    FORMATS,
+    format_of,
+    readable_text,
+    write_format_of,
+    write_frame,
+)
+from pipewarden.io.sources import read_frame
+
+FRAME = pl.DataFrame({"a": [1, 2, None], "b": ["x", "y", "z"]})
+
+
+@pytest.mark.parametrize(
+    ("name", "format"),
+    [
+        ("d.csv", "csv"),
+        ("d.TSV", "csv"),
+        ("d.csv.gz", "csv"),
+        ("d.parquet", "parquet"),
+        ("d.pq", "parquet"),
+        ("d.ndjson", "jsonl"),
+        ("d.feather", "ipc"),
+        ("d.parquet.gz", None),
+        ("d.xlsx", None),
+        ("d", None),
+    ],
+)
+def test_format_of_reads_the_extension(name: str, format: str | None) -> None:
+    assert format_of(Path(name)) == format
+
+
+def test_every_written_suffix_is_also_read_as_the_same_format() -> None:
+    for fmt in FORMATS.values():
+        assert set(fmt.write_suffixes) <= set(fmt.suffixes), fmt.name
+        for suffix in fmt.write_suffixes:
+            assert format_of(Path(f"d{suffix}")) == fmt.name
+
+
+def test_the_readable_formats_are_named_for_messages() -> None:
+    assert readable_text() == (
+        "Use CSV (.csv, .tsv, .txt, .csv.gz), Parquet (.parquet, .pq), "
+        "JSON Lines (.jsonl, .ndjson) or Arrow IPC (.arrow, .feather, .ipc)."
+    )
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".parquet", ".pq", ".jsonl", ".arrow"])
+def test_write_frame_round_trips(tmp_path: Path, suffix: str) -> None:
+    path = tmp_path / "deep" / f"out{suffix}"
+
+    write_frame(FRAME, path)
+
+    assert_frame_equal(read_frame(path), FRAME)
+
+
+@pytest.mark.parametrize("name", ["out.xlsx", "out.tsv", "out"])
+def test_unknown_write_extensions_are_refused_with_the_choices(name: str) -> None:
+    with pytest.raises(ConfigError) as info:
+        write_format_of(name)
+
+    assert str(info.value) == (
+        f"Cannot tell the format of '{name}' from its extension. End it with "
+        ".parquet, .csv, .jsonl or .arrow."
+    )
+
+
+def test_a_path_that_cannot_be_written_is_a_config_error(tmp_path: Path) -> None:
+    blocker = tmp_path / "file"
+    blocker.write_text("x")
+
+    with pytest.raises(ConfigError, match=r"^Cannot write '.*out.parquet': "):
+        write_frame(FRAME, blocker / "out.parquet")
