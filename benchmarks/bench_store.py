@@ -27,8 +27,8 @@ from pipewarden._api import profile
 from pipewarden.checks.findings import CheckResult, Finding, Severity
 from pipewarden.contracts.infer import infer_contract
 from pipewarden.env.fingerprint import capture, code_version
+from pipewarden.monitor.metrics import profile_metrics
 from pipewarden.store.database import open_store
-from pipewarden.store.metrics import profile_metrics
 from pipewarden.store.repository import Store
 from pipewarden.store.tables import MetricRow, RunRow
 

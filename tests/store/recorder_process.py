@@ -17,6 +17,8 @@ from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import event
+
+from pipewarden.store.database import open_store
 from store_helpers import (
     CODE,
     T0,
@@ -26,8 +28,6 @@ from store_helpers import (
     profile_of,
     result_for,
 )
-
-from pipewarden.store.database import open_store
 
 FINDINGS = (WARNING,)
 

@@ -11,13 +11,18 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+
+from pipewarden.monitor.metrics import profile_metrics
+from pipewarden.store.database import open_store
+from pipewarden.store.repository import Store
 from store_helpers import T0, frame, profile_of
 
-from pipewarden.store.database import open_store
-from pipewarden.store.metrics import profile_metrics
-from pipewarden.store.repository import Store
-
 SCRIPT = Path(__file__).with_name("recorder_process.py")
+PYTHONPATH = [
+    str(SCRIPT.parents[1]),
+    *os.environ.get("PYTHONPATH", "").split(os.pathsep),
+]
+"""The recorder imports ``store_helpers`` from tests/, and pipewarden as this test does."""
 RUNS_PER_PROCESS = 500
 POINTS_PER_RUN = len(
     profile_metrics(profile_of(frame(50, null_every=7)), dataset="d", recorded_at=T0)
@@ -30,7 +35,7 @@ def start(url: str, dataset: str, count: int, *extra: str) -> subprocess.Popen[s
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
-        env={**os.environ, "PYTHONPATH": str(SCRIPT.parent)},
+        env={**os.environ, "PYTHONPATH": os.pathsep.join(PYTHONPATH)},
     )
 
 

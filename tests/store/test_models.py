@@ -7,7 +7,6 @@ from pathlib import Path
 import numpy as np
 import polars as pl
 import pytest
-from store_helpers import make_fingerprint, profile_of
 
 from pipewarden.checks.findings import Severity
 from pipewarden.errors import ConfigError, RecordNotFoundError, StoreError
@@ -17,6 +16,7 @@ from pipewarden.store.models import (
     register_model,
 )
 from pipewarden.store.repository import Store
+from store_helpers import make_fingerprint, profile_of
 
 TRAINED = make_fingerprint({"numpy": "2.1.0", "scikit-learn": "1.5.2", "rich": "13.0"})
 

@@ -11,7 +11,6 @@ import numpy as np
 import polars as pl
 import pytest
 import sqlalchemy as sa
-from store_helpers import CODE, T0, frame, make_fingerprint, profile_of, result_for
 
 from pipewarden.engines.local import LocalEngine
 from pipewarden.errors import StoreError
@@ -21,6 +20,7 @@ from pipewarden.profiles.sketches import Distinct, Frequent, Quantiles
 from pipewarden.store import _profile_codec
 from pipewarden.store.database import open_store
 from pipewarden.store.tables import PROFILE_ENCODINGS, decode_profile, encode_profile
+from store_helpers import CODE, T0, frame, make_fingerprint, profile_of, result_for
 
 
 def varied_frame(n: int = 3000) -> pl.DataFrame:

@@ -5,6 +5,13 @@ from datetime import timedelta
 
 import pytest
 import sqlalchemy as sa
+
+from pipewarden.checks.findings import Finding, Severity
+from pipewarden.errors import ConfigError, RecordNotFoundError, StoreError
+from pipewarden.store.database import open_store
+from pipewarden.store.records import InputFingerprint, MetricPoint, Run
+from pipewarden.store.repository import Store
+from pipewarden.store.tables import MetricRow
 from store_helpers import (
     CODE,
     ERROR,
@@ -16,13 +23,6 @@ from store_helpers import (
     profile_of,
     result_for,
 )
-
-from pipewarden.checks.findings import Finding, Severity
-from pipewarden.errors import ConfigError, RecordNotFoundError, StoreError
-from pipewarden.store.database import open_store
-from pipewarden.store.records import InputFingerprint, MetricPoint, Run
-from pipewarden.store.repository import Store
-from pipewarden.store.tables import MetricRow
 
 FP = make_fingerprint()
 PROFILE = profile_of(frame())

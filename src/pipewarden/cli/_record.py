@@ -98,9 +98,9 @@ class Recorder:
             return result
         from pipewarden.contracts.yaml_io import load_contract
         from pipewarden.env.fingerprint import capture
+        from pipewarden.io.fingerprints import fingerprint_inputs
+        from pipewarden.monitor.history import HistoryPolicy
         from pipewarden.store.database import open_store
-        from pipewarden.store.history import HistoryPolicy
-        from pipewarden.store.inputs import fingerprint_inputs
 
         policy = HistoryPolicy(window=self.settings.history_window)
         with open_store(self.settings.store_url, history=policy) as store:

@@ -21,9 +21,9 @@ from pipewarden.contracts.infer import infer_contract
 from pipewarden.contracts.model import Contract, RowCount
 from pipewarden.contracts.yaml_io import dump_contract
 from pipewarden.demo import BATCHES, REFERENCE, DemoBatch, data_path, freshness_note
+from pipewarden.io.fingerprints import fingerprint_inputs
 from pipewarden.io.sources import read_frame
 from pipewarden.profiles.dataset import DatasetProfile
-from pipewarden.store.inputs import fingerprint_inputs
 
 if TYPE_CHECKING:
     from pipewarden.store.repository import Store

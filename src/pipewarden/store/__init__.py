@@ -23,7 +23,7 @@ from pipewarden.store.records import (
 )
 
 if TYPE_CHECKING:
-    from pipewarden.store.history import HistoryPolicy
+    from pipewarden.monitor.history import HistoryPolicy
     from pipewarden.store.repository import Store
 
 __all__ = [

@@ -15,8 +15,8 @@ from typing import TypeAlias
 
 from sqlalchemy import Connection, bindparam, select
 
-from pipewarden.store.history import HistoryPolicy, SeriesKey, SeriesTable
-from pipewarden.store.records import MetricPoint
+from pipewarden.monitor.history import HistoryPolicy, SeriesKey, SeriesTable
+from pipewarden.monitor.metrics import MetricPoint
 from pipewarden.store.tables import DATASET_COLUMN, MetricRow, RunRow, UtcDateTime
 
 __all__ = ["RecentMetrics"]

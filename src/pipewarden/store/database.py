@@ -29,8 +29,8 @@ from sqlalchemy.sql import column, table
 
 from pipewarden.config import DEFAULT_STORE_URL
 from pipewarden.errors import MigrationRequiredError, StoreError
+from pipewarden.monitor.history import HistoryPolicy
 from pipewarden.store._errors import missing_driver, translated
-from pipewarden.store.history import HistoryPolicy
 from pipewarden.store.repository import WRITE_OPTION, Store
 from pipewarden.store.tables import VERSION_TABLE, Base, to_json
 

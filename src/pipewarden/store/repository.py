@@ -25,11 +25,11 @@ from pipewarden.checks.findings import CheckResult, Finding, Severity
 from pipewarden.contracts.model import Contract
 from pipewarden.env.fingerprint import CodeVersion, Fingerprint, capture, code_version
 from pipewarden.errors import ConfigError, RecordNotFoundError, StoreError
+from pipewarden.monitor.history import HistoryPolicy, detect_anomalies
+from pipewarden.monitor.metrics import profile_metrics
 from pipewarden.profiles.dataset import DatasetProfile
 from pipewarden.store._errors import translated
 from pipewarden.store._recent import RecentMetrics
-from pipewarden.store.history import HistoryPolicy, detect_anomalies
-from pipewarden.store.metrics import profile_metrics
 from pipewarden.store.records import (
     InputFingerprint,
     MetricPoint,

@@ -3,10 +3,9 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 import pytest
-from store_helpers import CODE, T0, frame, make_fingerprint, profile_of, result_for
 
 from pipewarden.checks.findings import Severity
-from pipewarden.store.history import (
+from pipewarden.monitor.history import (
     HistoryPolicy,
     Series,
     SeriesKey,
@@ -15,6 +14,7 @@ from pipewarden.store.history import (
 )
 from pipewarden.store.records import MetricPoint
 from pipewarden.store.repository import Store
+from store_helpers import CODE, T0, frame, make_fingerprint, profile_of, result_for
 
 FP = make_fingerprint()
 History = dict[SeriesKey, Series]

@@ -24,8 +24,7 @@ from datetime import datetime
 from typing import TypeAlias
 
 from pipewarden.checks.findings import Finding, Severity
-from pipewarden.store.metrics import RATE_METRICS
-from pipewarden.store.records import MetricPoint
+from pipewarden.monitor.metrics import RATE_METRICS, MetricPoint
 
 __all__ = ["HistoryPolicy", "Series", "SeriesKey", "SeriesTable", "detect_anomalies"]
 
