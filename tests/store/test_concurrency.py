@@ -13,9 +13,9 @@ import pytest
 import sqlalchemy as sa
 
 from pipewarden.monitor.metrics import profile_metrics
-from pipewarden.store.database import open_store
-from pipewarden.store.repository import Store
-from store_helpers import T0, frame, profile_of
+from pipewarden.store import Store, open_store
+from pipewarden.workflows.record import record_run
+from store_helpers import T0, database_of, frame, profile_of
 
 SCRIPT = Path(__file__).with_name("recorder_process.py")
 PYTHONPATH = [
@@ -46,7 +46,7 @@ def finish(process: subprocess.Popen[str], timeout: float = 300) -> list[str]:
 
 
 def counts(store: Store) -> dict[str, int]:
-    with store._database.connect() as conn:
+    with database_of(store).connect() as conn:
         return {
             table: int(
                 conn.execute(
@@ -59,7 +59,7 @@ def counts(store: Store) -> dict[str, int]:
 
 def assert_intact(store: Store, run_ids: list[str]) -> None:
     """Every run has its profile, its finding and all its metric points."""
-    with store._database.connect() as conn:
+    with database_of(store).connect() as conn:
         per_run: dict[str, int] = dict(
             conn.execute(
                 sa.text("SELECT run_id, COUNT(*) FROM metrics GROUP BY run_id")
@@ -125,11 +125,13 @@ def test_a_process_killed_inside_its_transaction_leaves_no_trace(
         assert_intact(store, committed)
         assert store.count_runs() == 3
         if store_url.startswith("sqlite"):
-            with store._database.connect() as conn:
+            with database_of(store).connect() as conn:
                 assert conn.exec_driver_sql("PRAGMA integrity_check").scalar() == "ok"
-        store.record_run(
+        record_run(
+            store,
             store.get_run(committed[0]).result,
             profile=profile_of(frame(5)),
+            environ={},
             dataset="orders",
         )
         assert store.count_runs() == 4

@@ -10,12 +10,12 @@ import pytest
 
 from pipewarden.checks.findings import Severity
 from pipewarden.errors import ConfigError, RecordNotFoundError, StoreError
+from pipewarden.store import Store
 from pipewarden.store.models import (
     check_environment,
     packages_referenced,
     register_model,
 )
-from pipewarden.store.repository import Store
 from store_helpers import make_fingerprint, profile_of
 
 TRAINED = make_fingerprint({"numpy": "2.1.0", "scikit-learn": "1.5.2", "rich": "13.0"})

@@ -55,7 +55,7 @@ class Recorder:
                 "--reference last-pass needs --dataset NAME: the dataset whose last "
                 "passing run to compare with."
             )
-        from pipewarden.store.database import open_store
+        from pipewarden.store import open_store
 
         with open_store(self.settings.store_url) as store:
             run = store.last_passing_run(self.dataset)
@@ -100,19 +100,23 @@ class Recorder:
         from pipewarden.env.fingerprint import capture
         from pipewarden.io.fingerprints import fingerprint_inputs
         from pipewarden.monitor.history import HistoryPolicy
-        from pipewarden.store.database import open_store
+        from pipewarden.store import open_store
+        from pipewarden.workflows.record import record_run
 
         policy = HistoryPolicy(window=self.settings.history_window)
-        with open_store(self.settings.store_url, history=policy) as store:
-            run = store.record_run(
+        with open_store(self.settings.store_url) as store:
+            run = record_run(
+                store,
                 result,
                 profile=profile,
+                environ=environ,
                 contract=load_contract(contract),
                 dataset=self.dataset or result.dataset,
                 inputs=fingerprint_inputs(data, query=query),
                 environment=capture(environ),
                 started_at=started_at,
                 reference=reference,
+                history=policy,
             )
         err.print(f"Recorded run {run.id} in {escape(store.url)}")
         return run.result

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from datetime import UTC
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
@@ -24,9 +25,10 @@ from pipewarden.demo import BATCHES, REFERENCE, DemoBatch, data_path, freshness_
 from pipewarden.io.fingerprints import fingerprint_inputs
 from pipewarden.io.sources import read_frame
 from pipewarden.profiles.dataset import DatasetProfile
+from pipewarden.workflows.record import record_run
 
 if TYPE_CHECKING:
-    from pipewarden.store.repository import Store
+    from pipewarden.store import Store
 
 SEGMENTS = ["site"]
 DATASET = "pumps"
@@ -121,9 +123,11 @@ def _run_step(
         now=step.as_of.replace(tzinfo=UTC),
         dataset=step.file,
     )
-    run = runs.record_run(
+    run = record_run(
+        runs,
         result,
         profile=current,
+        environ=os.environ,
         contract=contract,
         dataset=DATASET,
         inputs=fingerprint_inputs(data_path(step.file)),

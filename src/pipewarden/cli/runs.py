@@ -16,8 +16,7 @@ from pipewarden.config import load_settings
 
 if TYPE_CHECKING:
     from pipewarden.pipelines.run_diff import RunDiffReport
-    from pipewarden.store.records import Run, RunSummary
-    from pipewarden.store.repository import Store
+    from pipewarden.store import Run, RunSummary, Store
 
 runs_app = typer.Typer(
     help="Recorded runs: list, show and compare them.", no_args_is_help=True
@@ -99,7 +98,7 @@ def diff_command(
 
 def open_cli_store(store: str | None) -> Store:
     """The store named by --store, PIPEWARDEN_STORE_URL, pipewarden.yaml or the default."""
-    from pipewarden.store.database import open_store
+    from pipewarden.store import open_store
 
     return open_store(load_settings(environ=os.environ, store_url=store).store_url)
 

@@ -25,7 +25,7 @@ from pipewarden.errors import ConfigError
 from pipewarden.store.records import ModelRecord
 
 if TYPE_CHECKING:
-    from pipewarden.store.repository import Store
+    from pipewarden.store.base import Store
 
 __all__ = ["check_environment", "packages_referenced", "register_model"]
 
@@ -228,7 +228,7 @@ def _opened(store: Store | str | None) -> Iterator[Store]:
     if store is not None and not isinstance(store, str):
         yield store
         return
-    from pipewarden.store.database import open_store
+    from pipewarden.store import open_store
 
     opened = open_store(store)
     try:
