@@ -30,7 +30,7 @@ from pipewarden.errors import (
 from pipewarden.profiles.column import ColumnProfile, Kind
 from pipewarden.profiles.dataset import DatasetProfile
 from pipewarden.store import ModelRecord, Run, RunSummary, open_store
-from pipewarden.store.models import check_environment, register_model
+from pipewarden.workflows.models import check_environment, register_model
 from pipewarden.workflows.record import record_run
 
 __version__ = "0.1.0"

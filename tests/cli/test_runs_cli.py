@@ -17,7 +17,7 @@ from pipewarden.demo import REFERENCE, data_path
 from pipewarden.env import fingerprint as fingerprint_module
 from pipewarden.env.fingerprint import Fingerprint
 from pipewarden.store.database import HEAD_REVISION, alembic_config, connect, open_store
-from pipewarden.store.models import register_model
+from pipewarden.workflows.models import register_model
 
 AS_OF = "2024-01-06T00:00:00Z"
 Cli = Callable[..., Any]

@@ -71,7 +71,7 @@ class Recorder:
         if not model:
             return ()
         from pipewarden.env.fingerprint import capture
-        from pipewarden.store.models import check_environment
+        from pipewarden.workflows.models import check_environment
 
         name, _, version = model.partition(":")
         return check_environment(

@@ -8,8 +8,7 @@ functions here import the database layer on first use.
 Example:
     >>> import pipewarden as pw
     >>> with pw.open_store() as store:  # .pipewarden/pipewarden.db
-    ...     run = pw.record_run(store, result, profile=prof, environ=os.environ)
-    ...     store.list_runs(dataset="orders")
+    ...     runs = store.list_runs(dataset="orders")
 """
 
 from __future__ import annotations
