@@ -3,10 +3,10 @@
     .venv/bin/python benchmarks/bench_store.py [--store URL] [--runs 10000]
 
 Targets (SQLite, one process): recording a run <= 20 ms; the history of one metric
-over 10,000 runs <= 100 ms. Recording includes everything ``Store.record_run`` does
+over 10,000 runs <= 100 ms. Recording includes everything ``pw.record_run`` does
 (metric points, history anomalies against earlier runs, profile compression, one
-transaction); the environment fingerprint and git state are captured once beforehand,
-as a long-running service would.
+``Store.save_run`` transaction); the environment fingerprint and git state are
+captured once beforehand, as a long-running service would.
 """
 
 from __future__ import annotations
@@ -16,21 +16,20 @@ import os
 import statistics
 import tempfile
 import time
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import numpy as np
 import polars as pl
-from sqlalchemy import insert
 
 from pipewarden.checks.findings import CheckResult, Finding, Severity
 from pipewarden.contracts.infer import infer_contract
 from pipewarden.env.fingerprint import capture, code_version
-from pipewarden.store.database import open_store
-from pipewarden.store.metrics import profile_metrics
-from pipewarden.store.repository import Store
-from pipewarden.store.tables import MetricRow, RunRow
+from pipewarden.monitor.metrics import MetricPoint, profile_metrics
+from pipewarden.store import Run, Store, open_store
 from pipewarden.workflows.profile import profile
+from pipewarden.workflows.record import record_run
 
 ROWS = 10_000
 T0 = datetime(2026, 1, 1, tzinfo=UTC)
@@ -61,9 +60,11 @@ def bench_record(store: Store, runs: int) -> tuple[list[float], list[float]]:
     wall, cpu = [], []
     for i in range(runs):
         started, started_cpu = time.perf_counter(), time.process_time()
-        store.record_run(
+        record_run(
+            store,
             result,
             profile=prof,
+            environ=os.environ,
             contract=contract,
             dataset="record",
             environment=env,
@@ -76,45 +77,24 @@ def bench_record(store: Store, runs: int) -> tuple[list[float], list[float]]:
 
 
 def fill_history(store: Store, runs: int) -> int:
-    """Insert ``runs`` runs' rows and metric points directly (bulk, no profiles)."""
+    """Save ``runs`` runs with their metric points (no profiles), 500 a transaction."""
     prof = profile(batch(1))
     template = profile_metrics(prof, dataset="history", recorded_at=T0)
     rng = np.random.default_rng(2)
-    database = store._database
+    result = CheckResult(rows=ROWS, dataset="history")
     chunk = 500
     for start in range(0, runs, chunk):
-        run_rows, metric_rows = [], []
+        saved: list[tuple[Run, list[MetricPoint]]] = []
         for i in range(start, min(start + chunk, runs)):
             at = T0 + timedelta(hours=i)
-            run_id = f"r-bench-{i:06d}"
-            run_rows.append(
-                {
-                    "id": run_id,
-                    "dataset": "history",
-                    "status": "pass",
-                    "started_at": at,
-                    "finished_at": at,
-                    "rows": ROWS,
-                    "errors": 0,
-                    "warnings": 0,
-                    "result_extra": {},
-                }
-            )
+            run = Run(f"r-bench-{i:06d}", "history", at, at, result)
             wobble = 1 + rng.normal(0, 0.01)
-            for p in template:
-                metric_rows.append(
-                    {
-                        "run_id": run_id,
-                        "dataset": "history",
-                        "column_name": p.column or "",
-                        "metric": p.metric,
-                        "value": p.value * wobble,
-                        "recorded_at": at,
-                    }
-                )
-        with database.begin() as conn:
-            conn.execute(insert(RunRow), run_rows)
-            conn.execute(insert(MetricRow), metric_rows)
+            points = [
+                replace(p, value=p.value * wobble, recorded_at=at, run_id=run.id)
+                for p in template
+            ]
+            saved.append((run, points))
+        store.save_runs(saved)
     return runs * len(template)
 
 

@@ -1,11 +1,16 @@
-"""Small frames and hypothesis strategies shared by the foundation tests."""
+"""Small frames and hypothesis strategies shared by the foundation tests, and stores.
+
+Every test that takes ``store_url`` or ``store`` runs against SQLite and, when
+PIPEWARDEN_TEST_PG_URL is set, against a real PostgreSQL server (one schema per test).
+"""
 
 from __future__ import annotations
 
 import datetime as dt
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import polars as pl
 import pytest
@@ -15,6 +20,9 @@ from pipewarden.engines.local import LocalEngine
 from pipewarden.profiles.column import ColumnProfile
 from pipewarden.profiles.dataset import DatasetProfile
 from pipewarden.profiles.sketches import MAX_GAPS, Moments
+
+if TYPE_CHECKING:
+    from pipewarden.store import Store
 
 SCHEMA = pl.Schema(
     {
@@ -191,3 +199,27 @@ def _assert_profiles_match(
 def assert_profiles_match() -> Callable[..., None]:
     """Compare two profiles: see _assert_profiles_match."""
     return _assert_profiles_match
+
+
+# ------------------------------------------------------------------ stores
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def store_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A URL of an empty store: a SQLite file, or a fresh PostgreSQL schema."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'store.db'}"
+        return
+    from store_helpers import postgres_schema_url
+
+    with postgres_schema_url() as url:
+        yield url
+
+
+@pytest.fixture
+def store(store_url: str) -> Iterator[Store]:
+    """An open, empty store."""
+    from pipewarden.store import open_store
+
+    with open_store(store_url) as opened:
+        yield opened

@@ -36,7 +36,7 @@ def test_the_public_store_api_loads_sqlalchemy_only_when_called() -> None:
     loaded = modules_after(
         "import pipewarden as pw\n"
         "from pipewarden.store import MetricSeries, Run, open_store\n"
-        "from pipewarden.store.models import packages_referenced\n"
+        "from pipewarden.monitor.environment import packages_referenced\n"
         "pw.register_model, pw.check_environment, pw.open_store"
     )
 

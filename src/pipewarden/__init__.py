@@ -30,11 +30,12 @@ from pipewarden.errors import (
 from pipewarden.profiles.column import ColumnProfile, Kind
 from pipewarden.profiles.dataset import DatasetProfile
 from pipewarden.store import ModelRecord, Run, RunSummary, open_store
-from pipewarden.store.models import check_environment, register_model
 from pipewarden.workflows.check import check
 from pipewarden.workflows.compare import compare
 from pipewarden.workflows.conform import conform
+from pipewarden.workflows.models import check_environment, register_model
 from pipewarden.workflows.profile import profile
+from pipewarden.workflows.record import record_run
 
 __all__ = [
     "CheckResult",
@@ -70,5 +71,6 @@ __all__ = [
     "load_contract",
     "open_store",
     "profile",
+    "record_run",
     "register_model",
 ]

@@ -16,8 +16,9 @@ from pipewarden.contracts.yaml_io import dump_contract, load_contract
 from pipewarden.demo import REFERENCE, data_path
 from pipewarden.env import fingerprint as fingerprint_module
 from pipewarden.env.fingerprint import Fingerprint
-from pipewarden.store.database import HEAD_REVISION, alembic_config, connect, open_store
-from pipewarden.store.models import register_model
+from pipewarden.store._dialects import connect, display_url
+from pipewarden.store.database import HEAD_REVISION, alembic_config, open_store
+from pipewarden.workflows.models import register_model
 
 AS_OF = "2024-01-06T00:00:00Z"
 Cli = Callable[..., Any]
@@ -454,17 +455,11 @@ def test_an_old_store_asks_for_an_upgrade_in_one_line(cli: Cli, store_url: str) 
     assert line.startswith("error: The store ")
     assert line.endswith(
         f"this pipewarden needs {HEAD_REVISION}. Run `pipewarden store "
-        f"upgrade --store {open_store_url(store_url)}`."
+        f"upgrade --store {display_url(store_url)}`."
     )
     assert upgraded.code == 0
     assert "upgraded from schema revision base (empty)" in upgraded.out
     assert cli("runs", "list", "--store", store_url).code == 0
-
-
-def open_store_url(url: str) -> str:
-    from pipewarden.store.database import display_url
-
-    return display_url(url)
 
 
 def test_a_bad_store_url_is_one_line(cli: Cli, cli_files: dict[str, Path]) -> None:

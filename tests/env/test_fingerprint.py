@@ -16,7 +16,7 @@ import pytest
 from packaging.utils import canonicalize_name
 
 from pipewarden.env import CodeVersion, Fingerprint, capture, code_version
-from pipewarden.env.fingerprint import ENV_ALLOW_LIST, normalize_name
+from pipewarden.env.fingerprint import ENV_ALLOW_LIST
 from pipewarden.errors import PipewardenError
 
 SECRETS = {
@@ -78,19 +78,6 @@ def test_capture_lists_packages_sorted_unique_and_normalised() -> None:
 
     assert names == sorted(set(names))
     assert all(name == canonicalize_name(name) for name in names)
-
-
-@pytest.mark.parametrize(
-    ("name", "normalised"),
-    [
-        ("Scikit_Learn", "scikit-learn"),
-        ("zope.interface", "zope-interface"),
-        ("Foo__-.Bar", "foo-bar"),
-        ("numpy", "numpy"),
-    ],
-)
-def test_normalize_name_is_pep_503(name: str, normalised: str) -> None:
-    assert normalize_name(name) == normalised == canonicalize_name(name)
 
 
 def test_capture_stamps_utc_time() -> None:

@@ -17,17 +17,19 @@ from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import event
+
+from pipewarden.store import open_store
+from pipewarden.workflows.record import record_run
 from store_helpers import (
     CODE,
     T0,
     WARNING,
+    database_of,
     frame,
     make_fingerprint,
     profile_of,
     result_for,
 )
-
-from pipewarden.store.database import open_store
 
 FINDINGS = (WARNING,)
 
@@ -52,13 +54,15 @@ def main() -> None:
                 print(f"paused {state['run']}", flush=True)
                 time.sleep(120)
 
-        event.listen(store._database, "before_cursor_execute", maybe_pause)
+        event.listen(database_of(store), "before_cursor_execute", maybe_pause)
         for i in range(args.count):
             state["pause"] = i == args.pause_in_transaction
             state["run"] = f"#{i}"
-            run = store.record_run(
+            run = record_run(
+                store,
                 result_for(prof, *FINDINGS, dataset=args.dataset),
                 profile=prof,
+                environ={},
                 environment=fingerprint,
                 code=CODE,
                 started_at=T0 + timedelta(seconds=i),

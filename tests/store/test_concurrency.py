@@ -11,13 +11,18 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
-from store_helpers import T0, frame, profile_of
 
-from pipewarden.store.database import open_store
-from pipewarden.store.metrics import profile_metrics
-from pipewarden.store.repository import Store
+from pipewarden.monitor.metrics import profile_metrics
+from pipewarden.store import Store, open_store
+from pipewarden.workflows.record import record_run
+from store_helpers import T0, database_of, frame, profile_of
 
 SCRIPT = Path(__file__).with_name("recorder_process.py")
+PYTHONPATH = [
+    str(SCRIPT.parents[1]),
+    *os.environ.get("PYTHONPATH", "").split(os.pathsep),
+]
+"""The recorder imports ``store_helpers`` from tests/, and pipewarden as this test does."""
 RUNS_PER_PROCESS = 500
 POINTS_PER_RUN = len(
     profile_metrics(profile_of(frame(50, null_every=7)), dataset="d", recorded_at=T0)
@@ -30,7 +35,7 @@ def start(url: str, dataset: str, count: int, *extra: str) -> subprocess.Popen[s
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
-        env={**os.environ, "PYTHONPATH": str(SCRIPT.parent)},
+        env={**os.environ, "PYTHONPATH": os.pathsep.join(PYTHONPATH)},
     )
 
 
@@ -41,7 +46,7 @@ def finish(process: subprocess.Popen[str], timeout: float = 300) -> list[str]:
 
 
 def counts(store: Store) -> dict[str, int]:
-    with store._database.connect() as conn:
+    with database_of(store).connect() as conn:
         return {
             table: int(
                 conn.execute(
@@ -54,7 +59,7 @@ def counts(store: Store) -> dict[str, int]:
 
 def assert_intact(store: Store, run_ids: list[str]) -> None:
     """Every run has its profile, its finding and all its metric points."""
-    with store._database.connect() as conn:
+    with database_of(store).connect() as conn:
         per_run: dict[str, int] = dict(
             conn.execute(
                 sa.text("SELECT run_id, COUNT(*) FROM metrics GROUP BY run_id")
@@ -120,11 +125,13 @@ def test_a_process_killed_inside_its_transaction_leaves_no_trace(
         assert_intact(store, committed)
         assert store.count_runs() == 3
         if store_url.startswith("sqlite"):
-            with store._database.connect() as conn:
+            with database_of(store).connect() as conn:
                 assert conn.exec_driver_sql("PRAGMA integrity_check").scalar() == "ok"
-        store.record_run(
+        record_run(
+            store,
             store.get_run(committed[0]).result,
             profile=profile_of(frame(5)),
+            environ={},
             dataset="orders",
         )
         assert store.count_runs() == 4

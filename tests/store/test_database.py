@@ -13,18 +13,18 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import exc as sa_exc
 
 from pipewarden.errors import MigrationRequiredError, MissingDependencyError, StoreError
+from pipewarden.store._dialects import connect, display_url
 from pipewarden.store._errors import store_error, translated
 from pipewarden.store.database import (
     HEAD_REVISION,
     MIGRATIONS,
     alembic_config,
-    connect,
-    display_url,
     open_store,
     schema_revision,
     upgrade_store,
 )
 from pipewarden.store.tables import VERSION_TABLE, Base
+from store_helpers import database_of
 
 TABLES = {
     "contracts",
@@ -79,7 +79,7 @@ def test_a_brand_new_store_is_created_at_head(store_url: str) -> None:
 
 def test_migration_creates_exactly_the_tables_of_the_models(store_url: str) -> None:
     with open_store(store_url) as store:
-        database = store._database
+        database = database_of(store)
         with database.connect() as conn:
             context = MigrationContext.configure(conn, opts={"compare_type": True})
             differences = compare_metadata(context, Base.metadata)
@@ -134,7 +134,7 @@ def test_upgrade_of_a_current_store_changes_nothing(store_url: str) -> None:
 
 
 def test_store_from_a_newer_pipewarden_is_refused(store_url: str) -> None:
-    with open_store(store_url) as store, store._database.begin() as conn:
+    with open_store(store_url) as store, database_of(store).begin() as conn:
         versions = sa.table(VERSION_TABLE, sa.column("version_num"))
         conn.execute(versions.update().values(version_num="29990101_0009"))
 
@@ -171,7 +171,7 @@ def test_default_store_is_a_sqlite_file_in_the_working_directory(
 
 def test_sqlite_store_uses_wal_a_busy_timeout_and_foreign_keys(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path / 's.db'}"
-    with open_store(url) as store, store._database.connect() as conn:
+    with open_store(url) as store, database_of(store).connect() as conn:
         pragmas = {
             name: conn.exec_driver_sql(sql).scalar()
             for name, sql in (
@@ -229,12 +229,6 @@ def test_a_malformed_url_gives_a_store_error() -> None:
 def test_an_unknown_database_kind_says_what_to_install() -> None:
     with pytest.raises(MissingDependencyError, match="No database driver"):
         open_store("nosuchdb://host/db")
-
-
-def test_display_url_hides_the_password() -> None:
-    assert display_url("postgresql+psycopg://u:pw@h:5432/d") == (
-        "postgresql+psycopg://u:***@h:5432/d"
-    )
 
 
 def _wrapped(cls: type[sa_exc.DBAPIError], driver_error: Exception) -> Exception:

@@ -16,7 +16,6 @@ import numpy as np
 import polars as pl
 import pytest
 import sqlalchemy as sa
-from store_helpers import CODE, T0, frame, make_fingerprint, profile_of, result_for
 
 from pipewarden.engines.local import LocalEngine
 from pipewarden.errors import ProfileError, StoreError
@@ -25,6 +24,7 @@ from pipewarden.profiles.dataset import DatasetProfile
 from pipewarden.profiles.sketches import Distinct, Frequent, Quantiles
 from pipewarden.store.database import open_store
 from pipewarden.store.tables import PROFILE_ENCODINGS, decode_profile, encode_profile
+from store_helpers import database_of, frame, make_run, profile_of, save
 
 
 def varied_frame(n: int = 3000) -> pl.DataFrame:
@@ -319,17 +319,11 @@ def test_runs_stored_in_the_older_json_forms_still_load(
 ) -> None:
     prof = PROFILES["varied"]
     with open_store(store_url) as store:
-        run = store.record_run(
-            result_for(prof),
-            profile=prof,
-            environment=make_fingerprint(),
-            code=CODE,
-            started_at=T0,
-        )
+        run = save(store, make_run(prof))
         old = prof.to_json().encode("utf-8")
         if encoding == "json+zlib":
             old = zlib.compress(old, 6)
-        with store._database.begin() as conn:
+        with database_of(store).begin() as conn:
             conn.execute(
                 sa.text("UPDATE profiles SET encoding = :e, payload = :p"),
                 {"e": encoding, "p": old},
@@ -343,14 +337,8 @@ def test_runs_stored_in_the_older_json_forms_still_load(
 def test_runs_are_stored_in_the_binary_form(store_url: str) -> None:
     prof = PROFILES["segmented"]
     with open_store(store_url) as store:
-        run = store.record_run(
-            result_for(prof),
-            profile=prof,
-            environment=make_fingerprint(),
-            code=CODE,
-            started_at=T0,
-        )
-        with store._database.connect() as conn:
+        run = save(store, make_run(prof))
+        with database_of(store).connect() as conn:
             encoding = conn.execute(sa.text("SELECT encoding FROM profiles")).scalar()
         got = store.get_run(run.id).profile
 
@@ -364,14 +352,8 @@ def test_runs_stored_by_the_json_bin_codec_still_load(
 ) -> None:
     prof = legacy_profile()
     with open_store(store_url) as store:
-        run = store.record_run(
-            result_for(prof),
-            profile=prof,
-            environment=make_fingerprint(),
-            code=CODE,
-            started_at=T0,
-        )
-        with store._database.begin() as conn:
+        run = save(store, make_run(prof))
+        with database_of(store).begin() as conn:
             conn.execute(
                 sa.text("UPDATE profiles SET encoding = :e, payload = :p"),
                 {"e": encoding, "p": legacy_payload(encoding)},

@@ -14,7 +14,7 @@ from pipewarden.checks.findings import CheckResult, Severity
 from pipewarden.cli import _options as opt
 from pipewarden.cli._output import err, print_result, progress, write_json, write_text
 from pipewarden.io.sources import describe_source
-from pipewarden.store.history import HistoryPolicy
+from pipewarden.monitor.history import HistoryPolicy
 from pipewarden.workflows.check import LAST_PASS, check_batch
 
 EXIT_FAILED = 1

@@ -24,7 +24,7 @@ from pipewarden.workflows.conform import conform
 from pipewarden.workflows.profile import profile
 
 if TYPE_CHECKING:
-    from pipewarden.store.repository import Store
+    from pipewarden.store import Store
 
 SEGMENTS = ["site"]
 DATASET = "pumps"

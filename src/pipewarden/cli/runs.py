@@ -15,9 +15,8 @@ from pipewarden.cli._output import STATUS_STYLE, findings_table, out, write_json
 from pipewarden.config import load_settings
 
 if TYPE_CHECKING:
-    from pipewarden.store.records import Run, RunSummary
-    from pipewarden.store.repository import Store
-    from pipewarden.store.run_diff import RunDiffReport
+    from pipewarden.pipelines.run_diff import RunDiffReport
+    from pipewarden.store import Run, RunSummary, Store
 
 runs_app = typer.Typer(
     help="Recorded runs: list, show and compare them.", no_args_is_help=True
@@ -76,7 +75,7 @@ def diff_command(
     as_json: opt.JsonFlag = False,
 ) -> None:
     """What changed from RUN_A to RUN_B: data, contract, code, environment, inputs."""
-    from pipewarden.store.run_diff import diff_runs
+    from pipewarden.pipelines.run_diff import diff_runs
 
     with open_cli_store(store) as opened:
         report = diff_runs(opened.get_run(run_a), opened.get_run(run_b))
@@ -88,7 +87,7 @@ def diff_command(
 
 def open_cli_store(store: str | None) -> Store:
     """The store named by --store, PIPEWARDEN_STORE_URL, pipewarden.yaml or the default."""
-    from pipewarden.store.database import open_store
+    from pipewarden.store import open_store
 
     return open_store(load_settings(environ=os.environ, store_url=store).store_url)
 

@@ -21,7 +21,7 @@ def upgrade_command(
     store: opt.Store = None,
 ) -> None:
     """Bring the store's schema to this pipewarden's revision (creating it if new)."""
-    from pipewarden.store.database import upgrade_store
+    from pipewarden.store import upgrade_store
 
     result = upgrade_store(load_settings(environ=os.environ, store_url=store).store_url)
     if result.changed:

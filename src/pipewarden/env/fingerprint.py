@@ -31,7 +31,6 @@ __all__ = [
     "Fingerprint",
     "capture",
     "code_version",
-    "normalize_name",
 ]
 
 logger = logging.getLogger(__name__)
@@ -68,21 +67,6 @@ fingerprint, whatever they are called.
 """
 
 GIT_TIMEOUT_SECONDS = 5.0
-
-
-def normalize_name(name: str) -> str:
-    """Normalise a distribution name per PEP 503: ``Scikit_Learn`` -> ``scikit-learn``.
-
-    A name for ``packaging.utils.canonicalize_name``, which does the work, kept for
-    the callers outside ``env`` that import it from here.
-
-    Args:
-        name: A distribution (not import) name, in any spelling.
-
-    Returns:
-        The lower-case name with runs of ``-``, ``_`` and ``.`` replaced by ``-``.
-    """
-    return canonicalize_name(name)
 
 
 @dataclass(frozen=True, slots=True)

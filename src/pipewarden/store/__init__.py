@@ -1,18 +1,21 @@
 """The store: runs, metric history, environments and models, in SQLite or PostgreSQL.
 
-``import pipewarden`` does not load SQLAlchemy: the functions here import the
-database layer on first use.
+The store keeps and reads back; it decides no finding. Recording a check as a run
+(metric points, history anomalies, environment, code version) is the workflow
+``pipewarden.record_run``. ``import pipewarden`` does not load SQLAlchemy: the
+functions here import the database layer on first use.
 
 Example:
     >>> import pipewarden as pw
     >>> with pw.open_store() as store:  # .pipewarden/pipewarden.db
-    ...     run = store.record_run(result, profile=prof, contract=contract)
+    ...     runs = store.list_runs(dataset="orders")
 """
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from pipewarden.store.base import Store
 from pipewarden.store.records import (
     InputFingerprint,
     MetricPoint,
@@ -23,8 +26,7 @@ from pipewarden.store.records import (
 )
 
 if TYPE_CHECKING:
-    from pipewarden.store.history import HistoryPolicy
-    from pipewarden.store.repository import Store
+    from pipewarden.store.database import UpgradeResult
 
 __all__ = [
     "InputFingerprint",
@@ -33,16 +35,13 @@ __all__ = [
     "ModelRecord",
     "Run",
     "RunSummary",
+    "Store",
     "open_store",
+    "upgrade_store",
 ]
 
 
-def open_store(
-    url: str | None = None,
-    *,
-    compression: int = 0,
-    history: HistoryPolicy | None = None,
-) -> Store:
+def open_store(url: str | None = None, *, compression: int = 0) -> Store:
     """Open (and, if brand new, create) a store; see :func:`pipewarden.store.database.open_store`.
 
     Args:
@@ -52,7 +51,6 @@ def open_store(
             them uncompressed: about half of a profile is distinct-count hashes,
             which do not compress, so level 1 saves only ~25% at ~3-5 ms a run, and
             PostgreSQL compresses large values itself.
-        history: Thresholds for ``history.*`` anomaly findings.
 
     Raises:
         MigrationRequiredError: The store is at an older schema revision.
@@ -60,4 +58,18 @@ def open_store(
     """
     from pipewarden.store.database import open_store as open_database_store
 
-    return open_database_store(url, compression=compression, history=history)
+    return open_database_store(url, compression=compression)
+
+
+def upgrade_store(url: str | None = None) -> UpgradeResult:
+    """Bring a store's schema to this pipewarden's revision (creating it if empty).
+
+    See :func:`pipewarden.store.database.upgrade_store`.
+
+    Raises:
+        StoreError: The database cannot be reached, or the store is newer than this
+            pipewarden.
+    """
+    from pipewarden.store.database import upgrade_store as upgrade_database_store
+
+    return upgrade_database_store(url)

@@ -1,8 +1,8 @@
 """The recent metric points of each dataset, read for history anomalies and kept.
 
-Judging a new run needs the points of the last runs of its dataset (20, plus up to 8
-on the same weekday). A Store that records many runs keeps those it has read or
-written, so each new run reads only what other processes added since.
+Judging a new run needs the points of the last runs of its dataset (by default 20,
+plus up to 8 on the same weekday). A Store that records many runs keeps those it has
+read or written, so each new run reads only what other processes added since.
 """
 
 from __future__ import annotations
@@ -15,8 +15,8 @@ from typing import TypeAlias
 
 from sqlalchemy import Connection, bindparam, select
 
-from pipewarden.store.history import HistoryPolicy, SeriesKey, SeriesTable
-from pipewarden.store.records import MetricPoint
+from pipewarden.monitor.history import SeriesKey, SeriesTable
+from pipewarden.monitor.metrics import MetricPoint
 from pipewarden.store.tables import DATASET_COLUMN, MetricRow, RunRow, UtcDateTime
 
 __all__ = ["RecentMetrics"]
@@ -34,35 +34,48 @@ _RECENT_RUNS = (
 its compiled form without building its cache key at every run)."""
 _RUN_POINTS = (
     select(MetricRow.run_id, MetricRow.column_name, MetricRow.metric, MetricRow.value)
-    .where(
-        MetricRow.run_id.in_(bindparam("runs", expanding=True)),
-        MetricRow.metric.in_(bindparam("metrics", expanding=True)),
-    )
+    .where(MetricRow.run_id.in_(bindparam("runs", expanding=True)))
     .order_by(MetricRow.run_id)  # the table's own order
 )
-"""Some metrics of some runs."""
+"""The metric points of some runs."""
 
 _Points: TypeAlias = tuple[tuple[SeriesKey, ...], tuple[float, ...]]
-"""The watched metrics of one run, in a fixed order (see ``_key_order``), and their
-values."""
+"""The metrics of one run, in a fixed order (see ``_key_order``), and their values."""
 
 
 class RecentMetrics:
     """Metric points of recent runs, per run id, bounded per dataset."""
 
-    def __init__(self, policy: HistoryPolicy) -> None:
-        self._policy = policy
+    def __init__(self) -> None:
         self._runs: dict[str, dict[str, _Points]] = defaultdict(dict)
         self._keys: dict[str, tuple[SeriesKey, ...]] = {}
         self._lock = threading.Lock()
 
-    def history(self, conn: Connection, dataset: str, at: datetime) -> SeriesTable:
-        """Earlier values of every watched metric, from the runs the policy needs."""
+    def history(
+        self,
+        conn: Connection,
+        dataset: str,
+        at: datetime,
+        *,
+        runs: int,
+        same_weekday: int,
+        lookback: int,
+    ) -> SeriesTable:
+        """Earlier values of every metric of the dataset, from some of its runs.
+
+        Args:
+            conn: Where to read what is not kept yet.
+            dataset: Dataset name.
+            at: Only runs that started before this moment count.
+            runs: The newest runs to include.
+            same_weekday: Also the newest runs on the weekday of ``at`` (UTC), on
+                earlier dates, up to this many.
+            lookback: How many of the newest runs those are looked for in.
+        """
         recent = conn.execute(
-            _RECENT_RUNS,
-            {"dataset": dataset, "at": at, "limit": self._policy.lookback_runs},
+            _RECENT_RUNS, {"dataset": dataset, "at": at, "limit": lookback}
         ).all()
-        chosen = self._chosen(recent, at)
+        chosen = _chosen(recent, at, runs=runs, same_weekday=same_weekday)
         with self._lock:
             known = self._runs[dataset]
             missing = [run_id for run_id in chosen if run_id not in known]
@@ -76,8 +89,7 @@ class RecentMetrics:
         self, dataset: str, run_id: str, points: Iterable[MetricPoint]
     ) -> None:
         """Keep the points of a run just written."""
-        watched = self._policy.metrics
-        kept = [((p.column, p.metric), p.value) for p in points if p.metric in watched]
+        kept = [((p.column, p.metric), p.value) for p in points]
         with self._lock:
             self._runs[dataset][run_id] = self._ordered(dataset, kept)
 
@@ -96,30 +108,11 @@ class RecentMetrics:
             self._keys[dataset] = keys
         return keys, tuple(value for _, value in points)
 
-    def _chosen(
-        self,
-        recent: list[tuple[str, datetime]] | Iterable[tuple[str, datetime]],
-        at: datetime,
-    ) -> dict[str, datetime]:
-        rows = list(recent)
-        policy = self._policy
-        chosen = {run_id: started for run_id, started in rows[: policy.window]}
-        same_day = [
-            (run_id, started)
-            for run_id, started in rows
-            if started.weekday() == at.weekday() and started.date() < at.date()
-        ]
-        if len(same_day) >= policy.seasonal_min_points:
-            chosen.update(same_day[: policy.seasonal_points])
-        return chosen
-
     def _read(
         self, conn: Connection, dataset: str, run_ids: list[str]
     ) -> dict[str, _Points]:
-        """The watched points of some runs, from the store. Called with the lock held."""
-        rows = conn.execute(
-            _RUN_POINTS, {"runs": run_ids, "metrics": sorted(self._policy.metrics)}
-        ).all()
+        """The points of some runs, from the store. Called with the lock held."""
+        rows = conn.execute(_RUN_POINTS, {"runs": run_ids}).all()
         found: dict[str, list[tuple[SeriesKey, float]]] = {r: [] for r in run_ids}
         for run_id, column_name, metric, value in rows:
             column = None if column_name == DATASET_COLUMN else column_name
@@ -127,6 +120,27 @@ class RecentMetrics:
         return {
             run_id: self._ordered(dataset, points) for run_id, points in found.items()
         }
+
+
+def _chosen(
+    recent: Iterable[tuple[str, datetime]],
+    at: datetime,
+    *,
+    runs: int,
+    same_weekday: int,
+) -> dict[str, datetime]:
+    """The newest ``runs`` runs, and the newest ``same_weekday`` on the weekday of
+    ``at`` before its date: run id -> start."""
+    rows = list(recent)
+    chosen = {run_id: started for run_id, started in rows[:runs]}
+    weekday, day = at.weekday(), at.date()
+    same_day = [
+        (run_id, started)
+        for run_id, started in rows
+        if started.weekday() == weekday and started.date() < day
+    ]
+    chosen.update(same_day[:same_weekday])
+    return chosen
 
 
 def _key_order(point: tuple[SeriesKey, float]) -> tuple[bool, str, str]:

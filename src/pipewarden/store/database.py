@@ -1,10 +1,9 @@
 """Open the store's database: SQLite by default, PostgreSQL by URL, always at schema head.
 
 The embedded default is a SQLite file at ``.pipewarden/pipewarden.db`` in the working
-directory, in WAL mode with a busy timeout, so several processes can record runs at
-once; writers take the write lock up front (``BEGIN IMMEDIATE``) so they queue instead
-of failing. A brand-new store is created at the newest schema revision; an older one
-must be upgraded explicitly with ``pipewarden store upgrade``.
+directory, tuned so several processes can record runs at once (see ``_dialects``). A
+brand-new store is created at the newest schema revision; an older one must be
+upgraded explicitly with ``pipewarden store upgrade``.
 """
 
 from __future__ import annotations
@@ -14,34 +13,33 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 from alembic import command
 from alembic.config import Config
 from alembic.script import ScriptDirectory
 from alembic.util.exc import CommandError
-from sqlalchemy import URL, Connection, event, func, inspect, make_url, select
+from sqlalchemy import Connection, inspect, select
 from sqlalchemy import Engine as Database
-from sqlalchemy import create_engine as create_database
-from sqlalchemy.exc import ArgumentError
-from sqlalchemy.pool import StaticPool
 from sqlalchemy.sql import column, table
 
 from pipewarden.config import DEFAULT_STORE_URL
 from pipewarden.errors import MigrationRequiredError, StoreError
-from pipewarden.store._errors import missing_driver, translated
-from pipewarden.store.history import HistoryPolicy
-from pipewarden.store.repository import WRITE_OPTION, Store
-from pipewarden.store.tables import VERSION_TABLE, Base, to_json
+from pipewarden.store._dialects import (
+    connect,
+    display_url,
+    lock_for_migration,
+    writer,
+)
+from pipewarden.store._errors import translated
+from pipewarden.store.base import Store
+from pipewarden.store.sql import SqlStore
+from pipewarden.store.tables import VERSION_TABLE, Base
 
 __all__ = [
-    "BUSY_TIMEOUT_SECONDS",
     "HEAD_REVISION",
     "MIGRATIONS",
     "UpgradeResult",
     "alembic_config",
-    "connect",
-    "display_url",
     "open_store",
     "schema_revision",
     "upgrade_store",
@@ -52,16 +50,7 @@ logger = logging.getLogger(__name__)
 HEAD_REVISION = "20261122_0001"
 """The schema revision this pipewarden writes (a test checks it is Alembic's head)."""
 MIGRATIONS = Path(__file__).parent / "migrations"
-BUSY_TIMEOUT_SECONDS = 60
-"""How long a SQLite writer waits for another to finish before giving up."""
 
-_PRAGMAS = (
-    "PRAGMA busy_timeout = 60000",
-    "PRAGMA journal_mode = WAL",
-    "PRAGMA synchronous = NORMAL",
-    "PRAGMA foreign_keys = ON",
-)
-_MIGRATION_LOCK = 7_361_029_117  # pg_advisory_xact_lock key: one migrator at a time
 _VERSIONS = table(VERSION_TABLE, column("version_num"))
 
 
@@ -78,12 +67,7 @@ class UpgradeResult:
         return self.before != self.after
 
 
-def open_store(
-    url: str | None = None,
-    *,
-    compression: int = 0,
-    history: HistoryPolicy | None = None,
-) -> Store:
+def open_store(url: str | None = None, *, compression: int = 0) -> Store:
     """Open (and, if brand new, create) a store.
 
     Args:
@@ -94,10 +78,10 @@ def open_store(
             them uncompressed: about half of a profile is distinct-count hashes,
             which do not compress, so level 1 saves only ~25% at ~3-5 ms a run, and
             PostgreSQL compresses large values itself.
-        history: Thresholds for ``history.*`` anomaly findings.
 
     Returns:
-        The store; close it (or use it as a context manager) when done.
+        The store (a :class:`~pipewarden.store.sql.SqlStore`); close it (or use it
+        as a context manager) when done.
 
     Raises:
         MigrationRequiredError: The store is at an older schema revision; the message
@@ -118,7 +102,7 @@ def open_store(
     except Exception:
         database.dispose()
         raise
-    return Store(database, url=shown, compression=compression, history=history)
+    return SqlStore(database, url=shown, compression=compression)
 
 
 def upgrade_store(url: str | None = None) -> UpgradeResult:
@@ -152,35 +136,6 @@ def schema_revision(url: str | None = None) -> str | None:
         database.dispose()
 
 
-def connect(url: str) -> Database:
-    """A database for a store URL, with SQLite tuned for several processes.
-
-    Raises:
-        StoreError: The URL is malformed.
-        MissingDependencyError: Its driver is not installed.
-    """
-    shown = display_url(url)
-    with translated(shown):
-        parsed = make_url(url)
-    options: dict[str, Any] = {"json_serializer": to_json}
-    if parsed.get_backend_name() == "sqlite":
-        return _sqlite(parsed, shown, options)
-    options["pool_pre_ping"] = True
-    try:
-        with translated(shown):
-            return create_database(parsed, **options)
-    except ImportError as exc:
-        raise missing_driver(shown, exc) from exc
-
-
-def display_url(url: str) -> str:
-    """The URL with its password hidden, for messages."""
-    try:
-        return make_url(url).render_as_string(hide_password=True)
-    except ArgumentError:  # a malformed URL is reported when connecting
-        return url
-
-
 def alembic_config(connection: Connection) -> Config:
     """An Alembic configuration that migrates through ``connection``.
 
@@ -190,51 +145,6 @@ def alembic_config(connection: Connection) -> Config:
     config.set_main_option("script_location", str(MIGRATIONS))
     config.attributes["connection"] = connection
     return config
-
-
-# --------------------------------------------------------------------------- SQLite
-
-
-def _sqlite(parsed: URL, shown: str, options: dict[str, Any]) -> Database:
-    path = parsed.database
-    in_memory = not path or path == ":memory:" or parsed.query.get("mode") == "memory"
-    if in_memory:
-        options["poolclass"] = StaticPool
-        options["connect_args"] = {"check_same_thread": False}
-    else:
-        _make_parent(Path(path or ""), shown)
-        options["connect_args"] = {"timeout": BUSY_TIMEOUT_SECONDS}
-    with translated(shown):
-        database = create_database(parsed, **options)
-    event.listen(database, "connect", _on_sqlite_connect)
-    event.listen(database, "begin", _on_sqlite_begin)
-    return database
-
-
-def _make_parent(path: Path, shown: str) -> None:
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise StoreError(
-            f"Cannot create the folder of the store {shown} ({exc.strerror}). "
-            "Choose a writable path with --store or PIPEWARDEN_STORE_URL."
-        ) from exc
-
-
-def _on_sqlite_connect(dbapi_connection: Any, _record: Any) -> None:
-    # SQLAlchemy emits BEGIN itself (see _on_sqlite_begin), not the sqlite3 module.
-    dbapi_connection.isolation_level = None
-    cursor = dbapi_connection.cursor()
-    try:
-        for pragma in _PRAGMAS:
-            cursor.execute(pragma)
-    finally:
-        cursor.close()
-
-
-def _on_sqlite_begin(connection: Connection) -> None:
-    writing = connection.get_execution_options().get(WRITE_OPTION, False)
-    connection.exec_driver_sql("BEGIN IMMEDIATE" if writing else "BEGIN")
 
 
 # --------------------------------------------------------------------------- schema
@@ -263,10 +173,8 @@ def _ensure_schema(database: Database, shown: str) -> None:
 @contextmanager
 def _migrating(database: Database) -> Iterator[Connection]:
     """A write transaction that one migrator at a time may hold."""
-    writer = database.execution_options(**{WRITE_OPTION: True})
-    with writer.connect() as conn, conn.begin():
-        if conn.dialect.name == "postgresql":
-            conn.execute(select(func.pg_advisory_xact_lock(_MIGRATION_LOCK)))
+    with writer(database).connect() as conn, conn.begin():
+        lock_for_migration(conn)
         yield conn
 
 

@@ -1,7 +1,9 @@
 """What the store keeps, as plain values: runs, their inputs, metric points, models.
 
 Nothing here touches the database, so these types can be imported (and re-exported
-by ``pipewarden``) without loading SQLAlchemy.
+by ``pipewarden``) without loading SQLAlchemy. ``InputFingerprint`` (from
+``pipewarden.io.fingerprints``) and ``MetricPoint`` (from
+``pipewarden.monitor.metrics``) are defined where they are made, and kept here too.
 """
 
 from __future__ import annotations
@@ -9,16 +11,17 @@ from __future__ import annotations
 import secrets
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any, Literal
+from typing import Any
 
 from pipewarden._types import RunId
 from pipewarden.checks.findings import CheckResult
 from pipewarden.contracts.model import Contract
 from pipewarden.env.fingerprint import CodeVersion, Fingerprint
+from pipewarden.io.fingerprints import InputFingerprint
+from pipewarden.monitor.metrics import MetricPoint
 from pipewarden.profiles.dataset import DatasetProfile
 
 __all__ = [
-    "HashMethod",
     "InputFingerprint",
     "MetricPoint",
     "MetricSeries",
@@ -27,9 +30,6 @@ __all__ = [
     "RunSummary",
     "new_run_id",
 ]
-
-HashMethod = Literal["parquet-footer", "sha256", "size-mtime", "query", "none"]
-"""How an input's ``content_hash`` was made (``size-mtime``: no hash, too big)."""
 
 
 def new_run_id(now: datetime | None = None) -> RunId:
@@ -41,61 +41,6 @@ def new_run_id(now: datetime | None = None) -> RunId:
     moment = (now or datetime.now(UTC)).astimezone(UTC)
     stamp = moment.strftime("%Y%m%d-%H%M%S") + f"{moment.microsecond // 1000:03d}"
     return RunId(f"r-{stamp}-{secrets.token_hex(3)}")
-
-
-@dataclass(frozen=True, slots=True)
-class InputFingerprint:
-    """What a run read: a file (or query) and enough to tell whether it changed.
-
-    Attributes:
-        path: The file path, or the database URL without password.
-        size: Bytes on disk, or None when unknown.
-        modified_at: Last modification time (UTC), or None.
-        content_hash: Hex sha256 of the content (see ``hash_method``), or None.
-        hash_method: ``parquet-footer`` (hash of the Parquet footer metadata),
-            ``sha256`` (of all bytes, files under 64 MB), ``size-mtime`` (no hash:
-            the file is large), ``query`` (hash of the SQL text) or ``none``.
-    """
-
-    path: str
-    size: int | None
-    modified_at: datetime | None
-    content_hash: str | None
-    hash_method: HashMethod
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "path": self.path,
-            "size": self.size,
-            "modified_at": _iso(self.modified_at),
-            "content_hash": self.content_hash,
-            "hash_method": self.hash_method,
-        }
-
-    @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> InputFingerprint:
-        return cls(
-            path=str(data["path"]),
-            size=None if data.get("size") is None else int(data["size"]),
-            modified_at=_parse_time(data.get("modified_at")),
-            content_hash=data.get("content_hash"),
-            hash_method=data.get("hash_method", "none"),
-        )
-
-
-@dataclass(frozen=True, slots=True)
-class MetricPoint:
-    """One value of one statistic of one run: a point of a time series.
-
-    ``column`` is None for dataset-wide metrics such as ``row_count``.
-    """
-
-    dataset: str
-    column: str | None
-    metric: str
-    value: float
-    recorded_at: datetime
-    run_id: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -298,10 +243,3 @@ class ModelRecord:
 
 def _iso(moment: datetime | None) -> str | None:
     return None if moment is None else moment.isoformat()
-
-
-def _parse_time(text: Any) -> datetime | None:
-    if text is None:
-        return None
-    moment = datetime.fromisoformat(str(text))
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)

@@ -27,9 +27,7 @@ from pipewarden.workflows.profile import ProgressFn, as_profile
 
 if TYPE_CHECKING:
     from pipewarden.monitor.history import HistoryPolicy
-
-    from pipewarden.store import Run
-    from pipewarden.store.repository import Store
+    from pipewarden.store import Run, Store
 
 __all__ = ["LAST_PASS", "CheckOutcome", "check", "check_batch"]
 
@@ -159,7 +157,7 @@ def check_batch(
     name = dataset or (
         None if isinstance(batch, DatasetProfile) else describe_source(batch)
     )
-    with _opened(store, history) as opened:
+    with _opened(store) as opened:
         reference, named = _resolve_reference(reference, opened, dataset)
         reference_name = reference_name or named
         segments = list(spec.dataset.segments) if reference is not None else []
@@ -230,9 +228,7 @@ def _is_last_pass(reference: Any) -> bool:
 
 
 @contextmanager
-def _opened(
-    store: Store | str | None, history: HistoryPolicy | None
-) -> Iterator[Store | None]:
+def _opened(store: Store | str | None) -> Iterator[Store | None]:
     """The store, opened from its URL for the length of the check when needed."""
     if store is None or not isinstance(store, str):
         with nullcontext(store) as same:
@@ -240,7 +236,7 @@ def _opened(
         return
     from pipewarden.store import open_store
 
-    with open_store(store, history=history) as opened:
+    with open_store(store) as opened:
         yield opened
 
 
@@ -300,15 +296,10 @@ def _with(
 def _model_findings(
     store: Store | None, model: str, environ: Mapping[str, str]
 ) -> tuple[Finding, ...]:
-    from pipewarden.env.fingerprint import capture
-    from pipewarden.store.models import check_environment
+    from pipewarden.workflows.models import check_environment
 
     name, _, version = model.partition(":")
-    return tuple(
-        check_environment(
-            name, version or None, environment=capture(environ), store=store
-        )
-    )
+    return check_environment(name, version or None, environ=environ, store=store)
 
 
 def _record(
@@ -325,21 +316,23 @@ def _record(
     environ: Mapping[str, str],
     history: HistoryPolicy | None,
 ) -> Run:
-    from pipewarden.env.fingerprint import capture
-    from pipewarden.store.inputs import fingerprint_inputs
+    from pipewarden.io.fingerprints import fingerprint_inputs
+    from pipewarden.workflows.record import record_run
 
     inputs = (
         ()
         if isinstance(batch, DatasetProfile)
         else fingerprint_inputs(batch, query=query)
     )
-    return store.record_run(
+    return record_run(
+        store,
         result,
         profile=current,
+        environ=environ,
         contract=contract,
         dataset=dataset,
         inputs=inputs,
-        environment=capture(environ),
         started_at=started_at,
         reference=reference,
+        history=history,
     )

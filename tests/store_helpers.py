@@ -1,4 +1,5 @@
-"""Builders shared by the store tests: fingerprints, profiles, results, PostgreSQL schemas."""
+"""Builders shared by the tests that keep runs: fingerprints, profiles, results, runs,
+PostgreSQL schemas."""
 
 from __future__ import annotations
 
@@ -6,8 +7,8 @@ import os
 import secrets
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import UTC, datetime
-from typing import Any
+from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING, Any
 
 import polars as pl
 import pytest
@@ -17,7 +18,14 @@ from pipewarden.contracts.infer import infer_contract
 from pipewarden.contracts.model import Contract
 from pipewarden.engines.local import LocalEngine
 from pipewarden.env.fingerprint import CodeVersion, Fingerprint
+from pipewarden.monitor.metrics import profile_metrics
 from pipewarden.profiles.dataset import DatasetProfile
+from pipewarden.store.records import Run, new_run_id
+
+if TYPE_CHECKING:
+    import sqlalchemy as sa
+
+    from pipewarden.store import Store
 
 PG_ENV = "PIPEWARDEN_TEST_PG_URL"
 T0 = datetime(2026, 11, 2, 6, 0, tzinfo=UTC)  # a Monday
@@ -125,3 +133,43 @@ ERROR = Finding(
     severity=Severity.ERROR,
     message="Column 'grade' is missing.",
 )
+
+
+def database_of(store: Store) -> sa.Engine:
+    """The SQL database behind a store, for tests that look at its rows."""
+    from pipewarden.store.sql import SqlStore
+
+    assert isinstance(store, SqlStore)
+    return store.database
+
+
+def make_run(
+    prof: DatasetProfile,
+    *findings: Finding,
+    dataset: str = "orders",
+    started_at: datetime = T0,
+    **fields: Any,
+) -> Run:
+    """A finished run of ``prof``, 3 s long, with FP-like provenance unless given."""
+    values: dict[str, Any] = {
+        "id": new_run_id(started_at),
+        "dataset": dataset,
+        "started_at": started_at,
+        "finished_at": started_at + timedelta(seconds=3),
+        "result": result_for(prof, *findings, dataset=dataset),
+        "profile": prof,
+        "environment": make_fingerprint(),
+        "code": CODE,
+    }
+    values.update(fields)
+    return Run(**values)
+
+
+def save(store: Store, run: Run) -> Run:
+    """Keep a run with the metric points of its profile; returns it."""
+    assert run.profile is not None
+    points = profile_metrics(
+        run.profile, dataset=run.dataset, recorded_at=run.started_at, run_id=run.id
+    )
+    store.save_run(run, points)
+    return run

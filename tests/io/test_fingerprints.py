@@ -7,8 +7,8 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from pipewarden.store import inputs
-from pipewarden.store.inputs import fingerprint_file, fingerprint_inputs
+from pipewarden.io import fingerprints
+from pipewarden.io.fingerprints import fingerprint_file, fingerprint_inputs
 
 
 def write_parquet(path: Path, values: list[int]) -> Path:
@@ -54,7 +54,7 @@ def test_small_files_are_hashed_whole(tmp_path: Path) -> None:
 def test_large_files_are_known_by_size_and_time(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(inputs, "MAX_HASHED_BYTES", 4)
+    monkeypatch.setattr(fingerprints, "MAX_HASHED_BYTES", 4)
     path = tmp_path / "a.csv"
     path.write_text("x\n1\n2\n")
 

@@ -4,9 +4,9 @@ import math
 
 import polars as pl
 import pytest
-from store_helpers import T0, profile_of
 
-from pipewarden.store.metrics import profile_metrics
+from pipewarden.monitor.metrics import profile_metrics
+from store_helpers import T0, profile_of
 
 
 def test_profile_metrics_cover_the_dataset_and_each_column() -> None:

@@ -4,6 +4,11 @@ from dataclasses import replace
 from datetime import timedelta
 
 import polars as pl
+
+from pipewarden.contracts.model import ColumnSpec
+from pipewarden.env.fingerprint import CodeVersion
+from pipewarden.pipelines.run_diff import diff_runs
+from pipewarden.store.records import InputFingerprint, Run
 from store_helpers import (
     CODE,
     ERROR,
@@ -14,11 +19,6 @@ from store_helpers import (
     profile_of,
     result_for,
 )
-
-from pipewarden.contracts.model import ColumnSpec
-from pipewarden.env.fingerprint import CodeVersion
-from pipewarden.store.records import InputFingerprint, Run
-from pipewarden.store.run_diff import diff_runs
 
 BEFORE = pl.DataFrame(
     {"id": [1, 2, 3, 4], "amount": [1.0, 2.0, 3.0, 4.0], "old": ["a", "b", "a", "b"]}

@@ -11,9 +11,10 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from pipewarden.env.diff import EnvDiffResult, diff
+from pipewarden.io.fingerprints import InputFingerprint
 from pipewarden.profiles.column import ColumnProfile
 from pipewarden.profiles.dataset import DatasetProfile
-from pipewarden.store.records import InputFingerprint, Run, RunSummary
+from pipewarden.store.records import Run, RunSummary
 
 __all__ = [
     "ColumnChange",

@@ -1,44 +1,32 @@
-"""The Store: record runs and models, read them back, and read metric history.
+"""SqlStore: the Store protocol over SQLAlchemy, in SQLite or PostgreSQL.
 
 One run is one transaction: it is either fully in the store (run, profile,
 findings, inputs, metric points) or absent, whatever happens to the process.
-Get a Store from :func:`pipewarden.store.open_store`.
+Get one from :func:`pipewarden.store.open_store`; where the two databases differ
+is in ``pipewarden.store._dialects``.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
-from dataclasses import replace
-from datetime import UTC, datetime
-from pathlib import Path
-from typing import Any
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+from typing import Any, Self, TypeAlias
 
 from sqlalchemy import Connection, Insert, Select, func, insert, select
 from sqlalchemy import Engine as Database
-from sqlalchemy.dialects.postgresql import insert as postgresql_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, joinedload, selectinload, sessionmaker
 
-from pipewarden.checks.findings import CheckResult, Finding, merge_findings
 from pipewarden.contracts.model import Contract
-from pipewarden.env.fingerprint import CodeVersion, Fingerprint, capture, code_version
-from pipewarden.errors import ConfigError, RecordNotFoundError, StoreError
-from pipewarden.profiles.dataset import DatasetProfile
+from pipewarden.env.fingerprint import Fingerprint
+from pipewarden.errors import RecordNotFoundError, StoreError
+from pipewarden.monitor.history import SeriesTable
+from pipewarden.monitor.metrics import MetricPoint
+from pipewarden.store._dialects import insert_missing, writer
 from pipewarden.store._errors import translated
 from pipewarden.store._recent import RecentMetrics
-from pipewarden.store.history import HistoryPolicy, detect_anomalies
-from pipewarden.store.metrics import profile_metrics
-from pipewarden.store.records import (
-    InputFingerprint,
-    MetricPoint,
-    MetricSeries,
-    ModelRecord,
-    Run,
-    RunSummary,
-    new_run_id,
-)
+from pipewarden.store.records import MetricSeries, ModelRecord, Run, RunSummary
 from pipewarden.store.tables import (
     DATASET_COLUMN,
     Base,
@@ -52,132 +40,102 @@ from pipewarden.store.tables import (
     RunRow,
 )
 
-__all__ = ["PASSING", "WRITE_OPTION", "Store"]
+__all__ = ["PASSING", "SqlStore"]
 
 logger = logging.getLogger(__name__)
 
-WRITE_OPTION = "pipewarden_write"
-"""Execution option marking write transactions (SQLite takes its write lock at BEGIN)."""
 PASSING = ("pass", "warn")
 """Statuses of runs that passed their contract (warnings allowed, as exit code 0)."""
 
 _INSERT: dict[type[Base], Insert] = {
     row: insert(row) for row in (RunRow, ProfileRow, FindingRow, InputRow, MetricRow)
 }
-"""One insert statement per table, built once."""
+"""One insert statement per table, built once (in the order rows are inserted)."""
+_Batch: TypeAlias = list[tuple[Run, Sequence[MetricPoint]]]
 
 
-class Store:
-    """Runs, their history, environments and models, in one database.
+class SqlStore:
+    """Runs, their history, environments and models, in one SQL database.
+
+    Implements :class:`pipewarden.store.Store`; see there for what each method
+    promises.
 
     Attributes:
         url: The store URL, password hidden.
     """
 
-    def __init__(
-        self,
-        database: Database,
-        *,
-        url: str,
-        compression: int = 0,
-        history: HistoryPolicy | None = None,
-    ) -> None:
+    def __init__(self, database: Database, *, url: str, compression: int = 0) -> None:
+        """Use an open database whose schema is at head (``open_store`` checks it).
+
+        Args:
+            database: The SQLAlchemy database (see ``_dialects.connect``).
+            url: The store URL, password hidden.
+            compression: zlib level (1-9) for stored profiles; 0 stores them as is.
+        """
         self.url = url
         self._database = database
         self._compression = compression
-        self._history = history or HistoryPolicy()
-        self._recent = RecentMetrics(self._history)
+        self._recent = RecentMetrics()
         self._stored: set[tuple[str, str | None]] = set()
         """("env" or "contract", digest) of rows known to be in the store."""
-        self._writer = database.execution_options(**{WRITE_OPTION: True})
+        self._writer = writer(database)
         self._read = sessionmaker(database, expire_on_commit=False)
         self._write = sessionmaker(self._writer, expire_on_commit=False)
+
+    @property
+    def database(self) -> Database:
+        """The SQLAlchemy database behind the store, for tools and tests that need
+        SQL (pipewarden itself goes through the Store methods)."""
+        return self._database
 
     # ------------------------------------------------------------------ lifecycle
     def close(self) -> None:
         """Release the database connections."""
         self._database.dispose()
 
-    def __enter__(self) -> Store:
+    def __enter__(self) -> Self:
         return self
 
     def __exit__(self, *exc_info: object) -> None:
         self.close()
 
     def __repr__(self) -> str:
-        return f"Store({self.url!r})"
+        return f"SqlStore({self.url!r})"
 
     # ------------------------------------------------------------------ runs
-    def record_run(
-        self,
-        result: CheckResult,
-        *,
-        profile: DatasetProfile,
-        contract: Contract | None = None,
-        dataset: str | None = None,
-        inputs: Sequence[InputFingerprint] = (),
-        environment: Fingerprint | None = None,
-        code: CodeVersion | None = None,
-        code_path: str | Path = ".",
-        started_at: datetime | None = None,
-        finished_at: datetime | None = None,
-        reference: str | None = None,
-        detect_history: bool = True,
-    ) -> Run:
-        """Record a check as a run, adding ``history.*`` findings from past runs.
+    def save_run(self, run: Run, points: Sequence[MetricPoint]) -> None:
+        """Keep a finished run and its metric points, in one transaction.
 
-        Args:
-            result: What the check found.
-            profile: Profile of the checked batch (stored as sketches, never rows;
-                its statistics also become metric points).
-            contract: The contract checked against.
-            dataset: Name to record the run under (default: ``result.dataset``).
-            inputs: Fingerprints of what was read (see ``fingerprint_inputs``).
-            environment: Fingerprint of this environment; None: capture it now
-                (``pipewarden.env.capture()``, which reads allow-listed variables
-                of ``os.environ``).
-            code: Git state of the code; None: read it from ``code_path``.
-            code_path: Where to look for the git repository when ``code`` is None.
-            started_at: When the check started (default: now).
-            finished_at: When it finished (default: now).
-            reference: What the batch was compared to, for provenance.
-            detect_history: Compare the metrics with earlier runs of the dataset.
-
-        Returns:
-            The run as stored; ``run.result`` includes the history findings.
+        Everything is serialised before the transaction starts. Environments and
+        contracts are kept once per digest.
 
         Raises:
-            ConfigError: Neither ``dataset`` nor ``result.dataset`` names the dataset.
-            StoreError: The database failed; nothing of the run was stored.
+            StoreError: The database failed; nothing of the run was kept.
         """
-        name = dataset or result.dataset
-        if not name:
-            raise ConfigError(
-                "A run needs a dataset name. Pass dataset='orders' (or --dataset NAME)."
-            )
-        finished = finished_at or datetime.now(UTC)
-        started = started_at or finished
-        run_id = new_run_id(started)
-        points = profile_metrics(
-            profile, dataset=name, recorded_at=started, run_id=run_id
-        )
-        anomalies = self._anomalies(name, started, points) if detect_history else []
-        run = Run(
-            id=run_id,
-            dataset=name,
-            started_at=started,
-            finished_at=finished,
-            result=_with_findings(result, anomalies, dataset=name),
-            profile=profile,
-            contract=contract,
-            contract_digest=None if contract is None else contract.digest,
-            environment=environment if environment is not None else capture(),
-            code=code if code is not None else code_version(code_path),
-            inputs=tuple(inputs),
-            reference=reference,
-        )
-        self._insert_run(run, points)
-        return run
+        self.save_runs([(run, points)])
+
+    def save_runs(self, runs: Iterable[tuple[Run, Sequence[MetricPoint]]]) -> None:
+        """Keep several finished runs and their points, in one transaction.
+
+        For imports and backfills: all the runs are kept, or none. They are all
+        serialised before the transaction starts, so send profiles in batches of
+        hundreds rather than millions.
+
+        Raises:
+            StoreError: The database failed; none of the runs was kept.
+        """
+        batch = list(runs)
+        rows = self._rows_of(batch)
+        with translated(self.url):
+            try:
+                self._write_runs(batch, rows)
+            except IntegrityError:
+                if not self._stored:
+                    raise
+                self._stored.clear()  # one thought stored is not: an older file back?
+                self._write_runs(batch, rows)
+        for run, points in batch:
+            self._recent.remember(run.dataset, run.id, points)
 
     def get_run(self, run_id: str) -> Run:
         """A run by id, or by a prefix of its id that only one run has.
@@ -277,6 +235,31 @@ class Store:
         times, values, run_ids = zip(*rows, strict=True) if rows else ((), (), ())
         return MetricSeries(dataset, column, metric, times, values, run_ids)
 
+    def recent_metrics(
+        self,
+        dataset: str,
+        at: datetime,
+        *,
+        runs: int = 20,
+        same_weekday: int = 8,
+        lookback: int = 200,
+    ) -> SeriesTable:
+        """Every metric of some of the dataset's runs that started before ``at``.
+
+        The newest ``runs``, and the newest ``same_weekday`` on the weekday of
+        ``at`` (UTC) but an earlier date, among the newest ``lookback``. Points
+        this SqlStore wrote or read before are not read again.
+        """
+        with translated(self.url), self._database.connect() as conn:
+            return self._recent.history(
+                conn,
+                dataset,
+                at,
+                runs=runs,
+                same_weekday=same_weekday,
+                lookback=lookback,
+            )
+
     # ------------------------------------------------------------------ environments
     def get_environment(self, digest: str) -> Fingerprint:
         """A stored environment fingerprint by digest.
@@ -342,59 +325,47 @@ class Store:
             return row.to_domain()
 
     # ------------------------------------------------------------------ internals
-    def _insert_run(self, run: Run, points: list[MetricPoint]) -> None:
-        """Write a run in one transaction; everything is serialised before it starts."""
-        profile = None
-        if run.profile is not None:
-            profile = ProfileRow.values_of(
-                run.id, run.profile, compression=self._compression
-            )
-        rows: list[tuple[type[Base], Any]] = [
-            (RunRow, RunRow.values_of(run)),
-            (ProfileRow, profile),
-            (FindingRow, FindingRow.values_of(run.id, run.result)),
-            (InputRow, InputRow.values_of(run)),
-            (MetricRow, [MetricRow.values_of(p) for p in points]),
-        ]
-        with translated(self.url):
-            try:
-                self._write_run(run, rows)
-            except IntegrityError:
-                if not self._stored:
-                    raise
-                self._stored.clear()  # one thought stored is not: an older file back?
-                self._write_run(run, rows)
-        self._recent.remember(run.dataset, run.id, points)
+    def _rows_of(self, batch: _Batch) -> dict[type[Base], list[dict[str, Any]]]:
+        """The rows of some runs, table by table, parents first."""
+        rows: dict[type[Base], list[dict[str, Any]]] = {table: [] for table in _INSERT}
+        for run, points in batch:
+            rows[RunRow].append(RunRow.values_of(run))
+            if run.profile is not None:
+                rows[ProfileRow].append(
+                    ProfileRow.values_of(
+                        run.id, run.profile, compression=self._compression
+                    )
+                )
+            rows[FindingRow].extend(FindingRow.values_of(run.id, run.result))
+            rows[InputRow].extend(InputRow.values_of(run))
+            rows[MetricRow].extend(MetricRow.values_of(p) for p in points)
+        return rows
 
-    def _write_run(self, run: Run, rows: list[tuple[type[Base], Any]]) -> None:
-        """The transaction of ``_insert_run``.
+    def _write_runs(
+        self, batch: _Batch, rows: dict[type[Base], list[dict[str, Any]]]
+    ) -> None:
+        """The transaction of ``save_runs``.
 
         Environments and contracts are kept once per digest and never deleted, so
         those this Store saw committed are not looked up again.
         """
-        run_values = rows[0][1]
-        environment = ("env", run_values["environment_digest"])
-        contract = ("contract", run_values["contract_digest"])
+        known = set(self._stored)
         with self._writer.begin() as conn:
-            if run.environment is not None and environment not in self._stored:
-                _put_environment(conn, run.environment, digest=environment[1])
-            if run.contract is not None and contract not in self._stored:
-                _put_contract(
-                    conn, run.contract, seen_at=run.started_at, digest=contract[1]
-                )
-            for row_class, values in rows:
-                if values:
-                    conn.execute(_INSERT[row_class], values)
-        self._stored.update(
-            key for key in (environment, contract) if key[1] is not None
-        )
-
-    def _anomalies(
-        self, dataset: str, at: datetime, points: list[MetricPoint]
-    ) -> list[Finding]:
-        with translated(self.url), self._database.connect() as conn:
-            history = self._recent.history(conn, dataset, at)
-        return detect_anomalies(points, history, self._history)
+            for (run, _), values in zip(batch, rows[RunRow], strict=True):
+                environment = ("env", values["environment_digest"])
+                if run.environment is not None and environment not in known:
+                    _put_environment(conn, run.environment, digest=environment[1])
+                    known.add(environment)
+                contract = ("contract", values["contract_digest"])
+                if run.contract is not None and contract not in known:
+                    _put_contract(
+                        conn, run.contract, seen_at=run.started_at, digest=contract[1]
+                    )
+                    known.add(contract)
+            for row_class, values_list in rows.items():
+                if values_list:
+                    conn.execute(_INSERT[row_class], values_list)
+        self._stored = known
 
     def _by_prefix(self, session: Session, prefix: str) -> RunRow:
         ids = session.scalars(
@@ -444,13 +415,6 @@ def _summary(row: RunRow) -> RunSummary:
     )
 
 
-def _with_findings(
-    result: CheckResult, extra: list[Finding], *, dataset: str
-) -> CheckResult:
-    findings = merge_findings(result.findings, extra)
-    return replace(result, findings=findings, dataset=dataset)
-
-
 def _put_environment(
     conn: Connection, fingerprint: Fingerprint, *, digest: str | None = None
 ) -> None:
@@ -459,7 +423,7 @@ def _put_environment(
         select(EnvironmentRow.digest).where(EnvironmentRow.digest == digest)
     ).first()
     if found is None:
-        _insert_missing(conn, EnvironmentRow, EnvironmentRow.values_of(fingerprint))
+        insert_missing(conn, EnvironmentRow, EnvironmentRow.values_of(fingerprint))
 
 
 def _put_contract(
@@ -475,17 +439,4 @@ def _put_contract(
     ).first()
     if found is None:
         values = ContractRow.values_of(contract, seen_at=seen_at)
-        _insert_missing(conn, ContractRow, values)
-
-
-def _insert_missing(conn: Connection, row_class: Any, values: dict[str, Any]) -> None:
-    """Insert a row keyed by digest, unless another writer just did."""
-    dialect = conn.dialect.name
-    if dialect == "postgresql":
-        conn.execute(
-            postgresql_insert(row_class).values(values).on_conflict_do_nothing()
-        )
-    elif dialect == "sqlite":
-        conn.execute(sqlite_insert(row_class).values(values).on_conflict_do_nothing())
-    else:
-        conn.execute(insert(row_class).values(values))
+        insert_missing(conn, ContractRow, values)

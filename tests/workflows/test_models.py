@@ -1,3 +1,5 @@
+"""register_model and check_environment: models kept with the environment they need."""
+
 from __future__ import annotations
 
 import hashlib
@@ -7,37 +9,14 @@ from pathlib import Path
 import numpy as np
 import polars as pl
 import pytest
-from store_helpers import make_fingerprint, profile_of
 
 from pipewarden.checks.findings import Severity
 from pipewarden.errors import ConfigError, RecordNotFoundError, StoreError
-from pipewarden.store.models import (
-    check_environment,
-    packages_referenced,
-    register_model,
-)
-from pipewarden.store.repository import Store
+from pipewarden.store import Store
+from pipewarden.workflows.models import check_environment, register_model
+from store_helpers import make_fingerprint, profile_of
 
 TRAINED = make_fingerprint({"numpy": "2.1.0", "scikit-learn": "1.5.2", "rich": "13.0"})
-
-
-def test_packages_referenced_reads_the_pickle_without_loading_it() -> None:
-    sklearn = pytest.importorskip("sklearn.linear_model")
-    model = sklearn.LogisticRegression().fit(np.array([[0.0], [1.0]]), [0, 1])
-
-    assert packages_referenced(pickle.dumps(model)) == ("numpy", "scikit-learn")
-
-
-@pytest.mark.parametrize("protocol", [0, 2, 5])
-def test_packages_referenced_reads_every_protocol(protocol: int) -> None:
-    data = pickle.dumps({"a": np.arange(3), "b": Path("x")}, protocol=protocol)
-
-    assert packages_referenced(data) == ("numpy",)
-
-
-def test_packages_referenced_of_bytes_that_are_not_a_pickle_is_empty() -> None:
-    assert packages_referenced(b"\x00\x01 not a pickle") == ()
-    assert packages_referenced(pickle.dumps({"plain": [1, 2.0, "x"]})) == ()
 
 
 def test_register_model_keeps_hash_profile_environment_and_metrics(
@@ -149,3 +128,12 @@ def test_register_and_check_accept_a_store_url(store_url: str) -> None:
     register_model("m", "1", {"a": 1}, environment=TRAINED, store=store_url)
 
     assert check_environment("m", "1", environment=TRAINED, store=store_url) == ()
+
+
+def test_the_environment_is_captured_from_the_given_variables(store: Store) -> None:
+    record = register_model(
+        "m", "1", {"a": 1}, environ={"OMP_NUM_THREADS": "4"}, store=store
+    )
+
+    assert record.environment.env == (("OMP_NUM_THREADS", "4"),)
+    assert check_environment("m", environ={"OMP_NUM_THREADS": "4"}, store=store) == ()

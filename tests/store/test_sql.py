@@ -1,28 +1,38 @@
+"""SqlStore: runs, metric history, environments and models kept and read back, whole."""
+
 from __future__ import annotations
 
+import inspect
 import math
 from datetime import timedelta
 
 import pytest
 import sqlalchemy as sa
+
+from pipewarden.checks.findings import Finding, Severity
+from pipewarden.contracts.model import Contract
+from pipewarden.errors import RecordNotFoundError, StoreError
+from pipewarden.io.fingerprints import InputFingerprint
+from pipewarden.monitor.history import HistoryPolicy
+from pipewarden.monitor.metrics import MetricPoint, profile_metrics
+from pipewarden.store import Store
+from pipewarden.store.database import open_store
+from pipewarden.store.records import Run
+from pipewarden.store.sql import SqlStore
+from pipewarden.store.tables import MetricRow
 from store_helpers import (
     CODE,
     ERROR,
     T0,
     WARNING,
     contract_for,
+    database_of,
     frame,
     make_fingerprint,
+    make_run,
     profile_of,
-    result_for,
+    save,
 )
-
-from pipewarden.checks.findings import Finding, Severity
-from pipewarden.errors import ConfigError, RecordNotFoundError, StoreError
-from pipewarden.store.database import open_store
-from pipewarden.store.records import InputFingerprint, MetricPoint, Run
-from pipewarden.store.repository import Store
-from pipewarden.store.tables import MetricRow
 
 FP = make_fingerprint()
 PROFILE = profile_of(frame())
@@ -35,24 +45,25 @@ def record(
     *findings: Finding,
     dataset: str = "orders",
     hours: int = 0,
-    **kwargs: object,
+    contract: Contract | None = CONTRACT,
+    **fields: object,
 ) -> Run:
-    options: dict[str, object] = {
-        "profile": PROFILE,
-        "contract": CONTRACT,
-        "dataset": dataset,
+    """Save a run of PROFILE with every kind of provenance, ``hours`` after T0."""
+    values: dict[str, object] = {
+        "contract": contract,
+        "contract_digest": None if contract is None else contract.digest,
         "environment": FP,
         "code": CODE,
-        "started_at": T0 + timedelta(hours=hours),
-        "finished_at": T0 + timedelta(hours=hours, seconds=3),
-        "inputs": [INPUT],
+        "inputs": (INPUT,),
     }
-    options.update(kwargs)
-    return store.record_run(result_for(PROFILE, *findings, dataset=dataset), **options)  # type: ignore[arg-type]
+    values.update(fields)
+    started = T0 + timedelta(hours=hours)
+    run = make_run(PROFILE, *findings, dataset=dataset, started_at=started, **values)
+    return save(store, run)
 
 
 def rows_in(store: Store, table: str) -> int:
-    with store._database.connect() as conn:
+    with database_of(store).connect() as conn:
         return int(
             conn.execute(
                 sa.select(sa.func.count()).select_from(sa.table(table))
@@ -77,17 +88,18 @@ def test_a_recorded_run_reads_back_whole(store: Store) -> None:
     assert got.started_at == T0 and got.finished_at == T0 + timedelta(seconds=3)
     assert got.status == "fail"
     assert [f.check for f in got.result.findings] == [
-        "schema.missing_column",
         "nulls.rate",
+        "schema.missing_column",
     ]
 
 
-def test_run_ids_sort_by_time_and_differ(store: Store) -> None:
-    ids = [record(store, hours=h).id for h in (0, 0, 1)]
+def test_a_run_without_profile_contract_or_provenance_reads_back(store: Store) -> None:
+    run = make_run(PROFILE, profile=None, environment=None, code=None)
 
-    assert len(set(ids)) == 3
-    assert ids[0].startswith("r-20261102-060000000-")
-    assert sorted(ids)[-1] == ids[2]
+    store.save_run(run, [])
+
+    assert store.get_run(run.id) == run
+    assert rows_in(store, "environments") == 0
 
 
 def test_list_runs_is_newest_first_with_summaries(store: Store) -> None:
@@ -168,34 +180,6 @@ def test_no_passing_run_says_how_to_record_one(store: Store) -> None:
     )
 
 
-def test_a_run_needs_a_dataset_name(store: Store) -> None:
-    with pytest.raises(ConfigError, match="A run needs a dataset name"):
-        store.record_run(
-            result_for(PROFILE, dataset=None),  # type: ignore[arg-type]
-            profile=PROFILE,
-            environment=FP,
-            code=CODE,
-        )
-
-
-def test_dataset_defaults_to_the_result_and_is_set_on_it(store: Store) -> None:
-    run = store.record_run(
-        result_for(PROFILE, dataset="orders.csv"),
-        profile=PROFILE,
-        environment=FP,
-        code=CODE,
-    )
-
-    assert run.dataset == "orders.csv" == run.result.dataset
-
-
-def test_environment_and_code_are_captured_when_not_given(store: Store) -> None:
-    run = store.record_run(result_for(PROFILE), profile=PROFILE)
-
-    assert run.environment is not None and run.environment.packages
-    assert store.get_run(run.id).environment == run.environment
-
-
 def test_environments_and_contracts_are_stored_once_per_digest(store: Store) -> None:
     for hour in range(3):
         record(store, hours=hour)
@@ -221,11 +205,12 @@ def test_known_environments_and_contracts_are_not_looked_up_again(
     def seen(conn: object, cursor: object, statement: str, *args: object) -> None:
         statements.append(statement)
 
-    sa.event.listen(store._database, "before_cursor_execute", seen)
+    database = database_of(store)
+    sa.event.listen(database, "before_cursor_execute", seen)
     try:
         record(store, hours=1)
     finally:
-        sa.event.remove(store._database, "before_cursor_execute", seen)
+        sa.event.remove(database, "before_cursor_execute", seen)
 
     assert statements
     assert not [s for s in statements if "environments" in s or "contracts" in s]
@@ -235,7 +220,9 @@ def test_a_store_records_again_when_its_environment_and_contract_rows_are_gone(
     store: Store,
 ) -> None:
     record(store)
-    with store._database.begin() as conn:  # as if an older copy of the file came back
+    with database_of(
+        store
+    ).begin() as conn:  # as if an older copy of the file came back
         for table in ("metrics", "profiles", "findings", "inputs", "runs"):
             conn.execute(sa.text(f"DELETE FROM {table}"))
         conn.execute(sa.text("DELETE FROM environments"))
@@ -271,7 +258,7 @@ def test_non_finite_finding_values_are_stored_as_null(store: Store) -> None:
 def test_profiles_can_be_stored_compressed(store_url: str) -> None:
     with open_store(store_url, compression=6) as store:
         run = record(store)
-        with store._database.connect() as conn:
+        with database_of(store).connect() as conn:
             encoding = conn.execute(sa.text("SELECT encoding FROM profiles")).scalar()
         got = store.get_run(run.id).profile
 
@@ -295,15 +282,8 @@ def test_every_run_writes_its_metrics(store: Store) -> None:
 
 def test_metric_history_is_oldest_first_and_can_be_limited(store: Store) -> None:
     for hour, n in enumerate((100, 120, 90)):
-        prof = profile_of(frame(n))
-        store.record_run(
-            result_for(prof),
-            profile=prof,
-            dataset="orders",
-            environment=FP,
-            code=CODE,
-            started_at=T0 + timedelta(hours=hour),
-            detect_history=False,
+        save(
+            store, make_run(profile_of(frame(n)), started_at=T0 + timedelta(hours=hour))
         )
 
     history = store.metric_history("orders", "row_count")
@@ -316,6 +296,76 @@ def test_metric_history_is_oldest_first_and_can_be_limited(store: Store) -> None
     since = T0 + timedelta(hours=1)
     assert len(store.metric_history("orders", "row_count", since=since)) == 2
     assert len(store.metric_history("other", "row_count")) == 0
+
+
+def daily_runs(store: Store, days: range) -> None:
+    """One run a day from T0 (a Monday), of 100 + day rows."""
+    for day in days:
+        prof = profile_of(frame(100 + day))
+        save(store, make_run(prof, started_at=T0 + timedelta(days=day)))
+
+
+def row_counts(store: Store, at_day: int, **options: int) -> list[float]:
+    table = store.recent_metrics("orders", T0 + timedelta(days=at_day), **options)
+    return [value for _, value in table[(None, "row_count")]]
+
+
+def test_recent_metrics_are_the_newest_runs_and_the_same_weekday_before(
+    store: Store,
+) -> None:
+    daily_runs(store, range(30))
+
+    # Day 30 is a Wednesday, like days 23, 16, 9 and 2.
+    got = row_counts(store, 30, runs=5, same_weekday=3)
+
+    assert got == [109, 116, 123, 125, 126, 127, 128, 129]
+    assert row_counts(store, 30, runs=5, same_weekday=3, lookback=6) == [
+        125,
+        126,
+        127,
+        128,
+        129,
+    ]
+    assert row_counts(store, 3) == [100, 101, 102]  # only runs before the moment
+
+
+def test_recent_metrics_hold_every_metric_of_a_run(store: Store) -> None:
+    run = record(store)
+
+    table = store.recent_metrics("orders", T0 + timedelta(days=1))
+
+    points = profile_metrics(PROFILE, dataset="orders", recorded_at=T0, run_id=run.id)
+    assert set(table) == {(p.column, p.metric) for p in points}
+    assert table.times == [T0]
+
+
+def test_recent_metrics_defaults_are_those_of_the_history_policy() -> None:
+    defaults = {
+        name: parameter.default
+        for name, parameter in inspect.signature(
+            Store.recent_metrics
+        ).parameters.items()
+        if parameter.kind is parameter.KEYWORD_ONLY
+    }
+    policy = HistoryPolicy()
+
+    assert defaults == {
+        "runs": policy.window,
+        "same_weekday": policy.seasonal_points,
+        "lookback": policy.lookback_runs,
+    }
+    assert inspect.signature(SqlStore.recent_metrics) == inspect.signature(
+        Store.recent_metrics
+    )
+
+
+def test_a_store_sees_runs_that_another_store_recorded(store_url: str) -> None:
+    with open_store(store_url) as first, open_store(store_url) as second:
+        daily_runs(first, range(3))
+        assert row_counts(first, 3) == [100, 101, 102]  # now kept by the first
+        daily_runs(second, range(3, 4))
+
+        assert row_counts(first, 5) == [100, 101, 102, 103]
 
 
 # ------------------------------------------------------------------ transactions
@@ -348,6 +398,19 @@ def test_a_run_that_fails_to_write_leaves_nothing(
     } == {0}
 
 
+def test_several_runs_are_kept_all_or_none(store: Store) -> None:
+    kept = record(store)
+    new = make_run(PROFILE, started_at=T0 + timedelta(hours=1))
+    clash = make_run(PROFILE, id=kept.id)  # the same id: refused
+
+    with pytest.raises(StoreError, match="refused a write"):
+        store.save_runs([(new, []), (clash, [])])
+    store.save_runs([(new, []), (make_run(PROFILE), [])])
+
+    assert store.count_runs() == 3
+
+
 def test_store_is_a_context_manager_with_a_readable_repr(store_url: str) -> None:
     with open_store(store_url) as store:
-        assert repr(store).startswith("Store('")
+        assert isinstance(store, SqlStore)
+        assert repr(store) == f"SqlStore({store.url!r})"

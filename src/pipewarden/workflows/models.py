@@ -1,50 +1,34 @@
-"""Registered models: what they were trained on and in, to catch a mismatched environment.
+"""Register a trained model, and check a running environment against its training one.
 
 ``register_model`` keeps the model's file hash, its training data profile, the
 environment fingerprint and its metrics. ``check_environment`` later compares the
-running environment with the one the model was trained in, and reports each
-difference that matters as an ``env.mismatch`` finding.
+running environment with the one the model was trained in (see
+``pipewarden.monitor.environment``) and reports each difference that matters as an
+``env.mismatch`` finding.
 """
 
 from __future__ import annotations
 
 import hashlib
-import importlib.metadata
 import pickle
-import pickletools
-import sys
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from pipewarden.checks import codes
-from pipewarden.checks.findings import Finding, Severity
-from pipewarden.env.diff import diff
-from pipewarden.env.fingerprint import Fingerprint, capture, normalize_name
+from packaging.utils import canonicalize_name
+
+from pipewarden.env.fingerprint import Fingerprint, capture
 from pipewarden.errors import ConfigError
+from pipewarden.monitor.environment import check_model_environment, packages_referenced
 from pipewarden.store.records import ModelRecord
+from pipewarden.workflows.profile import as_profile
 
 if TYPE_CHECKING:
-    from pipewarden.store.repository import Store
+    from pipewarden.checks.findings import Finding
+    from pipewarden.store.base import Store
 
-__all__ = ["check_environment", "packages_referenced", "register_model"]
-
-_PICKLE_SUFFIXES = frozenset({".pkl", ".pickle", ".joblib", ".sav", ".p"})
-_STRING_OPS = frozenset(
-    {
-        "SHORT_BINUNICODE",
-        "BINUNICODE",
-        "UNICODE",
-        "BINUNICODE8",
-        "SHORT_BINSTRING",
-        "BINSTRING",
-        "STRING",
-    }
-)
-_GET_OPS = frozenset({"GET", "BINGET", "LONG_BINGET"})
-_PUT_OPS = frozenset({"PUT", "BINPUT", "LONG_BINPUT"})
-_SEVERITIES = {"error": Severity.ERROR, "warning": Severity.WARNING}
+__all__ = ["check_environment", "register_model"]
 
 
 def register_model(
@@ -56,6 +40,7 @@ def register_model(
     metrics: Mapping[str, float] | None = None,
     important: Iterable[str] | None = None,
     environment: Fingerprint | None = None,
+    environ: Mapping[str, str] | None = None,
     store: Store | str | None = None,
 ) -> ModelRecord:
     """Register a trained model version with the environment it was trained in.
@@ -70,6 +55,8 @@ def register_model(
         important: Distributions whose versions matter (e.g. ``["scikit-learn"]``).
             Default: those whose modules the pickled model references.
         environment: Fingerprint of the training environment (default: this one).
+        environ: Variables to fingerprint when ``environment`` is None (default:
+            ``os.environ``; only allow-listed ones are kept).
         store: A Store, a store URL, or None for the default store.
 
     Returns:
@@ -85,7 +72,7 @@ def register_model(
     """
     artifact, path = _artifact_bytes(model_or_path)
     packages = (
-        tuple(sorted({normalize_name(p) for p in important}))
+        tuple(sorted({canonicalize_name(p) for p in important}))
         if important is not None
         else packages_referenced(artifact)
     )
@@ -94,10 +81,10 @@ def register_model(
         version=version,
         artifact_hash=hashlib.sha256(artifact).hexdigest(),
         artifact_path=path,
-        environment=environment if environment is not None else capture(),
+        environment=environment if environment is not None else capture(environ),
         important_packages=packages,
         metrics={key: float(value) for key, value in (metrics or {}).items()},
-        training_profile=None if training_data is None else _profile(training_data),
+        training_profile=None if training_data is None else as_profile(training_data),
     )
     with _opened(store) as opened:
         return opened.save_model(record)
@@ -108,6 +95,7 @@ def check_environment(
     version: str | None = None,
     *,
     environment: Fingerprint | None = None,
+    environ: Mapping[str, str] | None = None,
     store: Store | str | None = None,
 ) -> tuple[Finding, ...]:
     """Compare this environment with the one a registered model was trained in.
@@ -116,6 +104,8 @@ def check_environment(
         model_name: Registered model name.
         version: Its version; None: the newest registered.
         environment: The environment to judge (default: this one).
+        environ: Variables to fingerprint when ``environment`` is None (default:
+            ``os.environ``).
         store: A Store, a store URL, or None for the default store.
 
     Returns:
@@ -127,68 +117,8 @@ def check_environment(
     """
     with _opened(store) as opened:
         model = opened.get_model(model_name, version)
-    here = environment if environment is not None else capture()
-    changes = diff(model.environment, here, important=_installed(model, here))
-    label = f"{model.name}:{model.version}"
-    return tuple(
-        Finding(
-            check=codes.ENV_MISMATCH,
-            column=None,
-            severity=_SEVERITIES[change.severity],
-            message=f"Model {label}: {change.message}",
-            value=change.after,
-            threshold=change.before,
-            segment={"kind": change.kind, "name": change.name},
-        )
-        for change in changes.changes
-        if change.severity in _SEVERITIES
-    )
-
-
-def packages_referenced(pickled: bytes) -> tuple[str, ...]:
-    """Distributions whose modules a pickle references (standard library left out).
-
-    The pickle is read opcode by opcode and never loaded, so nothing in it runs.
-    Unreadable bytes (not a pickle) give an empty tuple.
-    """
-    modules = {module.split(".")[0] for module in _pickle_modules(pickled)}
-    modules -= set(sys.stdlib_module_names) | {"__main__", "builtins", "copy_reg"}
-    owners = importlib.metadata.packages_distributions()
-    found = {
-        normalize_name(dist) for module in modules for dist in owners.get(module, ())
-    }
-    return tuple(sorted(found))
-
-
-def _pickle_modules(pickled: bytes) -> set[str]:
-    modules: set[str] = set()
-    memo: dict[int, Any] = {}
-    strings: list[str] = []
-    top: Any = None
-    try:
-        for opcode, arg, _pos in pickletools.genops(pickled):
-            name = opcode.name
-            if name in _STRING_OPS:
-                top = arg.decode("latin-1") if isinstance(arg, bytes) else arg
-                strings.append(top)
-                continue
-            if name == "MEMOIZE":
-                memo[len(memo)] = top
-            elif name in _PUT_OPS:
-                memo[int(str(arg))] = top
-            elif name in _GET_OPS:
-                top = memo.get(int(str(arg)))
-                if isinstance(top, str):
-                    strings.append(top)
-                continue
-            elif name in ("GLOBAL", "INST"):
-                modules.add(str(arg).split(" ")[0])
-            elif name == "STACK_GLOBAL" and len(strings) >= 2:
-                modules.add(strings[-2])
-            top = None
-    except (ValueError, EOFError, KeyError, IndexError):
-        pass  # joblib appends raw arrays; not a pickle at all: what was read counts
-    return modules
+    here = environment if environment is not None else capture(environ)
+    return check_model_environment(model, here)
 
 
 def _artifact_bytes(model_or_path: Any) -> tuple[bytes, str | None]:
@@ -210,29 +140,13 @@ def _artifact_bytes(model_or_path: Any) -> tuple[bytes, str | None]:
         ) from exc
 
 
-def _installed(model: ModelRecord, here: Fingerprint) -> list[str]:
-    """Important packages known to either environment (so diff does not warn)."""
-    there = dict(model.environment.packages)
-    now = dict(here.packages)
-    return [name for name in model.important_packages if name in there or name in now]
-
-
-def _profile(training_data: Any) -> Any:
-    from pipewarden.workflows.profile import as_profile
-
-    return as_profile(training_data)
-
-
 @contextmanager
 def _opened(store: Store | str | None) -> Iterator[Store]:
     """Use a given Store as is, or open (and close) one from a URL or the default."""
     if store is not None and not isinstance(store, str):
         yield store
         return
-    from pipewarden.store.database import open_store
+    from pipewarden.store import open_store
 
-    opened = open_store(store)
-    try:
+    with open_store(store) as opened:
         yield opened
-    finally:
-        opened.close()

@@ -10,18 +10,20 @@ from __future__ import annotations
 import hashlib
 import logging
 import os
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from pipewarden.errors import SourceError
 from pipewarden.io._files import format_of, path_text, resolve_files
 from pipewarden.io._sql import is_database_url, redact
-from pipewarden.store.records import InputFingerprint
 
 __all__ = [
     "MAX_HASHED_BYTES",
     "MAX_INPUT_FILES",
+    "HashMethod",
+    "InputFingerprint",
     "fingerprint_file",
     "fingerprint_inputs",
 ]
@@ -35,6 +37,49 @@ MAX_INPUT_FILES = 1000
 
 _PARQUET_MAGIC = b"PAR1"
 _CHUNK = 1024 * 1024
+
+HashMethod = Literal["parquet-footer", "sha256", "size-mtime", "query", "none"]
+"""How an input's ``content_hash`` was made (``size-mtime``: no hash, too big)."""
+
+
+@dataclass(frozen=True, slots=True)
+class InputFingerprint:
+    """What a run read: a file (or query) and enough to tell whether it changed.
+
+    Attributes:
+        path: The file path, or the database URL without password.
+        size: Bytes on disk, or None when unknown.
+        modified_at: Last modification time (UTC), or None.
+        content_hash: Hex sha256 of the content (see ``hash_method``), or None.
+        hash_method: ``parquet-footer`` (hash of the Parquet footer metadata),
+            ``sha256`` (of all bytes, files under 64 MB), ``size-mtime`` (no hash:
+            the file is large), ``query`` (hash of the SQL text) or ``none``.
+    """
+
+    path: str
+    size: int | None
+    modified_at: datetime | None
+    content_hash: str | None
+    hash_method: HashMethod
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "path": self.path,
+            "size": self.size,
+            "modified_at": _iso(self.modified_at),
+            "content_hash": self.content_hash,
+            "hash_method": self.hash_method,
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> InputFingerprint:
+        return cls(
+            path=str(data["path"]),
+            size=None if data.get("size") is None else int(data["size"]),
+            modified_at=_parse_time(data.get("modified_at")),
+            content_hash=data.get("content_hash"),
+            hash_method=data.get("hash_method", "none"),
+        )
 
 
 def fingerprint_inputs(
@@ -118,3 +163,14 @@ def _sha256(path: Path) -> str:
         while chunk := fh.read(_CHUNK):
             digest.update(chunk)
     return digest.hexdigest()
+
+
+def _iso(moment: datetime | None) -> str | None:
+    return None if moment is None else moment.isoformat()
+
+
+def _parse_time(text: Any) -> datetime | None:
+    if text is None:
+        return None
+    moment = datetime.fromisoformat(str(text))
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)

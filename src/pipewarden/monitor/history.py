@@ -26,8 +26,7 @@ from typing import TypeAlias
 from pipewarden._text import number, share, signed_share
 from pipewarden.checks import codes
 from pipewarden.checks.findings import Finding, Severity
-from pipewarden.store.metrics import RATE_METRICS
-from pipewarden.store.records import MetricPoint
+from pipewarden.monitor.metrics import RATE_METRICS, MetricPoint
 
 __all__ = ["HistoryPolicy", "Series", "SeriesKey", "SeriesTable", "detect_anomalies"]
 

@@ -1,25 +1,47 @@
 """Turn a profile into metric points: the statistics kept as time series, per column.
 
-Every recorded run adds one point per statistic to the narrow ``metrics`` table, so
-``row_count`` of a dataset, or ``null_rate`` of one of its columns, can be read back
-over time and watched for anomalies.
+Every recorded run adds one point per statistic to the store's narrow ``metrics``
+table, so ``row_count`` of a dataset, or ``null_rate`` of one of its columns, can be
+read back over time and watched for anomalies (``pipewarden.monitor.history``).
 """
 
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 from datetime import datetime
 
 from pipewarden.profiles.column import ColumnProfile
 from pipewarden.profiles.dataset import DatasetProfile
-from pipewarden.store.records import MetricPoint
 
-__all__ = ["COLUMN_METRICS", "DATASET_METRICS", "RATE_METRICS", "profile_metrics"]
+__all__ = [
+    "COLUMN_METRICS",
+    "DATASET_METRICS",
+    "RATE_METRICS",
+    "MetricPoint",
+    "column_metrics",
+    "profile_metrics",
+]
 
 DATASET_METRICS = ("row_count", "column_count")
 COLUMN_METRICS = ("null_rate", "distinct", "mean", "std", "min", "max", "p50", "p95")
 RATE_METRICS = frozenset({"null_rate"})
 """Metrics bounded by 0 and 1, compared by absolute rather than relative change."""
+
+
+@dataclass(frozen=True, slots=True)
+class MetricPoint:
+    """One value of one statistic of one run: a point of a time series.
+
+    ``column`` is None for dataset-wide metrics such as ``row_count``.
+    """
+
+    dataset: str
+    column: str | None
+    metric: str
+    value: float
+    recorded_at: datetime
+    run_id: str | None = None
 
 
 def profile_metrics(

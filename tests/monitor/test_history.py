@@ -1,22 +1,22 @@
+"""History anomalies: the baseline each metric is judged against, and the findings."""
+
 from __future__ import annotations
 
 from datetime import datetime, timedelta
 
 import pytest
-from store_helpers import CODE, T0, frame, make_fingerprint, profile_of, result_for
 
 from pipewarden.checks.findings import Severity
-from pipewarden.store.history import (
+from pipewarden.monitor.history import (
     HistoryPolicy,
     Series,
     SeriesKey,
     SeriesTable,
     detect_anomalies,
 )
-from pipewarden.store.records import MetricPoint
-from pipewarden.store.repository import Store
+from pipewarden.monitor.metrics import MetricPoint
+from store_helpers import T0
 
-FP = make_fingerprint()
 History = dict[SeriesKey, Series]
 
 
@@ -173,99 +173,6 @@ def test_unwatched_metrics_are_ignored() -> None:
     assert detect_anomalies([point(100.0, "max", "a")], history) == []
     policy = HistoryPolicy(metrics=frozenset({"max"}))
     assert len(detect_anomalies([point(100.0, "max", "a")], history, policy)) == 1
-
-
-# ------------------------------------------------------------------ in the store
-
-
-def record_day(
-    store: Store, day: int, *, n: int = 100, null_every: int = 0
-) -> list[str]:
-    prof = profile_of(frame(n, null_every=null_every))
-    run = store.record_run(
-        result_for(prof),
-        profile=prof,
-        dataset="orders",
-        environment=FP,
-        code=CODE,
-        started_at=T0 + timedelta(days=day),
-    )
-    return [f"{f.check}:{f.column or ''}" for f in run.result.findings]
-
-
-def test_recording_adds_history_findings_from_earlier_runs(store: Store) -> None:
-    for day in range(6):
-        assert record_day(store, day) == []
-
-    checks = record_day(store, 6, null_every=4)
-
-    assert "history.null_rate:amount" in checks
-    [run] = store.list_runs(limit=1)
-    assert run.status == "warn" and run.warnings == len(checks)
-    stored = store.get_run(run.id).result.findings
-    assert [f"{f.check}:{f.column or ''}" for f in stored] == checks
-
-
-def test_a_drop_in_rows_is_a_history_row_count_finding(store: Store) -> None:
-    record_day(store, 0, n=1000)
-
-    assert "history.row_count:" in record_day(store, 1, n=300)
-
-
-def test_history_ignores_other_datasets_and_can_be_turned_off(store: Store) -> None:
-    record_day(store, 0, n=1000)
-    prof = profile_of(frame(10))
-
-    other = store.record_run(
-        result_for(prof, dataset="users"),
-        profile=prof,
-        environment=FP,
-        code=CODE,
-        started_at=T0 + timedelta(days=1),
-    )
-    quiet = store.record_run(
-        result_for(prof),
-        profile=prof,
-        dataset="orders",
-        environment=FP,
-        code=CODE,
-        started_at=T0 + timedelta(days=2),
-        detect_history=False,
-    )
-
-    assert other.result.findings == () and quiet.result.findings == ()
-
-
-@pytest.mark.parametrize(("window", "flagged"), [(3, True), (6, False)])
-def test_the_window_comes_from_the_policy(
-    store_url: str, window: int, flagged: bool
-) -> None:
-    from pipewarden.store.database import open_store
-
-    policy = HistoryPolicy(window=window, min_window_points=2)
-    with open_store(store_url, history=policy) as store:
-        for day in range(6):
-            record_day(store, day, n=500 if day < 3 else 100)
-        checks = record_day(store, 6, n=500)
-
-    assert ("history.row_count:" in checks) is flagged
-
-
-def test_a_store_sees_runs_that_another_store_recorded(store_url: str) -> None:
-    from pipewarden.store.database import open_store
-
-    with open_store(store_url) as first, open_store(store_url) as second:
-        for day in range(3):
-            record_day(first, day, n=100)
-        record_day(second, 3, n=1000)
-
-        checks = record_day(first, 4, n=1000)  # its own cache lacks day 3
-
-        at = T0 + timedelta(days=5)
-        with first._database.connect() as conn:
-            history = first._recent.history(conn, "orders", at)
-    assert [v for _, v in history[(None, "row_count")]] == [100, 100, 100, 1000, 1000]
-    assert "history.row_count:" not in checks  # compared with day 3, not day 2
 
 
 # ------------------------------------------------------------------ series tables

@@ -1,0 +1,174 @@
+"""Where SQLite and PostgreSQL differ, in one place: URLs, connections, locks, upserts.
+
+SQLite (the embedded default) runs in WAL mode with a busy timeout, so several
+processes can record runs at once; writers take the write lock up front
+(``BEGIN IMMEDIATE``) so they queue instead of failing. PostgreSQL connections are
+checked before use, and migrations take an advisory lock. Other databases get
+SQLAlchemy's defaults.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import URL, Connection, event, func, insert, make_url, select
+from sqlalchemy import Engine as Database
+from sqlalchemy import create_engine as create_database
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.exc import ArgumentError
+from sqlalchemy.pool import StaticPool
+
+from pipewarden.errors import StoreError
+from pipewarden.store._errors import missing_driver, translated
+from pipewarden.store.tables import to_json
+
+__all__ = [
+    "BUSY_TIMEOUT_SECONDS",
+    "WRITE_OPTION",
+    "connect",
+    "display_url",
+    "insert_missing",
+    "lock_for_migration",
+    "writer",
+]
+
+BUSY_TIMEOUT_SECONDS = 60
+"""How long a SQLite writer waits for another to finish before giving up."""
+WRITE_OPTION = "pipewarden_write"
+"""Execution option marking write transactions (SQLite takes its write lock at BEGIN)."""
+
+_PRAGMAS = (
+    "PRAGMA busy_timeout = 60000",  # BUSY_TIMEOUT_SECONDS
+    "PRAGMA journal_mode = WAL",
+    "PRAGMA synchronous = NORMAL",
+    "PRAGMA foreign_keys = ON",
+)
+_MIGRATION_LOCK = 7_361_029_117  # pg_advisory_xact_lock key: one migrator at a time
+_HIDDEN = "***"
+
+
+def connect(url: str) -> Database:
+    """A database for a store URL, with SQLite tuned for several processes.
+
+    Raises:
+        StoreError: The URL is malformed, or a SQLite file's folder cannot be made.
+        MissingDependencyError: Its driver is not installed.
+    """
+    shown = display_url(url)
+    with translated(shown):
+        parsed = make_url(url)
+    options: dict[str, Any] = {"json_serializer": to_json}
+    if parsed.get_backend_name() == "sqlite":
+        return _sqlite(parsed, shown, options)
+    options["pool_pre_ping"] = True
+    try:
+        with translated(shown):
+            return create_database(parsed, **options)
+    except ImportError as exc:
+        raise missing_driver(shown, exc) from exc
+
+
+def writer(database: Database) -> Database:
+    """The same database, its transactions marked as writes (see ``WRITE_OPTION``)."""
+    return database.execution_options(**{WRITE_OPTION: True})
+
+
+def display_url(url: str) -> str:
+    """The URL with its password hidden, for messages.
+
+    The password is hidden wherever a driver would read it: in the user part and in
+    a ``password=`` query parameter. A URL SQLAlchemy cannot parse is shown as given
+    (the message about it is more helpful with it), but for the text between ``:``
+    and ``@`` of its user part.
+    """
+    try:
+        parsed = make_url(url)
+    except (ArgumentError, ValueError):  # e.g. a port that is not a number
+        return _hide_user_password(url)
+    if parsed.host is not None and "@" in parsed.host:
+        return _hide_user_password(url)  # an '@' in the password, not escaped
+    shown = parsed.render_as_string(hide_password=True)
+    if "password" in parsed.query:
+        placeholder = parsed.update_query_dict({"password": _HIDDEN})
+        shown = placeholder.render_as_string(hide_password=True).replace(
+            "password=%2A%2A%2A", f"password={_HIDDEN}"
+        )
+    return shown
+
+
+def insert_missing(conn: Connection, row_class: Any, values: dict[str, Any]) -> None:
+    """Insert a row keyed by its primary key, unless another writer just did."""
+    dialect = conn.dialect.name
+    if dialect == "postgresql":
+        conn.execute(
+            postgresql_insert(row_class).values(values).on_conflict_do_nothing()
+        )
+    elif dialect == "sqlite":
+        conn.execute(sqlite_insert(row_class).values(values).on_conflict_do_nothing())
+    else:
+        conn.execute(insert(row_class).values(values))
+
+
+def lock_for_migration(conn: Connection) -> None:
+    """Make other migrators wait until this transaction ends.
+
+    On SQLite, the write transaction (``BEGIN IMMEDIATE``) already does.
+    """
+    if conn.dialect.name == "postgresql":
+        conn.execute(select(func.pg_advisory_xact_lock(_MIGRATION_LOCK)))
+
+
+def _hide_user_password(url: str) -> str:
+    scheme, separator, rest = url.partition("://")
+    user_part, at, location = rest.rpartition("@")
+    user, colon, _password = user_part.partition(":")
+    if not (separator and at and colon):
+        return url
+    return f"{scheme}://{user}:{_HIDDEN}@{location}"
+
+
+# --------------------------------------------------------------------------- SQLite
+
+
+def _sqlite(parsed: URL, shown: str, options: dict[str, Any]) -> Database:
+    path = parsed.database
+    in_memory = not path or path == ":memory:" or parsed.query.get("mode") == "memory"
+    if in_memory:
+        options["poolclass"] = StaticPool
+        options["connect_args"] = {"check_same_thread": False}
+    else:
+        _make_parent(Path(path or ""), shown)
+        options["connect_args"] = {"timeout": BUSY_TIMEOUT_SECONDS}
+    with translated(shown):
+        database = create_database(parsed, **options)
+    event.listen(database, "connect", _on_sqlite_connect)
+    event.listen(database, "begin", _on_sqlite_begin)
+    return database
+
+
+def _make_parent(path: Path, shown: str) -> None:
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise StoreError(
+            f"Cannot create the folder of the store {shown} ({exc.strerror}). "
+            "Choose a writable path with --store or PIPEWARDEN_STORE_URL."
+        ) from exc
+
+
+def _on_sqlite_connect(dbapi_connection: Any, _record: Any) -> None:
+    # SQLAlchemy emits BEGIN itself (see _on_sqlite_begin), not the sqlite3 module.
+    dbapi_connection.isolation_level = None
+    cursor = dbapi_connection.cursor()
+    try:
+        for pragma in _PRAGMAS:
+            cursor.execute(pragma)
+    finally:
+        cursor.close()
+
+
+def _on_sqlite_begin(connection: Connection) -> None:
+    writing = connection.get_execution_options().get(WRITE_OPTION, False)
+    connection.exec_driver_sql("BEGIN IMMEDIATE" if writing else "BEGIN")

@@ -1,0 +1,162 @@
+"""The Store protocol: what pipewarden keeps and reads back, whatever holds it.
+
+A Store persists runs (with their profile, findings, inputs and metric points),
+environments and models, and reads them back. It decides nothing: the findings of a
+run, history anomalies included, are made before ``save_run`` is called (see
+``pipewarden.workflows.record``). :func:`pipewarden.store.open_store` returns the
+SQL implementation, :class:`pipewarden.store.sql.SqlStore`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+from typing import TYPE_CHECKING, Protocol, Self
+
+if TYPE_CHECKING:
+    from pipewarden.env.fingerprint import Fingerprint
+    from pipewarden.monitor.history import SeriesTable
+    from pipewarden.monitor.metrics import MetricPoint
+    from pipewarden.store.records import MetricSeries, ModelRecord, Run, RunSummary
+
+__all__ = ["Store"]
+
+
+class Store(Protocol):
+    """Runs, their metric history, environments and models, kept somewhere.
+
+    Attributes:
+        url: Where the store is, with any password hidden (for messages).
+    """
+
+    @property
+    def url(self) -> str: ...
+
+    # ------------------------------------------------------------------ runs
+    def save_run(self, run: Run, points: Sequence[MetricPoint]) -> None:
+        """Keep a finished run and its metric points, in one transaction.
+
+        Afterwards the run is either wholly in the store or absent, whatever
+        happens to the process.
+
+        Raises:
+            StoreError: The write failed; nothing of the run was kept.
+        """
+        ...
+
+    def save_runs(self, runs: Iterable[tuple[Run, Sequence[MetricPoint]]]) -> None:
+        """Keep several finished runs and their points, in one transaction.
+
+        For imports and backfills: all the runs are kept, or none.
+
+        Raises:
+            StoreError: The write failed; none of the runs was kept.
+        """
+        ...
+
+    def get_run(self, run_id: str) -> Run:
+        """A run by id, or by a prefix of its id that only one run has.
+
+        Raises:
+            RecordNotFoundError: No run (or more than one) matches.
+        """
+        ...
+
+    def list_runs(
+        self,
+        *,
+        dataset: str | None = None,
+        status: str | None = None,
+        limit: int | None = 100,
+    ) -> list[RunSummary]:
+        """Runs, newest first, without profiles or findings."""
+        ...
+
+    def count_runs(self, *, dataset: str | None = None) -> int:
+        """How many runs the store holds (of one dataset, when given)."""
+        ...
+
+    def last_passing_run(self, dataset: str) -> Run:
+        """The newest run of a dataset that passed its contract (pass or warn).
+
+        Raises:
+            RecordNotFoundError: The dataset has no passing run.
+        """
+        ...
+
+    # ------------------------------------------------------------------ history
+    def metric_history(
+        self,
+        dataset: str,
+        metric: str,
+        *,
+        column: str | None = None,
+        since: datetime | None = None,
+        limit: int | None = None,
+    ) -> MetricSeries:
+        """The time series of one metric, oldest first.
+
+        Args:
+            dataset: Dataset name.
+            metric: e.g. ``row_count`` (dataset-wide) or ``null_rate`` (per column).
+            column: The column, for column metrics.
+            since: Only points recorded at or after this time.
+            limit: Only the newest ``limit`` points.
+        """
+        ...
+
+    def recent_metrics(
+        self,
+        dataset: str,
+        at: datetime,
+        *,
+        runs: int = 20,
+        same_weekday: int = 8,
+        lookback: int = 200,
+    ) -> SeriesTable:
+        """Every metric of some of the dataset's runs that started before ``at``.
+
+        These are the runs history anomalies are judged against (the defaults are
+        those of ``HistoryPolicy``): the newest ``runs``, and the newest
+        ``same_weekday`` on the weekday of ``at`` (UTC) but an earlier date, among
+        the newest ``lookback``.
+        """
+        ...
+
+    # ------------------------------------------------------------------ environments
+    def get_environment(self, digest: str) -> Fingerprint:
+        """A stored environment fingerprint by digest.
+
+        Raises:
+            RecordNotFoundError: No environment has this digest.
+        """
+        ...
+
+    # ------------------------------------------------------------------ models
+    def save_model(self, model: ModelRecord) -> ModelRecord:
+        """Keep a model version; saving the same artifact again is a no-op.
+
+        Returns:
+            The model as stored (the earlier record when it was already there).
+
+        Raises:
+            StoreError: This name and version are kept with another artifact.
+        """
+        ...
+
+    def get_model(self, name: str, version: str | None = None) -> ModelRecord:
+        """A model version, or the newest saved version of ``name``.
+
+        Raises:
+            RecordNotFoundError: No such model or version.
+        """
+        ...
+
+    # ------------------------------------------------------------------ lifecycle
+    def close(self) -> None:
+        """Release the connections; the store cannot be used afterwards."""
+        ...
+
+    def __enter__(self) -> Self: ...
+
+    def __exit__(self, *exc_info: object) -> None: ...
