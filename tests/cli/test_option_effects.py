@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
+import polars as pl
 import pytest
 import typer.main
 
@@ -102,6 +103,19 @@ def files(_run: Ran, folder: Path) -> list[str]:
     return sorted(
         p.relative_to(folder).as_posix() for p in folder.rglob("*") if p.is_file()
     )
+
+
+def table_rows(run: Ran, folder: Path) -> dict[str, int]:
+    """The rows of each CSV or Parquet file the run left in its folder."""
+    read: dict[str, Callable[[Path], pl.DataFrame]] = {
+        ".csv": pl.read_csv,
+        ".parquet": pl.read_parquet,
+    }
+    return {
+        name: read[Path(name).suffix](folder / name).height
+        for name in files(run, folder)
+        if Path(name).suffix in read
+    }
 
 
 def json_file(name: str, pick: Callable[[Any], object]) -> Observe:
@@ -427,8 +441,11 @@ EFFECTS: tuple[Effect, ...] = (
         "--quarantine",
         ("conform", "{gate}", "{dirty}", "-o", "out.csv"),
         ("conform", "{gate}", "{dirty}", "-o", "out.csv", "--quarantine", "q.csv"),
-        files,
-        (["out.csv", "out.quarantine.parquet"], ["out.csv", "q.csv"]),
+        table_rows,
+        (
+            {"out.csv": ROWS - 10, "out.quarantine.parquet": 10},
+            {"out.csv": ROWS - 10, "q.csv": 10},
+        ),
     ),
     Effect(
         ("conform",),
