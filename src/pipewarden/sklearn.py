@@ -28,7 +28,7 @@ import numpy as np
 import polars as pl
 
 from pipewarden._optional import require
-from pipewarden.conform._frames import incoming
+from pipewarden.conform import to_polars
 from pipewarden.conform.gate import ConformResult, Gate
 from pipewarden.contracts.infer import infer_contract
 from pipewarden.contracts.model import (
@@ -277,7 +277,7 @@ def _is_pandas(obj: object) -> bool:
 def _as_polars(frame: Any) -> pl.DataFrame:
     if isinstance(frame, np.ndarray):
         return _numpy_frame(frame, [f"x{i}" for i in range(frame.shape[1])])
-    return incoming(frame).frame
+    return to_polars(frame)
 
 
 def _numpy_frame(array: np.ndarray, names: list[str]) -> pl.DataFrame:

@@ -18,6 +18,8 @@ from pipewarden.env import fingerprint as fingerprint_module
 from pipewarden.env.fingerprint import Fingerprint
 from pipewarden.store._dialects import connect, display_url
 from pipewarden.store.database import HEAD_REVISION, alembic_config, open_store
+from pipewarden.workflows import models as models_workflow
+from pipewarden.workflows import record as record_workflow
 from pipewarden.workflows.models import register_model
 
 AS_OF = "2024-01-06T00:00:00Z"
@@ -77,7 +79,9 @@ UPGRADED = fingerprint({"numpy": "2.1.0", "scikit-learn": "1.5.2", "polars": "1.
 
 
 def use_environment(monkeypatch: pytest.MonkeyPatch, fp: Fingerprint) -> None:
-    monkeypatch.setattr(fingerprint_module, "capture", lambda environ=None: fp)
+    """Make every workflow that fingerprints this environment see ``fp``."""
+    for module in (fingerprint_module, models_workflow, record_workflow):
+        monkeypatch.setattr(module, "capture", lambda environ=None: fp)
 
 
 def check(cli: Cli, files: dict[str, Path], data: str, *options: object) -> Any:

@@ -10,8 +10,9 @@ Example:
 
 from __future__ import annotations
 
+from pipewarden.conform._frames import to_polars
 from pipewarden.conform.gate import ConformResult, Gate
 from pipewarden.conform.quarantine import META_COLUMNS
 from pipewarden.conform.record import RecordResult
 
-__all__ = ["META_COLUMNS", "ConformResult", "Gate", "RecordResult"]
+__all__ = ["META_COLUMNS", "ConformResult", "Gate", "RecordResult", "to_polars"]

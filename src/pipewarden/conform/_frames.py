@@ -133,3 +133,13 @@ def _column(name: str, values: list[Any]) -> pl.Series:
         [str(values[i]) if t is FAIL else t for i, t in enumerate(texts)],
         dtype=pl.String,
     )
+
+
+def to_polars(batch: Any) -> pl.DataFrame:
+    """Any batch the gate accepts (polars, pandas, Arrow, a path) as a polars frame,
+    read the way the gate reads it.
+
+    Raises:
+        SourceError: The batch cannot be read.
+    """
+    return incoming(batch).frame

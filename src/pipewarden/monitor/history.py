@@ -18,22 +18,18 @@ contract decides what fails.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TypeAlias
 
 from pipewarden._text import number, share, signed_share
 from pipewarden.checks import codes
 from pipewarden.checks.findings import Finding, Severity
-from pipewarden.monitor.metrics import RATE_METRICS, MetricPoint
+from pipewarden.monitor.metrics import RATE_METRICS
+from pipewarden.store.records import MetricPoint, Series, SeriesKey, SeriesTable
 
 __all__ = ["HistoryPolicy", "Series", "SeriesKey", "SeriesTable", "detect_anomalies"]
 
-SeriesKey: TypeAlias = tuple[str | None, str]
-"""(column, metric); column None for dataset-wide metrics."""
-Series: TypeAlias = Sequence[tuple[datetime, float]]
-"""Earlier values of one metric, oldest first."""
 
 WATCHED = frozenset({"row_count", "null_rate", "distinct", "mean", "std", "p50", "p95"})
 _RATE_FLOOR = 0.005
@@ -74,58 +70,6 @@ class _Baseline:
     method: str
     values: list[float]
     description: str
-
-
-class SeriesTable(Mapping[SeriesKey, Series]):
-    """Earlier values of a dataset's metrics, run by run, oldest run first.
-
-    ``run_keys[i]`` names the metrics of the run at ``times[i]`` and ``run_values[i]``
-    holds their values, in the same order. Runs with the same metrics in the same
-    order may share one ``run_keys`` tuple (the same object); when all do,
-    :func:`detect_anomalies` takes every metric's baseline from the same runs at once.
-    As a Mapping this is the usual ``{(column, metric): [(time, value), ...]}``.
-    """
-
-    __slots__ = ("_series", "run_keys", "run_values", "times")
-
-    def __init__(
-        self,
-        times: Sequence[datetime],
-        run_keys: Sequence[tuple[SeriesKey, ...]],
-        run_values: Sequence[Sequence[float]],
-    ) -> None:
-        self.times = times
-        self.run_keys = run_keys
-        self.run_values = run_values
-        self._series: dict[SeriesKey, list[tuple[datetime, float]]] | None = None
-
-    @property
-    def shared_keys(self) -> tuple[SeriesKey, ...] | None:
-        """The one ``run_keys`` tuple every run shares, or None."""
-        if not self.run_keys:
-            return None
-        first = self.run_keys[0]
-        return first if all(k is first for k in self.run_keys) else None
-
-    def _as_dict(self) -> dict[SeriesKey, list[tuple[datetime, float]]]:
-        if self._series is None:
-            series: dict[SeriesKey, list[tuple[datetime, float]]] = {}
-            for moment, keys, values in zip(
-                self.times, self.run_keys, self.run_values, strict=True
-            ):
-                for key, value in zip(keys, values, strict=True):
-                    series.setdefault(key, []).append((moment, value))
-            self._series = series
-        return self._series
-
-    def __getitem__(self, key: SeriesKey) -> Series:
-        return self._as_dict()[key]
-
-    def __iter__(self) -> Iterator[SeriesKey]:
-        return iter(self._as_dict())
-
-    def __len__(self) -> int:
-        return len(self._as_dict())
 
 
 def detect_anomalies(

@@ -8,11 +8,11 @@ read back over time and watched for anomalies (``pipewarden.monitor.history``).
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
 from datetime import datetime
 
 from pipewarden.profiles.column import ColumnProfile
 from pipewarden.profiles.dataset import DatasetProfile
+from pipewarden.store.records import MetricPoint
 
 __all__ = [
     "COLUMN_METRICS",
@@ -27,21 +27,6 @@ DATASET_METRICS = ("row_count", "column_count")
 COLUMN_METRICS = ("null_rate", "distinct", "mean", "std", "min", "max", "p50", "p95")
 RATE_METRICS = frozenset({"null_rate"})
 """Metrics bounded by 0 and 1, compared by absolute rather than relative change."""
-
-
-@dataclass(frozen=True, slots=True)
-class MetricPoint:
-    """One value of one statistic of one run: a point of a time series.
-
-    ``column`` is None for dataset-wide metrics such as ``row_count``.
-    """
-
-    dataset: str
-    column: str | None
-    metric: str
-    value: float
-    recorded_at: datetime
-    run_id: str | None = None
 
 
 def profile_metrics(

@@ -15,8 +15,7 @@ from typing import TypeAlias
 
 from sqlalchemy import Connection, bindparam, select
 
-from pipewarden.monitor.history import SeriesKey, SeriesTable
-from pipewarden.monitor.metrics import MetricPoint
+from pipewarden.store.records import MetricPoint, SeriesKey, SeriesTable
 from pipewarden.store.tables import DATASET_COLUMN, MetricRow, RunRow, UtcDateTime
 
 __all__ = ["RecentMetrics"]

@@ -15,9 +15,14 @@ from typing import TYPE_CHECKING, Protocol, Self
 
 if TYPE_CHECKING:
     from pipewarden.env.fingerprint import Fingerprint
-    from pipewarden.monitor.history import SeriesTable
-    from pipewarden.monitor.metrics import MetricPoint
-    from pipewarden.store.records import MetricSeries, ModelRecord, Run, RunSummary
+    from pipewarden.store.records import (
+        MetricPoint,
+        MetricSeries,
+        ModelRecord,
+        Run,
+        RunSummary,
+        SeriesTable,
+    )
 
 __all__ = ["Store"]
 

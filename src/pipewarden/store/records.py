@@ -2,23 +2,24 @@
 
 Nothing here touches the database, so these types can be imported (and re-exported
 by ``pipewarden``) without loading SQLAlchemy. ``InputFingerprint`` (from
-``pipewarden.io.fingerprints``) and ``MetricPoint`` (from
-``pipewarden.monitor.metrics``) are defined where they are made, and kept here too.
+``pipewarden.io.fingerprints``) is defined where it is made, and kept here too;
+metric points and the series the store reads back are defined here, and
+``pipewarden.monitor`` computes them and over them.
 """
 
 from __future__ import annotations
 
 import secrets
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TypeAlias
 
 from pipewarden._types import RunId
 from pipewarden.checks.findings import CheckResult
 from pipewarden.contracts.model import Contract
 from pipewarden.env.fingerprint import CodeVersion, Fingerprint
 from pipewarden.io.fingerprints import InputFingerprint
-from pipewarden.monitor.metrics import MetricPoint
 from pipewarden.profiles.dataset import DatasetProfile
 
 __all__ = [
@@ -28,8 +29,16 @@ __all__ = [
     "ModelRecord",
     "Run",
     "RunSummary",
+    "Series",
+    "SeriesKey",
+    "SeriesTable",
     "new_run_id",
 ]
+
+SeriesKey: TypeAlias = tuple[str | None, str]
+"""(column, metric); column None for dataset-wide metrics."""
+Series: TypeAlias = Sequence[tuple[datetime, float]]
+"""Earlier values of one metric, oldest first."""
 
 
 def new_run_id(now: datetime | None = None) -> RunId:
@@ -41,6 +50,73 @@ def new_run_id(now: datetime | None = None) -> RunId:
     moment = (now or datetime.now(UTC)).astimezone(UTC)
     stamp = moment.strftime("%Y%m%d-%H%M%S") + f"{moment.microsecond // 1000:03d}"
     return RunId(f"r-{stamp}-{secrets.token_hex(3)}")
+
+
+@dataclass(frozen=True, slots=True)
+class MetricPoint:
+    """One value of one statistic of one run: a point of a time series.
+
+    ``column`` is None for dataset-wide metrics such as ``row_count``.
+    """
+
+    dataset: str
+    column: str | None
+    metric: str
+    value: float
+    recorded_at: datetime
+    run_id: str | None = None
+
+
+class SeriesTable(Mapping[SeriesKey, Series]):
+    """Earlier values of a dataset's metrics, run by run, oldest run first.
+
+    ``run_keys[i]`` names the metrics of the run at ``times[i]`` and ``run_values[i]``
+    holds their values, in the same order. Runs with the same metrics in the same
+    order may share one ``run_keys`` tuple (the same object); when all do,
+    :func:`detect_anomalies` takes every metric's baseline from the same runs at once.
+    As a Mapping this is the usual ``{(column, metric): [(time, value), ...]}``.
+    """
+
+    __slots__ = ("_series", "run_keys", "run_values", "times")
+
+    def __init__(
+        self,
+        times: Sequence[datetime],
+        run_keys: Sequence[tuple[SeriesKey, ...]],
+        run_values: Sequence[Sequence[float]],
+    ) -> None:
+        self.times = times
+        self.run_keys = run_keys
+        self.run_values = run_values
+        self._series: dict[SeriesKey, list[tuple[datetime, float]]] | None = None
+
+    @property
+    def shared_keys(self) -> tuple[SeriesKey, ...] | None:
+        """The one ``run_keys`` tuple every run shares, or None."""
+        if not self.run_keys:
+            return None
+        first = self.run_keys[0]
+        return first if all(k is first for k in self.run_keys) else None
+
+    def _as_dict(self) -> dict[SeriesKey, list[tuple[datetime, float]]]:
+        if self._series is None:
+            series: dict[SeriesKey, list[tuple[datetime, float]]] = {}
+            for moment, keys, values in zip(
+                self.times, self.run_keys, self.run_values, strict=True
+            ):
+                for key, value in zip(keys, values, strict=True):
+                    series.setdefault(key, []).append((moment, value))
+            self._series = series
+        return self._series
+
+    def __getitem__(self, key: SeriesKey) -> Series:
+        return self._as_dict()[key]
+
+    def __iter__(self) -> Iterator[SeriesKey]:
+        return iter(self._as_dict())
+
+    def __len__(self) -> int:
+        return len(self._as_dict())
 
 
 @dataclass(frozen=True, slots=True)

@@ -21,12 +21,17 @@ from sqlalchemy.orm import Session, joinedload, selectinload, sessionmaker
 from pipewarden.contracts.model import Contract
 from pipewarden.env.fingerprint import Fingerprint
 from pipewarden.errors import RecordNotFoundError, StoreError
-from pipewarden.monitor.history import SeriesTable
-from pipewarden.monitor.metrics import MetricPoint
 from pipewarden.store._dialects import insert_missing, writer
 from pipewarden.store._errors import translated
 from pipewarden.store._recent import RecentMetrics
-from pipewarden.store.records import MetricSeries, ModelRecord, Run, RunSummary
+from pipewarden.store.records import (
+    MetricPoint,
+    MetricSeries,
+    ModelRecord,
+    Run,
+    RunSummary,
+    SeriesTable,
+)
 from pipewarden.store.tables import (
     DATASET_COLUMN,
     Base,

@@ -39,10 +39,9 @@ from pipewarden.contracts.model import Contract
 from pipewarden.env.fingerprint import CodeVersion, Fingerprint
 from pipewarden.errors import StoreError
 from pipewarden.io.fingerprints import HashMethod, InputFingerprint
-from pipewarden.monitor.metrics import MetricPoint
 from pipewarden.profiles.dataset import DatasetProfile
 from pipewarden.store import _profile_codec
-from pipewarden.store.records import ModelRecord, Run
+from pipewarden.store.records import MetricPoint, ModelRecord, Run
 
 __all__ = [
     "VERSION_TABLE",
