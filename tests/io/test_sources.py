@@ -606,7 +606,7 @@ def test_arrow_duplicate_column_names() -> None:
 
 def test_sql_url_without_query(database: str) -> None:
     assert error_of(lambda: iter_frames(database)) == (
-        f"Database URL '{database}' needs a query. Pass query='SELECT ...'."
+        f"Database URL '{database}' needs a query. Pass --query 'SELECT ...' (query='SELECT ...' in Python)."
     )
 
 

@@ -161,7 +161,7 @@ def domain_classifier(
         message=_message(auc, threshold, p, drifted, importance, design.columns),
         columns=tuple(design.columns),
         importance=tuple(importance),
-        sample_rows=(n1, n2),
+        sample_rows=(int((design.y == 0).sum()), int((design.y == 1).sum())),
     )
 
 

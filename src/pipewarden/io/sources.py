@@ -152,7 +152,7 @@ def _reader(source: SourceLike, query: str | None) -> _Reader:
         if query is None or not query.strip():
             raise SourceError(
                 f"Database URL '{redact(source)}' needs a query. "
-                "Pass query='SELECT ...'."
+                "Pass --query 'SELECT ...' (query='SELECT ...' in Python)."
             )
         return partial(sql_frames, source, query)
     if query is not None:
