@@ -15,12 +15,12 @@ import polars as pl
 
 from pipewarden.errors import MissingDependencyError, SourceError
 from pipewarden.io._reasons import first_line
+from pipewarden.io.urls import redact_url
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import Engine
 
 _URL = re.compile(r"^(?P<scheme>[A-Za-z][A-Za-z0-9+.\-]*)://")
-_PASSWORD = re.compile(r"(://[^:/@]*):[^@/]*@")
 _NOT_DATABASES = frozenset(
     {"file", "http", "https", "s3", "s3a", "gs", "gcs", "az", "abfs", "abfss", "hf"}
 )
@@ -36,11 +36,6 @@ def is_database_url(text: str) -> bool:
     """Tell whether a string is a SQLAlchemy URL rather than a path or file URL."""
     scheme = url_scheme(text)
     return scheme is not None and scheme not in _NOT_DATABASES
-
-
-def redact(url: str) -> str:
-    """Hide the password in a database URL, for messages."""
-    return _PASSWORD.sub(r"\1:***@", url)
 
 
 def sql_frames(url: str, query: str, chunk_rows: int) -> Iterator[pl.DataFrame]:
@@ -64,7 +59,7 @@ def sql_frames(url: str, query: str, chunk_rows: int) -> Iterator[pl.DataFrame]:
             result = options.execute(sa.text(query))
             if not result.returns_rows:
                 raise SourceError(
-                    f"Query on '{redact(url)}' returns no rows: {query!r}. "
+                    f"Query on '{redact_url(url)}' returns no rows: {query!r}. "
                     "Pass a SELECT query."
                 )
             columns = list(map(str, result.keys()))
@@ -77,7 +72,7 @@ def sql_frames(url: str, query: str, chunk_rows: int) -> Iterator[pl.DataFrame]:
     except sa.exc.SQLAlchemyError as exc:
         reason = first_line(getattr(exc, "orig", None) or exc)
         raise SourceError(
-            f"SQL query failed on '{redact(url)}': {reason}. "
+            f"SQL query failed on '{redact_url(url)}': {reason}. "
             "Check the query and the database URL."
         ) from exc
     finally:
@@ -91,13 +86,13 @@ def _create_engine(url: str) -> Engine:
         engine = sa.create_engine(url)
     except ImportError as exc:
         raise MissingDependencyError(
-            f"The database URL '{redact(url)}' needs the driver module "
+            f"The database URL '{redact_url(url)}' needs the driver module "
             f"'{exc.name}', which is not installed. Install it (for PostgreSQL: "
             "pip install 'pipewarden[postgres]')."
         ) from exc
     except sa.exc.ArgumentError as exc:
         raise SourceError(
-            f"Cannot use database URL '{redact(url)}': {first_line(exc)}. Check the "
+            f"Cannot use database URL '{redact_url(url)}': {first_line(exc)}. Check the "
             "URL, e.g. 'sqlite:///data.db' or 'postgresql+psycopg://user@host/db'."
         ) from exc
     database = engine.url.database
@@ -108,7 +103,7 @@ def _create_engine(url: str) -> Engine:
     if sqlite and is_file and not Path(str(database)).is_file():
         engine.dispose()
         raise SourceError(
-            f"No such database file: '{database}' (from '{redact(url)}'). "
+            f"No such database file: '{database}' (from '{redact_url(url)}'). "
             "Check the path in the URL; sqlite:/// takes a path after the "
             "third slash."
         )
@@ -136,7 +131,7 @@ def _rows_frame(rows: Sequence[Any], columns: list[str], url: str) -> pl.DataFra
         )
     except pl.exceptions.PolarsError as exc:
         raise SourceError(
-            f"Cannot turn the rows of the query on '{redact(url)}' into a frame: "
+            f"Cannot turn the rows of the query on '{redact_url(url)}' into a frame: "
             f"{first_line(exc)}. CAST the columns to plain types in the query."
         ) from exc
     objects = [name for name, dtype in frame.schema.items() if dtype == pl.Object]

@@ -17,7 +17,8 @@ from typing import Any, Literal
 
 from pipewarden.errors import SourceError
 from pipewarden.io._files import format_of, path_text, resolve_files
-from pipewarden.io._sql import is_database_url, redact
+from pipewarden.io._sql import is_database_url
+from pipewarden.io.urls import redact_url
 
 __all__ = [
     "MAX_HASHED_BYTES",
@@ -98,7 +99,7 @@ def fingerprint_inputs(
     """
     if isinstance(data, str) and is_database_url(data):
         digest = hashlib.sha256((query or "").encode()).hexdigest()
-        return (InputFingerprint(redact(data), None, None, digest, "query"),)
+        return (InputFingerprint(redact_url(data), None, None, digest, "query"),)
     if not isinstance(data, str | os.PathLike):
         return ()
     try:

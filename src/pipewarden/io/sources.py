@@ -33,7 +33,8 @@ from pipewarden.errors import SourceError
 from pipewarden.io._files import file_frames, path_text, resolve_files, total_bytes
 from pipewarden.io._memory import is_pandas, lazy_frames, to_frame
 from pipewarden.io._reasons import first_line
-from pipewarden.io._sql import is_database_url, redact, sql_frames, url_scheme
+from pipewarden.io._sql import is_database_url, sql_frames, url_scheme
+from pipewarden.io.urls import redact_url
 
 __all__ = [
     "DEFAULT_CHUNK_ROWS",
@@ -121,7 +122,7 @@ def describe_source(source: SourceLike) -> str:
     a database URL the URL without password, in-memory data its kind.
     """
     if isinstance(source, str) and is_database_url(source):
-        return redact(source)
+        return redact_url(source)
     if isinstance(source, str | os.PathLike):
         text = os.fspath(source)
         if "*" in text or "?" in text or "[" in text:
@@ -151,7 +152,7 @@ def _reader(source: SourceLike, query: str | None) -> _Reader:
     if isinstance(source, str) and is_database_url(source):
         if query is None or not query.strip():
             raise SourceError(
-                f"Database URL '{redact(source)}' needs a query. "
+                f"Database URL '{redact_url(source)}' needs a query. "
                 "Pass --query 'SELECT ...' (query='SELECT ...' in Python)."
             )
         return partial(sql_frames, source, query)

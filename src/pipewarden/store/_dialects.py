@@ -17,10 +17,10 @@ from sqlalchemy import Engine as Database
 from sqlalchemy import create_engine as create_database
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.exc import ArgumentError
 from sqlalchemy.pool import StaticPool
 
 from pipewarden.errors import StoreError
+from pipewarden.io.urls import redact_url as display_url
 from pipewarden.store._errors import missing_driver, translated
 from pipewarden.store.tables import to_json
 
@@ -46,7 +46,6 @@ _PRAGMAS = (
     "PRAGMA foreign_keys = ON",
 )
 _MIGRATION_LOCK = 7_361_029_117  # pg_advisory_xact_lock key: one migrator at a time
-_HIDDEN = "***"
 
 
 def connect(url: str) -> Database:
@@ -75,29 +74,6 @@ def writer(database: Database) -> Database:
     return database.execution_options(**{WRITE_OPTION: True})
 
 
-def display_url(url: str) -> str:
-    """The URL with its password hidden, for messages.
-
-    The password is hidden wherever a driver would read it: in the user part and in
-    a ``password=`` query parameter. A URL SQLAlchemy cannot parse is shown as given
-    (the message about it is more helpful with it), but for the text between ``:``
-    and ``@`` of its user part.
-    """
-    try:
-        parsed = make_url(url)
-    except (ArgumentError, ValueError):  # e.g. a port that is not a number
-        return _hide_user_password(url)
-    if parsed.host is not None and "@" in parsed.host:
-        return _hide_user_password(url)  # an '@' in the password, not escaped
-    shown = parsed.render_as_string(hide_password=True)
-    if "password" in parsed.query:
-        placeholder = parsed.update_query_dict({"password": _HIDDEN})
-        shown = placeholder.render_as_string(hide_password=True).replace(
-            "password=%2A%2A%2A", f"password={_HIDDEN}"
-        )
-    return shown
-
-
 def insert_missing(conn: Connection, row_class: Any, values: dict[str, Any]) -> None:
     """Insert a row keyed by its primary key, unless another writer just did."""
     dialect = conn.dialect.name
@@ -118,15 +94,6 @@ def lock_for_migration(conn: Connection) -> None:
     """
     if conn.dialect.name == "postgresql":
         conn.execute(select(func.pg_advisory_xact_lock(_MIGRATION_LOCK)))
-
-
-def _hide_user_password(url: str) -> str:
-    scheme, separator, rest = url.partition("://")
-    user_part, at, location = rest.rpartition("@")
-    user, colon, _password = user_part.partition(":")
-    if not (separator and at and colon):
-        return url
-    return f"{scheme}://{user}:{_HIDDEN}@{location}"
 
 
 # --------------------------------------------------------------------------- SQLite
