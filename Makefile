@@ -11,7 +11,7 @@ LOCK_UPGRADE ?= --upgrade
 LOCK_FLAGS   := --universal --python-version 3.11 --custom-compile-command "make lock" --quiet
 INSTALL      := $(UV) pip install --quiet --compile-bytecode --python $(BIN)/python
 
-.PHONY: demo test bench lint typecheck lock clean
+.PHONY: demo test bench lint lock clean
 
 $(UV):
 	$(PYTHON) -m venv $(VENV)
@@ -45,6 +45,7 @@ bench: $(VENV)/.installed-dev
 
 lint: $(VENV)/.installed-dev
 	$(BIN)/ruff check src tests benchmarks
+	$(BIN)/ruff format --check src tests benchmarks
 	$(BIN)/mypy src/pipewarden
 
 # Newest releases that pyproject.toml allows; dev first, then base within dev's pins,
