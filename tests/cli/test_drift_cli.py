@@ -184,3 +184,93 @@ def test_without_scikit_learn_the_multivariate_test_is_skipped_not_fatal(
     assert "multivariate test skipped: it needs scikit-learn" in " ".join(
         capsys.readouterr().out.split()
     )
+
+
+def _shared_share(reference: pl.DataFrame, current: pl.DataFrame, column: str) -> str:
+    """How much of a column's value distribution the two sides have in common."""
+    from pipewarden._text import share
+
+    def shares(frame: pl.DataFrame) -> pl.DataFrame:
+        return frame.group_by(column).len().with_columns(pl.col("len") / frame.height)
+
+    both = shares(reference).join(shares(current), on=column)
+    return share(float(both.select(pl.min_horizontal("len", "len_right")).sum()[0, 0]))
+
+
+@pytest.fixture(scope="module")
+def demo_sides(tmp_path_factory):
+    from pipewarden.demo import REFERENCE, data_path
+
+    where = tmp_path_factory.mktemp("demo")
+    ref, clean = data_path(REFERENCE), data_path("batch_clean.csv")
+    assert (
+        main(
+            [
+                "contract",
+                "infer",
+                str(ref),
+                "-o",
+                str(where / "c.yaml"),
+                "--label",
+                "failure",
+                "--time",
+                "ts",
+            ]
+        )
+        == 0
+    )
+    pw.profile(str(ref)).save(where / "ref.json")
+    pw.profile(str(clean)).save(where / "clean.json")
+    return {
+        "ref": str(ref),
+        "clean": str(clean),
+        "outage": str(data_path("batch_outage.csv")),
+        "ref_json": str(where / "ref.json"),
+        "clean_json": str(where / "clean.json"),
+        "contract": str(where / "c.yaml"),
+    }
+
+
+@pytest.mark.parametrize("with_contract", [False, True])
+def test_the_demo_clean_batch_is_clean_from_data(demo_sides, with_contract, capsys):
+    extra = ["--contract", demo_sides["contract"]] if with_contract else []
+    assert main(["drift", demo_sides["ref"], demo_sides["clean"], *extra]) == 0
+    out = " ".join(capsys.readouterr().out.split())
+    overlap = _shared_share(
+        pl.read_csv(demo_sides["ref"]),
+        pl.read_csv(demo_sides["clean"]),
+        "pump_age_years",
+    )
+    assert out.startswith("PASS batch_clean.csv vs reference_october.csv: 0 of")
+    assert "multivariate AUC 0." in out and "(drifted)" not in out
+    assert (
+        "Left out of the multivariate test: pump_age_years (moves with time: the "
+        f"sides share {overlap} of its values, though its distribution did not "
+        "drift)." in out
+    )
+
+
+@pytest.mark.parametrize("with_contract", [False, True])
+def test_the_demo_clean_batch_is_clean_from_profiles(demo_sides, with_contract, capsys):
+    extra = ["--contract", demo_sides["contract"]] if with_contract else []
+    argv = ["drift", demo_sides["ref_json"], demo_sides["clean_json"], *extra]
+    assert main([*argv, "--json", "-"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["multivariate"] is None
+    assert data["notes"] == ["multivariate test skipped: a side is a saved profile"]
+
+
+def test_the_demo_clean_batch_passes_its_contract_against_the_reference(demo_sides):
+    argv = ["check", demo_sides["contract"], demo_sides["clean"]]
+    assert main([*argv, "--reference", demo_sides["ref"]]) == 0
+
+
+def test_the_demo_outage_still_fails_on_the_temperature_nulls(demo_sides, tmp_path):
+    target = tmp_path / "d.json"
+    argv = ["drift", demo_sides["ref"], demo_sides["outage"], "--json", str(target)]
+    assert main(argv) == 1
+    data = json.loads(target.read_text())
+    errors = {
+        (f["check"], f["column"]) for f in data["findings"] if f["severity"] == "error"
+    }
+    assert ("drift.null_rate", "temperature") in errors

@@ -38,7 +38,16 @@ def test_a_saved_profile_side_skips_the_multivariate_test(tmp_path: Path) -> Non
 
     assert outcome.note == SAVED_PROFILE
     assert outcome.report.multivariate is None
+    assert outcome.report.notes == (SAVED_PROFILE,)
+    assert outcome.report.to_dict()["notes"] == [SAVED_PROFILE]
     assert outcome.report.reference == "reference.json"
+
+
+def test_a_multivariate_test_turned_off_says_so_in_the_report() -> None:
+    report = compare_batches(_frame(), _frame(), sample_rows=0).report
+
+    assert report.multivariate is None
+    assert report.notes == ("multivariate test skipped: sample_rows is 0",)
 
 
 def test_profiles_compare_like_the_data_they_came_from() -> None:

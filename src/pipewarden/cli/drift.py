@@ -88,7 +88,7 @@ def drift_command(
     if html_out:
         write_text(html_out, _html(outcome))
     if json_out != "-":
-        _print(report, outcome.note)
+        _print(report)
     if report.to_check_result().at_least(threshold):
         raise typer.Exit(EXIT_FAILED)
 
@@ -106,18 +106,22 @@ def _html(outcome: CompareOutcome) -> str:
     )
 
 
-def _print(report: DriftReport, note: str) -> None:
+def _print(report: DriftReport) -> None:
     drifted = report.drifted
     status = report.status
     compared = len(report.columns)
+    notes = "; ".join(report.notes)
     out.print(
         f"[{STATUS_STYLE[status]}]{status.upper()}[/]  {escape(report.dataset or '')} vs "
         f"{escape(report.reference or 'reference')}: {len(report.drifted_columns)} of "
         f"{compared} compared columns drifted"
         + (_multivariate_note(report) if report.multivariate else "")
         + (f", {len(report.skipped)} not compared" if report.skipped else "")
-        + (f" ({note})" if note else "")
+        + (f" ({escape(notes)})" if notes else "")
     )
+    left_out = _left_out(report)
+    if left_out:
+        out.print(f"Left out of the multivariate test: {escape(left_out)}.")
     if not drifted and not (report.multivariate and report.multivariate.drifted):
         return
     table = Table(header_style="bold", box=box.SIMPLE_HEAD)
@@ -155,3 +159,14 @@ def _multivariate_note(report: DriftReport) -> str:
     m = report.multivariate
     assert m is not None
     return f"; multivariate AUC {m.auc:.3f}" + (" (drifted)" if m.drifted else "")
+
+
+def _left_out(report: DriftReport) -> str:
+    """The columns compared one by one that the multivariate test left out."""
+    m = report.multivariate
+    if m is None:
+        return ""
+    not_columns = {c for c, _ in report.skipped} | {
+        c.column for c in (report.label, report.prediction) if c is not None
+    }
+    return "; ".join(f"{c} ({r})" for c, r in m.excluded if c not in not_columns)

@@ -21,6 +21,11 @@ Not compared: time columns (they move forward by design; ``time.gap`` and
 ``time.freshness`` watch them), identifiers (every value is new), columns present on
 one side only (the schema checks report them), and columns with ``drift.enabled:
 false``. Their null rates are still compared.
+
+The multivariate test (with row samples only) leaves out the same columns, free text,
+the label and the prediction, and the columns that move with time (a pump's age, a
+meter reading): ``MultivariateResult.excluded`` lists them with the reason (see
+``drift/_excluded.py``). When it cannot run, ``DriftReport.notes`` says why.
 """
 
 from __future__ import annotations
@@ -37,7 +42,11 @@ from pipewarden.drift import _messages as msg
 from pipewarden.drift import segments as seg
 from pipewarden.drift._plan import Plan, input_of, plan_column
 from pipewarden.drift.correction import adjust
-from pipewarden.drift.results import ColumnComparison, DriftReport
+from pipewarden.drift.results import (
+    ColumnComparison,
+    DriftReport,
+    MultivariateResult,
+)
 from pipewarden.drift.stats import get
 from pipewarden.drift.stats._inputs import ProportionPair
 from pipewarden.profiles.column import ColumnProfile, Kind, Physical
@@ -49,6 +58,10 @@ ERROR_FACTOR = 2.0
 """A drift whose effect size is this many times its threshold is an error."""
 ID_DISTINCT_SHARE = 0.9
 """An integer column this distinct (and an identifier by its profile) is an id."""
+NO_MULTIVARIATE = (
+    "multivariate test skipped: a side has fewer than 20 sampled rows, or no column "
+    "is usable"
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -120,20 +133,18 @@ def compare(
     _correct(every, correction)
     locate = seg.Locator(reference, current, segments)
     decide = _Decider(alpha, locate)
-    multivariate = None
+    columns = tuple(decide(p) for p in plans)
+    multivariate: MultivariateResult | None = None
+    notes: tuple[str, ...] = ()
     if samples is not None:
-        from pipewarden.drift.multivariate import domain_classifier
-
-        multivariate = domain_classifier(
-            samples[0],
-            samples[1],
-            exclude=_not_for_classifier(reference, current, roles, skipped),
-            alpha=alpha,
+        multivariate = _multivariate(
+            reference, current, samples, roles, skipped, columns, alpha
         )
+        notes = () if multivariate is not None else (NO_MULTIVARIATE,)
     return DriftReport(
         reference_rows=reference.rows,
         current_rows=current.rows,
-        columns=tuple(decide(p) for p in plans),
+        columns=columns,
         nulls=tuple(decide(p) for p in nulls),
         label=decide(label_plan) if label_plan else None,
         prediction=decide(pred_plan) if pred_plan else None,
@@ -143,6 +154,7 @@ def compare(
         alpha=alpha,
         dataset=dataset,
         reference=reference_name,
+        notes=notes,
     )
 
 
@@ -283,22 +295,37 @@ def _correct(plans: list[Plan], correction: str) -> None:
         plan.q = q
 
 
-def _not_for_classifier(
+def _multivariate(
     reference: DatasetProfile,
     current: DatasetProfile,
+    samples: tuple[pl.DataFrame, pl.DataFrame],
     roles: Roles,
     skipped: dict[str, str],
-) -> set[str]:
-    """Columns the domain classifier must not see: times and ids separate the sides
-    trivially, free text is not a feature, and disabled columns were asked out."""
-    out = set(skipped) | {r for r in (roles.label, roles.prediction) if r}
-    for prof in (reference, current):
-        out |= {
-            n
-            for n, c in prof.columns.items()
-            if c.kind in (Kind.DATETIME, Kind.TEXT, Kind.OTHER)
-        }
-    return out
+    columns: tuple[ColumnComparison, ...],
+    alpha: float,
+) -> MultivariateResult | None:
+    """The domain-classifier test, without the columns that separate the sides
+    trivially (times, ids, free text, columns that move with time), which it lists."""
+    from pipewarden.drift._excluded import classifier_exclusions
+    from pipewarden.drift.multivariate import domain_classifier
+
+    own = {
+        roles.label: "the label: compared on its own (label.shift)",
+        roles.prediction: "the prediction: compared on its own (drift.prediction)",
+    }
+    excluded = classifier_exclusions(
+        reference,
+        current,
+        samples,
+        skipped=skipped,
+        roles={k: v for k, v in own.items() if k},
+        time=tuple(sorted(roles.time)),
+        drifted={c.column: c.drifted for c in columns},
+    )
+    result = domain_classifier(samples[0], samples[1], exclude=excluded, alpha=alpha)
+    if result is None:
+        return None
+    return replace(result, excluded=tuple(excluded.items()))
 
 
 # ------------------------------------------------------------------- deciding

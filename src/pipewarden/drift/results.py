@@ -124,7 +124,8 @@ class MultivariateResult:
 
     ``auc`` is the ROC AUC on held-out rows (0.5: indistinguishable). ``importance``
     lists the columns the classifier relied on most, with the AUC lost when each is
-    shuffled.
+    shuffled. ``excluded`` lists the columns of both sides it was not given, with
+    the reason (time columns, identifiers, columns that move with time...).
     """
 
     auc: float
@@ -136,6 +137,7 @@ class MultivariateResult:
     columns: tuple[str, ...]
     importance: tuple[tuple[str, float], ...]
     sample_rows: tuple[int, int]
+    excluded: tuple[tuple[str, str], ...] = ()
 
     def finding(self) -> Finding:
         return Finding(
@@ -161,6 +163,7 @@ class MultivariateResult:
                 "reference": self.sample_rows[0],
                 "current": self.sample_rows[1],
             },
+            "excluded": [{"column": c, "reason": r} for c, r in self.excluded],
         }
 
     @classmethod
@@ -176,6 +179,9 @@ class MultivariateResult:
             columns=tuple(data.get("columns", ())),
             importance=tuple((str(c), float(v)) for c, v in data.get("importance", ())),
             sample_rows=(int(rows.get("reference", 0)), int(rows.get("current", 0))),
+            excluded=tuple(
+                (str(e["column"]), str(e["reason"])) for e in data.get("excluded", ())
+            ),
         )
 
 
@@ -218,8 +224,11 @@ class DriftReport:
          "multivariate": {"auc": 0.71, "threshold": 0.55, "p_value": 0.0,
                           "drifted": true, "severity": "warning", "message": "...",
                           "columns": [...used...], "importance": [["f_norm_1", 0.12], ...],
-                          "sample_rows": {"reference": 20000, "current": 20000}} | null,
+                          "sample_rows": {"reference": 20000, "current": 20000},
+                          "excluded": [{"column": "pump_age_years",
+                                        "reason": "moves with time: ..."}, ...]} | null,
          "skipped": [{"column": "i_id", "reason": "identifier: ..."}, ...],
+         "notes": ["multivariate test skipped: a side is a saved profile", ...],
          "findings": [Finding.to_dict(), ...]}          # every drift.* / label.shift
 
     SUMMARY by type (shares are of non-null values and sum to 1 per side)::
@@ -250,6 +259,8 @@ class DriftReport:
     dataset: str | None = None
     reference: str | None = None
     contract: str | None = None
+    notes: tuple[str, ...] = ()
+    """What the report could not do and why, e.g. why ``multivariate`` is None."""
 
     @property
     def findings(self) -> tuple[Finding, ...]:
@@ -304,6 +315,7 @@ class DriftReport:
             "prediction": self.prediction.to_dict() if self.prediction else None,
             "multivariate": self.multivariate.to_dict() if self.multivariate else None,
             "skipped": [{"column": c, "reason": r} for c, r in self.skipped],
+            "notes": list(self.notes),
             "findings": [f.to_dict() for f in self.findings],
         }
 
@@ -333,4 +345,5 @@ class DriftReport:
             dataset=data.get("dataset"),
             reference=data.get("reference"),
             contract=data.get("contract"),
+            notes=tuple(str(n) for n in data.get("notes", ())),
         )

@@ -36,6 +36,7 @@ NO_SKLEARN = (
     "pip install 'pipewarden[sklearn]'"
 )
 SAVED_PROFILE = "multivariate test skipped: a side is a saved profile"
+TURNED_OFF = "multivariate test skipped: sample_rows is 0"
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,14 +47,16 @@ class CompareOutcome:
         report: The drift report (``report.to_dict()`` is the drift JSON).
         reference: The reference profile.
         current: The current profile.
-        note: Why the multivariate test did not run, when it did not ("" if it ran
-            or was turned off).
     """
 
     report: DriftReport
     reference: DatasetProfile
     current: DatasetProfile
-    note: str = ""
+
+    @property
+    def note(self) -> str:
+        """Why the multivariate test did not run ("" if it ran): the report's notes."""
+        return "; ".join(self.report.notes)
 
 
 def compare(
@@ -138,7 +141,7 @@ def compare_batches(
             f"sample_rows must be 0 (no multivariate test) or more, not {sample_rows}."
         )
     spec, contract_name = _contract(contract)
-    note = ""
+    note = "" if sample_rows > 0 else TURNED_OFF
     if sample_rows > 0 and importlib.util.find_spec("sklearn") is None:
         sample_rows, note = 0, NO_SKLEARN
     segments = list(spec.dataset.segments) if spec is not None else []
@@ -166,8 +169,9 @@ def compare_batches(
         dataset=_name(current),
         reference_name=_name(reference),
     )
-    report = replace(report, contract=contract_name)
-    return CompareOutcome(report, ref_prof, cur_prof, note)
+    notes = (note, *report.notes) if note else report.notes
+    report = replace(report, contract=contract_name, notes=notes)
+    return CompareOutcome(report, ref_prof, cur_prof)
 
 
 def _contract(
