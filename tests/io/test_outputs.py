@@ -7,8 +7,6 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from pipewarden.errors import ConfigError
-from pipewarden.io.formats import write_frame
 from pipewarden.io.outputs import files_read_by, same_file, write_atomically
 
 
@@ -32,18 +30,6 @@ def test_an_interrupted_write_leaves_the_old_file_and_no_temporary(
 
     assert target.read_text() == "yesterday's whole file"
     assert [p.name for p in tmp_path.iterdir()] == ["out.json"]
-
-
-def test_a_frame_that_cannot_be_written_leaves_the_old_file(tmp_path: Path) -> None:
-    target = tmp_path / "out.csv"
-    target.write_text("a\n1\n")
-    nested = pl.DataFrame({"a": [[1, 2]]})  # CSV cannot hold a list column
-
-    with pytest.raises(ConfigError):
-        write_frame(nested, target)
-
-    assert target.read_text() == "a\n1\n"
-    assert [p.name for p in tmp_path.iterdir()] == ["out.csv"]
 
 
 def test_a_symbolic_link_keeps_pointing_at_the_file_written(tmp_path: Path) -> None:
