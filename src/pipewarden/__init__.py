@@ -9,33 +9,40 @@ Example:
 
 from __future__ import annotations
 
+import importlib
+import sys
+import types
+import typing
+
 from pipewarden._version import __version__ as __version__
-from pipewarden.checks.findings import CheckResult, Finding, Severity
-from pipewarden.conform import ConformResult, Gate, RecordResult
-from pipewarden.contracts.infer import infer_contract
-from pipewarden.contracts.model import ColumnSpec, Contract
-from pipewarden.contracts.yaml_io import dump_contract, load_contract
-from pipewarden.drift import DriftReport
-from pipewarden.errors import (
-    ConformError,
-    ContractError,
-    ContractParseError,
-    MigrationRequiredError,
-    PipewardenError,
-    RecordNotFoundError,
-    SourceError,
-    StoreError,
-    ValidationFailedError,
-)
-from pipewarden.profiles.column import ColumnProfile, Kind
-from pipewarden.profiles.dataset import DatasetProfile
-from pipewarden.store import ModelRecord, Run, RunSummary, open_store
-from pipewarden.workflows.check import check
-from pipewarden.workflows.compare import compare
-from pipewarden.workflows.conform import conform
-from pipewarden.workflows.models import check_environment, register_model
-from pipewarden.workflows.profile import profile
-from pipewarden.workflows.record import record_run
+
+if typing.TYPE_CHECKING:
+    from pipewarden.checks.findings import CheckResult, Finding, Severity
+    from pipewarden.conform import ConformResult, Gate, RecordResult
+    from pipewarden.contracts.infer import infer_contract
+    from pipewarden.contracts.model import ColumnSpec, Contract
+    from pipewarden.contracts.yaml_io import dump_contract, load_contract
+    from pipewarden.drift import DriftReport
+    from pipewarden.errors import (
+        ConformError,
+        ContractError,
+        ContractParseError,
+        MigrationRequiredError,
+        PipewardenError,
+        RecordNotFoundError,
+        SourceError,
+        StoreError,
+        ValidationFailedError,
+    )
+    from pipewarden.profiles.column import ColumnProfile, Kind
+    from pipewarden.profiles.dataset import DatasetProfile
+    from pipewarden.store import ModelRecord, Run, RunSummary, open_store
+    from pipewarden.workflows.check import check
+    from pipewarden.workflows.compare import compare
+    from pipewarden.workflows.conform import conform
+    from pipewarden.workflows.models import check_environment, register_model
+    from pipewarden.workflows.profile import profile
+    from pipewarden.workflows.record import record_run
 
 __all__ = [
     "CheckResult",
@@ -74,3 +81,80 @@ __all__ = [
     "record_run",
     "register_model",
 ]
+
+_HOME: dict[str, str] = {
+    "CheckResult": "pipewarden.checks.findings",
+    "ColumnProfile": "pipewarden.profiles.column",
+    "ColumnSpec": "pipewarden.contracts.model",
+    "ConformError": "pipewarden.errors",
+    "ConformResult": "pipewarden.conform",
+    "Contract": "pipewarden.contracts.model",
+    "ContractError": "pipewarden.errors",
+    "ContractParseError": "pipewarden.errors",
+    "DatasetProfile": "pipewarden.profiles.dataset",
+    "DriftReport": "pipewarden.drift",
+    "Finding": "pipewarden.checks.findings",
+    "Gate": "pipewarden.conform",
+    "Kind": "pipewarden.profiles.column",
+    "MigrationRequiredError": "pipewarden.errors",
+    "ModelRecord": "pipewarden.store",
+    "PipewardenError": "pipewarden.errors",
+    "RecordNotFoundError": "pipewarden.errors",
+    "RecordResult": "pipewarden.conform",
+    "Run": "pipewarden.store",
+    "RunSummary": "pipewarden.store",
+    "Severity": "pipewarden.checks.findings",
+    "SourceError": "pipewarden.errors",
+    "StoreError": "pipewarden.errors",
+    "ValidationFailedError": "pipewarden.errors",
+    "check": "pipewarden.workflows.check",
+    "check_environment": "pipewarden.workflows.models",
+    "compare": "pipewarden.workflows.compare",
+    "conform": "pipewarden.workflows.conform",
+    "dump_contract": "pipewarden.contracts.yaml_io",
+    "infer_contract": "pipewarden.contracts.infer",
+    "load_contract": "pipewarden.contracts.yaml_io",
+    "open_store": "pipewarden.store",
+    "profile": "pipewarden.workflows.profile",
+    "record_run": "pipewarden.workflows.record",
+    "register_model": "pipewarden.workflows.models",
+}
+"""Where each public name is defined; it is imported on first use."""
+
+
+def __getattr__(name: str) -> typing.Any:
+    """Import a public name on first use, so that ``import pipewarden`` stays quick.
+
+    The command line starts in a few milliseconds, and Ctrl-C while polars loads is
+    caught by it (see ``pipewarden.cli``) instead of printing a traceback.
+    """
+    home = _HOME.get(name)
+    if home is None:
+        raise AttributeError(f"module 'pipewarden' has no attribute '{name}'")
+    value = getattr(importlib.import_module(home), name)
+    if name != "conform":  # see _Package
+        globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *__all__})
+
+
+class _Package(types.ModuleType):
+    """This package's module type: ``pipewarden.conform`` stays the function.
+
+    Importing the subpackage ``pipewarden.conform`` sets the attribute of that name
+    on this package; the property keeps the function (as the eager imports did).
+    """
+
+    @property
+    def conform(self) -> typing.Any:
+        return __getattr__("conform")
+
+    @conform.setter
+    def conform(self, value: typing.Any) -> None:
+        pass  # the import system recording the subpackage; it stays in sys.modules
+
+
+sys.modules[__name__].__class__ = _Package

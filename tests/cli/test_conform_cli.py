@@ -210,3 +210,81 @@ def _inferred(workdir: Path, tmp_path: Path) -> Path:
         contract = infer_contract(profile(workdir / "reference.csv"), label="churn")
         dump_contract(contract, path)
     return path
+
+
+def _quarantining(workdir: Path, tmp_path: Path) -> Path:
+    """The inferred contract, quarantining rows whose age cannot be read."""
+    inferred = _inferred(workdir, tmp_path)
+    data = load_contract(inferred).to_dict()
+    data["columns"]["age"]["conform"]["on_coerce_error"] = "quarantine"
+    contract = tmp_path / "strict.yaml"
+    dump_contract(type(load_contract(inferred)).from_dict(data), contract)
+    return contract
+
+
+def test_output_and_quarantine_at_one_path_are_refused(
+    cli: Cli, workdir: Path, tmp_path: Path
+) -> None:
+    contract = _quarantining(workdir, tmp_path)
+    run = cli(
+        "conform", contract, workdir / "broken.csv", "-o", "out.parquet",
+        "--quarantine", "./out.parquet",
+    )  # fmt: skip
+    assert (run.code, run.out) == (2, "")
+    assert run.err_lines == [
+        "error: 'out.parquet' is the output of both -o and --quarantine. Choose a "
+        "different path for each."
+    ]
+    assert not (tmp_path / "out.parquet").exists()
+
+
+def test_a_clean_run_removes_the_default_quarantine_of_an_earlier_run(
+    cli: Cli, workdir: Path, tmp_path: Path
+) -> None:
+    contract = _quarantining(workdir, tmp_path)
+    first = cli("conform", contract, workdir / "broken.csv", "-o", "out.parquet")
+    assert first.code == 0
+    assert pl.read_parquet(tmp_path / "out.quarantine.parquet").height == 1
+
+    clean = cli("conform", contract, workdir / "reference.csv", "-o", "out.parquet")
+
+    assert clean.code == 0
+    assert not (tmp_path / "out.quarantine.parquet").exists()
+    assert pl.read_parquet(tmp_path / "out.parquet").height == N
+    assert clean.out.splitlines()[-1] == (
+        "Removed out.quarantine.parquet, the quarantine of an earlier run: this run "
+        "quarantined no rows."
+    )
+
+
+def test_a_clean_run_empties_a_named_quarantine(
+    cli: Cli, workdir: Path, tmp_path: Path
+) -> None:
+    contract = _quarantining(workdir, tmp_path)
+    args = ("-o", "out.parquet", "--quarantine", "q.parquet")
+    assert cli("conform", contract, workdir / "broken.csv", *args).code == 0
+    assert pl.read_parquet(tmp_path / "q.parquet").height == 1
+
+    clean = cli("conform", contract, workdir / "reference.csv", *args)
+
+    assert clean.code == 0
+    assert pl.read_parquet(tmp_path / "q.parquet").height == 0
+    assert "0 │ quarantined -> q.parquet" in clean.out
+
+
+def test_the_default_quarantine_may_not_be_the_data(
+    cli: Cli, workdir: Path, tmp_path: Path
+) -> None:
+    contract = _quarantining(workdir, tmp_path)
+    batch = tmp_path / "out.quarantine.parquet"
+    pl.read_csv(workdir / "reference.csv").write_parquet(batch)
+    before = batch.read_bytes()
+
+    run = cli("conform", contract, batch, "-o", "out.parquet")
+
+    assert run.code == 2
+    assert run.err_lines == [
+        "error: 'out.quarantine.parquet' is both an input and the output of "
+        "--quarantine (by default beside -o). Choose another output path."
+    ]
+    assert batch.read_bytes() == before

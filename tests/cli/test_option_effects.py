@@ -698,6 +698,14 @@ EFFECTS: tuple[Effect, ...] = (
         files,
         ([DEFAULT_STORE], ["other.db"]),
     ),
+    Effect(  # another application's database: refused, then adopted
+        ("store", "upgrade"),
+        "--adopt",
+        ("store", "upgrade", "--store", "{app_db}"),
+        ("store", "upgrade", "--store", "{app_db}", "--adopt"),
+        lambda run, _folder: (run.code, "upgraded from" in " ".join(run.out.split())),
+        ((2, False), (0, True)),
+    ),
 )
 
 
@@ -792,6 +800,7 @@ def values(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
         "dirty": _write_csv(root / "dirty.csv", dirty),
         "ref_db": _write_db(root / "ref.db", ref),
         "cur_db": _write_db(root / "cur.db", cur),
+        "app_db": _write_db(root / "app.db", ref[:3]),
         "contract": _contract(root, "contract.yaml", label="y", id="id", name="loans"),
         "timed": _contract(root, "timed.yaml", time="ts"),
     }

@@ -80,3 +80,16 @@ def test_a_path_that_cannot_be_written_is_a_config_error(tmp_path: Path) -> None
 
     with pytest.raises(ConfigError, match=r"^Cannot write '.*out.parquet': "):
         write_frame(FRAME, blocker / "out.parquet")
+
+
+def test_a_frame_that_fails_halfway_leaves_the_old_file_whole(tmp_path: Path) -> None:
+    target = tmp_path / "out.arrow"
+    pl.DataFrame({"a": [1]}).write_ipc(target)
+    before = target.read_bytes()
+    objects = pl.DataFrame({"a": [object()]}, schema={"a": pl.Object})
+
+    with pytest.raises(ConfigError, match="^Cannot write '.*out.arrow' as ipc: "):
+        write_frame(objects, target)  # Arrow IPC fails after writing its header
+
+    assert target.read_bytes() == before
+    assert [p.name for p in tmp_path.iterdir()] == ["out.arrow"]

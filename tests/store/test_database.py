@@ -149,10 +149,16 @@ def test_other_tables_in_the_database_are_left_alone(store_url: str) -> None:
         conn.execute(sa.text("INSERT INTO alembic_version VALUES ('someone_elses')"))
     database.dispose()
 
+    upgrade_store(store_url, adopt=True)  # another application's: only when asked
     with open_store(store_url):
         pass
 
     assert schema_revision(store_url) == HEAD_REVISION
+    database = connect(store_url)
+    with database.connect() as conn:
+        theirs = conn.execute(sa.text("SELECT version_num FROM alembic_version"))
+        assert theirs.scalars().all() == ["someone_elses"]
+    database.dispose()
 
 
 # ------------------------------------------------------------------ SQLite
@@ -252,6 +258,26 @@ KNOWN_DRIVER_ERRORS = [
         "exists and is writable.",
     ),
     (
+        _wrapped(
+            sa_exc.OperationalError,
+            sqlite3.OperationalError("attempt to write a readonly database"),
+        ),
+        "The store U is read-only (attempt to write a readonly database), and "
+        "pipewarden must write to it. Make the database writable (for SQLite, the file "
+        "and its folder), or point --store at a store you can write.",
+    ),
+    (
+        _wrapped(
+            sa_exc.InternalError,
+            psycopg.errors.ReadOnlySqlTransaction(
+                "cannot execute INSERT in a read-only transaction"
+            ),
+        ),
+        "The store U is read-only (cannot execute INSERT in a read-only transaction), "
+        "and pipewarden must write to it. Make the database writable (for SQLite, the "
+        "file and its folder), or point --store at a store you can write.",
+    ),
+    (
         _wrapped(sa_exc.DatabaseError, sqlite3.DatabaseError("file is not a database")),
         "The store U is not a readable SQLite database (file is not a database). Point "
         "--store at a pipewarden store, or move the file away to start afresh.",
@@ -295,3 +321,63 @@ def test_known_driver_errors_map_to_store_errors(
     with pytest.raises(StoreError) as raised, translated("U"):
         raise error
     assert raised.value.__cause__ is error
+
+
+# ------------------------------------------------------- other databases, read-only
+
+
+def test_another_applications_database_is_refused_unless_adopted(
+    store_url: str,
+) -> None:
+    database = connect(store_url)
+    with database.begin() as conn:
+        for name in ("customers", "orders"):
+            conn.execute(sa.text(f"CREATE TABLE {name} (id INTEGER)"))
+    database.dispose()
+    shown = display_url(store_url)
+    refused = (
+        f"The database {shown} is not a pipewarden store: it holds other tables "
+        "(customers, orders) and none of pipewarden's. Point --store at a pipewarden "
+        f"store or an empty database, or run `pipewarden store upgrade --store {shown} "
+        "--adopt` to add pipewarden's tables beside them."
+    )
+
+    for attempt in (open_store, upgrade_store):
+        with pytest.raises(StoreError) as raised:
+            attempt(store_url)
+        assert str(raised.value) == refused
+    assert table_names(store_url) == {"customers", "orders"}
+
+    result = upgrade_store(store_url, adopt=True)
+
+    assert (result.before, result.after) == (None, HEAD_REVISION)
+    assert table_names(store_url) == TABLES | {"customers", "orders"}
+    with open_store(store_url) as store:
+        assert store.count_runs() == 0
+
+
+def test_a_read_only_sqlite_store_says_so(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import polars as pl
+
+    import pipewarden as pw
+
+    monkeypatch.chdir(tmp_path)
+    batch = pl.DataFrame({"x": [1.0, 2.0, 3.0]})
+    contract = pw.infer_contract(pw.profile(batch))
+    path = tmp_path / "store.db"
+    with open_store(f"sqlite:///{path}"):
+        pass
+    # Tests run as root, whom chmod 0444 does not stop: SQLite's read-only mode does.
+    read_only = f"sqlite:///file:{path}?mode=ro&uri=true"
+
+    with pytest.raises(StoreError) as raised:
+        pw.check(batch, contract, store=read_only, dataset="orders")
+
+    assert str(raised.value) == (
+        f"The store {display_url(read_only)} is read-only (attempt to write a readonly "
+        "database), and pipewarden must write to it. Make the database writable (for "
+        "SQLite, the file and its folder), or point --store at a store you can write."
+    )
+    assert sorted(p.name for p in tmp_path.iterdir() if p.is_dir()) == []

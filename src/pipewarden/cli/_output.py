@@ -6,7 +6,7 @@ import json
 import sys
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -18,6 +18,7 @@ from rich.table import Table
 
 from pipewarden.checks.findings import CheckResult, Severity
 from pipewarden.errors import ConfigError
+from pipewarden.io.outputs import files_read_by, same_file, write_atomically
 
 out = Console(highlight=False, soft_wrap=False)
 err = Console(stderr=True, highlight=False, soft_wrap=True)
@@ -115,11 +116,58 @@ def write_json(data: Any, target: str) -> None:
 
 
 def write_text(target: str | Path, text: str) -> None:
+    """Write a text file whole: beside the target first, then renamed into place."""
     path = Path(target)
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text, encoding="utf-8")
+        write_atomically(path, lambda temporary: _write(temporary, text))
     except OSError as exc:
         raise ConfigError(
-            f"Cannot write '{path}': {exc.strerror}. Choose a writable path."
+            f"Cannot write '{path}': {exc.strerror or exc}. Choose a writable path."
         ) from exc
+
+
+def _write(path: Path, text: str) -> None:
+    with path.open("x", encoding="utf-8") as file:
+        file.write(text)
+
+
+def claim_outputs(
+    *, inputs: Mapping[str, str | None], outputs: Mapping[str, str | None]
+) -> None:
+    """Refuse outputs that would overwrite an input or each other, before any work.
+
+    Args:
+        inputs: What the command reads, by argument or option name (``DATA``,
+            ``--reference``); None for what was not given.
+        outputs: What it writes, by option name (``-o``, ``--json``); None or ``-``
+            (standard output) for nothing.
+
+    Raises:
+        ConfigError: An output resolves to an input file (also through a link, a
+            directory or a glob), or two outputs to one file.
+    """
+    written = {name: path for name, path in outputs.items() if path and path != "-"}
+    read = [
+        (name, source, file)
+        for name, source in inputs.items()
+        if source is not None
+        for file in files_read_by(source)
+    ]
+    for option, path in written.items():
+        for name, source, file in read:
+            if same_file(Path(path), file):
+                part = (
+                    "" if Path(source) == file else f" (read through {name} '{source}')"
+                )
+                raise ConfigError(
+                    f"'{path}' is both an input{part} and the output of {option}. "
+                    "Choose another output path."
+                )
+    names = list(written)
+    for i, first in enumerate(names):
+        for second in names[i + 1 :]:
+            if same_file(Path(written[first]), Path(written[second])):
+                raise ConfigError(
+                    f"'{written[first]}' is the output of both {first} and {second}. "
+                    "Choose a different path for each."
+                )

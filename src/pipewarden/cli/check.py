@@ -12,7 +12,14 @@ from rich.markup import escape
 
 from pipewarden.checks.findings import CheckResult, Severity
 from pipewarden.cli import _options as opt
-from pipewarden.cli._output import err, print_result, progress, write_json, write_text
+from pipewarden.cli._output import (
+    claim_outputs,
+    err,
+    print_result,
+    progress,
+    write_json,
+    write_text,
+)
 from pipewarden.io.sources import describe_source
 from pipewarden.monitor.history import HistoryPolicy
 from pipewarden.workflows.check import LAST_PASS, check_batch
@@ -68,6 +75,15 @@ def check_command(
         record if record is not None else bool(dataset) or opt.store_named(store)
     )
     uses_store = recording or reference == LAST_PASS or bool(model)
+    claim_outputs(
+        inputs={
+            "CONTRACT": contract,
+            "DATA": data,
+            "--reference": None if reference == LAST_PASS else reference,
+            "--store": settings.store_url if uses_store else None,
+        },
+        outputs={"--json": json_out, "--html": html_out},
+    )
     title = describe_source(data)
     with progress(f"checking {title}") as advance:
         outcome = check_batch(

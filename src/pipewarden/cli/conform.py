@@ -11,8 +11,9 @@ from rich.table import Table
 
 from pipewarden.checks.findings import Severity
 from pipewarden.cli import _options as opt
-from pipewarden.cli._output import findings_table, out, write_json
+from pipewarden.cli._output import claim_outputs, err, findings_table, out, write_json
 from pipewarden.conform.gate import ConformResult
+from pipewarden.errors import ConfigError
 from pipewarden.io.formats import write_format_of, write_frame
 from pipewarden.workflows.conform import conform
 
@@ -53,19 +54,50 @@ def conform_command(
     is unexpected and the contract says fail, or the contract or data is unreadable.
     """
     write_format_of(output)  # refuse an unknown extension before reading the data
-    quarantine_path = quarantine
-    if quarantine_path is not None:
-        write_format_of(quarantine_path)
+    defaulted = quarantine is None
+    quarantine_path = quarantine or _default_quarantine(output)
+    write_format_of(quarantine_path)
+    claim_outputs(
+        inputs={"CONTRACT": contract, "DATA": data},
+        outputs={
+            "-o": output,
+            "--quarantine" + (" (by default beside -o)" if defaulted else ""): (
+                quarantine_path
+            ),
+            "--json": json_out,
+        },
+    )
     result = conform(data, contract, query=query)
     write_frame(result.frame, output)
-    if result.rows_quarantined:
-        quarantine_path = quarantine_path or _default_quarantine(output)
-    if quarantine_path is not None:
-        write_frame(result.quarantine, quarantine_path)
+    written = quarantine_path if result.rows_quarantined or not defaulted else None
+    if written is not None:
+        write_frame(result.quarantine, written)
+    removed = None if written else _remove_stale(quarantine_path)
     if json_out:
         write_json(result.to_dict(), json_out)
     if json_out != "-":
-        _report(result, output, quarantine_path, defaulted=quarantine is None)
+        _report(result, output, written, defaulted=defaulted)
+    if removed:
+        (out if json_out != "-" else err).print(
+            f"Removed {escape(removed)}, the quarantine of an earlier run: this run "
+            "quarantined no rows.",
+            soft_wrap=True,
+        )
+
+
+def _remove_stale(path: str) -> str | None:
+    """Remove a default quarantine file left by an earlier run; its path if one was."""
+    stale = Path(path)
+    if not stale.is_file():
+        return None
+    try:
+        stale.unlink()
+    except OSError as exc:
+        raise ConfigError(
+            f"Cannot remove '{stale}', the quarantine of an earlier run: "
+            f"{exc.strerror or exc}. Remove it, or pass --quarantine PATH."
+        ) from exc
+    return path
 
 
 def _default_quarantine(output: str) -> str:
@@ -88,12 +120,7 @@ def _report(
     table.add_row(f"{result.rows_out:,}", f"out -> {escape(output)}")
     table.add_row(
         f"{result.rows_quarantined:,}",
-        "quarantined"
-        + (
-            f" -> {escape(quarantine)}"
-            if quarantine and result.rows_quarantined
-            else ""
-        ),
+        "quarantined" + (f" -> {escape(quarantine)}" if quarantine else ""),
     )
     for check, column, reason, rows in result.reasons:
         table.add_row(

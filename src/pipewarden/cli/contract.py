@@ -8,7 +8,7 @@ import typer
 from rich.markup import escape
 
 from pipewarden.cli import _options as opt
-from pipewarden.cli._output import out, progress, write_text
+from pipewarden.cli._output import claim_outputs, out, progress, write_text
 from pipewarden.contracts.infer import infer_contract
 from pipewarden.contracts.yaml_io import dump_contract
 from pipewarden.io.sources import describe_source
@@ -37,6 +37,7 @@ def infer_command(
     query: opt.Query = None,
 ) -> None:
     """Infer a contract from reference DATA and write it as editable YAML."""
+    claim_outputs(inputs={"DATA": data}, outputs={"-o": output})
     with progress(f"profiling {describe_source(data)}") as advance:
         prof = as_profile(data, query=query, progress=advance)
     contract = infer_contract(

@@ -14,6 +14,7 @@ from pipewarden.cli import _options as opt
 from pipewarden.cli._output import (
     SEVERITY_STYLE,
     STATUS_STYLE,
+    claim_outputs,
     out,
     progress,
     write_json,
@@ -68,6 +69,10 @@ def drift_command(
     effect of at least twice the threshold is an error.
     """
     threshold = opt.fail_level(fail_on)
+    claim_outputs(
+        inputs={"REFERENCE": reference, "CURRENT": current, "--contract": contract},
+        outputs={"--json": json_out, "--html": html_out},
+    )
     sides = f"{describe_source(reference)} and {describe_source(current)}"
     with progress(f"profiling {sides}") as advance:
         outcome = compare_batches(

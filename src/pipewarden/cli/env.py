@@ -10,7 +10,7 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from pipewarden.cli._output import out, write_json, write_text
+from pipewarden.cli._output import claim_outputs, out, write_json, write_text
 from pipewarden.env.diff import EnvDiffResult, diff
 from pipewarden.env.fingerprint import Fingerprint, capture
 
@@ -72,6 +72,7 @@ def diff_command(
     ] = None,
 ) -> None:
     """Compare two fingerprints; exit 1 when a change is an error for the model."""
+    claim_outputs(inputs={"A": trained, "B": here}, outputs={"--json": json_out})
     result = diff(
         Fingerprint.load(trained), Fingerprint.load(here), important=important or ()
     )

@@ -10,7 +10,7 @@ from rich.table import Table
 
 from pipewarden._text import share
 from pipewarden.cli import _options as opt
-from pipewarden.cli._output import out, progress, write_text
+from pipewarden.cli._output import claim_outputs, out, progress, write_text
 from pipewarden.io.sources import describe_source
 from pipewarden.profiles.dataset import DatasetProfile
 from pipewarden.profiles.sketches import micros_to_text
@@ -31,6 +31,7 @@ def profile_command(
     query: opt.Query = None,
 ) -> None:
     """Profile DATA in one pass and print a summary per column."""
+    claim_outputs(inputs={"DATA": data}, outputs={"-o": output})
     with progress(f"profiling {describe_source(data)}") as advance:
         prof = profile_data(data, query=query, progress=advance)
     if output:

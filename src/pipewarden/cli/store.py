@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from typing import Annotated
 
 import typer
 from rich.markup import escape
@@ -19,11 +20,20 @@ store_app = typer.Typer(
 @store_app.command("upgrade")
 def upgrade_command(
     store: opt.Store = None,
+    adopt: Annotated[
+        bool,
+        typer.Option(
+            "--adopt",
+            help="Create the store also in a database that holds other tables (another "
+            "application's), leaving them alone.",
+        ),
+    ] = False,
 ) -> None:
     """Bring the store's schema to this pipewarden's revision (creating it if new)."""
     from pipewarden.store import upgrade_store
 
-    result = upgrade_store(load_settings(environ=os.environ, store_url=store).store_url)
+    url = load_settings(environ=os.environ, store_url=store).store_url
+    result = upgrade_store(url, adopt=adopt)
     if result.changed:
         out.print(
             f"Store {escape(result.url)} upgraded from schema revision "

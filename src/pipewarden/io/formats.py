@@ -22,6 +22,7 @@ import polars as pl
 from pipewarden.errors import ConfigError
 from pipewarden.io._formats import read_csv, read_ipc, read_jsonl, read_parquet
 from pipewarden.io._reasons import first_line
+from pipewarden.io.outputs import write_atomically
 
 __all__ = [
     "DEFAULT_WRITE_FORMAT",
@@ -151,6 +152,9 @@ def write_format_of(path: str | os.PathLike[str]) -> Format:
 def write_frame(frame: pl.DataFrame, path: str | os.PathLike[str]) -> None:
     """Write a frame in the format its file name asks for, creating folders on the way.
 
+    The frame is written beside the file and renamed into place, so an interrupted
+    run leaves the previous file whole (see ``io.outputs.write_atomically``).
+
     Raises:
         ConfigError: Unknown extension, a path that cannot be written, or a frame
             the format cannot hold.
@@ -158,8 +162,7 @@ def write_frame(frame: pl.DataFrame, path: str | os.PathLike[str]) -> None:
     fmt = write_format_of(path)
     target = Path(path)
     try:
-        target.parent.mkdir(parents=True, exist_ok=True)
-        FORMATS[fmt].write(frame, target)
+        write_atomically(target, lambda temporary: FORMATS[fmt].write(frame, temporary))
     except OSError as exc:
         raise ConfigError(
             f"Cannot write '{target}': {exc.strerror or exc}. Choose a writable path."

@@ -61,15 +61,19 @@ def open_store(url: str | None = None, *, compression: int = 0) -> Store:
     return open_database_store(url, compression=compression)
 
 
-def upgrade_store(url: str | None = None) -> UpgradeResult:
+def upgrade_store(url: str | None = None, *, adopt: bool = False) -> UpgradeResult:
     """Bring a store's schema to this pipewarden's revision (creating it if empty).
 
     See :func:`pipewarden.store.database.upgrade_store`.
 
+    Args:
+        url: The store URL; None: the embedded default.
+        adopt: Also create the store in a database that holds other tables.
+
     Raises:
-        StoreError: The database cannot be reached, or the store is newer than this
-            pipewarden.
+        StoreError: The database cannot be reached, the store is newer than this
+            pipewarden, or the database holds other tables and ``adopt`` is False.
     """
     from pipewarden.store.database import upgrade_store as upgrade_database_store
 
-    return upgrade_database_store(url)
+    return upgrade_database_store(url, adopt=adopt)

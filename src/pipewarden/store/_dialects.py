@@ -106,7 +106,10 @@ def _sqlite(parsed: URL, shown: str, options: dict[str, Any]) -> Database:
         options["poolclass"] = StaticPool
         options["connect_args"] = {"check_same_thread": False}
     else:
-        _make_parent(Path(path or ""), shown)
+        uri = parsed.query.get("uri") == "true"  # sqlite:///file:path?mode=ro&uri=true
+        _make_parent(
+            Path((path or "").removeprefix("file:") if uri else path or ""), shown
+        )
         options["connect_args"] = {"timeout": BUSY_TIMEOUT_SECONDS}
     with translated(shown):
         database = create_database(parsed, **options)

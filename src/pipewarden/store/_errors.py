@@ -37,6 +37,12 @@ def store_error(exc: Exception, url: str) -> StoreError:
             f"The store {url} stayed locked by another process ({reason}). Retry, or "
             "use a PostgreSQL store (--store postgresql+psycopg://...) for many writers."
         )
+    if "readonly database" in low or "read-only transaction" in low:
+        return StoreError(
+            f"The store {url} is read-only ({reason}), and pipewarden must write to "
+            "it. Make the database writable (for SQLite, the file and its folder), "
+            "or point --store at a store you can write."
+        )
     if "unable to open database file" in low:
         return StoreError(
             f"Cannot open the store {url} ({reason}). Check that its folder exists "

@@ -2,8 +2,9 @@
 
 The embedded default is a SQLite file at ``.pipewarden/pipewarden.db`` in the working
 directory, tuned so several processes can record runs at once (see ``_dialects``). A
-brand-new store is created at the newest schema revision; an older one must be
-upgraded explicitly with ``pipewarden store upgrade``.
+brand-new store is created at the newest schema revision, in an empty database only
+(another application's database is adopted on request: ``store upgrade --adopt``); an
+older one must be upgraded explicitly with ``pipewarden store upgrade``.
 """
 
 from __future__ import annotations
@@ -51,6 +52,8 @@ HEAD_REVISION = "20261122_0001"
 """The schema revision this pipewarden writes (a test checks it is Alembic's head)."""
 MIGRATIONS = Path(__file__).parent / "migrations"
 
+_TABLES_NAMED = 5
+"""How many of another application's tables a message names."""
 _VERSIONS = table(VERSION_TABLE, column("version_num"))
 
 
@@ -86,7 +89,8 @@ def open_store(url: str | None = None, *, compression: int = 0) -> Store:
     Raises:
         MigrationRequiredError: The store is at an older schema revision; the message
             gives the upgrade command.
-        StoreError: The database cannot be reached or is not a pipewarden store.
+        StoreError: The database cannot be reached or is not a pipewarden store
+            (among them, a database of other tables, which ``upgrade_store`` can adopt).
         MissingDependencyError: The URL needs a driver that is not installed.
 
     Example:
@@ -105,12 +109,17 @@ def open_store(url: str | None = None, *, compression: int = 0) -> Store:
     return SqlStore(database, url=shown, compression=compression)
 
 
-def upgrade_store(url: str | None = None) -> UpgradeResult:
+def upgrade_store(url: str | None = None, *, adopt: bool = False) -> UpgradeResult:
     """Bring a store's schema to this pipewarden's revision (creating it if empty).
 
+    Args:
+        url: The store URL; None: the embedded default.
+        adopt: Create the store also in a database that holds other tables (another
+            application's), leaving them alone.
+
     Raises:
-        StoreError: The database cannot be reached, or the store is newer than this
-            pipewarden.
+        StoreError: The database cannot be reached, the store is newer than this
+            pipewarden, or the database holds other tables and ``adopt`` is False.
     """
     target = url or DEFAULT_STORE_URL
     shown = display_url(target)
@@ -119,6 +128,8 @@ def upgrade_store(url: str | None = None) -> UpgradeResult:
         with translated(shown), _migrating(database) as conn:
             before = _current_revision(conn)
             _check_known(before, shown)
+            if not adopt and _is_brand_new(conn):
+                _refuse_foreign(conn, shown)
             command.upgrade(alembic_config(conn), "head")
             return UpgradeResult(shown, before, HEAD_REVISION)
     finally:
@@ -154,6 +165,8 @@ def _ensure_schema(database: Database, shown: str) -> None:
     with database.connect() as conn:
         current = _current_revision(conn)
         fresh = _is_brand_new(conn)
+        if fresh:  # checked again below, under the migration lock
+            _refuse_foreign(conn, shown)
     if current == HEAD_REVISION:
         return
     if not fresh:
@@ -161,6 +174,7 @@ def _ensure_schema(database: Database, shown: str) -> None:
         raise _migration_required(current, shown)
     with _migrating(database) as conn:  # another process may have created it meanwhile
         if _is_brand_new(conn):
+            _refuse_foreign(conn, shown)
             logger.info("Creating a new store at %s", shown)
             command.upgrade(alembic_config(conn), "head")
             return
@@ -188,6 +202,22 @@ def _is_brand_new(conn: Connection) -> bool:
     """Neither a version table nor any store table: nothing to migrate, only create."""
     present = set(inspect(conn).get_table_names())
     return VERSION_TABLE not in present and not present & set(Base.metadata.tables)
+
+
+def _refuse_foreign(conn: Connection, shown: str) -> None:
+    """Refuse to add a store to a database that holds another application's tables."""
+    others = sorted(set(inspect(conn).get_table_names()) - set(Base.metadata.tables))
+    if not others:
+        return
+    named = ", ".join(others[:_TABLES_NAMED])
+    if len(others) > _TABLES_NAMED:
+        named += f" and {len(others) - _TABLES_NAMED} more"
+    raise StoreError(
+        f"The database {shown} is not a pipewarden store: it holds other tables "
+        f"({named}) and none of pipewarden's. Point --store at a pipewarden store or "
+        f"an empty database, or run `pipewarden store upgrade --store {shown} --adopt` "
+        "to add pipewarden's tables beside them."
+    )
 
 
 def _check_known(revision: str | None, shown: str) -> None:

@@ -1,0 +1,116 @@
+"""Outputs never overwrite inputs or each other, and are written whole or not at all."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+Cli = Callable[..., Any]
+
+OVERWRITES = [
+    (("conform", "c.yaml", "d.csv", "-o", "d.csv"), "'d.csv'", "-o"),
+    (("conform", "c.yaml", "d.csv", "-o", "o.csv", "--json", "c.yaml"), "'c.yaml'",
+     "--json"),
+    (("conform", "c.yaml", "d.csv", "-o", "o.csv", "--quarantine", "./d.csv"),
+     "'./d.csv'", "--quarantine"),
+    (("check", "c.yaml", "d.csv", "--json", "c.yaml"), "'c.yaml'", "--json"),
+    (("check", "c.yaml", "d.csv", "--html", "d.csv"), "'d.csv'", "--html"),
+    (("check", "c.yaml", "d.csv", "--reference", "r.csv", "--json", "r.csv"),
+     "'r.csv'", "--json"),
+    (("check", "c.yaml", "d.csv", "--store", "sqlite:///s.db", "--json", "s.db"),
+     "'s.db' is both an input (read through --store 'sqlite:///s.db') and", "--json"),
+    (("contract", "infer", "d.csv", "-o", "d.csv"), "'d.csv'", "-o"),
+    (("profile", "d.csv", "-o", "d.csv"), "'d.csv'", "-o"),
+    (("drift", "r.csv", "d.csv", "--json", "r.csv"), "'r.csv'", "--json"),
+    (("drift", "r.csv", "d.csv", "--html", "d.csv"), "'d.csv'", "--html"),
+    (("drift", "r.csv", "d.csv", "--contract", "c.yaml", "--json", "c.yaml"),
+     "'c.yaml'", "--json"),
+    (("env", "diff", "a.json", "b.json", "--json", "b.json"), "'b.json'", "--json"),
+    (("profile", "d.csv", "-o", "link.csv"), "'link.csv'", "-o"),  # symbolic link
+    (("profile", "d.csv", "-o", "hard.csv"), "'hard.csv'", "-o"),  # hard link
+]  # fmt: skip
+
+
+@pytest.fixture
+def inputs(cli_files: dict[str, Path], tmp_path: Path) -> dict[str, bytes]:
+    """Input files in the working folder (tmp_path), and their bytes."""
+    shutil.copy(cli_files["contract.yaml"], tmp_path / "c.yaml")
+    shutil.copy(cli_files["good.csv"], tmp_path / "d.csv")
+    shutil.copy(cli_files["reference.csv"], tmp_path / "r.csv")
+    (tmp_path / "link.csv").symlink_to(tmp_path / "d.csv")
+    os.link(tmp_path / "d.csv", tmp_path / "hard.csv")
+    for name in ("a.json", "b.json"):  # refused before they are read
+        (tmp_path / name).write_text("{}")
+    return {p.name: p.read_bytes() for p in tmp_path.iterdir() if p.is_file()}
+
+
+@pytest.mark.parametrize(("args", "shown", "option"), OVERWRITES)
+def test_an_output_that_is_an_input_is_refused_before_any_work(
+    cli: Cli,
+    inputs: dict[str, bytes],
+    tmp_path: Path,
+    args: tuple[str, ...],
+    shown: str,
+    option: str,
+) -> None:
+    run = cli(*args)
+
+    assert (run.code, run.out) == (2, "")
+    assert run.err_lines == [
+        f"error: {shown if ' ' in shown else shown + ' is both an input and'} the "
+        f"output of {option}. Choose another output path."
+    ]
+    assert {p: (tmp_path / p).read_bytes() for p in inputs} == inputs
+    assert not (tmp_path / "o.csv").exists()
+
+
+def test_an_output_among_the_files_of_a_directory_input_is_refused(
+    cli: Cli, cli_files: dict[str, Path], tmp_path: Path
+) -> None:
+    import polars as pl
+
+    parts = tmp_path / "parts"
+    parts.mkdir()
+    for i in (1, 2):
+        pl.read_csv(cli_files["good.csv"]).write_parquet(parts / f"p{i}.parquet")
+    before = (parts / "p2.parquet").read_bytes()
+
+    run = cli("profile", "parts", "-o", "parts/p2.parquet")
+
+    assert run.code == 2
+    assert run.err_lines == [
+        "error: 'parts/p2.parquet' is both an input (read through DATA 'parts') and the "
+        "output of -o. Choose another output path."
+    ]
+    assert (parts / "p2.parquet").read_bytes() == before
+
+
+def test_two_outputs_at_one_path_are_refused(
+    cli: Cli, inputs: dict[str, bytes], tmp_path: Path
+) -> None:
+    run = cli("check", "c.yaml", "d.csv", "--json", "x.json", "--html", "./x.json")
+
+    assert (run.code, run.out) == (2, "")
+    assert run.err_lines == [
+        "error: 'x.json' is the output of both --json and --html. Choose a different "
+        "path for each."
+    ]
+    assert not (tmp_path / "x.json").exists()
+
+
+def test_an_output_replaces_the_old_file_whole_and_leaves_no_temporary(
+    cli: Cli, inputs: dict[str, bytes], tmp_path: Path
+) -> None:
+    (tmp_path / "p.json").write_text("old")
+    (tmp_path / "p.json").chmod(0o640)
+
+    assert cli("profile", "d.csv", "-o", "p.json").code == 0
+
+    assert (tmp_path / "p.json").read_text().startswith("{")
+    assert (tmp_path / "p.json").stat().st_mode & 0o777 == 0o640
+    assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith(".")) == []
