@@ -27,6 +27,8 @@ from pipewarden.io import (
     read_frame,
     source_size_bytes,
 )
+from pipewarden.io.urls import redact_url
+from store_helpers import pg_url, postgres_schema_url
 
 
 def write(path: Path, text: str | bytes) -> Path:
@@ -618,12 +620,74 @@ def test_sql_error_is_wrapped(database: str) -> None:
 
 
 def test_sql_statement_without_rows(database: str) -> None:
-    query = "DELETE FROM orders"
+    query = "PRAGMA foreign_keys = ON"
     assert error_of(lambda: read_frame(database, query=query)) == (
-        f"Query on '{database}' returns no rows: 'DELETE FROM orders'. "
+        f"Query on '{database}' returns no rows: 'PRAGMA foreign_keys = ON'. "
         "Pass a SELECT query."
     )
-    assert read_frame(database, query="SELECT COUNT(*) AS n FROM orders")["n"][0] == 250
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "DELETE FROM orders",
+        "drop table orders",
+        "-- tidy up\n/* first */ (DROP TABLE orders)",
+        "PRAGMA user_version = 7",  # not a known keyword: SQLite's query_only refuses
+    ],
+)
+def test_sql_source_queries_run_read_only_on_sqlite(database: str, query: str) -> None:
+    shown = " ".join(query.split())
+    assert error_of(lambda: read_frame(database, query=query)) == (
+        f"The query on '{database}' tries to write ({shown}); pipewarden runs source "
+        "queries read-only. Pass a query that only reads (SELECT ...)."
+    )
+    counted = read_frame(database, query="SELECT COUNT(*) AS n FROM orders")
+    assert counted["n"].to_list() == [250]
+    version = read_frame(database, query="PRAGMA user_version")
+    assert version["user_version"].to_list() == [0]
+
+
+@pytest.mark.postgres
+def test_sql_source_queries_run_read_only_on_postgresql() -> None:
+    import sqlalchemy as sa
+
+    with postgres_schema_url() as url:
+        engine = sa.create_engine(url)
+        with engine.begin() as conn:
+            conn.execute(sa.text("CREATE TABLE t AS SELECT 1 AS a"))
+            conn.execute(sa.text("CREATE SEQUENCE s"))
+        refused = {
+            query: error_of(lambda query=query: read_frame(url, query=query))
+            for query in ("DROP TABLE t", "SELECT nextval('s') AS n")
+        }
+        with engine.connect() as conn:
+            tables = conn.execute(sa.text("SELECT COUNT(*) FROM t")).scalar_one()
+            called = conn.execute(sa.text("SELECT is_called FROM s")).scalar_one()
+        engine.dispose()
+        assert read_frame(url, query="SELECT a FROM t")["a"].to_list() == [1]
+    assert refused == {
+        query: f"The query on '{redact_url(url)}' tries to write ({query}); pipewarden "
+        "runs source queries read-only. Pass a query that only reads (SELECT ...)."
+        for query in refused
+    }
+    assert (tables, called) == (1, False)
+
+
+@pytest.mark.postgres
+def test_sql_errors_never_show_a_secret_of_the_url() -> None:
+    import sqlalchemy as sa
+
+    url = (
+        sa.make_url(pg_url())
+        .set(username="alice", password="se/cr3t")
+        .update_query_dict({"password": "Sx-s3cr3t-9", "sslpassword": "Sx-s3cr3t-8"})
+        .render_as_string(hide_password=False)
+    )
+    message = error_of(lambda: read_frame(url, query="SELECT 1"))
+    assert message.startswith(f"SQL query failed on '{redact_url(url)}': ")
+    assert "alice:***@" in message and "password=***" in message
+    assert "s3cr3t" not in message and "cr3t" not in message
 
 
 def test_sql_duplicate_column_names(database: str) -> None:
