@@ -344,19 +344,19 @@ def test_unicode_column_names_are_reported_by_name(
 
 
 def test_duplicate_column_names_are_named(cli: Cli, cli_files: dict[str, Path]) -> None:
-    run = cli(
-        "check",
-        cli_files["contract.yaml"],
-        cli_files["duplicate_names.csv"],
-        "--as-of",
-        AS_OF,
-        "--json",
-        "-",
-    )
+    path = cli_files["duplicate_names.csv"]
+    run = cli("check", cli_files["contract.yaml"], path, "--as-of", AS_OF)
     _unit(run)
-    # Either the reader refuses the file, or the findings name the repeated column.
-    assert run.code in (1, 2)
-    assert "grade" in (run.err if run.code == 2 else run.out)
+    assert (run.code, run.err_lines, run.out) == (
+        2,
+        [
+            f"error: File '{path}' has duplicate column names: 'grade' (columns 3 "
+            "and 4). A contract checks one column per name, so pipewarden does not "
+            "rename them: rename the duplicates in the header, or export the file "
+            "again."
+        ],
+        "",
+    )
 
 
 # ---------------------------------------------------------------- the real thing
@@ -409,3 +409,45 @@ def test_real_command(
     else:
         assert len(run.err_lines) == 1 and run.err_lines[0].startswith(err_start)
     assert out_has in run.out
+
+
+@pytest.mark.parametrize(
+    ("spec", "key", "message"),
+    [
+        (
+            "    dtype: Floaty128\n",
+            "columns.a.dtype",
+            "'Floaty128' is not a polars dtype. Use e.g. Float64, Int64, String, "
+            "Boolean or Datetime(time_unit='us', time_zone=None).",
+        ),
+        (
+            "    dtype: Float64\n    range:\n      min: 100\n      max: -100\n",
+            "columns.a.range",
+            "min (100) is greater than max (-100), so nothing can fit. Swap them, or "
+            "drop one to leave that side open.",
+        ),
+    ],
+    ids=["unknown-dtype", "inverted-range"],
+)
+def test_check_and_conform_refuse_a_bad_contract_alike(
+    cli: Cli,
+    cli_files: dict[str, Path],
+    tmp_path: Path,
+    spec: str,
+    key: str,
+    message: str,
+) -> None:
+    contract = tmp_path / "bad.yaml"
+    contract.write_text(
+        "kind: pipewarden/contract\nversion: 1\ncolumns:\n  a:\n    kind: float\n"
+        + spec,
+        encoding="utf-8",
+    )
+    line = 6 if key.endswith("dtype") else 7
+    expected = [f"error: {contract}, line {line}, key '{key}': {message}"]
+    data = cli_files["good.csv"]
+    checked = cli("check", contract, data)
+    conformed = cli("conform", contract, data, "-o", tmp_path / "out.parquet")
+    assert (checked.code, checked.err_lines) == (2, expected)
+    assert (conformed.code, conformed.err_lines) == (2, expected)
+    assert not (tmp_path / "out.parquet").exists()

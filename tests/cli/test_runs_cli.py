@@ -475,3 +475,31 @@ def test_a_bad_store_url_is_one_line(cli: Cli, cli_files: dict[str, Path]) -> No
         "SQLAlchemy URL from given URL string). Use e.g. "
         "sqlite:///.pipewarden/pipewarden.db or postgresql+psycopg://user@host/db."
     ]
+
+
+# ------------------------------------------------------------------ secrets
+
+
+@pytest.mark.postgres
+def test_runs_show_never_holds_a_secret_of_the_data_url(
+    cli: Cli, tmp_path: Path, store_url: str
+) -> None:
+    if not PG_URL or "?" in PG_URL:
+        pytest.skip("PIPEWARDEN_TEST_PG_URL is not set, or has a query already")
+    data_url = f"{PG_URL}?password=Sx-s3cr3t-9&sslpassword=Sx-s3cr3t-8&sslmode=prefer"
+    contract = tmp_path / "c.yaml"
+    contract.write_text(
+        "kind: pipewarden/contract\nversion: 1\ncolumns:\n"
+        "  a:\n    kind: integer\n    dtype: Int64\n",
+        encoding="utf-8",
+    )
+    query = "SELECT 1 AS a UNION ALL SELECT 2"
+    options = ("--store", store_url, "--dataset", "d")
+    checked = cli("check", contract, data_url, "--query", query, *options)
+    [listed] = runs_json(cli, "--store", store_url)
+    shown = cli("runs", "show", listed["id"], "--store", store_url, "--json")
+
+    assert checked.code == 0, checked.err
+    assert "s3cr3t" not in checked.out + checked.err + shown.out
+    [source] = json.loads(shown.out)["inputs"]
+    assert source["path"] == (f"{PG_URL}?password=***&sslmode=prefer&sslpassword=***")

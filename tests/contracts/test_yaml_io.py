@@ -155,6 +155,47 @@ def test_unicode_names_and_yaml_lookalike_values_survive(tmp_path: Path) -> None
             4,
             "policies.unexpected_columns",
         ),
+        (
+            HEADER + "columns:\n  a:\n    kind: float\n    dtype: Floaty128\n",
+            "c.yaml, line 6, key 'columns.a.dtype': 'Floaty128' is not a polars dtype. "
+            "Use e.g. Float64, Int64, String, Boolean or Datetime(time_unit='us', "
+            "time_zone=None).",
+            6,
+            "columns.a.dtype",
+        ),
+        (
+            HEADER + "columns:\n  a:\n    kind: float\n    dtype: Float64\n"
+            "    range:\n      min: 100\n      max: -100\n",
+            "c.yaml, line 7, key 'columns.a.range': min (100) is greater than max (-100), "
+            "so nothing can fit. Swap them, or drop one to leave that side open.",
+            7,
+            "columns.a.range",
+        ),
+        (
+            HEADER + "dataset:\n  rows:\n    min: 10\n    max: 1\n",
+            "c.yaml, line 4, key 'dataset.rows': min (10) is greater than max (1), so "
+            "nothing can fit. Swap them, or drop one to leave that side open.",
+            4,
+            "dataset.rows",
+        ),
+        (
+            HEADER + "columns:\n  a:\n    kind: datetime\n    dtype: Datetime\n"
+            "    conform:\n      datetime_format: '%Y-%m-%d %Q'\n",
+            "c.yaml, line 8, key 'columns.a.conform.datetime_format': '%Y-%m-%d %Q' is "
+            "not a datetime format polars can read. Use strftime directives, e.g. "
+            "'%Y-%m-%d %H:%M:%S' or '%d/%m/%Y'.",
+            8,
+            "columns.a.conform.datetime_format",
+        ),
+        (
+            HEADER + "columns:\n  a:\n    kind: datetime\n    dtype: Datetime\n"
+            "    conform:\n      datetime_format: dd/mm/yyyy\n",
+            "c.yaml, line 8, key 'columns.a.conform.datetime_format': 'dd/mm/yyyy' is "
+            "not a datetime format polars can read. Use strftime directives, e.g. "
+            "'%Y-%m-%d %H:%M:%S' or '%d/%m/%Y'.",
+            8,
+            "columns.a.conform.datetime_format",
+        ),
     ],
     ids=[
         "bad-syntax",
@@ -169,6 +210,11 @@ def test_unicode_names_and_yaml_lookalike_values_survive(tmp_path: Path) -> None
         "out-of-range",
         "wrong-type",
         "bad-policy",
+        "unknown-dtype",
+        "inverted-range",
+        "inverted-row-count",
+        "bad-datetime-format",
+        "datetime-format-without-directives",
     ],
 )
 def test_mistakes_name_file_line_and_key(
@@ -204,3 +250,25 @@ def test_parse_contract_names_its_source() -> None:
     with pytest.raises(ContractParseError, match=r"^<string>, line 1, key 'kind'"):
         parse_contract("kind: x\n")
     assert parse_contract(HEADER, source="inline") == Contract()
+
+
+@pytest.mark.parametrize(
+    "fmt",
+    ["%Y-%m-%d", "%d/%m/%Y %H:%M", "%Y-%m", "%Y-%m-%dT%H:%M:%S%.f", "%Y-%m-%d %H:%M%z"],
+)
+def test_datetime_formats_polars_reads_are_accepted(fmt: str) -> None:
+    text = (
+        HEADER + "columns:\n  a:\n    kind: datetime\n    dtype: Datetime\n"
+        f"    conform:\n      datetime_format: '{fmt}'\n"
+    )
+    assert parse_contract(text).columns["a"].conform.datetime_format == fmt
+
+
+@pytest.mark.parametrize(
+    ("low", "high"), [(-100.0, 100.0), (5.0, 5.0), (None, -3.0), (7.0, None)]
+)
+def test_ranges_with_min_at_most_max_are_accepted(
+    low: float | None, high: float | None
+) -> None:
+    spec = ColumnSpec(kind="float", dtype="Float64", range={"min": low, "max": high})
+    assert spec.range is not None and (spec.range.min, spec.range.max) == (low, high)

@@ -27,6 +27,8 @@ from pipewarden.io import (
     read_frame,
     source_size_bytes,
 )
+from pipewarden.io.urls import redact_url
+from store_helpers import pg_url, postgres_schema_url
 
 
 def write(path: Path, text: str | bytes) -> Path:
@@ -311,9 +313,25 @@ def test_csv_with_header_only_gives_columns_and_no_rows(tmp_path: Path) -> None:
     assert frames[0].height == 0
 
 
-def test_csv_duplicate_header_names_are_renamed(tmp_path: Path) -> None:
-    path = write(tmp_path / "d.csv", "a,a,b\n1,2,3\n")
-    assert read_frame(path).columns == ["a", "a_duplicated_0", "b"]
+@pytest.mark.parametrize(
+    ("header", "where"),
+    [
+        ("a,a,b", "'a' (columns 1 and 2)"),
+        ('"a";b;"a";b;a', "'a' (columns 1, 3 and 5), 'b' (columns 2 and 4)"),
+        ("\ufeffid\tnum\tid", "'id' (columns 1 and 3)"),
+    ],
+)
+def test_csv_duplicate_header_names_are_refused(
+    tmp_path: Path, header: str, where: str
+) -> None:
+    separator = ";" if ";" in header else "\t" if "\t" in header else ","
+    row = separator.join(str(i) for i in range(header.count(separator) + 1))
+    path = write(tmp_path / "d.csv", f"{header}\n{row}\n")
+    assert error_of(lambda: read_frame(path)) == (
+        f"File '{path}' has duplicate column names: {where}. A contract checks one "
+        "column per name, so pipewarden does not rename them: rename the duplicates "
+        "in the header, or export the file again."
+    )
 
 
 def test_unicode_column_names(tmp_path: Path) -> None:
@@ -618,12 +636,74 @@ def test_sql_error_is_wrapped(database: str) -> None:
 
 
 def test_sql_statement_without_rows(database: str) -> None:
-    query = "DELETE FROM orders"
+    query = "PRAGMA foreign_keys = ON"
     assert error_of(lambda: read_frame(database, query=query)) == (
-        f"Query on '{database}' returns no rows: 'DELETE FROM orders'. "
+        f"Query on '{database}' returns no rows: 'PRAGMA foreign_keys = ON'. "
         "Pass a SELECT query."
     )
-    assert read_frame(database, query="SELECT COUNT(*) AS n FROM orders")["n"][0] == 250
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "DELETE FROM orders",
+        "drop table orders",
+        "-- tidy up\n/* first */ (DROP TABLE orders)",
+        "PRAGMA user_version = 7",  # not a known keyword: SQLite's query_only refuses
+    ],
+)
+def test_sql_source_queries_run_read_only_on_sqlite(database: str, query: str) -> None:
+    shown = " ".join(query.split())
+    assert error_of(lambda: read_frame(database, query=query)) == (
+        f"The query on '{database}' tries to write ({shown}); pipewarden runs source "
+        "queries read-only. Pass a query that only reads (SELECT ...)."
+    )
+    counted = read_frame(database, query="SELECT COUNT(*) AS n FROM orders")
+    assert counted["n"].to_list() == [250]
+    version = read_frame(database, query="PRAGMA user_version")
+    assert version["user_version"].to_list() == [0]
+
+
+@pytest.mark.postgres
+def test_sql_source_queries_run_read_only_on_postgresql() -> None:
+    import sqlalchemy as sa
+
+    with postgres_schema_url() as url:
+        engine = sa.create_engine(url)
+        with engine.begin() as conn:
+            conn.execute(sa.text("CREATE TABLE t AS SELECT 1 AS a"))
+            conn.execute(sa.text("CREATE SEQUENCE s"))
+        refused = {
+            query: error_of(lambda query=query: read_frame(url, query=query))
+            for query in ("DROP TABLE t", "SELECT nextval('s') AS n")
+        }
+        with engine.connect() as conn:
+            tables = conn.execute(sa.text("SELECT COUNT(*) FROM t")).scalar_one()
+            called = conn.execute(sa.text("SELECT is_called FROM s")).scalar_one()
+        engine.dispose()
+        assert read_frame(url, query="SELECT a FROM t")["a"].to_list() == [1]
+    assert refused == {
+        query: f"The query on '{redact_url(url)}' tries to write ({query}); pipewarden "
+        "runs source queries read-only. Pass a query that only reads (SELECT ...)."
+        for query in refused
+    }
+    assert (tables, called) == (1, False)
+
+
+@pytest.mark.postgres
+def test_sql_errors_never_show_a_secret_of_the_url() -> None:
+    import sqlalchemy as sa
+
+    url = (
+        sa.make_url(pg_url())
+        .set(username="alice", password="se/cr3t")
+        .update_query_dict({"password": "Sx-s3cr3t-9", "sslpassword": "Sx-s3cr3t-8"})
+        .render_as_string(hide_password=False)
+    )
+    message = error_of(lambda: read_frame(url, query="SELECT 1"))
+    assert message.startswith(f"SQL query failed on '{redact_url(url)}': ")
+    assert "alice:***@" in message and "password=***" in message
+    assert "s3cr3t" not in message and "cr3t" not in message
 
 
 def test_sql_duplicate_column_names(database: str) -> None:
@@ -767,3 +847,147 @@ def test_reading_files_does_not_load_sqlalchemy_or_pandas(tmp_path: Path) -> Non
 
 
 FORMATS = ("parquet", "arrow", "csv", "jsonl")
+
+
+# --- content, whatever the name -----------------------------------------------------
+
+
+def _gzip_with_pipes_in_first_line(data: bytes) -> bytes:
+    """gzip whose first 'line' holds three '|' and no ',' (its mtime field)."""
+    return gzip.compress(data, mtime=0x0A7C7C7C)
+
+
+@pytest.mark.parametrize(
+    ("name", "compress"),
+    [
+        ("g.csv", _gzip_with_pipes_in_first_line),
+        ("g.csv.gz", _gzip_with_pipes_in_first_line),
+        ("z.csv", lambda data: pa.compress(data, codec="zstd", asbytes=True)),
+    ],
+)
+def test_compressed_csv_is_read_by_its_content(
+    tmp_path: Path, name: str, compress: Callable[[bytes], bytes]
+) -> None:
+    plain = numbers_csv(tmp_path / "plain.csv", 500)
+    path = write(tmp_path / name, compress(plain.read_bytes()))
+    assert_frame_equal(read_frame(path), read_frame(plain))
+
+
+def test_gzip_json_lines_named_jsonl_is_read(tmp_path: Path) -> None:
+    frame = pl.DataFrame({"a": [1, 2, 3], "b": ["x", "y", None]})
+    frame.write_ndjson(tmp_path / "plain.jsonl")
+    data = (tmp_path / "plain.jsonl").read_bytes()
+    path = write(tmp_path / "g.jsonl", gzip.compress(data, mtime=0))
+    assert_frame_equal(read_frame(path), frame)
+
+
+def _parquet_bytes() -> bytes:
+    sink = pa.BufferOutputStream()
+    pq.write_table(pa.table({"a": [1]}), sink)
+    return bytes(sink.getvalue().to_pybytes())
+
+
+def _ipc_bytes() -> bytes:
+    sink = pa.BufferOutputStream()
+    feather.write_feather(pa.table({"a": [1]}), sink, compression="uncompressed")
+    return bytes(sink.getvalue().to_pybytes())
+
+
+_CHECK = "Check that it is the file you meant; re-encode text as UTF-8."
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "message"),
+    [
+        (
+            "u.csv",
+            "id,num\n1,2\n".encode("utf-16"),
+            "is UTF-16 text (it starts with a UTF-16 byte-order mark); pipewarden "
+            "reads UTF-8. Re-encode it, e.g. iconv -f UTF-16 -t UTF-8 '{path}' > "
+            "utf8.csv.",
+        ),
+        (
+            "u.jsonl",
+            '{"a": 1}\n'.encode("utf-32"),
+            "is UTF-32 text (it starts with a UTF-32 byte-order mark); pipewarden "
+            "reads UTF-8. Re-encode it, e.g. iconv -f UTF-32 -t UTF-8 '{path}' > "
+            "utf8.jsonl.",
+        ),
+        (
+            "u.csv",
+            "id,num\n1,2\n".encode("utf-16-le"),
+            "is not CSV text: it holds NUL bytes in its first 64 KiB, so it is binary "
+            "data (or UTF-16/UTF-32 text without a byte-order mark). " + _CHECK,
+        ),
+        (
+            "b.csv",
+            bytes(range(256)) * 4,
+            "is not CSV text: it holds NUL bytes in its first 64 KiB, so it is binary "
+            "data (or UTF-16/UTF-32 text without a byte-order mark). " + _CHECK,
+        ),
+        (
+            "p.csv",
+            _parquet_bytes(),
+            "is a Parquet file, not CSV text. Give it the extension .parquet to read "
+            "it as Parquet, or pass the CSV file.",
+        ),
+        (
+            "i.jsonl",
+            _ipc_bytes(),
+            "is an Arrow IPC file, not JSON Lines text. Give it the extension .arrow "
+            "to read it as Arrow IPC, or pass the JSON Lines file.",
+        ),
+        (
+            "z.csv",
+            b"PK\x03\x04" + bytes(40),
+            "is a zip archive, not CSV text. Unzip it first, then pass the file inside.",
+        ),
+        (
+            "b.csv",
+            b"BZh91AY&SY" + bytes(40),
+            "is bzip2-compressed, not CSV text. Decompress it (bunzip2) first, or "
+            "compress it with gzip or zstd, which pipewarden reads.",
+        ),
+        (
+            "g.parquet",
+            gzip.compress(_parquet_bytes(), mtime=0),
+            "is gzip-compressed, not Parquet. Decompress it first (Parquet files are "
+            "read as they are).",
+        ),
+        (
+            "t.csv",
+            gzip.compress(b"a,b\n1,2\n" * 100, mtime=0)[:30],
+            "is gzip-compressed but does not decompress (Compressed file ended before "
+            "the end-of-stream marker was reached). Check that it was written "
+            "completely, or export it again.",
+        ),
+    ],
+    ids=[
+        "utf16-bom",
+        "utf32-bom",
+        "utf16-no-bom",
+        "binary",
+        "parquet-named-csv",
+        "ipc-named-jsonl",
+        "zip",
+        "bzip2",
+        "gzip-named-parquet",
+        "truncated-gzip",
+    ],
+)
+def test_a_file_that_is_not_what_its_name_says_is_refused(
+    tmp_path: Path, name: str, content: bytes, message: str
+) -> None:
+    path = write(tmp_path / name, content)
+    assert error_of(lambda: read_frame(path)) == (
+        f"File '{path}' " + message.format(path=path)
+    )
+
+
+def test_a_parquet_file_in_a_directory_is_checked_too(tmp_path: Path) -> None:
+    pq.write_table(pa.table({"a": [1]}), tmp_path / "part-0.parquet")
+    bad = write(tmp_path / "part-1.parquet", b"PK\x03\x04" + bytes(40))
+    assert error_of(lambda: read_frame(tmp_path)) == (
+        f"File '{bad}' is a zip archive, not Parquet. Unzip it first, then pass the "
+        "file inside."
+    )

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import hashlib
 import json
-from typing import Any, Literal
+from datetime import UTC, datetime
+from typing import Any, Literal, Self
 
-from pydantic import BaseModel, ConfigDict, Field
+import polars as pl
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from pipewarden.contracts.dtypes import DTYPE_EXAMPLES, parse_dtype
 from pipewarden.profiles.column import Kind
 
 KIND = "pipewarden/contract"
@@ -35,6 +38,33 @@ MissingColumnsPolicy = Literal["fail", "fill"]
 """``policies.missing_columns``: a contract column absent from a batch."""
 
 
+_SAMPLE_MOMENT = datetime(2024, 3, 9, 13, 45, 30, 123456, tzinfo=UTC)
+"""A moment every sensible datetime_format can write and read back."""
+
+
+def _check_bounds(low: float | None, high: float | None) -> None:
+    if low is not None and high is not None and low > high:
+        raise ValueError(
+            f"min ({low:g}) is greater than max ({high:g}), so nothing can fit. "
+            "Swap them, or drop one to leave that side open."
+        )
+
+
+def _check_datetime_format(fmt: str) -> None:
+    """Polars must write a known moment with the format and read the text back."""
+    try:
+        written = pl.Series([_SAMPLE_MOMENT]).dt.strftime(fmt)
+        written.str.to_datetime(fmt, strict=True, time_unit="us")
+        readable = "%" in fmt
+    except pl.exceptions.PolarsError:
+        readable = False
+    if not readable:
+        raise ValueError(
+            f"'{fmt}' is not a datetime format polars can read. Use strftime "
+            "directives, e.g. '%Y-%m-%d %H:%M:%S' or '%d/%m/%Y'."
+        )
+
+
 class _Spec(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -44,6 +74,11 @@ class Range(_Spec):
 
     min: float | None = Field(None, description="Smallest value allowed.")
     max: float | None = Field(None, description="Largest value allowed.")
+
+    @model_validator(mode="after")
+    def _min_not_above_max(self) -> Self:
+        _check_bounds(self.min, self.max)
+        return self
 
 
 class ColumnConform(_Spec):
@@ -82,6 +117,13 @@ class ColumnConform(_Spec):
         None, description="strftime format for text dates."
     )
 
+    @field_validator("datetime_format")
+    @classmethod
+    def _readable_format(cls, value: str | None) -> str | None:
+        if value is not None:
+            _check_datetime_format(value)
+        return value
+
 
 class ColumnDrift(_Spec):
     """Per-column drift settings (statistic and threshold override the defaults)."""
@@ -109,10 +151,26 @@ class ColumnSpec(_Spec):
     conform: ColumnConform = Field(default_factory=ColumnConform)
     drift: ColumnDrift = Field(default_factory=ColumnDrift)
 
+    @field_validator("dtype")
+    @classmethod
+    def _known_dtype(cls, value: str) -> str:
+        try:
+            parse_dtype(value)
+        except ValueError:
+            raise ValueError(
+                f"'{value}' is not a polars dtype. Use e.g. {DTYPE_EXAMPLES}."
+            ) from None
+        return value
+
 
 class RowCount(_Spec):
     min: int | None = Field(None, ge=0, description="Fewest rows expected in a batch.")
     max: int | None = Field(None, ge=0, description="Most rows expected in a batch.")
+
+    @model_validator(mode="after")
+    def _min_not_above_max(self) -> Self:
+        _check_bounds(self.min, self.max)
+        return self
 
 
 class TimeSpec(_Spec):

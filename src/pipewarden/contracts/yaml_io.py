@@ -148,6 +148,8 @@ def _explain(err: Any) -> str:
         )
     if kind == "missing":
         return "required key is missing. Add it."
+    if kind == "value_error" and "error" in err.get("ctx", {}):
+        return str(err["ctx"]["error"])
     if kind.startswith("literal_error") or kind == "enum":
         allowed = err.get("ctx", {}).get("expected", "")
         return f"{value!r} is not allowed here; use one of {allowed}."

@@ -10,8 +10,7 @@ wording changes between versions).
 from __future__ import annotations
 
 import codecs
-import gzip
-import io
+import csv
 import logging
 import warnings
 from collections.abc import Iterator
@@ -21,6 +20,7 @@ import polars as pl
 
 from pipewarden.errors import PipewardenWarning, SourceError
 from pipewarden.io._reasons import first_line
+from pipewarden.io._sniff import check_unique_names, open_bytes
 
 logger = logging.getLogger(__name__)
 
@@ -51,6 +51,7 @@ def _checked_scan(path: Path, label: str) -> pl.LazyFrame:
     parse as the type polars inferred, so this ends after a few passes.
     """
     separator = _sniff_separator(path, label)
+    check_unique_names(_header_names(path, separator), label)
     overrides: dict[str, type[pl.String]] = {}  # columns read as text
     encoding = "utf8"
     while True:
@@ -125,7 +126,7 @@ def _unparsable_columns(
 def _is_utf8(path: Path) -> bool:
     """Whether the whole file decodes as UTF-8 (read a megabyte at a time)."""
     decoder = codecs.getincrementaldecoder("utf-8")()
-    with _open_bytes(path) as handle:
+    with open_bytes(path) as handle:
         try:
             while chunk := handle.read(1 << 20):
                 decoder.decode(chunk)
@@ -193,15 +194,15 @@ def _sniff_separator(path: Path, label: str) -> str:
 
 
 def _header_line(path: Path) -> bytes:
-    with _open_bytes(path) as handle:
-        return handle.readline(1 << 16)
+    with open_bytes(path) as handle:
+        return handle.read(1 << 16).split(b"\n", 1)[0]
 
 
-def _open_bytes(path: Path) -> io.BufferedIOBase:
-    """The file's bytes, decompressed when it is gzipped."""
-    if path.suffix.lower() == ".gz":
-        return gzip.GzipFile(path, "rb")
-    return path.open("rb")
+def _header_names(path: Path, separator: str) -> list[str]:
+    """The column names of the header line, as polars reads them (quotes removed)."""
+    text = _header_line(path).decode("utf-8", errors="replace").removeprefix("\ufeff")
+    row = next(csv.reader([text.rstrip("\r")], delimiter=separator), [])
+    return [name for name in row if name]
 
 
 def _warn_lossy(label: str) -> None:

@@ -12,6 +12,7 @@ from urllib.parse import urlparse
 import polars as pl
 
 from pipewarden.errors import SourceError
+from pipewarden.io._sniff import check_content
 from pipewarden.io.formats import FORMATS, Format, readable_text
 from pipewarden.io.formats import format_of as format_of  # store.inputs reads it here
 
@@ -61,7 +62,8 @@ def resolve_files(source: str | os.PathLike[str]) -> FileSet:
     if path.is_dir():
         return FileSet(label, "parquet", _parquet_files_in(path, label))
     if path.is_file():
-        return FileSet(label, _known_format(path, label), (_non_empty(path, label),))
+        fmt = _known_format(path, label)
+        return FileSet(label, fmt, (_checked(_non_empty(path, label), fmt, label),))
     if _GLOB_CHARS.intersection(text):
         return FileSet(label, "parquet", _parquet_files_matching(text, label))
     raise SourceError(
@@ -98,6 +100,11 @@ def _non_empty(path: Path, label: str) -> Path:
     return path
 
 
+def _checked(path: Path, fmt: Format, label: str | None = None) -> Path:
+    check_content(path, fmt, str(path) if label is None else label)
+    return path
+
+
 def _is_data_file(path: Path) -> bool:
     hidden = path.name.startswith((".", "_"))
     return path.is_file() and not hidden and format_of(path) == "parquet"
@@ -113,7 +120,7 @@ def _parquet_files_in(directory: Path, label: str) -> tuple[Path, ...]:
             f"No Parquet files in directory '{label}'. Put .parquet or .pq files "
             "in it, or pass a glob such as 'data/**/*.parquet' for nested folders."
         )
-    return tuple(_non_empty(path, str(path)) for path in files)
+    return tuple(_checked(_non_empty(path, str(path)), "parquet") for path in files)
 
 
 def _parquet_files_matching(pattern: str, label: str) -> tuple[Path, ...]:
@@ -130,4 +137,4 @@ def _parquet_files_matching(pattern: str, label: str) -> tuple[Path, ...]:
             f"'{others[0]}'. Narrow the pattern (e.g. 'data/*.parquet'), "
             "or read other formats one file at a time."
         )
-    return tuple(_non_empty(path, str(path)) for path in files)
+    return tuple(_checked(_non_empty(path, str(path)), "parquet") for path in files)

@@ -1,7 +1,11 @@
-"""Read the result of a SQL query through SQLAlchemy, chunk by chunk.
+"""Read the result of a SQL query through SQLAlchemy, chunk by chunk, read-only.
 
-SQLAlchemy is imported only when a database URL is read, so ``import pipewarden``
-stays cheap.
+A source query never writes: a statement that plainly writes (``DROP``, ``DELETE``,
+...) is refused before it runs, and the rest run in the database's own read-only
+mode (SQLite ``PRAGMA query_only``, PostgreSQL ``SET TRANSACTION READ ONLY``), which
+refuses whatever else would write (a function that inserts, say). Other databases
+rely on the rights of the database user. SQLAlchemy is imported only when a
+database URL is read, so ``import pipewarden`` stays cheap.
 """
 
 from __future__ import annotations
@@ -15,12 +19,26 @@ import polars as pl
 
 from pipewarden.errors import MissingDependencyError, SourceError
 from pipewarden.io._reasons import first_line
-from pipewarden.io.urls import redact_url
+from pipewarden.io.urls import redact_text, redact_url
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import Engine
 
 _URL = re.compile(r"^(?P<scheme>[A-Za-z][A-Za-z0-9+.\-]*)://")
+_READ_ONLY = {
+    "sqlite": "PRAGMA query_only = ON",
+    "postgresql": "SET TRANSACTION READ ONLY",
+}
+"""Per database, the statement that makes the rest of the connection read-only."""
+_WRITES = re.compile(
+    r"^(?:\s|--[^\n]*(?:\n|$)|/\*.*?\*/|\()*"
+    r"(?:insert|update|delete|merge|upsert|replace|drop|create|alter|truncate|rename"
+    r"|grant|revoke|comment|copy|vacuum|reindex|cluster|refresh|attach|detach|lock"
+    r"|call|do|exec|execute)\b",
+    re.IGNORECASE | re.DOTALL,
+)
+"""A query whose first keyword (after comments and parentheses) writes."""
+_READ_ONLY_REFUSALS = ("readonly database", "read-only transaction")
 _NOT_DATABASES = frozenset(
     {"file", "http", "https", "s3", "s3a", "gs", "gcs", "az", "abfs", "abfss", "hf"}
 )
@@ -50,9 +68,14 @@ def sql_frames(url: str, query: str, chunk_rows: int) -> Iterator[pl.DataFrame]:
     """
     import sqlalchemy as sa
 
+    if _WRITES.match(query):
+        raise _writes(url, query)
     engine = _create_engine(url)
     try:
         with engine.connect() as connection:
+            read_only = _READ_ONLY.get(engine.dialect.name)
+            if read_only is not None:
+                connection.execute(sa.text(read_only))
             options = connection.execution_options(
                 stream_results=True, max_row_buffer=chunk_rows
             )
@@ -70,13 +93,25 @@ def sql_frames(url: str, query: str, chunk_rows: int) -> Iterator[pl.DataFrame]:
                 if len(rows) < chunk_rows:
                     break
     except sa.exc.SQLAlchemyError as exc:
-        reason = first_line(getattr(exc, "orig", None) or exc)
+        reason = redact_text(first_line(getattr(exc, "orig", None) or exc), url)
+        if any(refusal in reason.lower() for refusal in _READ_ONLY_REFUSALS):
+            raise _writes(url, query) from exc
         raise SourceError(
             f"SQL query failed on '{redact_url(url)}': {reason}. "
             "Check the query and the database URL."
         ) from exc
     finally:
         engine.dispose()
+
+
+def _writes(url: str, query: str) -> SourceError:
+    shown = " ".join(query.split())
+    if len(shown) > 80:
+        shown = shown[:79] + "…"
+    return SourceError(
+        f"The query on '{redact_url(url)}' tries to write ({shown}); pipewarden runs "
+        "source queries read-only. Pass a query that only reads (SELECT ...)."
+    )
 
 
 def _create_engine(url: str) -> Engine:
@@ -92,7 +127,8 @@ def _create_engine(url: str) -> Engine:
         ) from exc
     except sa.exc.ArgumentError as exc:
         raise SourceError(
-            f"Cannot use database URL '{redact_url(url)}': {first_line(exc)}. Check the "
+            f"Cannot use database URL '{redact_url(url)}': "
+            f"{redact_text(first_line(exc), url)}. Check the "
             "URL, e.g. 'sqlite:///data.db' or 'postgresql+psycopg://user@host/db'."
         ) from exc
     database = engine.url.database
