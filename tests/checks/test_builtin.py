@@ -283,6 +283,27 @@ FIRES = [
         id="category-case-and-space",
     ),
     pytest.param(
+        "category.unseen",
+        {"columns": {"g": {**CAT, "categories": ["A", "B"]}}},
+        {
+            "g": [
+                "a note written out in full",
+                "another note written out",
+                "a third note here",
+            ]
+        },
+        [
+            (
+                ERROR,
+                "g",
+                "Column 'g' has 3 distinct values, read as free text or identifiers "
+                "and so not counted one by one: they cannot be matched to the 2 "
+                "categories in the contract. Check that the right column arrived.",
+            )
+        ],
+        id="category-uncounted",
+    ),
+    pytest.param(
         "unique.duplicates",
         {"columns": {"id": {**INT, "unique": True}}},
         {"id": [1, 2, 2, 3, 3, 3, None]},

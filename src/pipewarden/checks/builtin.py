@@ -239,21 +239,47 @@ def unseen_category(ctx: CheckContext) -> Iterator[Finding]:
             continue
         allowed = set(spec.categories)
         if not col.frequent.is_tracked:
-            yield Finding(
-                codes.CATEGORY_UNSEEN,
-                name,
-                Severity.ERROR,
-                f"Column '{name}' has about {col.distinct_count:,.0f} distinct values, "
-                f"far more than the {len(allowed)} categories in the contract. Check "
-                "that the right column arrived.",
-                value=col.distinct_count,
-                threshold=len(allowed),
-            )
+            yield _uncounted_finding(name, allowed, col)
             continue
         unseen = [(v, n) for v, n in col.frequent.top(10_000) if v not in allowed]
         if not unseen:
             continue
         yield _unseen_finding(name, allowed, unseen, col)
+
+
+def _uncounted_finding(name: str, allowed: set[str], col: ColumnProfile) -> Finding:
+    """The batch's values read as free text or ids, so they were not counted: say so,
+    with what the profile does know (distinct count, padding, a few values)."""
+    about = "" if col.distinct.is_exact else "about "
+    msg = (
+        f"Column '{name}' has {about}{col.distinct_count:,.0f} distinct values, read as "
+        "free text or identifiers and so not counted one by one: they cannot be "
+        f"matched to the {len(allowed)} categories in the contract."
+    )
+    folded = {a.strip().casefold(): a for a in allowed}
+    near = [
+        (v, folded[v.strip().casefold()])
+        for v in col.non_numeric_examples
+        if v not in allowed and v.strip().casefold() in folded
+    ]
+    if near and col.padded:
+        v, a = near[0]
+        msg += (
+            f" {_text.share(col.padded / col.non_null)} of values carry surrounding "
+            f"whitespace, and those seen differ from categories only by it (e.g. "
+            f"{_short(v)!r} vs {_short(a)!r}); set `conform.normalize: true` or trim "
+            "upstream."
+        )
+    else:
+        msg += " Check that the right column arrived."
+    return Finding(
+        codes.CATEGORY_UNSEEN,
+        name,
+        Severity.ERROR,
+        msg,
+        value=col.distinct_count,
+        threshold=len(allowed),
+    )
 
 
 def _unseen_finding(
