@@ -428,6 +428,37 @@ FIRES = [
     pytest.param(
         "label.imbalance",
         {"dataset": {"label": LABEL}},
+        {"y": [0] * 90 + [1] * 10},
+        [
+            (
+                Severity.INFO,
+                "y",
+                "Label 'y' is imbalanced: minority class '1' is 10% of rows (1 : 9). "
+                "Use stratified splits, and class weights or resampling when "
+                "training; judge the model by precision and recall, not accuracy.",
+            )
+        ],
+        id="label-imbalanced-above-the-contract-bound",
+    ),
+    pytest.param(
+        "label.imbalance",
+        {"dataset": {"label": {"column": "churned"}}},
+        {"churned": ["no"] * 1900 + ["yes"] * 100},
+        [
+            (
+                Severity.INFO,
+                "churned",
+                "Label 'churned' is imbalanced: minority class 'yes' is 5.0% of rows "
+                "(1 : 19). Use stratified splits, and class weights or resampling "
+                "when training; judge the model by precision and recall, not "
+                "accuracy.",
+            )
+        ],
+        id="label-imbalanced-without-a-bound",
+    ),
+    pytest.param(
+        "label.imbalance",
+        {"dataset": {"label": LABEL}},
         {"y": [0] * 10},
         [
             (
@@ -557,8 +588,20 @@ SILENT = [
     pytest.param(
         "label.imbalance",
         {"dataset": {"label": LABEL}},
+        {"y": [0] * 80 + [1] * 20},
+        id="label-minority-at-the-info-share",
+    ),
+    pytest.param(
+        "label.imbalance",
+        {"dataset": {"label": {"column": "y", "info_below_share": 0.05}}},
         {"y": [0] * 90 + [1] * 10},
-        id="label",
+        id="label-info-share-lowered-in-the-contract",
+    ),
+    pytest.param(
+        "label.imbalance",
+        {"dataset": {"label": {"column": "y"}}},
+        {"y": [float(i) for i in range(60)] * 2},
+        id="label-regression-target",
     ),
 ]
 
