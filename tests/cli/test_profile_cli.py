@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 from rich.console import Console
 
+import pipewarden as pw
 from pipewarden.cli.profile import _summary
 from pipewarden.profiles.dataset import DatasetProfile
 from pipewarden.workflows.profile import profile
@@ -192,8 +193,15 @@ def test_profile_with_a_label_tells_its_imbalance_as_check_does(
         "Use stratified splits, and class weights or resampling when training; judge "
         "the model by precision and recall, not accuracy."
     )
-    checked = cli("check", cli_files["contract.yaml"], cli_files["reference.csv"])
-    assert checked.code == 0
+    contract = pw.infer_contract(
+        pw.profile(cli_files["reference.csv"]), label="defaulted"
+    )
+    (told,) = [
+        f
+        for f in pw.check(cli_files["reference.csv"], contract).findings
+        if f.check == "label.imbalance"
+    ]
+    assert told.message == run.out.splitlines()[-1]
 
 
 def test_profile_with_a_balanced_label_adds_no_line(
