@@ -283,6 +283,27 @@ FIRES = [
         id="category-case-and-space",
     ),
     pytest.param(
+        "category.unseen",
+        {"columns": {"g": {**CAT, "categories": ["A", "B"]}}},
+        {
+            "g": [
+                "a note written out in full",
+                "another note written out",
+                "a third note here",
+            ]
+        },
+        [
+            (
+                ERROR,
+                "g",
+                "Column 'g' has 3 distinct values, read as free text or identifiers "
+                "and so not counted one by one: they cannot be matched to the 2 "
+                "categories in the contract. Check that the right column arrived.",
+            )
+        ],
+        id="category-uncounted",
+    ),
+    pytest.param(
         "unique.duplicates",
         {"columns": {"id": {**INT, "unique": True}}},
         {"id": [1, 2, 2, 3, 3, 3, None]},
@@ -403,6 +424,37 @@ FIRES = [
             )
         ],
         id="label-minority",
+    ),
+    pytest.param(
+        "label.imbalance",
+        {"dataset": {"label": LABEL}},
+        {"y": [0] * 90 + [1] * 10},
+        [
+            (
+                Severity.INFO,
+                "y",
+                "Label 'y' is imbalanced: minority class '1' is 10% of rows (1 : 9). "
+                "Use stratified splits, and class weights or resampling when "
+                "training; judge the model by precision and recall, not accuracy.",
+            )
+        ],
+        id="label-imbalanced-above-the-contract-bound",
+    ),
+    pytest.param(
+        "label.imbalance",
+        {"dataset": {"label": {"column": "churned"}}},
+        {"churned": ["no"] * 1900 + ["yes"] * 100},
+        [
+            (
+                Severity.INFO,
+                "churned",
+                "Label 'churned' is imbalanced: minority class 'yes' is 5.0% of rows "
+                "(1 : 19). Use stratified splits, and class weights or resampling "
+                "when training; judge the model by precision and recall, not "
+                "accuracy.",
+            )
+        ],
+        id="label-imbalanced-without-a-bound",
     ),
     pytest.param(
         "label.imbalance",
@@ -536,8 +588,20 @@ SILENT = [
     pytest.param(
         "label.imbalance",
         {"dataset": {"label": LABEL}},
+        {"y": [0] * 80 + [1] * 20},
+        id="label-minority-at-the-info-share",
+    ),
+    pytest.param(
+        "label.imbalance",
+        {"dataset": {"label": {"column": "y", "info_below_share": 0.05}}},
         {"y": [0] * 90 + [1] * 10},
-        id="label",
+        id="label-info-share-lowered-in-the-contract",
+    ),
+    pytest.param(
+        "label.imbalance",
+        {"dataset": {"label": {"column": "y"}}},
+        {"y": [float(i) for i in range(60)] * 2},
+        id="label-regression-target",
     ),
 ]
 

@@ -150,6 +150,15 @@ def code_and(pick: Observe) -> Observe:
     return observe
 
 
+def line_starting(prefix: str) -> Observe:
+    """The first line of standard output that starts with ``prefix``, if any."""
+
+    def observe(run: Ran, _folder: Path) -> object:
+        return next((s for s in run.out.splitlines() if s.startswith(prefix)), None)
+
+    return observe
+
+
 def status_word(run: Ran, _folder: Path) -> object:
     """The exit code and the first word printed (PASS, WARN or FAIL)."""
     return run.code, run.out.split(maxsplit=1)[0]
@@ -268,6 +277,19 @@ EFFECTS: tuple[Effect, ...] = (
         ("profile", "{cur_db}", "--output", "p.json", "--query", QUERY),
         code_and(json_file("p.json", lambda d: d["rows"])),
         ((2, 1, None), (0, 0, 750)),
+    ),
+    Effect(
+        ("profile",),
+        "--label",
+        ("profile", "{ref}"),
+        ("profile", "{ref}", "--label", "y"),
+        line_starting("Label "),
+        (
+            None,
+            "Label 'y' is imbalanced: minority class '1' is 20% of rows (1 : 4). "
+            "Use stratified splits, and class weights or resampling when training; "
+            "judge the model by precision and recall, not accuracy.",
+        ),
     ),
     # contract infer
     Effect(

@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 from rich.console import Console
 
+import pipewarden as pw
 from pipewarden.cli.profile import _summary
 from pipewarden.profiles.dataset import DatasetProfile
 from pipewarden.workflows.profile import profile
@@ -186,3 +187,43 @@ def test_summary_shows_times_at_the_epoch(tmp_path: Path) -> None:
     (row,) = [line for line in console.export_text().splitlines() if "│ ts" in line]
     cells = [cell.strip() for cell in row.split("│")]
     assert cells[5:8] == ["1969-12-31 23:00:00", "", "1970-01-01 00:00:00"]
+
+
+def test_profile_with_a_label_tells_its_imbalance_as_check_does(
+    cli: Cli, cli_files: dict[str, Path]
+) -> None:
+    run = cli("profile", cli_files["reference.csv"], "--label", "defaulted")
+    assert (run.code, run.err) == (0, "")
+    assert run.out.splitlines()[-1] == (
+        "Label 'defaulted' is imbalanced: minority class '1' is 10% of rows (1 : 9). "
+        "Use stratified splits, and class weights or resampling when training; judge "
+        "the model by precision and recall, not accuracy."
+    )
+    contract = pw.infer_contract(
+        pw.profile(cli_files["reference.csv"]), label="defaulted"
+    )
+    (told,) = [
+        f
+        for f in pw.check(cli_files["reference.csv"], contract).findings
+        if f.check == "label.imbalance"
+    ]
+    assert told.message == run.out.splitlines()[-1]
+
+
+def test_profile_with_a_balanced_label_adds_no_line(
+    cli: Cli, cli_files: dict[str, Path]
+) -> None:
+    plain = cli("profile", cli_files["reference.csv"])
+    labelled = cli("profile", cli_files["reference.csv"], "--label", "grade")
+    assert (labelled.code, labelled.out) == (0, plain.out)
+
+
+def test_profile_with_an_unknown_label_is_one_line(
+    cli: Cli, cli_files: dict[str, Path]
+) -> None:
+    run = cli("profile", cli_files["reference.csv"], "--label", "churn")
+    assert run.code == 2
+    assert run.err_lines == [
+        "error: --label column 'churn' is not in the data; columns are: loan_id, "
+        "annual_inc, grade, defaulted, issued. Pass one of them."
+    ]

@@ -11,7 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from pipewarden.contracts.infer import infer_contract
-from pipewarden.contracts.model import ColumnSpec, Contract
+from pipewarden.contracts.model import ColumnSpec, Contract, DatasetSpec, LabelSpec
 from pipewarden.contracts.yaml_io import dump_contract, load_contract, parse_contract
 from pipewarden.errors import ContractNotFoundError, ContractParseError
 from pipewarden.profiles.dataset import DatasetProfile
@@ -38,6 +38,23 @@ def test_dump_writes_a_commented_file_without_default_sections(tmp_path: Path) -
     assert text.startswith("# pipewarden contract: edit freely.")
     assert "conform:" not in text and "drift:" not in text
     assert load_contract(path) == contract
+
+
+@pytest.mark.parametrize(
+    ("share", "written"),
+    [(0.2, "label:\n    column: y\n"), (0.05, "info_below_share: 0.05")],
+)
+def test_the_label_info_share_is_written_only_when_it_is_not_the_default(
+    share: float, written: str
+) -> None:
+    contract = Contract(
+        columns={"y": ColumnSpec(kind="integer", dtype="Int64")},
+        dataset=DatasetSpec(label=LabelSpec(column="y", info_below_share=share)),
+    )
+    text = dump_contract(contract)
+    assert written in text
+    assert ("info_below_share" in text) == (share != 0.2)
+    assert parse_contract(text) == contract
 
 
 def test_unicode_names_and_yaml_lookalike_values_survive(tmp_path: Path) -> None:

@@ -10,6 +10,7 @@ from pipewarden import _text
 from pipewarden.checks import codes
 from pipewarden.checks.context import CheckContext, CheckFn
 from pipewarden.checks.findings import Finding, Severity
+from pipewarden.checks.imbalance import class_balance, imbalance_note
 from pipewarden.contracts.model import ColumnSpec
 from pipewarden.profiles.column import ColumnProfile, Kind, Physical
 from pipewarden.profiles.sketches import micros_to_text
@@ -239,21 +240,47 @@ def unseen_category(ctx: CheckContext) -> Iterator[Finding]:
             continue
         allowed = set(spec.categories)
         if not col.frequent.is_tracked:
-            yield Finding(
-                codes.CATEGORY_UNSEEN,
-                name,
-                Severity.ERROR,
-                f"Column '{name}' has about {col.distinct_count:,.0f} distinct values, "
-                f"far more than the {len(allowed)} categories in the contract. Check "
-                "that the right column arrived.",
-                value=col.distinct_count,
-                threshold=len(allowed),
-            )
+            yield _uncounted_finding(name, allowed, col)
             continue
         unseen = [(v, n) for v, n in col.frequent.top(10_000) if v not in allowed]
         if not unseen:
             continue
         yield _unseen_finding(name, allowed, unseen, col)
+
+
+def _uncounted_finding(name: str, allowed: set[str], col: ColumnProfile) -> Finding:
+    """The batch's values read as free text or ids, so they were not counted: say so,
+    with what the profile does know (distinct count, padding, a few values)."""
+    about = "" if col.distinct.is_exact else "about "
+    msg = (
+        f"Column '{name}' has {about}{col.distinct_count:,.0f} distinct values, read as "
+        "free text or identifiers and so not counted one by one: they cannot be "
+        f"matched to the {len(allowed)} categories in the contract."
+    )
+    folded = {a.strip().casefold(): a for a in allowed}
+    near = [
+        (v, folded[v.strip().casefold()])
+        for v in col.non_numeric_examples
+        if v not in allowed and v.strip().casefold() in folded
+    ]
+    if near and col.padded:
+        v, a = near[0]
+        msg += (
+            f" {_text.share(col.padded / col.non_null)} of values carry surrounding "
+            f"whitespace, and those seen differ from categories only by it (e.g. "
+            f"{_short(v)!r} vs {_short(a)!r}); set `conform.normalize: true` or trim "
+            "upstream."
+        )
+    else:
+        msg += " Check that the right column arrived."
+    return Finding(
+        codes.CATEGORY_UNSEEN,
+        name,
+        Severity.ERROR,
+        msg,
+        value=col.distinct_count,
+        threshold=len(allowed),
+    )
 
 
 def _unseen_finding(
@@ -432,11 +459,12 @@ def label_imbalance(ctx: CheckContext) -> Iterator[Finding]:
     if col is None or col.non_null == 0 or not col.frequent.is_tracked:
         return
     counts = dict(col.frequent.top(1000))
-    total = col.non_null
     expected = set(spec.classes or {})
     present = {k for k, v in counts.items() if v > 0}
+    if not present:  # values not counted (float labels): the balance is unknown
+        return
     if len(present) < 2:
-        only = next(iter(present), "none")
+        only = next(iter(present))
         missing = sorted(expected - present)
         yield Finding(
             codes.LABEL_IMBALANCE,
@@ -463,21 +491,30 @@ def label_imbalance(ctx: CheckContext) -> Iterator[Finding]:
             threshold=spec.min_minority_share,
         )
         return
-    minority, n_min = min(counts.items(), key=lambda kv: kv[1])
-    share = n_min / total
+    balance = class_balance(col)
+    if balance is None:
+        return
     limit = spec.min_minority_share
-    if limit is not None and share < limit:
-        ratio = (total - n_min) / n_min
+    if limit is not None and balance.share < limit:
         yield Finding(
             codes.LABEL_IMBALANCE,
             spec.column,
             Severity.WARNING,
-            f"Minority class {minority!r} of label '{spec.column}' is {_text.share(share)} of "
-            f"rows (1 : {ratio:,.0f}); the contract expects at least {_text.share(limit)}. "
-            "Check the labelling job, and rebalance or reweight before training.",
-            value={"class": minority, "minority_share": share, "ratio": ratio},
+            f"Minority class {balance.minority!r} of label '{spec.column}' is "
+            f"{_text.share(balance.share)} of rows ({balance.ratio_text}); the "
+            f"contract expects at least {_text.share(limit)}. Check the labelling "
+            "job, and rebalance or reweight before training.",
+            value={
+                "class": balance.minority,
+                "minority_share": balance.share,
+                "ratio": balance.ratio,
+            },
             threshold=limit,
         )
+        return
+    note = imbalance_note(balance, spec.info_below_share)
+    if note is not None:
+        yield note
 
 
 BUILTIN_CHECKS: Mapping[str, CheckFn] = MappingProxyType(

@@ -1,4 +1,4 @@
-"""pipewarden profile DATA [-o profile.json]"""
+"""pipewarden profile DATA [-o profile.json] [--label COL]"""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ from pipewarden.cli._output import claim_outputs, out, progress, write_text
 from pipewarden.io.sources import describe_source
 from pipewarden.profiles.dataset import DatasetProfile
 from pipewarden.profiles.sketches import micros_to_text
+from pipewarden.workflows.profile import label_note
 from pipewarden.workflows.profile import profile as profile_data
 
 
@@ -29,14 +30,21 @@ def profile_command(
         str | None, typer.Option("-o", "--output", help="Write the profile JSON here.")
     ] = None,
     query: opt.Query = None,
+    label: Annotated[
+        str | None,
+        typer.Option(help="Label column: tell its class imbalance, as check does."),
+    ] = None,
 ) -> None:
     """Profile DATA in one pass and print a summary per column."""
     claim_outputs(inputs={"DATA": data}, outputs={"-o": output})
     with progress(f"profiling {describe_source(data)}") as advance:
         prof = profile_data(data, query=query, progress=advance)
+    note = label_note(prof, label) if label is not None else None
     if output:
         write_text(output, prof.to_json())
     out.print(_summary(prof, describe_source(data)))
+    if note is not None:
+        out.print(escape(note.message), soft_wrap=True)
     if output:
         out.print(f"Profile written to {output}")
 

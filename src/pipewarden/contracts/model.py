@@ -186,6 +186,10 @@ class TimeSpec(_Spec):
     )
 
 
+IMBALANCE_INFO_SHARE = 0.2
+"""A minority class below this share of labelled rows is imbalance worth telling."""
+
+
 class LabelSpec(_Spec):
     """The target column and its expected class balance."""
 
@@ -198,6 +202,13 @@ class LabelSpec(_Spec):
         ge=0.0,
         le=1.0,
         description="Smallest tolerated share of the rarest class.",
+    )
+    info_below_share: float = Field(
+        IMBALANCE_INFO_SHARE,
+        ge=0.0,
+        le=1.0,
+        description="A rarer minority class than this is told as an info finding "
+        "(imbalance to handle when training), even above `min_minority_share`.",
     )
 
 

@@ -9,6 +9,7 @@ import yaml
 from pydantic import ValidationError
 
 from pipewarden.contracts.model import (
+    IMBALANCE_INFO_SHARE,
     KIND,
     VERSION,
     ColumnConform,
@@ -48,6 +49,9 @@ def dump_contract(contract: Contract, path: str | Path | None = None) -> str:
     data = contract.model_dump(mode="json", exclude_none=True)
     default_conform = ColumnConform().model_dump(mode="json", exclude_none=True)
     default_drift = ColumnDrift().model_dump(mode="json", exclude_none=True)
+    label = (data.get("dataset") or {}).get("label") or {}
+    if label.get("info_below_share") == IMBALANCE_INFO_SHARE:
+        label.pop("info_below_share")
     for spec in data["columns"].values():
         if spec.get("conform") == default_conform:
             spec.pop("conform")

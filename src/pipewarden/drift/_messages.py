@@ -8,6 +8,7 @@ from pipewarden._text import number, p_value, share
 from pipewarden.checks import codes
 from pipewarden.drift.results import ColumnComparison
 from pipewarden.drift.segments import Located
+from pipewarden.drift.stats import statistics
 from pipewarden.drift.stats._inputs import (
     OTHER,
     CategoricalPair,
@@ -47,19 +48,26 @@ def num(x: float) -> str:
     return number(x, 4)
 
 
-def message(c: ColumnComparison, pair: Pair, where: Located | None) -> str:
-    """The finding message for a comparison."""
-    name = NAMES.get(c.statistic, c.statistic)
-    unit = UNITS.get(c.statistic, "")
-    evidence = f"{name} {num(c.score)}{unit} (threshold {num(c.threshold)}{unit}"
-    evidence += f", {c.test} {p_value(c.p_value)})" if c.p_value is not None else ")"
-    what = _what_changed(pair)
+def message(
+    c: ColumnComparison, pair: Pair, where: Located | None, alpha: float
+) -> str:
+    """The finding message for a comparison.
+
+    Its words follow the verdict and never contradict the figures it shows: a
+    comparison is "stable" only when its effect is below its threshold (or, for a pure
+    test, its p-value is not below the significance level); an effect past its
+    threshold that is not significant says so instead.
+    """
+    evidence = _evidence(c)
     if isinstance(pair, ProportionPair):
-        return _nulls(c, pair, evidence, where)
+        return _nulls(c, pair, evidence, where, alpha)
     subject = {
         codes.LABEL_SHIFT: f"Label '{c.column}'",
         codes.DRIFT_PREDICTION: f"Prediction '{c.column}'",
     }.get(c.check, f"Column '{c.column}'")
+    what = _what_changed(pair)
+    if not c.drifted and _past_threshold(c):
+        return f"{subject} changed ({what}) {_not_significant(evidence, alpha)}"
     if not c.drifted:
         return f"{subject} is stable: {evidence}."
     action = (
@@ -69,6 +77,53 @@ def message(c: ColumnComparison, pair: Pair, where: Located | None) -> str:
     )
     located = f" {_segment_text(c.column, where)}" if where is not None else ""
     return f"{subject} drifted: {what}; {evidence}.{located} {action}"
+
+
+def _evidence(c: ColumnComparison) -> str:
+    """The statistic, its threshold and the p-value, e.g. ``PSI 0.3 (threshold 0.1,
+    ks p = 0.002)``; for a pure test, ``KS statistic 0.3 (ks p = 0.2, significance
+    level 0.01)``, since its threshold bounds the p-value, not the statistic."""
+    name = NAMES.get(c.statistic, c.statistic)
+    unit = UNITS.get(c.statistic, "")
+    if _is_test(c):
+        p = p_value(c.p_value) if c.p_value is not None else "no p-value"
+        return (
+            f"{name} {num(c.score)} ({c.test} {p}, significance level "
+            f"{num(c.threshold)})"
+        )
+    score, threshold = _apart(c.score, c.threshold)
+    evidence = f"{name} {score}{unit} (threshold {threshold}{unit}"
+    if c.p_value is None:
+        return evidence + ")"
+    return evidence + f", {c.test} {p_value(c.p_value)})"
+
+
+def _is_test(c: ColumnComparison) -> bool:
+    """A pure test decides (e.g. ``drift: {statistic: ks}``): its threshold is alpha."""
+    stat = statistics().get(c.statistic)
+    return stat is not None and stat.role == "test"
+
+
+def _past_threshold(c: ColumnComparison) -> bool:
+    return not _is_test(c) and c.score >= c.threshold
+
+
+def _not_significant(evidence: str, alpha: float) -> str:
+    return (
+        f"but not significantly: {evidence}. The change passes its threshold, but "
+        f"only p < {num(alpha)} counts as drift: it may be noise. Compare more rows "
+        "to tell."
+    )
+
+
+def _apart(score: float, threshold: float) -> tuple[str, str]:
+    """Score and threshold as text, with enough digits that they never read equal
+    when they differ (0.09996 against 0.1 shows ``0.09996``, not ``0.1``)."""
+    for digits in range(4, 16):
+        a, b = number(score, digits), number(threshold, digits)
+        if a != b or score == threshold:
+            return a, b
+    return number(score, 17), number(threshold, 17)
 
 
 def _input(pair: Pair) -> str:
@@ -116,9 +171,18 @@ def _what_changed(pair: Pair) -> str:
 
 
 def _nulls(
-    c: ColumnComparison, pair: ProportionPair, evidence: str, where: Located | None
+    c: ColumnComparison,
+    pair: ProportionPair,
+    evidence: str,
+    where: Located | None,
+    alpha: float,
 ) -> str:
     r, cur = pair.reference_share, pair.current_share
+    if not c.drifted and _past_threshold(c):
+        return (
+            f"Column '{c.column}' null rate changed ({share(r)} -> {share(cur)}) "
+            + _not_significant(evidence, alpha)
+        )
     if not c.drifted:
         return f"Column '{c.column}' null rate is stable at {share(cur)}: {evidence}."
     direction = "up" if cur > r else "down"

@@ -76,6 +76,13 @@ def plan_column(
 ) -> Plan | None:
     """The comparison of one column, with its statistics computed (None: no data)."""
     kind = input_of(ref, spec)
+    if kind == "categorical" and not (
+        ref.frequent.is_tracked and cur.frequent.is_tracked
+    ):
+        # One side's values were not counted (free text or identifiers): category
+        # shares are unknown there, so compare what both sides have, string lengths,
+        # rather than shares made up for the uncounted side.
+        kind, spec = "text", None
     pair = _pair(kind, ref, cur)
     if pair is None:
         return None

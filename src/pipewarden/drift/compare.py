@@ -376,7 +376,7 @@ class _Decider:
         )
         return replace(
             comparison,
-            message=msg.message(comparison, plan.pair, where),
+            message=msg.message(comparison, plan.pair, where, self.alpha),
             change=msg.change(plan.pair),
         )
 

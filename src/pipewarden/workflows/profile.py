@@ -8,7 +8,11 @@ from typing import Any
 
 import polars as pl
 
+from pipewarden.checks.findings import Finding
+from pipewarden.checks.imbalance import class_balance, imbalance_note
+from pipewarden.contracts.model import IMBALANCE_INFO_SHARE
 from pipewarden.engines.registry import resolve_engine
+from pipewarden.errors import ProfileError
 from pipewarden.io.sources import DEFAULT_CHUNK_ROWS, iter_frames
 from pipewarden.profiles.dataset import DatasetProfile, is_profile_json
 
@@ -70,3 +74,30 @@ def as_profile(data: Any, **kwargs: Any) -> DatasetProfile:
     if isinstance(data, str | Path) and is_profile_json(data):
         return DatasetProfile.load(data)
     return profile(data, **kwargs)
+
+
+def label_note(
+    prof: DatasetProfile, label: str, *, info_below: float = IMBALANCE_INFO_SHARE
+) -> Finding | None:
+    """The ``label.imbalance`` info finding ``check`` gives for this label, if any.
+
+    Args:
+        prof: Profile of the data.
+        label: The target column.
+        info_below: Share of labelled rows below which a minority class is told.
+
+    Returns:
+        The info finding (class, share, ratio, what to do), or None when the rarest
+        class is at least ``info_below`` of rows, or the label has a single class.
+
+    Raises:
+        ProfileError: The label column is not in the data.
+    """
+    col = prof.columns.get(label)
+    if col is None:
+        raise ProfileError(
+            f"--label column '{label}' is not in the data; columns are: "
+            f"{', '.join(prof.columns)}. Pass one of them."
+        )
+    balance = class_balance(col)
+    return imbalance_note(balance, info_below) if balance is not None else None
