@@ -274,3 +274,40 @@ def test_the_demo_outage_still_fails_on_the_temperature_nulls(demo_sides, tmp_pa
         (f["check"], f["column"]) for f in data["findings"] if f["severity"] == "error"
     }
     assert ("drift.null_rate", "temperature") in errors
+
+
+@pytest.mark.parametrize("reference", ["saved", "one_row"])
+def test_html_without_the_multivariate_test_never_races_an_import(
+    files: dict[str, str], tmp_path: Path, reference: str
+) -> None:
+    # The real command, in a fresh process: a background scikit-learn import once
+    # raced the chart code's pandas import and crashed `--html` whenever the
+    # multivariate test was skipped (a saved profile, a one-row side).
+    if reference == "saved":
+        ref = tmp_path / "ref.json"
+        pw.profile(files["ref"]).save(ref)
+    else:
+        ref = tmp_path / "one.parquet"
+        pl.read_parquet(files["ref"]).head(1).write_parquet(ref)
+    target = tmp_path / "drift.html"
+
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pipewarden",
+            "drift",
+            str(ref),
+            files["shifted"],
+            "--html",
+            str(target),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+
+    assert done.returncode in (0, 1), done.stderr
+    assert "Traceback" not in done.stderr
+    assert target.read_text(encoding="utf-8").lstrip().lower().startswith("<!doctype")
