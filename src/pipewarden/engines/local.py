@@ -490,7 +490,12 @@ def _string_parts(counts: pl.DataFrame, non_null: int) -> dict[str, Any]:
     """String statistics computed once per distinct value, weighted by its count."""
     value, n = pl.col("value"), pl.col("n")
     length = value.str.len_chars().cast(pl.Float64)
-    reads = {kind: reads_as(value, kind) for kind in READ_KINDS}
+    # Each value read once as each kind: the sums and the examples share the flags.
+    counts = counts.with_columns(
+        iso_datetime(value).cast(pl.Int64).alias(_MICROS),
+        *[reads_as(value, k).alias(_k(_READ, k)) for k in _CHEAP_KINDS],
+    ).with_columns(pl.col(_MICROS).is_not_null().alias(_k(_READ, "datetime")))
+    reads = {kind: pl.col(_k(_READ, kind)) for kind in READ_KINDS}
     stats = _one_row(
         counts.select(
             n.sum().alias("n"),
@@ -516,10 +521,16 @@ def _string_parts(counts: pl.DataFrame, non_null: int) -> dict[str, Any]:
         stats["min"],
         stats["max"],
     )
-    readings = {
-        kind: _counted_reading(counts, r, int(stats[kind] or 0), total)
-        for kind, r in reads.items()
-    }
+    readings: dict[str, Reading] = {}
+    nothing: Reading | None = None  # the most frequent values: misses of any kind
+    for kind, r in reads.items():
+        read = int(stats[kind] or 0)
+        if read:
+            readings[kind] = _counted_reading(counts, r, read, total)
+            continue
+        if nothing is None:  # the usual case, so computed once for all such kinds
+            nothing = _counted_reading(counts, pl.lit(False), 0, total)
+        readings[kind] = nothing
     distinct = Distinct.from_hashes(np.asarray(stats["kmv"], dtype=np.uint64), HASH_ID)
     free_text = total and mean >= 20 and int(stats["space"] or 0) >= total / 2
     id_like = distinct.estimate > FREQUENT_EXACT_LIMIT and distinct.estimate > total / 2
@@ -535,8 +546,12 @@ def _string_parts(counts: pl.DataFrame, non_null: int) -> dict[str, Any]:
     }
     if readings["datetime"].count:
         # Distinct times give the same first, last, gaps and intervals as all rows.
-        parts["time"] = _sorted_micros(counts.get_column("value"))
+        parts["time"] = np.sort(counts.get_column(_MICROS).drop_nulls().to_numpy())
     return parts
+
+
+_READ = "\x1fread"
+_MICROS = "\x1fmicros"
 
 
 def _counted_reading(
@@ -550,12 +565,6 @@ def _counted_reading(
     )
     bad = bad.sort("n", "value", descending=[True, False])
     return Reading(count, tuple(v[:EXAMPLE_CHARS] for v in bad.get_column("value")))
-
-
-def _sorted_micros(text: pl.Series) -> np.ndarray:
-    """Text that reads as datetimes, as sorted int64 microseconds (UTC)."""
-    moments = text.to_frame("t").select(iso_datetime(pl.col("t")).cast(pl.Int64))
-    return np.sort(moments.to_series().drop_nulls().to_numpy())
 
 
 def _wordy_exprs(name: str) -> list[pl.Expr]:
