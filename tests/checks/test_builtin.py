@@ -161,11 +161,11 @@ FIRES = [
         {"n": ["1", "-2", None]},
         [
             (
-                Severity.INFO,
+                WARNING,
                 "n",
                 "Column 'n' is declared integer and arrived as text; every value reads "
-                "as integer, so it is checked as integer. Cast it upstream to skip the "
-                "parsing.",
+                "as integer, but its range and drift are not checked on text. Cast it "
+                "upstream to have them checked.",
             )
         ],
         id="type_mismatch-integers-as-text",
@@ -192,11 +192,11 @@ FIRES = [
         {"ok": ["true", "False", "TRUE", None]},
         [
             (
-                Severity.INFO,
+                WARNING,
                 "ok",
                 "Column 'ok' is declared boolean and arrived as text; every value reads "
-                "as boolean, so it is checked as boolean. Cast it upstream to skip the "
-                "parsing.",
+                "as boolean, but its drift is not checked on text. Cast it upstream to "
+                "have it checked.",
             )
         ],
         id="type_mismatch-booleans-as-text",
@@ -222,11 +222,11 @@ FIRES = [
         {"ok": [0, 1, 1, None]},
         [
             (
-                Severity.INFO,
+                WARNING,
                 "ok",
                 "Column 'ok' is declared boolean and arrived as integer; every value is "
-                "0 or 1, so it is read as boolean. Cast it upstream to make that "
-                "explicit.",
+                "0 or 1, but its drift is not checked on integers. Cast it upstream to "
+                "have it checked.",
             )
         ],
         id="type_mismatch-booleans-as-zero-one",

@@ -114,10 +114,10 @@ def _type_finding(
         return Finding(
             codes.SCHEMA_TYPE_MISMATCH,
             name,
-            Severity.INFO,
+            Severity.WARNING,
             f"Column '{name}' is declared boolean and arrived as integer; every "
-            "value is 0 or 1, so it is read as boolean. Cast it upstream to make "
-            "that explicit.",
+            "value is 0 or 1, but its drift is not checked on integers. Cast it "
+            "upstream to have it checked.",
             value=col.dtype,
             threshold=spec.dtype,
         )
@@ -157,16 +157,7 @@ def _text_finding(
     ``profiles.readings``): accepted when every value reads losslessly as the kind."""
     kind = spec.kind
     if reading.count >= col.non_null:
-        return Finding(
-            codes.SCHEMA_TYPE_MISMATCH,
-            name,
-            Severity.INFO,
-            f"Column '{name}' is declared {kind} and arrived as text; every value "
-            f"reads as {kind}, so it is checked as {kind}. Cast it upstream to skip "
-            "the parsing.",
-            value=col.dtype,
-            threshold=spec.dtype,
-        )
+        return _readable_text_finding(name, spec, col)
     failing = 1 - reading.count / col.non_null
     shown = ", ".join(repr(_short(v)) for v in reading.misses[:3])
     example = f", e.g. {shown}" if shown else ""
@@ -187,6 +178,39 @@ def _text_finding(
         codes.SCHEMA_TYPE_MISMATCH,
         name,
         Severity.WARNING if spec.coerce else Severity.ERROR,
+        msg,
+        value=col.dtype,
+        threshold=spec.dtype,
+    )
+
+
+_UNCHECKED_ON_TEXT = {
+    "integer": ("its range and drift are", "them"),
+    "float": ("its range and drift are", "them"),
+    "boolean": ("its drift is", "it"),
+}
+"""What a text column that reads as the kind still misses: profiles keep no numbers
+or booleans parsed from text (they do keep times, so datetimes miss nothing)."""
+
+
+def _readable_text_finding(name: str, spec: ColumnSpec, col: ColumnProfile) -> Finding:
+    kind = spec.kind
+    msg = (
+        f"Column '{name}' is declared {kind} and arrived as text; every value reads as "
+    )
+    if kind == "datetime":
+        msg += "datetime, so it is checked as datetime. Cast it upstream to skip the "
+        msg += "parsing."
+    else:
+        unchecked, pronoun = _UNCHECKED_ON_TEXT[kind]
+        msg += (
+            f"{kind}, but {unchecked} not checked on text. Cast it upstream to have "
+            f"{pronoun} checked."
+        )
+    return Finding(
+        codes.SCHEMA_TYPE_MISMATCH,
+        name,
+        Severity.INFO if kind == "datetime" else Severity.WARNING,
         msg,
         value=col.dtype,
         threshold=spec.dtype,
