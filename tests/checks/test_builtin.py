@@ -21,6 +21,8 @@ T0 = dt.datetime(2024, 3, 1)
 FLOAT = {"kind": "float", "dtype": "Float64"}
 INT = {"kind": "integer", "dtype": "Int64"}
 CAT = {"kind": "categorical", "dtype": "String"}
+BOOL = {"kind": "boolean", "dtype": "Boolean"}
+TIME = {"kind": "datetime", "dtype": "Datetime"}
 LABEL = {"column": "y", "classes": {"0": 0.9, "1": 0.1}, "min_minority_share": 0.05}
 ERROR, WARNING = Severity.ERROR, Severity.WARNING
 
@@ -116,25 +118,163 @@ FIRES = [
                 ERROR,
                 "annual_inc",
                 "Column 'annual_inc' is declared float but arrived as text: "
-                "100% of values fail numeric parsing, e.g. '$33,000.00'. Strip the formatting "
-                "upstream or set `coerce: true` for it.",
+                "100% of values do not read as float, e.g. '$33,000.00', '$45,000.00'. "
+                "Strip the formatting upstream or set `coerce: true` for it.",
             )
         ],
         id="type_mismatch-formatted-numbers",
     ),
     pytest.param(
         "schema.type_mismatch",
-        {"columns": {"n": {**INT, "coerce": True}}},
-        {"n": ["1", "2"]},
+        {"columns": {"pressure": FLOAT}},
+        {"pressure": ["1,010.2", "998.5", "1,010.2", "1,013.7", "1,005.8", "999"]},
+        [
+            (
+                ERROR,
+                "pressure",
+                "Column 'pressure' is declared float but arrived as text: 67% of values "
+                "do not read as float, e.g. '1,010.2', '1,005.8', '1,013.7'. Strip the "
+                "formatting upstream or set `coerce: true` for it.",
+            )
+        ],
+        id="type_mismatch-thousands-separators",
+    ),
+    pytest.param(
+        "schema.type_mismatch",
+        {"columns": {"pressure": {**FLOAT, "coerce": True}}},
+        {"pressure": ["1,010.2", "998.5"]},
+        [
+            (
+                WARNING,
+                "pressure",
+                "Column 'pressure' is declared float but arrived as text: 50% of values "
+                "do not read as float, e.g. '1,010.2'. The gate reads what it can "
+                "(`coerce: true`) and nulls or quarantines the rest "
+                "(`conform.on_coerce_error`); fix them upstream.",
+            )
+        ],
+        id="type_mismatch-thousands-separators-coerced",
+    ),
+    pytest.param(
+        "schema.type_mismatch",
+        {"columns": {"n": INT}},
+        {"n": ["1", "-2", None]},
         [
             (
                 WARNING,
                 "n",
-                "Column 'n' is declared integer but arrived as text: every value "
-                "parses as a number. Cast it upstream or set `coerce: true` for it.",
+                "Column 'n' is declared integer and arrived as text; every value reads "
+                "as integer, but its range and drift are not checked on text. Cast it "
+                "upstream to have them checked.",
+            )
+        ],
+        id="type_mismatch-integers-as-text",
+    ),
+    pytest.param(
+        "schema.type_mismatch",
+        {"columns": {"n": {**INT, "coerce": True}}},
+        {"n": ["1", "2.5"]},
+        [
+            (
+                WARNING,
+                "n",
+                "Column 'n' is declared integer but arrived as text: 50% of values do "
+                "not read as integer, e.g. '2.5'. The gate reads what it can (`coerce: "
+                "true`) and nulls or quarantines the rest (`conform.on_coerce_error`); "
+                "fix them upstream.",
             )
         ],
         id="type_mismatch-numbers-as-text-coerced",
+    ),
+    pytest.param(
+        "schema.type_mismatch",
+        {"columns": {"ok": BOOL}},
+        {"ok": ["true", "False", "TRUE", None]},
+        [
+            (
+                WARNING,
+                "ok",
+                "Column 'ok' is declared boolean and arrived as text; every value reads "
+                "as boolean, but its drift is not checked on text. Cast it upstream to "
+                "have it checked.",
+            )
+        ],
+        id="type_mismatch-booleans-as-text",
+    ),
+    pytest.param(
+        "schema.type_mismatch",
+        {"columns": {"ok": BOOL}},
+        {"ok": ["true", "yes", "no"]},
+        [
+            (
+                ERROR,
+                "ok",
+                "Column 'ok' is declared boolean but arrived as text: 67% of values do "
+                "not read as boolean, e.g. 'no', 'yes'. Write them as true or false "
+                "upstream or set `coerce: true` for it.",
+            )
+        ],
+        id="type_mismatch-yes-no",
+    ),
+    pytest.param(
+        "schema.type_mismatch",
+        {"columns": {"ok": BOOL}},
+        {"ok": [0, 1, 1, None]},
+        [
+            (
+                WARNING,
+                "ok",
+                "Column 'ok' is declared boolean and arrived as integer; every value is "
+                "0 or 1, but its drift is not checked on integers. Cast it upstream to "
+                "have it checked.",
+            )
+        ],
+        id="type_mismatch-booleans-as-zero-one",
+    ),
+    pytest.param(
+        "schema.type_mismatch",
+        {"columns": {"ok": BOOL}},
+        {"ok": [0, 2]},
+        [
+            (
+                ERROR,
+                "ok",
+                "Column 'ok' is declared boolean but arrived as integer (Int64). Cast "
+                "it to Boolean upstream or fix the contract.",
+            )
+        ],
+        id="type_mismatch-integers-for-boolean",
+    ),
+    pytest.param(
+        "schema.type_mismatch",
+        {"columns": {"ts": TIME}},
+        {"ts": ["2026-11-14T23:00:00Z", "2026-11-14 23:00:00", "2026-11-15"]},
+        [
+            (
+                Severity.INFO,
+                "ts",
+                "Column 'ts' is declared datetime and arrived as text; every value "
+                "reads as datetime, so it is checked as datetime. Cast it upstream to "
+                "skip the parsing.",
+            )
+        ],
+        id="type_mismatch-datetimes-as-text",
+    ),
+    pytest.param(
+        "schema.type_mismatch",
+        {"dataset": {"time": {"column": "ts"}}, "columns": {"ts": TIME}},
+        {"ts": ["2026-11-14T23:00:00Z", "14/11/2026 23:00", "2026-02-30"]},
+        [
+            (
+                ERROR,
+                "ts",
+                "Column 'ts' is declared datetime but arrived as text: 67% of values do "
+                "not read as datetime, e.g. '14/11/2026 23:00', '2026-02-30'. Write them "
+                "as ISO 8601 upstream or set `coerce: true` for it. Freshness and gaps "
+                "are not checked until every value reads.",
+            )
+        ],
+        id="type_mismatch-time-column-with-other-dates",
     ),
     pytest.param(
         "schema.type_mismatch",
@@ -396,6 +536,28 @@ FIRES = [
         id="time_gap",
     ),
     pytest.param(
+        "time.gap",
+        {"dataset": {"time": {"column": "ts", "max_gap_seconds": 3600}}},
+        {"ts": [t.isoformat() + "Z" for t in hours(0, 1, 2, 12, 13, 15)]},
+        [
+            (
+                ERROR,
+                "ts",
+                "No rows in 'ts' for 10.0 hours, from 2024-03-01 02:00:00 to "
+                "2024-03-01 12:00:00 UTC; the contract tolerates 60 minutes. Check the source "
+                "(device, feed or job) for an outage in that window.",
+            ),
+            (
+                WARNING,
+                "ts",
+                "No rows in 'ts' for 2.0 hours, from 2024-03-01 13:00:00 to "
+                "2024-03-01 15:00:00 UTC; the contract tolerates 60 minutes. Check the source "
+                "(device, feed or job) for an outage in that window.",
+            ),
+        ],
+        id="time_gap-text",
+    ),
+    pytest.param(
         "time.freshness",
         {"dataset": {"time": {"column": "ts", "max_staleness_seconds": 3600}}},
         {"ts": hours(0, 1, 2)},
@@ -409,6 +571,21 @@ FIRES = [
             )
         ],
         id="freshness",
+    ),
+    pytest.param(
+        "time.freshness",
+        {"dataset": {"time": {"column": "ts", "max_staleness_seconds": 3600}}},
+        {"ts": ["2024-03-01 00:00:00", "2024-03-01T03:00:00+01:00"]},
+        [
+            (
+                WARNING,
+                "ts",
+                "The newest row in 'ts' is from 2024-03-01 02:00:00 UTC, 22.0 "
+                "hours old; the contract allows 60 minutes. Check that the upstream refresh "
+                "ran.",
+            )
+        ],
+        id="freshness-text",
     ),
     pytest.param(
         "label.imbalance",
@@ -584,6 +761,12 @@ SILENT = [
         {"dataset": {"time": {"column": "ts", "max_staleness_seconds": 86400}}},
         {"ts": hours(0, 1, 2)},
         id="freshness",
+    ),
+    pytest.param(
+        "time.freshness",
+        {"dataset": {"time": {"column": "ts", "max_staleness_seconds": 3600}}},
+        {"ts": ["2024-03-01 00:00:00", "not a time"]},
+        id="freshness-text-that-does-not-all-read",
     ),
     pytest.param(
         "label.imbalance",

@@ -12,9 +12,9 @@ import pytest
 AS_OF = "2024-01-06T00:00:00Z"
 Cli = Callable[..., Any]
 TYPE_MESSAGE = (
-    "Column 'annual_inc' is declared float but arrived as text: 100% of values fail "
-    "numeric parsing, e.g. '$33,000.00'. Strip the formatting upstream or set "
-    "`coerce: true` for it."
+    "Column 'annual_inc' is declared float but arrived as text: 100% of values do not "
+    "read as float, e.g. '$33,000.00', '$45,500.00'. Strip the formatting upstream or "
+    "set `coerce: true` for it."
 )
 
 
@@ -317,8 +317,8 @@ def test_mixed_types_name_an_example(cli: Cli, cli_files: dict[str, Path]) -> No
         "-",
     )
     assert findings(run.out)[0]["message"] == (
-        "Column 'annual_inc' is declared float but arrived as text: 1.0% of values fail "
-        "numeric parsing, e.g. 'unknown'. Strip the formatting upstream or set "
+        "Column 'annual_inc' is declared float but arrived as text: 1.0% of values do "
+        "not read as float, e.g. 'unknown'. Strip the formatting upstream or set "
         "`coerce: true` for it."
     )
 

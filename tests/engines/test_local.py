@@ -14,6 +14,7 @@ from scipy import stats
 
 from pipewarden.engines.local import HASH_ID, LocalEngine, physical_of
 from pipewarden.profiles.column import Physical
+from pipewarden.profiles.readings import Reading
 from pipewarden.profiles.sketches import KMV_K, MAX_GAPS
 
 # KLL k=200: normalised rank error about 1.65%; 0.03 leaves room for merged sketches.
@@ -179,8 +180,8 @@ def test_booleans_count_as_zero_and_one() -> None:
 def test_numbers_stored_as_text_are_counted_with_examples() -> None:
     values = ["$33,000.00", "45000", " 12.5 ", "1e3", None, "n/a", "$33,000.00"]
     col = LocalEngine().profile_frame(pl.DataFrame({"inc": values}))["inc"]
-    assert col.numeric_like == 3
-    assert set(col.non_numeric_examples) == {"$33,000.00", "n/a"}
+    assert col.numeric_like == 2  # " 12.5 " is padded: it reads only with coerce
+    assert set(col.non_numeric_examples) == {"$33,000.00", "n/a", " 12.5 "}
     assert col.padded == 1
 
 
@@ -236,3 +237,44 @@ def test_chunks_that_change_nature_profile_as_if_each_were_alone() -> None:
             alone[name].to_dict()
         ), name
         assert planned[name].quantiles.n == alone[name].quantiles.n
+
+
+def test_text_is_counted_as_each_kind_it_reads_as_with_examples_of_misses() -> None:
+    frame = pl.DataFrame(
+        {
+            "ts": ["2026-11-14T23:00:00Z", "2026-11-14 23:00:00", None, "x", "x"],
+            "flag": ["true", "False", "yes", None, "true"],
+            "n": ["1", "2", "3.0", "1,010.2", None],
+        }
+    )
+    prof = LocalEngine().profile_frame(frame)
+
+    assert prof["ts"].readings.datetime == Reading(2, ("x",))
+    assert prof["flag"].readings.boolean == Reading(3, ("yes",))
+    assert prof["n"].readings.integer == Reading(2, ("1,010.2", "3.0"))
+    assert prof["n"].readings.float == Reading(3, ("1,010.2",))
+    assert prof["n"].readings.datetime == Reading(0, ("1", "1,010.2", "2", "3.0"))
+
+
+@pytest.mark.parametrize("rows", [48, 5_000], ids=["counted", "free-text-or-id"])
+def test_times_of_text_that_reads_as_datetimes_equal_those_of_the_typed_column(
+    rows: int,
+) -> None:
+    start = dt.datetime(2026, 11, 1)
+    gap = rows // 2  # 10 hours without rows in the middle
+    moments = [
+        start + dt.timedelta(minutes=7 * i + (600 if i > gap else 0))
+        for i in range(rows)
+    ]
+    typed = pl.DataFrame({"ts": moments})
+    as_text = typed.with_columns(pl.col("ts").dt.strftime("%Y-%m-%dT%H:%M:%S"))
+    engine = LocalEngine()
+
+    want, got = engine.profile_frame(typed)["ts"], engine.profile_frame(as_text)["ts"]
+
+    assert got.physical is Physical.STRING
+    assert got.readings.datetime == Reading(rows)
+    assert got.time == want.time
+    assert got.intervals.quantiles([0.0, 0.5, 1.0]) == want.intervals.quantiles(
+        [0.0, 0.5, 1.0]
+    )

@@ -13,9 +13,9 @@ from pipewarden.checks.findings import Finding, Severity
 from pipewarden.checks.imbalance import class_balance, imbalance_note
 from pipewarden.contracts.model import ColumnSpec
 from pipewarden.profiles.column import ColumnProfile, Kind, Physical
+from pipewarden.profiles.readings import Reading
 from pipewarden.profiles.sketches import micros_to_text
 
-_NUMERIC = {"integer", "float"}
 _STRINGY = {"categorical", "text"}
 UNSEEN_ERROR_SHARE = 0.01
 """Unseen categories on at least this share of rows are an error, below a warning."""
@@ -97,42 +97,34 @@ def unexpected_column(ctx: CheckContext) -> Iterator[Finding]:
 
 
 def type_mismatch(ctx: CheckContext) -> Iterator[Finding]:
+    time = ctx.contract.dataset.time
     for name, spec, col in _shared(ctx):
         if col.non_null == 0 or col.physical in _physical_of_spec(spec):
             continue
-        yield _type_finding(name, spec, col)
+        is_time = time is not None and time.column == name
+        yield _type_finding(name, spec, col, is_time=is_time)
 
 
-def _type_finding(name: str, spec: ColumnSpec, col: ColumnProfile) -> Finding:
-    actual = "text" if col.physical is Physical.STRING else col.kind.value
-    msg = f"Column '{name}' is declared {spec.kind} but arrived as {actual}"
-    severity = Severity.ERROR
-    if spec.kind in _NUMERIC and col.physical is Physical.STRING:
-        failing = 1 - col.numeric_like / col.non_null
-        example = (
-            f", e.g. '{col.non_numeric_examples[0]}'"
-            if col.non_numeric_examples
-            else ""
-        )
-        if failing == 0:
-            msg += (
-                ": every value parses as a number. Cast it upstream or set "
-                "`coerce: true` for it."
-            )
-            severity = Severity.WARNING if spec.coerce else Severity.ERROR
-        else:
-            msg += (
-                f": {_text.share(failing)} of values fail numeric parsing{example}. Strip "
-                "the formatting upstream or set `coerce: true` for it."
-            )
+def _type_finding(
+    name: str, spec: ColumnSpec, col: ColumnProfile, *, is_time: bool = False
+) -> Finding:
+    reading = col.readings.of(spec.kind) if col.physical is Physical.STRING else None
+    if reading is not None:
+        return _text_finding(name, spec, col, reading, is_time=is_time)
+    if spec.kind == "boolean" and _is_zero_one(col):
         return Finding(
             codes.SCHEMA_TYPE_MISMATCH,
             name,
-            severity,
-            msg,
+            Severity.WARNING,
+            f"Column '{name}' is declared boolean and arrived as integer; every "
+            "value is 0 or 1, but its drift is not checked on integers. Cast it "
+            "upstream to have it checked.",
             value=col.dtype,
             threshold=spec.dtype,
         )
+    actual = "text" if col.physical is Physical.STRING else col.kind.value
+    msg = f"Column '{name}' is declared {spec.kind} but arrived as {actual}"
+    severity = Severity.ERROR
     if spec.kind == "integer" and col.physical is Physical.FLOAT:
         msg += (
             " (often a sign of nulls upstream). Cast it to integer upstream or "
@@ -148,6 +140,93 @@ def _type_finding(name: str, spec: ColumnSpec, col: ColumnProfile) -> Finding:
         msg,
         value=col.dtype,
         threshold=spec.dtype,
+    )
+
+
+_HOW_TO_WRITE = {
+    "integer": "Strip the formatting upstream",
+    "float": "Strip the formatting upstream",
+    "boolean": "Write them as true or false upstream",
+    "datetime": "Write them as ISO 8601 upstream",
+}
+
+
+def _text_finding(
+    name: str, spec: ColumnSpec, col: ColumnProfile, reading: Reading, *, is_time: bool
+) -> Finding:
+    """A text column declared integer, float, boolean or datetime (see
+    ``profiles.readings``): accepted when every value reads losslessly as the kind."""
+    kind = spec.kind
+    if reading.count >= col.non_null:
+        return _readable_text_finding(name, spec, col)
+    failing = 1 - reading.count / col.non_null
+    shown = ", ".join(repr(_short(v)) for v in reading.misses[:3])
+    example = f", e.g. {shown}" if shown else ""
+    msg = (
+        f"Column '{name}' is declared {kind} but arrived as text: "
+        f"{_text.share(failing)} of values do not read as {kind}{example}. "
+    )
+    if spec.coerce:
+        msg += (
+            "The gate reads what it can (`coerce: true`) and nulls or quarantines the "
+            "rest (`conform.on_coerce_error`); fix them upstream."
+        )
+    else:
+        msg += f"{_HOW_TO_WRITE[kind]} or set `coerce: true` for it."
+    if is_time:
+        msg += " Freshness and gaps are not checked until every value reads."
+    return Finding(
+        codes.SCHEMA_TYPE_MISMATCH,
+        name,
+        Severity.WARNING if spec.coerce else Severity.ERROR,
+        msg,
+        value=col.dtype,
+        threshold=spec.dtype,
+    )
+
+
+_UNCHECKED_ON_TEXT = {
+    "integer": ("its range and drift are", "them"),
+    "float": ("its range and drift are", "them"),
+    "boolean": ("its drift is", "it"),
+}
+"""What a text column that reads as the kind still misses: profiles keep no numbers
+or booleans parsed from text (they do keep times, so datetimes miss nothing)."""
+
+
+def _readable_text_finding(name: str, spec: ColumnSpec, col: ColumnProfile) -> Finding:
+    kind = spec.kind
+    msg = (
+        f"Column '{name}' is declared {kind} and arrived as text; every value reads as "
+    )
+    if kind == "datetime":
+        msg += "datetime, so it is checked as datetime. Cast it upstream to skip the "
+        msg += "parsing."
+    else:
+        unchecked, pronoun = _UNCHECKED_ON_TEXT[kind]
+        msg += (
+            f"{kind}, but {unchecked} not checked on text. Cast it upstream to have "
+            f"{pronoun} checked."
+        )
+    return Finding(
+        codes.SCHEMA_TYPE_MISMATCH,
+        name,
+        Severity.INFO if kind == "datetime" else Severity.WARNING,
+        msg,
+        value=col.dtype,
+        threshold=spec.dtype,
+    )
+
+
+def _is_zero_one(col: ColumnProfile) -> bool:
+    m = col.moments
+    return (
+        col.physical is Physical.INTEGER
+        and m.count > 0
+        and m.min is not None
+        and m.max is not None
+        and m.min >= 0
+        and m.max <= 1
     )
 
 
@@ -394,9 +473,13 @@ def _time_column(ctx: CheckContext) -> tuple[str, ColumnProfile] | None:
     if spec is None:
         return None
     col = ctx.batch.columns.get(spec.column)
-    if col is None or col.kind is not Kind.DATETIME or col.time.min is None:
+    if col is None or col.time.min is None:
         return None
-    return spec.column, col
+    # Text whose every value reads as a datetime is checked on the times it reads as.
+    as_text = (
+        col.physical is Physical.STRING and col.readings.datetime.count == col.non_null
+    )
+    return (spec.column, col) if col.kind is Kind.DATETIME or as_text else None
 
 
 def time_gap(ctx: CheckContext) -> Iterator[Finding]:

@@ -16,14 +16,12 @@ from pipewarden.conform._target import Target
 from pipewarden.conform.coerce import (
     FALSE_TOKENS,
     IGNORED_IN_NUMBERS,
-    INTEGER,
-    ISO_DATETIME,
     NULL_TOKENS,
-    NUMBER,
     THOUSANDS,
     TRUE_TOKENS,
     WHITESPACE,
 )
+from pipewarden.profiles.readings import INTEGER, NUMBER, iso_datetime
 
 _NULL_TOKENS = list(NULL_TOKENS)
 
@@ -200,49 +198,8 @@ def _to_text(col: pl.Expr, source: pl.DataType) -> Coerced:
 
 
 # ---------------------------------------------------------------- datetimes
-def _iso(text: pl.Expr) -> pl.Expr:
-    """ISO 8601 text as a naive UTC Datetime('us'), as ``coerce.parse_iso`` reads it."""
-    g = text.str.extract_groups(f"^{ISO_DATETIME}$")
-
-    def part(name: str, default: str | None = None) -> pl.Expr:
-        field = g.struct.field(name)
-        return field if default is None else field.fill_null(default)
-
-    canonical = pl.concat_str(
-        [
-            part("y"),
-            pl.lit("-"),
-            part("mo"),
-            pl.lit("-"),
-            part("d"),
-            pl.lit("T"),
-            part("h", "00"),
-            pl.lit(":"),
-            part("mi", "00"),
-            pl.lit(":"),
-            part("s", "00"),
-            pl.lit("."),
-            part("f", "0"),
-        ]
-    )
-    parsed = canonical.str.to_datetime(
-        "%Y-%m-%dT%H:%M:%S%.f", time_unit="us", strict=False
-    )
-    zone = part("tz")
-    sign = pl.when(zone.str.starts_with("-")).then(-1).otherwise(1)
-    minutes = zone.str.slice(1, 2).cast(pl.Int64, strict=False) * 60 + zone.str.slice(
-        -2
-    ).cast(pl.Int64, strict=False)
-    offset = pl.when(zone.is_null() | (zone == "Z")).then(0).otherwise(sign * minutes)
-    moment = parsed - pl.duration(minutes=offset)
-    valid = (part("y").cast(pl.Int64, strict=False) >= 1) & moment.dt.year().is_between(
-        1, 9999
-    )
-    return pl.when(valid).then(moment)
-
-
 def _parsed(text: pl.Expr, fmt: str | None) -> pl.Expr:
-    iso = _iso(text)
+    iso = iso_datetime(text)
     if fmt is None:
         return iso
     custom = text.str.to_datetime(fmt, time_unit="us", strict=False)

@@ -37,6 +37,7 @@ from zoneinfo import ZoneInfo
 import polars as pl
 
 from pipewarden.conform._target import Target
+from pipewarden.profiles.readings import INTEGER, ISO_DATETIME, NUMBER
 
 WHITESPACE: Final = " \t\n\r\x0b\x0c\xa0"
 NULL_TOKENS: Final = ("", "na", "n/a", "nan", "null", "none")
@@ -44,16 +45,9 @@ TRUE_TOKENS: Final = ("true", "t", "yes", "y", "1", "on")
 FALSE_TOKENS: Final = ("false", "f", "no", "n", "0", "off")
 
 # Patterns without anchors: Python uses fullmatch, polars wraps them in ^...$.
+# NUMBER, INTEGER and ISO_DATETIME are the lossless grammar of profiles.readings.
 IGNORED_IN_NUMBERS: Final = "[ \t\n\r\x0b\x0c\xa0$€£¥]"
 THOUSANDS: Final = r"[-+]?[0-9]{1,3}(,[0-9]{3})+(\.[0-9]*)?([eE][-+]?[0-9]+)?"
-NUMBER: Final = r"[-+]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][-+]?[0-9]+)?"
-INTEGER: Final = r"[-+]?[0-9]+"
-ISO_DATETIME: Final = (
-    r"(?P<y>[0-9]{4})-(?P<mo>[0-9]{2})-(?P<d>[0-9]{2})"
-    r"(?:[T ](?P<h>[01][0-9]|2[0-3]):(?P<mi>[0-5][0-9])"
-    r"(?::(?P<s>[0-5][0-9])(?:[.,](?P<f>[0-9]{1,9}))?)?)?"
-    r" ?(?P<tz>Z|[-+](?:[01][0-9]|2[0-3]):?[0-5][0-9])?"
-)
 NS_FIRST: Final = datetime(1677, 9, 21, 0, 12, 43, 145225)
 NS_LAST: Final = datetime(2262, 4, 11, 23, 47, 16, 854775)
 """The first and last microseconds a Datetime('ns') can hold (int64 nanoseconds)."""

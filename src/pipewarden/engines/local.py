@@ -13,6 +13,16 @@ import polars as pl
 from pipewarden.engines import _segments
 from pipewarden.profiles.column import ColumnProfile, Physical
 from pipewarden.profiles.dataset import DatasetProfile
+from pipewarden.profiles.readings import (
+    EXAMPLE_CHARS,
+    EXAMPLES,
+    ISO_DATETIME,
+    READ_KINDS,
+    Reading,
+    TextReadings,
+    iso_datetime,
+    reads_as,
+)
 from pipewarden.profiles.sketches import (
     FREQUENT_EXACT_LIMIT,
     KMV_K,
@@ -30,10 +40,12 @@ HASH_ID = f"polars-{'.'.join(pl.__version__.split('.')[:2])}-{HASH_SEED}"
 FREQUENT_TOP = 2 * FREQUENT_EXACT_LIMIT
 """Values counted individually per chunk once a column has many distinct values."""
 EXAMPLE_SCAN_ROWS = 10_000
-"""Rows scanned for examples of values that are not numbers."""
+"""Rows scanned for examples of values that do not read as a kind."""
 TEXT_SAMPLE_ROWS = 2_000
 """Leading rows of a chunk whose lengths and spaces tell free text from categories."""
-NUMERIC_PATTERN = r"^\s*[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?\s*$"
+_CHEAP_KINDS = ("integer", "float", "boolean")
+"""Kinds a free-text or id column is read as row by row; datetimes only when some
+value has the ISO shape (the parse costs about a regex match per value)."""
 
 
 def physical_of(dtype: pl.DataType) -> Physical:
@@ -478,7 +490,12 @@ def _string_parts(counts: pl.DataFrame, non_null: int) -> dict[str, Any]:
     """String statistics computed once per distinct value, weighted by its count."""
     value, n = pl.col("value"), pl.col("n")
     length = value.str.len_chars().cast(pl.Float64)
-    numeric = value.str.contains(NUMERIC_PATTERN)
+    # Each value read once as each kind: the sums and the examples share the flags.
+    counts = counts.with_columns(
+        iso_datetime(value).cast(pl.Int64).alias(_MICROS),
+        *[reads_as(value, k).alias(_k(_READ, k)) for k in _CHEAP_KINDS],
+    ).with_columns(pl.col(_MICROS).is_not_null().alias(_k(_READ, "datetime")))
+    reads = {kind: pl.col(_k(_READ, kind)) for kind in READ_KINDS}
     stats = _one_row(
         counts.select(
             n.sum().alias("n"),
@@ -488,7 +505,7 @@ def _string_parts(counts: pl.DataFrame, non_null: int) -> dict[str, Any]:
             length.max().alias("max"),
             n.filter(value.str.contains(" ", literal=True)).sum().alias("space"),
             n.filter(value.str.strip_chars() != value).sum().alias("padded"),
-            n.filter(numeric).sum().alias("numeric"),
+            *[n.filter(r).sum().alias(kind) for kind, r in reads.items()],
             value.hash(HASH_SEED).bottom_k(KMV_K).implode().alias("kmv"),
         )
     )
@@ -504,41 +521,76 @@ def _string_parts(counts: pl.DataFrame, non_null: int) -> dict[str, Any]:
         stats["min"],
         stats["max"],
     )
-    examples: tuple[str, ...] = ()
-    if int(stats["numeric"] or 0) < total:
-        bad = counts.filter(~numeric).top_k(5, by=["n", "value"], reverse=[False, True])
-        bad = bad.sort("n", "value", descending=[True, False])
-        examples = tuple(v[:80] for v in bad.get_column("value").to_list())
+    readings: dict[str, Reading] = {}
+    nothing: Reading | None = None  # the most frequent values: misses of any kind
+    for kind, r in reads.items():
+        read = int(stats[kind] or 0)
+        if read:
+            readings[kind] = _counted_reading(counts, r, read, total)
+            continue
+        if nothing is None:  # the usual case, so computed once for all such kinds
+            nothing = _counted_reading(counts, pl.lit(False), 0, total)
+        readings[kind] = nothing
     distinct = Distinct.from_hashes(np.asarray(stats["kmv"], dtype=np.uint64), HASH_ID)
     free_text = total and mean >= 20 and int(stats["space"] or 0) >= total / 2
     id_like = distinct.estimate > FREQUENT_EXACT_LIMIT and distinct.estimate > total / 2
-    return {
+    parts: dict[str, Any] = {
         "lengths": lengths,
         "with_space": int(stats["space"] or 0),
         "padded": int(stats["padded"] or 0),
-        "numeric_like": int(stats["numeric"] or 0),
-        "non_numeric_examples": examples,
+        "readings": TextReadings(**readings),
         "distinct": distinct,
         "frequent": Frequent.untracked(non_null)
         if (free_text or id_like)
         else _frequent(counts, non_null),
     }
+    if readings["datetime"].count:
+        # Distinct times give the same first, last, gaps and intervals as all rows.
+        parts["time"] = np.sort(counts.get_column(_MICROS).drop_nulls().to_numpy())
+    return parts
+
+
+_READ = "\x1fread"
+_MICROS = "\x1fmicros"
+
+
+def _counted_reading(
+    counts: pl.DataFrame, reads: pl.Expr, count: int, total: int
+) -> Reading:
+    """The values that read, and the most frequent of those that do not."""
+    if count >= total:
+        return Reading(count)
+    bad = counts.filter(~reads).top_k(
+        EXAMPLES, by=["n", "value"], reverse=[False, True]
+    )
+    bad = bad.sort("n", "value", descending=[True, False])
+    return Reading(count, tuple(v[:EXAMPLE_CHARS] for v in bad.get_column("value")))
 
 
 def _wordy_exprs(name: str) -> list[pl.Expr]:
     """Row statistics of free text and ids (no value counts)."""
     text = pl.col(name).cast(pl.String)
     head = text.head(EXAMPLE_SCAN_ROWS)
-    return [
+    exprs = [
         # Lengths come back as an array: the moments of the expression would each
         # compute it again (an eager select shares no subexpressions).
         text.str.len_chars().drop_nulls().implode().alias(_k(name, "lengths")),
         text.str.contains(" ", literal=True).sum().alias(_k(name, "space")),
         (text.str.strip_chars() != text).sum().alias(_k(name, "padded")),
-        text.str.contains(NUMERIC_PATTERN).sum().alias(_k(name, "numeric")),
-        _examples(head).alias(_k(name, "examples")),
-        (~head.str.contains(NUMERIC_PATTERN)).sum().alias(_k(name, "head_other")),
+        text.str.contains(f"^{ISO_DATETIME}$").sum().alias(_k(name, "iso")),
+        head.drop_nulls()
+        .unique(maintain_order=True)
+        .head(EXAMPLES)
+        .implode()
+        .alias(_k(name, "first")),
     ]
+    for kind in _CHEAP_KINDS:
+        exprs += [
+            reads_as(text, kind).sum().alias(_k(name, kind)),
+            _examples(head, kind).alias(_k(name, f"{kind}_examples")),
+            _misses(head, kind).sum().alias(_k(name, f"{kind}_head_misses")),
+        ]
+    return exprs
 
 
 def _wordy_parts(
@@ -546,33 +598,77 @@ def _wordy_parts(
 ) -> dict[str, Any]:
     """Free text and ids, from the statistics of ``_wordy_exprs`` in ``words``."""
     lengths = np.asarray(words[_k(name, "lengths")], dtype=np.float64)
-    count, numeric = lengths.size, int(words[_k(name, "numeric")] or 0)
-    examples = list(words[_k(name, "examples")])
-    if len(examples) < 5 and count - numeric > words[_k(name, "head_other")]:
-        # The first rows held too few values that are not numbers: look further.
-        text = pl.col(name).cast(pl.String)
-        more = frame.select(_examples(text).alias("examples"))
-        examples = more.get_column("examples")[0].to_list()
-    return {
+    count = lengths.size
+    readings = {
+        kind: _wordy_reading(frame, name, kind, words, count) for kind in _CHEAP_KINDS
+    }
+    parts: dict[str, Any] = {
         "lengths": Moments.from_array(lengths),
         "with_space": int(words[_k(name, "space")] or 0),
         "padded": int(words[_k(name, "padded")] or 0),
-        "numeric_like": numeric,
-        "non_numeric_examples": tuple(v[:80] for v in examples),
         # Wordy columns have a complete sketch already (see _is_wordy).
         "distinct": Distinct.from_hashes(row[_k(name, "kmv")], HASH_ID),
         "frequent": Frequent.untracked(count),
     }
+    if int(words[_k(name, "iso")] or 0):
+        readings["datetime"], parts["time"] = _wordy_times(frame, name)
+    else:  # nothing has the ISO shape: no value reads, the first ones are examples
+        readings["datetime"] = Reading(0, _cut(list(words[_k(name, "first")])))
+    parts["readings"] = TextReadings(**readings)
+    return parts
 
 
-def _examples(text: pl.Expr) -> pl.Expr:
-    """The first five distinct values that do not read as numbers, as a list."""
-    numeric = text.str.contains(NUMERIC_PATTERN)
-    return (
-        text.filter(~numeric.fill_null(True))
+def _wordy_reading(
+    frame: pl.DataFrame, name: str, kind: str, words: dict[str, Any], count: int
+) -> Reading:
+    read = int(words[_k(name, kind)] or 0)
+    examples = list(words[_k(name, f"{kind}_examples")])
+    if (
+        len(examples) < EXAMPLES
+        and count - read > words[_k(name, f"{kind}_head_misses")]
+    ):
+        # The first rows held too few values that do not read: look further.
+        text = pl.col(name).cast(pl.String)
+        more = frame.select(_examples(text, kind).alias("examples"))
+        examples = more.get_column("examples")[0].to_list()
+    return Reading(read, _cut(examples))
+
+
+def _wordy_times(frame: pl.DataFrame, name: str) -> tuple[Reading, np.ndarray]:
+    """A free-text or id column holding ISO-shaped text: its values as datetimes."""
+    text = pl.col(name).cast(pl.String)
+    parsed = frame.select(text.alias("text"), iso_datetime(text).alias("moment"))
+    text, moment = pl.col("text"), pl.col("moment")
+    got = parsed.select(
+        moment.cast(pl.Int64).drop_nulls().sort().implode().alias("times"),
+        text.filter(text.is_not_null() & moment.is_null())
         .head(EXAMPLE_SCAN_ROWS)
         .unique(maintain_order=True)
-        .head(5)
+        .head(EXAMPLES)
+        .implode()
+        .alias("examples"),
+    )
+    times = got.get_column("times")[0].to_numpy()
+    examples = got.get_column("examples")[0].to_list()
+    return Reading(int(times.size), _cut(examples)), times
+
+
+def _cut(examples: list[str]) -> tuple[str, ...]:
+    return tuple(v[:EXAMPLE_CHARS] for v in examples)
+
+
+def _misses(text: pl.Expr, kind: str) -> pl.Expr:
+    """True where a value is present and does not read as ``kind``."""
+    return text.is_not_null() & ~reads_as(text, kind)
+
+
+def _examples(text: pl.Expr, kind: str) -> pl.Expr:
+    """The first five distinct values that do not read as ``kind``, as a list."""
+    return (
+        text.filter(_misses(text, kind))
+        .head(EXAMPLE_SCAN_ROWS)
+        .unique(maintain_order=True)
+        .head(EXAMPLES)
         .implode()
     )
 

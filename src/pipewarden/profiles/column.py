@@ -7,6 +7,7 @@ from enum import StrEnum
 from typing import Any
 
 from pipewarden.errors import ProfileError
+from pipewarden.profiles.readings import Reading, TextReadings
 from pipewarden.profiles.sketches import (
     Distinct,
     Frequent,
@@ -54,7 +55,9 @@ class ColumnProfile:
 
     Counts are exact. ``moments`` and ``quantiles`` cover finite numeric values
     (booleans as 0/1); ``lengths`` covers string lengths; ``time`` and ``intervals``
-    (seconds between consecutive timestamps) cover datetime columns.
+    (seconds between consecutive timestamps) cover datetime columns, and text columns'
+    values that read as datetimes. ``readings`` counts, per kind, the text values that
+    read losslessly as it (``profiles.readings``).
     """
 
     name: str
@@ -72,12 +75,21 @@ class ColumnProfile:
     lengths: Moments = field(default_factory=Moments)
     with_space: int = 0
     padded: int = 0
-    numeric_like: int = 0
-    non_numeric_examples: tuple[str, ...] = ()
+    readings: TextReadings = field(default_factory=TextReadings)
     time: TimeGaps = field(default_factory=TimeGaps)
     intervals: Quantiles = field(default_factory=Quantiles)
 
     # ------------------------------------------------------------------ derived
+    @property
+    def numeric_like(self) -> int:
+        """Text values that read as numbers."""
+        return self.readings.float.count
+
+    @property
+    def non_numeric_examples(self) -> tuple[str, ...]:
+        """Examples of text values that do not read as numbers."""
+        return self.readings.float.misses
+
     @property
     def non_null(self) -> int:
         """Values that are not null (NaN counts as a value here)."""
@@ -156,10 +168,7 @@ class ColumnProfile:
             lengths=self.lengths.merge(other.lengths),
             with_space=self.with_space + other.with_space,
             padded=self.padded + other.padded,
-            numeric_like=self.numeric_like + other.numeric_like,
-            non_numeric_examples=tuple(
-                dict.fromkeys(self.non_numeric_examples + other.non_numeric_examples)
-            )[:5],
+            readings=self.readings.merge(other.readings),
             time=self.time.merge(other.time),
             intervals=self.intervals.merge(other.intervals),
         )
@@ -189,6 +198,7 @@ class ColumnProfile:
             "padded": self.padded,
             "numeric_like": self.numeric_like,
             "non_numeric_examples": list(self.non_numeric_examples),
+            "readings": self.readings.to_dict(),
             "time": self.time.to_dict(),
             "intervals": self.intervals.to_dict(),
         }
@@ -211,11 +221,20 @@ class ColumnProfile:
             lengths=Moments.from_dict(data["lengths"]),
             with_space=int(data.get("with_space", 0)),
             padded=int(data.get("padded", 0)),
-            numeric_like=int(data.get("numeric_like", 0)),
-            non_numeric_examples=tuple(data.get("non_numeric_examples", ())),
+            readings=_readings_from_dict(data),
             time=TimeGaps.from_dict(data["time"]),
             intervals=Quantiles.from_dict(data["intervals"]),
         )
+
+
+def _readings_from_dict(data: dict[str, Any]) -> TextReadings:
+    if "readings" in data:
+        return TextReadings.from_dict(data["readings"])
+    # Profiles saved before readings: their numbers as text, under the old keys.
+    numbers = Reading(
+        int(data.get("numeric_like", 0)), tuple(data.get("non_numeric_examples", ()))
+    )
+    return TextReadings(float=numbers)
 
 
 def _merge_physical(a: ColumnProfile, b: ColumnProfile) -> tuple[Physical, str]:
