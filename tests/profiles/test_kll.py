@@ -79,6 +79,14 @@ def test_merge_is_commutative_to_the_byte() -> None:
     assert _kll.encode(_kll.merge(a, b)) == _kll.encode(_kll.merge(b, a))
 
 
+def test_an_empty_datasketches_sketch_merges_as_nothing() -> None:
+    empty = _kll.decode(ds.kll_doubles_sketch(K).serialize())
+    data = _kll.from_sorted(np.array([-3.0, 2.0, 7.5]), K)
+
+    for merged in (_kll.merge(empty, data), _kll.merge(data, empty)):
+        assert (merged.n, merged.min, merged.max) == (3, -3.0, 7.5)
+
+
 def test_counts_are_written_in_binary_without_error_while_they_fit() -> None:
     values = np.array([1.0, 2.0, 3.5])
     counts = np.array([5, 1, 12])

@@ -294,6 +294,15 @@ def test_merged_quantile_sketches_are_the_same_bytes_every_time() -> None:
     assert exact.sketch().serialize() == exact.sketch().serialize()
 
 
+def test_an_exact_distribution_with_huge_counts_merges_with_a_sketch() -> None:
+    huge = Quantiles.from_counts(np.array([-1.0, 5.0]), np.array([2**40, 3]))
+
+    merged = huge.merge(Quantiles.from_array(np.arange(10_000.0)))
+
+    assert merged.n == 2**40 + 3 + 10_000
+    assert merged.quantiles([0.0, 0.5, 1.0]) == [-1.0, -1.0, 9999.0]
+
+
 def test_sketches_from_older_profiles_merge_with_new_ones() -> None:
     rng = np.random.default_rng(14)
     old_values, new_values = rng.normal(size=40_000), rng.normal(1.0, 2.0, 30_000)

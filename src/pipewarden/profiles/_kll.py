@@ -91,6 +91,10 @@ def from_counts(values: np.ndarray, counts: np.ndarray, k: int) -> KllState:
 
 def merge(a: KllState, b: KllState) -> KllState:
     """The sketch of both sketches' values: levels joined, then compacted."""
+    if not b.n:
+        return a
+    if not a.n:
+        return b
     depth = max(len(a.levels), len(b.levels))
     levels = [_merge_sorted(_level(a, h), _level(b, h)) for h in range(depth)]
     return _compacted(
