@@ -271,6 +271,78 @@ def test_exact_quantiles_round_trip_through_json() -> None:
         Quantiles.from_dict({"kll": None, "values": [1.0, 2.0], "counts": [1]})
 
 
+def test_the_same_values_give_the_same_quantile_sketch_in_any_order() -> None:
+    data = np.random.default_rng(11).lognormal(0.0, 2.0, 20_000)
+    shuffled = np.random.default_rng(12).permutation(data)
+
+    first = json.dumps(Quantiles.from_array(data).to_dict())
+
+    assert json.dumps(Quantiles.from_array(data).to_dict()) == first
+    assert json.dumps(Quantiles.from_array(shuffled).to_dict()) == first
+
+
+def test_merged_quantile_sketches_are_the_same_bytes_every_time() -> None:
+    rng = np.random.default_rng(13)
+    parts = [rng.normal(size=5_000) for _ in range(6)]
+    exact = _exact(rng.integers(0, 30, 4_000).astype(np.float64))
+
+    def merged() -> Quantiles:
+        chunks = (Quantiles.from_array(p) for p in parts)
+        return reduce(Quantiles.merge, chunks, exact)
+
+    assert merged().blob == merged().blob
+    assert exact.sketch().serialize() == exact.sketch().serialize()
+
+
+def test_an_exact_distribution_with_huge_counts_merges_with_a_sketch() -> None:
+    huge = Quantiles.from_counts(np.array([-1.0, 5.0]), np.array([2**40, 3]))
+
+    merged = huge.merge(Quantiles.from_array(np.arange(10_000.0)))
+
+    assert merged.n == 2**40 + 3 + 10_000
+    assert merged.quantiles([0.0, 0.5, 1.0]) == [-1.0, -1.0, 9999.0]
+
+
+def test_sketches_from_older_profiles_merge_with_new_ones() -> None:
+    rng = np.random.default_rng(14)
+    old_values, new_values = rng.normal(size=40_000), rng.normal(1.0, 2.0, 30_000)
+    older = ds.kll_doubles_sketch(200)
+    older.update(old_values)  # what pipewarden stored before (random compaction)
+
+    merged = Quantiles(older.serialize()).merge(Quantiles.from_array(new_values))
+
+    assert merged.n == old_values.size + new_values.size
+    assert_rank_within(merged, np.concatenate([old_values, new_values]), 0.02)
+
+
+@pytest.mark.parametrize(
+    ("blob", "message"),
+    [
+        (
+            b"\x05\x01\x0f",
+            "A quantile sketch of 3 bytes cannot be read (too short for a KLL sketch). "
+            "The profile is damaged: profile the data again.",
+        ),
+        (
+            b"\x02\x01\x07\x01\xc8\x00\x08\x00",
+            "A quantile sketch of 8 bytes cannot be read (not a KLL sketch). "
+            "The profile is damaged: profile the data again.",
+        ),
+    ],
+)
+def test_a_damaged_quantile_sketch_is_a_profile_error(
+    blob: bytes, message: str
+) -> None:
+    damaged = Quantiles(blob)
+
+    with pytest.raises(ProfileError) as merging:
+        damaged.merge(Quantiles.from_array(np.arange(500.0)))
+    with pytest.raises(ProfileError):
+        damaged.quantiles([0.5])
+
+    assert str(merging.value) == message
+
+
 # ---------------------------------------------------------------------- distinct
 hash_arrays = st.builds(
     lambda seed, n, pool: np.random.default_rng(seed).integers(
@@ -396,6 +468,18 @@ def test_frequent_top_is_most_frequent_first_then_by_value() -> None:
     f = frequent_of(["b", "a", "b", "c", "a", "d"])
     assert f.top() == [("a", 2), ("b", 2), ("c", 1), ("d", 1)]
     assert f.top(1) == [("a", 2)]
+
+
+@pytest.mark.parametrize("distinct", [3, FREQUENT_EXACT_LIMIT + 500])
+def test_frequent_counts_in_any_order_give_the_same_bytes(distinct: int) -> None:
+    values = [f"v{i}" for i in range(distinct)]
+    counts = [1 + i % 7 for i in range(distinct)]
+    order = np.random.default_rng(15).permutation(distinct)
+
+    first = Frequent.from_counts(values, counts)
+    again = Frequent.from_counts([values[i] for i in order], [counts[i] for i in order])
+
+    assert json.dumps(again.to_dict()) == json.dumps(first.to_dict())
 
 
 def test_frequent_turns_into_a_sketch_past_the_exact_limit() -> None:

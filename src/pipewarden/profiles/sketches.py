@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import base64
 import math
+import struct
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -20,11 +21,10 @@ import datasketches as ds
 import numpy as np
 
 from pipewarden.errors import ProfileError
+from pipewarden.profiles import _kll
 
 KLL_K = 200
 """KLL accuracy parameter: about 1.65% normalised rank error."""
-KLL_RUN = 256
-"""Values a KLL sketch takes as one sorted run (see Quantiles.from_array)."""
 KMV_K = 2048
 """Distinct-count sketch size: relative standard error about 1/sqrt(K-2), 2.2%."""
 FREQUENT_EXACT_LIMIT = 1000
@@ -151,9 +151,10 @@ class Quantiles:
 
     A column with at most ``QUANTILES_EXACT_LIMIT`` distinct values (ages, counts,
     ratings, labels) keeps its distribution exactly, as sorted distinct values and
-    their counts; beyond that it is an Apache DataSketches KLL sketch. Merging two
-    exact distributions adds the counts (exact); a merge that passes the limit, or
-    meets a sketch, continues as a sketch.
+    their counts; beyond that it is a KLL sketch, compacted deterministically
+    (``_kll``) and kept in Apache DataSketches' serialised format. Merging two exact
+    distributions adds the counts (exact); a merge that passes the limit, or meets a
+    sketch, continues as a sketch. The same values give the same bytes in every run.
     """
 
     blob: bytes = b""
@@ -170,17 +171,14 @@ class Quantiles:
     def from_array(cls, values: np.ndarray) -> Quantiles:
         """Sketch a float64 array of finite values.
 
-        The values go in as short sorted runs (each block of ``KLL_RUN`` sorted, the
-        blocks in their order): the sketch then spends about half the time on them
-        (time it holds the GIL), and the sort releases it. Sorting the whole array
-        would be as fast but leaves extreme values with large weights at the top
-        levels: the rank error stays within KLL's bound, yet the sketch's tails, and
-        the Wasserstein distance between two sketches, get several times worse.
-        Runs of ``KLL_RUN`` values do not (measured on the benchmark tables).
+        The values are sorted (numpy releases the GIL while it sorts) and compacted
+        deterministically (``_kll``): the same values give the same bytes in every
+        process, whatever their order.
         """
         if values.size == 0:
             return cls()
-        return cls._sketched(_in_short_runs(np.asarray(values, dtype=np.float64)))
+        x = np.sort(np.asarray(values, dtype=np.float64))
+        return cls(_kll.encode(_kll.from_sorted(x, KLL_K)))
 
     @classmethod
     def from_counts(cls, values: np.ndarray, counts: np.ndarray) -> Quantiles:
@@ -200,15 +198,8 @@ class Quantiles:
             v, inverse = np.unique(v, return_inverse=True)
             c = np.bincount(inverse, weights=c, minlength=v.size).astype(np.int64)
         if v.size > QUANTILES_EXACT_LIMIT:
-            return cls._sketched(_shuffled(np.repeat(v, c)))
+            return cls(_kll.encode(_kll.from_counts(v, c, KLL_K)))
         return cls(b"", v, c)
-
-    @classmethod
-    def _sketched(cls, values: np.ndarray) -> Quantiles:
-        """A KLL sketch of a writable, contiguous float64 array."""
-        sk = ds.kll_doubles_sketch(KLL_K)
-        sk.update(values)
-        return cls(sk.serialize())
 
     @property
     def is_exact(self) -> bool:
@@ -216,13 +207,34 @@ class Quantiles:
         return self.values is not None
 
     def sketch(self) -> ds.kll_doubles_sketch:
-        """The distribution as a live DataSketches KLL sketch (a fresh object)."""
-        if self.blob:
+        """The distribution as a live DataSketches KLL sketch (a fresh object).
+
+        Raises:
+            ProfileError: The stored sketch is damaged.
+        """
+        if not self.blob:
+            return ds.kll_doubles_sketch.deserialize(_kll.encode(self._state()))
+        try:
             return ds.kll_doubles_sketch.deserialize(self.blob)
-        sk = ds.kll_doubles_sketch(KLL_K)
+        except (IndexError, ValueError, RuntimeError) as exc:
+            raise self._damaged(exc) from exc
+
+    def _state(self) -> _kll.KllState:
+        """The distribution as KLL levels (an exact one written in binary, no error)."""
         if self.values is not None and self.counts is not None:
-            sk.update(_shuffled(np.repeat(self.values, self.counts)))
-        return sk
+            return _kll.from_counts(self.values, self.counts, KLL_K)
+        if not self.blob:
+            return _kll.KllState(KLL_K, 0, 0.0, 0.0, ())
+        try:
+            return _kll.decode(self.blob)
+        except (ValueError, struct.error) as exc:
+            raise self._damaged(exc) from exc
+
+    def _damaged(self, exc: Exception) -> ProfileError:
+        return ProfileError(
+            f"A quantile sketch of {len(self.blob)} bytes cannot be read ({exc}). "
+            "The profile is damaged: profile the data again."
+        )
 
     def merge(self, other: Quantiles) -> Quantiles:
         if other.is_empty:
@@ -239,9 +251,7 @@ class Quantiles:
                 np.concatenate([self.values, other.values]),
                 np.concatenate([self.counts, other.counts]),
             )
-        sk = self.sketch()
-        sk.merge(other.sketch())
-        return Quantiles(sk.serialize())
+        return Quantiles(_kll.encode(_kll.merge(self._state(), other._state())))
 
     @property
     def n(self) -> int:
@@ -316,20 +326,6 @@ class Quantiles:
             return cls.from_counts(values, counts)
         raw = data.get("kll")
         return cls(_unb64(raw) if raw else b"")
-
-
-def _in_short_runs(values: np.ndarray) -> np.ndarray:
-    """A copy of ``values`` with each block of KLL_RUN values sorted."""
-    out = np.array(values, dtype=np.float64, copy=True)
-    whole = (out.size // KLL_RUN) * KLL_RUN
-    out[:whole].reshape(-1, KLL_RUN).sort(axis=1)
-    out[whole:].sort()
-    return out
-
-
-def _shuffled(values: np.ndarray) -> np.ndarray:
-    """Values in a fixed random order: a sketch fed sorted values has poor tails."""
-    return np.random.default_rng(0).permutation(values)
 
 
 # -------------------------------------------------------------------------- distinct
@@ -431,9 +427,11 @@ class Frequent:
         """Build from a chunk's value counts.
 
         ``total`` is the weight of the whole chunk when ``values`` lists only the most
-        frequent of them (the rest are then not counted individually).
+        frequent of them (the rest are then not counted individually). Values are
+        kept in sorted order, whatever order they come in (Polars' value counts have
+        none), so the same chunk gives the same bytes.
         """
-        pairs = dict(zip(values, (int(c) for c in counts), strict=True))
+        pairs = dict(sorted(zip(values, (int(c) for c in counts), strict=True)))
         seen = sum(pairs.values())
         tot = seen if total is None else int(total)
         if len(pairs) <= FREQUENT_EXACT_LIMIT and tot == seen:
