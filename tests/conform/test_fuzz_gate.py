@@ -22,7 +22,7 @@ from typing import Any
 
 import polars as pl
 import pytest
-from hypothesis import HealthCheck, example, given, settings
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import pipewarden as pw
@@ -133,7 +133,9 @@ def test_conform_keeps_or_quarantines_every_row_the_same_way_twice(
     again = gate.conform(batch)
     assert again.frame.equals(first.frame)
     assert again.quarantine.equals(first.quarantine)
-    assert [f.to_dict() for f in again.findings] == [f.to_dict() for f in first.findings]
+    assert [f.to_dict() for f in again.findings] == [
+        f.to_dict() for f in first.findings
+    ]
 
 
 def _one_row_batch(record: dict[str, Any]) -> pl.DataFrame | None:

@@ -97,7 +97,7 @@ _any_names = st.lists(
 _cells = st.one_of(
     st.none(),
     st.text(max_size=10),
-    st.text(alphabet=',;|\t"\n\r \'', max_size=5),
+    st.text(alphabet=",;|\t\"\n\r '", max_size=5),
     st.integers(-(2**70), 2**70),
     st.floats(allow_nan=True, allow_infinity=True),
     st.sampled_from(
@@ -132,10 +132,12 @@ def csv_files(draw: st.DrawFn) -> tuple[bytes, str, int | None]:
     rows = draw(
         st.lists(
             st.lists(_cells, min_size=len(names), max_size=len(names)).flatmap(
-                lambda r: st.just(r)
-                if not ragged
-                else st.integers(0, len(r) + 2).map(
-                    lambda n, r=r: (r + [None, "x"])[:n] if n else [""]
+                lambda r: (
+                    st.just(r)
+                    if not ragged
+                    else st.integers(0, len(r) + 2).map(
+                        lambda n, r=r: (r + [None, "x"])[:n] if n else [""]
+                    )
                 )
             ),
             max_size=15,
@@ -155,7 +157,9 @@ def csv_files(draw: st.DrawFn) -> tuple[bytes, str, int | None]:
     gzipped = draw(st.integers(0, 3)) == 0
     if gzipped:
         content = gzip.compress(content)
-    name = draw(st.sampled_from(["data.csv.gz", "data.csv"] if gzipped else ["data.csv"]))
+    name = draw(
+        st.sampled_from(["data.csv.gz", "data.csv"] if gzipped else ["data.csv"])
+    )
     # Every row written is a row read, when the file is tidy enough to say how many
     # rows it has: a header polars can take as it is, a row per record.
     defined = plain and not ragged
@@ -187,8 +191,10 @@ _json_scalars = st.one_of(
 )
 _json_values = st.recursive(
     _json_scalars,
-    lambda inner: st.lists(inner, max_size=3)
-    | st.dictionaries(st.text(max_size=4), inner, max_size=3),
+    lambda inner: (
+        st.lists(inner, max_size=3)
+        | st.dictionaries(st.text(max_size=4), inner, max_size=3)
+    ),
     max_leaves=8,
 )
 _json_records = st.dictionaries(
@@ -241,32 +247,28 @@ _parquet_columns: dict[str, Callable[[int], st.SearchStrategy[pa.Array]]] = {
     "tz_timestamp": lambda n: st.tuples(
         _ts_units,
         st.sampled_from(["UTC", "Europe/Paris", "+05:30", "America/New_York"]),
-        st.lists(
-            st.none() | st.integers(-(10**9), 10**9), min_size=n, max_size=n
-        ),
+        st.lists(st.none() | st.integers(-(10**9), 10**9), min_size=n, max_size=n),
     ).map(lambda t: pa.array(t[2], pa.int64()).cast(pa.timestamp(t[0], t[1]))),
     # Seconds far outside what nanoseconds can hold (year 1 to 9999 and beyond).
     "far_timestamp": lambda n: st.tuples(
         st.sampled_from(["ms", "us", "ns"]),  # Parquet stores seconds as ms
-        st.lists(
-            st.none() | st.integers(-(2**62), 2**62), min_size=n, max_size=n
-        ),
+        st.lists(st.none() | st.integers(-(2**62), 2**62), min_size=n, max_size=n),
     ).map(lambda t: pa.array(t[1], pa.int64()).cast(pa.timestamp(t[0]))),
     "far_date": lambda n: st.lists(
         st.none() | st.integers(-(2**31), 2**31 - 1), min_size=n, max_size=n
     ).map(lambda v: pa.array(v, pa.int32()).cast(pa.date32())),
-    "time": lambda n: st.lists(
-        st.none() | st.times(), min_size=n, max_size=n
-    ).map(lambda v: pa.array(v, pa.time64("us"))),
+    "time": lambda n: st.lists(st.none() | st.times(), min_size=n, max_size=n).map(
+        lambda v: pa.array(v, pa.time64("us"))
+    ),
     "binary": lambda n: st.lists(
         st.none() | st.binary(max_size=6), min_size=n, max_size=n
     ).map(lambda v: pa.array(v, pa.binary())),
     "huge_uint": lambda n: st.lists(
         st.none() | st.integers(0, 2**64 - 1), min_size=n, max_size=n
     ).map(lambda v: pa.array(v, pa.uint64())),
-    "float": lambda n: st.lists(
-        st.none() | st.floats(), min_size=n, max_size=n
-    ).map(lambda v: pa.array(v, pa.float64())),
+    "float": lambda n: st.lists(st.none() | st.floats(), min_size=n, max_size=n).map(
+        lambda v: pa.array(v, pa.float64())
+    ),
     "duration": lambda n: st.lists(
         st.none() | st.integers(-(10**12), 10**12), min_size=n, max_size=n
     ).map(lambda v: pa.array(v, pa.int64()).cast(pa.duration("us"))),
@@ -322,4 +324,3 @@ def test_random_bytes_under_any_name_are_read_or_refused_in_one_line(
 def test_the_watchdog_stops_a_hang() -> None:
     with pytest.raises(Hang, match="no answer within 1 s"), watchdog(1):
         signal.pause()
-

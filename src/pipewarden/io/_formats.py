@@ -75,8 +75,7 @@ def _polars_zones(schema: pa.Schema) -> pa.Schema:
     """``schema`` itself, or a copy with fixed-offset time zones as UTC."""
     fields = [
         field.with_type(pa.timestamp(field.type.unit, "UTC"))
-        if pa.types.is_timestamp(field.type)
-        and _OFFSET_ZONE.match(field.type.tz or "")
+        if pa.types.is_timestamp(field.type) and _OFFSET_ZONE.match(field.type.tz or "")
         else field
         for field in schema
     ]
