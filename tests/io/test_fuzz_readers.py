@@ -243,7 +243,7 @@ _parquet_columns: dict[str, Callable[[int], st.SearchStrategy[pa.Array]]] = {
     ).map(lambda v: pa.array(v, pa.decimal128(38, 0))),
     "dictionary": lambda n: st.lists(
         st.none() | st.sampled_from(["a", "b", "ü", ""]), min_size=n, max_size=n
-    ).map(lambda v: pa.array(v).dictionary_encode()),
+    ).map(lambda v: pa.array(v, pa.string()).dictionary_encode()),
     "tz_timestamp": lambda n: st.tuples(
         _ts_units,
         st.sampled_from(["UTC", "Europe/Paris", "+05:30", "America/New_York"]),
