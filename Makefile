@@ -11,7 +11,7 @@ LOCK_UPGRADE ?= --upgrade
 LOCK_FLAGS   := --universal --python-version 3.11 --custom-compile-command "make lock" --quiet
 INSTALL      := $(UV) pip install --quiet --compile-bytecode --python $(BIN)/python
 
-.PHONY: demo test bench lint lock clean
+.PHONY: demo test fuzz reliability bench lint lock clean
 
 $(UV):
 	$(PYTHON) -m venv $(VENV)
@@ -36,6 +36,16 @@ demo: $(VENV)/.installed
 
 test: $(VENV)/.installed-dev
 	$(BIN)/python -m pytest -q -p no:cacheprovider
+
+# The property-based fuzzers with many more examples (tests/conftest.py: "long").
+fuzz: $(VENV)/.installed-dev
+	HYPOTHESIS_PROFILE=long $(BIN)/python -m pytest -q -p no:cacheprovider \
+	    tests/io/test_fuzz_readers.py tests/contracts/test_fuzz_contracts.py \
+	    tests/conform/test_fuzz_gate.py
+
+# Bad input through the real commands; writes benchmarks/RELIABILITY.md.
+reliability: $(VENV)/.installed-dev
+	$(BIN)/python benchmarks/reliability.py
 
 bench: $(VENV)/.installed-dev
 	$(BIN)/python benchmarks/bench_profile.py

@@ -8,12 +8,14 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import os
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import polars as pl
 import pytest
+from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 
 from pipewarden.engines.local import LocalEngine
@@ -23,6 +25,18 @@ from pipewarden.profiles.sketches import MAX_GAPS, Moments
 
 if TYPE_CHECKING:
     from pipewarden.store import Store
+
+# Hypothesis profiles: "ci" (the default, what `make test` runs) keeps property tests
+# that set no max_examples short; "long" (`make fuzz`) runs the fuzzers for longer.
+# Tests that set their own max_examples keep it under either profile.
+settings.register_profile("ci", max_examples=50, deadline=5000)
+settings.register_profile(
+    "long",
+    max_examples=2000,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow],
+)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
 SCHEMA = pl.Schema(
     {

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
@@ -288,3 +289,25 @@ def test_the_default_quarantine_may_not_be_the_data(
         "--quarantine (by default beside -o). Choose another output path."
     ]
     assert batch.read_bytes() == before
+
+
+def test_infinite_values_out_of_range_give_json_with_nulls(cli: Cli) -> None:
+    # conform --json crashed (ValueError: Out of range float values are not JSON
+    # compliant) when an infinity fell outside a column's range.
+    from pipewarden.contracts.infer import infer_contract
+    from pipewarden.workflows.profile import profile
+
+    dump_contract(
+        infer_contract(profile(pl.DataFrame({"x": [1.0, 2.0, 3.0]}))), Path("c.yaml")
+    )
+    Path("inf.csv").write_text("x\n2.0\n-inf\ninf\n")
+
+    run = cli("conform", "c.yaml", "inf.csv", "-o", "out.csv", "--json", "-")
+
+    assert run.code == 0
+    (finding,) = [
+        f
+        for f in json.loads(run.out)["findings"]
+        if f["check"] == "range.out_of_bounds"
+    ]
+    assert finding["value"] == {"min": None, "max": None, "count": 2}

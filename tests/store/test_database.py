@@ -356,6 +356,26 @@ def test_another_applications_database_is_refused_unless_adopted(
         assert store.count_runs() == 0
 
 
+def test_refusing_another_applications_sqlite_file_leaves_it_as_it_was(
+    tmp_path: Path,
+) -> None:
+    # Opening it used to switch the file to WAL mode (bytes 18-19 of its header)
+    # before refusing it: an input changed by a command that wrote nothing.
+    path = tmp_path / "app.db"
+    with sqlite3.connect(path) as db:
+        db.execute("CREATE TABLE customers (id INTEGER)")
+    db.close()
+    before = path.read_bytes()
+
+    with pytest.raises(StoreError, match="is not a pipewarden store"):
+        open_store(f"sqlite:///{path}")
+
+    assert path.read_bytes() == before
+    with sqlite3.connect(path) as db:
+        assert db.execute("PRAGMA journal_mode").fetchone() == ("delete",)
+    db.close()
+
+
 def test_a_read_only_sqlite_store_says_so(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 import sys
 import threading
 import time
@@ -108,11 +109,22 @@ def print_result(result: CheckResult, *, title: str) -> None:
 
 def write_json(data: Any, target: str) -> None:
     """Write JSON to a file, or to standard output when target is '-'."""
-    text = json.dumps(data, indent=2, default=str, allow_nan=False)
+    text = json.dumps(_finite(data), indent=2, default=str, allow_nan=False)
     if target == "-":
         sys.stdout.write(text + "\n")
         return
     write_text(target, text + "\n")
+
+
+def _finite(value: Any) -> Any:
+    """``value`` with NaN and infinities as null, which JSON can hold (as the store)."""
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, dict):
+        return {k: _finite(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_finite(v) for v in value]
+    return value
 
 
 def write_text(target: str | Path, text: str) -> None:

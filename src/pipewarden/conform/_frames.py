@@ -124,9 +124,11 @@ def _same_keys(records: Sequence[Any]) -> dict[str, list[Any]] | None:
 def _column(name: str, values: list[Any]) -> pl.Series:
     for strict in (True, False):
         try:
-            return pl.Series(name, values, strict=strict)
+            series = pl.Series(name, values, strict=strict)
         except (TypeError, ValueError, OverflowError, pl.exceptions.PolarsError):
-            pass
+            continue
+        if series.dtype != pl.Object:  # Python objects: no gate step can read them
+            return series
     texts = [to_text(v) for v in values]
     return pl.Series(
         name,

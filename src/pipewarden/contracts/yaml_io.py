@@ -165,7 +165,13 @@ def _line_of(text: str, loc: tuple[Any, ...]) -> int | None:
 
     The text is composed again only here, when a mistake is reported.
     """
-    node = yaml.compose(text, Loader=_Loader)
+    try:
+        node = yaml.compose(text, Loader=_Loader)
+    except yaml.YAMLError:  # libyaml loaded what it cannot compose (a stray BOM)
+        try:
+            node = yaml.compose(text, Loader=yaml.SafeLoader)
+        except yaml.YAMLError:
+            return None
     line = node.start_mark.line + 1 if node is not None else None
     current = node
     for part in loc:

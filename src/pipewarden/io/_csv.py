@@ -201,7 +201,11 @@ def _header_line(path: Path) -> bytes:
 def _header_names(path: Path, separator: str) -> list[str]:
     """The column names of the header line, as polars reads them (quotes removed)."""
     text = _header_line(path).decode("utf-8", errors="replace").removeprefix("\ufeff")
-    row = next(csv.reader([text.rstrip("\r")], delimiter=separator), [])
+    text = text.rstrip("\r")
+    try:
+        row = next(csv.reader([text], delimiter=separator), [])
+    except csv.Error:  # a bare carriage return inside the line, say
+        row = text.split(separator)
     return [name for name in row if name]
 
 

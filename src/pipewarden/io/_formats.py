@@ -8,6 +8,7 @@ several files at once; the others read exactly one.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
@@ -52,12 +53,35 @@ def read_ipc(
     return _ipc_frames(path, label)
 
 
+_OFFSET_ZONE = re.compile(r"^[+-]\d{2}:?\d{2}$")
+"""A fixed-offset time zone ('+05:30'): Arrow allows it, polars cannot hold it."""
+
+
 def frame_from_arrow(data: pa.Table | pa.RecordBatch) -> pl.DataFrame:
-    """Convert Arrow data to a polars frame, keeping Arrow types such as timestamps."""
+    """Convert Arrow data to a polars frame, keeping Arrow types such as timestamps.
+
+    Timestamps in a fixed-offset zone ('+05:30') become UTC: the same instants.
+    """
+    schema = _polars_zones(data.schema)
+    if schema is not data.schema:
+        data = data.cast(schema)
     frame = pl.from_arrow(data)
     if not isinstance(frame, pl.DataFrame):  # pragma: no cover - tables give frames
         raise SourceError("Arrow data did not convert to a frame. Pass a pa.Table.")
     return frame
+
+
+def _polars_zones(schema: pa.Schema) -> pa.Schema:
+    """``schema`` itself, or a copy with fixed-offset time zones as UTC."""
+    fields = [
+        field.with_type(pa.timestamp(field.type.unit, "UTC"))
+        if pa.types.is_timestamp(field.type) and _OFFSET_ZONE.match(field.type.tz or "")
+        else field
+        for field in schema
+    ]
+    if all(new is old for new, old in zip(fields, schema, strict=True)):
+        return schema
+    return pa.schema(fields, metadata=schema.metadata)
 
 
 def _empty(schema: pa.Schema) -> pl.DataFrame:
@@ -130,7 +154,8 @@ def _parquet_schema(files: tuple[Path, ...]) -> tuple[pa.Schema, bool, list[int]
             raise _bad_parquet(path, exc) from exc
     first = schemas[0]
     if all(schema.equals(first, check_metadata=False) for schema in schemas):
-        return first, True, rows
+        # polars reads Parquet itself only when it can hold every time zone.
+        return first, _polars_zones(first) is first, rows
     try:
         return (
             pa.unify_schemas(schemas, promote_options="permissive"),

@@ -191,6 +191,7 @@ def _chunks(
     emitted = False
     for frame in _prepend(first, guarded):
         rest = _fit(frame, schema, name)
+        _check_times(rest, name)
         while rest.height:
             take = min(chunk_rows - pending_rows, rest.height)
             pending.append(rest if take == rest.height else rest.slice(0, take))
@@ -258,6 +259,31 @@ def _fit_column(values: pl.Series, dtype: pl.DataType, name: str) -> pl.Series:
         f"holds {values.dtype} later. Cast it to one type in the source (in SQL: "
         "CAST in the query), or pass a larger chunk_rows."
     )
+
+
+def _check_times(frame: pl.DataFrame, name: str) -> None:
+    """Refuse dates and times that microseconds cannot hold (beyond year 262,143).
+
+    Parquet and Arrow carry dates in days and times in seconds or milliseconds far
+    past the years polars can show or profile; reading on would crash later.
+    """
+    for column, dtype in frame.schema.items():
+        coarse = dtype == pl.Date or (
+            isinstance(dtype, pl.Datetime) and dtype.time_unit == "ms"
+        )
+        if not coarse:
+            continue
+        values = frame.get_column(column)
+        beyond = (
+            values.cast(pl.Datetime("us"), strict=False).null_count()
+            - values.null_count()
+        )
+        if beyond:
+            raise SourceError(
+                f"Column '{column}' of '{name}' holds {beyond:,} date(s) or time(s) "
+                "beyond what pipewarden can read (years -262,143 to 262,143). Replace "
+                "them with null or a sentinel date in the source."
+            )
 
 
 def _kind_name(source: object) -> str:

@@ -22,7 +22,7 @@ from sqlalchemy.pool import StaticPool
 from pipewarden.errors import StoreError
 from pipewarden.io.urls import redact_url as display_url
 from pipewarden.store._errors import missing_driver, translated
-from pipewarden.store.tables import to_json
+from pipewarden.store.tables import VERSION_TABLE, to_json
 
 __all__ = [
     "BUSY_TIMEOUT_SECONDS",
@@ -41,10 +41,11 @@ WRITE_OPTION = "pipewarden_write"
 
 _PRAGMAS = (
     "PRAGMA busy_timeout = 60000",  # BUSY_TIMEOUT_SECONDS
-    "PRAGMA journal_mode = WAL",
     "PRAGMA synchronous = NORMAL",
     "PRAGMA foreign_keys = ON",
 )
+_WAL = "PRAGMA journal_mode = WAL"
+"""Written into the file itself: only for an empty database or a pipewarden store."""
 _MIGRATION_LOCK = 7_361_029_117  # pg_advisory_xact_lock key: one migrator at a time
 
 
@@ -135,6 +136,16 @@ def _on_sqlite_connect(dbapi_connection: Any, _record: Any) -> None:
     try:
         for pragma in _PRAGMAS:
             cursor.execute(pragma)
+        # WAL mode outlives the connection: another application's database, which
+        # the store then refuses, must be left as it was.
+        tables = {
+            name
+            for (name,) in cursor.execute(
+                "SELECT name FROM sqlite_master WHERE type = 'table'"
+            )
+        }
+        if not tables or VERSION_TABLE in tables:
+            cursor.execute(_WAL)
     finally:
         cursor.close()
 
