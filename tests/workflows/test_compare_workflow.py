@@ -91,3 +91,23 @@ def test_bad_options_are_clear_errors(options: dict[str, object], message: str) 
         compare_batches(_frame(), _frame(), **options)  # type: ignore[arg-type]  # table of keyword arguments
 
     assert str(caught.value) == message
+
+
+@pytest.mark.parametrize("role", ["label", "prediction", "time"])
+def test_a_role_column_on_neither_side_is_a_clear_error(role: str) -> None:
+    with pytest.raises(ConfigError) as caught:
+        compare_batches(_frame(), _frame(), sample_rows=0, **{role: "nope"})  # type: ignore[arg-type]  # one role a case
+
+    assert str(caught.value) == (
+        f"The {role} column 'nope' is on neither side; columns are: a, c. "
+        "Pass one of them."
+    )
+
+
+def test_a_label_on_one_side_only_is_fine() -> None:
+    labelled = _frame().with_columns(pl.lit(1).alias("y"))
+
+    report = compare_batches(labelled, _frame(), label="y", sample_rows=0).report
+
+    assert report.label is None
+    assert report.drifted_columns == []

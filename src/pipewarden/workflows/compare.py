@@ -152,6 +152,7 @@ def compare_batches(
         ref_job = pool.submit(side.profile, reference)
         cur_job = pool.submit(side.profile, current)
         (ref_prof, ref_rows), (cur_prof, cur_rows) = ref_job.result(), cur_job.result()
+    _require_columns(ref_prof, cur_prof, label=label, prediction=prediction, time=time)
     samples = None
     if ref_rows is not None and cur_rows is not None:
         samples = (ref_rows, cur_rows)
@@ -172,6 +173,20 @@ def compare_batches(
     notes = (note, *report.notes) if note else report.notes
     report = replace(report, contract=contract_name, notes=notes)
     return CompareOutcome(report, ref_prof, cur_prof)
+
+
+def _require_columns(
+    reference: DatasetProfile, current: DatasetProfile, **roles: str | None
+) -> None:
+    """A column named for a role must be on at least one side (scoring data may
+    lack the label; neither side having it is a typo)."""
+    for role, column in roles.items():
+        if column and column not in reference.columns and column not in current.columns:
+            known = ", ".join(dict.fromkeys([*reference.columns, *current.columns]))
+            raise ConfigError(
+                f"The {role} column '{column}' is on neither side; columns are: "
+                f"{known}. Pass one of them."
+            )
 
 
 def _contract(
