@@ -73,15 +73,21 @@ def frame_from_arrow(data: pa.Table | pa.RecordBatch) -> pl.DataFrame:
 
 def _polars_zones(schema: pa.Schema) -> pa.Schema:
     """``schema`` itself, or a copy with fixed-offset time zones as UTC."""
+    if not any(_offset_zoned(field) for field in schema):
+        return schema  # the usual case: polars reads the file itself
     fields = [
         field.with_type(pa.timestamp(field.type.unit, "UTC"))
-        if pa.types.is_timestamp(field.type) and _OFFSET_ZONE.match(field.type.tz or "")
+        if _offset_zoned(field)
         else field
         for field in schema
     ]
-    if all(new is old for new, old in zip(fields, schema, strict=True)):
-        return schema
     return pa.schema(fields, metadata=schema.metadata)
+
+
+def _offset_zoned(field: pa.Field) -> bool:
+    return bool(
+        pa.types.is_timestamp(field.type) and _OFFSET_ZONE.match(field.type.tz or "")
+    )
 
 
 def _empty(schema: pa.Schema) -> pl.DataFrame:
