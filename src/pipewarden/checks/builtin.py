@@ -587,11 +587,7 @@ def label_imbalance(ctx: CheckContext) -> Iterator[Finding]:
             f"{_text.share(balance.share)} of rows ({balance.ratio_text}); the "
             f"contract expects at least {_text.share(limit)}. Check the labelling "
             "job, and rebalance or reweight before training.",
-            value={
-                "class": balance.minority,
-                "minority_share": balance.share,
-                "ratio": balance.ratio,
-            },
+            value=balance.value,
             threshold=limit,
         )
         return

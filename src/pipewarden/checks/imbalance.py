@@ -33,6 +33,15 @@ class ClassBalance:
         return self.count / self.total
 
     @property
+    def value(self) -> dict[str, object]:
+        """The findings' ``value``: the class, its share and the ratio."""
+        return {
+            "class": self.minority,
+            "minority_share": self.share,
+            "ratio": self.ratio,
+        }
+
+    @property
     def ratio(self) -> float:
         """Rows of the other classes per row of the minority class (the 19 of 1 : 19)."""
         return (self.total - self.count) / self.count
@@ -78,10 +87,6 @@ def imbalance_note(
         f"({balance.ratio_text}). Use stratified splits, and class weights or "
         "resampling when training; judge the model by precision and recall, not "
         "accuracy.",
-        value={
-            "class": balance.minority,
-            "minority_share": balance.share,
-            "ratio": balance.ratio,
-        },
+        value=balance.value,
         threshold=info_below,
     )

@@ -13,6 +13,7 @@ from __future__ import annotations
 import numpy as np
 
 from pipewarden.checks import codes
+from pipewarden.checks.imbalance import MAX_CLASSES
 from pipewarden.drift._plan import Plan, plan_column
 from pipewarden.drift.results import StatValue
 from pipewarden.drift.stats._inputs import OTHER, CategoricalPair, Pair, cohen_h
@@ -22,7 +23,6 @@ from pipewarden.profiles.column import ColumnProfile, Physical
 
 NAME = "label_shift"
 THRESHOLD = 0.1
-MAX_CLASSES = 50
 """A label with more distinct values than this is a regression target."""
 
 

@@ -141,10 +141,11 @@ def check_batch(
 ) -> CheckOutcome:
     """Check a batch and keep what the faces present: see :func:`check`.
 
+    Takes the arguments of :func:`check`, and:
+
     Args:
         reference_name: How the recorded run names the reference (default: its
             path, or ``run:ID`` for ``last-pass``).
-        **others: As for :func:`check`.
 
     Returns:
         The result, both profiles, and the run when recorded.

@@ -9,7 +9,6 @@ sampled for the multivariate test on the way.
 from __future__ import annotations
 
 import importlib.util
-from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -27,7 +26,7 @@ from pipewarden.engines.registry import resolve_engine
 from pipewarden.errors import ConfigError
 from pipewarden.io.sources import describe_source, iter_frames
 from pipewarden.profiles.dataset import DatasetProfile, is_profile_json
-from pipewarden.workflows.profile import ProgressFn
+from pipewarden.workflows.profile import ProgressFn, tracked
 
 __all__ = ["CompareOutcome", "compare", "compare_batches"]
 
@@ -219,7 +218,7 @@ class _Side:
         if isinstance(source, str | Path) and is_profile_json(source):
             return DatasetProfile.load(source), None
         sampler = RowSampler(self.sample_rows) if self.sample_rows > 0 else None
-        frames = _counted(iter_frames(source, query=self.query), self.progress)
+        frames = tracked(iter_frames(source, query=self.query), self.progress)
         if sampler is not None:
             frames = sampler.tap(frames)
         engine = resolve_engine(self.engine)
@@ -229,12 +228,3 @@ class _Side:
             else engine.profile_frames(frames)
         )
         return prof, sampler.sample() if sampler is not None else None
-
-
-def _counted(
-    frames: Iterator[pl.DataFrame], progress: Callable[[int], None] | None
-) -> Iterator[pl.DataFrame]:
-    for frame in frames:
-        yield frame
-        if progress is not None:
-            progress(frame.height)

@@ -52,15 +52,16 @@ def profile(
         >>> prof = pw.profile("transactions.parquet")  # doctest: +SKIP
     """
     frames = iter_frames(data, chunk_rows=chunk_rows, query=query)
-    tracked = _tracked(frames, progress)
+    counted = tracked(frames, progress)
     if segments:
-        return resolve_engine(engine).profile_frames(tracked, segments)
-    return resolve_engine(engine).profile_frames(tracked)
+        return resolve_engine(engine).profile_frames(counted, segments)
+    return resolve_engine(engine).profile_frames(counted)
 
 
-def _tracked(
+def tracked(
     frames: Iterator[pl.DataFrame], progress: ProgressFn | None
 ) -> Iterator[pl.DataFrame]:
+    """The frames unchanged, reporting each one's rows to ``progress`` once used."""
     for frame in frames:
         yield frame
         if progress is not None:
