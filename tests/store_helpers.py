@@ -10,6 +10,7 @@ from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
 import polars as pl
 import pytest
 
@@ -173,3 +174,26 @@ def save(store: Store, run: Run) -> Run:
     )
     store.save_run(run, points)
     return run
+
+
+def varied_frame(n: int = 3000) -> pl.DataFrame:
+    """Every kind of column, with exact and sketched distributions and frequencies."""
+    rng = np.random.default_rng(5)
+    wide = rng.normal(0, 1, n)
+    wide[::17] = np.nan
+    start = datetime(2026, 1, 1, tzinfo=UTC)
+    return pl.DataFrame(
+        {
+            "wide": pl.Series(wide).fill_nan(None),  # KLL quantiles, a Theta sketch past K
+            "few": rng.integers(0, 40, n).astype(np.float64),  # exact quantiles
+            "ids": np.arange(n),  # frequent items sketch
+            "big": rng.integers(-(2**40), 2**40, n),  # large negative and positive
+            "flag": rng.random(n) < 0.3,
+            "colour": rng.choice(["red", "grün", 'qu"ote', "", "\\"], n),
+            "text": [f"free text number {i} with spaces" for i in range(n)],
+            "when": [
+                start + timedelta(minutes=int(m)) for m in rng.integers(0, 10**5, n)
+            ],
+            "empty": pl.Series([None] * n, dtype=pl.Float64),
+        }
+    )

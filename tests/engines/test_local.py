@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+from typing import Any
 
+import datasketches as ds
 import numpy as np
 import polars as pl
 import pytest
@@ -12,14 +14,15 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy import stats
 
-from pipewarden.engines.local import HASH_ID, LocalEngine, physical_of
+from pipewarden.engines import local
+from pipewarden.engines.local import LocalEngine, physical_of
 from pipewarden.profiles.column import Physical
 from pipewarden.profiles.readings import Reading
-from pipewarden.profiles.sketches import KMV_K, MAX_GAPS
+from pipewarden.profiles.sketches import KMV_K, MAX_GAPS, THETA_LG_K, Distinct
 
 # KLL k=200: normalised rank error about 1.65%; 0.03 leaves room for merged sketches.
 RANK_TOLERANCE = 0.03
-RSE = 1 / math.sqrt(KMV_K - 2)
+RSE = 1 / math.sqrt(KMV_K)
 FAST = settings(max_examples=40, deadline=None)
 
 floats = st.lists(
@@ -84,8 +87,8 @@ def test_quantiles_match_scipy_ranks_on_a_large_column() -> None:
         assert abs(col.quantiles.cdf([value])[0] - rank) <= RANK_TOLERANCE
 
 
-@pytest.mark.parametrize("true", [100, KMV_K - 1, KMV_K, 10_000, 100_000])
-def test_distinct_counts_are_exact_below_k_and_within_three_rse_above(
+@pytest.mark.parametrize("true", [100, KMV_K, KMV_K + 1, 10_000, 100_000])
+def test_distinct_counts_are_exact_up_to_k_and_within_three_rse_above(
     true: int,
 ) -> None:
     values = np.arange(true) * 7919 % 1_000_003  # distinct, not sorted
@@ -94,8 +97,8 @@ def test_distinct_counts_are_exact_below_k_and_within_three_rse_above(
     for dtype in (pl.Int64, pl.String):
         cast = [f.with_columns(pl.col("x").cast(dtype)) for f in frames]
         col = LocalEngine().profile_frames(iter(cast))["x"]
-        assert col.distinct.hash_id == HASH_ID
-        if true < KMV_K:
+        assert col.distinct.kind == "theta"
+        if true <= KMV_K:
             assert (col.distinct.is_exact, col.distinct_count) == (True, true)
         else:
             assert abs(col.distinct_count - true) <= 3 * RSE * true, dtype
@@ -266,3 +269,100 @@ def test_times_of_text_that_reads_as_datetimes_equal_those_of_the_typed_column(
     assert got.intervals.quantiles([0.0, 0.5, 1.0]) == want.intervals.quantiles(
         [0.0, 0.5, 1.0]
     )
+
+
+# ------------------------------------------------------------------ distinct counts
+def datasketches_of(values: list[Any]) -> bytes:
+    """Reference: DataSketches fed each value, unioned down to K hashes (compact)."""
+    sketch = ds.update_theta_sketch(THETA_LG_K)
+    for v in values:
+        sketch.update(v)
+    union = ds.theta_union(THETA_LG_K)
+    union.update(sketch)
+    return bytes(union.get_result().serialize())
+
+
+UTC_START = dt.datetime(2024, 3, 1, tzinfo=dt.UTC)
+EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
+MICROS = dt.timedelta(microseconds=1)
+
+
+def varied_values(n: int) -> dict[str, tuple[pl.Series, list[Any]]]:
+    """Columns of every kind with few and many distinct values, and what DataSketches
+    is fed for each (the canonical values of profiles/hashing.py)."""
+    rng = np.random.default_rng(n)
+    ints = rng.integers(-(2**62), 2**62, n) // rng.choice([1, 2**55], n)
+    normal = rng.normal(0, 1, n)
+    floats = np.where(rng.random(n) < 0.5, np.round(normal, 1), normal)
+    floats[:3] = [0.0, -0.0, 1.5]
+    texts = [f"näme-{i % (n // 3 + 1)}" * (i % 5 + 1) for i in range(n)]
+    seconds = rng.integers(0, 10**6, n)
+    times = [UTC_START + dt.timedelta(seconds=int(x)) for x in seconds]
+    midnights = [dt.datetime.combine(t.date(), dt.time(), dt.UTC) for t in times]
+    flags = rng.random(n) < 0.3
+    return {
+        "ints": (pl.Series(ints), ints.tolist()),
+        "floats": (pl.Series(floats), [f + 0.0 for f in floats.tolist()]),
+        "nan": (
+            pl.Series([math.nan, 2.0, None, -0.0, 0.0] * (n // 5)),
+            [2.0, 0.0],
+        ),
+        "texts": (pl.Series(texts), texts),
+        "times": (
+            pl.Series(times).dt.convert_time_zone("Europe/Paris"),
+            [(t - EPOCH) // MICROS for t in times],
+        ),
+        "dates": (
+            pl.Series([t.date() for t in times]),
+            [(m - EPOCH) // MICROS for m in midnights],
+        ),
+        "flags": (pl.Series(flags), flags.astype(int).tolist()),
+        "small": (pl.Series(ints % 7, dtype=pl.Int8), (ints % 7).tolist()),
+        "huge": (pl.Series([2**64 - 1, 5] * (n // 2), dtype=pl.UInt64), [-1, 5]),
+    }
+
+
+@pytest.mark.parametrize("n", [300, 6000])
+def test_distinct_counts_are_the_datasketches_theta_sketch_of_the_values(
+    n: int,
+) -> None:
+    columns = varied_values(n)
+    frame = pl.DataFrame({name: series for name, (series, _) in columns.items()})
+    parts = [frame.head(n // 3), frame.tail(n - n // 3)]
+
+    prof = LocalEngine().profile_frames(iter(parts))
+
+    for name, (_, fed) in columns.items():
+        assert prof[name].distinct.serialize() == datasketches_of(fed), name
+
+
+def test_distinct_counts_do_not_depend_on_the_polars_hash(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    columns = varied_values(6000)
+    frame = pl.DataFrame({name: series for name, (series, _) in columns.items()})
+    before = LocalEngine().profile_frame(frame.head(4000))
+    real_hash = pl.Expr.hash
+
+    def other_hash(self: pl.Expr, *args: Any, **kwargs: Any) -> pl.Expr:
+        return real_hash(self, 12345)  # as if a Polars upgrade changed it
+
+    monkeypatch.setattr(pl.Expr, "hash", other_hash)
+    monkeypatch.setattr(pl, "__version__", "9.9.0")
+    monkeypatch.setattr(local, "PROBE_SEED", 99)
+    after = LocalEngine().profile_frame(frame.tail(2000))
+    whole = LocalEngine().profile_frame(frame)
+
+    for name in columns:
+        merged = before[name].distinct.merge(after[name].distinct)
+        assert merged == whole[name].distinct, name
+        assert merged.kind == "theta"
+
+
+def test_distinct_counts_keep_the_empty_string_and_skip_nulls() -> None:
+    frame = pl.DataFrame({"s": ["", "a", None, ""]})
+
+    col = LocalEngine().profile_frame(frame)["s"]
+
+    assert (col.distinct.is_exact, col.distinct_count) == (True, 2.0)
+    assert isinstance(col.distinct, Distinct)

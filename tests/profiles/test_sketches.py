@@ -6,34 +6,42 @@ import json
 import math
 from collections import Counter
 from functools import reduce
+from pathlib import Path
+from typing import Any
 
 import datasketches as ds
 import numpy as np
+import polars as pl
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from pipewarden.engines.local import LocalEngine
 from pipewarden.errors import ProfileError
+from pipewarden.profiles.dataset import DatasetProfile
+from pipewarden.profiles.hashing import hash_words
 from pipewarden.profiles.sketches import (
     FREQUENT_EXACT_LIMIT,
     FREQUENT_LG_MAP,
     KMV_K,
     MAX_GAPS,
     QUANTILES_EXACT_LIMIT,
+    THETA_LG_K,
     Distinct,
     Frequent,
     Moments,
     Quantiles,
     TimeGaps,
 )
+from store_helpers import varied_frame
 
 # KLL with k=200 has a normalised rank error of about 1.65% (99% confidence, single
 # sketch). We allow 0.03: merged sketches add a little error, and a test that fails one
 # run in a thousand is worse than a slightly looser bound that still catches real bugs
 # (a wrong merge or a value-instead-of-rank mix-up is off by far more).
 RANK_TOLERANCE = 0.03
-RSE = 1 / math.sqrt(KMV_K - 2)
-"""Relative standard error of the KMV distinct-count estimate."""
+RSE = 1 / math.sqrt(KMV_K)
+"""Relative standard error of the Theta distinct-count estimate."""
 
 FAST = settings(max_examples=40, deadline=None)
 
@@ -350,12 +358,26 @@ hash_arrays = st.builds(
     ),
     st.integers(0, 2**32 - 1),
     st.integers(0, 3 * KMV_K),
-    st.sampled_from([50, 5000, 2**64 - 1]),
+    st.sampled_from([50, 5000, 2**63 - 1]),
 )
+DATA = Path(__file__).parent / "data"
+"""Profiles saved before the Theta sketch (KMV over Polars' hash 'polars-2.1-24301'):
+the first 2,500 rows of ``varied_frame(3000)`` (tests/store/test_profile_codec.py),
+its last 500 rows, and the merge of both made then."""
 
 
 def distinct_of(h: np.ndarray) -> Distinct:
-    return Distinct.from_hashes(h, "test-hash")
+    return Distinct.from_hashes(h)
+
+
+def theta_of(values: list[int] | list[float] | list[str]) -> Distinct:
+    """Reference: DataSketches fed value by value, unioned down to K hashes."""
+    sketch = ds.update_theta_sketch(THETA_LG_K)
+    for v in values:
+        sketch.update(v)
+    union = ds.theta_union(THETA_LG_K)
+    union.update(sketch)
+    return Distinct.deserialize(union.get_result().serialize())
 
 
 @FAST
@@ -384,38 +406,90 @@ def test_distinct_zero_is_the_identity(x: np.ndarray) -> None:
 
 @FAST
 @given(hash_arrays)
-def test_distinct_count_is_exact_below_k(x: np.ndarray) -> None:
+def test_distinct_count_is_exact_up_to_k(x: np.ndarray) -> None:
     d = distinct_of(x)
-    true = np.unique(x).size
-    if true < KMV_K:
+    true = np.unique(x[x > 0]).size  # 0 marks an empty slot in DataSketches
+    if true <= KMV_K:
         assert (d.is_exact, d.estimate) == (True, float(true))
     else:
-        assert d.hashes.size == KMV_K
+        assert (d.hashes.size, d.is_exact) == (KMV_K, False)
 
 
-@pytest.mark.parametrize("true", [KMV_K, 5_000, 50_000, 200_000])
+@pytest.mark.parametrize("true", [KMV_K + 1, 5_000, 50_000, 200_000])
 @pytest.mark.parametrize("seed", [1, 2, 3])
 def test_distinct_estimate_is_within_three_standard_errors(
     true: int, seed: int
 ) -> None:
     rng = np.random.default_rng(seed)
-    hashes = rng.integers(0, 2**64 - 1, size=true, dtype=np.uint64, endpoint=True)
-    assert np.unique(hashes).size == true  # 64-bit collisions: about 1e-9 here
+    hashes = rng.integers(1, 2**63 - 1, size=true, dtype=np.uint64)
+    assert np.unique(hashes).size == true  # 63-bit collisions: about 1e-9 here
     repeated = np.concatenate([hashes, hashes[: true // 3]])
     parts = np.array_split(rng.permutation(repeated), 4)
     d = reduce(Distinct.merge, (distinct_of(p) for p in parts), Distinct.zero())
     assert abs(d.estimate - true) <= 3 * RSE * true
 
 
-def test_distinct_sketches_of_different_hashes_do_not_merge() -> None:
-    a = Distinct.from_hashes(np.array([1, 2], dtype=np.uint64), "polars-1.0-1")
-    b = Distinct.from_hashes(np.array([3], dtype=np.uint64), "polars-2.0-1")
+@pytest.mark.parametrize("n", [0, 1, 2, 1000, KMV_K, KMV_K + 1, 30_000])
+def test_distinct_is_the_datasketches_theta_sketch_byte_for_byte(n: int) -> None:
+    values = np.random.default_rng(n).integers(-(2**62), 2**62, n)
+    mine = distinct_of(hash_words(values.view(np.uint64)))
+    reference = theta_of(values.tolist())
+
+    assert mine.serialize() == reference.serialize()
+    assert mine == reference
+    read = ds.compact_theta_sketch.deserialize(mine.serialize())
+    assert read.get_estimate() == pytest.approx(mine.estimate, rel=1e-12)
+    assert read.is_estimation_mode() is (not mine.is_exact)
+
+
+def test_distinct_merge_equals_the_datasketches_union() -> None:
+    a, b = list(range(6000)), list(range(4000, 9000))
+    union = ds.theta_union(THETA_LG_K)
+    for part in (a, b):
+        sketch = ds.update_theta_sketch(THETA_LG_K)
+        for v in part:
+            sketch.update(v)
+        union.update(sketch)
+
+    merged = theta_of(a).merge(theta_of(b))
+
+    assert merged.serialize() == union.get_result().serialize()
+
+
+def test_distinct_reads_the_compressed_datasketches_form() -> None:
+    reference = theta_of(list(range(10_000)))
+    compressed = ds.compact_theta_sketch.deserialize(reference.serialize()).serialize(
+        compress=True
+    )
+    assert compressed[1] == 4  # serial version 4: delta-compressed hashes
+
+    assert Distinct.deserialize(compressed) == reference
+
+
+@pytest.mark.parametrize(
+    ("blob", "why"),
+    [
+        (
+            b"",
+            "unpack_from requires a buffer of at least 8 bytes for unpacking 8 "
+            "bytes at offset 0 (actual buffer size is 0)",
+        ),
+        (
+            b"\x02\x03\x03\x00\x00\x1a\x34\x12" + bytes(8),
+            "seed hash 0x1234, not the default seed",
+        ),
+        (
+            b"\x02\x03\x03\x00\x00\x1a\xcc\x93\x02\x00\x00\x00" + bytes(12),
+            "24 bytes for 2 hashes",
+        ),
+    ],
+)
+def test_a_damaged_theta_sketch_is_a_profile_error(blob: bytes, why: str) -> None:
     with pytest.raises(ProfileError) as info:
-        a.merge(b)
+        Distinct.deserialize(blob)
     assert str(info.value) == (
-        "Cannot merge distinct-count sketches made with different hashes "
-        "('polars-1.0-1' and 'polars-2.0-1'). Profile both batches with the same "
-        "pipewarden and Polars versions."
+        f"A distinct-count sketch is not a readable theta sketch ({why}). The profile "
+        "is damaged: profile the data again."
     )
 
 
@@ -424,6 +498,98 @@ def test_distinct_sketches_of_different_hashes_do_not_merge() -> None:
 def test_distinct_round_trips_through_json(x: np.ndarray) -> None:
     d = distinct_of(x)
     assert Distinct.from_dict(json.loads(json.dumps(d.to_dict()))) == d
+
+
+def saved(name: str) -> DatasetProfile:
+    return DatasetProfile.from_json((DATA / f"profile_kmv_{name}.json").read_text())
+
+
+def test_a_profile_saved_before_the_theta_sketch_keeps_its_distinct_counts() -> None:
+    text = json.loads((DATA / "profile_kmv_a.json").read_text())
+    stored = {c["name"]: c["distinct_estimate"] for c in text["columns"]}
+
+    prof = saved("a")
+
+    assert {n: c.distinct_count for n, c in prof.columns.items()} == stored
+    assert prof["ids"].distinct.kind == "kmv"
+    assert prof["ids"].distinct.is_exact is False
+    assert prof["colour"].distinct.is_exact is True
+    assert prof.to_dict() == text
+
+
+def test_profiles_saved_before_the_theta_sketch_merge_as_they_did() -> None:
+    merged, then = saved("a").merge(saved("b")), saved("ab")
+
+    assert {n: c.distinct for n, c in merged.columns.items()} == {
+        n: c.distinct for n, c in then.columns.items()
+    }
+    assert merged["ids"].distinct.kind == "kmv"
+
+
+def test_saved_profiles_load_and_merge_after_a_polars_upgrade(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # As if the next Polars changed its version and its hash: nothing stored depends
+    # on either, so yesterday's profiles merge with each other and with today's.
+    real_hash = pl.Expr.hash
+
+    def other_hash(self: pl.Expr, *args: Any, **kwargs: Any) -> pl.Expr:
+        return real_hash(self, 4242)
+
+    monkeypatch.setattr(pl, "__version__", "9.9.0")
+    monkeypatch.setattr(pl.Expr, "hash", other_hash)
+    frame = varied_frame(3000)
+    today = LocalEngine().profile_frame(frame.tail(500))
+
+    merged = saved("a").merge(saved("b"))
+    with_today = saved("a").merge(today)
+
+    assert merged.to_dict() == saved("ab").to_dict()
+    assert with_today.rows == 3000
+    assert today["ids"].distinct.kind == "theta"
+    assert with_today["ids"].distinct.kind == "bounds"
+    assert with_today["ids"].distinct.lower_bound <= 3000
+    assert with_today["ids"].distinct.upper_bound >= 3000
+    assert with_today["colour"].distinct_count == saved("ab")["colour"].distinct_count
+
+
+def test_an_old_and_a_new_distinct_count_merge_into_bounds() -> None:
+    old = saved("a")["ids"].distinct  # 2,500 ids, estimated 2,528
+    new = theta_of(list(range(2500, 3000)))  # 500 more, exact
+
+    merged = old.merge(new)
+
+    assert merged.kind == "bounds"
+    assert merged.is_exact is False
+    low, high = (
+        old.estimate * (1 - 2 / math.sqrt(KMV_K - 2)),
+        old.estimate * (1 + 2 / math.sqrt(KMV_K - 2)),
+    )
+    assert merged.bounds == pytest.approx((low, old.estimate, high + 500))
+    assert merged.lower_bound <= 3000 <= merged.upper_bound
+    assert merged == new.merge(old)
+    assert Distinct.from_dict(json.loads(json.dumps(merged.to_dict()))) == merged
+    assert merged.merge(Distinct.zero()) == merged
+
+
+def test_kmv_counts_of_different_polars_hashes_merge_into_bounds() -> None:
+    a = Distinct(np.array([1, 2], dtype=np.uint64), hash_id="polars-1.0-1")
+    b = Distinct(np.array([3], dtype=np.uint64), hash_id="polars-2.0-1")
+
+    merged = a.merge(b)
+
+    assert merged.bounds == (2.0, 2.0, 3.0)
+    assert (merged.estimate, merged.lower_bound, merged.upper_bound) == (2, 2, 3)
+
+
+def test_only_a_theta_sketch_has_a_datasketches_form() -> None:
+    old = Distinct(np.array([1, 2], dtype=np.uint64), hash_id="polars-1.0-1")
+    with pytest.raises(ProfileError) as info:
+        old.serialize()
+    assert str(info.value) == (
+        "A kmv distinct count is not a Theta sketch and has no DataSketches form. "
+        "Profile the data again to get one."
+    )
 
 
 # ---------------------------------------------------------------------- frequent

@@ -5,15 +5,14 @@ from __future__ import annotations
 
 import base64
 import dataclasses
+import json
 import struct
 import zlib
 from collections.abc import Callable
-from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import msgpack
 import numpy as np
-import polars as pl
 import pytest
 import sqlalchemy as sa
 
@@ -24,30 +23,7 @@ from pipewarden.profiles.dataset import DatasetProfile
 from pipewarden.profiles.sketches import Distinct, Frequent, Quantiles
 from pipewarden.store.database import open_store
 from pipewarden.store.tables import PROFILE_ENCODINGS, decode_profile, encode_profile
-from store_helpers import database_of, frame, make_run, profile_of, save
-
-
-def varied_frame(n: int = 3000) -> pl.DataFrame:
-    """Every kind of column, with exact and sketched distributions and frequencies."""
-    rng = np.random.default_rng(5)
-    wide = rng.normal(0, 1, n)
-    wide[::17] = np.nan
-    start = datetime(2026, 1, 1, tzinfo=UTC)
-    return pl.DataFrame(
-        {
-            "wide": pl.Series(wide).fill_nan(None),  # KLL quantiles, KMV past K
-            "few": rng.integers(0, 40, n).astype(np.float64),  # exact quantiles
-            "ids": np.arange(n),  # frequent items sketch
-            "big": rng.integers(-(2**40), 2**40, n),  # large negative and positive
-            "flag": rng.random(n) < 0.3,
-            "colour": rng.choice(["red", "grün", 'qu"ote', "", "\\"], n),
-            "text": [f"free text number {i} with spaces" for i in range(n)],
-            "when": [
-                start + timedelta(minutes=int(m)) for m in rng.integers(0, 10**5, n)
-            ],
-            "empty": pl.Series([None] * n, dtype=pl.Float64),
-        }
-    )
+from store_helpers import database_of, frame, make_run, profile_of, save, varied_frame
 
 
 def with_frequent_sketch(prof: DatasetProfile) -> DatasetProfile:
@@ -121,9 +97,7 @@ def test_sketches_are_stored_as_msgpack_bin_and_exact_distributions_as_arrays() 
     by_name = {c["name"]: c for c in stored["columns"]}
 
     assert by_name["wide"]["quantiles"]["kll"] == prof["wide"].quantiles.blob
-    assert by_name["wide"]["distinct"]["kmv"] == (
-        prof["wide"].distinct.hashes.astype("<u8").tobytes()
-    )
+    assert by_name["wide"]["distinct"]["theta"] == prof["wide"].distinct.serialize()
     assert by_name["few"]["quantiles"] == {
         "kll": None,
         "values": msgpack.ExtType(1, np.array([1.0, 2.5], "<f8").tobytes()),
@@ -167,14 +141,19 @@ def test_the_codec_knows_every_field_of_the_sketches_it_reads() -> None:
         "values",
         "counts",
     ]
-    assert [f.name for f in dataclasses.fields(Distinct)] == ["hashes", "hash_id"]
+    assert [f.name for f in dataclasses.fields(Distinct)] == [
+        "hashes",
+        "theta",
+        "hash_id",
+        "bounds",
+    ]
     exact = Quantiles.from_counts(np.array([1.0, 2.0]), np.array([3, 4]))
     assert exact.to_dict() == {"kll": None, "values": [1.0, 2.0], "counts": [3, 4]}
     assert Quantiles().to_dict() == {"kll": None}
-    hashes = PROFILES["varied"]["wide"].distinct
-    assert hashes.to_dict()["kmv"] == base64.b64encode(
-        hashes.hashes.astype("<u8").tobytes()
-    ).decode("ascii")
+    theta = PROFILES["varied"]["wide"].distinct
+    assert theta.to_dict() == {
+        "theta": base64.b64encode(theta.serialize()).decode("ascii")
+    }
 
 
 # ------------------------------------------------------------------ older rows
@@ -215,6 +194,64 @@ def test_the_json_bin_fixture_covers_every_binary_part() -> None:
     assert any(c.frequent.counts for c in columns)
     assert all(c.distinct.hashes.size for c in columns if c.non_null)
     assert prof.segments["flag"]
+
+
+@pytest.mark.parametrize(
+    ("payload", "encoding", "expected"),
+    [
+        (
+            "profile_msgpack_kmv.bin",
+            "msgpack",
+            "../../profiles/data/profile_kmv_a.json",
+        ),
+        (
+            "profile_msgpack_zlib_kmv.bin",
+            "msgpack+zlib",
+            "profile_msgpack_zlib_kmv.json",
+        ),
+    ],
+)
+def test_profiles_stored_before_the_theta_sketch_still_load(
+    payload: str, encoding: str, expected: str
+) -> None:
+    # Written by the msgpack codec when distinct counts were KMV over Polars' hash;
+    # the zlib'd one is segmented, with its hashes beside the compressed document.
+    text = (DATA / expected).read_text()
+
+    got = decode_profile(encoding, (DATA / payload).read_bytes())
+
+    assert got == DatasetProfile.from_json(text)
+    assert got.to_dict() == json.loads(text)
+    assert got["ids"].distinct.kind == "kmv"
+
+
+def with_distinct(prof: DatasetProfile, **distinct: Distinct) -> DatasetProfile:
+    columns = {
+        name: dataclasses.replace(prof[name], distinct=d)
+        for name, d in distinct.items()
+    }
+    return dataclasses.replace(prof, columns={**prof.columns, **columns})
+
+
+@pytest.mark.parametrize("compression", [0, 6])
+def test_old_and_estimate_only_distinct_counts_are_stored_as_they_are(
+    compression: int,
+) -> None:
+    prof = with_distinct(
+        PROFILES["varied"],
+        ids=Distinct(np.array([3, 1, 2], dtype=np.uint64), hash_id="polars-2.1-1"),
+        big=Distinct(bounds=(10.0, 12.5, 20.0)),
+    )
+
+    got = decode_profile(*encode_profile(prof, compression))
+
+    assert got == prof
+    assert got.to_dict() == prof.to_dict()
+    assert [got[n].distinct.kind for n in ("ids", "big", "wide")] == [
+        "kmv",
+        "bounds",
+        "theta",
+    ]
 
 
 # ------------------------------------------------------------------ damage

@@ -429,7 +429,7 @@ def _duplicates(col: ColumnProfile) -> tuple[float, bool]:
         return float(values - col.distinct_count), True
     # Past the sketch's exact range: report only what exceeds 3 standard errors.
     est = values - col.distinct_count
-    rse = 1 / max(1.0, (len(col.distinct.hashes) - 2) ** 0.5)
+    rse = col.distinct.relative_error
     return (est if est > 3 * rse * col.non_null else 0.0), False
 
 

@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterable, Sequence
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import Executor, Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 import polars as pl
+import pyarrow as pa
 
 from pipewarden.engines import _segments
+from pipewarden.profiles import hashing
 from pipewarden.profiles.column import ColumnProfile, Physical
 from pipewarden.profiles.dataset import DatasetProfile
 from pipewarden.profiles.readings import (
@@ -34,15 +37,17 @@ from pipewarden.profiles.sketches import (
     sorted_unique,
 )
 
-HASH_SEED = 0x5EED
-HASH_ID = f"polars-{'.'.join(pl.__version__.split('.')[:2])}-{HASH_SEED}"
-"""Names the hash behind distinct counts; Polars does not promise a stable hash."""
+PROBE_SEED = 0x5EED
+"""Seed of Polars' hash, which only guides a chunk's plan (never stored: Polars does
+not promise a stable hash). Distinct counts use ``profiles.hashing``."""
 FREQUENT_TOP = 2 * FREQUENT_EXACT_LIMIT
 """Values counted individually per chunk once a column has many distinct values."""
 EXAMPLE_SCAN_ROWS = 10_000
 """Rows scanned for examples of values that do not read as a kind."""
 TEXT_SAMPLE_ROWS = 2_000
 """Leading rows of a chunk whose lengths and spaces tell free text from categories."""
+_SMALLEST = KMV_K + 2
+"""Hashes of a chunk's column kept for its distinct-count sketch (see _theta_hashes)."""
 _CHEAP_KINDS = ("integer", "float", "boolean")
 """Kinds a free-text or id column is read as row by row; datetimes only when some
 value has the ISO shape (the parse costs about a regex match per value)."""
@@ -83,7 +88,13 @@ class LocalEngine:
         total = DatasetProfile.zero()
         pending: Future[DatasetProfile] | None = None
         plan: _Plan | None = None
-        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="pw-sketch") as pool:
+        with (
+            ThreadPoolExecutor(max_workers=1, thread_name_prefix="pw-sketch") as pool,
+            ThreadPoolExecutor(
+                max_workers=max(1, (os.cpu_count() or 2) - 1),
+                thread_name_prefix="pw-hash",
+            ) as hashing,
+        ):
             for frame in frames:
                 prepared, plan = _prepare_planned(frame, plan)
                 parts = [
@@ -92,7 +103,7 @@ class LocalEngine:
                 ]
                 if pending is not None:
                     total = total.merge(pending.result())
-                pending = pool.submit(_finish_segmented, prepared, parts)
+                pending = pool.submit(_finish_segmented, prepared, parts, hashing)
             if pending is not None:
                 total = total.merge(pending.result())
         return _segments.cap_segments(total) if segments else total
@@ -109,12 +120,12 @@ class LocalEngine:
 
 
 def _finish_segmented(
-    prepared: _Prepared, parts: list[tuple[str, str, _Prepared]]
+    prepared: _Prepared, parts: list[tuple[str, str, _Prepared]], hashing: Executor
 ) -> DatasetProfile:
-    profile = _finish(prepared)
+    profile = _finish(prepared, hashing)
     if not parts:
         return profile
-    return _segments.attach(profile, [(c, v, _finish(p)) for c, v, p in parts])
+    return _segments.attach(profile, [(c, v, _finish(p, hashing)) for c, v, p in parts])
 
 
 @dataclass(frozen=True, slots=True)
@@ -123,6 +134,33 @@ class _Plan:
 
     counted: tuple[str, ...] = ()
     wordy: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class _Unhashed:
+    """A column whose distinct count is sketched in ``_finish``: hashing every value
+    holds the GIL only in part, so it overlaps the next chunk's Polars work."""
+
+    values: pl.Series
+    physical: Physical
+
+    def sketch(self) -> Distinct:
+        values = self.values
+        if self.physical is Physical.STRING:
+            # Polars' unique (parallel, its own hash) is several times cheaper than
+            # our hash of a string: free text repeats itself, and ids lose little.
+            values = values.unique()
+        return Distinct.from_hashes(_theta_hashes(_canonical(values, self.physical)))
+
+
+@dataclass(frozen=True, slots=True)
+class _Done:
+    """A distinct count sketched in the calling thread, read like a Future's."""
+
+    value: Distinct
+
+    def result(self) -> Distinct:
+        return self.value
 
 
 @dataclass(slots=True)
@@ -203,17 +241,27 @@ def _prepare_planned(
         elif name in counts:
             parts.update(_counted_parts(counts[name], parts["rows"] - parts["nulls"]))
         elif ph in (Physical.INTEGER, Physical.BOOLEAN):
-            hashes = np.asarray(row[_k(name, "kmv")], dtype=np.uint64)
-            parts["distinct"] = Distinct.from_hashes(hashes, HASH_ID)
+            parts["distinct"] = _Unhashed(frame.get_column(name), ph)
             parts["frequent"] = Frequent.untracked(parts["rows"] - parts["nulls"])
         columns[name] = parts
     return _Prepared(frame.height, columns), _Plan(tuple(counted), tuple(wordy))
 
 
-def _finish(prepared: _Prepared) -> DatasetProfile:
-    """The sketches that need numpy arrays: KLL quantiles and time gaps."""
+def _finish(prepared: _Prepared, hashing: Executor | None = None) -> DatasetProfile:
+    """The sketches that need numpy arrays: KLL quantiles, time gaps, distinct counts
+    (hashed in ``hashing`` when given: numpy releases the GIL while it hashes, so the
+    columns of a chunk hash in parallel with each other and the quantile sketches)."""
     columns = {}
+    unhashed = {
+        name: hashing.submit(parts["distinct"].sketch)
+        if hashing is not None
+        else _Done(parts["distinct"].sketch())
+        for name, parts in prepared.columns.items()
+        if isinstance(parts.get("distinct"), _Unhashed)
+    }
     for name, parts in prepared.columns.items():
+        if name in unhashed:
+            parts["distinct"] = unhashed[name].result()
         if isinstance(parts.get("quantiles"), np.ndarray):
             parts["quantiles"] = Quantiles.from_array(parts["quantiles"])
         if isinstance(parts.get("time"), np.ndarray):
@@ -277,7 +325,7 @@ def _row_exprs(
         # The 2K smallest hashes, not de-duplicated (five times cheaper than unique):
         # when they hold K distinct values, those are the column's K smallest.
         out.append(
-            values.hash(HASH_SEED).bottom_k(2 * KMV_K).implode().alias(_k(name, "kmv"))
+            values.hash(PROBE_SEED).bottom_k(2 * KMV_K).implode().alias(_k(name, "kmv"))
         )
     return out
 
@@ -374,7 +422,7 @@ def _is_wordy(name: str, row: dict[str, Any], non_null: int) -> bool:
     """
     if not _kmv_is_complete(name, row):
         return False
-    estimate = Distinct.from_hashes(row[_k(name, "kmv")], HASH_ID).estimate
+    estimate = _probe_estimate(row[_k(name, "kmv")])
     if estimate <= FREQUENT_EXACT_LIMIT:
         return False
     if estimate > non_null / 2:
@@ -461,16 +509,15 @@ def _base_parts(
     if ph is Physical.DATETIME:
         parts["time"] = row[_k(name, "time")]
     if ph in (Physical.FLOAT, Physical.DATETIME) and _kmv_is_complete(name, row):
-        raw = np.asarray(row[_k(name, "kmv")], dtype=np.uint64)
-        parts["distinct"] = Distinct.from_hashes(raw, HASH_ID)
+        parts["distinct"] = _Unhashed(series, ph)
     return parts
 
 
 def _counted_parts(counts: pl.DataFrame, non_null: int) -> dict[str, Any]:
     """Distinct set and frequent values of a non-string column, from its counts."""
     values = counts.get_column("value")
-    hashes = values.hash(HASH_SEED).bottom_k(KMV_K).to_numpy()
-    parts: dict[str, Any] = {"distinct": Distinct.from_hashes(hashes, HASH_ID)}
+    hashes = _theta_hashes(_canonical(values, physical_of(values.dtype)))
+    parts: dict[str, Any] = {"distinct": Distinct.from_hashes(hashes)}
     if values.dtype.is_integer() or values.dtype == pl.Boolean:
         parts["frequent"] = _frequent(counts, non_null)
     if (
@@ -506,7 +553,6 @@ def _string_parts(counts: pl.DataFrame, non_null: int) -> dict[str, Any]:
             n.filter(value.str.contains(" ", literal=True)).sum().alias("space"),
             n.filter(value.str.strip_chars() != value).sum().alias("padded"),
             *[n.filter(r).sum().alias(kind) for kind, r in reads.items()],
-            value.hash(HASH_SEED).bottom_k(KMV_K).implode().alias("kmv"),
         )
     )
     total = int(stats["n"] or 0)
@@ -531,7 +577,8 @@ def _string_parts(counts: pl.DataFrame, non_null: int) -> dict[str, Any]:
         if nothing is None:  # the usual case, so computed once for all such kinds
             nothing = _counted_reading(counts, pl.lit(False), 0, total)
         readings[kind] = nothing
-    distinct = Distinct.from_hashes(np.asarray(stats["kmv"], dtype=np.uint64), HASH_ID)
+    values = _canonical(counts.get_column("value"), Physical.STRING)
+    distinct = Distinct.from_hashes(_theta_hashes(values))
     free_text = total and mean >= 20 and int(stats["space"] or 0) >= total / 2
     id_like = distinct.estimate > FREQUENT_EXACT_LIMIT and distinct.estimate > total / 2
     parts: dict[str, Any] = {
@@ -606,8 +653,7 @@ def _wordy_parts(
         "lengths": Moments.from_array(lengths),
         "with_space": int(words[_k(name, "space")] or 0),
         "padded": int(words[_k(name, "padded")] or 0),
-        # Wordy columns have a complete sketch already (see _is_wordy).
-        "distinct": Distinct.from_hashes(row[_k(name, "kmv")], HASH_ID),
+        "distinct": _Unhashed(frame.get_column(name), Physical.STRING),
         "frequent": Frequent.untracked(count),
     }
     if int(words[_k(name, "iso")] or 0):
@@ -616,6 +662,56 @@ def _wordy_parts(
         readings["datetime"] = Reading(0, _cut(list(words[_k(name, "first")])))
     parts["readings"] = TextReadings(**readings)
     return parts
+
+
+def _probe_estimate(hashes: np.ndarray) -> float:
+    """Distinct values among the K smallest distinct 64-bit probe hashes (KMV)."""
+    k = int(hashes.size)
+    if k < KMV_K:
+        return float(k)
+    kth = float(hashes[KMV_K - 1]) / 2.0**64
+    return (KMV_K - 1) / kth if kth > 0 else float(k)
+
+
+def _canonical(series: pl.Series, ph: Physical) -> np.ndarray | pa.Array:
+    """The non-null values of a column as ``profiles.hashing`` takes them: float64
+    for floats (not NaN), uint64 words of the canonical bytes for integers, booleans
+    and times, UTF-8 strings otherwise."""
+    if ph is Physical.FLOAT:  # NaN is not hashed; hash_doubles takes -0.0 as 0.0
+        x = series.cast(pl.Float64)
+        if x.null_count() or x.is_nan().any():
+            x = x.drop_nulls()
+            x = x.filter(x.is_not_nan())
+        return x.to_numpy()
+    s = series.drop_nulls()
+    if ph is Physical.STRING:
+        text = s.cast(pl.String).rechunk()
+        return text.to_arrow(compat_level=pl.CompatLevel.oldest())
+    if ph is Physical.DATETIME:
+        if isinstance(s.dtype, pl.Datetime) and s.dtype.time_zone is not None:
+            s = s.dt.convert_time_zone("UTC").dt.replace_time_zone(None)
+        s = s.cast(pl.Datetime("us"))
+    if s.dtype != pl.UInt64:
+        s = s.cast(pl.Int64)
+    return np.ascontiguousarray(s.to_numpy()).view(np.uint64)
+
+
+def _theta_hashes(values: np.ndarray | pa.Array) -> np.ndarray:
+    """The smallest ``profiles.hashing`` hashes of what ``_canonical`` gave: all a
+    Theta sketch keeps (K, the next one as theta, one more in case a hash is 0)."""
+    if isinstance(values, np.ndarray) and values.dtype.kind == "f":
+        return hashing.hash_doubles(values, _SMALLEST)
+    if isinstance(values, np.ndarray):
+        return hashing.hash_words(values, _SMALLEST)
+    if isinstance(values, pa.ChunkedArray):
+        values = values.combine_chunks()
+    _, offsets, data = values.buffers()
+    if offsets is None or len(values) == 0:
+        return np.empty(0, dtype=np.uint64)
+    start = values.offset
+    offs = np.frombuffer(offsets, dtype=np.int64)[start : start + len(values) + 1]
+    raw = np.frombuffer(data, dtype=np.uint8) if data is not None else np.empty(0)
+    return hashing.hash_strings(offs - offs[0], raw[int(offs[0]) :], _SMALLEST)
 
 
 def _wordy_reading(

@@ -25,8 +25,11 @@ from pipewarden.profiles import _kll
 
 KLL_K = 200
 """KLL accuracy parameter: about 1.65% normalised rank error."""
-KMV_K = 2048
-"""Distinct-count sketch size: relative standard error about 1/sqrt(K-2), 2.2%."""
+THETA_LG_K = 11
+"""log2 of the distinct-count (Theta) sketch's size."""
+KMV_K = 1 << THETA_LG_K
+"""Hashes a distinct-count sketch keeps: exact up to K distinct values, then a
+relative standard error about 1/sqrt(K), 2.2%."""
 FREQUENT_EXACT_LIMIT = 1000
 """Frequent values are exact while a column has at most this many distinct values."""
 QUANTILES_EXACT_LIMIT = 1000
@@ -329,79 +332,249 @@ class Quantiles:
 
 
 # -------------------------------------------------------------------------- distinct
+THETA_MAX = 2**63 - 1
+"""A theta sketch's theta while it holds every hash (DataSketches' MAX_THETA)."""
+_THETA_HEADER = struct.Struct("<BBBHBH")
+"""Compact theta sketch preamble: longs, serial version, type, unused, flags, seed hash."""
+_THETA_SEED_HASH = 0x93CC
+"""DataSketches' 16-bit hash of the default seed (9001), stored in every sketch."""
+_THETA_FLAGS = 0b11010  # read-only, compact, ordered
+_THETA_EMPTY = 0b100
+
+
 @dataclass(frozen=True, slots=True, eq=False)
 class Distinct:
-    """Distinct count by k minimum values (KMV) over 64-bit hashes.
+    """Distinct count: an Apache DataSketches Theta sketch (compact, lg_k 11).
 
-    Holds the K smallest distinct hashes seen. Below K distinct values the count is
-    exact; beyond it the estimate is (K-1)/u_K with relative standard error about
-    1/sqrt(K-2). Merging keeps the K smallest of the union, so merge is exact. The
-    hashes are computed by the engine (Polars' vectorised hash); ``hash_id`` names the
-    function, and profiles hashed differently are not merged.
+    Holds the K smallest distinct value hashes (``hashing``: MurmurHash3 of canonical
+    bytes, as every DataSketches library computes it) and ``theta``, the (K+1)-th
+    smallest. Below K+1 distinct values the count is exact (theta stays
+    ``THETA_MAX``); beyond, the estimate is K / (theta / 2**63) with relative
+    standard error about 1/sqrt(K), 2.2%. Merging keeps the K smallest hashes of the
+    union below both thetas, so the merge of two parts equals the sketch of the
+    whole, as DataSketches' ``theta_union`` gives it; ``to_dict`` stores the sketch
+    in DataSketches' compact serialization, which Spark and Druid read.
+
+    Two older forms load too. Profiles written before pipewarden used the Theta hash
+    hold a KMV sketch over Polars' hash (``hash_id`` names that hash, ``hashes`` its
+    K smallest): it keeps its estimate and merges with KMV sketches of the same hash.
+    Sketches whose hashes differ cannot be united; their merge is *estimate only*
+    (``bounds``): at least the larger part's lower bound, at most the sum of the
+    parts' upper bounds, estimated as the larger part's estimate.
     """
 
     hashes: np.ndarray = field(default_factory=lambda: np.empty(0, dtype=np.uint64))
+    theta: int = THETA_MAX
     hash_id: str = ""
+    """Empty for a Theta sketch; the Polars hash of a KMV sketch from before."""
+    bounds: tuple[float, float, float] | None = None
+    """Estimate only: (lower bound, estimate, upper bound)."""
 
     @classmethod
     def zero(cls) -> Distinct:
         return cls()
 
     @classmethod
-    def from_hashes(cls, hashes: np.ndarray, hash_id: str) -> Distinct:
-        """Keep the K smallest distinct values of an array of uint64 hashes."""
-        uniq = sorted_unique(np.asarray(hashes, dtype=np.uint64))
-        return cls(uniq[:KMV_K].copy(), hash_id)
+    def from_hashes(cls, hashes: np.ndarray) -> Distinct:
+        """The sketch of values with these Theta hashes (``hashing``; repeats allowed)."""
+        hashes = np.asarray(hashes, dtype=np.uint64)
+        uniq = np.empty(0, dtype=np.uint64)
+        if hashes.size > 4 * KMV_K:  # the smallest few first: cheaper than sorting
+            cut = np.partition(hashes, 4 * KMV_K)[4 * KMV_K]
+            uniq = sorted_unique(hashes[hashes <= cut])
+        if uniq.size <= KMV_K + 1:  # too many repeats among them: sort them all
+            uniq = sorted_unique(hashes)
+        if uniq.size and uniq[0] == 0:  # 0 marks an empty slot in DataSketches
+            uniq = uniq[1:]
+        if uniq.size <= KMV_K:
+            return cls(uniq.copy())
+        return cls(uniq[:KMV_K].copy(), int(uniq[KMV_K]))
+
+    @property
+    def kind(self) -> str:
+        """``theta``, ``kmv`` (a sketch from before the Theta hash) or ``bounds``."""
+        if self.bounds is not None:
+            return "bounds"
+        return "kmv" if self.hash_id else "theta"
+
+    @property
+    def is_empty(self) -> bool:
+        return self.bounds is None and self.hashes.size == 0 and self.theta == THETA_MAX
 
     def merge(self, other: Distinct) -> Distinct:
-        if other.hashes.size == 0:
-            return (
-                self
-                if self.hash_id or not other.hash_id
-                else Distinct(self.hashes, other.hash_id)
-            )
-        if self.hashes.size == 0:
+        if other.is_empty:
+            return self
+        if self.is_empty:
             return other
-        if self.hash_id != other.hash_id:
-            raise ProfileError(
-                f"Cannot merge distinct-count sketches made with different hashes "
-                f"('{self.hash_id}' and '{other.hash_id}'). Profile both batches with "
-                f"the same pipewarden and Polars versions."
+        if self.kind == other.kind == "theta":
+            theta = min(self.theta, other.theta)
+            both = sorted_unique(np.concatenate([self.hashes, other.hashes]))
+            both = both[both < theta]
+            if both.size > KMV_K:
+                return Distinct(both[:KMV_K].copy(), int(both[KMV_K]))
+            return Distinct(both, theta)
+        if self.kind == other.kind == "kmv" and self.hash_id == other.hash_id:
+            both = sorted_unique(np.concatenate([self.hashes, other.hashes]))[:KMV_K]
+            return Distinct(both, hash_id=self.hash_id)
+        return Distinct(
+            bounds=(
+                max(self.lower_bound, other.lower_bound),
+                max(self.estimate, other.estimate),
+                self.upper_bound + other.upper_bound,
             )
-        both = sorted_unique(np.concatenate([self.hashes, other.hashes]))[:KMV_K]
-        return Distinct(both, self.hash_id)
+        )
 
     @property
     def is_exact(self) -> bool:
-        return int(self.hashes.size) < KMV_K
+        if self.bounds is not None:
+            return self.bounds[0] == self.bounds[2]
+        if self.hash_id:
+            return int(self.hashes.size) < KMV_K
+        return self.theta == THETA_MAX
 
     @property
     def estimate(self) -> float:
+        if self.bounds is not None:
+            return self.bounds[1]
         k = int(self.hashes.size)
-        if k < KMV_K:
+        if self.hash_id:  # KMV: the K-th smallest of 64-bit hashes
+            if k < KMV_K:
+                return float(k)
+            kth = float(self.hashes[-1]) / 2.0**64
+            return (KMV_K - 1) / kth if kth > 0 else float(k)
+        if self.theta == THETA_MAX:
             return float(k)
-        kth = float(self.hashes[-1]) / 2.0**64
-        return (KMV_K - 1) / kth if kth > 0 else float(k)
+        return k / (self.theta / THETA_MAX)
+
+    @property
+    def relative_error(self) -> float:
+        """One relative standard error of the estimate (0 when exact); for an
+        estimate-only count, half its range relative to the estimate."""
+        if self.is_exact:
+            return 0.0
+        if self.bounds is not None:
+            lo, est, hi = self.bounds
+            return (hi - lo) / 2 / max(est, 1.0)
+        return 1 / math.sqrt(KMV_K - 2 if self.hash_id else KMV_K)
+
+    @property
+    def lower_bound(self) -> float:
+        """At least this many distinct values (about 2 standard errors below)."""
+        if self.bounds is not None:
+            return self.bounds[0]
+        if self.is_exact:
+            return self.estimate
+        return max(
+            float(self.hashes.size), self.estimate * (1 - 2 * self.relative_error)
+        )
+
+    @property
+    def upper_bound(self) -> float:
+        """At most this many distinct values (about 2 standard errors above)."""
+        if self.bounds is not None:
+            return self.bounds[2]
+        return self.estimate * (1 + 2 * self.relative_error)
 
     def __eq__(self, other: object) -> bool:
         return (
             isinstance(other, Distinct)
+            and self.theta == other.theta
             and self.hash_id == other.hash_id
+            and self.bounds == other.bounds
             and np.array_equal(self.hashes, other.hashes)
         )
 
     def __hash__(self) -> int:
-        return hash((self.hash_id, self.hashes.tobytes()))
+        return hash((self.theta, self.hash_id, self.bounds, self.hashes.tobytes()))
+
+    def serialize(self) -> bytes:
+        """DataSketches' compact, ordered theta sketch (serial version 3).
+
+        Raises:
+            ProfileError: The count is not a Theta sketch (an older form).
+        """
+        if self.kind != "theta":
+            raise ProfileError(
+                f"A {self.kind} distinct count is not a Theta sketch and has no "
+                "DataSketches form. Profile the data again to get one."
+            )
+        n = int(self.hashes.size)
+        estimating = self.theta < THETA_MAX
+        longs = 3 if estimating else 1 if n <= 1 else 2
+        flags = _THETA_FLAGS | (_THETA_EMPTY if n == 0 and not estimating else 0)
+        out = _THETA_HEADER.pack(longs, 3, 3, 0, flags, _THETA_SEED_HASH)
+        if longs > 1:
+            out += struct.pack("<II", n, 0)
+        if estimating:
+            out += struct.pack("<Q", self.theta)
+        return out + self.hashes.astype("<u8").tobytes()
+
+    @classmethod
+    def deserialize(cls, blob: bytes) -> Distinct:
+        """Read a compact theta sketch (any DataSketches serialization of one).
+
+        Raises:
+            ProfileError: The bytes are not a theta sketch with the default seed.
+        """
+        try:
+            longs, version, family, _, flags, seed_hash = _THETA_HEADER.unpack_from(
+                blob
+            )
+            if version != 3 or family != 3 or not flags & 0b1000:
+                return cls._from_datasketches(blob)
+            if seed_hash != _THETA_SEED_HASH and not flags & _THETA_EMPTY:
+                raise ValueError(f"seed hash {seed_hash:#06x}, not the default seed")
+            n = 0 if flags & _THETA_EMPTY else 1
+            if longs > 1:
+                (n,) = struct.unpack_from("<I", blob, 8)
+            theta = struct.unpack_from("<Q", blob, 16)[0] if longs > 2 else THETA_MAX
+            if 8 * (longs + n) != len(blob):
+                raise ValueError(f"{len(blob)} bytes for {n} hashes")
+            hashes = np.frombuffer(blob, dtype="<u8", count=n, offset=8 * longs)
+        except (struct.error, ValueError) as exc:
+            raise ProfileError(
+                f"A distinct-count sketch is not a readable theta sketch ({exc}). "
+                "The profile is damaged: profile the data again."
+            ) from exc
+        return cls(np.sort(hashes.astype(np.uint64)), int(theta))
+
+    @classmethod
+    def _from_datasketches(cls, blob: bytes) -> Distinct:
+        """Other theta serializations (e.g. compressed), through DataSketches."""
+        try:
+            plain = ds.compact_theta_sketch.deserialize(blob).serialize()
+        except (RuntimeError, ValueError) as exc:
+            raise ValueError(str(exc)) from exc
+        if plain[1] != 3:
+            raise ValueError(f"serial version {plain[1]}")
+        return cls.deserialize(plain)
 
     def to_dict(self) -> dict[str, Any]:
-        return {"kmv": _b64(self.hashes.astype("<u8").tobytes()), "hash": self.hash_id}
+        if self.bounds is not None:
+            lo, est, hi = self.bounds
+            return {"lower": lo, "estimate": est, "upper": hi}
+        if self.hash_id:
+            return {
+                "kmv": _b64(self.hashes.astype("<u8").tobytes()),
+                "hash": self.hash_id,
+            }
+        return {"theta": _b64(self.serialize())}
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Distinct:
+        if "estimate" in data:
+            return cls(
+                bounds=(
+                    float(data["lower"]),
+                    float(data["estimate"]),
+                    float(data["upper"]),
+                )
+            )
+        if "theta" in data:
+            return cls.deserialize(_unb64(data["theta"]))
         raw = _unb64(data.get("kmv") or "")
-        return cls(
-            np.frombuffer(raw, dtype="<u8").astype(np.uint64), data.get("hash", "")
-        )
+        hashes = np.frombuffer(raw, dtype="<u8").astype(np.uint64)
+        return cls(hashes, hash_id=str(data.get("hash") or "polars"))
 
 
 # -------------------------------------------------------------------------- frequent

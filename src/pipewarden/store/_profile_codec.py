@@ -6,7 +6,8 @@ its exact distributions as lists. Stored, they are msgpack ``bin`` and typed arr
 only (a frequent value that happens to look like a sketch is never touched):
 
 ========================================  ==========================================
-``distinct.kmv``                          bin: the KMV hashes, little-endian uint64
+``distinct.theta``                        bin: a compact Theta sketch (DataSketches)
+``distinct.kmv``                          bin: older KMV hashes, little-endian uint64
 ``quantiles.kll``, ``intervals.kll``      bin: a KLL sketch
 ``frequent.sketch``                       bin: a frequent-items sketch
 ``quantiles.values``, ``intervals.values``  array: the exact distribution's values
@@ -14,9 +15,11 @@ only (a frequent value that happens to look like a sketch is never touched):
 ========================================  ==========================================
 
 Uncompressed, the payload is that document. Compressed, it is a pair: the zlib'd
-document without its KMV hashes, then those hashes in column order (random 64-bit
-hashes do not compress, and zlib would spend most of its time on them). Decoding
-gives back the dict ``to_dict`` gave, so a profile loads back identical.
+document without its distinct-count sketches, then those sketches in column order,
+each as ``{"theta": bin}`` (or ``{}`` for a count kept as bounds only; rows written
+before the Theta sketch hold the bare KMV hashes there). Random 64-bit hashes do not
+compress, and zlib would spend most of its time on them. Decoding gives back the
+dict ``to_dict`` gave, so a profile loads back identical.
 
 Rows written before msgpack (the ``PWPB`` container: JSON with the same parts as raw
 bytes beside it) still read, through :func:`decode_legacy`.
@@ -42,6 +45,7 @@ from pipewarden.profiles.dataset import DatasetProfile
 __all__ = ["decode", "decode_legacy", "encode"]
 
 _SKETCHES = (
+    ("distinct", "theta"),
     ("distinct", "kmv"),
     ("quantiles", "kll"),
     ("intervals", "kll"),
@@ -63,8 +67,13 @@ def encode(profile: DatasetProfile, *, compression: int) -> bytes:
     _fill(profile, document)
     if compression <= 0:
         return _pack(document)
-    hashes = [column["distinct"].pop("kmv") for column in _columns(document)]
+    hashes = [_pop_binary(column["distinct"]) for column in _columns(document)]
     return _pack([zlib.compress(_pack(document), compression), hashes])
+
+
+def _pop_binary(distinct: dict[str, Any]) -> dict[str, Any]:
+    """Take a distinct count's binary sketch out of its dict, as ``{key: bytes}``."""
+    return {k: distinct.pop(k) for k in ("theta", "kmv") if k in distinct}
 
 
 def decode(payload: bytes, *, compressed: bool) -> DatasetProfile:
@@ -111,8 +120,12 @@ def _fill_column(column: ColumnProfile, out: dict[str, Any]) -> None:
             out[field] = {**out[field], **exact}
         elif quantiles.blob:
             out[field] = {**out[field], "kll": quantiles.blob}
-    kmv = column.distinct.hashes.astype("<u8").tobytes()
-    out["distinct"] = {**out["distinct"], "kmv": kmv}
+    distinct = column.distinct
+    if distinct.kind == "theta":
+        out["distinct"] = {**out["distinct"], "theta": distinct.serialize()}
+    elif distinct.kind == "kmv":
+        kmv = distinct.hashes.astype("<u8").tobytes()
+        out["distinct"] = {**out["distinct"], "kmv": kmv}
     if column.frequent.blob:
         out["frequent"] = {**out["frequent"], "sketch": column.frequent.blob}
 
@@ -181,8 +194,13 @@ def _unpack_document(payload: bytes, compressed: bool) -> Any:
         return _unpack(payload)
     packed, hashes = _unpack(payload)
     document = _unpack(zlib.decompress(packed))
-    for column, kmv in zip(_columns(document), hashes, strict=True):
-        column["distinct"]["kmv"] = kmv
+    for column, sketch in zip(_columns(document), hashes, strict=True):
+        if isinstance(sketch, bytes):  # written before the Theta sketch
+            column["distinct"]["kmv"] = sketch
+        elif isinstance(sketch, dict):
+            column["distinct"].update(sketch)
+        else:
+            raise ValueError("a distinct-count sketch is neither bytes nor a map")
     return document
 
 
