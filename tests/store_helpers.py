@@ -184,7 +184,9 @@ def varied_frame(n: int = 3000) -> pl.DataFrame:
     start = datetime(2026, 1, 1, tzinfo=UTC)
     return pl.DataFrame(
         {
-            "wide": pl.Series(wide).fill_nan(None),  # KLL quantiles, a Theta sketch past K
+            "wide": pl.Series(wide).fill_nan(
+                None
+            ),  # KLL quantiles, a Theta sketch past K
             "few": rng.integers(0, 40, n).astype(np.float64),  # exact quantiles
             "ids": np.arange(n),  # frequent items sketch
             "big": rng.integers(-(2**40), 2**40, n),  # large negative and positive
