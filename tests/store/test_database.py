@@ -27,12 +27,15 @@ from pipewarden.store.tables import VERSION_TABLE, Base
 from store_helpers import database_of
 
 TABLES = {
+    "alert_events",
+    "alerts",
     "contracts",
     "environments",
     "findings",
     "inputs",
     "metrics",
     "models",
+    "outbox",
     "profiles",
     "runs",
     VERSION_TABLE,
@@ -64,9 +67,10 @@ def test_head_revision_is_alembics_head() -> None:
     assert ScriptDirectory(str(MIGRATIONS)).get_current_head() == HEAD_REVISION
 
 
-def test_first_revision_file_is_dated() -> None:
-    names = [p.name for p in (MIGRATIONS / "versions").glob("*.py")]
-    assert names == [f"{HEAD_REVISION}_initial_schema.py"]
+def test_revision_files_are_dated() -> None:
+    names = sorted(p.name for p in (MIGRATIONS / "versions").glob("*.py"))
+    assert names[0] == "20261122_0001_initial_schema.py"
+    assert f"{HEAD_REVISION}_alerts.py" in names
 
 
 def test_a_brand_new_store_is_created_at_head(store_url: str) -> None:
