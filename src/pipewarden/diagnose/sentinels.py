@@ -27,7 +27,7 @@ CODES = frozenset({-1.0, -9.0, -99.0, -999.0, -9999.0, 99.0, 999.0, 9999.0, 9999
 """Values that mean "unknown" by convention when they sit beyond the rest."""
 GAP_SPACINGS = 3.0
 """A far value is this many times the rest's median spacing away from it ..."""
-GAP_IQR = 0.5
+GAP_IQR = 0.25
 """... and this share of the rest's interquartile range."""
 SPIKE = 5.0
 """A code is a spike when it holds this many times the median count of a value."""

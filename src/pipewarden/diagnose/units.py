@@ -133,8 +133,8 @@ class Side:
         return "minimum" if self.direction == "below" else "maximum"
 
     def sentence(self) -> str:
-        """'412 values (11%) lie below the minimum 12; x·9/5+32 maps 99% of them
-        into range: likely °C where °F is expected'."""
+        """'412 values (11%) lie below the minimum 12 (e.g. ...); x·9/5+32 maps 99%
+        of them into range'."""
         text = (
             f"{self.count:,} value(s) ({_text.share(self.share)}) lie {self.direction} "
             f"the {self.word} {_text.number(self.bound)}"
@@ -144,8 +144,7 @@ class Side:
         c = self.conversion
         if c is not None:
             text += (
-                f"; {c.formula} maps {_text.share(self.explained)} of them into range:"
-                f" likely {c.arrived} where {c.expected} is expected"
+                f"; {c.formula} maps {_text.share(self.explained)} of them into range"
             )
         return text
 
