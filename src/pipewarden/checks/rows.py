@@ -28,9 +28,9 @@ from pipewarden.checks.findings import Finding
 from pipewarden.contracts.model import ColumnSpec, Contract
 from pipewarden.diagnose import units
 from pipewarden.diagnose.onset import Onset, find_onset
-from pipewarden.profiles.column import ColumnProfile
+from pipewarden.profiles.column import ColumnProfile, Kind, Physical
 from pipewarden.profiles.dataset import DatasetProfile
-from pipewarden.profiles.readings import NUMBER
+from pipewarden.profiles.readings import NUMBER, iso_datetime
 
 __all__ = ["needed_columns", "with_rows"]
 
@@ -47,11 +47,12 @@ def _time_name(contract: Contract, batch: DatasetProfile) -> str | None:
     if spec is None or spec.column not in batch.columns:
         return None
     col = batch.columns[spec.column]
-    return (
-        spec.column
-        if col.time.min is not None and col.kind.value == "datetime"
-        else None
+    # Text whose every value reads as a datetime is timed by the times it reads as.
+    as_text = (
+        col.physical is Physical.STRING and col.readings.datetime.count == col.non_null
     )
+    timed = col.time.min is not None and (col.kind is Kind.DATETIME or as_text)
+    return spec.column if timed else None
 
 
 def _text_numbers(contract: Contract, batch: DatasetProfile) -> list[str]:
@@ -112,8 +113,7 @@ def with_rows(
     time = _time_name(contract, batch)
     if time is None or time not in frame.columns:
         return out
-    times = frame[time].cast(pl.Datetime("us")).dt.replace_time_zone(None)
-    micros = times.cast(pl.Int64)
+    micros = _micros(frame[time])
     known = micros.is_not_null()
     stamps = micros.filter(known).to_numpy()
     timed: list[Finding] = []
@@ -125,6 +125,17 @@ def with_rows(
         onset = find_onset(stamps, flags.filter(known).to_numpy().astype(bool))
         timed.append(f if onset is None else _with_onset(f, onset))
     return timed
+
+
+def _micros(times: pl.Series) -> pl.Series:
+    """Microseconds since the epoch (UTC) of a datetime column or ISO 8601 text."""
+    if times.dtype == pl.String:
+        moments = pl.select(iso_datetime(pl.lit(times))).to_series()
+    else:
+        moments = times.cast(pl.Datetime("us"))
+        if isinstance(times.dtype, pl.Datetime) and times.dtype.time_zone is not None:
+            moments = moments.dt.convert_time_zone("UTC").dt.replace_time_zone(None)
+    return moments.cast(pl.Int64)
 
 
 def _parsed(values: pl.Series) -> pl.Series:

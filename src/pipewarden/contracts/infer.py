@@ -161,10 +161,13 @@ def _conform_defaults(col: ColumnProfile, kind: Kind, is_label: bool) -> ColumnC
     median = col.quantiles.quantiles([0.5])
     med = _tidy(median[0]) if median else None
     if kind in (Kind.INTEGER, Kind.FLOAT) and not is_label:
+        # Text that does not read as a number is quarantined with its reason (a
+        # decimal comma, a unit), not turned into a null the model never sees.
         return ColumnConform(
             median=med,
             impute="median",
             on_missing="median" if med is not None else "null",
+            on_coerce_error="quarantine",
         )
     if kind is Kind.CATEGORICAL and not is_label:
         return ColumnConform(
