@@ -338,7 +338,9 @@ def gap_findings(ctx: CheckContext, name: str, col: ColumnProfile) -> Iterator[F
     if cadence is None:
         q = col.intervals.quantiles([0.5])
         cadence = q[0] if q else None
-    info_above = gaps.INFO_STEPS * cadence if cadence else None
+    p99 = col.intervals.quantiles([0.99])
+    regular = bool(cadence and p99 and p99[0] <= gaps.REGULAR * cadence)
+    info_above = gaps.INFO_STEPS * cadence if cadence and regular else None
     floor = (
         min(x for x in (limit, info_above) if x is not None)
         if (limit is not None or info_above is not None)

@@ -1,7 +1,7 @@
 """Silences judged against the series' cadence.
 
-A gap longer than ``INFO_STEPS`` cadence steps is worth a line (an hourly sensor
-silent for several hours). The tolerated gap, above which a gap is a warning, comes
+In a regular series, a gap longer than ``INFO_STEPS`` cadence steps is worth a line
+(an hourly sensor silent for several hours). The tolerated gap, above which a gap is a warning, comes
 from the reference's own gaps: 1.5 times its 99.9th-percentile interval, and at
 least ``WARN_STEPS`` steps; a gap-free reference therefore keeps it at a few steps
 instead of widening it to half a day.
@@ -16,7 +16,11 @@ from pipewarden.profiles.sketches import Quantiles
 
 __all__ = ["INFO_STEPS", "WARN_STEPS", "outage_evidence", "tolerated_gap"]
 
-INFO_STEPS = 3.0
+INFO_STEPS = 2.5
+"""A gap longer than this many cadence steps (two readings missed) is told."""
+REGULAR = 1.5
+"""A series is regular when its 99th-percentile interval is within this many steps;
+only a regular series' short gaps are told (events arrive in bursts and lulls)."""
 WARN_STEPS = 6.0
 REFERENCE_FACTOR = 1.5
 REFERENCE_QUANTILE = 0.999

@@ -29,7 +29,7 @@ __all__ = [
 
 EXPLAINED_SHARE = 0.9
 """A conversion must map at least this share of a side's values into the range."""
-MIN_VALUES = 3
+MIN_VALUES = 5
 """Fewer out-of-range values than this are not diagnosed (too few to tell a unit)."""
 EXAMPLES = 5
 
@@ -193,12 +193,18 @@ def out_of_range_sides(
             continue
         side_values, side_weights = values[mask], weights[mask]
         count = max(1, round(float(side_weights.sum())))
+        inside = np.ones(values.size, dtype=bool)
+        if low is not None:
+            inside &= values >= low
+        if high is not None:
+            inside &= values <= high
         sides.append(
             _diagnosed(
                 direction,  # type: ignore[arg-type]  # one of the two literals above
                 bound,
                 side_values,
                 side_weights,
+                kept=(values[inside], weights[inside]),
                 count=count,
                 rows=rows,
                 low=low,
@@ -215,6 +221,7 @@ def _diagnosed(
     values: np.ndarray,
     weights: np.ndarray,
     *,
+    kept: tuple[np.ndarray, np.ndarray],
     count: int,
     rows: int,
     low: float | None,
@@ -238,7 +245,13 @@ def _diagnosed(
         explained = float(weights[inside].sum()) / total
         if explained < EXPLAINED_SHARE:
             continue
-        distance = _ks(mapped[inside], weights[inside], reference)
+        # Judged on the whole batch as it would be with this side converted, so a
+        # side that is only the tail of the converted values is not misjudged.
+        distance = _ks(
+            np.concatenate([kept[0], mapped[inside]]),
+            np.concatenate([kept[1], weights[inside]]),
+            reference,
+        )
         rank = (distance, order, conversion, explained)
         if best is None or rank[:2] < best[:2]:
             best = rank
