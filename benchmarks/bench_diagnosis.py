@@ -63,7 +63,9 @@ SAME_MATH = [
 ]
 
 
-def table(rng: np.random.Generator, n: int = N, start: datetime = START) -> pl.DataFrame:
+def table(
+    rng: np.random.Generator, n: int = N, start: datetime = START
+) -> pl.DataFrame:
     """One batch of the realistic columns, hourly from ``start``."""
     age = rng.integers(18, 90, n).astype(np.float64)
     age[rng.random(n) < 0.05] = 0  # 0 stands for unknown
@@ -118,7 +120,11 @@ UNIT_CASES = [
     ("height_in", lambda x: x * 2.54, "cm_to_in"),
     ("height_cm", lambda x: x / 2.54, "in_to_cm"),
     ("height_in", lambda x: x / 12, "ft_to_in"),
-    ("height_in", lambda x: np.floor(x / 12) + np.round(x % 12) / 100, "feet_inches_to_in"),
+    (
+        "height_in",
+        lambda x: np.floor(x / 12) + np.round(x % 12) / 100,
+        "feet_inches_to_in",
+    ),
     ("height_cm", lambda x: x / 100, "m_to_cm"),
     ("weight_kg", lambda x: x * 2.20462, "lb_to_kg"),
     ("weight_lb", lambda x: x / 2.20462, "kg_to_lb"),
@@ -283,11 +289,16 @@ def onset_case(i: int) -> Case:
         mask = pl.Series(rows)
         if what == "unit":
             return frame.with_columns(
-                pl.when(mask).then((pl.col("temp_f") - 32) / 1.8).otherwise(pl.col("temp_f"))
+                pl.when(mask)
+                .then((pl.col("temp_f") - 32) / 1.8)
+                .otherwise(pl.col("temp_f"))
             )
         if what == "nulls":
             return frame.with_columns(
-                pl.when(mask).then(None).otherwise(pl.col("weight_kg")).alias("weight_kg")
+                pl.when(mask)
+                .then(None)
+                .otherwise(pl.col("weight_kg"))
+                .alias("weight_kg")
             )
         return frame.with_columns(
             pl.when(mask & (pl.col("status") == "Pending"))
@@ -299,7 +310,9 @@ def onset_case(i: int) -> Case:
     column = {"unit": "temp_f", "nulls": "weight_kg", "unseen": "status"}[what]
 
     def right(result: CheckResult) -> bool:
-        expected = (START + timedelta(hours=state["start"])).strftime("%Y-%m-%d %H:%M:%S")
+        expected = (START + timedelta(hours=state["start"])).strftime(
+            "%Y-%m-%d %H:%M:%S"
+        )
         for f in result.findings:
             onset = (f.evidence or {}).get("onset")
             if f.column == column and onset and f.check != "time.gap":
@@ -307,7 +320,9 @@ def onset_case(i: int) -> Case:
                     return True
         return False
 
-    return Case("onset", f"{what} {'persisting' if persists else 'ending'} #{i}", make, right)
+    return Case(
+        "onset", f"{what} {'persisting' if persists else 'ending'} #{i}", make, right
+    )
 
 
 # -------------------------------------------------------------------------- gaps
@@ -323,7 +338,9 @@ def gap_case(hours: int) -> Case:
         )
 
     def right(result: CheckResult) -> bool:
-        expected = (START + timedelta(hours=state["start"])).strftime("%Y-%m-%d %H:%M:%S")
+        expected = (START + timedelta(hours=state["start"])).strftime(
+            "%Y-%m-%d %H:%M:%S"
+        )
         return any(
             (f.evidence or {}).get("cause") == "outage"
             and (f.evidence or {})["onset"]["start"] == expected

@@ -118,9 +118,9 @@ FIRES = [
                 ERROR,
                 "annual_inc",
                 "Column 'annual_inc' is declared float but arrived as text: 100% of "
-                'values do not read as float, mostly numbers with currency or thousands'
+                "values do not read as float, mostly numbers with currency or thousands"
                 " separators (e.g. '$33,000.00', '$45,000.00'). Strip the formatting "
-                'upstream or set `coerce: true` for it.'
+                "upstream or set `coerce: true` for it.",
             )
         ],
         id="type_mismatch-formatted-numbers",
@@ -134,9 +134,9 @@ FIRES = [
                 ERROR,
                 "pressure",
                 "Column 'pressure' is declared float but arrived as text: 67% of values"
-                ' do not read as float, mostly numbers with currency or thousands '
+                " do not read as float, mostly numbers with currency or thousands "
                 "separators (e.g. '1,010.2', '1,005.8', '1,013.7'). Strip the "
-                'formatting upstream or set `coerce: true` for it.'
+                "formatting upstream or set `coerce: true` for it.",
             )
         ],
         id="type_mismatch-thousands-separators",
@@ -150,10 +150,10 @@ FIRES = [
                 WARNING,
                 "pressure",
                 "Column 'pressure' is declared float but arrived as text: 50% of values"
-                ' do not read as float, mostly numbers with currency or thousands '
+                " do not read as float, mostly numbers with currency or thousands "
                 "separators (e.g. '1,010.2'). The gate reads what it can (`coerce: "
-                'true`) and nulls or quarantines the rest (`conform.on_coerce_error`); '
-                'fix them upstream.'
+                "true`) and nulls or quarantines the rest (`conform.on_coerce_error`); "
+                "fix them upstream.",
             )
         ],
         id="type_mismatch-thousands-separators-coerced",
@@ -359,8 +359,8 @@ FIRES = [
                 ERROR,
                 "x",
                 "Column 'x' has 1 value(s) (1.0%) above the maximum 100 (e.g. 250), "
-                'outside the allowed [0, 100] (observed [0, 250]). Check the units '
-                'upstream, or widen `range` if the change is real.'
+                "outside the allowed [0, 100] (observed [0, 250]). Check the units "
+                "upstream, or widen `range` if the change is real.",
             )
         ],
         id="range",
@@ -374,8 +374,8 @@ FIRES = [
                 ERROR,
                 "x",
                 "Column 'x' has 1 infinite value(s), outside the allowed [0, 100] "
-                '(observed [1, 3]). Check the units upstream, or widen `range` if the '
-                'change is real.'
+                "(observed [1, 3]). Check the units upstream, or widen `range` if the "
+                "change is real.",
             )
         ],
         id="range-infinity",
@@ -389,8 +389,8 @@ FIRES = [
                 ERROR,
                 "x",
                 "Column 'x' has 1 value(s) (50%) below the minimum 0 (e.g. -1), outside"
-                ' the allowed [0, inf] (observed [-1, 2]). Check the units upstream, or'
-                ' widen `range` if the change is real.'
+                " the allowed [0, inf] (observed [-1, 2]). Check the units upstream, or"
+                " widen `range` if the change is real.",
             )
         ],
         id="range-open-above",
@@ -420,7 +420,7 @@ FIRES = [
                 "g",
                 "Column 'g': 1 value(s) (33%) are known labels right-padded with spaces"
                 " to 6 characters and in another case (e.g. 'North ' for 'north'). Set "
-                '`conform.normalize: true` or trim them upstream.'
+                "`conform.normalize: true` or trim them upstream.",
             )
         ],
         id="category-case-and-space",
@@ -525,17 +525,17 @@ FIRES = [
                 ERROR,
                 "ts",
                 "Likely an outage: no rows in 'ts' for 10.0 hours (10.0 cadence steps "
-                'of 60 minutes), from 2024-03-01 02:00:00 to 2024-03-01 12:00:00 UTC; '
-                'the contract tolerates 60 minutes. Check the source (device, feed or '
-                'job) for an outage in that window.'
+                "of 60 minutes), from 2024-03-01 02:00:00 to 2024-03-01 12:00:00 UTC; "
+                "the contract tolerates 60 minutes. Check the source (device, feed or "
+                "job) for an outage in that window.",
             ),
             (
                 WARNING,
                 "ts",
                 "Likely an outage: no rows in 'ts' for 2.0 hours (2.0 cadence steps of "
-                '60 minutes), from 2024-03-01 13:00:00 to 2024-03-01 15:00:00 UTC; the '
-                'contract tolerates 60 minutes. Check the source (device, feed or job) '
-                'for an outage in that window.'
+                "60 minutes), from 2024-03-01 13:00:00 to 2024-03-01 15:00:00 UTC; the "
+                "contract tolerates 60 minutes. Check the source (device, feed or job) "
+                "for an outage in that window.",
             ),
         ],
         id="time_gap",
@@ -549,17 +549,17 @@ FIRES = [
                 ERROR,
                 "ts",
                 "Likely an outage: no rows in 'ts' for 10.0 hours (10.0 cadence steps "
-                'of 60 minutes), from 2024-03-01 02:00:00 to 2024-03-01 12:00:00 UTC; '
-                'the contract tolerates 60 minutes. Check the source (device, feed or '
-                'job) for an outage in that window.'
+                "of 60 minutes), from 2024-03-01 02:00:00 to 2024-03-01 12:00:00 UTC; "
+                "the contract tolerates 60 minutes. Check the source (device, feed or "
+                "job) for an outage in that window.",
             ),
             (
                 WARNING,
                 "ts",
                 "Likely an outage: no rows in 'ts' for 2.0 hours (2.0 cadence steps of "
-                '60 minutes), from 2024-03-01 13:00:00 to 2024-03-01 15:00:00 UTC; the '
-                'contract tolerates 60 minutes. Check the source (device, feed or job) '
-                'for an outage in that window.'
+                "60 minutes), from 2024-03-01 13:00:00 to 2024-03-01 15:00:00 UTC; the "
+                "contract tolerates 60 minutes. Check the source (device, feed or job) "
+                "for an outage in that window.",
             ),
         ],
         id="time_gap-text",

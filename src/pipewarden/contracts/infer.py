@@ -182,7 +182,7 @@ def _time_spec(col: ColumnProfile) -> TimeSpec:
             f"--time column '{col.name}' is {col.kind.value}, not a datetime. Parse it "
             "as a datetime upstream, or pick another column."
         )
-    judged = tolerated_gap(col.intervals)
+    judged = tolerated_gap(col.intervals, [(b - a) / 1e6 for a, b in col.time.gaps])
     cadence = _tidy(judged[0]) if judged else None
     max_gap = _tidy(judged[1]) if judged else None
     staleness = _tidy(max(max_gap or 0.0, 86_400.0))
