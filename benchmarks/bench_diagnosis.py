@@ -315,9 +315,14 @@ def onset_case(i: int) -> Case:
         )
         for f in result.findings:
             onset = (f.evidence or {}).get("onset")
-            if f.column == column and onset and f.check != "time.gap":
-                if onset["start"] == expected and onset["persists"] == persists:
-                    return True
+            if (
+                f.column == column
+                and onset
+                and f.check != "time.gap"
+                and onset["start"] == expected
+                and onset["persists"] == persists
+            ):
+                return True
         return False
 
     return Case(

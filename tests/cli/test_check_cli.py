@@ -13,8 +13,9 @@ AS_OF = "2024-01-06T00:00:00Z"
 Cli = Callable[..., Any]
 TYPE_MESSAGE = (
     "Column 'annual_inc' is declared float but arrived as text: 100% of values do not "
-    "read as float, e.g. '$33,000.00', '$45,500.00'. Strip the formatting upstream or "
-    "set `coerce: true` for it."
+    "read as float, mostly numbers with currency or thousands separators (e.g. "
+    "'$33,000.00', '$45,500.00'). Strip the formatting upstream or set `coerce: true` "
+    "for it."
 )
 
 
@@ -82,6 +83,11 @@ def test_a_failed_batch_exits_1_with_findings_json(
             "threshold": "Float64",
             "segment": None,
             "message": TYPE_MESSAGE,
+            "evidence": {
+                "cause": "text_in_numeric",
+                "reasons": {"formatted": ["$33,000.00", "$45,500.00"]},
+                "examples": ["$33,000.00", "$45,500.00"],
+            },
         }
     ]
 
