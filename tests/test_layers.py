@@ -24,7 +24,7 @@ LEAVES = frozenset(
     {"errors", "_types", "config", "_version", "_text", "_severity", "_optional"}
 )
 """Layer 0: each imports nothing from pipewarden but ``errors``."""
-CORE = ("io", "profiles", "engines", "contracts", "checks", "conform")
+CORE = ("io", "profiles", "engines", "diagnose", "contracts", "checks", "conform")
 """The core, in order: each may import those before it (engines produce profiles)."""
 FACES = frozenset({"cli", "server", "demo", "sklearn", "__main__"})
 """May import anything; nothing but another face imports them."""
@@ -225,8 +225,8 @@ def test_known_violations_are_still_there() -> None:
             "pipewarden.store.database",
             [
                 "'report' may import only _optional, _severity, _text, _types, "
-                "_version, checks, config, conform, contracts, drift, engines, env, "
-                "errors, io, profiles; not 'store'"
+                "_version, checks, config, conform, contracts, diagnose, drift, "
+                "engines, env, errors, io, profiles; not 'store'"
             ],
         ),
         (

@@ -24,7 +24,7 @@ CAT = {"kind": "categorical", "dtype": "String"}
 BOOL = {"kind": "boolean", "dtype": "Boolean"}
 TIME = {"kind": "datetime", "dtype": "Datetime"}
 LABEL = {"column": "y", "classes": {"0": 0.9, "1": 0.1}, "min_minority_share": 0.05}
-ERROR, WARNING = Severity.ERROR, Severity.WARNING
+ERROR, WARNING, INFO = Severity.ERROR, Severity.WARNING, Severity.INFO
 
 
 def hours(*offsets: float) -> list[dt.datetime]:
@@ -117,9 +117,10 @@ FIRES = [
             (
                 ERROR,
                 "annual_inc",
-                "Column 'annual_inc' is declared float but arrived as text: "
-                "100% of values do not read as float, e.g. '$33,000.00', '$45,000.00'. "
-                "Strip the formatting upstream or set `coerce: true` for it.",
+                "Column 'annual_inc' is declared float but arrived as text: 100% of "
+                "values do not read as float, mostly numbers with currency or thousands"
+                " separators (e.g. '$33,000.00', '$45,000.00'). Strip the formatting "
+                "upstream or set `coerce: true` for it.",
             )
         ],
         id="type_mismatch-formatted-numbers",
@@ -132,8 +133,9 @@ FIRES = [
             (
                 ERROR,
                 "pressure",
-                "Column 'pressure' is declared float but arrived as text: 67% of values "
-                "do not read as float, e.g. '1,010.2', '1,005.8', '1,013.7'. Strip the "
+                "Column 'pressure' is declared float but arrived as text: 67% of values"
+                " do not read as float, mostly numbers with currency or thousands "
+                "separators (e.g. '1,010.2', '1,005.8', '1,013.7'). Strip the "
                 "formatting upstream or set `coerce: true` for it.",
             )
         ],
@@ -147,10 +149,11 @@ FIRES = [
             (
                 WARNING,
                 "pressure",
-                "Column 'pressure' is declared float but arrived as text: 50% of values "
-                "do not read as float, e.g. '1,010.2'. The gate reads what it can "
-                "(`coerce: true`) and nulls or quarantines the rest "
-                "(`conform.on_coerce_error`); fix them upstream.",
+                "Column 'pressure' is declared float but arrived as text: 50% of values"
+                " do not read as float, mostly numbers with currency or thousands "
+                "separators (e.g. '1,010.2'). The gate reads what it can (`coerce: "
+                "true`) and nulls or quarantines the rest (`conform.on_coerce_error`); "
+                "fix them upstream.",
             )
         ],
         id="type_mismatch-thousands-separators-coerced",
@@ -355,9 +358,9 @@ FIRES = [
             (
                 ERROR,
                 "x",
-                "Column 'x' has values in [0, 250], outside the allowed [0, 100] "
-                "(about 1.0% of rows). Check the units upstream, or widen `range` if the change "
-                "is real.",
+                "Column 'x' has 1 value(s) (1.0%) above the maximum 100 (e.g. 250), "
+                "outside the allowed [0, 100] (observed [0, 250]). Check the units "
+                "upstream, or widen `range` if the change is real.",
             )
         ],
         id="range",
@@ -370,9 +373,9 @@ FIRES = [
             (
                 ERROR,
                 "x",
-                "Column 'x' has values in [1, 3] and 1 infinite values, outside the "
-                "allowed [0, 100] (about 25% of rows). Check the units upstream, or widen "
-                "`range` if the change is real.",
+                "Column 'x' has 1 infinite value(s), outside the allowed [0, 100] "
+                "(observed [1, 3]). Check the units upstream, or widen `range` if the "
+                "change is real.",
             )
         ],
         id="range-infinity",
@@ -385,9 +388,9 @@ FIRES = [
             (
                 ERROR,
                 "x",
-                "Column 'x' has values in [-1, 2], outside the allowed [0, inf] "
-                "(about 50% of rows). Check the units upstream, or widen `range` if the change "
-                "is real.",
+                "Column 'x' has 1 value(s) (50%) below the minimum 0 (e.g. -1), outside"
+                " the allowed [0, inf] (observed [-1, 2]). Check the units upstream, or"
+                " widen `range` if the change is real.",
             )
         ],
         id="range-open-above",
@@ -415,9 +418,9 @@ FIRES = [
             (
                 ERROR,
                 "g",
-                "Column 'g' has 1 value(s) not in the contract ('North ') on 33% of "
-                "rows. They differ from known categories only by whitespace or case (e.g. "
-                "'North ' vs 'north'); set `conform.normalize: true` or trim upstream.",
+                "Column 'g': 1 value(s) (33%) are known labels right-padded with spaces"
+                " to 6 characters and in another case (e.g. 'North ' for 'north'). Set "
+                "`conform.normalize: true` or trim them upstream.",
             )
         ],
         id="category-case-and-space",
@@ -521,16 +524,18 @@ FIRES = [
             (
                 ERROR,
                 "ts",
-                "No rows in 'ts' for 10.0 hours, from 2024-03-01 02:00:00 to "
-                "2024-03-01 12:00:00 UTC; the contract tolerates 60 minutes. Check the source "
-                "(device, feed or job) for an outage in that window.",
+                "Likely an outage: no rows in 'ts' for 10.0 hours (10.0 cadence steps "
+                "of 60 minutes), from 2024-03-01 02:00:00 to 2024-03-01 12:00:00 UTC; "
+                "the contract tolerates 60 minutes. Check the source (device, feed or "
+                "job) for an outage in that window.",
             ),
             (
                 WARNING,
                 "ts",
-                "No rows in 'ts' for 2.0 hours, from 2024-03-01 13:00:00 to "
-                "2024-03-01 15:00:00 UTC; the contract tolerates 60 minutes. Check the source "
-                "(device, feed or job) for an outage in that window.",
+                "Likely an outage: no rows in 'ts' for 2.0 hours (2.0 cadence steps of "
+                "60 minutes), from 2024-03-01 13:00:00 to 2024-03-01 15:00:00 UTC; the "
+                "contract tolerates 60 minutes. Check the source (device, feed or job) "
+                "for an outage in that window.",
             ),
         ],
         id="time_gap",
@@ -543,16 +548,18 @@ FIRES = [
             (
                 ERROR,
                 "ts",
-                "No rows in 'ts' for 10.0 hours, from 2024-03-01 02:00:00 to "
-                "2024-03-01 12:00:00 UTC; the contract tolerates 60 minutes. Check the source "
-                "(device, feed or job) for an outage in that window.",
+                "Likely an outage: no rows in 'ts' for 10.0 hours (10.0 cadence steps "
+                "of 60 minutes), from 2024-03-01 02:00:00 to 2024-03-01 12:00:00 UTC; "
+                "the contract tolerates 60 minutes. Check the source (device, feed or "
+                "job) for an outage in that window.",
             ),
             (
                 WARNING,
                 "ts",
-                "No rows in 'ts' for 2.0 hours, from 2024-03-01 13:00:00 to "
-                "2024-03-01 15:00:00 UTC; the contract tolerates 60 minutes. Check the source "
-                "(device, feed or job) for an outage in that window.",
+                "Likely an outage: no rows in 'ts' for 2.0 hours (2.0 cadence steps of "
+                "60 minutes), from 2024-03-01 13:00:00 to 2024-03-01 15:00:00 UTC; the "
+                "contract tolerates 60 minutes. Check the source (device, feed or job) "
+                "for an outage in that window.",
             ),
         ],
         id="time_gap-text",
@@ -669,9 +676,53 @@ FIRES = [
         ],
         id="label-class-absent",
     ),
+    pytest.param(
+        "nulls.encoding",
+        {"columns": {"x": {**INT, "max_null_rate": 0.2, "missing_values": [-1]}}},
+        {"x": list(range(1, 18)) + [None] * 3},
+        [
+            (
+                WARNING,
+                "x",
+                "Column 'x': likely a new encoding of unknown: unknown was written as "
+                "-1 and now arrives as null (the contract names -1 as unknown; this "
+                "batch 0% -1 and 15% null). Restore the old encoding upstream, or map "
+                "it in the pipeline so the model sees one meaning of unknown.",
+            )
+        ],
+        id="nulls-encoding",
+    ),
+    pytest.param(
+        "category.variants",
+        {"columns": {"g": CAT}},
+        {"g": ["Approved", "approved ", "Approved"]},
+        [
+            (
+                INFO,
+                "g",
+                "Column 'g': labels that differ only by case or whitespace: "
+                "'Approved' (2) / 'approved ' (1). 1 label(s) are written several ways "
+                "(33% of rows use a less common spelling); trim and fix the case "
+                "upstream, or set `conform.normalize: true`.",
+            )
+        ],
+        id="category-variants",
+    ),
 ]
 
 SILENT = [
+    pytest.param(
+        "nulls.encoding",
+        {"columns": {"x": {**INT, "max_null_rate": 0.2, "missing_values": [-1]}}},
+        {"x": list(range(1, 18)) + [-1] * 3},
+        id="nulls-encoding",
+    ),
+    pytest.param(
+        "category.variants",
+        {"columns": {"g": CAT}},
+        {"g": ["Approved", "Rejected", "Approved"]},
+        id="category-variants",
+    ),
     pytest.param(
         "schema.missing_column",
         {"columns": {"a": INT}},

@@ -13,8 +13,9 @@ AS_OF = "2024-01-06T00:00:00Z"
 Cli = Callable[..., Any]
 TYPE_MESSAGE = (
     "Column 'annual_inc' is declared float but arrived as text: 100% of values do not "
-    "read as float, e.g. '$33,000.00', '$45,500.00'. Strip the formatting upstream or "
-    "set `coerce: true` for it."
+    "read as float, mostly numbers with currency or thousands separators (e.g. "
+    "'$33,000.00', '$45,500.00'). Strip the formatting upstream or set `coerce: true` "
+    "for it."
 )
 
 
@@ -82,6 +83,11 @@ def test_a_failed_batch_exits_1_with_findings_json(
             "threshold": "Float64",
             "segment": None,
             "message": TYPE_MESSAGE,
+            "evidence": {
+                "cause": "text_in_numeric",
+                "reasons": {"formatted": ["$33,000.00", "$45,500.00"]},
+                "examples": ["$33,000.00", "$45,500.00"],
+            },
         }
     ]
 
@@ -318,7 +324,7 @@ def test_mixed_types_name_an_example(cli: Cli, cli_files: dict[str, Path]) -> No
     )
     assert findings(run.out)[0]["message"] == (
         "Column 'annual_inc' is declared float but arrived as text: 1.0% of values do "
-        "not read as float, e.g. 'unknown'. Strip the formatting upstream or set "
+        "not read as float, mostly a word for unknown (e.g. 'unknown'). Strip the formatting upstream or set "
         "`coerce: true` for it."
     )
 
@@ -387,7 +393,8 @@ def real_runs(real_cli: Callable[..., Any], cli_files: dict[str, Path]) -> Any:
     ("name", "code", "err_start", "out_has"),
     [
         ("pass", 0, None, "PASS  good.csv: 100 rows, 0 error(s), 0 warning(s), 0 info"),
-        ("fail", 1, None, TYPE_MESSAGE),
+        # The table's first line of the finding names the cause (the rest wraps).
+        ("fail", 1, None, TYPE_MESSAGE.split(" (e.g.")[0]),
         ("latin1", 1, "warning: File '", '"caf\\ufffd"'),
         ("malformed", 2, "error: ", ""),
         (

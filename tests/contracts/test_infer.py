@@ -58,7 +58,8 @@ def test_loans_contract(profile_of: ProfileOf, loans_frame: pl.DataFrame) -> Non
     assert dataset.label.min_minority_share == 0.05
     assert dataset.time is not None  # the only datetime column is the time column
     assert (dataset.time.column, dataset.time.cadence_seconds) == ("issued", 3600.0)
-    assert dataset.time.max_gap_seconds == 36000.0
+    # A gap-free hourly reference tolerates 6 steps (6 hours), not half a day.
+    assert dataset.time.max_gap_seconds == 21600.0
     assert dataset.time.max_staleness_seconds == 86400.0
 
 

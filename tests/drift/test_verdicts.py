@@ -215,15 +215,12 @@ def test_padded_labels_drift_instead_of_reading_stable() -> None:
     reference, current = padded_labels()
     report = pw.compare(reference, current)
     (c,) = report.columns
-    assert (c.check, c.drifted, c.severity) == (
-        "drift.text_length",
-        True,
-        Severity.ERROR,
-    )
+    # Padding makes no prose: the labels stay counted, and every one is new.
+    assert (c.check, c.drifted, c.severity) == ("drift.js", True, Severity.ERROR)
     assert c.message == (
-        "Column 'c' drifted: mean length 5.091 -> 24 characters; standardised length "
-        "change 18.91 (threshold 0.2, t p < 1e-300). Check the source for a change in "
-        "how this text is written or truncated."
+        "Column 'c' drifted: 'cat_0' 9.1% -> 0% of rows; Jensen-Shannon distance 1 "
+        "(threshold 0.1, chi2 p < 1e-300). Check the source for new or renamed values; "
+        "retrain if the change is real."
     )
 
 
@@ -236,12 +233,11 @@ def test_padded_labels_are_named_by_category_unseen_without_contradiction() -> N
     (unseen,) = [f for f in result.findings if f.check == "category.unseen"]
     assert unseen.severity is Severity.ERROR
     assert unseen.message == (
-        "Column 'c' has 11 distinct values, read as free text or identifiers and so "
-        "not counted one by one: they cannot be matched to the 11 categories in the "
-        "contract. 100% of values carry surrounding whitespace, and those seen differ "
-        "from categories only by it (e.g. 'cat_0                   ' vs 'cat_0'); set "
-        "`conform.normalize: true` or trim upstream."
+        "Column 'c': every current value is a known label right-padded with spaces to "
+        "24 characters (e.g. 'cat_0                   ' for 'cat_0'). Set "
+        "`conform.normalize: true` or trim them upstream."
     )
+    assert unseen.evidence is not None and unseen.evidence["cause"] == "padding"
 
 
 def test_a_change_past_its_threshold_but_not_significant_is_not_called_stable() -> None:

@@ -5,9 +5,10 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from datetime import UTC, datetime
 from types import MappingProxyType
+from typing import Any
 
 from pipewarden import _text
-from pipewarden.checks import codes
+from pipewarden.checks import codes, diagnosed
 from pipewarden.checks.context import CheckContext, CheckFn
 from pipewarden.checks.findings import Finding, Severity
 from pipewarden.checks.imbalance import class_balance, imbalance_note
@@ -19,10 +20,8 @@ from pipewarden.profiles.sketches import micros_to_text
 _STRINGY = {"categorical", "text"}
 UNSEEN_ERROR_SHARE = 0.01
 """Unseen categories on at least this share of rows are an error, below a warning."""
-OUT_OF_RANGE_ERROR_SHARE = 0.01
-"""Out-of-range values on at least this share of rows are an error."""
-GAP_ERROR_FACTOR = 3.0
-"""A gap this many times the tolerated gap is an error."""
+OUT_OF_RANGE_ERROR_SHARE = diagnosed.OUT_OF_RANGE_ERROR_SHARE
+GAP_ERROR_FACTOR = diagnosed.GAP_ERROR_FACTOR
 
 
 def _short(text: str, limit: int = 40) -> str:
@@ -162,6 +161,10 @@ def _text_finding(
     failing = 1 - reading.count / col.non_null
     shown = ", ".join(repr(_short(v)) for v in reading.misses[:3])
     example = f", e.g. {shown}" if shown else ""
+    evidence: dict[str, Any] | None = None
+    if kind in ("integer", "float"):
+        phrase, evidence = diagnosed.text_evidence(reading)
+        example = f", {phrase}" if phrase else example
     msg = (
         f"Column '{name}' is declared {kind} but arrived as text: "
         f"{_text.share(failing)} of values do not read as {kind}{example}. "
@@ -182,6 +185,7 @@ def _text_finding(
         msg,
         value=col.dtype,
         threshold=spec.dtype,
+        evidence=evidence or None,
     )
 
 
@@ -237,6 +241,10 @@ def null_rate(ctx: CheckContext) -> Iterator[Finding]:
         rate = missing / col.rows if col.rows else 0.0
         if missing == 0:
             continue
+        change = diagnosed.encoding_change(ctx, name, spec, col)
+        if change is not None and (not spec.nullable or rate > spec.max_null_rate):
+            yield diagnosed.encoding_finding(name, change)
+            continue
         if not spec.nullable:
             yield Finding(
                 codes.NULLS_RATE,
@@ -262,6 +270,19 @@ def null_rate(ctx: CheckContext) -> Iterator[Finding]:
             )
 
 
+def null_encoding(ctx: CheckContext) -> Iterator[Finding]:
+    """``nulls.encoding`` where the way of writing unknown changed and
+    ``nulls.rate`` has not already said so."""
+    for name, spec, col in _shared(ctx):
+        missing = col.nulls + (col.nan if col.physical is Physical.FLOAT else 0)
+        rate = missing / col.rows if col.rows else 0.0
+        if missing and (not spec.nullable or rate > spec.max_null_rate):
+            continue  # nulls.rate reports it, with this cause
+        change = diagnosed.encoding_change(ctx, name, spec, col)
+        if change is not None:
+            yield diagnosed.encoding_finding(name, change)
+
+
 # ----------------------------------------------------------------------- range
 def out_of_bounds(ctx: CheckContext) -> Iterator[Finding]:
     for name, spec, col in _shared(ctx):
@@ -280,18 +301,8 @@ def out_of_bounds(ctx: CheckContext) -> Iterator[Finding]:
             col, rng.min if below else None, rng.max if above else None
         )
         share += inf / col.rows if col.rows else 0.0
-        observed = _text.interval(m.min, m.max) if m.count else "no finite values"
-        extra = f" and {inf:,} infinite values" if inf else ""
-        yield Finding(
-            codes.RANGE_OUT_OF_BOUNDS,
-            name,
-            Severity.ERROR if share >= OUT_OF_RANGE_ERROR_SHARE else Severity.WARNING,
-            f"Column '{name}' has values in {observed}{extra}, outside the allowed "
-            f"{_text.interval(rng.min, rng.max)} (about {_text.share(share)} of rows). Check "
-            "the units upstream, or widen `range` if the change is real.",
-            value={"min": m.min, "max": m.max, "share": share},
-            threshold={"min": rng.min, "max": rng.max},
-        )
+        ref = None if ctx.reference is None else ctx.reference.columns.get(name)
+        yield diagnosed.range_finding(name, spec, col, share=share, reference=ref)
 
 
 def _share_outside(col: ColumnProfile, lo: float | None, hi: float | None) -> float:
@@ -324,7 +335,7 @@ def unseen_category(ctx: CheckContext) -> Iterator[Finding]:
         unseen = [(v, n) for v, n in col.frequent.top(10_000) if v not in allowed]
         if not unseen:
             continue
-        yield _unseen_finding(name, allowed, unseen, col)
+        yield _unseen_finding(ctx, name, allowed, unseen, col)
 
 
 def _uncounted_finding(name: str, allowed: set[str], col: ColumnProfile) -> Finding:
@@ -363,10 +374,26 @@ def _uncounted_finding(name: str, allowed: set[str], col: ColumnProfile) -> Find
 
 
 def _unseen_finding(
-    name: str, allowed: set[str], unseen: list[tuple[str, int]], col: ColumnProfile
+    ctx: CheckContext,
+    name: str,
+    allowed: set[str],
+    unseen: list[tuple[str, int]],
+    col: ColumnProfile,
 ) -> Finding:
     rows = sum(n for _, n in unseen)
     share = rows / col.non_null
+    cause = diagnosed.unseen_cause(ctx, name, allowed, unseen, col)
+    if cause is not None:
+        head, fix, evidence = cause
+        return Finding(
+            codes.CATEGORY_UNSEEN,
+            name,
+            Severity.ERROR if share >= UNSEEN_ERROR_SHARE else Severity.WARNING,
+            head + fix,
+            value={"values": [_short(v, 200) for v, _ in unseen[:20]], "share": share},
+            threshold=UNSEEN_ERROR_SHARE,
+            evidence=evidence,
+        )
     folded = {a.strip().casefold(): a for a in allowed}
     near = [
         (v, folded[v.strip().casefold()])
@@ -484,29 +511,10 @@ def _time_column(ctx: CheckContext) -> tuple[str, ColumnProfile] | None:
 
 def time_gap(ctx: CheckContext) -> Iterator[Finding]:
     found = _time_column(ctx)
-    spec = ctx.contract.dataset.time
-    if found is None or spec is None or spec.max_gap_seconds is None:
+    if found is None or ctx.contract.dataset.time is None:
         return
     name, col = found
-    limit = spec.max_gap_seconds
-    for start, end in sorted(col.time.gaps):
-        seconds = (end - start) / 1e6
-        if seconds <= limit:
-            continue
-        yield Finding(
-            codes.TIME_GAP,
-            name,
-            Severity.ERROR if seconds > GAP_ERROR_FACTOR * limit else Severity.WARNING,
-            f"No rows in '{name}' for {_text.duration(seconds)}, from {micros_to_text(start)} to "
-            f"{micros_to_text(end)} UTC; the contract tolerates {_text.duration(limit)}. Check the "
-            "source (device, feed or job) for an outage in that window.",
-            value={
-                "seconds": seconds,
-                "start": micros_to_text(start),
-                "end": micros_to_text(end),
-            },
-            threshold=limit,
-        )
+    yield from diagnosed.gap_findings(ctx, name, col)
 
 
 def freshness(ctx: CheckContext) -> Iterator[Finding]:
@@ -602,8 +610,10 @@ BUILTIN_CHECKS: Mapping[str, CheckFn] = MappingProxyType(
         codes.SCHEMA_UNEXPECTED_COLUMN: unexpected_column,
         codes.SCHEMA_TYPE_MISMATCH: type_mismatch,
         codes.NULLS_RATE: null_rate,
+        codes.NULLS_ENCODING: null_encoding,
         codes.RANGE_OUT_OF_BOUNDS: out_of_bounds,
         codes.CATEGORY_UNSEEN: unseen_category,
+        codes.CATEGORY_VARIANTS: diagnosed.variants,
         codes.UNIQUE_DUPLICATES: duplicates,
         codes.VOLUME_ROW_COUNT: row_count,
         codes.TIME_GAP: time_gap,

@@ -32,9 +32,14 @@ class Finding:
     value: Any = None
     threshold: Any = None
     segment: dict[str, Any] | None = None
+    evidence: dict[str, Any] | None = None
+    """What the finding is likely caused by, for tools to read: ``cause`` (a stable
+    word, e.g. ``unit``, ``padding``, ``rename``, ``sentinel``, ``outage``), and as
+    they apply ``conversion``, ``onset``, ``examples`` and per-cause details. None
+    when no cause is named. The message's first sentence names the same cause."""
 
     def to_dict(self) -> dict[str, Any]:
-        return {
+        out: dict[str, Any] = {
             "check": self.check,
             "column": self.column,
             "severity": self.severity.value,
@@ -43,6 +48,14 @@ class Finding:
             "segment": self.segment,
             "message": self.message,
         }
+        if self.evidence is not None:
+            out["evidence"] = self.evidence
+        return out
+
+    @property
+    def cause(self) -> str | None:
+        """The cause named by the evidence (``evidence["cause"]``), if any."""
+        return None if self.evidence is None else self.evidence.get("cause")
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Finding:
@@ -54,6 +67,7 @@ class Finding:
             value=data.get("value"),
             threshold=data.get("threshold"),
             segment=data.get("segment"),
+            evidence=data.get("evidence"),
         )
 
 

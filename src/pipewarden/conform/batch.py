@@ -25,6 +25,7 @@ from pipewarden.conform._findings import (
 from pipewarden.conform._target import Target
 from pipewarden.conform.plan import ColumnPlan, GatePlan, fold
 from pipewarden.conform.quarantine import quarantine_frame
+from pipewarden.diagnose.text_numbers import REASONS, classify_expr
 
 _EXAMPLES = 3
 
@@ -47,6 +48,8 @@ class _Column:
     plan: ColumnPlan
     source: pl.DataType
     can_fail: bool = False
+    why: bool = False
+    """A per-row reason is kept for values that cannot be read (text as a number)."""
     mapping: dict[str, str] | None = None
     unseen: list[tuple[str, int]] | None = None
     normalized: list[tuple[str, int]] | None = None
@@ -79,7 +82,15 @@ def conform_frame(plan: GatePlan, frame: pl.DataFrame) -> BatchOutcome:
             mask = None
     kept = work if mask is None else work.filter(~mask)
     out = kept.select(_finals(plan, columns, frame.columns, kept.height))
-    quarantine = quarantine_frame(frame, work, mask, [(p, c) for p, c, _ in checks])
+    why = {
+        i: c.name("w")
+        for i, (p, check, _) in enumerate(checks)
+        for c in columns
+        if c.plan is p and c.why and check == codes.SCHEMA_TYPE_MISMATCH
+    }
+    quarantine = quarantine_frame(
+        frame, work, mask, [(p, c) for p, c, _ in checks], why=why
+    )
     return BatchOutcome(out, quarantine, tuple(findings), mask)
 
 
@@ -92,7 +103,24 @@ def _coerce(frame: pl.DataFrame, columns: list[_Column]) -> pl.DataFrame:
         if coerced.can_fail:
             col.can_fail = True
             exprs.append(coerced.failed.fill_null(False).alias(col.name("e")))
+            if _is_text(col.source) and p.target.family in ("float", "integer"):
+                col.why = True
+                exprs.append(_why(pl.col(p.name), p).alias(col.name("w")))
     return frame.with_columns(exprs) if exprs else frame
+
+
+def _is_text(source: pl.DataType) -> bool:
+    return source == pl.String or isinstance(source, pl.Categorical | pl.Enum)
+
+
+def _why(text: pl.Expr, plan: ColumnPlan) -> pl.Expr:
+    """The quarantine reason of text that does not read as the column's number."""
+    reason = classify_expr(text.cast(pl.String)).replace_strict(
+        list(REASONS), list(REASONS.values()), return_dtype=pl.String
+    )
+    return pl.concat_str(
+        [pl.lit(f"value cannot be read as {plan.target.text}: "), reason]
+    )
 
 
 def _classify_categories(work: pl.DataFrame, columns: list[_Column]) -> None:

@@ -16,7 +16,7 @@ A batch column whose name is one of these four gets a trailing underscore.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import polars as pl
@@ -55,6 +55,8 @@ def quarantine_frame(
     work: pl.DataFrame,
     mask: pl.Series | None,
     checks: Sequence[tuple[ColumnPlan, str]],
+    *,
+    why: Mapping[int, str] | None = None,
 ) -> pl.DataFrame:
     """The quarantined rows of ``batch`` with their reasons.
 
@@ -64,6 +66,8 @@ def quarantine_frame(
             (an index into ``checks``).
         mask: True for quarantined rows; None when there are none.
         checks: The (column plan, check id) of each reason code.
+        why: Reason codes whose reason is per row: the working column holding it
+            (text that does not read as a number says why, e.g. a decimal comma).
     """
     if mask is None:
         return empty_quarantine(batch.schema)
@@ -80,10 +84,25 @@ def quarantine_frame(
         code.replace_strict(
             codes, [c for _, c in checks], return_dtype=pl.String
         ).alias("check"),
-        code.replace_strict(
-            codes, [p.reason(c) for p, c in checks], return_dtype=pl.String
-        ).alias("reason"),
+        _reasons(code, checks, why or {}).alias("reason"),
     )
+
+
+def _reasons(
+    code: pl.Expr, checks: Sequence[tuple[ColumnPlan, str]], why: Mapping[int, str]
+) -> pl.Expr:
+    fixed = code.replace_strict(
+        list(range(len(checks))),
+        [p.reason(c) for p, c in checks],
+        return_dtype=pl.String,
+    )
+    if not why:
+        return fixed
+    chain: Any = pl
+    for index, column in why.items():
+        chain = chain.when(code == index).then(pl.col(column))
+    done: pl.Expr = chain.otherwise(fixed)
+    return done
 
 
 def reason_counts(quarantine: pl.DataFrame) -> list[tuple[str, str, str, int]]:

@@ -23,6 +23,7 @@ from pipewarden.conform._findings import (
 )
 from pipewarden.conform.coerce import FAIL
 from pipewarden.conform.plan import ColumnPlan, GatePlan, fold
+from pipewarden.diagnose.text_numbers import REASONS, classify
 
 Issue = tuple[int, str, Any]
 """(column index, what happened, the value): kept only when something happened."""
@@ -174,6 +175,18 @@ def _ready_check(p: ColumnPlan) -> Callable[[Any], bool]:
     return lambda v: False
 
 
+def _reason(q: Quarantined, value: Any) -> str:
+    """The quarantine reason, as the batch path words it (text as a number says why)."""
+    reason = q.plan.reason(q.check)
+    if (
+        q.check == codes.SCHEMA_TYPE_MISMATCH
+        and isinstance(value, str)
+        and q.plan.target.family in ("float", "integer")
+    ):
+        reason += ": " + REASONS[classify(value)]
+    return reason
+
+
 @dataclass(frozen=True, slots=True)
 class RecordPlan:
     """The compiled steps of a gate, in contract order."""
@@ -209,7 +222,7 @@ class RecordPlan:
                 True,
                 q.plan.name,
                 q.check,
-                q.plan.reason(q.check),
+                _reason(q, record.get(q.plan.name)),
                 tuple(issues),
                 self.plan,
                 record,

@@ -16,6 +16,8 @@ from pipewarden.contracts.model import (
     RowCount,
     TimeSpec,
 )
+from pipewarden.diagnose.gaps import tolerated_gap
+from pipewarden.diagnose.sentinels import find_sentinels
 from pipewarden.errors import ContractError
 from pipewarden.profiles.column import ColumnProfile, Kind
 from pipewarden.profiles.dataset import DatasetProfile
@@ -30,8 +32,6 @@ NULL_RATE_SLACK = 0.02
 """Tolerated null rate = observed rate x 1.5 + this."""
 ROWS_LOW, ROWS_HIGH = 0.5, 2.0
 """Expected row count: this share of the reference's, on each side."""
-GAP_FACTOR = 10.0
-"""Tolerated gap = this x the 99th percentile of intervals in the reference."""
 
 
 def infer_contract(
@@ -102,6 +102,9 @@ def _column_spec(col: ColumnProfile, *, is_id: bool, is_label: bool) -> ColumnSp
     }
     if kind in (Kind.INTEGER, Kind.FLOAT) and col.moments.count and not is_id:
         spec["range"] = _range(col)
+        sentinels = [] if is_label else find_sentinels(col)
+        if sentinels:
+            spec["missing_values"] = sentinels
     if kind is Kind.CATEGORICAL and not is_id:
         cats = _categories(col)
         if cats is not None:
@@ -158,10 +161,13 @@ def _conform_defaults(col: ColumnProfile, kind: Kind, is_label: bool) -> ColumnC
     median = col.quantiles.quantiles([0.5])
     med = _tidy(median[0]) if median else None
     if kind in (Kind.INTEGER, Kind.FLOAT) and not is_label:
+        # Text that does not read as a number is quarantined with its reason (a
+        # decimal comma, a unit), not turned into a null the model never sees.
         return ColumnConform(
             median=med,
             impute="median",
             on_missing="median" if med is not None else "null",
+            on_coerce_error="quarantine",
         )
     if kind is Kind.CATEGORICAL and not is_label:
         return ColumnConform(
@@ -176,9 +182,9 @@ def _time_spec(col: ColumnProfile) -> TimeSpec:
             f"--time column '{col.name}' is {col.kind.value}, not a datetime. Parse it "
             "as a datetime upstream, or pick another column."
         )
-    q = col.intervals.quantiles([0.5, 0.99])
-    cadence = _tidy(q[0]) if q else None
-    max_gap = _tidy(max(q[1] * GAP_FACTOR, 1.0)) if q else None
+    judged = tolerated_gap(col.intervals, [(b - a) / 1e6 for a, b in col.time.gaps])
+    cadence = _tidy(judged[0]) if judged else None
+    max_gap = _tidy(judged[1]) if judged else None
     staleness = _tidy(max(max_gap or 0.0, 86_400.0))
     return TimeSpec(
         column=col.name,

@@ -146,6 +146,11 @@ class ColumnSpec(_Spec):
     categories: list[str] | None = Field(
         None, description="Allowed values of a categorical column."
     )
+    missing_values: list[float] | None = Field(
+        None,
+        description="Numbers that stand for unknown in this column (sentinels such "
+        "as 0, -1 or 999), recognised in the reference.",
+    )
     unique: bool = Field(False, description="Values must not repeat (id columns).")
     coerce: bool = Field(False, description="Cast values to dtype before checking.")
     conform: ColumnConform = Field(default_factory=ColumnConform)

@@ -537,6 +537,7 @@ def _string_parts(counts: pl.DataFrame, non_null: int) -> dict[str, Any]:
     """String statistics computed once per distinct value, weighted by its count."""
     value, n = pl.col("value"), pl.col("n")
     length = value.str.len_chars().cast(pl.Float64)
+    stripped = value.str.strip_chars()
     # Each value read once as each kind: the sums and the examples share the flags.
     counts = counts.with_columns(
         iso_datetime(value).cast(pl.Int64).alias(_MICROS),
@@ -551,6 +552,11 @@ def _string_parts(counts: pl.DataFrame, non_null: int) -> dict[str, Any]:
             length.min().alias("min"),
             length.max().alias("max"),
             n.filter(value.str.contains(" ", literal=True)).sum().alias("space"),
+            # Free text is judged on the trimmed values: padding makes no prose.
+            ((stripped.str.len_chars().cast(pl.Float64) * n).sum() / n.sum()).alias(
+                "trimmed_mean"
+            ),
+            n.filter(stripped.str.contains(" ", literal=True)).sum().alias("words"),
             n.filter(value.str.strip_chars() != value).sum().alias("padded"),
             *[n.filter(r).sum().alias(kind) for kind, r in reads.items()],
         )
@@ -579,7 +585,8 @@ def _string_parts(counts: pl.DataFrame, non_null: int) -> dict[str, Any]:
         readings[kind] = nothing
     values = _canonical(counts.get_column("value"), Physical.STRING)
     distinct = Distinct.from_hashes(_theta_hashes(values))
-    free_text = total and mean >= 20 and int(stats["space"] or 0) >= total / 2
+    trimmed = float(stats["trimmed_mean"] or 0.0)
+    free_text = total and trimmed >= 20 and int(stats["words"] or 0) >= total / 2
     id_like = distinct.estimate > FREQUENT_EXACT_LIMIT and distinct.estimate > total / 2
     parts: dict[str, Any] = {
         "lengths": lengths,

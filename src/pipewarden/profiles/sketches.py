@@ -281,6 +281,26 @@ class Quantiles:
         sk = self.sketch()
         return [float(sk.get_quantile(float(q))) for q in qs]
 
+    def weighted(self) -> tuple[np.ndarray, np.ndarray]:
+        """The values the distribution keeps and the weight of each, ascending.
+
+        Exact: the distinct values and their counts. A sketch: its retained items,
+        each standing for 2^level values (the extremes at low weight, see ``_kll``).
+        The weights add up to ``n``; a share of them estimates a share of values
+        within the sketch's rank error.
+        """
+        if self.values is not None and self.counts is not None:
+            return self.values, self.counts.astype(np.float64)
+        if not self.blob:
+            return np.empty(0, dtype=np.float64), np.empty(0, dtype=np.float64)
+        state = self._state()
+        values = np.concatenate(state.levels)
+        weights = np.concatenate(
+            [np.full(level.size, 2.0**h) for h, level in enumerate(state.levels)]
+        )
+        order = np.argsort(values, kind="stable")
+        return values[order], weights[order]
+
     def cdf(self, points: Sequence[float]) -> list[float]:
         """Fraction of values <= each point (len(points) values, no trailing 1.0)."""
         if self.values is not None and self.counts is not None:

@@ -175,6 +175,7 @@ def _finding_rows(
             "threshold_sort": fmt.sort_key(f.threshold),
             "segment": fmt.value(f.segment),
             "message": f.message,
+            "cause": f.cause or "",
         }
         for f in findings
     ]

@@ -16,13 +16,16 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import polars as pl
+
 from pipewarden.checks.findings import CheckResult, Finding, merge_findings
+from pipewarden.checks.rows import needed_columns, with_rows
 from pipewarden.checks.run import check_profile
 from pipewarden.contracts.model import Contract
 from pipewarden.contracts.yaml_io import load_contract
 from pipewarden.errors import ConfigError
-from pipewarden.io.sources import describe_source
-from pipewarden.profiles.dataset import DatasetProfile
+from pipewarden.io.sources import describe_source, iter_frames
+from pipewarden.profiles.dataset import DatasetProfile, is_profile_json
 from pipewarden.workflows.profile import ProgressFn, as_profile
 
 if TYPE_CHECKING:
@@ -187,6 +190,7 @@ def check_batch(
         current = as_profile(batch, **options)
         ref = as_profile(reference, **options) if reference is not None else None
         result = _checked(current, spec, ref, now=now, dataset=name)
+        result = _with_rows(result, batch, query, spec, current, ref)
         result = replace(result, contract=result.contract or contract_name)
         if model:
             result = _with(result, _model_findings(opened, model, environ))
@@ -207,7 +211,8 @@ def check_batch(
                 environ=environ,
                 history=history,
             )
-            result = run.result
+            # The store keeps no evidence (a later schema change): carry it over.
+            result = _with_evidence(run.result, result)
             assert rule_set is not None and run.finished_at is not None
             alerts = _alert_on(opened, run, rule_set, environ=environ)
         url = None if opened is None else opened.url
@@ -322,6 +327,51 @@ def _checked(
 
     drift = compare(reference, current, contract=contract, dataset=result.dataset)
     return _with(result, drift.findings)
+
+
+def _with_rows(
+    result: CheckResult,
+    batch: Any,
+    query: str | None,
+    contract: Contract,
+    current: DatasetProfile,
+    reference: DatasetProfile | None,
+) -> CheckResult:
+    """The findings with what the batch's rows add (``checks.rows``): read again,
+    only the columns a finding needs, and only when one does."""
+    if isinstance(batch, DatasetProfile) or (
+        isinstance(batch, str | Path) and is_profile_json(batch)
+    ):
+        return result
+    needed = needed_columns(result.findings, contract, current)
+    if not needed:
+        return result
+    frame = _columns_of(batch, needed, query)
+    found = with_rows(result.findings, frame, contract, current, reference)
+    return replace(result, findings=merge_findings(found))
+
+
+def _columns_of(batch: Any, names: list[str], query: str | None) -> pl.DataFrame:
+    if isinstance(batch, pl.DataFrame):
+        return batch.select(names)
+    frames = [f.select(names) for f in iter_frames(batch, query=query)]
+    return frames[0] if len(frames) == 1 else pl.concat(frames, how="vertical")
+
+
+def _with_evidence(stored: CheckResult, checked: CheckResult) -> CheckResult:
+    """The stored result, its findings with the evidence the check gave them."""
+    evidence = {
+        (f.check, f.column, f.message): f.evidence
+        for f in checked.findings
+        if f.evidence is not None
+    }
+    if not evidence:
+        return stored
+    findings = tuple(
+        replace(f, evidence=evidence.get((f.check, f.column, f.message), f.evidence))
+        for f in stored.findings
+    )
+    return replace(stored, findings=findings)
 
 
 def _with(
