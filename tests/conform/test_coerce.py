@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import math
 from typing import Any
 
 import polars as pl
@@ -70,6 +71,12 @@ CASES: list[tuple[str, Any, Any]] = [
         dt.datetime(2024, 1, 5),
     ),
     ("Date", "2024-01-05T23:00:00-05:00", dt.date(2024, 1, 6)),
+    # A float NaN is missing whatever the target (a pandas frame's empty date), and
+    # any other number is no date.
+    ("Date", math.nan, None),
+    ("Datetime(time_unit='us', time_zone=None)", math.nan, None),
+    ("Boolean", math.nan, None),
+    ("Date", 1.5, FAIL),
 ]
 
 

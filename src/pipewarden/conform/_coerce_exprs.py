@@ -110,7 +110,7 @@ def _to_float(col: pl.Expr, source: pl.DataType, target: Target) -> Coerced:
         return Coerced(value, missing, True)
     number = _numeric_source(col, source)
     if number is None:
-        return _unreadable(col, target)
+        return _unreadable(col, target, source)
     if source.is_float():
         number = col.fill_nan(None)
     return Coerced(
@@ -155,7 +155,7 @@ def _to_int(col: pl.Expr, source: pl.DataType, target: Target) -> Coerced:
         return Coerced(value, missing, True)
     number = _numeric_source(col, source)
     if number is None:
-        return _unreadable(col, target)
+        return _unreadable(col, target, source)
     return Coerced(_whole(number, target), number.is_null(), True)
 
 
@@ -224,7 +224,7 @@ def _to_datetime(
         text, missing = _text(col)
         moment, unit, can_fail = _parsed(text, fmt), "us", True
     else:
-        return _unreadable(col, target)
+        return _unreadable(col, target, source)
     if target.family == "date":
         return Coerced(moment.dt.date(), missing, can_fail)
     want: Literal["ns", "us", "ms"] = (
@@ -245,6 +245,12 @@ def _to_datetime(
     return Coerced(moment, missing, can_fail)
 
 
-def _unreadable(col: pl.Expr, target: Target | pl.DataType) -> Coerced:
+def _unreadable(
+    col: pl.Expr, target: Target | pl.DataType, source: pl.DataType | None = None
+) -> Coerced:
+    """No value of ``source`` reads as the target: each present one is an error; a
+    float NaN is missing, as in ``coerce`` (a pandas frame's empty date is NaN)."""
     dtype = target if isinstance(target, pl.DataType) else _work_dtype(target)
-    return Coerced(pl.lit(None, dtype=dtype), col.is_null(), True)
+    floats = source is not None and source.is_float()
+    missing = col.is_null() | col.is_nan() if floats else col.is_null()
+    return Coerced(pl.lit(None, dtype=dtype), missing, True)
