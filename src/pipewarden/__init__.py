@@ -34,18 +34,18 @@ if typing.TYPE_CHECKING:
         StoreError,
         ValidationFailedError,
     )
+    from pipewarden.pipelines.localize import Localization
     from pipewarden.profiles.column import ColumnProfile, Kind
     from pipewarden.profiles.dataset import DatasetProfile
     from pipewarden.store import ModelRecord, Run, RunSummary, open_store
-    from pipewarden.pipelines.localize import Localization
     from pipewarden.store.pipeline_records import PipelineRun, StageCheckpoint
     from pipewarden.workflows.check import check
     from pipewarden.workflows.checklist import checklist, schedule_pipeline
-    from pipewarden.workflows.localize import localize
-    from pipewarden.workflows.pipeline import pipeline_run
     from pipewarden.workflows.compare import compare
     from pipewarden.workflows.conform import conform
+    from pipewarden.workflows.localize import localize
     from pipewarden.workflows.models import check_environment, register_model
+    from pipewarden.workflows.pipeline import pipeline_run
     from pipewarden.workflows.profile import profile
     from pipewarden.workflows.record import record_run
 

@@ -13,11 +13,14 @@ import typer
 
 from pipewarden.cli import (
     check,
+    checklist,
     conform,
     contract,
     demo,
     drift,
     env,
+    localize,
+    pipelines,
     profile,
     runs,
     store,
@@ -28,6 +31,8 @@ COMMANDS: tuple[tuple[str, Callable[..., Any]], ...] = (
     ("check", check.check_command),
     ("conform", conform.conform_command),
     ("drift", drift.drift_command),
+    ("localize", localize.localize_command),
+    ("checklist", checklist.checklist_command),
     ("demo", demo.demo_command),
 )
 """Top-level commands: name and function."""
@@ -35,6 +40,7 @@ COMMANDS: tuple[tuple[str, Callable[..., Any]], ...] = (
 GROUPS: tuple[tuple[str, typer.Typer], ...] = (
     ("contract", contract.contract_app),
     ("env", env.env_app),
+    ("pipelines", pipelines.pipelines_app),
     ("runs", runs.runs_app),
     ("store", store.store_app),
 )

@@ -138,10 +138,7 @@ def _numeric(a: ColumnProfile, b: ColumnProfile) -> list[ColumnShift]:
     sd_a, sd_b = x.std or 0.0, y.std or 0.0
     delta = y.mean - x.mean
     se = math.sqrt(sd_a**2 / x.count + sd_b**2 / y.count)
-    if sd_a > 0:
-        mean_effect = abs(delta) / sd_a
-    else:
-        mean_effect = math.inf if delta else 0.0
+    mean_effect = abs(delta) / sd_a if sd_a > 0 else math.inf if delta else 0.0
     mean_z = abs(delta) / se if se > 0 else (math.inf if delta else 0.0)
     mean = ColumnShift(
         a.name,

@@ -106,8 +106,14 @@ def build_checklist(
             slots = judge_slots(pipeline, theirs, start=start, end=end, now=now)
         else:
             slots = [
-                Slot(pipeline.name, None, pipeline.timezone, _unscheduled(r), r,
-                     pipeline.grace)
+                Slot(
+                    pipeline.name,
+                    None,
+                    pipeline.timezone,
+                    _unscheduled(r),
+                    r,
+                    pipeline.grace,
+                )
                 for r in theirs
                 if start <= r.started_at < end
             ]

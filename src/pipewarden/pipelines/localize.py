@@ -204,9 +204,7 @@ def localize_runs(
         if old is None or new is None or old.profile is None or new.profile is None:
             continue
         shifts[stage.stage] = [s for s in column_shifts(old.profile, new.profile)]
-    changed = {
-        name: [s for s in found if s.changed] for name, found in shifts.items()
-    }
+    changed = {name: [s for s in found if s.changed] for name, found in shifts.items()}
     culprit = _culprit(bad, order, changed)
     columns = _columns(order, changed, culprit)
     segments, concentration = (
@@ -232,7 +230,9 @@ def _inputs_of(stage: StageCheckpoint, order: list[StageCheckpoint]) -> tuple[st
 
 
 def _culprit(
-    bad: PipelineRun, order: list[StageCheckpoint], changed: dict[str, list[ColumnShift]]
+    bad: PipelineRun,
+    order: list[StageCheckpoint],
+    changed: dict[str, list[ColumnShift]],
 ) -> str | None:
     moved = {s.stage for s in order if changed.get(s.stage) or s.status == "error"}
     for stage in order:
@@ -350,9 +350,7 @@ def _other_changes(
     code_b = bad.code or _first_code(bad_runs)
     commit_a = None if code_a is None else code_a.commit
     commit_b = None if code_b is None else code_b.commit
-    code = (
-        {"before": commit_a, "after": commit_b} if commit_a != commit_b else None
-    )
+    code = {"before": commit_a, "after": commit_b} if commit_a != commit_b else None
     env_a, env_b = _first_env(baseline_runs), _first_env(bad_runs)
     environment = (
         [c.to_dict() for c in diff_environments(env_a, env_b).changes]

@@ -78,7 +78,7 @@ def validate_schedule(cron: str, timezone: str, grace: timedelta) -> None:
     if not croniter.is_valid(cron):
         raise ConfigError(
             f"'{cron}' is not a cron expression. Use five fields: minute hour "
-            "day-of-month month day-of-week, e.g. \"0 6 * * *\" for 06:00 daily."
+            'day-of-month month day-of-week, e.g. "0 6 * * *" for 06:00 daily.'
         )
     zone(timezone)
     if grace < timedelta(0):
@@ -214,7 +214,9 @@ def judge_slots(
     if not times:
         return []
     after = expected_times(
-        pipeline.schedule, pipeline.timezone, times[-1] + timedelta(seconds=1),
+        pipeline.schedule,
+        pipeline.timezone,
+        times[-1] + timedelta(seconds=1),
         times[-1] + timedelta(days=400),
     )
     bounds = [*times, after[0] if after else times[-1] + timedelta(days=366)]
@@ -235,7 +237,9 @@ def judge_slots(
             used.add(run.id)
         status = _status(run, expected, pipeline.grace, now)
         slots.append(
-            Slot(pipeline.name, expected, pipeline.timezone, status, run, pipeline.grace)
+            Slot(
+                pipeline.name, expected, pipeline.timezone, status, run, pipeline.grace
+            )
         )
     return slots
 

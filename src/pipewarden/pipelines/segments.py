@@ -174,7 +174,9 @@ class SegmentTally:
         self._columns = columns
         self._measured = list(frame.columns)
         self._numeric = [
-            c for c in frame.columns if frame.schema[c].is_numeric() or _is_bool(frame, c)
+            c
+            for c in frame.columns
+            if frame.schema[c].is_numeric() or _is_bool(frame, c)
         ]
         for column in columns:
             counts = (
@@ -194,10 +196,7 @@ class SegmentTally:
         keyed = frame.with_columns(
             [k.alias(f"__pw_key_{c}") for c, k in keys.items()]
         ).with_columns(
-            [
-                pl.col(c).cast(pl.Float64).alias(f"__pw_num_{c}")
-                for c in numeric
-            ]
+            [pl.col(c).cast(pl.Float64).alias(f"__pw_num_{c}") for c in numeric]
         )
         finite = {
             c: pl.col(f"__pw_num_{c}").filter(pl.col(f"__pw_num_{c}").is_finite())

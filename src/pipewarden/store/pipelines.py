@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Select, select, update
+from sqlalchemy import Select, insert, select, update
 from sqlalchemy.orm import Session, selectinload, sessionmaker
 
 from pipewarden.errors import RecordNotFoundError
@@ -47,7 +47,7 @@ class PipelineTables:
                 select(PipelineRow.name).where(PipelineRow.name == record.name)
             ).first()
             if found is None:
-                conn.execute(PipelineRow.__table__.insert(), [values])
+                conn.execute(insert(PipelineRow), [values])
             else:
                 conn.execute(
                     update(PipelineRow)
@@ -79,22 +79,18 @@ class PipelineTables:
             ).first()
             if found is None:
                 record = PipelineRecord(run.pipeline, updated_at=run.started_at)
-                conn.execute(
-                    PipelineRow.__table__.insert(), [PipelineRow.values_of(record)]
-                )
-            conn.execute(
-                PipelineRunRow.__table__.insert(), [PipelineRunRow.values_of(run)]
-            )
+                conn.execute(insert(PipelineRow), [PipelineRow.values_of(record)])
+            conn.execute(insert(PipelineRunRow), [PipelineRunRow.values_of(run)])
             if run.stages:
                 conn.execute(
-                    StageCheckpointRow.__table__.insert(),
+                    insert(StageCheckpointRow),
                     [StageCheckpointRow.values_of(run.id, s) for s in run.stages],
                 )
 
     def save_stage(self, pipeline_run_id: str, stage: StageCheckpoint) -> None:
         with translated(self.url), self._writer.begin() as conn:
             conn.execute(
-                StageCheckpointRow.__table__.insert(),
+                insert(StageCheckpointRow),
                 [StageCheckpointRow.values_of(pipeline_run_id, stage)],
             )
 
@@ -184,5 +180,5 @@ class PipelineTables:
         )
 
 
-def _with_stages() -> Select[tuple[PipelineRunRow]]:
+def _with_stages() -> Select[PipelineRunRow]:
     return select(PipelineRunRow).options(selectinload(PipelineRunRow.stages))

@@ -81,9 +81,7 @@ def checklist(
             succeeded = opened.list_pipeline_runs(
                 pipeline=pipeline.name, status="success", until=moment, limit=1
             )
-            last_success[pipeline.name] = (
-                succeeded[0].started_at if succeeded else None
-            )
+            last_success[pipeline.name] = succeeded[0].started_at if succeeded else None
     return build_checklist(wanted, pipelines, runs, last_success, now=moment)
 
 

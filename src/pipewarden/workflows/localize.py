@@ -56,7 +56,9 @@ def localize(
                 f"Baseline {base.id} is a run of '{base.pipeline}', not of "
                 f"'{bad.pipeline}'. Pass a run of the same pipeline."
             )
-        return localize_runs(bad, base, _stage_runs(opened, bad), _stage_runs(opened, base))
+        return localize_runs(
+            bad, base, _stage_runs(opened, bad), _stage_runs(opened, base)
+        )
 
 
 def default_baseline(store: Store, bad: PipelineRun) -> PipelineRun:

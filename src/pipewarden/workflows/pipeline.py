@@ -138,8 +138,10 @@ def checkpoint_stage(
     _check_new_stage(run, stage, inputs)
     begun = datetime.now(UTC)
     spec = _stage_contract(store, run, stage, contract)
-    declared = list(segments) if segments is not None else (
-        [] if spec is None else list(spec.dataset.segments)
+    declared = (
+        list(segments)
+        if segments is not None
+        else ([] if spec is None else list(spec.dataset.segments))
     )
     tally = SegmentTally(declared)
     frames = tally.tap(iter_frames(data, query=query))
