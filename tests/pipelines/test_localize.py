@@ -37,12 +37,17 @@ def no_fault(_stage: str, frame: pl.DataFrame) -> pl.DataFrame:
 
 def record(url: str, day: int, fault: Fault = no_fault) -> str:
     moment = datetime(2026, 11, 1, 6, tzinfo=UTC) + timedelta(days=day)
-    with open_store(url) as store, pipeline_run("churn", store=store, clock=lambda: moment) as run:
+    with (
+        open_store(url) as store,
+        pipeline_run("churn", store=store, clock=lambda: moment) as run,
+    ):
         ingest = fault("ingest", source(day))
         run.checkpoint("ingest", ingest)
         clean = fault("clean", ingest.filter(pl.col("spend") > 0))
         run.checkpoint("clean", clean)
-        features = fault("features", clean.with_columns(ratio=pl.col("spend") / pl.col("tenure")))
+        features = fault(
+            "features", clean.with_columns(ratio=pl.col("spend") / pl.col("tenure"))
+        )
         run.checkpoint("features", features)
         scored = features.with_columns(score=pl.col("ratio").fill_null(0.0) * 0.1)
         run.checkpoint("score", fault("score", scored))
@@ -60,7 +65,9 @@ def null_north(stage: str, frame: pl.DataFrame) -> pl.DataFrame:
     if stage != "features":
         return frame
     north = pl.col("region") == "north"
-    return frame.with_columns(tenure=pl.when(north).then(None).otherwise(pl.col("tenure")))
+    return frame.with_columns(
+        tenure=pl.when(north).then(None).otherwise(pl.col("tenure"))
+    )
 
 
 def test_two_good_runs_localize_nothing(url: str) -> None:
@@ -109,7 +116,9 @@ def test_a_unit_change_in_one_segment_and_a_join_that_duplicates_rows(url: str) 
         if stage != "clean":
             return frame
         east = pl.col("region") == "east"
-        return frame.with_columns(spend=pl.when(east).then(pl.col("spend") * 100).otherwise(pl.col("spend")))
+        return frame.with_columns(
+            spend=pl.when(east).then(pl.col("spend") * 100).otherwise(pl.col("spend"))
+        )
 
     found = pw.localize(record(url, 2, cents_in_east), store=url)
     assert found.stage is not None and found.stage.name == "clean"
