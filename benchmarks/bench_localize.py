@@ -64,7 +64,9 @@ def source(seed: int, rows: int, day: int) -> pl.DataFrame:
     frame = pl.DataFrame(
         {
             "id": np.arange(n),
-            "ts": [start + timedelta(seconds=int(s)) for s in rng.integers(0, 86400, n)],
+            "ts": [
+                start + timedelta(seconds=int(s)) for s in rng.integers(0, 86400, n)
+            ],
             "region": rng.choice(REGIONS, n),
             "plan": rng.choice(PLANS, n, p=[0.5, 0.3, 0.2]),
             "channel": rng.choice(["web", "app", "store"], n),
@@ -75,12 +77,17 @@ def source(seed: int, rows: int, day: int) -> pl.DataFrame:
         }
     )
     return frame.with_columns(
-        tenure=pl.when(pl.lit(rng.random(n)) < 0.02).then(None).otherwise(pl.col("tenure"))
+        tenure=pl.when(pl.lit(rng.random(n)) < 0.02)
+        .then(None)
+        .otherwise(pl.col("tenure"))
     )
 
 
-def stages(frame: pl.DataFrame, fault: Callable[[str, pl.DataFrame], pl.DataFrame],
-           boost: float) -> dict[str, pl.DataFrame]:
+def stages(
+    frame: pl.DataFrame,
+    fault: Callable[[str, pl.DataFrame], pl.DataFrame],
+    boost: float,
+) -> dict[str, pl.DataFrame]:
     ingest = fault("ingest", frame)
     clean = fault("clean", ingest.filter(pl.col("spend") > 0))
     features = fault(
@@ -99,14 +106,16 @@ def stages(frame: pl.DataFrame, fault: Callable[[str, pl.DataFrame], pl.DataFram
     return {"ingest": ingest, "clean": clean, "features": features, "score": score}
 
 
-def _where(stage: str, column: str, region: str | None, value: pl.Expr) -> Callable[
-    [str, pl.DataFrame], pl.DataFrame
-]:
+def _where(
+    stage: str, column: str, region: str | None, value: pl.Expr
+) -> Callable[[str, pl.DataFrame], pl.DataFrame]:
     def apply(at: str, frame: pl.DataFrame) -> pl.DataFrame:
         if at != stage:
             return frame
         hit = pl.lit(True) if region is None else pl.col("region") == region
-        return frame.with_columns(pl.when(hit).then(value).otherwise(pl.col(column)).alias(column))
+        return frame.with_columns(
+            pl.when(hit).then(value).otherwise(pl.col(column)).alias(column)
+        )
 
     return apply
 
@@ -114,65 +123,156 @@ def _where(stage: str, column: str, region: str | None, value: pl.Expr) -> Calla
 def faults(count: int) -> list[Fault]:
     rng = np.random.default_rng(7)
     made: list[Fault] = []
-    kinds = ["schema", "nulls", "zeroes", "unit", "join", "filter", "stale", "package",
-             "remap"]
+    kinds = [
+        "schema",
+        "nulls",
+        "zeroes",
+        "unit",
+        "join",
+        "filter",
+        "stale",
+        "package",
+        "remap",
+    ]
     for i in range(count):
         kind = kinds[i % len(kinds)]
         region = str(rng.choice(REGIONS))
         stage = str(rng.choice(["clean", "features"]))
         column = str(rng.choice(["tenure", "spend", "x2", "x4", "visits"]))
         if kind == "schema":
+
             def schema(at: str, f: pl.DataFrame) -> pl.DataFrame:
-                return f.drop("channel").with_columns(promo=pl.lit("X")) if at == "ingest" else f
-            made.append(Fault(kind, "ingest", frozenset({"channel", "promo"}), None, schema))
+                return (
+                    f.drop("channel").with_columns(promo=pl.lit("X"))
+                    if at == "ingest"
+                    else f
+                )
+
+            made.append(
+                Fault(kind, "ingest", frozenset({"channel", "promo"}), None, schema)
+            )
         elif kind == "nulls":
             scope = region if i % 2 else None
-            made.append(Fault(kind, stage, frozenset({column}),
-                              None if scope is None else ("region", scope),
-                              _where(stage, column, scope, pl.lit(None))))
+            made.append(
+                Fault(
+                    kind,
+                    stage,
+                    frozenset({column}),
+                    None if scope is None else ("region", scope),
+                    _where(stage, column, scope, pl.lit(None)),
+                )
+            )
         elif kind == "zeroes":
-            made.append(Fault(kind, stage, frozenset({column}), ("region", region),
-                              _where(stage, column, region, pl.lit(0).cast(pl.Float64))))
+            made.append(
+                Fault(
+                    kind,
+                    stage,
+                    frozenset({column}),
+                    ("region", region),
+                    _where(stage, column, region, pl.lit(0).cast(pl.Float64)),
+                )
+            )
         elif kind == "unit":
             col = str(rng.choice(["spend", "tenure", "x4"]))
-            made.append(Fault(kind, "clean", frozenset({col}), ("region", region),
-                              _where("clean", col, region, pl.col(col) * 100)))
+            made.append(
+                Fault(
+                    kind,
+                    "clean",
+                    frozenset({col}),
+                    ("region", region),
+                    _where("clean", col, region, pl.col(col) * 100),
+                )
+            )
         elif kind == "join":
             plan = str(rng.choice(PLANS))
+
             def join(at: str, f: pl.DataFrame, plan: str = plan) -> pl.DataFrame:
-                return pl.concat([f, f.filter(pl.col("plan") == plan)]) if at == "features" else f
-            made.append(Fault(kind, "features", frozenset({"(rows)", "plan"}), ("plan", plan), join))
+                return (
+                    pl.concat([f, f.filter(pl.col("plan") == plan)])
+                    if at == "features"
+                    else f
+                )
+
+            made.append(
+                Fault(
+                    kind,
+                    "features",
+                    frozenset({"(rows)", "plan"}),
+                    ("plan", plan),
+                    join,
+                )
+            )
         elif kind == "filter":
+
             def drop(at: str, f: pl.DataFrame, region: str = region) -> pl.DataFrame:
                 return f.filter(pl.col("region") != region) if at == "clean" else f
-            made.append(Fault(kind, "clean", frozenset({"(rows)", "region"}), ("region", region), drop))
+
+            made.append(
+                Fault(
+                    kind,
+                    "clean",
+                    frozenset({"(rows)", "region"}),
+                    ("region", region),
+                    drop,
+                )
+            )
         elif kind == "stale":
-            made.append(Fault(kind, "ingest", frozenset({"ts"}), None, lambda _s, f: f, stale=True))
+            made.append(
+                Fault(
+                    kind, "ingest", frozenset({"ts"}), None, lambda _s, f: f, stale=True
+                )
+            )
         elif kind == "package":
-            made.append(Fault(kind, "score", frozenset({"score"}), None, lambda _s, f: f, package=True))
+            made.append(
+                Fault(
+                    kind,
+                    "score",
+                    frozenset({"score"}),
+                    None,
+                    lambda _s, f: f,
+                    package=True,
+                )
+            )
         else:
+
             def remap(at: str, f: pl.DataFrame) -> pl.DataFrame:
                 if at != "clean":
                     return f
                 return f.with_columns(plan=pl.col("plan").replace({"gold": "premium"}))
+
             made.append(Fault(kind, "clean", frozenset({"plan"}), None, remap))
     return made
 
 
-def record(store, day: int, frame: pl.DataFrame, fault: Callable, *, declared: bool,
-           package: bool = False) -> str:
+def record(
+    store,
+    day: int,
+    frame: pl.DataFrame,
+    fault: Callable,
+    *,
+    declared: bool,
+    package: bool = False,
+) -> str:
     moment = datetime(2026, 11, 1, 6, tzinfo=UTC) + timedelta(days=day)
     env = ENV
     if package:
         pkgs = dict(ENV.packages)
         pkgs["scikit-learn"] = "9.9.9"
         env = dataclasses.replace(ENV, packages=tuple(sorted(pkgs.items())))
-    run = start_pipeline_run("bench", store=store, now=moment, code=CODE, environment=env)
+    run = start_pipeline_run(
+        "bench", store=store, now=moment, code=CODE, environment=env
+    )
     outputs = stages(frame, fault, 1.3 if package else 1.0)
     for name in STAGES:
         checkpoint_stage(
-            run.id, name, outputs[name], store=store, now=moment, environment=env,
-            code=CODE, segments=["region", "plan"] if declared else None,
+            run.id,
+            name,
+            outputs[name],
+            store=store,
+            now=moment,
+            environment=env,
+            code=CODE,
+            segments=["region", "plan"] if declared else None,
             environ={},
         )
     finish_pipeline_run(run.id, store=store, now=moment + timedelta(minutes=5))
@@ -185,10 +285,13 @@ def ranked_stages(found) -> list[str]:
     return list(dict.fromkeys([found.stage.name, *(c.stage for c in found.columns)]))
 
 
-def evaluate(args: argparse.Namespace, *, declared: bool, folder: Path) -> dict[str, float]:
+def evaluate(
+    args: argparse.Namespace, *, declared: bool, folder: Path
+) -> dict[str, float]:
     url = f"sqlite:///{folder / ('declared.db' if declared else 'discovered.db')}"
-    hits: dict[str, list[bool]] = {k: [] for k in
-        ("stage1", "stage3", "col1", "col3", "seg1", "seg3")}
+    hits: dict[str, list[bool]] = {
+        k: [] for k in ("stage1", "stage3", "col1", "col3", "seg1", "seg3")
+    }
     alarms: list[bool] = []
     with open_store(url) as store:
         base_frame = source(1, args.rows, 1)
@@ -196,7 +299,9 @@ def evaluate(args: argparse.Namespace, *, declared: bool, folder: Path) -> dict[
         for i, fault in enumerate(faults(args.faults)):
             day = 2 + i
             frame = base_frame if fault.stale else source(100 + i, args.rows, day)
-            bad = record(store, day, frame, fault.apply, declared=declared, package=fault.package)
+            bad = record(
+                store, day, frame, fault.apply, declared=declared, package=fault.package
+            )
             found = localize(bad, baseline=baseline, store=store)
             st = ranked_stages(found)
             cols = [c.column for c in found.columns]
@@ -208,12 +313,23 @@ def evaluate(args: argparse.Namespace, *, declared: bool, folder: Path) -> dict[
             if fault.segment is not None:
                 hits["seg1"].append(segs[:1] == [fault.segment])
                 hits["seg3"].append(fault.segment in segs[:3])
+                if args.verbose and not hits["seg3"][-1]:
+                    print(
+                        f"  segment miss {fault.kind} {fault.segment}: {found.headline}"
+                    )
             if args.verbose and not (hits["stage1"][-1] and hits["col3"][-1]):
-                print(f"  miss {fault.kind} {fault.stage} {set(fault.columns)}: {found.headline}")
+                print(
+                    f"  miss {fault.kind} {fault.stage} {set(fault.columns)}: {found.headline}"
+                )
         for j in range(args.clean_runs):
             day = 2 + args.faults + j
-            ok = record(store, day, source(1000 + j, args.rows, day), lambda _s, f: f,
-                        declared=declared)
+            ok = record(
+                store,
+                day,
+                source(1000 + j, args.rows, day),
+                lambda _s, f: f,
+                declared=declared,
+            )
             found = localize(ok, baseline=baseline, store=store)
             alarms.append(found.stage is not None)
             if args.verbose and alarms[-1]:
@@ -234,14 +350,27 @@ def timing(folder: Path) -> tuple[float, float]:
         for day in (1, 2):
             n = 5000
             frame = pl.DataFrame(
-                {"region": rng.choice(REGIONS, n),
-                 **{f"c{i}": rng.normal(size=n) for i in range(49)}}
+                {
+                    "region": rng.choice(REGIONS, n),
+                    **{f"c{i}": rng.normal(size=n) for i in range(49)},
+                }
             )
             moment = datetime(2026, 11, day, 6, tzinfo=UTC)
-            run = start_pipeline_run("wide", store=store, now=moment, code=CODE, environment=ENV)
+            run = start_pipeline_run(
+                "wide", store=store, now=moment, code=CODE, environment=ENV
+            )
             for s in range(5):
-                checkpoint_stage(run.id, f"s{s}", frame, store=store, now=moment,
-                                 environment=ENV, code=CODE, segments=["region"], environ={})
+                checkpoint_stage(
+                    run.id,
+                    f"s{s}",
+                    frame,
+                    store=store,
+                    now=moment,
+                    environment=ENV,
+                    code=CODE,
+                    segments=["region"],
+                    environ={},
+                )
             finish_pipeline_run(run.id, store=store, now=moment)
             ids.append(run.id)
         database = store.database  # type: ignore[attr-defined]
@@ -249,8 +378,16 @@ def timing(folder: Path) -> tuple[float, float]:
         for _ in range(7):
             t = time.perf_counter()
             with database.connect() as conn:
-                for table in ("pipeline_runs", "stage_checkpoints", "runs", "profiles",
-                              "findings", "inputs", "environments", "contracts"):
+                for table in (
+                    "pipeline_runs",
+                    "stage_checkpoints",
+                    "runs",
+                    "profiles",
+                    "findings",
+                    "inputs",
+                    "environments",
+                    "contracts",
+                ):
                     conn.execute(text(f"select * from {table}")).fetchall()  # noqa: S608
             floors.append(time.perf_counter() - t)
             t = time.perf_counter()
@@ -274,17 +411,25 @@ def main() -> int:
             "discovered": evaluate(args, declared=False, folder=folder),
         }
         seconds, floor = timing(folder)
-    print(f"{args.faults} faults of 9 kinds, {args.clean_runs} no-fault runs, "
-          f"{args.rows} rows per run, 4 stages")
-    print("| segments | stage top-1 | stage top-3 | column top-1 | column top-3 | "
-          "segment top-1 | segment top-3 | false alarms |")
+    print(
+        f"{args.faults} faults of 9 kinds, {args.clean_runs} no-fault runs, "
+        f"{args.rows} rows per run, 4 stages"
+    )
+    print(
+        "| segments | stage top-1 | stage top-3 | column top-1 | column top-3 | "
+        "segment top-1 | segment top-3 | false alarms |"
+    )
     print("|---|---|---|---|---|---|---|---|")
     for name, r in results.items():
-        print(f"| {name} | {r['stage1']:.0%} | {r['stage3']:.0%} | {r['col1']:.0%} | "
-              f"{r['col3']:.0%} | {r['seg1']:.0%} | {r['seg3']:.0%} "
-              f"(of {r['n_segment_faults']}) | {r['false_alarms']:.1%} |")
-    print(f"localize, 5 stages x 50 columns from stored profiles: {seconds * 1000:.0f} ms "
-          f"(floor: SELECT of the same rows {floor * 1000:.1f} ms, x{seconds / floor:.1f})")
+        print(
+            f"| {name} | {r['stage1']:.0%} | {r['stage3']:.0%} | {r['col1']:.0%} | "
+            f"{r['col3']:.0%} | {r['seg1']:.0%} | {r['seg3']:.0%} "
+            f"(of {r['n_segment_faults']}) | {r['false_alarms']:.1%} |"
+        )
+    print(
+        f"localize, 5 stages x 50 columns from stored profiles: {seconds * 1000:.0f} ms "
+        f"(floor: SELECT of the same rows {floor * 1000:.1f} ms, x{seconds / floor:.1f})"
+    )
     print(f"benchmark wall time: {time.perf_counter() - started:.0f} s")
     return 0
 

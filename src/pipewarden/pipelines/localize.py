@@ -331,9 +331,9 @@ def _concentrations(
         if not parts:
             continue
         a, b = before.parts[segment], after.parts[segment]
-        rows = dict(zip(a.values, map(float, a.rows), strict=True))
-        for v, n in zip(b.values, map(float, b.rows), strict=True):
-            rows[v] = max(rows.get(v, 0.0), n)
+        # Shares of the baseline's rows (a value new in the bad run: its rows there).
+        rows = dict(zip(b.values, map(float, b.rows), strict=True))
+        rows.update(zip(a.values, map(float, a.rows), strict=True))
         hit = concentrate(parts, rows, column=segment)
         if hit is not None:
             found.append(hit)
