@@ -34,13 +34,18 @@ if typing.TYPE_CHECKING:
         StoreError,
         ValidationFailedError,
     )
+    from pipewarden.pipelines.localize import Localization
     from pipewarden.profiles.column import ColumnProfile, Kind
     from pipewarden.profiles.dataset import DatasetProfile
     from pipewarden.store import ModelRecord, Run, RunSummary, open_store
+    from pipewarden.store.pipeline_records import PipelineRun, StageCheckpoint
     from pipewarden.workflows.check import check
+    from pipewarden.workflows.checklist import checklist, schedule_pipeline
     from pipewarden.workflows.compare import compare
     from pipewarden.workflows.conform import conform
+    from pipewarden.workflows.localize import localize
     from pipewarden.workflows.models import check_environment, register_model
+    from pipewarden.workflows.pipeline import pipeline_run
     from pipewarden.workflows.profile import profile
     from pipewarden.workflows.record import record_run
 
@@ -58,8 +63,10 @@ __all__ = [
     "Finding",
     "Gate",
     "Kind",
+    "Localization",
     "MigrationRequiredError",
     "ModelRecord",
+    "PipelineRun",
     "PipewardenError",
     "RecordNotFoundError",
     "RecordResult",
@@ -67,19 +74,24 @@ __all__ = [
     "RunSummary",
     "Severity",
     "SourceError",
+    "StageCheckpoint",
     "StoreError",
     "ValidationFailedError",
     "check",
     "check_environment",
+    "checklist",
     "compare",
     "conform",
     "dump_contract",
     "infer_contract",
     "load_contract",
+    "localize",
     "open_store",
+    "pipeline_run",
     "profile",
     "record_run",
     "register_model",
+    "schedule_pipeline",
 ]
 
 _HOME: dict[str, str] = {
@@ -96,6 +108,9 @@ _HOME: dict[str, str] = {
     "Finding": "pipewarden.checks.findings",
     "Gate": "pipewarden.conform",
     "Kind": "pipewarden.profiles.column",
+    "Localization": "pipewarden.pipelines.localize",
+    "PipelineRun": "pipewarden.store.pipeline_records",
+    "StageCheckpoint": "pipewarden.store.pipeline_records",
     "MigrationRequiredError": "pipewarden.errors",
     "ModelRecord": "pipewarden.store",
     "PipewardenError": "pipewarden.errors",
@@ -109,6 +124,10 @@ _HOME: dict[str, str] = {
     "ValidationFailedError": "pipewarden.errors",
     "check": "pipewarden.workflows.check",
     "check_environment": "pipewarden.workflows.models",
+    "checklist": "pipewarden.workflows.checklist",
+    "localize": "pipewarden.workflows.localize",
+    "pipeline_run": "pipewarden.workflows.pipeline",
+    "schedule_pipeline": "pipewarden.workflows.checklist",
     "compare": "pipewarden.workflows.compare",
     "conform": "pipewarden.workflows.conform",
     "dump_contract": "pipewarden.contracts.yaml_io",

@@ -29,6 +29,7 @@ from typing import Any, Protocol
 import polars as pl
 import pytest
 import typer.main
+from pipeline_store import make_pipeline_store
 
 import pipewarden
 from pipewarden.cli import main
@@ -257,6 +258,32 @@ def said(text: str) -> Observe:
 
     def observe(run: Ran, _folder: Path) -> object:
         return run.code, text in run.out
+
+    return observe
+
+
+def pipeline_runs_in(_run: Ran, folder: Path) -> dict[str, list[str]]:
+    """The pipelines of the pipeline runs in each store file under the folder."""
+    stores: dict[str, list[str]] = {}
+    for path in sorted(folder.rglob("*.db")):
+        with pipewarden.open_store(f"sqlite:///{path}") as store:
+            runs = store.list_pipeline_runs(limit=100)
+        stores[path.relative_to(folder).as_posix()] = [run.pipeline for run in runs]
+    return stores
+
+
+def exit_code(run: Ran, _folder: Path) -> int:
+    return run.code
+
+
+def after(prefix: str, end: str) -> Observe:
+    """The text of the first output line after ``prefix``, up to ``end``."""
+
+    def observe(run: Ran, _folder: Path) -> object:
+        text = " ".join(run.out.split())
+        if prefix not in text:
+            return None
+        return text.split(prefix, 1)[1].split(end, 1)[0]
 
     return observe
 
@@ -806,6 +833,169 @@ EFFECTS: tuple[Effect, ...] = (
         said("escalated to level"),
         ((0, False), (0, True)),
     ),
+    Effect(
+        ("runs", "list"),
+        "--pipeline",
+        ("runs", "list", "--store", "{pipes}", "--json"),
+        ("runs", "list", "--store", "{pipes}", "--json", "--pipeline", "churn"),
+        stdout_json(lambda d: sorted({"stages" in r for r in d})),
+        ([False], [True]),
+    ),
+    # pipeline runs
+    Effect(
+        ("runs", "start"),
+        "--store",
+        ("runs", "start", "etl"),
+        ("runs", "start", "etl", "--store", "sqlite:///s.db"),
+        pipeline_runs_in,
+        ({DEFAULT_STORE: ["etl"]}, {"s.db": ["etl"]}),
+    ),
+    Effect(
+        ("runs", "checkpoint"),
+        "--contract",
+        ("runs", "checkpoint", "{open_1}", "x", "{extra}", "--store", "{pipes}"),
+        ("runs", "checkpoint", "{open_2}", "x", "{extra}", "--store", "{pipes}")
+        + ("--contract", "{contract}"),
+        after("Stage 'x': ", ","),
+        ("pass", "warn"),
+    ),
+    Effect(
+        ("runs", "checkpoint"),
+        "--inputs",
+        ("runs", "checkpoint", "{open_3}", "s2", "{ref}", "--store", "{pipes}"),
+        ("runs", "checkpoint", "{open_4}", "s2", "{ref}", "--store", "{pipes}")
+        + ("--inputs", "s1"),
+        after("Stage 's2'", ":"),
+        ("", " (read s1)"),
+    ),
+    Effect(
+        ("runs", "checkpoint"),
+        "--store",
+        ("runs", "checkpoint", "{open_5}", "x", "{ref}"),
+        ("runs", "checkpoint", "{open_5}", "x", "{ref}", "--store", "{pipes}"),
+        exit_code,
+        (2, 0),
+    ),
+    Effect(
+        ("runs", "finish"),
+        "--failed",
+        ("runs", "finish", "{open_6}", "--store", "{pipes}"),
+        ("runs", "finish", "{open_7}", "--store", "{pipes}", "--failed"),
+        after("'open': ", ","),
+        ("success", "failed"),
+    ),
+    Effect(
+        ("runs", "finish"),
+        "--error",
+        ("runs", "finish", "{open_8}", "--store", "{pipes}"),
+        ("runs", "finish", "{open_9}", "--store", "{pipes}", "--error", "disk full"),
+        after("'open': ", ","),
+        ("success", "failed"),
+    ),
+    Effect(
+        ("runs", "finish"),
+        "--store",
+        ("runs", "finish", "{open_10}"),
+        ("runs", "finish", "{open_10}", "--store", "{pipes}"),
+        exit_code,
+        (2, 0),
+    ),
+    # pipelines, checklist, localize
+    Effect(
+        ("pipelines", "schedule"),
+        "--timezone",
+        ("pipelines", "schedule", "p", "0 6 * * *", "--store", "sqlite:///s.db"),
+        ("pipelines", "schedule", "p", "0 6 * * *", "--store", "sqlite:///s.db")
+        + ("--timezone", "Europe/Amsterdam"),
+        after("* * *' (", ")"),
+        ("UTC", "Europe/Amsterdam"),
+    ),
+    Effect(
+        ("pipelines", "schedule"),
+        "--grace",
+        ("pipelines", "schedule", "p", "0 6 * * *", "--store", "sqlite:///s.db"),
+        ("pipelines", "schedule", "p", "0 6 * * *", "--store", "sqlite:///s.db")
+        + ("--grace", "2h"),
+        after("grace ", " ."),
+        ("30 minutes.", "2.0 hours."),
+    ),
+    Effect(
+        ("pipelines", "schedule"),
+        "--store",
+        ("pipelines", "schedule", "p", "0 6 * * *"),
+        ("pipelines", "schedule", "p", "0 6 * * *", "--store", "sqlite:///s.db"),
+        lambda _run, folder: sorted(
+            p.relative_to(folder).as_posix() for p in folder.rglob("*.db")
+        ),
+        ([DEFAULT_STORE], ["s.db"]),
+    ),
+    Effect(
+        ("checklist",),
+        "--date",
+        ("checklist", "--store", "{pipes}", "--json"),
+        ("checklist", "--store", "{pipes}", "--json", "--date", "2026-11-03"),
+        stdout_json(
+            lambda d: [(r["pipeline"], r["status"]) for r in d["rows"] if r["run"]]
+        ),
+        ([], [("churn", "ran")]),
+    ),
+    Effect(
+        ("checklist",),
+        "--json",
+        ("checklist", "--store", "{pipes}", "--date", "2026-11-03"),
+        ("checklist", "--store", "{pipes}", "--date", "2026-11-03", "--json"),
+        stdout_json(lambda d: d["date"]),
+        (None, "2026-11-03"),
+    ),
+    Effect(
+        ("checklist",),
+        "--store",
+        ("checklist", "--date", "2026-11-03", "--json"),
+        ("checklist", "--date", "2026-11-03", "--json", "--store", "{pipes}"),
+        stdout_json(lambda d: sorted({r["pipeline"] for r in d["rows"]})),
+        ([], ["churn"]),
+    ),
+    Effect(
+        ("localize",),
+        "--baseline",
+        ("localize", "{bad}", "--store", "{pipes}", "--json", "-"),
+        (
+            "localize",
+            "{bad}",
+            "--store",
+            "{pipes}",
+            "--json",
+            "-",
+            "--baseline",
+            "{bad}",
+        ),
+        stdout_json(lambda d: d["stage"] and d["stage"]["name"]),
+        ("clean", None),
+    ),
+    Effect(
+        ("localize",),
+        "--json",
+        ("localize", "{bad}", "--store", "{pipes}"),
+        ("localize", "{bad}", "--store", "{pipes}", "--json", "l.json"),
+        json_file("l.json", lambda d: [c["column"] for c in d["columns"]]),
+        (None, ["x"]),
+    ),
+    Effect(
+        ("localize",),
+        "--html",
+        ("localize", "{bad}", "--store", "{pipes}"),
+        ("localize", "{bad}", "--store", "{pipes}", "--html", "l.html"),
+        first_line("l.html"),
+        (None, "<!DOCTYPE html>"),
+    ),
+    Effect(
+        ("localize",),
+        "--store",
+        ("localize", "{bad}"),
+        ("localize", "{bad}", "--store", "{pipes}"),
+        exit_code,
+        (2, 0),
+    ),
     # store
     Effect(
         ("store", "upgrade"),
@@ -952,6 +1142,7 @@ def values(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
         newest_first = store.list_runs(limit=10)
     v["run_a"], v["run_b"] = newest_first[2].id, newest_first[1].id
     v.update(_alert_stores(root))
+    v.update(make_pipeline_store(root))
     return v
 
 

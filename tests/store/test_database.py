@@ -36,8 +36,11 @@ TABLES = {
     "metrics",
     "models",
     "outbox",
+    "pipeline_runs",
+    "pipelines",
     "profiles",
     "runs",
+    "stage_checkpoints",
     VERSION_TABLE,
 }
 
@@ -67,10 +70,12 @@ def test_head_revision_is_alembics_head() -> None:
     assert ScriptDirectory(str(MIGRATIONS)).get_current_head() == HEAD_REVISION
 
 
-def test_revision_files_are_dated() -> None:
+def test_revision_files_are_named_by_their_dated_revision() -> None:
+    script = ScriptDirectory(str(MIGRATIONS))
     names = sorted(p.name for p in (MIGRATIONS / "versions").glob("*.py"))
+    revisions = sorted(r.revision for r in script.walk_revisions())
+    assert [n.split("_", 2)[0] + "_" + n.split("_", 2)[1] for n in names] == revisions
     assert names[0] == "20261122_0001_initial_schema.py"
-    assert f"{HEAD_REVISION}_alerts.py" in names
 
 
 def test_a_brand_new_store_is_created_at_head(store_url: str) -> None:

@@ -29,6 +29,13 @@ DRIFT_MULTIVARIATE = "drift.multivariate"
 DRIFT_PREDICTION = "drift.prediction"
 """The model's predictions drifted (whatever statistic compared them)."""
 
+RUN_MISSED = "run.missed"
+"""A scheduled pipeline did not start within its grace period."""
+RUN_LATE = "run.late"
+"""A scheduled pipeline started after its grace period."""
+RUN_FAILED = "run.failed"
+"""A pipeline run finished as failed."""
+
 DRIFT_FAMILY = "drift"
 HISTORY_FAMILY = "history"
 

@@ -14,11 +14,14 @@ import typer
 from pipewarden.cli import (
     alerts,
     check,
+    checklist,
     conform,
     contract,
     demo,
     drift,
     env,
+    localize,
+    pipelines,
     profile,
     runs,
     store,
@@ -29,6 +32,8 @@ COMMANDS: tuple[tuple[str, Callable[..., Any]], ...] = (
     ("check", check.check_command),
     ("conform", conform.conform_command),
     ("drift", drift.drift_command),
+    ("localize", localize.localize_command),
+    ("checklist", checklist.checklist_command),
     ("demo", demo.demo_command),
 )
 """Top-level commands: name and function."""
@@ -37,6 +42,7 @@ GROUPS: tuple[tuple[str, typer.Typer], ...] = (
     ("alerts", alerts.alerts_app),
     ("contract", contract.contract_app),
     ("env", env.env_app),
+    ("pipelines", pipelines.pipelines_app),
     ("runs", runs.runs_app),
     ("store", store.store_app),
 )

@@ -1,4 +1,5 @@
-"""pipewarden runs list | show RUN | diff RUN_A RUN_B   (recorded checks, from the store)"""
+"""pipewarden runs list | show RUN | diff RUN_A RUN_B   (recorded checks, from the store)
+pipewarden runs start PIPELINE | checkpoint RUN STAGE DATA | finish RUN   (pipeline runs)"""
 
 from __future__ import annotations
 
@@ -17,9 +18,12 @@ from pipewarden.config import load_settings
 if TYPE_CHECKING:
     from pipewarden.pipelines.run_diff import RunDiffReport
     from pipewarden.store import Run, RunSummary, Store
+    from pipewarden.store.pipeline_records import PipelineRun
 
 runs_app = typer.Typer(
-    help="Recorded runs: list, show and compare them.", no_args_is_help=True
+    help="Recorded runs: list, show and compare them; start, checkpoint and finish "
+    "pipeline runs.",
+    no_args_is_help=True,
 )
 
 
@@ -32,10 +36,30 @@ def list_command(
         str | None, typer.Option(help="Only runs with this status.")
     ] = None,
     limit: Annotated[int, typer.Option(help="Newest runs to show.")] = 50,
+    pipeline: Annotated[
+        str | None,
+        typer.Option(help="List the runs of this pipeline, with their stages."),
+    ] = None,
     store: opt.Store = None,
     as_json: opt.JsonFlag = False,
 ) -> None:
     """List recorded runs, newest first."""
+    if pipeline is not None:
+        with open_cli_store(store) as opened:
+            found = opened.list_pipeline_runs(
+                pipeline=pipeline, status=status, limit=limit
+            )
+        if as_json:
+            write_json([run.to_dict() for run in found], "-")
+        elif not found:
+            out.print(
+                f"No runs of pipeline '{escape(pipeline)}' yet. Start one with: "
+                f"pipewarden runs start {escape(pipeline)}",
+                soft_wrap=True,
+            )
+        else:
+            out.print(_pipeline_runs_table(found))
+        return
     with open_cli_store(store) as opened:
         runs = opened.list_runs(dataset=dataset, status=status, limit=limit)
     if as_json:
@@ -57,8 +81,15 @@ def show_command(
     store: opt.Store = None,
     as_json: opt.JsonFlag = False,
 ) -> None:
-    """Show one run: status, provenance and findings."""
+    """Show one run: status, provenance and findings (a pipeline run: its stages)."""
     with open_cli_store(store) as opened:
+        if opened.has_pipeline_run(run_id):
+            pipeline_run = opened.get_pipeline_run(run_id)
+            if as_json:
+                write_json(pipeline_run.to_dict(), "-")
+            else:
+                _print_pipeline_run(pipeline_run)
+            return
         run = opened.get_run(run_id)
     if as_json:
         write_json(run.to_dict(), "-")
@@ -83,6 +114,80 @@ def diff_command(
         write_json(report.to_dict(), "-")
         return
     print_run_diff(report)
+
+
+@runs_app.command("start")
+def start_command(
+    pipeline: Annotated[str, typer.Argument(metavar="PIPELINE", help="Pipeline name.")],
+    store: opt.Store = None,
+) -> None:
+    """Start a pipeline run; its id is the last word printed."""
+    from pipewarden.workflows.pipeline import start_pipeline_run
+
+    with open_cli_store(store) as opened:
+        run = start_pipeline_run(pipeline, store=opened)
+    typer.echo(f"Started a run of pipeline '{run.pipeline}': {run.id}")
+
+
+@runs_app.command("checkpoint")
+def checkpoint_command(
+    run_id: Annotated[str, typer.Argument(metavar="RUN", help="Pipeline run id.")],
+    stage: Annotated[str, typer.Argument(metavar="STAGE", help="Stage name.")],
+    data: Annotated[str, typer.Argument(metavar="DATA", help="The stage's output.")],
+    contract: Annotated[
+        str | None,
+        typer.Option(
+            help="The stage's contract (default: the one of the pipeline's first "
+            "good run, else inferred from this output)."
+        ),
+    ] = None,
+    inputs: Annotated[
+        str | None,
+        typer.Option(
+            help="Stages whose outputs this stage read, comma-separated (default: "
+            "the stage before)."
+        ),
+    ] = None,
+    store: opt.Store = None,
+) -> None:
+    """Profile, check and record a stage's output as part of a pipeline run."""
+    from pipewarden.workflows.pipeline import checkpoint_stage
+
+    names = [n.strip() for n in (inputs or "").split(",") if n.strip()]
+    with open_cli_store(store) as opened:
+        done = checkpoint_stage(
+            run_id, stage, data, store=opened, contract=contract, inputs=names
+        )
+    reads = f" (read {', '.join(done.inputs)})" if done.inputs else ""
+    out.print(
+        f"Stage '{escape(done.stage)}'{escape(reads)}: {_status(done.status)}, "
+        f"{done.rows:,} rows, recorded as run {done.run_id}",
+        soft_wrap=True,
+    )
+
+
+@runs_app.command("finish")
+def finish_command(
+    run_id: Annotated[str, typer.Argument(metavar="RUN", help="Pipeline run id.")],
+    failed: Annotated[
+        bool, typer.Option("--failed", help="The pipeline run failed.")
+    ] = False,
+    error: Annotated[
+        str | None,
+        typer.Option(help="What went wrong (implies --failed)."),
+    ] = None,
+    store: opt.Store = None,
+) -> None:
+    """Finish a pipeline run: success, or failed."""
+    from pipewarden.workflows.pipeline import finish_pipeline_run
+
+    with open_cli_store(store) as opened:
+        run = finish_pipeline_run(run_id, store=opened, failed=failed, error=error)
+    out.print(
+        f"Run {run.id} of pipeline '{escape(run.pipeline)}': "
+        f"{_pipeline_status(run.status)}, {len(run.stages)} stage(s)",
+        soft_wrap=True,
+    )
 
 
 def open_cli_store(store: str | None) -> Store:
@@ -112,6 +217,78 @@ def _runs_table(runs: list[RunSummary]) -> Table:
             _code(run.code_commit, run.code_dirty),
         )
     return table
+
+
+def _pipeline_runs_table(runs: list[PipelineRun]) -> Table:
+    table = Table(header_style="bold", box=box.SIMPLE_HEAD)
+    for name in ("run", "status", "duration", "stages"):
+        table.add_column(name, no_wrap=name != "stages", overflow="fold")
+    for run in runs:
+        table.add_row(
+            run.id,
+            _pipeline_status(run.status),
+            _duration(run.duration),
+            escape(", ".join(f"{s.stage} {s.status}" for s in run.stages)),
+        )
+    return table
+
+
+def _print_pipeline_run(run: PipelineRun) -> None:
+    panel = Table(
+        show_header=False,
+        box=None,
+        title=f"Pipeline run {run.id}",
+        title_justify="left",
+    )
+    panel.add_column(style="bold")
+    panel.add_column(overflow="fold")
+    rows = [
+        ("pipeline", escape(run.pipeline)),
+        ("status", _pipeline_status(run.status)),
+        ("started", run.started_at.isoformat()),
+        ("finished", "" if run.finished_at is None else run.finished_at.isoformat()),
+        (
+            "code",
+            _code(
+                None if run.code is None else run.code.commit,
+                None if run.code is None else run.code.dirty,
+            ),
+        ),
+    ]
+    if run.error_message or run.error_type:
+        rows.append(
+            ("error", escape(f"{run.error_type or 'error'}: {run.error_message or ''}"))
+        )
+    for name, value in rows:
+        panel.add_row(name, value)
+    out.print(panel)
+    table = _table("Stages", "stage", "status", "rows", "duration", "inputs", "run")
+    for stage in run.stages:
+        table.add_row(
+            escape(stage.stage),
+            _status(stage.status)
+            + (
+                escape(f" ({stage.error_type}: {stage.error_message})")
+                if stage.error_type
+                else ""
+            ),
+            f"{stage.rows:,}",
+            _duration(stage.duration),
+            escape(", ".join(stage.inputs)),
+            stage.run_id or "",
+        )
+    out.print(table)
+
+
+def _pipeline_status(status: str) -> str:
+    style = {"success": "bold green", "failed": "bold red", "running": "bold"}
+    return f"[{style.get(status, '')}]{status}[/]"
+
+
+def _duration(value: Any) -> str:
+    from pipewarden import _text
+
+    return "" if value is None else _text.duration(value.total_seconds())
 
 
 def _run_panel(run: Run) -> Table:
@@ -288,7 +465,7 @@ def _table(title: str, *columns: str) -> Table:
 
 
 def _status(status: str) -> str:
-    style = STATUS_STYLE.get(status, "")
+    style = STATUS_STYLE.get(status, "bold red" if status == "error" else "")
     return f"[{style}]{status}[/]" if style else status
 
 

@@ -23,6 +23,7 @@ __all__ = [
     "RunDiffReport",
     "ValueChange",
     "diff_runs",
+    "input_changes",
 ]
 
 Change = Literal["added", "removed", "changed"]
@@ -196,7 +197,7 @@ def diff_runs(a: Run, b: Run) -> RunDiffReport:
         code=_code_changes(a, b),
         environment=environment,
         environment_known=known,
-        inputs=_input_changes(a.inputs, b.inputs),
+        inputs=input_changes(a.inputs, b.inputs),
         new_findings=new,
         resolved_findings=resolved,
     )
@@ -300,7 +301,7 @@ def _code_changes(a: Run, b: Run) -> tuple[ValueChange, ...]:
     )
 
 
-def _input_changes(
+def input_changes(
     a: tuple[InputFingerprint, ...], b: tuple[InputFingerprint, ...]
 ) -> tuple[InputChange, ...]:
     if len(a) == 1 and len(b) == 1:  # one file each: the same input, maybe renamed

@@ -44,7 +44,11 @@ def _b64(data: bytes) -> str:
     return base64.b64encode(data).decode("ascii")
 
 
-def _unb64(text: str) -> bytes:
+def _unb64(text: str | bytes) -> bytes:
+    """A sketch's bytes from its base64 text (or the bytes themselves: the store's
+    codec hands them over as read, skipping a base64 round trip)."""
+    if isinstance(text, bytes):
+        return text
     return base64.b64decode(text.encode("ascii"))
 
 

@@ -85,8 +85,9 @@ def decode(payload: bytes, *, compressed: bool) -> DatasetProfile:
     """
     with _damage_as_store_error():
         document = _unpack_document(payload, compressed)
-        _sketches_as_text(document)
-    return DatasetProfile.from_dict(document)
+        if not isinstance(document, dict):
+            raise ValueError("it does not hold a profile")
+    return DatasetProfile.from_dict(document)  # its sketches stay bytes (see _unb64)
 
 
 def decode_legacy(payload: bytes, *, compressed: bool) -> DatasetProfile:

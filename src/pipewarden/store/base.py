@@ -20,6 +20,11 @@ if TYPE_CHECKING:
         AlertRecord,
         OutboxItem,
     )
+    from pipewarden.store.pipeline_records import (
+        PipelineRecord,
+        PipelineRun,
+        StageCheckpoint,
+    )
     from pipewarden.store.records import (
         MetricPoint,
         MetricSeries,
@@ -221,6 +226,76 @@ class Store(Protocol):
 
     def list_outbox(self, *, status: str | None = None) -> list[OutboxItem]:
         """Notifications in the outbox, oldest first (of one status, when given)."""
+
+    # ------------------------------------------------------------------ pipelines
+    def save_pipeline(self, record: PipelineRecord) -> None:
+        """Keep a pipeline's schedule (replacing the one kept before)."""
+        ...
+
+    def get_pipeline(self, name: str) -> PipelineRecord:
+        """A pipeline and its schedule.
+
+        Raises:
+            RecordNotFoundError: No pipeline has this name.
+        """
+        ...
+
+    def list_pipelines(self) -> list[PipelineRecord]:
+        """Every pipeline, by name."""
+        ...
+
+    def start_pipeline_run(self, run: PipelineRun) -> None:
+        """Keep a new pipeline run (the pipeline is kept too if new)."""
+        ...
+
+    def save_stage(self, pipeline_run_id: str, stage: StageCheckpoint) -> None:
+        """Keep one stage checkpoint of a pipeline run.
+
+        Raises:
+            StoreError: The run has a checkpoint of this stage already, or no such run.
+        """
+        ...
+
+    def finish_pipeline_run(
+        self,
+        run_id: str,
+        *,
+        status: str,
+        finished_at: datetime,
+        error_type: str | None = None,
+        error_message: str | None = None,
+        traceback: str | None = None,
+    ) -> None:
+        """Set a pipeline run's final status, end time and error.
+
+        Raises:
+            RecordNotFoundError: No pipeline run has this id.
+        """
+        ...
+
+    def get_pipeline_run(self, run_id: str) -> PipelineRun:
+        """A pipeline run with its stages, by id or a prefix only it has.
+
+        Raises:
+            RecordNotFoundError: No pipeline run (or more than one) matches.
+        """
+        ...
+
+    def has_pipeline_run(self, run_id: str) -> bool:
+        """Whether a pipeline run has this id (or is the only one with this prefix)."""
+        ...
+
+    def list_pipeline_runs(
+        self,
+        *,
+        pipeline: str | None = None,
+        status: str | None = None,
+        since: datetime | None = None,
+        until: datetime | None = None,
+        limit: int | None = 100,
+    ) -> list[PipelineRun]:
+        """Pipeline runs with their stages, newest first; ``since`` and ``until``
+        bound their start time (``since`` included, ``until`` not)."""
         ...
 
     # ------------------------------------------------------------------ lifecycle

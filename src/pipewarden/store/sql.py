@@ -26,6 +26,12 @@ from pipewarden.store._errors import translated
 from pipewarden.store._recent import RecentMetrics
 from pipewarden.store.alert_records import AlertEventRecord, AlertRecord, OutboxItem
 from pipewarden.store.alert_store import SqlAlerts
+from pipewarden.store.pipeline_records import (
+    PipelineRecord,
+    PipelineRun,
+    StageCheckpoint,
+)
+from pipewarden.store.pipelines import PipelineTables
 from pipewarden.store.records import (
     MetricPoint,
     MetricSeries,
@@ -89,6 +95,7 @@ class SqlStore:
         self._read = sessionmaker(database, expire_on_commit=False)
         self._write = sessionmaker(self._writer, expire_on_commit=False)
         self._alerts = SqlAlerts(database, self._writer, url=url)
+        self._pipelines = PipelineTables(database, self._writer, url=url)
 
     @property
     def database(self) -> Database:
@@ -203,6 +210,69 @@ class SqlStore:
                     f"Record one with: pipewarden check CONTRACT DATA --dataset {dataset}"
                 )
             return row.to_domain()
+
+    # ------------------------------------------------------------------ pipelines
+    def save_pipeline(self, record: PipelineRecord) -> None:
+        """Keep a pipeline's schedule (replacing the one kept before)."""
+        self._pipelines.save_pipeline(record)
+
+    def get_pipeline(self, name: str) -> PipelineRecord:
+        """A pipeline and its schedule; RecordNotFoundError when unknown."""
+        return self._pipelines.get_pipeline(name)
+
+    def list_pipelines(self) -> list[PipelineRecord]:
+        """Every pipeline, by name."""
+        return self._pipelines.list_pipelines()
+
+    def start_pipeline_run(self, run: PipelineRun) -> None:
+        """Keep a new pipeline run (the pipeline is kept too if new)."""
+        self._pipelines.start_pipeline_run(run)
+
+    def save_stage(self, pipeline_run_id: str, stage: StageCheckpoint) -> None:
+        """Keep one stage checkpoint of a pipeline run."""
+        self._pipelines.save_stage(pipeline_run_id, stage)
+
+    def finish_pipeline_run(
+        self,
+        run_id: str,
+        *,
+        status: str,
+        finished_at: datetime,
+        error_type: str | None = None,
+        error_message: str | None = None,
+        traceback: str | None = None,
+    ) -> None:
+        """Set a pipeline run's final status, end time and error."""
+        self._pipelines.finish_pipeline_run(
+            run_id,
+            status=status,
+            finished_at=finished_at,
+            error_type=error_type,
+            error_message=error_message,
+            traceback=traceback,
+        )
+
+    def get_pipeline_run(self, run_id: str) -> PipelineRun:
+        """A pipeline run with its stages, by id or unique prefix."""
+        return self._pipelines.get_pipeline_run(run_id)
+
+    def has_pipeline_run(self, run_id: str) -> bool:
+        """Whether a pipeline run has this id (or is the only one with this prefix)."""
+        return self._pipelines.has_pipeline_run(run_id)
+
+    def list_pipeline_runs(
+        self,
+        *,
+        pipeline: str | None = None,
+        status: str | None = None,
+        since: datetime | None = None,
+        until: datetime | None = None,
+        limit: int | None = 100,
+    ) -> list[PipelineRun]:
+        """Pipeline runs with their stages, newest first."""
+        return self._pipelines.list_pipeline_runs(
+            pipeline=pipeline, status=status, since=since, until=until, limit=limit
+        )
 
     # ------------------------------------------------------------------ history
     def metric_history(

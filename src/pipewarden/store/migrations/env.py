@@ -9,6 +9,7 @@ from __future__ import annotations
 from alembic import context
 
 from pipewarden.errors import StoreError
+from pipewarden.store import pipeline_tables  # noqa: F401  (registers its tables)
 from pipewarden.store.tables import VERSION_TABLE, Base
 
 connection = context.config.attributes.get("connection")

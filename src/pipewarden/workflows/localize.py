@@ -1,0 +1,97 @@
+"""Localize a bad pipeline run: the workflow behind ``pw.localize`` and
+``pipewarden localize``.
+
+Reads the two pipeline runs, their stage checkpoints and the stored runs (profiles)
+of their stages, nothing else, and hands them to ``pipelines.localize``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import TYPE_CHECKING
+
+from pipewarden.errors import ConfigError, RecordNotFoundError
+from pipewarden.pipelines.localize import Localization, localize_runs
+from pipewarden.store.pipeline_records import PipelineRun
+from pipewarden.store.records import Run
+
+if TYPE_CHECKING:
+    from pipewarden.store.base import Store
+
+__all__ = ["default_baseline", "localize"]
+
+
+def localize(
+    run_id: str, *, baseline: str | None = None, store: Store | str | None = None
+) -> Localization:
+    """Where did the change of a pipeline run begin: stage, columns, segments.
+
+    Args:
+        run_id: The pipeline run to explain (id or unique prefix).
+        baseline: A pipeline run to compare with; default: the last good run of the
+            same pipeline before it (finished successfully, every stage passing).
+        store: A Store or store URL (default: the embedded store).
+
+    Returns:
+        The localization; ``to_dict()`` is the ``localize --json`` document.
+
+    Raises:
+        RecordNotFoundError: No such run, or no earlier good run to compare with.
+        ConfigError: The baseline belongs to another pipeline.
+
+    Example:
+        >>> report = pw.localize("r-20261201-060000000-abc123")  # doctest: +SKIP
+        >>> print(report.headline)  # doctest: +SKIP
+    """
+    with _opened(store) as opened:
+        bad = opened.get_pipeline_run(run_id)
+        base = (
+            opened.get_pipeline_run(baseline)
+            if baseline is not None
+            else default_baseline(opened, bad)
+        )
+        if base.pipeline != bad.pipeline:
+            raise ConfigError(
+                f"Baseline {base.id} is a run of '{base.pipeline}', not of "
+                f"'{bad.pipeline}'. Pass a run of the same pipeline."
+            )
+        return localize_runs(
+            bad, base, _stage_runs(opened, bad), _stage_runs(opened, base)
+        )
+
+
+def default_baseline(store: Store, bad: PipelineRun) -> PipelineRun:
+    """The last good run of the pipeline before ``bad`` (else its last success).
+
+    Raises:
+        RecordNotFoundError: The pipeline has no successful run before it.
+    """
+    earlier = store.list_pipeline_runs(
+        pipeline=bad.pipeline, status="success", until=bad.started_at, limit=50
+    )
+    earlier = [r for r in earlier if r.id != bad.id]
+    good = next((r for r in earlier if r.is_good), None)
+    if good is not None:
+        return good
+    if earlier:
+        return earlier[0]
+    raise RecordNotFoundError(
+        f"Pipeline '{bad.pipeline}' has no successful run before {bad.id} to compare "
+        "with. Pass one with --baseline RUN (baseline= in Python)."
+    )
+
+
+def _stage_runs(store: Store, run: PipelineRun) -> dict[str, Run]:
+    return {s.stage: store.get_run(s.run_id) for s in run.stages if s.run_id}
+
+
+@contextmanager
+def _opened(store: Store | str | None) -> Iterator[Store]:
+    if store is not None and not isinstance(store, str):
+        yield store
+        return
+    from pipewarden.store import open_store
+
+    with open_store(store) as opened:
+        yield opened

@@ -1,0 +1,101 @@
+"""Pipeline runs from the command line: start prints the id last, checkpoint and
+finish record, list and show present stages, and the JSON equals the API's."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+from pipeline_store import DAY, make_pipeline_store
+
+import pipewarden as pw
+
+Cli = Callable[..., Any]
+
+
+@pytest.fixture(scope="module")
+def pipes(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
+    return make_pipeline_store(tmp_path_factory.mktemp("pipes"))
+
+
+def test_start_checkpoint_finish_and_show(cli: Cli, tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 's.db'}"
+    data = tmp_path / "out.csv"
+    data.write_text("a,b\n1,x\n2,y\n3,x\n")
+    started = cli("runs", "start", "nightly", "--store", url)
+    run_id = started.out.split()[-1]
+    assert started.code == 0 and run_id.startswith("r-")
+    first = cli("runs", "checkpoint", run_id, "load", str(data), "--store", url)
+    second = cli(
+        "runs",
+        "checkpoint",
+        run_id,
+        "shape",
+        str(data),
+        "--inputs",
+        "load",
+        "--store",
+        url,
+    )
+    assert (first.code, second.code) == (0, 0)
+    again = cli("runs", "checkpoint", run_id, "load", str(data), "--store", url)
+    assert again.code == 2 and again.err_lines == [
+        f"error: Pipeline run {run_id} has a checkpoint of stage 'load' already. "
+        "Name each stage once per run."
+    ]
+    finished = cli("runs", "finish", run_id, "--error", "disk full", "--store", url)
+    assert finished.code == 0
+    shown = json.loads(cli("runs", "show", run_id, "--store", url, "--json").out)
+    assert shown["status"] == "failed" and shown["error_message"] == "disk full"
+    assert [(s["stage"], s["inputs"], s["rows"]) for s in shown["stages"]] == [
+        ("load", [], 3),
+        ("shape", ["load"], 3),
+    ]
+    # the stage outputs are regular runs: runs show and the dataset list still work
+    stage_run = cli(
+        "runs", "show", shown["stages"][0]["run_id"], "--store", url, "--json"
+    )
+    assert json.loads(stage_run.out)["dataset"] == "nightly/load"
+    listed = json.loads(cli("runs", "list", "--store", url, "--json").out)
+    assert sorted(r["dataset"] for r in listed) == ["nightly/load", "nightly/shape"]
+
+
+def test_localize_json_equals_the_api(cli: Cli, pipes: dict[str, str]) -> None:
+    ran = cli("localize", pipes["bad"], "--store", pipes["pipes"], "--json", "-")
+    api = pw.localize(pipes["bad"], store=pipes["pipes"]).to_dict()
+    assert json.loads(ran.out) == json.loads(json.dumps(api))
+    assert api["baseline"] == pipes["good"]
+    text = cli("localize", pipes["bad"], "--store", pipes["pipes"])
+    assert text.out.splitlines()[0].startswith(
+        "Stage 'clean' introduced the change: 'x' became "
+    )
+    assert "concentrated in region ∈ {n} (100% of the new nulls)" in " ".join(
+        text.out.split()
+    )
+
+
+def test_checklist_json_equals_the_api(cli: Cli, pipes: dict[str, str]) -> None:
+    ran = json.loads(
+        cli(
+            "checklist", "--date", DAY.isoformat(), "--store", pipes["pipes"], "--json"
+        ).out
+    )
+    api = pw.checklist(DAY, store=pipes["pipes"]).to_dict()
+    ran.pop("now"), api.pop("now")
+    assert ran == json.loads(json.dumps(api))
+    assert [(r["pipeline"], r["status"], r["run"]) for r in ran["rows"]] == [
+        ("churn", "ran", pipes["bad"])
+    ]
+
+
+def test_checklist_of_a_day_without_the_run_says_missed(pipes: dict[str, str]) -> None:
+    found = pw.checklist(
+        date(2026, 11, 4), store=pipes["pipes"], now=datetime(2026, 11, 5, tzinfo=UTC)
+    )
+    rows = [(r.slot.pipeline, r.slot.status) for r in found.rows]
+    assert rows == [("churn", "missed")] + [("open", "running")] * 10  # unscheduled
+    assert [f.check for f in found.findings] == ["run.missed"]
