@@ -359,6 +359,7 @@ class FindingRow(Base):
     value: Mapped[Any] = mapped_column(JSONValue, nullable=True)
     threshold: Mapped[Any] = mapped_column(JSONValue, nullable=True)
     segment: Mapped[dict[str, Any] | None] = mapped_column(JSONValue, nullable=True)
+    evidence: Mapped[dict[str, Any] | None] = mapped_column(JSONValue, nullable=True)
 
     run: Mapped[RunRow] = relationship(back_populates="findings", lazy="raise")
 
@@ -388,6 +389,7 @@ class FindingRow(Base):
             "value": _clean(finding.value),
             "threshold": _clean(finding.threshold),
             "segment": _clean(finding.segment),
+            "evidence": _clean(finding.evidence),
         }
 
     def to_domain(self) -> Finding:
@@ -399,6 +401,7 @@ class FindingRow(Base):
             value=self.value,
             threshold=self.threshold,
             segment=self.segment,
+            evidence=self.evidence,
         )
 
 
