@@ -37,6 +37,7 @@ from pipewarden.cli._app import app
 from pipewarden.contracts.model import Contract
 from pipewarden.demo import BATCHES
 from pipewarden.env.fingerprint import capture
+from pipewarden.workflows.checklist import schedule_pipeline
 
 ROWS = 1000
 QUERY = "select * from t where id <= 750"
@@ -956,6 +957,21 @@ EFFECTS: tuple[Effect, ...] = (
         ([], ["churn"]),
     ),
     Effect(
+        ("checklist",),
+        "--rules",
+        ("checklist", "--store", "{scheduled}", "--date", "2026-11-04", "--json"),
+        ("checklist", "--store", "{scheduled}", "--date", "2026-11-04", "--json")
+        + ("--rules", "{pipe_rules}"),
+        stdout_json(
+            lambda d: [
+                (e["event"]["kind"], e["alert"]["rule"])
+                for e in d["alerts"]
+                if e["alert"]["subject"] == "pipeline:churn"
+            ]
+        ),
+        ([("opened", "pipeline_runs")], [("opened", "missed_runs")]),
+    ),
+    Effect(
         ("localize",),
         "--baseline",
         ("localize", "{bad}", "--store", "{pipes}", "--json", "-"),
@@ -1191,6 +1207,15 @@ def _alert_stores(root: Path) -> dict[str, str]:
         encoding="utf-8",
     )
     out["rules"] = str(rules_file)
+    pipe_rules = root / "pipe_rules.yaml"
+    pipe_rules.write_text(
+        "rules:\n  - name: missed_runs\n    check: 'run.missed'\n"
+        "    subject: 'pipeline:*'\n    min_severity: error\n    severity: sev1\n",
+        encoding="utf-8",
+    )
+    out["pipe_rules"] = str(pipe_rules)
+    out["scheduled"] = f"sqlite:///{root / 'scheduled.db'}"
+    schedule_pipeline("churn", "0 6 * * *", store=out["scheduled"])
     return out
 
 

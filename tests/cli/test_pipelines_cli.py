@@ -99,3 +99,21 @@ def test_checklist_of_a_day_without_the_run_says_missed(pipes: dict[str, str]) -
     rows = [(r.slot.pipeline, r.slot.status) for r in found.rows]
     assert rows == [("churn", "missed")] + [("open", "running")] * 10  # unscheduled
     assert [f.check for f in found.findings] == ["run.missed"]
+
+
+def test_a_missed_job_in_the_checklist_opens_an_alert_that_alerts_list_shows(
+    cli: Cli, tmp_path: Path
+) -> None:
+    url = f"sqlite:///{tmp_path / 's.db'}"
+    cli("pipelines", "schedule", "scores", "0 6 * * *", "--store", url)
+    ran = cli("checklist", "--date", "2026-01-05", "--store", url)
+    assert ran.code == 0
+    assert "Alert 1 opened (sev2): Pipeline 'scores' was expected at 2026-01-05" in (
+        " ".join(ran.err.split())
+    )
+    listed = json.loads(cli("alerts", "list", "--store", url, "--json").out)
+    assert [(a["rule"], a["subject"], a["check"]) for a in listed] == [
+        ("pipeline_runs", "pipeline:scores", "run.missed")
+    ]
+    again = cli("checklist", "--date", "2026-01-05", "--store", url, "--json")
+    assert json.loads(again.out)["alerts"] == [] and again.err == ""
