@@ -36,10 +36,13 @@ from pipewarden.cli import main
 from pipewarden.cli._app import app
 from pipewarden.contracts.model import Contract
 from pipewarden.demo import BATCHES
+from pipewarden.demo.pipeline import STAGES
 from pipewarden.env.fingerprint import capture
 from pipewarden.workflows.checklist import schedule_pipeline
 
 ROWS = 1000
+DEMO_RUNS = len(BATCHES) + 3 * len(STAGES)
+"""The demo's check runs: its batches, and the stages of its three pipeline runs."""
 QUERY = "select * from t where id <= 750"
 """Three quarters of either table."""
 AFTER_NEWEST = "2024-01-08T00:00:00Z"
@@ -648,7 +651,7 @@ EFFECTS: tuple[Effect, ...] = (
         ("demo",),
         ("demo", "--out", "results", "--store", "sqlite:///demo.db"),
         demo_stores,
-        ({DEFAULT_STORE: len(BATCHES)}, {"demo.db": len(BATCHES)}),
+        ({DEFAULT_STORE: DEMO_RUNS}, {"demo.db": DEMO_RUNS}),
         shared=True,
     ),
     # env

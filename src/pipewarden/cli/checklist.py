@@ -61,7 +61,7 @@ def checklist_command(
     if as_json:
         write_json(found.to_dict(), "-")
         return
-    _print(found)
+    print_checklist(found)
 
 
 def _date(text: str) -> date:
@@ -71,7 +71,7 @@ def _date(text: str) -> date:
         raise ConfigError(f"--date '{text}' is not a date. Use YYYY-MM-DD.") from exc
 
 
-def _print(found: Checklist) -> None:
+def print_checklist(found: Checklist) -> None:
     counts = ", ".join(
         f"{found.count(s)} {s}"
         for s in ("ran", "running", "late", "failed", "missed", "scheduled")
