@@ -934,6 +934,16 @@ EFFECTS: tuple[Effect, ...] = (
         ([DEFAULT_STORE], ["s.db"]),
     ),
     Effect(
+        ("pipelines", "apply"),
+        "--store",
+        ("pipelines", "apply", "{pipelines_yaml}"),
+        ("pipelines", "apply", "{pipelines_yaml}", "--store", "sqlite:///s.db"),
+        lambda _run, folder: sorted(
+            p.relative_to(folder).as_posix() for p in folder.rglob("*.db")
+        ),
+        ([DEFAULT_STORE], ["s.db"]),
+    ),
+    Effect(
         ("checklist",),
         "--date",
         ("checklist", "--store", "{pipes}", "--json"),
@@ -1217,6 +1227,11 @@ def _alert_stores(root: Path) -> dict[str, str]:
         encoding="utf-8",
     )
     out["pipe_rules"] = str(pipe_rules)
+    pipelines_yaml = root / "pipelines.yaml"
+    pipelines_yaml.write_text(
+        "pipelines:\n  churn:\n    schedule: '0 6 * * *'\n", encoding="utf-8"
+    )
+    out["pipelines_yaml"] = str(pipelines_yaml)
     out["scheduled"] = f"sqlite:///{root / 'scheduled.db'}"
     schedule_pipeline("churn", "0 6 * * *", store=out["scheduled"])
     return out

@@ -117,3 +117,28 @@ def test_a_missed_job_in_the_checklist_opens_an_alert_that_alerts_list_shows(
     ]
     again = cli("checklist", "--date", "2026-01-05", "--store", url, "--json")
     assert json.loads(again.out)["alerts"] == [] and again.err == ""
+
+
+def test_pipelines_apply_declares_a_files_schedules_or_says_where_it_is_wrong(
+    cli: Cli, tmp_path: Path
+) -> None:
+    url = f"sqlite:///{tmp_path / 's.db'}"
+    good = tmp_path / "pipelines.yaml"
+    good.write_text(
+        "pipelines:\n  churn:\n    schedule: '0 6 * * *'\n"
+        "    timezone: Europe/Amsterdam\n    grace: 1h\n",
+        encoding="utf-8",
+    )
+    ran = cli("pipelines", "apply", good, "--store", url)
+    assert ran.code == 0
+    assert " ".join(ran.out.split()) == (
+        "Pipeline 'churn' is expected at '0 6 * * *' (Europe/Amsterdam), grace 60 minutes."
+    )
+    assert [p.schedule for p in pw.open_store(url).list_pipelines()] == ["0 6 * * *"]
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("pipelines:\n  churn:\n    schedule: 'daily'\n", encoding="utf-8")
+    refused = cli("pipelines", "apply", bad, "--store", url)
+    assert refused.code == 2 and "Traceback" not in refused.err
+    assert " ".join(refused.err.split()).startswith(
+        f"error: {bad}, line 3, key 'pipelines.churn.schedule': 'daily' is not a cron"
+    )

@@ -19,7 +19,7 @@ if TYPE_CHECKING:
     from pipewarden.monitor.rules import RuleSet
     from pipewarden.store.base import Store
 
-__all__ = ["checklist", "schedule_findings", "schedule_pipeline"]
+__all__ = ["apply_schedules", "checklist", "schedule_findings", "schedule_pipeline"]
 
 
 def schedule_pipeline(
@@ -52,6 +52,28 @@ def schedule_pipeline(
     with _opened(store) as opened:
         opened.save_pipeline(record)
     return record
+
+
+def apply_schedules(
+    path: str | Path,
+    *,
+    store: Store | str | None = None,
+    now: datetime | None = None,
+) -> list[PipelineRecord]:
+    """Declare the schedules of a pipelines YAML file (see
+    ``pipewarden.pipelines.schedule_file``); all are checked before any is kept.
+
+    Raises:
+        ConfigError: The file is missing or wrong (the message names file, line
+            and key).
+    """
+    from pipewarden.pipelines.schedule_file import load_schedules
+
+    records = load_schedules(path, now=now)
+    with _opened(store) as opened:
+        for record in records:
+            opened.save_pipeline(record)
+    return records
 
 
 def checklist(
