@@ -2,9 +2,10 @@
 ``pipewarden localize``.
 
 Reads the two pipeline runs, their stage checkpoints and the stored profiles of
-their stages (without findings: ``Store.get_stage_profiles``), plus the profiles of
-the good run before the baseline, which tell which datetime columns normally move
-forward (only those can be stale), and hands them to ``pipelines.localize``.
+their stages (without findings: ``Store.get_stage_profiles``), plus, for stages with
+a datetime column other than their contract's time column, the profiles of the good
+run before the baseline, which tell which datetime columns normally move forward
+(only those can be stale), and hands them to ``pipelines.localize``.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from typing import TYPE_CHECKING
 
 from pipewarden.errors import ConfigError, RecordNotFoundError
 from pipewarden.pipelines.localize import Localization, localize_runs
+from pipewarden.profiles.column import Kind
 from pipewarden.store.pipeline_records import PipelineRun, StageProfile
 
 if TYPE_CHECKING:
@@ -57,19 +59,16 @@ def localize(
                 f"Baseline {base.id} is a run of '{base.pipeline}', not of "
                 f"'{bad.pipeline}'. Pass a run of the same pipeline."
             )
-        earlier = _earlier_good(opened, base)
-        runs = [r for r in (bad, base, earlier) if r is not None]
         profiles = opened.get_stage_profiles(
-            [s.run_id for r in runs for s in r.stages if s.run_id]
+            [s.run_id for r in (bad, base) for s in r.stages if s.run_id]
         )
+        baseline_runs = _stage_profiles(base, profiles)
         return localize_runs(
             bad,
             base,
             _stage_profiles(bad, profiles),
-            _stage_profiles(base, profiles),
-            earlier_runs=None
-            if earlier is None
-            else _stage_profiles(earlier, profiles),
+            baseline_runs,
+            earlier_runs=_earlier_profiles(opened, base, baseline_runs),
         )
 
 
@@ -91,6 +90,31 @@ def default_baseline(store: Store, bad: PipelineRun) -> PipelineRun:
     raise RecordNotFoundError(
         f"Pipeline '{bad.pipeline}' has no successful run before {bad.id} to compare "
         "with. Pass one with --baseline RUN (baseline= in Python)."
+    )
+
+
+def _earlier_profiles(
+    store: Store, baseline: PipelineRun, baseline_runs: Mapping[str, StageProfile]
+) -> dict[str, StageProfile] | None:
+    """Stage profiles of the good run before the baseline, read only for the stages
+    with a datetime column besides their contract's time column (the others need
+    none to judge staleness)."""
+    wanted = {name for name, run in baseline_runs.items() if _has_other_times(run)}
+    if not wanted:
+        return None
+    earlier = _earlier_good(store, baseline)
+    if earlier is None:
+        return None
+    ids = [s.run_id for s in earlier.stages if s.run_id and s.stage in wanted]
+    return _stage_profiles(earlier, store.get_stage_profiles(ids))
+
+
+def _has_other_times(run: StageProfile) -> bool:
+    if run.profile is None:
+        return False
+    return any(
+        c.kind is Kind.DATETIME and name != run.time_column
+        for name, c in run.profile.columns.items()
     )
 
 
