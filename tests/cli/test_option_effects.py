@@ -36,9 +36,13 @@ from pipewarden.cli import main
 from pipewarden.cli._app import app
 from pipewarden.contracts.model import Contract
 from pipewarden.demo import BATCHES
+from pipewarden.demo.pipeline import STAGES
 from pipewarden.env.fingerprint import capture
+from pipewarden.workflows.checklist import schedule_pipeline
 
 ROWS = 1000
+DEMO_RUNS = len(BATCHES) + 3 * len(STAGES)
+"""The demo's check runs: its batches, and the stages of its three pipeline runs."""
 QUERY = "select * from t where id <= 750"
 """Three quarters of either table."""
 AFTER_NEWEST = "2024-01-08T00:00:00Z"
@@ -647,7 +651,7 @@ EFFECTS: tuple[Effect, ...] = (
         ("demo",),
         ("demo", "--out", "results", "--store", "sqlite:///demo.db"),
         demo_stores,
-        ({DEFAULT_STORE: len(BATCHES)}, {"demo.db": len(BATCHES)}),
+        ({DEFAULT_STORE: DEMO_RUNS}, {"demo.db": DEMO_RUNS}),
         shared=True,
     ),
     # env
@@ -930,6 +934,16 @@ EFFECTS: tuple[Effect, ...] = (
         ([DEFAULT_STORE], ["s.db"]),
     ),
     Effect(
+        ("pipelines", "apply"),
+        "--store",
+        ("pipelines", "apply", "{pipelines_yaml}"),
+        ("pipelines", "apply", "{pipelines_yaml}", "--store", "sqlite:///s.db"),
+        lambda _run, folder: sorted(
+            p.relative_to(folder).as_posix() for p in folder.rglob("*.db")
+        ),
+        ([DEFAULT_STORE], ["s.db"]),
+    ),
+    Effect(
         ("checklist",),
         "--date",
         ("checklist", "--store", "{pipes}", "--json"),
@@ -954,6 +968,21 @@ EFFECTS: tuple[Effect, ...] = (
         ("checklist", "--date", "2026-11-03", "--json", "--store", "{pipes}"),
         stdout_json(lambda d: sorted({r["pipeline"] for r in d["rows"]})),
         ([], ["churn"]),
+    ),
+    Effect(
+        ("checklist",),
+        "--rules",
+        ("checklist", "--store", "{scheduled}", "--date", "2026-11-04", "--json"),
+        ("checklist", "--store", "{scheduled}", "--date", "2026-11-04", "--json")
+        + ("--rules", "{pipe_rules}"),
+        stdout_json(
+            lambda d: [
+                (e["event"]["kind"], e["alert"]["rule"])
+                for e in d["alerts"]
+                if e["alert"]["subject"] == "pipeline:churn"
+            ]
+        ),
+        ([("opened", "pipeline_runs")], [("opened", "missed_runs")]),
     ),
     Effect(
         ("localize",),
@@ -1191,6 +1220,20 @@ def _alert_stores(root: Path) -> dict[str, str]:
         encoding="utf-8",
     )
     out["rules"] = str(rules_file)
+    pipe_rules = root / "pipe_rules.yaml"
+    pipe_rules.write_text(
+        "rules:\n  - name: missed_runs\n    check: 'run.missed'\n"
+        "    subject: 'pipeline:*'\n    min_severity: error\n    severity: sev1\n",
+        encoding="utf-8",
+    )
+    out["pipe_rules"] = str(pipe_rules)
+    pipelines_yaml = root / "pipelines.yaml"
+    pipelines_yaml.write_text(
+        "pipelines:\n  churn:\n    schedule: '0 6 * * *'\n", encoding="utf-8"
+    )
+    out["pipelines_yaml"] = str(pipelines_yaml)
+    out["scheduled"] = f"sqlite:///{root / 'scheduled.db'}"
+    schedule_pipeline("churn", "0 6 * * *", store=out["scheduled"])
     return out
 
 

@@ -24,6 +24,7 @@ if TYPE_CHECKING:
         PipelineRecord,
         PipelineRun,
         StageCheckpoint,
+        StageProfile,
     )
     from pipewarden.store.records import (
         MetricPoint,
@@ -296,6 +297,12 @@ class Store(Protocol):
     ) -> list[PipelineRun]:
         """Pipeline runs with their stages, newest first; ``since`` and ``until``
         bound their start time (``since`` included, ``until`` not)."""
+        ...
+
+    def get_stage_profiles(self, run_ids: Sequence[str]) -> dict[str, StageProfile]:
+        """Per recorded run id: its profile, code, environment, contract digest and
+        time column, and inputs, without its findings (what localization reads).
+        Ids not in the store are left out."""
         ...
 
     # ------------------------------------------------------------------ lifecycle

@@ -30,6 +30,7 @@ from pipewarden.store.pipeline_records import (
     PipelineRecord,
     PipelineRun,
     StageCheckpoint,
+    StageProfile,
 )
 from pipewarden.store.pipelines import PipelineTables
 from pipewarden.store.records import (
@@ -40,6 +41,7 @@ from pipewarden.store.records import (
     RunSummary,
     SeriesTable,
 )
+from pipewarden.store.stage_profiles import load_stage_profiles
 from pipewarden.store.tables import (
     DATASET_COLUMN,
     Base,
@@ -273,6 +275,10 @@ class SqlStore:
         return self._pipelines.list_pipeline_runs(
             pipeline=pipeline, status=status, since=since, until=until, limit=limit
         )
+
+    def get_stage_profiles(self, run_ids: Sequence[str]) -> dict[str, StageProfile]:
+        """Profiles and context of recorded runs, without findings, in one read."""
+        return load_stage_profiles(self._database, run_ids, url=self.url)
 
     # ------------------------------------------------------------------ history
     def metric_history(
