@@ -151,6 +151,7 @@ class SparkEngine:
         if is_spark_frame(source):
             return self.profile_dataframe(source, segments, progress=progress)
         if isinstance(source, str | os.PathLike):
+            check_parquet(source)
             data = read_source(source, self.session)
             restore = Restore(local_dtypes(source))
             return self.profile_dataframe(
@@ -279,13 +280,8 @@ def read_source(source: str | os.PathLike[str], session: SparkSession) -> DataFr
     Raises:
         SourceError: Not Parquet, or Spark cannot read it.
     """
+    check_parquet(source)
     text = os.fspath(source)
-    if os.path.isfile(text) and not text.lower().endswith((".parquet", ".pq")):
-        raise SourceError(
-            f"The Spark engine reads Parquet (a file, a folder with hive partitions, "
-            f"or a glob) and Spark DataFrames, not '{os.path.basename(text)}'. "
-            "Convert it to Parquet, or profile it with --engine local."
-        )
     errors = require("pyspark.errors", extra="spark", purpose="The Spark engine")
     try:
         return session.read.parquet(text)
@@ -294,6 +290,21 @@ def read_source(source: str | os.PathLike[str], session: SparkSession) -> DataFr
             f"Spark cannot read '{text}': {str(exc).splitlines()[0]}. "
             "Check the path, or pass a Parquet file, folder or glob."
         ) from exc
+
+
+def check_parquet(source: str | os.PathLike[str]) -> None:
+    """Refuse, before Spark starts, a file that is not Parquet.
+
+    Raises:
+        SourceError: The path is a file of another format.
+    """
+    text = os.fspath(source)
+    if os.path.isfile(text) and not text.lower().endswith((".parquet", ".pq")):
+        raise SourceError(
+            f"The Spark engine reads Parquet (a file, a folder with hive partitions, "
+            f"or a glob) and Spark DataFrames, not '{os.path.basename(text)}'. "
+            "Convert it to Parquet, or profile it with --engine local."
+        )
 
 
 def _collect(
