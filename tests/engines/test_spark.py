@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import polars as pl
 import pytest
+
 import pipewarden as pw
 from pipewarden.cli import main
 from pipewarden.engines.local import LocalEngine
@@ -164,9 +165,7 @@ def test_check_and_drift_find_the_same_on_spark(
     assert _findings(on_spark.to_dict()) == _findings(local.to_dict())
     assert local.status == on_spark.status == "fail"
     local_drift = pw.compare(str(parquet), str(current), sample_rows=0)
-    spark_drift = pw.compare(
-        str(parquet), str(current), sample_rows=0, engine="spark"
-    )
+    spark_drift = pw.compare(str(parquet), str(current), sample_rows=0, engine="spark")
     assert _findings(spark_drift.to_dict()) == _findings(local_drift.to_dict())
     assert "age" in {f.column for f in spark_drift.findings if f.severity >= "warning"}
 

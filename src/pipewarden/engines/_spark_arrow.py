@@ -16,6 +16,7 @@ from __future__ import annotations
 import itertools
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
+from typing import Any
 
 import numpy as np
 import polars as pl
@@ -25,7 +26,11 @@ from pipewarden.engines.local import physical_of
 from pipewarden.profiles.column import ColumnProfile, Physical
 from pipewarden.profiles.dataset import DatasetProfile
 
-_WIDER = {pl.UInt8: pl.Int16, pl.UInt16: pl.Int32, pl.UInt32: pl.Int64}
+_WIDER: dict[Any, pl.DataType] = {
+    pl.UInt8: pl.Int16(),
+    pl.UInt16: pl.Int32(),
+    pl.UInt32: pl.Int64(),
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,7 +92,10 @@ def _spark_expr(name: str, dtype: pl.DataType, flagged: bool) -> pl.Expr:
         return col.cast(_WIDER[dtype])
     if dtype == pl.UInt64:
         return col.cast(pl.Decimal(20, 0))
-    if isinstance(dtype, pl.Categorical | pl.Enum) or dtype in (pl.Categorical, pl.Enum):
+    if isinstance(dtype, pl.Categorical | pl.Enum) or dtype in (
+        pl.Categorical,
+        pl.Enum,
+    ):
         return col.cast(pl.String)
     if isinstance(dtype, pl.Datetime):
         # Spark keeps instants in microseconds: naive times travel as UTC wall time.

@@ -316,7 +316,7 @@ def _collect(
     errors = require("pyspark.errors", extra="spark", purpose="The Spark engine")
     try:
         if progress is None:
-            return data.collect()  # type: ignore[no-any-return]  # pyspark is untyped here
+            return data.collect()
         seen = 0
         with ThreadPoolExecutor(max_workers=1, thread_name_prefix="pw-spark") as pool:
             job = pool.submit(data.collect)

@@ -216,9 +216,7 @@ class _Side:
     sample_rows: int
     progress: ProgressFn | None
 
-    def profile(
-        self, source: Any
-    ) -> tuple[DatasetProfile, pl.DataFrame | None, str]:
+    def profile(self, source: Any) -> tuple[DatasetProfile, pl.DataFrame | None, str]:
         """The side's profile, and a row sample (or None, and why not)."""
         if isinstance(source, DatasetProfile):
             return source, None, SAVED_PROFILE
