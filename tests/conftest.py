@@ -261,6 +261,7 @@ def spark() -> Iterator[SparkSession]:
         .config("spark.ui.showConsoleProgress", "false")
         .config("spark.sql.shuffle.partitions", "2")
         .config("spark.sql.session.timeZone", "UTC")
+        .config("spark.sql.legacy.parquet.nanosAsLong", "true")
     )
     with warnings.catch_warnings():  # pyspark 4.3 with pandas 3 (engines/spark.py)
         warnings.filterwarnings("ignore", "PySpark does not yet", FutureWarning)

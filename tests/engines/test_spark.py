@@ -120,6 +120,22 @@ def test_a_parquet_path_read_by_spark_profiles_like_the_local_engine(
     ]
 
 
+def test_nanosecond_timestamps_come_back_as_times(
+    spark: SparkSession, tmp_path: Path, assert_profiles_match: Callable[..., None]
+) -> None:
+    times = pl.datetime_range(
+        dt.datetime(2024, 1, 1), dt.datetime(2024, 1, 2), "1h", eager=True
+    )
+    frame = pl.DataFrame(
+        {"naive": times.dt.cast_time_unit("ns"), "paris": times.dt.cast_time_unit("ns")}
+    ).with_columns(pl.col("paris").dt.replace_time_zone("Europe/Paris"))
+    path = tmp_path / "ns.parquet"
+    frame.write_parquet(path)
+    got = pw.profile(str(path), engine="spark")
+    assert_profiles_match(got, pw.profile(str(path)))
+    assert got["paris"].dtype == "Datetime(time_unit='ns', time_zone='Europe/Paris')"
+
+
 def test_a_hive_partitioned_folder_gets_its_partition_column(
     spark: SparkSession,
     table: pl.DataFrame,

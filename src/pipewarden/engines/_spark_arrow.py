@@ -127,6 +127,13 @@ def restore_frame(data: pa.Table | pa.RecordBatch, restore: Restore) -> pl.DataF
 def _restored(col: pl.Expr, source: pl.DataType, target: pl.DataType) -> pl.Expr:
     if source == target:
         return col
+    if isinstance(target, pl.Datetime) and source.is_integer():
+        # Nanosecond Parquet timestamps, which Spark reads only as longs
+        # (spark.sql.legacy.parquet.nanosAsLong): epoch nanoseconds, UTC.
+        col = col.cast(pl.Datetime(target.time_unit or "ns"))
+        if target.time_zone is not None:
+            col = col.dt.replace_time_zone("UTC").dt.convert_time_zone(target.time_zone)
+        return col
     if isinstance(target, pl.Datetime):
         if isinstance(source, pl.Datetime) and source.time_zone is not None:
             col = (

@@ -84,6 +84,9 @@ def spark_session() -> SparkSession:
         .config("spark.ui.showConsoleProgress", "false")  # pipewarden shows its own
         .config("spark.driver.host", "127.0.0.1")
         .config("spark.driver.bindAddress", "127.0.0.1")
+        # Parquet timestamps in nanoseconds (Polars' and pandas' default) are read
+        # as longs, which the engine turns back into times; Spark refuses them else.
+        .config("spark.sql.legacy.parquet.nanosAsLong", "true")
     )
     with _quiet():
         session = builder.getOrCreate()
@@ -286,9 +289,15 @@ def read_source(source: str | os.PathLike[str], session: SparkSession) -> DataFr
     try:
         return session.read.parquet(text)
     except (errors.PySparkException, *_java_errors()) as exc:
+        nanos = "TIMESTAMP(NANOS" in str(exc)
         raise SourceError(
             f"Spark cannot read '{text}': {str(exc).splitlines()[0]}. "
-            "Check the path, or pass a Parquet file, folder or glob."
+            + (
+                "Set spark.sql.legacy.parquet.nanosAsLong=true in the SparkSession "
+                "(pipewarden turns the longs back into times)."
+                if nanos
+                else "Check the path, or pass a Parquet file, folder or glob."
+            )
         ) from exc
 
 
