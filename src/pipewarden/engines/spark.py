@@ -43,7 +43,7 @@ from pipewarden.profiles.dataset import DatasetProfile
 if TYPE_CHECKING:
     from pyspark.sql import DataFrame, SparkSession
 
-__all__ = ["SparkEngine", "is_spark_frame", "map_frames"]
+__all__ = ["SparkEngine", "is_spark_frame", "spark_session"]
 
 CHUNK_ROWS = 262_144
 """Rows the local engine profiles at a time inside a partition (its own default)."""
@@ -230,35 +230,6 @@ def profile_partition(
         {"rows": [profile.rows], "profile": [profile.to_json().encode()]},
         schema=pa.schema([("rows", pa.int64()), ("profile", pa.binary())]),
     )
-
-
-def map_frames(
-    data: DataFrame,
-    function: Callable[[pl.DataFrame], pl.DataFrame],
-    schema: pl.Schema,
-) -> DataFrame:
-    """A Spark DataFrame of ``function`` applied to each Arrow batch as Polars.
-
-    ``function`` must be picklable (a module-level function, or a partial of one)
-    and give frames of ``schema``.
-    """
-    table, _ = to_spark_arrow(pl.DataFrame(schema=schema))
-    with _quiet():
-        spark_schema = data.sparkSession.createDataFrame(table).schema
-        return data.mapInArrow(
-            partial(_mapped, function=function, schema=table.schema), spark_schema
-        )
-
-
-def _mapped(
-    batches: Iterator[pa.RecordBatch],
-    *,
-    function: Callable[[pl.DataFrame], pl.DataFrame],
-    schema: pa.Schema,
-) -> Iterator[pa.RecordBatch]:
-    for batch in batches:
-        out, _ = to_spark_arrow(function(restore_frame(batch, Restore())))
-        yield from out.cast(schema).to_batches()
 
 
 def local_dtypes(source: str | os.PathLike[str]) -> dict[str, pl.DataType]:
