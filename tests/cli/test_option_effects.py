@@ -328,6 +328,16 @@ EFFECTS: tuple[Effect, ...] = (
         code_and(json_file("p.json", lambda d: d["rows"])),
         ((2, 1, None), (0, 0, 750)),
     ),
+    # --engine spark refuses CSV before Spark starts (tests/cli/test_spark_cli.py runs
+    # the engine itself on Parquet, where both engines give the same profile).
+    Effect(
+        ("profile",),
+        "--engine",
+        ("profile", "{ref}", "-o", "p.json"),
+        ("profile", "{ref}", "-o", "p.json", "--engine", "spark"),
+        code_and(json_file("p.json", lambda d: d["rows"])),
+        ((0, 0, ROWS), (2, 1, None)),
+    ),
     Effect(
         ("profile",),
         "--label",
@@ -404,6 +414,14 @@ EFFECTS: tuple[Effect, ...] = (
         ((2, 1, None), (0, 0, (375, 1500))),
     ),
     # check
+    Effect(
+        ("check",),
+        "--engine",
+        (*CHECK, "--json", "r.json"),
+        (*CHECK, "--json", "r.json", "--engine", "spark"),
+        code_and(json_file("r.json", lambda d: d["rows"])),
+        ((0, 0, ROWS), (2, 1, None)),
+    ),
     Effect(
         ("check",),
         "--reference",
@@ -552,6 +570,14 @@ EFFECTS: tuple[Effect, ...] = (
         ),
     ),
     # drift
+    Effect(
+        ("drift",),
+        "--engine",
+        DRIFT_JSON,
+        (*DRIFT_JSON, "--engine", "spark"),
+        code_and(json_file("d.json", lambda d: len(d["columns"]))),
+        ((0, 0, 5), (2, 1, None)),
+    ),
     Effect(
         ("drift",),
         "--contract",

@@ -99,7 +99,8 @@ def check(
         environ: Environment variables for the fingerprint (default: os.environ).
         history: Thresholds for ``history.*`` findings when recording.
         query: SQL query, when ``batch`` (or ``reference``) is a database URL.
-        engine: Compute engine name.
+        engine: Compute engine name: ``local`` or ``spark`` (a Spark DataFrame is
+            always profiled by Spark).
         progress: Called with the number of rows profiled after each chunk.
         rules: Alert rules (a RuleSet or a rules YAML) a recorded run is judged by;
             None: the default rules, under which an error finding opens a sev3
