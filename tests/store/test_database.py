@@ -33,6 +33,10 @@ TABLES = {
     "inputs",
     "metrics",
     "models",
+    "monitor_batches",
+    "predictions",
+    "labels",
+    "prediction_profiles",
     "profiles",
     "runs",
     VERSION_TABLE,
@@ -64,9 +68,10 @@ def test_head_revision_is_alembics_head() -> None:
     assert ScriptDirectory(str(MIGRATIONS)).get_current_head() == HEAD_REVISION
 
 
-def test_first_revision_file_is_dated() -> None:
-    names = [p.name for p in (MIGRATIONS / "versions").glob("*.py")]
-    assert names == [f"{HEAD_REVISION}_initial_schema.py"]
+def test_revision_files_are_dated_and_named_by_their_revision() -> None:
+    names = sorted(p.name for p in (MIGRATIONS / "versions").glob("*.py"))
+    assert names[0] == "20261122_0001_initial_schema.py"
+    assert any(name.startswith(f"{HEAD_REVISION}_") for name in names)
 
 
 def test_a_brand_new_store_is_created_at_head(store_url: str) -> None:

@@ -14,7 +14,16 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Protocol, Self
 
 if TYPE_CHECKING:
+    import polars as pl
+
     from pipewarden.env.fingerprint import Fingerprint
+    from pipewarden.profiles.dataset import DatasetProfile
+    from pipewarden.store.monitoring_records import (
+        BatchReceipt,
+        LabelBatch,
+        PredictionBatch,
+        Rebuild,
+    )
     from pipewarden.store.records import (
         MetricPoint,
         MetricSeries,
@@ -155,6 +164,71 @@ class Store(Protocol):
         Raises:
             RecordNotFoundError: No such model or version.
         """
+        ...
+
+    def list_models(self) -> list[ModelRecord]:
+        """Every registered model version, by name then registration time."""
+        ...
+
+    # ------------------------------------------------------------------ traffic
+    def save_predictions(
+        self, name: str, version: str, batch: PredictionBatch, rebuild: Rebuild
+    ) -> BatchReceipt:
+        """Keep a batch of predictions of a model version, in one transaction.
+
+        A batch whose key was logged before stores nothing (the receipt says so,
+        with the first time's counts). Ids the model logged in an earlier batch
+        are not stored again; ``rebuild`` then gives the blob and day profiles of
+        the rows that were.
+
+        Raises:
+            RecordNotFoundError: No such model version.
+        """
+        ...
+
+    def save_labels(self, name: str, version: str, batch: LabelBatch) -> BatchReceipt:
+        """Join a batch of labels to a model version's ids, in one transaction.
+
+        New ids are added, a different label for a labelled id replaces it
+        (``relabelled``), the same label again changes nothing (``unchanged``);
+        labels of ids with no logged prediction are kept and counted
+        (``unknown_ids``): they join when the prediction is logged.
+
+        Raises:
+            RecordNotFoundError: No such model version.
+        """
+        ...
+
+    def load_predictions(
+        self,
+        name: str,
+        version: str,
+        *,
+        since_us: int | None = None,
+        until_us: int | None = None,
+    ) -> pl.DataFrame | None:
+        """The logged rows (``row_id``, ``time_us``, prediction, scores, inputs)
+        with ``since_us <= time_us < until_us``; None when nothing was logged."""
+        ...
+
+    def load_labels(self, name: str, version: str) -> pl.DataFrame:
+        """The current labels: ``row_id``, ``label``, ``label_class``."""
+        ...
+
+    def load_input_profiles(
+        self,
+        name: str,
+        version: str,
+        *,
+        since_us: int | None = None,
+        until_us: int | None = None,
+    ) -> list[tuple[int, DatasetProfile]]:
+        """(UTC day start in epoch microseconds, inputs' profile) per logged batch
+        and day, for the days overlapping the range."""
+        ...
+
+    def list_batches(self, name: str, version: str) -> list[BatchReceipt]:
+        """The logged batches of a model version, oldest first."""
         ...
 
     # ------------------------------------------------------------------ lifecycle

@@ -1,0 +1,422 @@
+"""A monitored model's traffic in SQL: logged batches, predictions, labels, profiles.
+
+``SqlStore`` delegates its prediction and label methods here. Bulk rows go in with
+one ``executemany`` on SQLite and ``COPY`` into a temporary table on PostgreSQL;
+what is new, repeated or changed is decided by set operations in the database, in
+the batch's one transaction, never row by row in Python.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Iterable
+from itertools import repeat
+from typing import Any
+
+import polars as pl
+from sqlalchemy import Connection, insert, select, text
+from sqlalchemy import Engine as Database
+
+from pipewarden.errors import RecordNotFoundError
+from pipewarden.profiles.dataset import DatasetProfile
+from pipewarden.store._errors import translated
+from pipewarden.store.monitoring_records import (
+    LABEL_COLUMNS,
+    PREDICTION_COLUMNS,
+    BatchReceipt,
+    DayProfiles,
+    LabelBatch,
+    PredictionBatch,
+    Rebuild,
+)
+from pipewarden.store.monitoring_tables import MonitorBatchRow, PredictionProfileRow
+from pipewarden.store.tables import ModelRow, decode_profile, encode_profile
+
+__all__ = ["Traffic"]
+
+PREDICTIONS = "predictions"
+LABELS = "labels"
+
+
+class Traffic:
+    """The prediction and label methods of a SqlStore."""
+
+    def __init__(
+        self, database: Database, writer: Database, *, url: str, compression: int
+    ) -> None:
+        self._database = database
+        self._writer = writer
+        self._url = url
+        self._compression = compression
+
+    # ------------------------------------------------------------------ writes
+    def save_predictions(
+        self, name: str, version: str, batch: PredictionBatch, rebuild: Rebuild
+    ) -> BatchReceipt:
+        rows = batch.rows
+        with translated(self._url), self._writer.begin() as conn:
+            model_id = _model_id(conn, name, version, self._url)
+            earlier = _earlier(conn, model_id, PREDICTIONS, batch.batch_key)
+            if earlier is not None:
+                return earlier
+            times = rows["time_us"]
+            batch_id = _insert_batch(
+                conn,
+                model_id,
+                PREDICTIONS,
+                batch,
+                rows=rows.height,
+                min_time=None if rows.is_empty() else int(times.min()),  # type: ignore[arg-type]  # Int64 column
+                max_time=None if rows.is_empty() else int(times.max()),  # type: ignore[arg-type]  # Int64 column
+            )
+            inserted = _insert_predictions(conn, model_id, batch_id, rows)
+            blob, profiles = batch.blob, batch.profiles
+            if inserted < rows.height:  # some ids were logged by an earlier batch
+                kept = {
+                    row_id
+                    for (row_id,) in conn.execute(
+                        text("SELECT row_id FROM predictions WHERE batch_id = :b"),
+                        {"b": batch_id},
+                    )
+                }
+                blob, profiles = rebuild(kept)
+            counts = {**batch.counts, "already_logged_ids": rows.height - inserted}
+            conn.execute(
+                MonitorBatchRow.__table__.update()
+                .where(MonitorBatchRow.id == batch_id)
+                .values(stored=inserted, counts=counts, rows_blob=blob)
+            )
+            self._insert_profiles(conn, model_id, batch_id, profiles)
+        return BatchReceipt(
+            PREDICTIONS,
+            batch.batch_key,
+            rows.height + batch.counts.get("duplicate_in_batch", 0),
+            inserted,
+            False,
+            counts,
+            batch.logged_at,
+        )
+
+    def save_labels(self, name: str, version: str, batch: LabelBatch) -> BatchReceipt:
+        rows = batch.rows
+        with translated(self._url), self._writer.begin() as conn:
+            model_id = _model_id(conn, name, version, self._url)
+            earlier = _earlier(conn, model_id, LABELS, batch.batch_key)
+            if earlier is not None:
+                return earlier
+            batch_id = _insert_batch(
+                conn, model_id, LABELS, batch, rows=rows.height, min_time=None, max_time=None
+            )
+            _fill_incoming(conn, rows)
+            counts = {**batch.counts, **_label_counts(conn, model_id, rows.height)}
+            same = _same(conn)
+            params = {"m": model_id, "b": batch_id}
+            conn.execute(
+                text(
+                    "UPDATE labels SET label = i.label, label_class = i.label_class, "
+                    "batch_id = :b FROM pw_incoming_labels AS i "
+                    "WHERE labels.model_id = :m AND labels.row_id = i.row_id AND NOT ("
+                    f"labels.label {same} i.label AND labels.label_class {same} "
+                    "i.label_class)"
+                ),
+                params,
+            )
+            conn.execute(
+                text(
+                    "INSERT INTO labels (model_id, row_id, batch_id, label, label_class) "
+                    "SELECT :m, i.row_id, :b, i.label, i.label_class "
+                    "FROM pw_incoming_labels AS i WHERE NOT EXISTS (SELECT 1 FROM "
+                    "labels AS l WHERE l.model_id = :m AND l.row_id = i.row_id)"
+                ),
+                params,
+            )
+            stored = counts["new"] + counts["relabelled"]
+            conn.execute(
+                MonitorBatchRow.__table__.update()
+                .where(MonitorBatchRow.id == batch_id)
+                .values(stored=stored, counts=counts)
+            )
+        return BatchReceipt(
+            LABELS,
+            batch.batch_key,
+            rows.height + batch.counts.get("duplicate_in_batch", 0),
+            stored,
+            False,
+            counts,
+            batch.logged_at,
+        )
+
+    # ------------------------------------------------------------------ reads
+    def load_predictions(
+        self, name: str, version: str, *, since_us: int | None, until_us: int | None
+    ) -> pl.DataFrame | None:
+        """The logged rows (inputs, scores, predictions) with ``time_us`` in range."""
+        table = MonitorBatchRow.__table__
+        with translated(self._url), self._database.connect() as conn:
+            model_id = _model_id(conn, name, version, self._url)
+            query = (
+                select(table.c.rows_blob)
+                .where(
+                    table.c.model_id == model_id,
+                    table.c.kind == PREDICTIONS,
+                    table.c.rows_blob.is_not(None),
+                )
+                .order_by(table.c.id)
+            )
+            if since_us is not None:
+                query = query.where(table.c.max_time_us >= since_us)
+            if until_us is not None:
+                query = query.where(table.c.min_time_us < until_us)
+            frames = [pl.read_parquet(io.BytesIO(blob)) for (blob,) in conn.execute(query)]
+        if not frames:
+            return None
+        frame = pl.concat(frames, how="diagonal_relaxed")
+        if since_us is not None:
+            frame = frame.filter(pl.col("time_us") >= since_us)
+        if until_us is not None:
+            frame = frame.filter(pl.col("time_us") < until_us)
+        return frame
+
+    def load_labels(self, name: str, version: str) -> pl.DataFrame:
+        """Every current label of the model: ``row_id``, ``label``, ``label_class``."""
+        with translated(self._url), self._database.connect() as conn:
+            model_id = _model_id(conn, name, version, self._url)
+            cursor = conn.exec_driver_sql(
+                "SELECT row_id, label, label_class FROM labels WHERE model_id = "
+                + str(int(model_id))
+            )
+            found = cursor.fetchall()
+        if not found:
+            return pl.DataFrame(schema=LABEL_COLUMNS)
+        ids, labels, classes = zip(*found, strict=True)
+        return pl.DataFrame(
+            [
+                pl.Series("row_id", ids, pl.String),
+                pl.Series("label", labels, pl.Float64),
+                pl.Series("label_class", classes, pl.String),
+            ]
+        )
+
+    def load_input_profiles(
+        self, name: str, version: str, *, since_us: int | None, until_us: int | None
+    ) -> list[tuple[int, DatasetProfile]]:
+        """The inputs' profile of each logged batch per UTC day, days in range."""
+        table = PredictionProfileRow.__table__
+        with translated(self._url), self._database.connect() as conn:
+            model_id = _model_id(conn, name, version, self._url)
+            query = (
+                select(table.c.day_us, table.c.encoding, table.c.payload)
+                .where(table.c.model_id == model_id)
+                .order_by(table.c.day_us, table.c.batch_id)
+            )
+            if since_us is not None:
+                query = query.where(table.c.day_us >= since_us - _DAY_US + 1)
+            if until_us is not None:
+                query = query.where(table.c.day_us < until_us)
+            found = list(conn.execute(query))
+        return [(day, decode_profile(enc, bytes(p))) for day, enc, p in found]
+
+    def list_batches(self, name: str, version: str) -> list[BatchReceipt]:
+        table = MonitorBatchRow.__table__
+        with translated(self._url), self._database.connect() as conn:
+            model_id = _model_id(conn, name, version, self._url)
+            found = conn.execute(
+                select(
+                    table.c.kind,
+                    table.c.batch_key,
+                    table.c.rows,
+                    table.c.stored,
+                    table.c.counts,
+                    table.c.logged_at,
+                )
+                .where(table.c.model_id == model_id)
+                .order_by(table.c.id)
+            )
+            return [
+                BatchReceipt(k, key, r, s, False, dict(c or {}), at)
+                for k, key, r, s, c, at in found
+            ]
+
+    # ------------------------------------------------------------------ internals
+    def _insert_profiles(
+        self, conn: Connection, model_id: int, batch_id: int, profiles: DayProfiles
+    ) -> None:
+        values = []
+        for day, profile in profiles:
+            encoding, payload = encode_profile(profile, self._compression)
+            values.append(
+                {
+                    "batch_id": batch_id,
+                    "day_us": day,
+                    "model_id": model_id,
+                    "rows": profile.rows,
+                    "encoding": encoding,
+                    "payload": payload,
+                }
+            )
+        if values:
+            conn.execute(insert(PredictionProfileRow), values)
+
+
+_DAY_US = 86_400_000_000
+
+
+def _model_id(conn: Connection, name: str, version: str, url: str) -> int:
+    found = conn.execute(
+        select(ModelRow.id).where(ModelRow.name == name, ModelRow.version == version)
+    ).first()
+    if found is None:
+        raise RecordNotFoundError(
+            f"No model '{name}' version '{version}' in the store {url}. Register it "
+            f"with: pipewarden models register {name} --version {version}"
+        )
+    return int(found[0])
+
+
+def _earlier(
+    conn: Connection, model_id: int, kind: str, key: str
+) -> BatchReceipt | None:
+    table = MonitorBatchRow.__table__
+    found = conn.execute(
+        select(table.c.rows, table.c.stored, table.c.counts, table.c.logged_at).where(
+            table.c.model_id == model_id,
+            table.c.kind == kind,
+            table.c.batch_key == key,
+        )
+    ).first()
+    if found is None:
+        return None
+    rows, stored, counts, logged_at = found
+    return BatchReceipt(kind, key, int(rows), int(stored), True, dict(counts), logged_at)
+
+
+def _insert_batch(
+    conn: Connection,
+    model_id: int,
+    kind: str,
+    batch: PredictionBatch | LabelBatch,
+    *,
+    rows: int,
+    min_time: int | None,
+    max_time: int | None,
+) -> int:
+    result = conn.execute(
+        insert(MonitorBatchRow)
+        .values(
+            model_id=model_id,
+            kind=kind,
+            batch_key=batch.batch_key,
+            logged_at=batch.logged_at,
+            rows=rows + batch.counts.get("duplicate_in_batch", 0),
+            stored=0,
+            counts=dict(batch.counts),
+            min_time_us=min_time,
+            max_time_us=max_time,
+        )
+        .returning(MonitorBatchRow.id)
+    )
+    return int(result.scalar_one())
+
+
+def _insert_predictions(
+    conn: Connection, model_id: int, batch_id: int, rows: pl.DataFrame
+) -> int:
+    """Insert the rows whose id the model has not logged yet; how many were new."""
+    columns = [rows[name].to_list() for name in PREDICTION_COLUMNS]
+    ids, times, predictions, classes = columns
+    if conn.dialect.name == "postgresql":
+        conn.exec_driver_sql(
+            "CREATE TEMP TABLE pw_incoming_predictions (row_id text, time_us bigint, "
+            "prediction double precision, predicted_class text) ON COMMIT DROP"
+        )
+        _copy(
+            conn,
+            "COPY pw_incoming_predictions (row_id, time_us, prediction, "
+            "predicted_class) FROM STDIN",
+            zip(ids, times, predictions, classes, strict=True),
+        )
+        result = conn.execute(
+            text(
+                "INSERT INTO predictions (model_id, row_id, batch_id, time_us, "
+                "prediction, predicted_class) SELECT :m, row_id, :b, time_us, "
+                "prediction, predicted_class FROM pw_incoming_predictions "
+                "ON CONFLICT DO NOTHING"
+            ),
+            {"m": model_id, "b": batch_id},
+        )
+        return int(result.rowcount)
+    cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]  # an open DBAPI connection
+    try:
+        cursor.executemany(
+            "INSERT INTO predictions (model_id, row_id, batch_id, time_us, prediction, "
+            "predicted_class) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
+            zip(repeat(model_id), ids, repeat(batch_id), times, predictions, classes),
+        )
+        return int(cursor.rowcount)
+    finally:
+        cursor.close()
+
+
+def _fill_incoming(conn: Connection, rows: pl.DataFrame) -> None:
+    """The batch's labels in the temporary table ``pw_incoming_labels``."""
+    columns = [rows[name].to_list() for name in LABEL_COLUMNS]
+    if conn.dialect.name == "postgresql":
+        conn.exec_driver_sql(
+            "CREATE TEMP TABLE pw_incoming_labels (row_id text PRIMARY KEY, "
+            "label double precision, label_class text) ON COMMIT DROP"
+        )
+        _copy(
+            conn,
+            "COPY pw_incoming_labels (row_id, label, label_class) FROM STDIN",
+            zip(*columns, strict=True),
+        )
+        conn.exec_driver_sql("ANALYZE pw_incoming_labels")
+        return
+    conn.exec_driver_sql(
+        "CREATE TEMP TABLE IF NOT EXISTS pw_incoming_labels (row_id TEXT PRIMARY KEY, "
+        "label REAL, label_class TEXT)"
+    )
+    conn.exec_driver_sql("DELETE FROM pw_incoming_labels")
+    cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]  # an open DBAPI connection
+    try:
+        cursor.executemany(
+            "INSERT INTO pw_incoming_labels VALUES (?, ?, ?)", zip(*columns, strict=True)
+        )
+    finally:
+        cursor.close()
+
+
+def _same(conn: Connection) -> str:
+    return "IS NOT DISTINCT FROM" if conn.dialect.name == "postgresql" else "IS"
+
+
+def _label_counts(conn: Connection, model_id: int, rows: int) -> dict[str, int]:
+    same = _same(conn)
+    unknown, known, unchanged = conn.execute(
+        text(
+            "SELECT "
+            "(SELECT count(*) FROM pw_incoming_labels AS i WHERE NOT EXISTS (SELECT 1 "
+            "FROM predictions AS p WHERE p.model_id = :m AND p.row_id = i.row_id)), "
+            "(SELECT count(*) FROM pw_incoming_labels AS i JOIN labels AS l ON "
+            "l.model_id = :m AND l.row_id = i.row_id), "
+            "(SELECT count(*) FROM pw_incoming_labels AS i JOIN labels AS l ON "
+            "l.model_id = :m AND l.row_id = i.row_id WHERE "
+            f"l.label {same} i.label AND l.label_class {same} i.label_class)"
+        ),
+        {"m": model_id},
+    ).one()
+    return {
+        "new": rows - int(known),
+        "relabelled": int(known) - int(unchanged),
+        "unchanged": int(unchanged),
+        "unknown_ids": int(unknown),
+    }
+
+
+def _copy(conn: Connection, statement: str, rows: Iterable[tuple[Any, ...]]) -> None:
+    """PostgreSQL ``COPY ... FROM STDIN`` of rows, through psycopg 3."""
+    driver = conn.connection.driver_connection
+    with driver.cursor() as cursor, cursor.copy(statement) as copy:  # type: ignore[union-attr]  # psycopg connection
+        for row in rows:
+            copy.write_row(row)
+
