@@ -118,7 +118,7 @@ def parse_contract(text: str, *, source: str = "<string>") -> Contract:
         loc = tuple(err["loc"])
         key = ".".join(str(part) for part in loc)
         raise ContractParseError(
-            _explain(err), file=source, line=_line_of(text, loc), key=key
+            _explain(err), file=source, line=line_of(text, loc), key=key
         ) from exc
 
 
@@ -129,7 +129,7 @@ def _check_header(data: dict[str, Any], text: str, source: str) -> None:
             f"'kind' is {kind!r}, not '{KIND}'. Is this a pipewarden contract? "
             f"Set 'kind: {KIND}' or create one with pipewarden contract infer.",
             file=source,
-            line=_line_of(text, ("kind",)),
+            line=line_of(text, ("kind",)),
             key="kind",
         )
     version = data.get("version")
@@ -138,7 +138,7 @@ def _check_header(data: dict[str, Any], text: str, source: str) -> None:
             f"'version' is {version!r}; this pipewarden reads version {VERSION}. "
             f"Set 'version: {VERSION}' or upgrade pipewarden.",
             file=source,
-            line=_line_of(text, ("version",)),
+            line=line_of(text, ("version",)),
             key="version",
         )
 
@@ -160,7 +160,7 @@ def _explain(err: Any) -> str:
     return f"{err.get('msg', 'invalid value')} (got {value!r}). Correct the value."
 
 
-def _line_of(text: str, loc: tuple[Any, ...]) -> int | None:
+def line_of(text: str, loc: tuple[Any, ...]) -> int | None:
     """1-based line of the deepest key of ``loc`` found in the YAML text.
 
     The text is composed again only here, when a mistake is reported.
