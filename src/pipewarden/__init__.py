@@ -40,9 +40,12 @@ if typing.TYPE_CHECKING:
     from pipewarden.workflows.check import check
     from pipewarden.workflows.compare import compare
     from pipewarden.workflows.conform import conform
+    from pipewarden.monitor.results import MonitorReport
     from pipewarden.workflows.models import check_environment, register_model
+    from pipewarden.workflows.monitoring import monitor_model
     from pipewarden.workflows.profile import profile
     from pipewarden.workflows.record import record_run
+    from pipewarden.workflows.traffic import log_labels, log_predictions
 
 __all__ = [
     "CheckResult",
@@ -60,6 +63,7 @@ __all__ = [
     "Kind",
     "MigrationRequiredError",
     "ModelRecord",
+    "MonitorReport",
     "PipewardenError",
     "RecordNotFoundError",
     "RecordResult",
@@ -76,6 +80,9 @@ __all__ = [
     "dump_contract",
     "infer_contract",
     "load_contract",
+    "log_labels",
+    "log_predictions",
+    "monitor_model",
     "open_store",
     "profile",
     "record_run",
@@ -98,6 +105,7 @@ _HOME: dict[str, str] = {
     "Kind": "pipewarden.profiles.column",
     "MigrationRequiredError": "pipewarden.errors",
     "ModelRecord": "pipewarden.store",
+    "MonitorReport": "pipewarden.monitor.results",
     "PipewardenError": "pipewarden.errors",
     "RecordNotFoundError": "pipewarden.errors",
     "RecordResult": "pipewarden.conform",
@@ -114,6 +122,9 @@ _HOME: dict[str, str] = {
     "dump_contract": "pipewarden.contracts.yaml_io",
     "infer_contract": "pipewarden.contracts.infer",
     "load_contract": "pipewarden.contracts.yaml_io",
+    "log_labels": "pipewarden.workflows.traffic",
+    "log_predictions": "pipewarden.workflows.traffic",
+    "monitor_model": "pipewarden.workflows.monitoring",
     "open_store": "pipewarden.store",
     "profile": "pipewarden.workflows.profile",
     "record_run": "pipewarden.workflows.record",
