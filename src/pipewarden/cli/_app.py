@@ -18,9 +18,12 @@ from pipewarden.cli import (
     demo,
     drift,
     env,
+    models,
+    monitor,
     profile,
     runs,
     store,
+    traffic,
 )
 
 COMMANDS: tuple[tuple[str, Callable[..., Any]], ...] = (
@@ -37,6 +40,10 @@ GROUPS: tuple[tuple[str, typer.Typer], ...] = (
     ("env", env.env_app),
     ("runs", runs.runs_app),
     ("store", store.store_app),
+    ("models", models.models_app),
+    ("predictions", traffic.predictions_app),
+    ("labels", traffic.labels_app),
+    ("monitor", monitor.monitor_app),
 )
 """Command groups: name and sub-application."""
 

@@ -53,7 +53,7 @@ if TYPE_CHECKING:
     from pipewarden.store.base import Store
     from pipewarden.store.records import ModelRecord
 
-__all__ = ["RETRAIN_CHECK", "VOLUME_CHECK", "monitor_model"]
+__all__ = ["RETRAIN_CHECK", "VOLUME_CHECK", "list_models", "monitor_model"]
 
 VOLUME_CHECK = "volume.no_predictions"
 RETRAIN_CHECK = "retrain.recommended"
@@ -644,3 +644,32 @@ def _hit_dict(hit: RuleHit) -> dict[str, Any]:
         "status": "hit",
     }
 
+
+
+def list_models(
+    *, store: Store | str | None = None, window: str = "day", now: datetime | None = None
+) -> list[dict[str, Any]]:
+    """Every registered model version: age, last window's metrics, retrain advice.
+
+    The last window is the newest ``window`` with labelled predictions.
+    """
+    moment = now or datetime.now(UTC)
+    out = []
+    with opened_store(store) as opened:
+        for record in opened.list_models():
+            report = monitor_model(record, window=window, store=opened, now=moment, sync=False)
+            labelled = [w for w in report.windows if w.labelled]
+            last = labelled[-1] if labelled else None
+            out.append(
+                {
+                    "name": record.name,
+                    "version": record.version,
+                    "task": record.task,
+                    "registered_at": record.registered_at.isoformat(),
+                    "age_days": (moment - record.registered_at).total_seconds() / 86400,
+                    "last_window": None if last is None else last.start.isoformat(),
+                    "metrics": {} if last is None else last.metrics,
+                    "advice": report.advice.to_dict(),
+                }
+            )
+    return out
