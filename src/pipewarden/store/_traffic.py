@@ -150,7 +150,8 @@ class Traffic:
     def load_predictions(
         self, name: str, version: str, *, since_us: int | None, until_us: int | None
     ) -> pl.DataFrame | None:
-        """The logged rows (inputs, scores, predictions) with ``time_us`` in range."""
+        """The rows blobs of the batches whose times overlap the range, as one frame
+        (the caller cuts the range: the store does not read the blobs' columns)."""
         table = MonitorBatchRow.__table__
         with translated(self._url), self._database.connect() as conn:
             model_id = _model_id(conn, name, version, self._url)
@@ -170,12 +171,7 @@ class Traffic:
             frames = [pl.read_parquet(io.BytesIO(blob)) for (blob,) in conn.execute(query)]
         if not frames:
             return None
-        frame = pl.concat(frames, how="diagonal_relaxed")
-        if since_us is not None:
-            frame = frame.filter(pl.col("time_us") >= since_us)
-        if until_us is not None:
-            frame = frame.filter(pl.col("time_us") < until_us)
-        return frame
+        return pl.concat(frames, how="diagonal_relaxed")
 
     def load_labels(self, name: str, version: str) -> pl.DataFrame:
         """Every current label of the model: ``row_id``, ``label``, ``label_class``."""

@@ -207,8 +207,9 @@ class Store(Protocol):
         since_us: int | None = None,
         until_us: int | None = None,
     ) -> pl.DataFrame | None:
-        """The logged rows (``row_id``, ``time_us``, prediction, scores, inputs)
-        with ``since_us <= time_us < until_us``; None when nothing was logged."""
+        """The rows blobs (as written: ids, times, predictions, scores, inputs) of
+        the batches whose times overlap ``[since_us, until_us)``, as one frame (rows
+        outside the range included); None when nothing was logged."""
         ...
 
     def load_labels(self, name: str, version: str) -> pl.DataFrame:

@@ -117,6 +117,10 @@ def monitor_model(
             else []
         )
         context = _Context(record, spec, days)
+        if rows is not None and since_us is not None:
+            rows = rows.filter(pl.col(TIME_US) >= since_us)
+        if rows is not None and until_us is not None:
+            rows = rows.filter(pl.col(TIME_US) < until_us)
         frame = _joined(rows, labels, record)
         windows = _windows(frame, spec, since, until)
         results = [context.window(w, part) for w, part in _parts(frame, windows, spec)]
