@@ -34,13 +34,13 @@ if typing.TYPE_CHECKING:
         StoreError,
         ValidationFailedError,
     )
+    from pipewarden.monitor.results import MonitorReport
     from pipewarden.profiles.column import ColumnProfile, Kind
     from pipewarden.profiles.dataset import DatasetProfile
     from pipewarden.store import ModelRecord, Run, RunSummary, open_store
     from pipewarden.workflows.check import check
     from pipewarden.workflows.compare import compare
     from pipewarden.workflows.conform import conform
-    from pipewarden.monitor.results import MonitorReport
     from pipewarden.workflows.models import check_environment, register_model
     from pipewarden.workflows.monitoring import monitor_model
     from pipewarden.workflows.profile import profile

@@ -252,6 +252,7 @@ def demo_stores(run: Ran, folder: Path) -> object:
     """How many runs the demo recorded in each store file."""
     return {name: len(datasets) for name, datasets in recorded(run, folder).items()}
 
+
 REGISTER = ("models", "register", "m", "--version", "1", "--store", "sqlite:///s.db")
 TRAFFIC = ("--store", "{traffic}")
 LOG = ("--id", "id", "--prediction", "pred", *TRAFFIC)
@@ -301,7 +302,6 @@ def newest_batch(pick: Callable[[dict[str, Any]], object]) -> Observe:
         return pick({"first": moment.isoformat(), "columns": columns})
 
     return observe
-
 
 
 # ------------------------------------------------------------------------ the table
@@ -790,19 +790,48 @@ EFFECTS: tuple[Effect, ...] = (
             expected,
         )
         for option, base, extra, pick, expected in (
-            ("--model-file", (), ("--model-file", "{model_pkl}"),
-             lambda m: sorted(m.importances), ([], ["x1", "x2"])),
-            ("--training-data", (), ("--training-data", "{train}"),
-             lambda m: list(m.inputs), ([], ["x1", "x2", "y"])),
-            ("--label", ("--training-data", "{train}"), ("--label", "y"),
-             lambda m: (m.label, m.task), ((None, None), ("y", "regression"))),
-            ("--task", ("--training-data", "{train}", "--label", "y"),
-             ("--task", "classification"),
-             lambda m: m.task, ("regression", "classification")),
-            ("--metric", (), ("--metric", "mae=0.85"),
-             lambda m: m.metrics, ({}, {"mae": 0.85})),
-            ("--importance", (), ("--importance", "x1=2", "--importance", "x2=6"),
-             lambda m: m.importances, ({}, {"x1": 0.25, "x2": 0.75})),
+            (
+                "--model-file",
+                (),
+                ("--model-file", "{model_pkl}"),
+                lambda m: sorted(m.importances),
+                ([], ["x1", "x2"]),
+            ),
+            (
+                "--training-data",
+                (),
+                ("--training-data", "{train}"),
+                lambda m: list(m.inputs),
+                ([], ["x1", "x2", "y"]),
+            ),
+            (
+                "--label",
+                ("--training-data", "{train}"),
+                ("--label", "y"),
+                lambda m: (m.label, m.task),
+                ((None, None), ("y", "regression")),
+            ),
+            (
+                "--task",
+                ("--training-data", "{train}", "--label", "y"),
+                ("--task", "classification"),
+                lambda m: m.task,
+                ("regression", "classification"),
+            ),
+            (
+                "--metric",
+                (),
+                ("--metric", "mae=0.85"),
+                lambda m: m.metrics,
+                ({}, {"mae": 0.85}),
+            ),
+            (
+                "--importance",
+                (),
+                ("--importance", "x1=2", "--importance", "x2=6"),
+                lambda m: m.importances,
+                ({}, {"x1": 0.25, "x2": 0.75}),
+            ),
         )
     ),
     Effect(
@@ -842,8 +871,17 @@ EFFECTS: tuple[Effect, ...] = (
         ("predictions", "log"),
         "--id",
         ("predictions", "log", "p_id", "{batch}", "--prediction", "pred", *TRAFFIC),
-        ("predictions", "log", "p_id", "{batch}", "--prediction", "pred", *TRAFFIC,
-         "--id", "id"),
+        (
+            "predictions",
+            "log",
+            "p_id",
+            "{batch}",
+            "--prediction",
+            "pred",
+            *TRAFFIC,
+            "--id",
+            "id",
+        ),
         exit_code,
         (2, 0),
     ),
@@ -851,8 +889,17 @@ EFFECTS: tuple[Effect, ...] = (
         ("predictions", "log"),
         "--prediction",
         ("predictions", "log", "p_pred", "{batch}", "--id", "id", *TRAFFIC),
-        ("predictions", "log", "p_pred", "{batch}", "--id", "id", *TRAFFIC,
-         "--prediction", "pred"),
+        (
+            "predictions",
+            "log",
+            "p_pred",
+            "{batch}",
+            "--id",
+            "id",
+            *TRAFFIC,
+            "--prediction",
+            "pred",
+        ),
         exit_code,
         (2, 0),
     ),
@@ -886,9 +933,27 @@ EFFECTS: tuple[Effect, ...] = (
     Effect(
         ("predictions", "log"),
         "--store",
-        ("predictions", "log", "p_store", "{batch}", "--id", "id", "--prediction", "pred"),
-        ("predictions", "log", "p_store", "{batch}", "--id", "id", "--prediction", "pred",
-         *TRAFFIC),
+        (
+            "predictions",
+            "log",
+            "p_store",
+            "{batch}",
+            "--id",
+            "id",
+            "--prediction",
+            "pred",
+        ),
+        (
+            "predictions",
+            "log",
+            "p_store",
+            "{batch}",
+            "--id",
+            "id",
+            "--prediction",
+            "pred",
+            *TRAFFIC,
+        ),
         exit_code,
         (2, 0),
     ),
@@ -904,7 +969,17 @@ EFFECTS: tuple[Effect, ...] = (
         ("labels", "log"),
         "--label",
         ("labels", "log", "l_label", "{labels}", "--id", "id", *TRAFFIC),
-        ("labels", "log", "l_label", "{labels}", "--id", "id", *TRAFFIC, "--label", "y"),
+        (
+            "labels",
+            "log",
+            "l_label",
+            "{labels}",
+            "--id",
+            "id",
+            *TRAFFIC,
+            "--label",
+            "y",
+        ),
         exit_code,
         (2, 0),
     ),
@@ -912,8 +987,19 @@ EFFECTS: tuple[Effect, ...] = (
         ("labels", "log"),
         "--batch-key",
         ("labels", "log", "l_key", "{labels}", "--id", "id", "--label", "y", *TRAFFIC),
-        ("labels", "log", "l_key", "{labels}", "--id", "id", "--label", "y", *TRAFFIC,
-         "--batch-key", "k1"),
+        (
+            "labels",
+            "log",
+            "l_key",
+            "{labels}",
+            "--id",
+            "id",
+            "--label",
+            "y",
+            *TRAFFIC,
+            "--batch-key",
+            "k1",
+        ),
         first_output_line,
         ("Logged 20 of 20 labels (new 20)", "Logged 0 of 20 labels (unchanged 20)"),
     ),
@@ -921,34 +1007,84 @@ EFFECTS: tuple[Effect, ...] = (
         ("labels", "log"),
         "--store",
         ("labels", "log", "l_store", "{labels}", "--id", "id", "--label", "y"),
-        ("labels", "log", "l_store", "{labels}", "--id", "id", "--label", "y",
-         *TRAFFIC),
+        (
+            "labels",
+            "log",
+            "l_store",
+            "{labels}",
+            "--id",
+            "id",
+            "--label",
+            "y",
+            *TRAFFIC,
+        ),
         exit_code,
         (2, 0),
     ),
     # monitor
     *(
-        Effect(("monitor", "run"), option, (*MONITOR, *base), (*MONITOR, *base, *extra),
-               stdout_json(pick), expected)
+        Effect(
+            ("monitor", "run"),
+            option,
+            (*MONITOR, *base),
+            (*MONITOR, *base, *extra),
+            stdout_json(pick),
+            expected,
+        )
         for option, base, extra, pick, expected in (
-            ("--window", (), ("--window", "month"), lambda d: len(d["windows"]),
-             (84, 3)),
-            ("--since", ("--window", "month"), ("--since", "2026-02-01"),
-             lambda d: len(d["windows"]), (3, 2)),
-            ("--until", ("--window", "month"), ("--until", "2026-02-01"),
-             lambda d: len(d["windows"]), (3, 1)),
-            ("--rules", ("--window", "month"), ("--rules", "{rules}"),
-             lambda d: [f["check"] for f in d["findings"] if f["check"] == "perf.mae"],
-             (["perf.mae"], [])),
-            ("--policy", ("--window", "month"), ("--policy", "{policy}"),
-             lambda d: d["advice"]["retrain"], (True, False)),
+            (
+                "--window",
+                (),
+                ("--window", "month"),
+                lambda d: len(d["windows"]),
+                (84, 3),
+            ),
+            (
+                "--since",
+                ("--window", "month"),
+                ("--since", "2026-02-01"),
+                lambda d: len(d["windows"]),
+                (3, 2),
+            ),
+            (
+                "--until",
+                ("--window", "month"),
+                ("--until", "2026-02-01"),
+                lambda d: len(d["windows"]),
+                (3, 1),
+            ),
+            (
+                "--rules",
+                ("--window", "month"),
+                ("--rules", "{rules}"),
+                lambda d: [
+                    f["check"] for f in d["findings"] if f["check"] == "perf.mae"
+                ],
+                (["perf.mae"], []),
+            ),
+            (
+                "--policy",
+                ("--window", "month"),
+                ("--policy", "{policy}"),
+                lambda d: d["advice"]["retrain"],
+                (True, False),
+            ),
         )
     ),
     Effect(
         ("monitor", "run"),
         "--json",
         ("monitor", "plant", "--store", "{mon}", "--window", "month"),
-        ("monitor", "plant", "--store", "{mon}", "--window", "month", "--json", "m.json"),
+        (
+            "monitor",
+            "plant",
+            "--store",
+            "{mon}",
+            "--window",
+            "month",
+            "--json",
+            "m.json",
+        ),
         json_file("m.json", lambda d: d["advice"]["retrain"]),
         (None, True),
     ),
@@ -1113,28 +1249,47 @@ def _monitoring(root: Path) -> dict[str, str]:
 
     rng = np.random.default_rng(0)
     x1, x2 = rng.normal(0, 1, 3000), rng.normal(0, 1, 3000)
-    train = pl.DataFrame({"x1": x1, "x2": x2, "y": 3 * x1 + 2 * x2 + rng.normal(0, 1, 3000)})
+    train = pl.DataFrame(
+        {"x1": x1, "x2": x2, "y": 3 * x1 + 2 * x2 + rng.normal(0, 1, 3000)}
+    )
     v = {"train": str(root / "train.csv"), "model_pkl": str(root / "model.pkl")}
     train.write_csv(v["train"])
     fitted = LinearRegression().fit(train.select("x1", "x2").to_pandas(), train["y"])
     (root / "model.pkl").write_bytes(pickle.dumps(fitted))
     v["mon"] = f"sqlite:///{root / 'mon.db'}"
     pipewarden.register_model(
-        "plant", "1", fitted, training_data=train, label="y", metrics={"mae": 0.8},
-        importances={"x1": 3, "x2": 2}, store=v["mon"],
+        "plant",
+        "1",
+        fitted,
+        training_data=train,
+        label="y",
+        metrics={"mae": 0.8},
+        importances={"x1": 3, "x2": 2},
+        store=v["mon"],
     )
     months = []
     for month, shift in ((1, 0.0), (2, 0.0), (3, 2.5)):
         a, b = rng.normal(shift, 1, 300), rng.normal(0, 1, 300)
         start = dt.datetime(2026, month, 1, tzinfo=dt.UTC)
-        months.append(pl.DataFrame({
-            "id": [f"{month}-{i}" for i in range(300)],
-            "ts": [start + dt.timedelta(hours=2 * i) for i in range(300)],
-            "x1": a, "x2": b, "pred": 3 * a + 2 * b,
-            "y": 3 * a + 2 * b + 0.8 * np.maximum(a - 1.5, 0) ** 2 + rng.normal(0, 1, 300),
-        }))
+        months.append(
+            pl.DataFrame(
+                {
+                    "id": [f"{month}-{i}" for i in range(300)],
+                    "ts": [start + dt.timedelta(hours=2 * i) for i in range(300)],
+                    "x1": a,
+                    "x2": b,
+                    "pred": 3 * a + 2 * b,
+                    "y": 3 * a
+                    + 2 * b
+                    + 0.8 * np.maximum(a - 1.5, 0) ** 2
+                    + rng.normal(0, 1, 300),
+                }
+            )
+        )
     frame = pl.concat(months)
-    pipewarden.log_predictions("plant", frame, id="id", prediction="pred", time="ts", store=v["mon"])
+    pipewarden.log_predictions(
+        "plant", frame, id="id", prediction="pred", time="ts", store=v["mon"]
+    )
     pipewarden.log_labels("plant", frame, id="id", label="y", store=v["mon"])
     v["rules"] = str(root / "rules.yaml")
     (root / "rules.yaml").write_text(
@@ -1153,13 +1308,27 @@ def _monitoring(root: Path) -> dict[str, str]:
     batch.drop("y").write_csv(v["batch"])
     v["labels"] = str(root / "labels.csv")
     batch.select("id", "y").write_csv(v["labels"])
-    for name in ("p_id", "p_pred", "p_time_a", "p_time_b", "p_score_a", "p_score_b",
-                 "p_key", "p_store", "l_id", "l_label", "l_key", "l_store"):
-        pipewarden.register_model(name, "1", name.encode(), training_data=train,
-                                  label="y", store=v["traffic"])
+    for name in (
+        "p_id",
+        "p_pred",
+        "p_time_a",
+        "p_time_b",
+        "p_score_a",
+        "p_score_b",
+        "p_key",
+        "p_store",
+        "l_id",
+        "l_label",
+        "l_key",
+        "l_store",
+    ):
+        pipewarden.register_model(
+            name, "1", name.encode(), training_data=train, label="y", store=v["traffic"]
+        )
         if name.startswith("l_"):
-            pipewarden.log_predictions(name, batch, id="id", prediction="pred",
-                                       time="ts", store=v["traffic"])
+            pipewarden.log_predictions(
+                name, batch, id="id", prediction="pred", time="ts", store=v["traffic"]
+            )
     return v
 
 

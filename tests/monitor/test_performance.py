@@ -74,7 +74,9 @@ def test_binary_classification_metrics_equal_sklearn() -> None:
 def test_multiclass_metrics_are_macro_averages_as_sklearn() -> None:
     rng = np.random.default_rng(8)
     truth = rng.choice(["a", "b", "c"], 600)
-    predicted = np.where(rng.uniform(size=600) < 0.7, truth, rng.choice(["a", "b", "c"], 600))
+    predicted = np.where(
+        rng.uniform(size=600) < 0.7, truth, rng.choice(["a", "b", "c"], 600)
+    )
 
     perf = classification_performance(list(truth), list(predicted))
 

@@ -72,7 +72,9 @@ def test_error_rising_month_after_month_alerts_those_months_and_advises_retraini
     _register(store)
     months = {m: _month(m, s, seed=m) for m, s in SHIFTS.items()}
     for frame in months.values():
-        log_predictions("plant", frame.drop("y"), id="id", prediction="pred", time="ts", store=store)
+        log_predictions(
+            "plant", frame.drop("y"), id="id", prediction="pred", time="ts", store=store
+        )
         log_labels("plant", frame.select("id", "y"), id="id", label="y", store=store)
 
     report = monitor_model(
@@ -101,8 +103,9 @@ def test_error_rising_month_after_month_alerts_those_months_and_advises_retraini
     ]
     assert severities[-1] == "error"
     assert report.advice.retrain
-    assert "performance rule failed in the last 3 labelled windows" in (
-        report.advice.reasons[0]
+    assert (
+        "performance rule failed in the last 3 labelled windows"
+        in (report.advice.reasons[0])
     )
     assert report.to_dict()["findings"][-1]["check"] == "retrain.recommended"
     june = report.windows[-1]
@@ -123,7 +126,9 @@ def test_late_out_of_order_labels_give_the_numbers_of_labels_logged_at_once(
     for how in ("at_once", "late"):
         with open_store(f"sqlite:///{tmp_path}/{how}.db") as store:  # type: ignore[str-bytes-safe]
             _register(store)
-            if how == "late":  # labels first for some ids, in shuffled chunks, a wrong one fixed
+            if (
+                how == "late"
+            ):  # labels first for some ids, in shuffled chunks, a wrong one fixed
                 order = list(range(labels.height))
                 random.Random(4).shuffle(order)
                 shuffled = labels[order]
@@ -131,15 +136,27 @@ def test_late_out_of_order_labels_give_the_numbers_of_labels_logged_at_once(
                 log_labels("plant", wrong, id="id", label="y", store=store)
             for frame in months:
                 log_predictions(
-                    "plant", frame.drop("y"), id="id", prediction="pred", time="ts",
+                    "plant",
+                    frame.drop("y"),
+                    id="id",
+                    prediction="pred",
+                    time="ts",
                     store=store,
                 )
                 if how == "at_once":
-                    log_labels("plant", frame.select("id", "y"), id="id", label="y", store=store)
+                    log_labels(
+                        "plant",
+                        frame.select("id", "y"),
+                        id="id",
+                        label="y",
+                        store=store,
+                    )
             if how == "late":
                 for chunk in shuffled.iter_slices(700):
                     log_labels("plant", chunk, id="id", label="y", store=store)
-                log_labels("plant", shuffled.slice(0, 700), id="id", label="y", store=store)
+                log_labels(
+                    "plant", shuffled.slice(0, 700), id="id", label="y", store=store
+                )
             report = monitor_model("plant", window="month", store=store, sync=False)
             results.append([(w.labelled, w.metrics) for w in report.windows])
     assert results[0] == results[1]
@@ -163,7 +180,9 @@ def _concept(store: Store, kind: str) -> str:
             "y": y,
         }
     )
-    log_predictions("plant", frame.drop("y"), id="id", prediction="pred", time="ts", store=store)
+    log_predictions(
+        "plant", frame.drop("y"), id="id", prediction="pred", time="ts", store=store
+    )
     log_labels("plant", frame.select("id", "y"), id="id", label="y", store=store)
     report = monitor_model("plant", window="month", store=store, sync=False)
     (window,) = report.windows
@@ -182,12 +201,18 @@ def test_a_pure_input_shift_is_not_concept_drift(store: Store) -> None:
 def test_old_models_are_advised_to_retrain_by_age(store: Store) -> None:
     _register(store)
     frame = _month(1, 0.0, seed=1)
-    log_predictions("plant", frame.drop("y"), id="id", prediction="pred", time="ts", store=store)
+    log_predictions(
+        "plant", frame.drop("y"), id="id", prediction="pred", time="ts", store=store
+    )
     later = datetime.now(UTC) + timedelta(days=400)
 
     report = monitor_model(
-        "plant", window="month", store=store, now=later,
-        policy=RetrainPolicy(max_age_days=365), sync=False,
+        "plant",
+        window="month",
+        store=store,
+        now=later,
+        policy=RetrainPolicy(max_age_days=365),
+        sync=False,
     )
 
     assert report.advice.retrain

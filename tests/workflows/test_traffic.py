@@ -22,11 +22,18 @@ def _register(store: Store, task: str = "regression") -> None:
     rng = np.random.default_rng(0)
     train = pl.DataFrame({"x": rng.normal(size=300), "g": ["a", "b", "c"] * 100})
     train = train.with_columns(
-        y=(pl.col("x") * 2) if task == "regression" else (pl.col("x") > 0).cast(pl.Int64)
+        y=(pl.col("x") * 2)
+        if task == "regression"
+        else (pl.col("x") > 0).cast(pl.Int64)
     )
     register_model(
-        "m", "1", {"w": 1}, training_data=train, label="y",
-        environment=make_fingerprint(), store=store,
+        "m",
+        "1",
+        {"w": 1},
+        training_data=train,
+        label="y",
+        environment=make_fingerprint(),
+        store=store,
     )
 
 
@@ -47,8 +54,12 @@ def test_a_batch_logged_twice_stores_nothing_twice(store: Store) -> None:
     _register(store)
     batch = _batch(100)
 
-    first = log_predictions("m", batch, id="id", prediction="pred", time="ts", store=store)
-    again = log_predictions("m", batch, id="id", prediction="pred", time="ts", store=store)
+    first = log_predictions(
+        "m", batch, id="id", prediction="pred", time="ts", store=store
+    )
+    again = log_predictions(
+        "m", batch, id="id", prediction="pred", time="ts", store=store
+    )
 
     assert (first.stored, first.already_logged) == (100, False)
     assert (again.stored, again.already_logged) == (100, True)
@@ -59,7 +70,9 @@ def test_ids_repeated_in_a_batch_or_logged_before_are_counted_not_stored(
     store: Store,
 ) -> None:
     _register(store)
-    log_predictions("m", _batch(100), id="id", prediction="pred", time="ts", store=store)
+    log_predictions(
+        "m", _batch(100), id="id", prediction="pred", time="ts", store=store
+    )
     overlap = pl.concat([_batch(100, start=50), _batch(10, start=140)])
 
     receipt = log_predictions(
@@ -79,7 +92,9 @@ def test_ids_repeated_in_a_batch_or_logged_before_are_counted_not_stored(
 
 def test_labels_report_new_relabelled_unchanged_and_unknown(store: Store) -> None:
     _register(store)
-    log_predictions("m", _batch(100), id="id", prediction="pred", time="ts", store=store)
+    log_predictions(
+        "m", _batch(100), id="id", prediction="pred", time="ts", store=store
+    )
     first = pl.DataFrame({"id": [f"r{i}" for i in range(60)], "y": [1.0] * 60})
     second = pl.DataFrame(
         {

@@ -40,7 +40,9 @@ def register_command(
     ] = None,
     task: Annotated[
         str | None,
-        typer.Option("--task", help="classification or regression (default: inferred)."),
+        typer.Option(
+            "--task", help="classification or regression (default: inferred)."
+        ),
     ] = None,
     metric: Annotated[
         list[str] | None,
@@ -109,7 +111,9 @@ def list_command(store: opt.Store = None, as_json: opt.JsonFlag = False) -> None
             f"{m['age_days']:.0f} d",
             m["last_window"] or "-",
             _figures(m["metrics"]) or "-",
-            "yes: " + "; ".join(m["advice"]["reasons"]) if m["advice"]["retrain"] else "no",
+            "yes: " + "; ".join(m["advice"]["reasons"])
+            if m["advice"]["retrain"]
+            else "no",
         )
     out.print(table)
 

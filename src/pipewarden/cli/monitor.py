@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-import click
 import typer
 from rich import box
 from rich.markup import escape
@@ -24,7 +23,7 @@ from pipewarden.errors import ConfigError
 class _ModelOrCommand(TyperGroup):
     """``monitor MODEL ...`` runs ``monitor run MODEL ...``."""
 
-    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+    def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
         if args and not args[0].startswith("-") and args[0] not in self.commands:
             args = ["run", *args]
         return super().parse_args(ctx, args)
@@ -40,7 +39,8 @@ monitor_app = typer.Typer(
 @monitor_app.command("run")
 def run_command(
     model: Annotated[
-        str, typer.Argument(metavar="MODEL", help="NAME (newest version) or NAME:VERSION.")
+        str,
+        typer.Argument(metavar="MODEL", help="NAME (newest version) or NAME:VERSION."),
     ],
     window: Annotated[
         str,
@@ -61,7 +61,9 @@ def run_command(
     ] = None,
     policy: Annotated[
         str | None,
-        typer.Option("--policy", help="Retrain policy YAML (default: the built-in one)."),
+        typer.Option(
+            "--policy", help="Retrain policy YAML (default: the built-in one)."
+        ),
     ] = None,
     json_out: opt.JsonOut = None,
     store: opt.Store = None,
@@ -128,7 +130,15 @@ def _print(data: dict[str, Any]) -> None:
         return
     names = sorted({k for w in data["windows"] for k in w["metrics"]})[:5]
     table = Table(header_style="bold", box=box.SIMPLE_HEAD)
-    for column in ("window", "predictions", "labelled", *names, "drifted", "diagnosis", "findings"):
+    for column in (
+        "window",
+        "predictions",
+        "labelled",
+        *names,
+        "drifted",
+        "diagnosis",
+        "findings",
+    ):
         table.add_column(column, overflow="fold")
     for w in data["windows"]:
         worst = {f["severity"] for f in w["findings"]}

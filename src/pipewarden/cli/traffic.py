@@ -39,7 +39,8 @@ def log_predictions_command(
     data: Data,
     id_column: Id,
     prediction: Annotated[
-        str, typer.Option("--prediction", help="Column of the predicted value or class.")
+        str,
+        typer.Option("--prediction", help="Column of the predicted value or class."),
     ],
     time: Annotated[
         str | None,

@@ -86,7 +86,8 @@ def diagnose(
     left = training.sample(n=size, seed=SEED) if training.height > size else training
     right = window.sample(n=size, seed=SEED) if window.height > size else window
     both = pl.concat(
-        [left.select(*inputs, label), right.select(*inputs, label)], how="vertical_relaxed"
+        [left.select(*inputs, label), right.select(*inputs, label)],
+        how="vertical_relaxed",
     )
     side = np.r_[np.zeros(left.height, dtype=int), np.ones(right.height, dtype=int)]
     auc_x = _auc(both.select(inputs), side)

@@ -197,12 +197,14 @@ def _confusion_bootstrap(
     with np.errstate(divide="ignore", invalid="ignore"):
         precision = np.where(predicted > 0, tp / predicted, 0.0)
         recall = np.where(actual > 0, tp / actual, 0.0)
-        f1 = np.where(precision + recall > 0, 2 * precision * recall / (precision + recall), 0.0)
+        f1 = np.where(
+            precision + recall > 0, 2 * precision * recall / (precision + recall), 0.0
+        )
     # Classes absent from labels and predictions of a draw count 0, as zero_division=0.
-    pick = (lambda a: a[:, -1]) if binary else (lambda a: a.mean(axis=1))
     out = {}
     for name, values in (("precision", precision), ("recall", recall), ("f1", f1)):
-        low, high = np.quantile(pick(values), [0.025, 0.975])
+        picked = values[:, -1] if binary else values.mean(axis=1)
+        low, high = np.quantile(picked, [0.025, 0.975])
         out[name] = (float(low), float(high))
     return out
 

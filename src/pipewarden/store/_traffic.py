@@ -14,7 +14,7 @@ from itertools import repeat
 from typing import Any
 
 import polars as pl
-from sqlalchemy import Connection, insert, select, text
+from sqlalchemy import Connection, insert, select, text, update
 from sqlalchemy import Engine as Database
 
 from pipewarden.errors import RecordNotFoundError
@@ -82,7 +82,7 @@ class Traffic:
                 blob, profiles = rebuild(kept)
             counts = {**batch.counts, "already_logged_ids": rows.height - inserted}
             conn.execute(
-                MonitorBatchRow.__table__.update()
+                update(MonitorBatchRow)
                 .where(MonitorBatchRow.id == batch_id)
                 .values(stored=inserted, counts=counts, rows_blob=blob)
             )
@@ -105,7 +105,13 @@ class Traffic:
             if earlier is not None:
                 return earlier
             batch_id = _insert_batch(
-                conn, model_id, LABELS, batch, rows=rows.height, min_time=None, max_time=None
+                conn,
+                model_id,
+                LABELS,
+                batch,
+                rows=rows.height,
+                min_time=None,
+                max_time=None,
             )
             _fill_incoming(conn, rows)
             counts = {**batch.counts, **_label_counts(conn, model_id, rows.height)}
@@ -132,7 +138,7 @@ class Traffic:
             )
             stored = counts["new"] + counts["relabelled"]
             conn.execute(
-                MonitorBatchRow.__table__.update()
+                update(MonitorBatchRow)
                 .where(MonitorBatchRow.id == batch_id)
                 .values(stored=stored, counts=counts)
             )
@@ -168,7 +174,9 @@ class Traffic:
                 query = query.where(table.c.max_time_us >= since_us)
             if until_us is not None:
                 query = query.where(table.c.min_time_us < until_us)
-            frames = [pl.read_parquet(io.BytesIO(blob)) for (blob,) in conn.execute(query)]
+            frames = [
+                pl.read_parquet(io.BytesIO(blob)) for (blob,) in conn.execute(query)
+            ]
         if not frames:
             return None
         return pl.concat(frames, how="diagonal_relaxed")
@@ -283,7 +291,9 @@ def _earlier(
     if found is None:
         return None
     rows, stored, counts, logged_at = found
-    return BatchReceipt(kind, key, int(rows), int(stored), True, dict(counts), logged_at)
+    return BatchReceipt(
+        kind, key, int(rows), int(stored), True, dict(counts), logged_at
+    )
 
 
 def _insert_batch(
@@ -376,7 +386,8 @@ def _fill_incoming(conn: Connection, rows: pl.DataFrame) -> None:
     cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]  # an open DBAPI connection
     try:
         cursor.executemany(
-            "INSERT INTO pw_incoming_labels VALUES (?, ?, ?)", zip(*columns, strict=True)
+            "INSERT INTO pw_incoming_labels VALUES (?, ?, ?)",
+            zip(*columns, strict=True),
         )
     finally:
         cursor.close()
@@ -415,4 +426,3 @@ def _copy(conn: Connection, statement: str, rows: Iterable[tuple[Any, ...]]) -> 
     with driver.cursor() as cursor, cursor.copy(statement) as copy:  # type: ignore[union-attr]  # psycopg connection
         for row in rows:
             copy.write_row(row)
-

@@ -22,13 +22,12 @@ import polars as pl
 from packaging.utils import canonicalize_name
 
 from pipewarden.engines.local import LocalEngine
-
 from pipewarden.env.fingerprint import Fingerprint, capture
 from pipewarden.errors import ConfigError
 from pipewarden.io.sources import read_frame
 from pipewarden.monitor.environment import check_model_environment, packages_referenced
-from pipewarden.store.records import ModelRecord
 from pipewarden.profiles.dataset import DatasetProfile, is_profile_json
+from pipewarden.store.records import ModelRecord
 from pipewarden.workflows.profile import as_profile
 
 if TYPE_CHECKING:

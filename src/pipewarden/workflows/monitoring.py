@@ -95,11 +95,15 @@ def monitor_model(
         RecordNotFoundError: No such model.
     """
     spec = parse_window(window)
-    rule_set = rules if isinstance(rules, RuleSet) else (
-        RuleSet.default() if rules is None else RuleSet.load(rules)
+    rule_set = (
+        rules
+        if isinstance(rules, RuleSet)
+        else (RuleSet.default() if rules is None else RuleSet.load(rules))
     )
-    retrain = policy if isinstance(policy, RetrainPolicy) else (
-        RetrainPolicy() if policy is None else RetrainPolicy.load(policy)
+    retrain = (
+        policy
+        if isinstance(policy, RetrainPolicy)
+        else (RetrainPolicy() if policy is None else RetrainPolicy.load(policy))
     )
     moment = now or datetime.now(UTC)
     since_us, until_us = _us(since), _us(until)
@@ -203,7 +207,7 @@ def _parts(
         return []
     keyed = frame.with_columns(pl.col("__pw_time").dt.truncate(spec.every).alias("__w"))
     parts = keyed.partition_by("__w", as_dict=True, include_key=False)
-    by_start = {_naive_utc(key[0]): part for key, part in parts.items()}  # type: ignore[index]  # 1-tuples
+    by_start = {_naive_utc(key[0]): part for key, part in parts.items()}
     return [(w, by_start.get(_naive_utc(w.start))) for w in windows]
 
 
@@ -304,7 +308,9 @@ class _Context:
         if self.first_predictions is None:
             self.first_predictions = profile
             return None
-        return compare(self.first_predictions, profile, prediction="prediction").prediction
+        return compare(
+            self.first_predictions, profile, prediction="prediction"
+        ).prediction
 
     # ------------------------------------------------------------------ diagnosis
     def _diagnosis(
@@ -333,7 +339,9 @@ class _Context:
                 "No input drifted and the performance is within its noise of the "
                 "baseline.",
             )
-        inputs = [c for c in self.inputs if c in labelled.columns and c in training.columns]
+        inputs = [
+            c for c in self.inputs if c in labelled.columns and c in training.columns
+        ]
         window_rows = labelled.select(*inputs, pl.col(_LABEL).alias(label))
         left = training.select(*inputs, label)
         if self.record.task == "classification":
@@ -369,17 +377,21 @@ class _WindowDrift:
 
     @property
     def summary(self) -> dict[str, Any]:
-        columns = {} if self.report is None else {
-            c.column: {
-                "check": c.check,
-                "score": c.score,
-                "severity": c.severity.value,
-                "drifted": c.drifted,
-                "change": c.change,
-                "moved_std": _moved_std(self.reference, self.current, c.column),
+        columns = (
+            {}
+            if self.report is None
+            else {
+                c.column: {
+                    "check": c.check,
+                    "score": c.score,
+                    "severity": c.severity.value,
+                    "drifted": c.drifted,
+                    "change": c.change,
+                    "moved_std": _moved_std(self.reference, self.current, c.column),
+                }
+                for c in self.report.columns
             }
-            for c in self.report.columns
-        }
+        )
         return {
             "drifted_columns": self.drifted_columns,
             "columns": columns,
@@ -438,7 +450,10 @@ def _observations(
         active = True
         out.append(
             Observation(
-                subject, result.start, VOLUME_CHECK, value=float(result.predictions),
+                subject,
+                result.start,
+                VOLUME_CHECK,
+                value=float(result.predictions),
                 severity=Severity.INFO,
             )
         )
@@ -521,7 +536,9 @@ def _window_findings(
                     hit.severity,
                     message,
                     value=obs.value,
-                    threshold=hit.rule.above if hit.rule.above is not None else hit.rule.below,
+                    threshold=hit.rule.above
+                    if hit.rule.above is not None
+                    else hit.rule.below,
                 ),
             )
         )
@@ -606,7 +623,9 @@ def _advice(
     now: datetime,
     context: _Context,
 ) -> Any:
-    failing = {h.observation.window for h in hits if h.observation.check.startswith("perf.")}
+    failing = {
+        h.observation.window for h in hits if h.observation.check.startswith("perf.")
+    }
     labelled = [r for r in results if r.labelled > 0]
     active = [r for r in results if r.predictions > 0]
     return advise(
@@ -649,9 +668,11 @@ def _hit_dict(hit: RuleHit) -> dict[str, Any]:
     }
 
 
-
 def list_models(
-    *, store: Store | str | None = None, window: str = "day", now: datetime | None = None
+    *,
+    store: Store | str | None = None,
+    window: str = "day",
+    now: datetime | None = None,
 ) -> list[dict[str, Any]]:
     """Every registered model version: age, last window's metrics, retrain advice.
 
@@ -661,7 +682,9 @@ def list_models(
     out = []
     with opened_store(store) as opened:
         for record in opened.list_models():
-            report = monitor_model(record, window=window, store=opened, now=moment, sync=False)
+            report = monitor_model(
+                record, window=window, store=opened, now=moment, sync=False
+            )
             labelled = [w for w in report.windows if w.labelled]
             last = labelled[-1] if labelled else None
             out.append(

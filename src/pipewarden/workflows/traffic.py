@@ -267,7 +267,9 @@ def infer_task(values: pl.Series) -> str:
     if values.dtype.is_float():
         finite = values.drop_nulls()
         integral = finite.is_empty() or bool((finite == finite.round(0)).all())
-        return "classification" if integral and finite.n_unique() <= 20 else "regression"
+        return (
+            "classification" if integral and finite.n_unique() <= 20 else "regression"
+        )
     if values.dtype.is_integer():
         return "classification" if values.n_unique() <= 20 else "regression"
     return "classification"
@@ -303,7 +305,7 @@ def _times_us(data: pl.DataFrame, time: str | None, moment: datetime) -> pl.Seri
             f"Column '{time}' holds {values.dtype}, not times. Pass the event time "
             "column with --time, or leave it out to use the logging time."
         )
-    if values.dtype.time_zone is None:  # type: ignore[union-attr]  # a Datetime
+    if values.dtype.time_zone is None:
         values = values.dt.replace_time_zone("UTC")
     return values.dt.convert_time_zone("UTC").dt.epoch("us").alias(TIME_US)
 
@@ -377,5 +379,4 @@ def _day_profiles(frame: pl.DataFrame, inputs: Sequence[str]) -> list[tuple[int,
     days = frame.select(
         (pl.col(TIME_US) // DAY_US * DAY_US).alias("__day"), *inputs
     ).partition_by("__day", as_dict=True, include_key=False, maintain_order=True)
-    return [(int(key[0]), engine.profile_frame(part)) for key, part in days.items()]  # type: ignore[call-overload]  # key is a 1-tuple of the day
-
+    return [(int(key[0]), engine.profile_frame(part)) for key, part in days.items()]
