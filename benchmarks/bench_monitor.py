@@ -42,9 +42,7 @@ def frames(rows: int) -> tuple[pl.DataFrame, pl.DataFrame]:
             "pred": inputs["x0"] * 2 + inputs["x1"],
         }
     )
-    labels = frame.select(
-        "id", y=pl.col("pred") + pl.Series(rng.normal(0, 1, rows))
-    )
+    labels = frame.select("id", y=pl.col("pred") + pl.Series(rng.normal(0, 1, rows)))
     return frame, labels
 
 
@@ -92,8 +90,10 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as folder:
         url = args.store or f"sqlite:///{folder}/bench.db"
         floor = floor_sqlite(frame, Path(folder) / "floor.db")
-        train = frame.head(20_000).drop("id", "ts", "pred").with_columns(
-            y=labels["y"].head(20_000)
+        train = (
+            frame.head(20_000)
+            .drop("id", "ts", "pred")
+            .with_columns(y=labels["y"].head(20_000))
         )
         with pw.open_store(url) as store:
             pw.register_model(
@@ -122,7 +122,9 @@ def main() -> None:
             monitored = time.perf_counter() - start
     n = args.rows
     bare = floor_monitor(frame, labels)
-    print(f"store: {url.split(':')[0]}, {n:,} predictions with 20 inputs, {BATCHES} batches")
+    print(
+        f"store: {url.split(':')[0]}, {n:,} predictions with 20 inputs, {BATCHES} batches"
+    )
     print(
         f"ingest  {n / ingest:>10,.0f} rows/s  ({ingest:.2f} s; "
         f"{ingest / floor:.1f}x a bare executemany of id/time/prediction: {floor:.2f} s)"
