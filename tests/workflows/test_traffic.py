@@ -86,8 +86,8 @@ def test_ids_repeated_in_a_batch_or_logged_before_are_counted_not_stored(
     rows = store.load_predictions("m", "1")
     assert rows is not None and rows.height == 150
     assert rows["__pw_id"].n_unique() == 150
-    days = store.load_input_profiles("m", "1")
-    assert sum(p.rows for _, p in days) == 150
+    spans = store.load_input_profiles("m", "1")
+    assert sum(s.rows for s in spans) == sum(s.profile.rows for s in spans) == 150
 
 
 def test_labels_report_new_relabelled_unchanged_and_unknown(store: Store) -> None:

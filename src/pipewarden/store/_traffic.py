@@ -18,19 +18,19 @@ from sqlalchemy import Connection, insert, select, text, update
 from sqlalchemy import Engine as Database
 
 from pipewarden.errors import RecordNotFoundError
-from pipewarden.profiles.dataset import DatasetProfile
 from pipewarden.store._errors import translated
 from pipewarden.store.monitoring_records import (
     LABEL_COLUMNS,
     PREDICTION_COLUMNS,
     BatchReceipt,
-    DayProfiles,
     LabelBatch,
     PredictionBatch,
     Rebuild,
+    SpanProfiles,
+    StoredProfile,
 )
 from pipewarden.store.monitoring_tables import MonitorBatchRow, PredictionProfileRow
-from pipewarden.store.tables import ModelRow, decode_profile, encode_profile
+from pipewarden.store.tables import ModelRow, encode_profile
 
 __all__ = ["Traffic"]
 
@@ -75,8 +75,11 @@ class Traffic:
                 kept = {
                     row_id
                     for (row_id,) in conn.execute(
-                        text("SELECT row_id FROM predictions WHERE batch_id = :b"),
-                        {"b": batch_id},
+                        text(
+                            "SELECT row_id FROM predictions "
+                            "WHERE model_id = :m AND batch_id = :b"
+                        ),
+                        {"m": model_id, "b": batch_id},
                     )
                 }
                 blob, profiles = rebuild(kept)
@@ -185,40 +188,46 @@ class Traffic:
         """Every current label of the model: ``row_id``, ``label``, ``label_class``."""
         with translated(self._url), self._database.connect() as conn:
             model_id = _model_id(conn, name, version, self._url)
-            cursor = conn.exec_driver_sql(
-                "SELECT row_id, label, label_class FROM labels WHERE model_id = "
-                + str(int(model_id))
-            )
-            found = cursor.fetchall()
-        if not found:
-            return pl.DataFrame(schema=LABEL_COLUMNS)
-        ids, labels, classes = zip(*found, strict=True)
-        return pl.DataFrame(
-            [
-                pl.Series("row_id", ids, pl.String),
-                pl.Series("label", labels, pl.Float64),
-                pl.Series("label_class", classes, pl.String),
-            ]
-        )
+            # The DBAPI cursor itself: a million labels as plain tuples, no Row objects.
+            cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]  # an open DBAPI connection
+            try:
+                cursor.execute(
+                    "SELECT row_id, label, label_class FROM labels WHERE model_id = "
+                    + str(int(model_id))
+                )
+                found = cursor.fetchall()
+            finally:
+                cursor.close()
+        return pl.DataFrame(found, schema=LABEL_COLUMNS, orient="row")
 
     def load_input_profiles(
         self, name: str, version: str, *, since_us: int | None, until_us: int | None
-    ) -> list[tuple[int, DatasetProfile]]:
-        """The inputs' profile of each logged batch per UTC day, days in range."""
+    ) -> list[StoredProfile]:
+        """The stored input profiles whose spans overlap the range (undecoded)."""
         table = PredictionProfileRow.__table__
         with translated(self._url), self._database.connect() as conn:
             model_id = _model_id(conn, name, version, self._url)
             query = (
-                select(table.c.day_us, table.c.encoding, table.c.payload)
+                select(
+                    table.c.batch_id,
+                    table.c.start_us,
+                    table.c.end_us,
+                    table.c.rows,
+                    table.c.encoding,
+                    table.c.payload,
+                )
                 .where(table.c.model_id == model_id)
-                .order_by(table.c.day_us, table.c.batch_id)
+                .order_by(table.c.start_us, table.c.batch_id)
             )
             if since_us is not None:
-                query = query.where(table.c.day_us >= since_us - _DAY_US + 1)
+                query = query.where(table.c.end_us > since_us)
             if until_us is not None:
-                query = query.where(table.c.day_us < until_us)
+                query = query.where(table.c.start_us < until_us)
             found = list(conn.execute(query))
-        return [(day, decode_profile(enc, bytes(p))) for day, enc, p in found]
+        return [
+            StoredProfile(int(b), int(s), int(e), int(r), str(enc), bytes(p))
+            for b, s, e, r, enc, p in found
+        ]
 
     def list_batches(self, name: str, version: str) -> list[BatchReceipt]:
         table = MonitorBatchRow.__table__
@@ -243,15 +252,16 @@ class Traffic:
 
     # ------------------------------------------------------------------ internals
     def _insert_profiles(
-        self, conn: Connection, model_id: int, batch_id: int, profiles: DayProfiles
+        self, conn: Connection, model_id: int, batch_id: int, profiles: SpanProfiles
     ) -> None:
         values = []
-        for day, profile in profiles:
+        for start, end, profile in profiles:
             encoding, payload = encode_profile(profile, self._compression)
             values.append(
                 {
                     "batch_id": batch_id,
-                    "day_us": day,
+                    "start_us": start,
+                    "end_us": end,
                     "model_id": model_id,
                     "rows": profile.rows,
                     "encoding": encoding,
@@ -260,9 +270,6 @@ class Traffic:
             )
         if values:
             conn.execute(insert(PredictionProfileRow), values)
-
-
-_DAY_US = 86_400_000_000
 
 
 def _model_id(conn: Connection, name: str, version: str, url: str) -> int:

@@ -17,12 +17,12 @@ if TYPE_CHECKING:
     import polars as pl
 
     from pipewarden.env.fingerprint import Fingerprint
-    from pipewarden.profiles.dataset import DatasetProfile
     from pipewarden.store.monitoring_records import (
         BatchReceipt,
         LabelBatch,
         PredictionBatch,
         Rebuild,
+        StoredProfile,
     )
     from pipewarden.store.records import (
         MetricPoint,
@@ -223,9 +223,9 @@ class Store(Protocol):
         *,
         since_us: int | None = None,
         until_us: int | None = None,
-    ) -> list[tuple[int, DatasetProfile]]:
-        """(UTC day start in epoch microseconds, inputs' profile) per logged batch
-        and day, for the days overlapping the range."""
+    ) -> list[StoredProfile]:
+        """The input profiles of the logged batches (per UTC day, or per batch when
+        it spans more than a week) whose spans overlap the range; decoded on use."""
         ...
 
     def list_batches(self, name: str, version: str) -> list[BatchReceipt]:

@@ -19,7 +19,8 @@ from pipewarden.profiles.dataset import DatasetProfile
 __all__ = [
     "PREDICTION_COLUMNS",
     "BatchReceipt",
-    "DayProfiles",
+    "SpanProfiles",
+    "StoredProfile",
     "LabelBatch",
     "PredictionBatch",
     "Rebuild",
@@ -35,9 +36,10 @@ PREDICTION_COLUMNS = {
 LABEL_COLUMNS = {"row_id": pl.String, "label": pl.Float64, "label_class": pl.String}
 """The columns (and types) of ``LabelBatch.rows``, as the ``labels`` table."""
 
-DayProfiles: TypeAlias = Sequence[tuple[int, DatasetProfile]]
-"""(UTC day start in epoch microseconds, profile of the batch's inputs that day)."""
-Rebuild: TypeAlias = Callable[[set[str]], tuple[bytes, DayProfiles]]
+SpanProfiles: TypeAlias = Sequence[tuple[int, int, DatasetProfile]]
+"""(start, end) in UTC epoch microseconds, and the profile of the batch's inputs with
+event times in ``[start, end)``: one per UTC day, or one for the whole batch."""
+Rebuild: TypeAlias = Callable[[set[str]], tuple[bytes, SpanProfiles]]
 """Given the ids actually stored, the rows blob and day profiles of those rows only."""
 
 
@@ -49,7 +51,7 @@ class PredictionBatch:
         batch_key: Content hash or the client's key: the same key is stored once.
         rows: One row per prediction (``PREDICTION_COLUMNS``), ids unique.
         blob: Parquet bytes of the rows with their inputs and scores.
-        profiles: The inputs' profile per UTC day.
+        profiles: The inputs' profiles, per UTC day or for the whole batch.
         counts: What the workflow already found (e.g. ``duplicate_in_batch``).
         logged_at: When it was logged (UTC).
     """
@@ -57,9 +59,28 @@ class PredictionBatch:
     batch_key: str
     rows: pl.DataFrame
     blob: bytes
-    profiles: DayProfiles
+    profiles: SpanProfiles
     counts: dict[str, int]
     logged_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class StoredProfile:
+    """A stored input profile of one batch over ``[start_us, end_us)``, decoded on
+    first use (a window often needs only its row counts)."""
+
+    batch_id: int
+    start_us: int
+    end_us: int
+    rows: int
+    encoding: str
+    payload: bytes = field(repr=False)
+
+    @property
+    def profile(self) -> DatasetProfile:
+        from pipewarden.store.tables import decode_profile
+
+        return decode_profile(self.encoding, self.payload)
 
 
 @dataclass(frozen=True, slots=True)

@@ -13,10 +13,14 @@ without parsing text, on SQLite and PostgreSQL alike.
   miss them; a columnar, zstd-compressed blob per batch is written in one insert and
   read back only for the windows it covers (``min_time_us``..``max_time_us``).
 - ``predictions``: id, time and prediction of every logged row, one per (model, id).
+  Its only index is the primary key: each secondary index would cost as much again
+  per inserted row (measured: two of them doubled the insert time), and reads go
+  through the batches' blobs. ``labels`` likewise.
 - ``labels``: the label of an id, one per (model, id); a later, different label
   replaces it (counted as a relabel by the workflow).
-- ``prediction_profiles``: a mergeable profile of each batch's inputs per UTC day, so
-  per-window input drift (windows of a day or longer) merges profiles, not rows.
+- ``prediction_profiles``: a mergeable profile of each batch's inputs per UTC day (or
+  for the whole batch when it spans more than a week), so the input drift of a window
+  these spans tile merges profiles instead of reading rows.
 """
 
 from __future__ import annotations
@@ -69,14 +73,13 @@ class PredictionRow(Base):
     """One logged prediction: its id, event time and predicted value or class."""
 
     __tablename__ = "predictions"
-    __table_args__ = (Index(None, "model_id", "time_us"),)
 
     model_id: Mapped[int] = mapped_column(
         ForeignKey("models.id", ondelete="CASCADE"), primary_key=True
     )
     row_id: Mapped[str] = mapped_column(String(255), primary_key=True)
     batch_id: Mapped[int] = mapped_column(
-        ForeignKey("monitor_batches.id", ondelete="CASCADE"), index=True
+        ForeignKey("monitor_batches.id", ondelete="CASCADE")
     )
     time_us: Mapped[int] = mapped_column(BigInteger)
     prediction: Mapped[float | None] = mapped_column(Double)
@@ -93,22 +96,24 @@ class LabelRow(Base):
     )
     row_id: Mapped[str] = mapped_column(String(255), primary_key=True)
     batch_id: Mapped[int] = mapped_column(
-        ForeignKey("monitor_batches.id", ondelete="CASCADE"), index=True
+        ForeignKey("monitor_batches.id", ondelete="CASCADE")
     )
     label: Mapped[float | None] = mapped_column(Double)
     label_class: Mapped[str | None] = mapped_column(String(255))
 
 
 class PredictionProfileRow(Base):
-    """The profile of one batch's inputs on one UTC day (see ``encode_profile``)."""
+    """The profile of one batch's inputs over ``[start_us, end_us)``: a UTC day, or
+    the whole batch when it spans more than a week (see ``encode_profile``)."""
 
     __tablename__ = "prediction_profiles"
-    __table_args__ = (Index(None, "model_id", "day_us"),)
+    __table_args__ = (Index(None, "model_id", "start_us"),)
 
     batch_id: Mapped[int] = mapped_column(
         ForeignKey("monitor_batches.id", ondelete="CASCADE"), primary_key=True
     )
-    day_us: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    start_us: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    end_us: Mapped[int] = mapped_column(BigInteger)
     model_id: Mapped[int] = mapped_column(ForeignKey("models.id", ondelete="CASCADE"))
     rows: Mapped[int] = mapped_column(Integer)
     encoding: Mapped[str] = mapped_column(String(16))

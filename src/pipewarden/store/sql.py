@@ -30,6 +30,7 @@ from pipewarden.store.monitoring_records import (
     LabelBatch,
     PredictionBatch,
     Rebuild,
+    StoredProfile,
 )
 from pipewarden.store.records import (
     MetricPoint,
@@ -54,8 +55,6 @@ from pipewarden.store.tables import (
 
 if TYPE_CHECKING:
     import polars as pl
-
-    from pipewarden.profiles.dataset import DatasetProfile
 
 __all__ = ["PASSING", "SqlStore"]
 
@@ -387,7 +386,7 @@ class SqlStore:
         *,
         since_us: int | None = None,
         until_us: int | None = None,
-    ) -> list[tuple[int, DatasetProfile]]:
+    ) -> list[StoredProfile]:
         """See :meth:`pipewarden.store.Store.load_input_profiles`."""
         return self._traffic.load_input_profiles(
             name, version, since_us=since_us, until_us=until_us

@@ -51,6 +51,7 @@ from pipewarden.workflows.traffic import (
 
 if TYPE_CHECKING:
     from pipewarden.store.base import Store
+    from pipewarden.store.monitoring_records import StoredProfile
     from pipewarden.store.records import ModelRecord
 
 __all__ = ["RETRAIN_CHECK", "VOLUME_CHECK", "list_models", "monitor_model"]
@@ -58,6 +59,8 @@ __all__ = ["RETRAIN_CHECK", "VOLUME_CHECK", "list_models", "monitor_model"]
 VOLUME_CHECK = "volume.no_predictions"
 RETRAIN_CHECK = "retrain.recommended"
 MAIN_METRIC = {"regression": "mae", "classification": "accuracy"}
+MERGE_AT_MOST = 8
+"""Stored profiles merged for a window at most; beyond, its rows are profiled."""
 _LABEL = "__pw_label"
 
 
@@ -113,14 +116,10 @@ def monitor_model(
             record.name, record.version, since_us=since_us, until_us=until_us
         )
         labels = opened.load_labels(record.name, record.version)
-        days = (
-            opened.load_input_profiles(
-                record.name, record.version, since_us=since_us, until_us=until_us
-            )
-            if spec.days_aligned
-            else []
+        stored = opened.load_input_profiles(
+            record.name, record.version, since_us=since_us, until_us=until_us
         )
-        context = _Context(record, spec, days)
+        context = _Context(record, spec, stored)
         if rows is not None and since_us is not None:
             rows = rows.filter(pl.col(TIME_US) >= since_us)
         if rows is not None and until_us is not None:
@@ -228,7 +227,7 @@ class _Context:
 
     record: ModelRecord
     spec: WindowSpec
-    days: list[tuple[int, DatasetProfile]]
+    stored: list[StoredProfile]
     first_predictions: DatasetProfile | None = None
     training: pl.DataFrame | None = None
 
@@ -293,11 +292,17 @@ class _Context:
     def _input_profile(
         self, window: Window, part: pl.DataFrame, inputs: list[str]
     ) -> DatasetProfile:
-        if self.spec.days_aligned and self.days:
-            start, end = _us(window.start), _us(window.end)
-            parts = [p for day, p in self.days if start <= day < end]  # type: ignore[operator]  # set
-            if parts and sum(p.rows for p in parts) == part.height:
-                return reduce(DatasetProfile.merge, parts)
+        """The stored profiles whose spans tile the window, merged, when there are
+        at most ``MERGE_AT_MOST`` of them; else one pass over the window's rows
+        (merging sketches costs more per profile than profiling rows)."""
+        start, end = _us(window.start), _us(window.end)
+        assert start is not None and end is not None
+        inside = [s for s in self.stored if start <= s.start_us and s.end_us <= end]
+        if (
+            0 < len(inside) <= MERGE_AT_MOST
+            and sum(s.rows for s in inside) == part.height
+        ):
+            return reduce(DatasetProfile.merge, [s.profile for s in inside])
         return self.engine.profile_frame(part.select(inputs))
 
     def _prediction_drift(self, part: pl.DataFrame) -> ColumnComparison | None:

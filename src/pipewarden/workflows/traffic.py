@@ -55,6 +55,8 @@ PREDICTION = "__pw_prediction"
 PREDICTED_CLASS = "__pw_class"
 SCORE_PREFIX = "__pw_score:"
 """Column names of the rows blob: ours are prefixed so no input can clash."""
+PER_DAY_UP_TO = 7
+"""A batch spanning at most this many UTC days gets one input profile per day."""
 
 
 def log_predictions(
@@ -113,15 +115,15 @@ def log_predictions(
         blob_frame = blob_frame.unique(subset=[ID], keep="first", maintain_order=True)
         table_rows = _table_rows(blob_frame)
 
-        def rebuild(kept: set[str]) -> tuple[bytes, list[tuple[int, Any]]]:
+        def rebuild(kept: set[str]) -> tuple[bytes, list[tuple[int, int, Any]]]:
             part = blob_frame.filter(pl.col(ID).is_in(list(kept)))
-            return _parquet(part), _day_profiles(part, inputs)
+            return _parquet(part), _span_profiles(part, inputs)
 
         batch = PredictionBatch(
             batch_key=key,
             rows=table_rows,
             blob=_parquet(blob_frame),
-            profiles=_day_profiles(blob_frame, inputs),
+            profiles=_span_profiles(blob_frame, inputs),
             counts=counts,
             logged_at=moment,
         )
@@ -372,11 +374,24 @@ def _parquet(frame: pl.DataFrame) -> bytes:
     return buffer.getvalue()
 
 
-def _day_profiles(frame: pl.DataFrame, inputs: Sequence[str]) -> list[tuple[int, Any]]:
+def _span_profiles(
+    frame: pl.DataFrame, inputs: Sequence[str]
+) -> list[tuple[int, int, Any]]:
+    """The inputs' profile per UTC day, or one for the whole batch when it spans more
+    than ``PER_DAY_UP_TO`` days (a profile costs the same for 100 rows as for
+    100,000: a year-long backfill is not cut into 365 of them)."""
     if frame.is_empty() or not inputs:
         return []
     engine = LocalEngine()
-    days = frame.select(
-        (pl.col(TIME_US) // DAY_US * DAY_US).alias("__day"), *inputs
-    ).partition_by("__day", as_dict=True, include_key=False, maintain_order=True)
-    return [(int(key[0]), engine.profile_frame(part)) for key, part in days.items()]
+    keyed = frame.select((pl.col(TIME_US) // DAY_US * DAY_US).alias("__day"), *inputs)
+    if keyed["__day"].n_unique() > PER_DAY_UP_TO:
+        times = frame[TIME_US].to_numpy()
+        whole = engine.profile_frame(keyed.drop("__day"))
+        return [(int(times.min()), int(times.max()) + 1, whole)]
+    days = keyed.partition_by(
+        "__day", as_dict=True, include_key=False, maintain_order=True
+    )
+    return [
+        (int(key[0]), int(key[0]) + DAY_US, engine.profile_frame(part))
+        for key, part in days.items()
+    ]

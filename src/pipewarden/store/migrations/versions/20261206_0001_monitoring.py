@@ -87,10 +87,6 @@ def upgrade() -> None:
         sa.Column("predicted_class", sa.String(255), nullable=True),
         sa.PrimaryKeyConstraint("model_id", "row_id", name=op.f("pk_predictions")),
     )
-    op.create_index(op.f("ix_predictions_batch_id"), "predictions", ["batch_id"])
-    op.create_index(
-        op.f("ix_predictions_model_id_time_us"), "predictions", ["model_id", "time_us"]
-    )
     op.create_table(
         "labels",
         *_model_id("labels"),
@@ -100,23 +96,23 @@ def upgrade() -> None:
         sa.Column("label_class", sa.String(255), nullable=True),
         sa.PrimaryKeyConstraint("model_id", "row_id", name=op.f("pk_labels")),
     )
-    op.create_index(op.f("ix_labels_batch_id"), "labels", ["batch_id"])
     op.create_table(
         "prediction_profiles",
         *_batch_id("prediction_profiles"),
-        sa.Column("day_us", sa.BigInteger(), nullable=False),
+        sa.Column("start_us", sa.BigInteger(), nullable=False),
+        sa.Column("end_us", sa.BigInteger(), nullable=False),
         *_model_id("prediction_profiles"),
         sa.Column("rows", sa.Integer(), nullable=False),
         sa.Column("encoding", sa.String(16), nullable=False),
         sa.Column("payload", sa.LargeBinary(), nullable=False),
         sa.PrimaryKeyConstraint(
-            "batch_id", "day_us", name=op.f("pk_prediction_profiles")
+            "batch_id", "start_us", name=op.f("pk_prediction_profiles")
         ),
     )
     op.create_index(
-        op.f("ix_prediction_profiles_model_id_day_us"),
+        op.f("ix_prediction_profiles_model_id_start_us"),
         "prediction_profiles",
-        ["model_id", "day_us"],
+        ["model_id", "start_us"],
     )
 
 
