@@ -18,7 +18,8 @@
     ├── StoreError
     │   ├── RecordNotFoundError
     │   └── MigrationRequiredError
-    └── DriftError                  e.g. profiles with different column kinds
+    ├── DriftError                  e.g. profiles with different column kinds
+    └── AlertError                  an alert cannot make this transition (resolved already)
     PipewardenWarning(UserWarning)  soft problems, such as a contract key that is ignored
 """
 
@@ -27,6 +28,7 @@ from __future__ import annotations
 from typing import Any
 
 __all__ = [
+    "AlertError",
     "ConfigError",
     "ConformError",
     "ContractError",
@@ -143,3 +145,7 @@ class DriftError(PipewardenError):
 
 class PipewardenWarning(UserWarning):
     """A soft problem: something was ignored or assumed."""
+
+
+class AlertError(PipewardenError):
+    """An alert cannot make the transition asked for (e.g. acknowledging a resolved one)."""

@@ -206,3 +206,31 @@ def pw_time(text: str) -> Any:
 def _plain(data: dict[str, Any]) -> Any:
     """What the CLI's JSON writer makes of a dict (non-JSON values as strings)."""
     return json.loads(json.dumps(data, default=str, allow_nan=False))
+
+
+def test_alerts_list_json_equals_the_api(cli: Cli, tmp_path: Path) -> None:
+    from pipewarden.checks.findings import Severity
+    from pipewarden.monitor.alerts import resolve_alert, sync_alerts
+    from pipewarden.monitor.rules import Observation, RuleSet
+    from pipewarden.workflows.alerts import list_alerts
+
+    url = f"sqlite:///{tmp_path / 'alerts.db'}"
+    rules = RuleSet.default()
+    at = pw_time(NOW)
+    with pw.open_store(url) as store:
+        for name in ("a", "b", "c"):
+            seen = [
+                Observation(
+                    f"dataset:{name}", at, "nulls.rate", severity=Severity.ERROR
+                )
+            ]
+            sync_alerts(store, rules, rules.evaluate(seen), seen, now=at)
+        resolve_alert(store, 2, by="ana", now=at)
+    for status, count in ((None, 2), ("all", 3), ("resolved", 1)):
+        option = [] if status is None else ["--status", status]
+        run = cli("alerts", "list", "--store", url, "--json", *option)
+        assert run.code == 0, run.err
+        with pw.open_store(url) as store:
+            api = list_alerts(store, status=status)
+        assert len(api) == count
+        assert json.loads(run.out) == [_plain(a.to_dict()) for a in api]

@@ -243,6 +243,24 @@ def env_changes(data: Any) -> object:
     return [(c["kind"], c["name"], c["severity"]) for c in data["changes"]]
 
 
+def alerts_kept(_run: Ran, folder: Path) -> object:
+    """(rule, subject, status) of the alerts in the store s.db of the folder."""
+    path = folder / "s.db"
+    if not path.exists():
+        return None
+    with pipewarden.open_store(f"sqlite:///{path}") as store:
+        return [(a.rule, a.subject, a.status) for a in store.list_alerts()]
+
+
+def said(text: str) -> Observe:
+    """The exit code, and whether standard output holds ``text``."""
+
+    def observe(run: Ran, _folder: Path) -> object:
+        return run.code, text in run.out
+
+    return observe
+
+
 def demo_contracts(_run: Ran, folder: Path) -> list[str]:
     """The folders the demo wrote its contract (and results) to."""
     return sorted(p.parent.name for p in folder.glob("*/contract.yaml"))
@@ -309,6 +327,7 @@ def newest_batch(pick: Callable[[dict[str, Any]], object]) -> Observe:
 DRIFT = ("drift", "{ref}", "{cur}", "--sample-rows", "0")
 DRIFT_JSON = (*DRIFT, "--json", "d.json")
 CHECK = ("check", "{contract}", "{cur}")
+CHECK_EXTRA = ("check", "{contract}", "{extra}", "--dataset", "loans")
 RUNS = ("--store", "{runs}")
 
 EFFECTS: tuple[Effect, ...] = (
@@ -761,6 +780,82 @@ EFFECTS: tuple[Effect, ...] = (
         ("runs", "diff", "{run_a}", "{run_b}", *RUNS, "--json"),
         stdout_json(lambda d: d["new_findings"]),
         (None, ["schema.unexpected_column:promo"]),
+    ),
+    # alerts
+    Effect(
+        ("check",),
+        "--rules",
+        (*CHECK_EXTRA, "--store", "sqlite:///s.db"),
+        (*CHECK_EXTRA, "--store", "sqlite:///s.db", "--rules", "{rules}"),
+        alerts_kept,
+        ([], [("warnings", "dataset:loans", "open")]),
+    ),
+    Effect(
+        ("alerts", "list"),
+        "--status",
+        ("alerts", "list", "--store", "{alerts_list}", "--json"),
+        ("alerts", "list", "--store", "{alerts_list}", "--json", "--status", "all"),
+        stdout_json(lambda d: [a["status"] for a in d]),
+        (["open"], ["open", "resolved"]),
+    ),
+    Effect(
+        ("alerts", "list"),
+        "--store",
+        ("alerts", "list", "--json"),
+        ("alerts", "list", "--json", "--store", "{alerts_list}"),
+        stdout_json(lambda d: [a["rule"] for a in d]),
+        ([], ["dataset_errors"]),
+    ),
+    Effect(
+        ("alerts", "list"),
+        "--json",
+        ("alerts", "list", "--store", "{alerts_list}"),
+        ("alerts", "list", "--store", "{alerts_list}", "--json"),
+        stdout_json(lambda d: len(d)),
+        (None, 1),
+    ),
+    Effect(
+        ("alerts", "ack"),
+        "--by",
+        ("alerts", "ack", "1", "--store", "{alerts_ack_a}"),
+        ("alerts", "ack", "1", "--store", "{alerts_ack_b}", "--by", "ana"),
+        said("acknowledged by ana."),
+        ((0, False), (0, True)),
+    ),
+    Effect(
+        ("alerts", "ack"),
+        "--store",
+        ("alerts", "ack", "1", "--by", "ana"),
+        ("alerts", "ack", "1", "--by", "ana", "--store", "{alerts_ack_c}"),
+        said("acknowledged by ana."),
+        ((2, False), (0, True)),
+    ),
+    Effect(
+        ("alerts", "resolve"),
+        "--by",
+        ("alerts", "resolve", "1", "--store", "{alerts_resolve_a}"),
+        ("alerts", "resolve", "1", "--store", "{alerts_resolve_b}", "--by", "bo"),
+        said("resolved by bo."),
+        ((0, False), (0, True)),
+    ),
+    Effect(
+        ("alerts", "resolve"),
+        "--store",
+        ("alerts", "resolve", "1", "--by", "bo"),
+        ("alerts", "resolve", "1", "--by", "bo", "--store", "{alerts_resolve_c}"),
+        said("resolved by bo."),
+        ((2, False), (0, True)),
+    ),
+    Effect(
+        ("alerts", "escalate"),
+        "--store",
+        (
+            "alerts",
+            "escalate",
+        ),
+        ("alerts", "escalate", "--store", "{alerts_overdue}"),
+        said("escalated to level"),
+        ((0, False), (0, True)),
     ),
     # store
     Effect(
@@ -1234,6 +1329,7 @@ def values(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
     with pipewarden.open_store(v["runs"]) as store:
         newest_first = store.list_runs(limit=10)
     v["run_a"], v["run_b"] = newest_first[2].id, newest_first[1].id
+    v.update(_alert_stores(root))
     return v
 
 
@@ -1330,6 +1426,54 @@ def _monitoring(root: Path) -> dict[str, str]:
                 name, batch, id="id", prediction="pred", time="ts", store=v["traffic"]
             )
     return v
+
+
+def _alert_stores(root: Path) -> dict[str, str]:
+    """Stores holding one open alert (each used by one case), one with a resolved
+    alert too, one with an alert 10 days overdue; and a rules file."""
+    from pipewarden.checks.findings import Severity
+    from pipewarden.monitor.alerts import resolve_alert, sync_alerts
+    from pipewarden.monitor.rules import Observation, RuleSet
+
+    rules = RuleSet.default()
+    long_ago = dt.datetime.now(dt.UTC) - dt.timedelta(days=10)
+
+    def opened(name: str, *, resolved: bool = False, at: dt.datetime = long_ago) -> str:
+        url = f"sqlite:///{root / name}.db"
+        with pipewarden.open_store(url) as store:
+            for i in range(2 if resolved else 1):
+                subject = f"dataset:t{i}"
+                seen = [
+                    Observation(
+                        subject, at, "nulls.rate", severity=Severity.ERROR, column="x"
+                    )
+                ]
+                sync_alerts(store, rules, rules.evaluate(seen), seen, now=at)
+            if resolved:
+                resolve_alert(store, 1, by="cy", now=at)
+        return url
+
+    out = {
+        name: opened(name)
+        for name in (
+            "alerts_ack_a",
+            "alerts_ack_b",
+            "alerts_ack_c",
+            "alerts_resolve_a",
+            "alerts_resolve_b",
+            "alerts_resolve_c",
+        )
+    }
+    out["alerts_list"] = opened("alerts_list", resolved=True)
+    out["alerts_overdue"] = opened("alerts_overdue")
+    rules_file = root / "rules.yaml"
+    rules_file.write_text(
+        "rules:\n  - name: warnings\n    check: '*'\n    subject: 'dataset:*'\n"
+        "    min_severity: warning\n    severity: sev4\n",
+        encoding="utf-8",
+    )
+    out["rules"] = str(rules_file)
+    return out
 
 
 def _older_minor(version: str) -> str:

@@ -27,6 +27,8 @@ from pipewarden.store.tables import VERSION_TABLE, Base
 from store_helpers import database_of
 
 TABLES = {
+    "alert_events",
+    "alerts",
     "contracts",
     "environments",
     "findings",
@@ -37,6 +39,7 @@ TABLES = {
     "predictions",
     "labels",
     "prediction_profiles",
+    "outbox",
     "profiles",
     "runs",
     VERSION_TABLE,
@@ -72,6 +75,7 @@ def test_revision_files_are_dated_and_named_by_their_revision() -> None:
     names = sorted(p.name for p in (MIGRATIONS / "versions").glob("*.py"))
     assert names[0] == "20261122_0001_initial_schema.py"
     assert any(name.startswith(f"{HEAD_REVISION}_") for name in names)
+    assert "20261123_0101_alerts.py" in names
 
 
 def test_a_brand_new_store_is_created_at_head(store_url: str) -> None:

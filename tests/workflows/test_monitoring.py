@@ -113,6 +113,10 @@ def test_error_rising_month_after_month_alerts_those_months_and_advises_retraini
     mae = next(f for f in june.findings if f.check == "perf.mae")
     assert "'x1' carries 60% of the model's importance and moved +3." in mae.message
     assert [w.diagnosis.kind for w in report.windows[:3]] == ["stable"] * 3  # type: ignore[union-attr]
+    opened = {(a["rule"], a["first_window"][:7]) for a in report.to_dict()["alerts"]}
+    assert ("mae_error", "2026-04") in opened
+    assert all(window >= "2026-04" for _, window in opened)
+    assert {e.kind for e in report.alert_events} >= {"opened"}
 
 
 def test_late_out_of_order_labels_give_the_numbers_of_labels_logged_at_once(

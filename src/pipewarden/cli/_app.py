@@ -12,6 +12,7 @@ from typing import Any
 import typer
 
 from pipewarden.cli import (
+    alerts,
     check,
     conform,
     contract,
@@ -36,6 +37,7 @@ COMMANDS: tuple[tuple[str, Callable[..., Any]], ...] = (
 """Top-level commands: name and function."""
 
 GROUPS: tuple[tuple[str, typer.Typer], ...] = (
+    ("alerts", alerts.alerts_app),
     ("contract", contract.contract_app),
     ("env", env.env_app),
     ("runs", runs.runs_app),

@@ -1,5 +1,6 @@
 """pipewarden check CONTRACT DATA [--reference REF] [--json OUT] [--html OUT]
 [--as-of TIME] [--store URL] [--dataset NAME] [--record/--no-record] [--model NAME[:VER]]
+[--rules FILE]
 """
 
 from __future__ import annotations
@@ -66,6 +67,13 @@ def check_command(
             "environment differs from its training environment."
         ),
     ] = None,
+    rules: Annotated[
+        str | None,
+        typer.Option(
+            help="Alert rules YAML the recorded run is judged by (default: an error "
+            "finding opens a sev3 alert for the dataset)."
+        ),
+    ] = None,
 ) -> None:
     """Check DATA against CONTRACT; exit 1 when a finding reaches --fail-on."""
     threshold = opt.fail_level(fail_on)
@@ -80,6 +88,7 @@ def check_command(
             "CONTRACT": contract,
             "DATA": data,
             "--reference": None if reference == LAST_PASS else reference,
+            "--rules": rules,
             "--store": settings.store_url if uses_store else None,
         },
         outputs={"--json": json_out, "--html": html_out},
@@ -99,9 +108,16 @@ def check_command(
             history=HistoryPolicy(window=settings.history_window),
             query=query,
             progress=advance,
+            rules=rules,
         )
     if outcome.run is not None:
         err.print(f"Recorded run {outcome.run.id} in {escape(outcome.store_url or '')}")
+    if outcome.alerts is not None:
+        for event in outcome.alerts.events:
+            err.print(
+                f"Alert {event.alert.id} {event.kind} ({event.alert.alert_severity}): "
+                f"{escape(event.event.message)}"
+            )
     if html_out:
         from pipewarden.report import render_report
 

@@ -102,7 +102,15 @@ def list_command(store: opt.Store = None, as_json: opt.JsonFlag = False) -> None
         )
         return
     table = Table(header_style="bold", box=box.SIMPLE_HEAD)
-    for column in ("model", "version", "age", "last window", "metrics", "retrain"):
+    for column in (
+        "model",
+        "version",
+        "age",
+        "last window",
+        "metrics",
+        "open alerts",
+        "retrain",
+    ):
         table.add_column(column, overflow="fold")
     for m in models:
         table.add_row(
@@ -111,6 +119,7 @@ def list_command(store: opt.Store = None, as_json: opt.JsonFlag = False) -> None
             f"{m['age_days']:.0f} d",
             m["last_window"] or "-",
             _figures(m["metrics"]) or "-",
+            str(m["open_alerts"]),
             "yes: " + "; ".join(m["advice"]["reasons"])
             if m["advice"]["retrain"]
             else "no",

@@ -90,6 +90,13 @@ def run_command(
         write_json(data, json_out)
     if json_out != "-":
         _print(data)
+        for event in report.alert_events:
+            alert = event.alert
+            out.print(
+                f"Alert {alert.id} {event.kind} ({alert.alert_severity}, rule "
+                f"{escape(alert.rule)}): {escape(alert.message)}",
+                soft_wrap=True,
+            )
 
 
 @monitor_app.command("rules")
@@ -156,6 +163,8 @@ def _print(data: dict[str, Any]) -> None:
     for finding in data["findings"]:
         if finding["severity"] != "info":
             out.print(f"  - {escape(finding['message'])}", soft_wrap=True)
+    if data["alerts"]:
+        out.print(f"{len(data['alerts'])} unresolved alert(s): pipewarden alerts list")
     advice = data["advice"]
     out.print(
         "Retrain: [bold]yes[/] — " + escape("; ".join(advice["reasons"]))

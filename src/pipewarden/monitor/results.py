@@ -89,6 +89,10 @@ class MonitorReport:
     windows: tuple[WindowResult, ...]
     advice: RetrainAdvice
     alerts: tuple[dict[str, Any], ...] = ()
+    """The model's unresolved alerts after this report synchronised them."""
+    alert_events: tuple[Any, ...] = ()
+    """The alert transitions this report made (``monitor.alerts.AlertEvent``); not
+    in ``to_dict()``: a second run over the same data makes none."""
     advice_finding: Finding | None = None
 
     @property

@@ -10,13 +10,18 @@ SQL implementation, :class:`pipewarden.store.sql.SqlStore`.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Protocol, Self
 
 if TYPE_CHECKING:
     import polars as pl
 
     from pipewarden.env.fingerprint import Fingerprint
+    from pipewarden.store.alert_records import (
+        AlertEventRecord,
+        AlertRecord,
+        OutboxItem,
+    )
     from pipewarden.store.monitoring_records import (
         BatchReceipt,
         LabelBatch,
@@ -230,6 +235,66 @@ class Store(Protocol):
 
     def list_batches(self, name: str, version: str) -> list[BatchReceipt]:
         """The logged batches of a model version, oldest first."""
+
+    # ------------------------------------------------------------------ alerts
+    def save_alert(
+        self,
+        alert: AlertRecord,
+        event: AlertEventRecord | None,
+        outbox: Sequence[OutboxItem] = (),
+    ) -> tuple[AlertRecord, AlertEventRecord | None]:
+        """Keep a new alert (``id`` None) or a change of one, with its event (None for
+        a change that is no transition) and the event's notifications, in one
+        transaction.
+
+        An existing alert is changed only if the stored one is still at
+        ``alert.version``; at most one unresolved alert per rule and subject.
+
+        Returns:
+            The alert and the event as stored (with their ids).
+
+        Raises:
+            StoreError: The alert changed meanwhile, or an unresolved alert of this
+                rule and subject exists already; nothing was kept.
+        """
+        ...
+
+    def get_alert(self, alert_id: int) -> AlertRecord:
+        """One alert by id.
+
+        Raises:
+            RecordNotFoundError: No alert has this id.
+        """
+        ...
+
+    def list_alerts(
+        self,
+        *,
+        status: Sequence[str] | None = None,
+        rule: str | None = None,
+        subject: str | None = None,
+        limit: int | None = None,
+    ) -> list[AlertRecord]:
+        """Alerts, newest first, of some statuses (all when None)."""
+        ...
+
+    def list_alert_events(self, alert_id: int | None = None) -> list[AlertEventRecord]:
+        """The events (transitions) of one alert, or of all, oldest first."""
+        ...
+
+    def claim_outbox(
+        self, now: datetime, *, lease: timedelta, limit: int = 100
+    ) -> list[OutboxItem]:
+        """Pending notifications due at ``now``; each is leased to the caller (not
+        due again before ``now + lease``), so two deliverers never take the same one."""
+        ...
+
+    def update_outbox(self, item: OutboxItem) -> None:
+        """Keep the outcome of a delivery attempt (status, attempts, times, error)."""
+        ...
+
+    def list_outbox(self, *, status: str | None = None) -> list[OutboxItem]:
+        """Notifications in the outbox, oldest first (of one status, when given)."""
         ...
 
     # ------------------------------------------------------------------ lifecycle

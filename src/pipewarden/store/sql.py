@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable, Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, Self, TypeAlias
 
 from sqlalchemy import Connection, Insert, Select, func, insert, select
@@ -25,6 +25,8 @@ from pipewarden.store._dialects import insert_missing, writer
 from pipewarden.store._errors import translated
 from pipewarden.store._recent import RecentMetrics
 from pipewarden.store._traffic import Traffic
+from pipewarden.store.alert_records import AlertEventRecord, AlertRecord, OutboxItem
+from pipewarden.store.alert_store import SqlAlerts
 from pipewarden.store.monitoring_records import (
     BatchReceipt,
     LabelBatch,
@@ -100,6 +102,7 @@ class SqlStore:
         self._traffic = Traffic(
             database, self._writer, url=url, compression=compression
         )
+        self._alerts = SqlAlerts(database, self._writer, url=url)
 
     @property
     def database(self) -> Database:
@@ -395,6 +398,51 @@ class SqlStore:
     def list_batches(self, name: str, version: str) -> list[BatchReceipt]:
         """See :meth:`pipewarden.store.Store.list_batches`."""
         return self._traffic.list_batches(name, version)
+
+    # ------------------------------------------------------------------ alerts
+    def save_alert(
+        self,
+        alert: AlertRecord,
+        event: AlertEventRecord | None,
+        outbox: Sequence[OutboxItem] = (),
+    ) -> tuple[AlertRecord, AlertEventRecord | None]:
+        """Insert or update an alert with one event and its outbox, in one transaction."""
+        return self._alerts.save_alert(alert, event, outbox)
+
+    def get_alert(self, alert_id: int) -> AlertRecord:
+        """One alert by id (RecordNotFoundError when absent)."""
+        return self._alerts.get_alert(alert_id)
+
+    def list_alerts(
+        self,
+        *,
+        status: Sequence[str] | None = None,
+        rule: str | None = None,
+        subject: str | None = None,
+        limit: int | None = None,
+    ) -> list[AlertRecord]:
+        """Alerts, newest first, of some statuses (all when None)."""
+        return self._alerts.list_alerts(
+            status=status, rule=rule, subject=subject, limit=limit
+        )
+
+    def list_alert_events(self, alert_id: int | None = None) -> list[AlertEventRecord]:
+        """The events of one alert (or of all), oldest first."""
+        return self._alerts.list_alert_events(alert_id)
+
+    def claim_outbox(
+        self, now: datetime, *, lease: timedelta, limit: int = 100
+    ) -> list[OutboxItem]:
+        """Pending notifications due at ``now``, leased to the caller until ``now + lease``."""
+        return self._alerts.claim_outbox(now, lease=lease, limit=limit)
+
+    def update_outbox(self, item: OutboxItem) -> None:
+        """Keep the outcome of a delivery attempt."""
+        self._alerts.update_outbox(item)
+
+    def list_outbox(self, *, status: str | None = None) -> list[OutboxItem]:
+        """Notifications in the outbox, oldest first."""
+        return self._alerts.list_outbox(status=status)
 
     # ------------------------------------------------------------------ internals
     def _rows_of(self, batch: _Batch) -> dict[type[Base], list[dict[str, Any]]]:

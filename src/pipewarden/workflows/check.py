@@ -27,7 +27,9 @@ from pipewarden.workflows.profile import ProgressFn, as_profile
 
 if TYPE_CHECKING:
     from pipewarden.monitor.history import HistoryPolicy
+    from pipewarden.monitor.rules import RuleSet
     from pipewarden.store import Run, Store
+    from pipewarden.workflows.alerts import AlertsOutcome
 
 __all__ = ["LAST_PASS", "CheckOutcome", "check", "check_batch"]
 
@@ -46,6 +48,8 @@ class CheckOutcome:
         reference_name: How the reference is named in the run (a path, ``run:ID``).
         run: The recorded run, when the check was recorded.
         store_url: The store read or written (password hidden), when one was used.
+        alerts: The alert transitions the recorded run made, and the delivery
+            (None when the check was not recorded).
     """
 
     result: CheckResult
@@ -54,6 +58,7 @@ class CheckOutcome:
     reference_name: str | None = None
     run: Run | None = None
     store_url: str | None = None
+    alerts: AlertsOutcome | None = None
 
 
 def check(
@@ -71,6 +76,7 @@ def check(
     query: str | None = None,
     engine: str = "local",
     progress: ProgressFn | None = None,
+    rules: RuleSet | str | Path | None = None,
 ) -> CheckResult:
     """Check a batch against a contract.
 
@@ -92,6 +98,9 @@ def check(
         query: SQL query, when ``batch`` (or ``reference``) is a database URL.
         engine: Compute engine name.
         progress: Called with the number of rows profiled after each chunk.
+        rules: Alert rules (a RuleSet or a rules YAML) a recorded run is judged by;
+            None: the default rules, under which an error finding opens a sev3
+            alert for ``dataset:NAME``.
 
     Returns:
         The findings; call ``raise_for_findings()`` to stop on errors.
@@ -119,6 +128,7 @@ def check(
         query=query,
         engine=engine,
         progress=progress,
+        rules=rules,
     ).result
 
 
@@ -138,6 +148,7 @@ def check_batch(
     engine: str = "local",
     progress: ProgressFn | None = None,
     reference_name: str | None = None,
+    rules: RuleSet | str | Path | None = None,
 ) -> CheckOutcome:
     """Check a batch and keep what the faces present: see :func:`check`.
 
@@ -146,6 +157,9 @@ def check_batch(
     Args:
         reference_name: How the recorded run names the reference (default: its
             path, or ``run:ID`` for ``last-pass``).
+        rules: Alert rules (a RuleSet or a rules file) the recorded run is judged by;
+            None: the default rules (an error finding opens a sev3 alert). See
+            ``pipewarden.workflows.alerts``.
 
     Returns:
         The result, both profiles, and the run when recorded.
@@ -154,6 +168,12 @@ def check_batch(
     spec, contract_name = _contract(contract)
     recording = store is not None if record is None else record
     _require_store(store, recording=recording, reference=reference, model=model)
+    if rules is not None and not recording:
+        raise ConfigError(
+            "Alert rules judge recorded runs only. Record the run (--store URL or "
+            "--dataset NAME), or leave out --rules."
+        )
+    rule_set = _rules(rules) if recording else None
     environ = os.environ if environ is None else environ
     name = dataset or (
         None if isinstance(batch, DatasetProfile) else describe_source(batch)
@@ -171,6 +191,7 @@ def check_batch(
         if model:
             result = _with(result, _model_findings(opened, model, environ))
         run = None
+        alerts = None
         if recording:
             assert opened is not None
             run = _record(
@@ -187,8 +208,25 @@ def check_batch(
                 history=history,
             )
             result = run.result
+            assert rule_set is not None and run.finished_at is not None
+            alerts = _alert_on(opened, run, rule_set, environ=environ)
         url = None if opened is None else opened.url
-    return CheckOutcome(result, current, ref, reference_name, run, url)
+    return CheckOutcome(result, current, ref, reference_name, run, url, alerts)
+
+
+def _rules(rules: RuleSet | str | Path | None) -> RuleSet:
+    from pipewarden.workflows.alerts import resolve_rules
+
+    return resolve_rules(rules)
+
+
+def _alert_on(
+    store: Store, run: Run, rules: RuleSet, *, environ: Mapping[str, str]
+) -> AlertsOutcome:
+    from pipewarden.workflows.alerts import alert_on_run
+
+    assert run.finished_at is not None
+    return alert_on_run(store, run, rules, now=run.finished_at, environ=environ)
 
 
 def _contract(contract: Contract | str | Path) -> tuple[Contract, str | None]:

@@ -27,6 +27,7 @@ from pipewarden.checks.findings import Finding
 from pipewarden.drift.compare import compare
 from pipewarden.drift.results import ColumnComparison, DriftReport
 from pipewarden.engines.local import LocalEngine
+from pipewarden.monitor.alerts import AlertEvent, sync_alerts
 from pipewarden.monitor.diagnosis import MIN_ROWS, Diagnosis, diagnose
 from pipewarden.monitor.performance import (
     HIGHER_IS_BETTER,
@@ -87,8 +88,9 @@ def monitor_model(
         policy: Retrain policy, or its YAML file (default: ``RetrainPolicy()``).
         store: A Store, a store URL, or None for the default store.
         now: The time of the report (default: now, UTC): model age, alert times.
-        sync: Open, update and resolve alerts in the store (when the alert
-            lifecycle is available).
+        sync: Open, update, resolve and escalate the model's alerts in the store
+            (``monitor.alerts.sync_alerts``); the report lists its unresolved
+            alerts. False: the store is only read, and ``alerts`` is empty.
 
     Returns:
         The report (``to_dict()`` is the JSON of ``pipewarden monitor --json``).
@@ -132,8 +134,11 @@ def monitor_model(
         results = _with_findings(record, results, hits, context)
         advice = _advice(record, retrain, results, hits, moment, context)
         alerts: tuple[dict[str, Any], ...] = ()
+        events: tuple[AlertEvent, ...] = ()
         if sync:
-            alerts = _sync(opened, rule_set, hits, observations, moment)
+            alerts, events = _sync(
+                opened, record.subject, rule_set, hits, observations, moment
+            )
     return MonitorReport(
         model=record.name,
         version=record.version,
@@ -143,6 +148,7 @@ def monitor_model(
         windows=tuple(results),
         advice=advice,
         alerts=alerts,
+        alert_events=events,
         advice_finding=None
         if not advice.retrain
         else Finding(
@@ -645,32 +651,17 @@ def _advice(
 
 def _sync(
     store: Store,
+    subject: str,
     rules: RuleSet,
     hits: Sequence[RuleHit],
     observations: Sequence[Observation],
     now: datetime,
-) -> tuple[dict[str, Any], ...]:
-    """Open, update and resolve alerts, when the alert lifecycle is installed."""
-    try:
-        from pipewarden.monitor.alerts import sync_alerts  # type: ignore[import-not-found, unused-ignore]  # until the alerts branch is merged
-    except ImportError:
-        return tuple(_hit_dict(h) for h in hits)
+) -> tuple[tuple[dict[str, Any], ...], tuple[AlertEvent, ...]]:
+    """Open, update, resolve and escalate the model's alerts; its unresolved alerts
+    afterwards, and the transitions made."""
     events = sync_alerts(store, rules, hits, observations, now=now)
-    return tuple(e.to_dict() for e in events)
-
-
-def _hit_dict(hit: RuleHit) -> dict[str, Any]:
-    obs = hit.observation
-    return {
-        "rule": hit.rule.name,
-        "subject": obs.subject,
-        "window": obs.window.isoformat(),
-        "check": obs.check,
-        "column": obs.column,
-        "severity": hit.alert_severity,
-        "message": hit.message,
-        "status": "hit",
-    }
+    unresolved = [a for a in store.list_alerts(subject=subject) if a.is_open]
+    return tuple(a.to_dict() for a in unresolved), tuple(events)
 
 
 def list_models(
@@ -702,6 +693,11 @@ def list_models(
                     "last_window": None if last is None else last.start.isoformat(),
                     "metrics": {} if last is None else last.metrics,
                     "advice": report.advice.to_dict(),
+                    "open_alerts": sum(
+                        1
+                        for a in opened.list_alerts(subject=record.subject)
+                        if a.is_open
+                    ),
                 }
             )
     return out

@@ -2,7 +2,7 @@
 batches, predictions, labels and per-day input profiles.
 
 Revision ID: 20261206_0001
-Revises: 20261122_0001
+Revises: 20261123_0101
 Create Date: 2026-12-06 12:30:00
 """
 
@@ -15,7 +15,7 @@ from alembic import op
 from sqlalchemy.dialects import postgresql
 
 revision: str = "20261206_0001"
-down_revision: str | Sequence[str] | None = "20261122_0001"
+down_revision: str | Sequence[str] | None = "20261123_0101"  # chained after alerts
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
