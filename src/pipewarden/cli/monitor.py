@@ -135,34 +135,36 @@ def _print(data: dict[str, Any]) -> None:
     if not data["windows"]:
         out.print("No predictions logged in this range.")
         return
-    names = sorted({k for w in data["windows"] for k in w["metrics"]})[:5]
+    seen = {k for w in data["windows"] for k in w["metrics"]}
+    names = [n for n in TABLE_METRICS if n in seen][:3]
     table = Table(header_style="bold", box=box.SIMPLE_HEAD)
-    for column in (
-        "window",
-        "predictions",
-        "labelled",
-        *names,
-        "drifted",
-        "diagnosis",
-        "findings",
-    ):
-        table.add_column(column, overflow="fold")
+    for column in ("window", "preds", "labels", *names):
+        table.add_column(column, no_wrap=True, justify="right")
+    table.add_column("drifted", overflow="fold")
+    table.add_column("diagnosis", no_wrap=True)
+    table.add_column("findings", no_wrap=True)
+    daily = all(w["start"][11:16] == "00:00" for w in data["windows"])
     for w in data["windows"]:
         worst = {f["severity"] for f in w["findings"]}
         flag = "error" if "error" in worst else "warning" if "warning" in worst else ""
         table.add_row(
-            w["start"][:16].replace("T", " "),
+            w["start"][:10] if daily else w["start"][:16].replace("T", " "),
             f"{w['predictions']:,}",
             f"{w['labelled']:,}",
             *(_metric(w, n) for n in names),
             ", ".join(w["drift"].get("drifted_columns", [])) or "-",
-            w["diagnosis"] or "-",
+            (w["diagnosis"] or "-").replace("_", " "),
             f"[red]{len(w['findings'])} {flag}[/]" if flag else str(len(w["findings"])),
         )
     out.print(table)
     for finding in data["findings"]:
         if finding["severity"] != "info":
-            out.print(f"  - {escape(finding['message'])}", soft_wrap=True)
+            when = (finding.get("segment") or {}).get("window", "")[:10]
+            out.print(
+                f"  - {when + ' ' if when else ''}{finding['severity']}: "
+                f"{escape(finding['message'])}",
+                soft_wrap=True,
+            )
     if data["alerts"]:
         out.print(f"{len(data['alerts'])} unresolved alert(s): pipewarden alerts list")
     advice = data["advice"]
@@ -176,4 +178,8 @@ def _print(data: dict[str, Any]) -> None:
 
 def _metric(window: dict[str, Any], name: str) -> str:
     value = window["metrics"].get(name)
-    return "-" if value is None else f"{value:.4g}"
+    return "-" if value is None else f"{value:.3g}"
+
+
+TABLE_METRICS = ("mae", "rmse", "mean_residual", "accuracy", "f1", "roc_auc", "mape")
+"""The metrics the table shows, the first three a window has (JSON has them all)."""
