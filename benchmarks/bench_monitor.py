@@ -67,19 +67,60 @@ def floor_sqlite(frame: pl.DataFrame, path: Path) -> float:
     return took
 
 
-def floor_monitor(frame: pl.DataFrame, database: Path | None) -> float:
-    """Read the labels with SQL (the store's table, when SQLite), the rows from
-    Parquet, join them and take the MAE per month with Polars."""
+def floor_copy(frame: pl.DataFrame, url: str) -> float:
+    """PostgreSQL: a bare COPY of id/time/prediction into a keyed table."""
+    import sqlalchemy as sa
+
+    database = sa.create_engine(url)
+    raw = database.raw_connection()
+    try:
+        cursor = raw.cursor()
+        cursor.execute(
+            "create temp table p (row_id text primary key, time_us bigint, "
+            "prediction double precision)"
+        )
+        rows = zip(
+            frame["id"].to_list(),
+            frame["ts"].dt.epoch("us").to_list(),
+            frame["pred"].to_list(),
+            strict=True,
+        )
+        start = time.perf_counter()
+        with cursor.copy("copy p (row_id, time_us, prediction) from stdin") as copy:
+            for row in rows:
+                copy.write_row(row)
+        raw.commit()
+        return time.perf_counter() - start
+    finally:
+        raw.close()
+        database.dispose()
+
+
+def read_labels(url: str) -> list[tuple[str, float]]:
+    """The store's labels, through the driver's own cursor."""
+    import sqlalchemy as sa
+
+    database = sa.create_engine(url)
+    raw = database.raw_connection()
+    try:
+        cursor = raw.cursor()
+        cursor.execute("select row_id, label from labels")
+        return list(cursor.fetchall())
+    finally:
+        raw.close()
+        database.dispose()
+
+
+def floor_monitor(frame: pl.DataFrame, url: str) -> float:
+    """Read the labels with SQL (the store's table), the rows from Parquet, join
+    them and take the MAE per month with Polars."""
     buffer = io.BytesIO()
     frame.write_parquet(buffer, compression="lz4")
     start = time.perf_counter()
-    if database is not None:
-        con = sqlite3.connect(database)
-        found = con.execute("select row_id, label from labels").fetchall()
-        con.close()
-        labels = pl.DataFrame(
-            found, schema={"id": pl.String, "y": pl.Float64}, orient="row"
-        )
+    found = read_labels(url)
+    labels = pl.DataFrame(
+        found, schema={"id": pl.String, "y": pl.Float64}, orient="row"
+    )
     rows = pl.read_parquet(io.BytesIO(buffer.getvalue()))
     (
         rows.join(labels, on="id")
@@ -98,7 +139,11 @@ def main() -> None:
     frame, labels = frames(args.rows)
     with tempfile.TemporaryDirectory() as folder:
         url = args.store or f"sqlite:///{folder}/bench.db"
-        floor = floor_sqlite(frame, Path(folder) / "floor.db")
+        floor = (
+            floor_copy(frame, args.store)
+            if args.store and args.store.startswith("postgresql")
+            else floor_sqlite(frame, Path(folder) / "floor.db")
+        )
         train = (
             frame.head(20_000)
             .drop("id", "ts", "pred")
@@ -129,14 +174,15 @@ def main() -> None:
             start = time.perf_counter()
             report = pw.monitor_model("bench", window="month", store=store, sync=False)
             monitored = time.perf_counter() - start
-        bare = floor_monitor(frame, None if args.store else Path(folder) / "bench.db")
+        bare = floor_monitor(frame, url)
     n = args.rows
     print(
         f"store: {url.split(':')[0]}, {n:,} predictions with 20 inputs, {BATCHES} batches"
     )
     print(
         f"ingest  {n / ingest:>10,.0f} rows/s  ({ingest:.2f} s; "
-        f"{ingest / floor:.1f}x a bare executemany of id/time/prediction: {floor:.2f} s)"
+        f"{ingest / floor:.1f}x a bare executemany (SQLite) or COPY (PostgreSQL) of "
+        f"id/time/prediction: {floor:.2f} s)"
     )
     print(
         f"labels  {n / joined:>10,.0f} rows/s  ({joined:.2f} s; "

@@ -339,7 +339,8 @@ def _insert_predictions(
     ids, times, predictions, classes = columns
     if conn.dialect.name == "postgresql":
         conn.exec_driver_sql(
-            "CREATE TEMP TABLE pw_incoming_predictions (row_id text, time_us bigint, "
+            'CREATE TEMP TABLE pw_incoming_predictions (row_id text COLLATE "C", '
+            "time_us bigint, "
             "prediction double precision, predicted_class text) ON COMMIT DROP"
         )
         _copy(
@@ -375,7 +376,7 @@ def _fill_incoming(conn: Connection, rows: pl.DataFrame) -> None:
     columns = [rows[name].to_list() for name in LABEL_COLUMNS]
     if conn.dialect.name == "postgresql":
         conn.exec_driver_sql(
-            "CREATE TEMP TABLE pw_incoming_labels (row_id text PRIMARY KEY, "
+            'CREATE TEMP TABLE pw_incoming_labels (row_id text COLLATE "C" PRIMARY KEY, '
             "label double precision, label_class text) ON COMMIT DROP"
         )
         _copy(

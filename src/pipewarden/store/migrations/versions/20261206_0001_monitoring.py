@@ -23,6 +23,7 @@ depends_on: str | Sequence[str] | None = None
 JSON = sa.JSON().with_variant(postgresql.JSONB(), "postgresql")
 AUTO_ID = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
 TIMESTAMP = sa.DateTime(timezone=True)
+ROW_ID = sa.String(255).with_variant(sa.String(255, collation="C"), "postgresql")
 
 
 def _model_id(table: str) -> list[sa.schema.SchemaItem]:
@@ -79,9 +80,9 @@ def upgrade() -> None:
     )
     op.create_table(
         "predictions",
-        *_model_id("predictions"),
-        sa.Column("row_id", sa.String(255), nullable=False),
-        *_batch_id("predictions"),
+        sa.Column("model_id", AUTO_ID, nullable=False),
+        sa.Column("row_id", ROW_ID, nullable=False),
+        sa.Column("batch_id", AUTO_ID, nullable=False),
         sa.Column("time_us", sa.BigInteger(), nullable=False),
         sa.Column("prediction", sa.Double(), nullable=True),
         sa.Column("predicted_class", sa.String(255), nullable=True),
@@ -89,9 +90,9 @@ def upgrade() -> None:
     )
     op.create_table(
         "labels",
-        *_model_id("labels"),
-        sa.Column("row_id", sa.String(255), nullable=False),
-        *_batch_id("labels"),
+        sa.Column("model_id", AUTO_ID, nullable=False),
+        sa.Column("row_id", ROW_ID, nullable=False),
+        sa.Column("batch_id", AUTO_ID, nullable=False),
         sa.Column("label", sa.Double(), nullable=True),
         sa.Column("label_class", sa.String(255), nullable=True),
         sa.PrimaryKeyConstraint("model_id", "row_id", name=op.f("pk_labels")),
