@@ -221,3 +221,89 @@ def test_old_models_are_advised_to_retrain_by_age(store: Store) -> None:
 
     assert report.advice.retrain
     assert report.advice.reasons[0].startswith("the model is 400 days old")
+
+
+def test_a_quiet_hour_with_twelve_labels_pages_no_one(store: Store) -> None:
+    baseline = _register(store)
+    rng = np.random.default_rng(21)
+    start = datetime(2026, 2, 2, 9, tzinfo=UTC)
+    x1, x2 = rng.normal(0, 1, 12), rng.normal(0, 1, 12)
+    frame = pl.DataFrame(
+        {
+            "id": [f"q{i}" for i in range(12)],
+            "ts": [start + timedelta(minutes=5 * i) for i in range(12)],
+            "x1": x1,
+            "x2": x2,
+            "pred": 3 * x1 + 2 * x2,
+            "y": 3 * x1 + 2 * x2 + rng.normal(0, 1.6, 12),  # noisier than trained
+        }
+    )
+    log_predictions(
+        "plant", frame.drop("y"), id="id", prediction="pred", time="ts", store=store
+    )
+    log_labels("plant", frame.select("id", "y"), id="id", label="y", store=store)
+
+    report = monitor_model("plant", window="hour", store=store)
+
+    (window,) = report.windows
+    assert window.metrics["mae"] > 1.25 * baseline  # past the rule's threshold...
+    low, _ = window.performance.metrics["mae"].interval  # type: ignore[misc]
+    assert low < baseline  # ...but not beyond the window's own noise
+    assert window.findings == () and report.alerts == ()
+
+
+def test_classification_windows_equal_sklearn_with_scores(store: Store) -> None:
+    from sklearn.metrics import accuracy_score, f1_score, log_loss, roc_auc_score
+
+    rng = np.random.default_rng(5)
+    x = rng.normal(0, 1, 2000)
+    train = pl.DataFrame(
+        {"x": x, "churn": (x + rng.normal(0, 1, 2000) > 0).astype(int)}
+    )
+    register_model(
+        "churn",
+        "1",
+        {"t": 1},
+        training_data=train,
+        label="churn",
+        metrics={"accuracy": 0.76},
+        environment=make_fingerprint(),
+        store=store,
+    )
+    start = datetime(2026, 5, 1, tzinfo=UTC)
+    xs = rng.normal(0, 1, 1200)
+    p = 1 / (1 + np.exp(-1.7 * xs))
+    y = (xs + rng.normal(0, 1, 1200) > 0).astype(int)
+    frame = pl.DataFrame(
+        {
+            "id": [str(i) for i in range(1200)],
+            "ts": [start + timedelta(hours=i) for i in range(1200)],
+            "x": xs,
+            "pred": (p > 0.5).astype(int),
+            "p": p,
+            "churn": y.astype(float),  # labels as 0.0/1.0 still match classes 0/1
+        }
+    )
+    log_predictions(
+        "churn",
+        frame.drop("churn"),
+        id="id",
+        prediction="pred",
+        time="ts",
+        scores="p",
+        store=store,
+    )
+    log_labels("churn", frame, id="id", label="churn", store=store)
+
+    report = monitor_model("churn", window="month", store=store)
+
+    assert report.task == "classification"
+    for window in report.windows:
+        rows = frame.filter(
+            (pl.col("ts") >= window.start) & (pl.col("ts") < window.end)
+        )
+        truth, pred, score = rows["churn"].cast(int), rows["pred"], rows["p"]
+        assert window.metrics["accuracy"] == pytest.approx(accuracy_score(truth, pred))
+        assert window.metrics["f1"] == pytest.approx(f1_score(truth, pred))
+        assert window.metrics["roc_auc"] == pytest.approx(roc_auc_score(truth, score))
+        assert window.metrics["log_loss"] == pytest.approx(log_loss(truth, score))
