@@ -70,7 +70,7 @@ class Traffic:
                 max_time=None if rows.is_empty() else int(times.max()),  # type: ignore[arg-type]  # Int64 column
             )
             inserted = _insert_predictions(conn, model_id, batch_id, rows)
-            blob, profiles = batch.blob, batch.profiles
+            blob, inputs_blob, profiles = batch.blob, batch.inputs_blob, batch.profiles
             if inserted < rows.height:  # some ids were logged by an earlier batch
                 kept = {
                     row_id
@@ -82,12 +82,17 @@ class Traffic:
                         {"m": model_id, "b": batch_id},
                     )
                 }
-                blob, profiles = rebuild(kept)
+                blob, inputs_blob, profiles = rebuild(kept)
             counts = {**batch.counts, "already_logged_ids": rows.height - inserted}
             conn.execute(
                 update(MonitorBatchRow)
                 .where(MonitorBatchRow.id == batch_id)
-                .values(stored=inserted, counts=counts, rows_blob=blob)
+                .values(
+                    stored=inserted,
+                    counts=counts,
+                    rows_blob=blob,
+                    inputs_blob=inputs_blob,
+                )
             )
             self._insert_profiles(conn, model_id, batch_id, profiles)
         return BatchReceipt(
@@ -161,15 +166,32 @@ class Traffic:
     ) -> pl.DataFrame | None:
         """The rows blobs of the batches whose times overlap the range, as one frame
         (the caller cuts the range: the store does not read the blobs' columns)."""
+        return self._blobs(name, version, "rows_blob", since_us, until_us)
+
+    def load_inputs(
+        self, name: str, version: str, *, since_us: int | None, until_us: int | None
+    ) -> pl.DataFrame | None:
+        """The inputs blobs of the batches whose times overlap the range."""
+        return self._blobs(name, version, "inputs_blob", since_us, until_us)
+
+    def _blobs(
+        self,
+        name: str,
+        version: str,
+        column: str,
+        since_us: int | None,
+        until_us: int | None,
+    ) -> pl.DataFrame | None:
         table = MonitorBatchRow.__table__
+        blob = table.c[column]
         with translated(self._url), self._database.connect() as conn:
             model_id = _model_id(conn, name, version, self._url)
             query = (
-                select(table.c.rows_blob)
+                select(blob)
                 .where(
                     table.c.model_id == model_id,
                     table.c.kind == PREDICTIONS,
-                    table.c.rows_blob.is_not(None),
+                    blob.is_not(None),
                 )
                 .order_by(table.c.id)
             )
@@ -178,7 +200,7 @@ class Traffic:
             if until_us is not None:
                 query = query.where(table.c.min_time_us < until_us)
             frames = [
-                pl.read_parquet(io.BytesIO(blob)) for (blob,) in conn.execute(query)
+                pl.read_parquet(io.BytesIO(found)) for (found,) in conn.execute(query)
             ]
         if not frames:
             return None

@@ -212,9 +212,21 @@ class Store(Protocol):
         since_us: int | None = None,
         until_us: int | None = None,
     ) -> pl.DataFrame | None:
-        """The rows blobs (as written: ids, times, predictions, scores, inputs) of
+        """The rows blobs (as written: ids, times, predictions, scores) of
         the batches whose times overlap ``[since_us, until_us)``, as one frame (rows
         outside the range included); None when nothing was logged."""
+        ...
+
+    def load_inputs(
+        self,
+        name: str,
+        version: str,
+        *,
+        since_us: int | None = None,
+        until_us: int | None = None,
+    ) -> pl.DataFrame | None:
+        """The inputs blobs (ids and input columns) of the same batches as
+        :meth:`load_predictions`, as one frame; None when nothing was logged."""
         ...
 
     def load_labels(self, name: str, version: str) -> pl.DataFrame:

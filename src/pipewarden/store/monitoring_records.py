@@ -39,8 +39,9 @@ LABEL_COLUMNS = {"row_id": pl.String, "label": pl.Float64, "label_class": pl.Str
 SpanProfiles: TypeAlias = Sequence[tuple[int, int, DatasetProfile]]
 """(start, end) in UTC epoch microseconds, and the profile of the batch's inputs with
 event times in ``[start, end)``: one per UTC day, or one for the whole batch."""
-Rebuild: TypeAlias = Callable[[set[str]], tuple[bytes, SpanProfiles]]
-"""Given the ids actually stored, the rows blob and day profiles of those rows only."""
+Rebuild: TypeAlias = Callable[[set[str]], tuple[bytes, bytes, SpanProfiles]]
+"""Given the ids actually stored, the rows blob, inputs blob and profiles of those
+rows only."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,7 +51,10 @@ class PredictionBatch:
     Attributes:
         batch_key: Content hash or the client's key: the same key is stored once.
         rows: One row per prediction (``PREDICTION_COLUMNS``), ids unique.
-        blob: Parquet bytes of the rows with their inputs and scores.
+        blob: Parquet bytes of the rows: ids, times, predictions, scores.
+        inputs_blob: Parquet bytes of the rows' ids and inputs (read only when a
+            window needs rows: its drift when no stored profiles tile it, or its
+            diagnosis).
         profiles: The inputs' profiles, per UTC day or for the whole batch.
         counts: What the workflow already found (e.g. ``duplicate_in_batch``).
         logged_at: When it was logged (UTC).
@@ -59,6 +63,7 @@ class PredictionBatch:
     batch_key: str
     rows: pl.DataFrame
     blob: bytes
+    inputs_blob: bytes
     profiles: SpanProfiles
     counts: dict[str, int]
     logged_at: datetime

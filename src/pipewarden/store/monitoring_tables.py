@@ -7,11 +7,12 @@ without parsing text, on SQLite and PostgreSQL alike.
 
 - ``monitor_batches``: one row per logged batch (predictions or labels), keyed by
   (model, kind, batch key): a batch logged twice is found here and stores nothing
-  twice. A predictions batch keeps its rows' inputs, scores and predictions as one
-  Parquet blob (``rows_blob``): the diagnosis needs the inputs of labelled rows, and
-  which rows get labels is only known later, so a sample taken at logging time could
-  miss them; a columnar, zstd-compressed blob per batch is written in one insert and
-  read back only for the windows it covers (``min_time_us``..``max_time_us``).
+  twice. A predictions batch keeps its rows' ids, times, predictions and scores as
+  one Parquet blob (``rows_blob``, read for every window it covers:
+  ``min_time_us``..``max_time_us``) and their inputs as another (``inputs_blob``):
+  the diagnosis needs the inputs of labelled rows, and which rows get labels is only
+  known later, so a sample taken at logging time could miss them. The inputs are
+  read only for windows that need rows (see ``prediction_profiles``).
 - ``predictions``: id, time and prediction of every logged row, one per (model, id).
   Its only index is the primary key, and ``model_id``/``batch_id`` carry no foreign
   key: an index costs as much again per inserted row (two doubled SQLite's insert
@@ -21,8 +22,8 @@ without parsing text, on SQLite and PostgreSQL alike.
 - ``labels``: the label of an id, one per (model, id); a later, different label
   replaces it (counted as a relabel by the workflow).
 - ``prediction_profiles``: a mergeable profile of each batch's inputs per UTC day (or
-  for the whole batch when it spans more than a week), so the input drift of a window
-  these spans tile merges profiles instead of reading rows.
+  per calendar month when the batch spans more than a week), so the input drift of a
+  window these spans tile merges profiles instead of reading rows.
 """
 
 from __future__ import annotations
@@ -73,6 +74,7 @@ class MonitorBatchRow(Base):
     min_time_us: Mapped[int | None] = mapped_column(BigInteger)
     max_time_us: Mapped[int | None] = mapped_column(BigInteger)
     rows_blob: Mapped[bytes | None] = mapped_column(LargeBinary)
+    inputs_blob: Mapped[bytes | None] = mapped_column(LargeBinary)
 
 
 class PredictionRow(Base):

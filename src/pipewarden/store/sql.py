@@ -378,6 +378,19 @@ class SqlStore:
             name, version, since_us=since_us, until_us=until_us
         )
 
+    def load_inputs(
+        self,
+        name: str,
+        version: str,
+        *,
+        since_us: int | None = None,
+        until_us: int | None = None,
+    ) -> pl.DataFrame | None:
+        """See :meth:`pipewarden.store.Store.load_inputs`."""
+        return self._traffic.load_inputs(
+            name, version, since_us=since_us, until_us=until_us
+        )
+
     def load_labels(self, name: str, version: str) -> pl.DataFrame:
         """See :meth:`pipewarden.store.Store.load_labels`."""
         return self._traffic.load_labels(name, version)

@@ -13,7 +13,7 @@ the retrain policy gives its advice, and with a store the alerts are synchronise
 from __future__ import annotations
 
 import io
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from functools import reduce
@@ -121,7 +121,14 @@ def monitor_model(
         stored = opened.load_input_profiles(
             record.name, record.version, since_us=since_us, until_us=until_us
         )
-        context = _Context(record, spec, stored)
+        context = _Context(
+            record,
+            spec,
+            stored,
+            lambda: opened.load_inputs(
+                record.name, record.version, since_us=since_us, until_us=until_us
+            ),
+        )
         if rows is not None and since_us is not None:
             rows = rows.filter(pl.col(TIME_US) >= since_us)
         if rows is not None and until_us is not None:
@@ -234,8 +241,10 @@ class _Context:
     record: ModelRecord
     spec: WindowSpec
     stored: list[StoredProfile]
+    load_inputs: Callable[[], pl.DataFrame | None]
     first_predictions: DatasetProfile | None = None
     training: pl.DataFrame | None = None
+    inputs_frame: pl.DataFrame | None = None
 
     def __post_init__(self) -> None:
         sample = self.record.training_sample
@@ -246,6 +255,15 @@ class _Context:
     @property
     def inputs(self) -> list[str]:
         return list(self.record.inputs)
+
+    def with_inputs(self, rows: pl.DataFrame) -> pl.DataFrame:
+        """The rows with their inputs, read from the store on the first need."""
+        if self.inputs_frame is None:
+            loaded = self.load_inputs()
+            self.inputs_frame = (
+                pl.DataFrame(schema={ID: pl.String}) if loaded is None else loaded
+            )
+        return rows.join(self.inputs_frame, on=ID, how="left")
 
     def window(self, window: Window, part: pl.DataFrame | None) -> WindowResult:
         if part is None or part.is_empty():
@@ -286,18 +304,18 @@ class _Context:
     # ------------------------------------------------------------------ drift
     def _drift(self, window: Window, part: pl.DataFrame) -> _WindowDrift:
         reference = self.record.training_profile
-        inputs = [c for c in self.inputs if c in part.columns]
         report: DriftReport | None = None
         current: DatasetProfile | None = None
-        if reference is not None and inputs:
-            current = self._input_profile(window, part, inputs)
-            report = compare(reference, current)
+        if reference is not None and self.inputs:
+            current = self._input_profile(window, part)
+            if current is not None:
+                report = compare(reference, current)
         prediction = self._prediction_drift(part)
         return _WindowDrift(report, current, prediction, reference)
 
     def _input_profile(
-        self, window: Window, part: pl.DataFrame, inputs: list[str]
-    ) -> DatasetProfile:
+        self, window: Window, part: pl.DataFrame
+    ) -> DatasetProfile | None:
         """The stored profiles whose spans tile the window, merged, when there are
         at most ``MERGE_AT_MOST`` of them; else one pass over the window's rows
         (merging sketches costs more per profile than profiling rows)."""
@@ -309,7 +327,9 @@ class _Context:
             and sum(s.rows for s in inside) == part.height
         ):
             return reduce(DatasetProfile.merge, [s.profile for s in inside])
-        return self.engine.profile_frame(part.select(inputs))
+        rows = self.with_inputs(part.select(ID))
+        inputs = [c for c in self.inputs if c in rows.columns]
+        return self.engine.profile_frame(rows.select(inputs)) if inputs else None
 
     def _prediction_drift(self, part: pl.DataFrame) -> ColumnComparison | None:
         column = PREDICTED_CLASS if self.record.task == "classification" else PREDICTION
@@ -350,6 +370,7 @@ class _Context:
                 "No input drifted and the performance is within its noise of the "
                 "baseline.",
             )
+        labelled = self.with_inputs(labelled)
         inputs = [
             c for c in self.inputs if c in labelled.columns and c in training.columns
         ]

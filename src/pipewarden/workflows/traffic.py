@@ -115,14 +115,22 @@ def log_predictions(
         blob_frame = blob_frame.unique(subset=[ID], keep="first", maintain_order=True)
         table_rows = _table_rows(blob_frame)
 
-        def rebuild(kept: set[str]) -> tuple[bytes, list[tuple[int, int, Any]]]:
+        core = [ID, TIME_US, PREDICTION, PREDICTED_CLASS]
+        core += [f"{SCORE_PREFIX}{c}" for c in score_columns]
+
+        def rebuild(kept: set[str]) -> tuple[bytes, bytes, list[tuple[int, int, Any]]]:
             part = blob_frame.filter(pl.col(ID).is_in(list(kept)))
-            return _parquet(part), _span_profiles(part, inputs)
+            return (
+                _parquet(part.select(core)),
+                _parquet(part.select(ID, *inputs)),
+                _span_profiles(part, inputs),
+            )
 
         batch = PredictionBatch(
             batch_key=key,
             rows=table_rows,
-            blob=_parquet(blob_frame),
+            blob=_parquet(blob_frame.select(core)),
+            inputs_blob=_parquet(blob_frame.select(ID, *inputs)),
             profiles=_span_profiles(blob_frame, inputs),
             counts=counts,
             logged_at=moment,
@@ -377,21 +385,31 @@ def _parquet(frame: pl.DataFrame) -> bytes:
 def _span_profiles(
     frame: pl.DataFrame, inputs: Sequence[str]
 ) -> list[tuple[int, int, Any]]:
-    """The inputs' profile per UTC day, or one for the whole batch when it spans more
-    than ``PER_DAY_UP_TO`` days (a profile costs the same for 100 rows as for
-    100,000: a year-long backfill is not cut into 365 of them)."""
+    """The inputs' profile per UTC day, or per calendar month (UTC) when the batch
+    spans more than ``PER_DAY_UP_TO`` days: a profile costs nearly the same for 100
+    rows as for 100,000, so a year-long backfill is not cut into 365 of them."""
     if frame.is_empty() or not inputs:
         return []
     engine = LocalEngine()
-    keyed = frame.select((pl.col(TIME_US) // DAY_US * DAY_US).alias("__day"), *inputs)
-    if keyed["__day"].n_unique() > PER_DAY_UP_TO:
-        times = frame[TIME_US].to_numpy()
-        whole = engine.profile_frame(keyed.drop("__day"))
-        return [(int(times.min()), int(times.max()) + 1, whole)]
-    days = keyed.partition_by(
-        "__day", as_dict=True, include_key=False, maintain_order=True
+    moment = pl.from_epoch(pl.col(TIME_US), time_unit="us")
+    day = (pl.col(TIME_US) // DAY_US * DAY_US).alias("__start")
+    keyed = frame.select(day, *inputs)
+    every = "1d"
+    if keyed["__start"].n_unique() > PER_DAY_UP_TO:
+        every = "1mo"
+        keyed = frame.select(
+            moment.dt.truncate("1mo").dt.epoch("us").alias("__start"), *inputs
+        )
+    spans = keyed.partition_by(
+        "__start", as_dict=True, include_key=False, maintain_order=True
     )
-    return [
-        (int(key[0]), int(key[0]) + DAY_US, engine.profile_frame(part))
-        for key, part in days.items()
-    ]
+    out = []
+    for key, part in spans.items():
+        start = int(key[0])
+        out.append((start, _span_end(start, every), engine.profile_frame(part)))
+    return out
+
+
+def _span_end(start_us: int, every: str) -> int:
+    start = pl.Series([start_us]).cast(pl.Datetime("us"))
+    return int(start.dt.offset_by(every).dt.epoch("us")[0])

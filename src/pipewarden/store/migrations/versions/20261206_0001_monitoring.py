@@ -70,6 +70,7 @@ def upgrade() -> None:
         sa.Column("min_time_us", sa.BigInteger(), nullable=True),
         sa.Column("max_time_us", sa.BigInteger(), nullable=True),
         sa.Column("rows_blob", sa.LargeBinary(), nullable=True),
+        sa.Column("inputs_blob", sa.LargeBinary(), nullable=True),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_monitor_batches")),
         sa.UniqueConstraint(
             "model_id",
