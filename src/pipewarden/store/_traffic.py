@@ -17,7 +17,7 @@ import polars as pl
 from sqlalchemy import Connection, insert, select, text, update
 from sqlalchemy import Engine as Database
 
-from pipewarden.errors import RecordNotFoundError
+from pipewarden.errors import RecordNotFoundError, StoreError
 from pipewarden.store._errors import translated
 from pipewarden.store.monitoring_records import (
     LABEL_COLUMNS,
@@ -206,21 +206,30 @@ class Traffic:
             return None
         return pl.concat(frames, how="diagonal_relaxed")
 
-    def load_labels(self, name: str, version: str) -> pl.DataFrame:
-        """Every current label of the model: ``row_id``, ``label``, ``label_class``."""
+    def load_labels(
+        self, name: str, version: str, *, column: str | None = None
+    ) -> pl.DataFrame:
+        """Every current label of the model: ``row_id``, ``label``, ``label_class``
+        (only ``row_id`` and ``column`` when one is named)."""
+        names = list(LABEL_COLUMNS) if column is None else ["row_id", column]
+        if not set(names) <= set(LABEL_COLUMNS):
+            raise StoreError(
+                f"Labels have no column {column!r}: name label or label_class."
+            )
         with translated(self._url), self._database.connect() as conn:
             model_id = _model_id(conn, name, version, self._url)
             # The DBAPI cursor itself: a million labels as plain tuples, no Row objects.
             cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]  # an open DBAPI connection
             try:
                 cursor.execute(
-                    "SELECT row_id, label, label_class FROM labels WHERE model_id = "
+                    f"SELECT {', '.join(names)} FROM labels WHERE model_id = "
                     + str(int(model_id))
                 )
                 found = cursor.fetchall()
             finally:
                 cursor.close()
-        return pl.DataFrame(found, schema=LABEL_COLUMNS, orient="row")
+        schema = {n: LABEL_COLUMNS[n] for n in names}
+        return pl.DataFrame(found, schema=schema, orient="row")
 
     def load_input_profiles(
         self, name: str, version: str, *, since_us: int | None, until_us: int | None

@@ -229,8 +229,11 @@ class Store(Protocol):
         :meth:`load_predictions`, as one frame; None when nothing was logged."""
         ...
 
-    def load_labels(self, name: str, version: str) -> pl.DataFrame:
-        """The current labels: ``row_id``, ``label``, ``label_class``."""
+    def load_labels(
+        self, name: str, version: str, *, column: str | None = None
+    ) -> pl.DataFrame:
+        """The current labels: ``row_id``, ``label``, ``label_class``; only
+        ``row_id`` and ``column`` (``label`` or ``label_class``) when one is named."""
         ...
 
     def load_input_profiles(

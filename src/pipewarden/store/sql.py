@@ -391,9 +391,11 @@ class SqlStore:
             name, version, since_us=since_us, until_us=until_us
         )
 
-    def load_labels(self, name: str, version: str) -> pl.DataFrame:
+    def load_labels(
+        self, name: str, version: str, *, column: str | None = None
+    ) -> pl.DataFrame:
         """See :meth:`pipewarden.store.Store.load_labels`."""
-        return self._traffic.load_labels(name, version)
+        return self._traffic.load_labels(name, version, column=column)
 
     def load_input_profiles(
         self,

@@ -117,7 +117,9 @@ def monitor_model(
         rows = opened.load_predictions(
             record.name, record.version, since_us=since_us, until_us=until_us
         )
-        labels = opened.load_labels(record.name, record.version)
+        labels = opened.load_labels(
+            record.name, record.version, column=_label_column(record)
+        )
         stored = opened.load_input_profiles(
             record.name, record.version, since_us=since_us, until_us=until_us
         )
@@ -185,7 +187,7 @@ def _joined(
 ) -> pl.DataFrame | None:
     if rows is None or rows.is_empty():
         return None
-    column = "label_class" if record.task == "classification" else "label"
+    column = _label_column(record)
     joined = rows.join(
         labels.select(pl.col("row_id").alias(ID), pl.col(column).alias(_LABEL)),
         on=ID,
@@ -196,6 +198,10 @@ def _joined(
         .dt.replace_time_zone("UTC")
         .alias("__pw_time")
     )
+
+
+def _label_column(record: ModelRecord) -> str:
+    return "label_class" if record.task == "classification" else "label"
 
 
 def _windows(
