@@ -36,7 +36,7 @@ from pipewarden.monitor.performance import (
     regression_performance,
 )
 from pipewarden.monitor.results import MonitorReport, WindowResult
-from pipewarden.monitor.retrain import RetrainPolicy, advise
+from pipewarden.monitor.retrain import RetrainAdvice, RetrainPolicy, advise
 from pipewarden.monitor.rules import Observation, RuleHit, RuleSet
 from pipewarden.monitor.windows import Window, WindowSpec, parse_window, window_starts
 from pipewarden.profiles.dataset import DatasetProfile
@@ -138,10 +138,10 @@ def monitor_model(
         frame = _joined(rows, labels, record)
         windows = _windows(frame, spec, since, until)
         results = [context.window(w, part) for w, part in _parts(frame, windows, spec)]
-        observations = _observations(record, results, context)
+        observations = _observations(record, results)
         hits = rule_set.evaluate(observations)
-        results = _with_findings(record, results, hits, context)
-        advice = _advice(record, retrain, results, hits, moment, context)
+        results = _with_findings(record, results, hits)
+        advice = _advice(record, retrain, results, hits, moment)
         alerts: tuple[dict[str, Any], ...] = ()
         events: tuple[AlertEvent, ...] = ()
         if sync:
@@ -442,7 +442,10 @@ class _WindowDrift:
                 "drifted": self.prediction.drifted,
                 "change": self.prediction.change,
             },
-            "comparisons": [] if self.report is None else list(self.report.columns),
+            "comparisons": []
+            if self.report is None
+            else [*self.report.columns, *self.report.nulls],
+            "prediction_comparison": self.prediction,
         }
 
 
@@ -464,7 +467,7 @@ def _moved_std(
 
 
 def _observations(
-    record: ModelRecord, results: Sequence[WindowResult], context: _Context
+    record: ModelRecord, results: Sequence[WindowResult]
 ) -> list[Observation]:
     subject = record.subject
     out: list[Observation] = []
@@ -526,7 +529,6 @@ def _with_findings(
     record: ModelRecord,
     results: list[WindowResult],
     hits: Sequence[RuleHit],
-    context: _Context,
 ) -> list[WindowResult]:
     by_window: dict[datetime, list[RuleHit]] = {}
     for hit in hits:
@@ -534,7 +536,11 @@ def _with_findings(
     out = []
     for result in results:
         found = _window_findings(record, result, by_window.get(result.start, []))
-        drift = {k: v for k, v in result.drift.items() if k != "comparisons"}
+        drift = {
+            k: v
+            for k, v in result.drift.items()
+            if k not in ("comparisons", "prediction_comparison")
+        }
         out.append(
             WindowResult(
                 result.start,
@@ -597,6 +603,22 @@ def _window_findings(
             threshold=comparison.threshold,
         )
         found.append((_rank(comparison.check, comparison.column, importance), finding))
+    moved = result.drift.get("prediction_comparison")
+    if moved is not None and moved.severity != Severity.INFO:
+        found.append(
+            (
+                1.0,
+                Finding(
+                    moved.check,
+                    None,
+                    moved.severity,
+                    "The predictions moved against the first window: "
+                    f"{moved.change or moved.message}.",
+                    value=moved.score,
+                    threshold=moved.threshold,
+                ),
+            )
+        )
     found.sort(key=lambda pair: (-pair[0], -pair[1].severity.rank))
     return tuple(f for _, f in found)
 
@@ -659,8 +681,7 @@ def _advice(
     results: Sequence[WindowResult],
     hits: Sequence[RuleHit],
     now: datetime,
-    context: _Context,
-) -> Any:
+) -> RetrainAdvice:
     failing = {
         h.observation.window for h in hits if h.observation.check.startswith("perf.")
     }
