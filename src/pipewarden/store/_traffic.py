@@ -125,25 +125,27 @@ class Traffic:
             counts = {**batch.counts, **_label_counts(conn, model_id, rows.height)}
             same = _same(conn)
             params = {"m": model_id, "b": batch_id}
-            conn.execute(
-                text(
-                    "UPDATE labels SET label = i.label, label_class = i.label_class, "
-                    "batch_id = :b FROM pw_incoming_labels AS i "
-                    "WHERE labels.model_id = :m AND labels.row_id = i.row_id AND NOT ("
-                    f"labels.label {same} i.label AND labels.label_class {same} "
-                    "i.label_class)"
-                ),
-                params,
-            )
-            conn.execute(
-                text(
-                    "INSERT INTO labels (model_id, row_id, batch_id, label, label_class) "
-                    "SELECT :m, i.row_id, :b, i.label, i.label_class "
-                    "FROM pw_incoming_labels AS i WHERE NOT EXISTS (SELECT 1 FROM "
-                    "labels AS l WHERE l.model_id = :m AND l.row_id = i.row_id)"
-                ),
-                params,
-            )
+            if counts["relabelled"]:  # most batches change no label: skip the join
+                conn.execute(
+                    text(
+                        "UPDATE labels SET label = i.label, label_class = i.label_class, "
+                        "batch_id = :b FROM pw_incoming_labels AS i "
+                        "WHERE labels.model_id = :m AND labels.row_id = i.row_id AND NOT ("
+                        f"labels.label {same} i.label AND labels.label_class {same} "
+                        "i.label_class)"
+                    ),
+                    params,
+                )
+            if counts["new"]:
+                conn.execute(
+                    text(
+                        "INSERT INTO labels (model_id, row_id, batch_id, label, "
+                        "label_class) SELECT :m, i.row_id, :b, i.label, i.label_class "
+                        "FROM pw_incoming_labels AS i WHERE NOT EXISTS (SELECT 1 FROM "
+                        "labels AS l WHERE l.model_id = :m AND l.row_id = i.row_id)"
+                    ),
+                    params,
+                )
             stored = counts["new"] + counts["relabelled"]
             conn.execute(
                 update(MonitorBatchRow)
@@ -443,11 +445,11 @@ def _label_counts(conn: Connection, model_id: int, rows: int) -> dict[str, int]:
             "SELECT "
             "(SELECT count(*) FROM pw_incoming_labels AS i WHERE NOT EXISTS (SELECT 1 "
             "FROM predictions AS p WHERE p.model_id = :m AND p.row_id = i.row_id)), "
-            "(SELECT count(*) FROM pw_incoming_labels AS i JOIN labels AS l ON "
-            "l.model_id = :m AND l.row_id = i.row_id), "
-            "(SELECT count(*) FROM pw_incoming_labels AS i JOIN labels AS l ON "
-            "l.model_id = :m AND l.row_id = i.row_id WHERE "
-            f"l.label {same} i.label AND l.label_class {same} i.label_class)"
+            "count(*), "
+            f"coalesce(sum(CASE WHEN l.label {same} i.label AND l.label_class {same} "
+            "i.label_class THEN 1 ELSE 0 END), 0) "
+            "FROM pw_incoming_labels AS i JOIN labels AS l ON "
+            "l.model_id = :m AND l.row_id = i.row_id"
         ),
         {"m": model_id},
     ).one()
