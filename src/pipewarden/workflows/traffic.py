@@ -112,7 +112,10 @@ def log_predictions(
             *(data[c].alias(f"{SCORE_PREFIX}{c}") for c in score_columns),
             *(data[c] for c in inputs),
         ).filter(_kept_mask(data, id, time))
-        blob_frame = blob_frame.unique(subset=[ID], keep="first", maintain_order=True)
+        if counts["duplicate_in_batch"]:  # unique() costs as much as a profile
+            blob_frame = blob_frame.unique(
+                subset=[ID], keep="first", maintain_order=True
+            )
         table_rows = _table_rows(blob_frame)
 
         core = [ID, TIME_US, PREDICTION, PREDICTED_CLASS]
