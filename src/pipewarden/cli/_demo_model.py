@@ -19,6 +19,7 @@ import numpy as np
 import polars as pl
 from rich.markup import escape
 
+from pipewarden._text import duration
 from pipewarden.cli._output import out, write_json
 from pipewarden.demo import REFERENCE, data_path
 from pipewarden.monitor.alerts import escalate_alerts
@@ -110,10 +111,11 @@ def model_chapter(store: Store, folder: Path) -> None:
         )
     later = ending + timedelta(days=2)
     for event in escalate_alerts(store, now=later):
+        waited = duration((later - event.alert.opened_at).total_seconds())
         out.print(
-            f"Two days later, alert {event.alert.id} ({event.alert.alert_severity}) "
-            f"was still unacknowledged: it {event.kind} (level "
-            f"{event.alert.escalation_level}).",
+            f"Two days later, alert {event.alert.id} ({event.alert.alert_severity}) had "
+            f"waited {waited} without an acknowledgement: it {event.kind} to level "
+            f"{event.alert.escalation_level} (a level per missed deadline).",
             soft_wrap=True,
         )
     out.print(

@@ -137,25 +137,35 @@ def _print(data: dict[str, Any]) -> None:
         return
     seen = {k for w in data["windows"] for k in w["metrics"]}
     names = [n for n in TABLE_METRICS if n in seen][:3]
-    table = Table(header_style="bold", box=box.SIMPLE_HEAD)
-    for column in ("window", "preds", "labels", *names):
-        table.add_column(column, no_wrap=True, justify="right")
-    table.add_column("drifted", overflow="fold")
-    table.add_column("diagnosis", no_wrap=True)
-    table.add_column("findings", no_wrap=True)
     daily = all(w["start"][11:16] == "00:00" for w in data["windows"])
+    rows = []
     for w in data["windows"]:
         worst = {f["severity"] for f in w["findings"]}
         flag = "error" if "error" in worst else "warning" if "warning" in worst else ""
-        table.add_row(
-            w["start"][:10] if daily else w["start"][:16].replace("T", " "),
-            f"{w['predictions']:,}",
-            f"{w['labelled']:,}",
-            *(_metric(w, n) for n in names),
-            ", ".join(w["drift"].get("drifted_columns", [])) or "-",
-            (w["diagnosis"] or "-").replace("_", " "),
-            f"[red]{len(w['findings'])} {flag}[/]" if flag else str(len(w["findings"])),
+        rows.append(
+            (
+                w["start"][:10] if daily else w["start"][:16].replace("T", " "),
+                f"{w['predictions']:,}",
+                f"{w['labelled']:,}",
+                *(_metric(w, n) for n in names),
+                escape(", ".join(w["drift"].get("drifted_columns", []))) or "-",
+                (w["diagnosis"] or "-").replace("_", " "),
+                f"[{STYLE[flag]}]{len(w['findings'])}[/]" if flag else "0",
+            )
         )
+    headers = ("window", "preds", "labels", *(HEADERS.get(n, n) for n in names))
+    table = Table(
+        header_style="bold", box=box.SIMPLE_HEAD, pad_edge=False, collapse_padding=True
+    )
+    for i, header in enumerate(headers):  # figures are never cut short
+        width = max(len(header), *(len(row[i]) for row in rows))
+        table.add_column(header, no_wrap=True, justify="right", min_width=width)
+    table.add_column("drifted", overflow="fold", min_width=7)
+    longest = max(len("diagnosis"), *(len(row[-2]) for row in rows))
+    table.add_column("diagnosis", no_wrap=True, min_width=longest)
+    table.add_column("findings", no_wrap=True, justify="right")
+    for row in rows:
+        table.add_row(*row)
     out.print(table)
     for finding in data["findings"]:
         if finding["severity"] != "info":
@@ -183,3 +193,7 @@ def _metric(window: dict[str, Any], name: str) -> str:
 
 TABLE_METRICS = ("mae", "rmse", "mean_residual", "accuracy", "f1", "roc_auc", "mape")
 """The metrics the table shows, the first three a window has (JSON has them all)."""
+STYLE = {"error": "bold red", "warning": "yellow"}
+"""How the findings count of a window is shown, by its worst severity."""
+HEADERS = {"mean_residual": "bias", "accuracy": "acc", "roc_auc": "auc"}
+"""Short table headers (the JSON keeps the metrics' names)."""
