@@ -61,6 +61,7 @@ def drift_command(
     ] = SAMPLE_ROWS,
     fail_on: opt.FailOn = "error",
     query: opt.Query = None,
+    memory_budget: opt.MemoryBudget = None,
 ) -> None:
     """Compare CURRENT with REFERENCE column by column; exit 1 on a drift error.
 
@@ -86,6 +87,7 @@ def drift_command(
             sample_rows=sample_rows,
             query=query,
             progress=advance,
+            memory_budget=opt.memory_budget(memory_budget),
         )
     report = outcome.report
     if json_out:

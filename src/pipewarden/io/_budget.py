@@ -32,3 +32,9 @@ def budget_chunk_rows(
         return most
     room = max(budget - RESERVED_BYTES, 0) / CHUNKS_AT_PEAK
     return max(MIN_CHUNK_ROWS, min(most, int(room / row_bytes)))
+
+
+def shared_budget(budget: int, passes: int) -> int:
+    """Each pass's budget when ``passes`` run at once: the libraries are loaded once,
+    the rest is split."""
+    return RESERVED_BYTES + max(budget - RESERVED_BYTES, 0) // max(passes, 1)

@@ -160,7 +160,9 @@ def file_row_bytes(files: FileSet) -> float | None:
                 head = next(handle.iter_batches(batch_size=_PROBE_ROWS), None)
         except (pa.ArrowException, OSError):
             return None  # the reader will say what is wrong
-        return head.nbytes / head.num_rows if head is not None and head.num_rows else None
+        return (
+            head.nbytes / head.num_rows if head is not None and head.num_rows else None
+        )
     if files.format in ("csv", "jsonl") and path.suffix.lower() != ".gz":
         lines, sample = _line_sample(path)
         return _TEXT_ROW_FACTOR * len(sample) / lines if lines else None
@@ -182,7 +184,7 @@ def file_rows(files: FileSet) -> int | None:
     length of the first lines for plain CSV and JSON Lines, else None."""
     if files.format == "parquet":
         try:
-            return sum(pq.read_metadata(path).num_rows for path in files.files)
+            return sum(int(pq.read_metadata(path).num_rows) for path in files.files)
         except (pa.ArrowException, OSError):
             return None
     (path,) = files.files

@@ -106,7 +106,7 @@ def _from_pandas(frame: Any) -> pl.DataFrame:
     return _converted(lambda: pl.from_pandas(frame), "pandas DataFrame")
 
 
-def _from_narwhals(obj: object) -> pl.DataFrame:
+def _from_narwhals(obj: Any) -> pl.DataFrame:
     """Any other dataframe narwhals knows: eager ones through Arrow, lazy ones
     collected (a lazy frame with an Arrow stream is read in chunks before this)."""
     what = f"{type(obj).__module__.split('.')[0]} {type(obj).__name__}"

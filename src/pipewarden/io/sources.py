@@ -40,7 +40,7 @@ import pyarrow as pa
 
 from pipewarden.config import DEFAULT_MEMORY_BUDGET
 from pipewarden.errors import SourceError
-from pipewarden.io._budget import budget_chunk_rows
+from pipewarden.io._budget import budget_chunk_rows, shared_budget
 from pipewarden.io._datasets import (
     dataset_bytes,
     dataset_frames,
@@ -74,6 +74,7 @@ __all__ = [
     "describe_source",
     "iter_frames",
     "read_frame",
+    "shared_budget",
     "source_extent",
     "source_size_bytes",
 ]
@@ -217,7 +218,10 @@ def source_extent(source: SourceLike, *, query: str | None = None) -> SourceExte
     say why).
     """
     if isinstance(source, pl.DataFrame | pa.Table | pa.RecordBatch):
-        return SourceExtent(source.num_rows if not isinstance(source, pl.DataFrame) else source.height, None)
+        return SourceExtent(
+            source.num_rows if not isinstance(source, pl.DataFrame) else source.height,
+            None,
+        )
     try:
         return _open(source, query).extent()
     except (SourceError, ImportError, OSError, pa.ArrowException):
