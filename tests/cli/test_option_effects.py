@@ -299,6 +299,14 @@ EFFECTS: tuple[Effect, ...] = (
     ),
     Effect(
         ("profile",),
+        "--memory-budget",
+        ("profile", "{ref}", "-o", "p.json"),
+        ("profile", "{ref}", "-o", "p.json", "--memory-budget", "100MiB"),
+        code_and(json_file("p.json", lambda d: d["rows"])),
+        ((0, 0, ROWS), (2, 1, None)),
+    ),
+    Effect(
+        ("profile",),
         "--label",
         ("profile", "{ref}"),
         ("profile", "{ref}", "--label", "y"),
@@ -380,6 +388,14 @@ EFFECTS: tuple[Effect, ...] = (
         (*CHECK, "--json", "-", "--reference", "{ref}"),
         findings("drift.", least="warning"),
         ([], [("drift.js", "g", "warning")]),
+    ),
+    Effect(
+        ("check",),
+        "--memory-budget",
+        (*CHECK, "--json", "r.json"),
+        (*CHECK, "--json", "r.json", "--memory-budget", "100MiB"),
+        code_and(json_file("r.json", lambda d: d["rows"])),
+        ((0, 0, ROWS), (2, 1, None)),
     ),
     Effect(
         ("check",),
@@ -528,6 +544,14 @@ EFFECTS: tuple[Effect, ...] = (
         (*DRIFT_JSON, "--contract", "{contract}"),
         json_file("d.json", lambda d: (d["contract"], role("label")(d))),
         ((None, None), ("loans", ("y", "label.shift"))),
+    ),
+    Effect(
+        ("drift",),
+        "--memory-budget",
+        DRIFT_JSON,
+        (*DRIFT_JSON, "--memory-budget", "100MiB"),
+        code_and(json_file("d.json", lambda d: d["rows"])),
+        ((0, 0, ROWS), (2, 1, None)),
     ),
     Effect(
         ("drift",),
