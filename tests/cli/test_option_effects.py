@@ -515,6 +515,15 @@ EFFECTS: tuple[Effect, ...] = (
     ),
     Effect(
         ("conform",),
+        "--memory-budget",
+        ("conform", "{gate}", "{dirty}", "-o", "out.csv", "--json", "c.json"),
+        ("conform", "{gate}", "{dirty}", "-o", "out.csv", "--json", "c.json")
+        + ("--memory-budget", "100MiB"),
+        code_and(json_file("c.json", lambda d: d["conform"]["rows_in"])),
+        ((0, 0, ROWS), (2, 1, None)),
+    ),
+    Effect(
+        ("conform",),
         "--json",
         ("conform", "{gate}", "{dirty}", "-o", "out.csv"),
         ("conform", "{gate}", "{dirty}", "-o", "out.csv", "--json", "c.json"),
