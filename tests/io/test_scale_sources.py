@@ -348,3 +348,28 @@ def test_parquet_metadata_says_how_many_rows(tmp_path: Path) -> None:
     frame.write_csv(tmp_path / "a.csv")
     estimated = source_extent(tmp_path / "a.csv").rows
     assert estimated is not None and abs(estimated - ROWS) < ROWS * 0.05
+
+
+# ------------------------------------------------------------------ the command
+def test_the_cli_profiles_a_hive_folder_in_s3_as_the_api_does(
+    s3: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import json
+
+    from pipewarden.cli import main
+
+    frame = table(8_000).drop("ts")
+    folder = hive_folder(tmp_path / "lake", frame)
+    for path in folder.rglob("*.parquet"):
+        _put(path, f"cli/{path.relative_to(folder).as_posix()}")
+    monkeypatch.chdir(tmp_path)
+    code = main(
+        ["profile", "s3://lake/cli", "-o", "p.json", "--memory-budget", "512MiB"]
+    )
+    assert code == 0
+    saved = json.loads((tmp_path / "p.json").read_text())
+    assert saved == json.loads(pw.profile("s3://lake/cli").to_json())
+    assert saved["rows"] == 8_000
+    assert main(["profile", str(folder), "-o", "local.json"]) == 0
+    local = json.loads((tmp_path / "local.json").read_text())
+    assert local["rows"] == 8_000
