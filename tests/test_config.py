@@ -66,7 +66,7 @@ def test_env_values_are_validated(tmp_path: Path) -> None:
         (
             "store: x\n",
             "Unknown setting 'store' in {path}. Known settings: store_url, "
-            "history_window.",
+            "history_window, memory_budget.",
         ),
         (
             "- a\n- b\n",
@@ -91,3 +91,9 @@ def test_an_empty_config_file_is_fine(tmp_path: Path) -> None:
     (tmp_path / "pipewarden.yaml").write_text("")
 
     assert load_settings(environ={}, directory=tmp_path) == Settings()
+
+
+def test_the_memory_budget_reads_sizes_from_the_environment() -> None:
+    settings = load_settings(environ={"PIPEWARDEN_MEMORY_BUDGET": "2GiB"})
+    assert settings.memory_budget == 2 << 30
+    assert load_settings(environ={}).memory_budget == 1 << 30

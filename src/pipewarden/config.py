@@ -12,20 +12,34 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import (
+    BaseModel,
+    ByteSize,
+    ConfigDict,
+    Field,
+    TypeAdapter,
+    ValidationError,
+)
 
 from pipewarden.errors import ConfigError
 
 __all__ = [
     "CONFIG_FILE",
+    "DEFAULT_MEMORY_BUDGET",
     "DEFAULT_STORE_URL",
     "ENV_PREFIX",
     "Settings",
     "load_settings",
+    "parse_memory",
 ]
 
 DEFAULT_STORE_URL = "sqlite:///.pipewarden/pipewarden.db"
 """The embedded store: a SQLite file under the working directory."""
+DEFAULT_MEMORY_BUDGET = 1 << 30
+"""Bytes a profile may use whatever the input size (1 GiB): chunks shrink to fit."""
+MIN_MEMORY_BUDGET = 384 << 20
+"""The least budget accepted: the interpreter and libraries take about 150 MiB, and
+a chunk needs room beside them."""
 CONFIG_FILE = "pipewarden.yaml"
 ENV_PREFIX = "PIPEWARDEN_"
 
@@ -42,6 +56,37 @@ class Settings(BaseModel):
     history_window: int = Field(
         20, ge=2, description="Runs in the rolling window history anomalies compare to."
     )
+    memory_budget: ByteSize = Field(
+        ByteSize(DEFAULT_MEMORY_BUDGET),
+        ge=MIN_MEMORY_BUDGET,
+        description="Peak memory of reading and profiling one input, whatever its "
+        "size: '1GiB', '512MB' or bytes. Chunks shrink to fit.",
+    )
+
+
+_BYTES = TypeAdapter(ByteSize)
+
+
+def parse_memory(value: str | int, *, option: str = "memory budget") -> int:
+    """Bytes from '1GiB', '512MB', '2G' or a number of bytes.
+
+    Raises:
+        ConfigError: Not a size, or below the least budget (384 MiB).
+    """
+    try:
+        size = int(_BYTES.validate_python(value))
+    except ValidationError as exc:
+        raise ConfigError(
+            f"The {option} '{value}' is not a size. Write it as e.g. 1GiB, 512MB "
+            "or a number of bytes."
+        ) from exc
+    if size < MIN_MEMORY_BUDGET:
+        raise ConfigError(
+            f"The {option} {value} is below the least pipewarden can work in "
+            f"({MIN_MEMORY_BUDGET >> 20} MiB: the libraries take about 150 MiB). "
+            "Give at least 384MiB."
+        )
+    return size
 
 
 def load_settings(

@@ -387,6 +387,14 @@ EFFECTS: tuple[Effect, ...] = (
     ),
     Effect(
         ("profile",),
+        "--memory-budget",
+        ("profile", "{ref}", "-o", "p.json"),
+        ("profile", "{ref}", "-o", "p.json", "--memory-budget", "100MiB"),
+        code_and(json_file("p.json", lambda d: d["rows"])),
+        ((0, 0, ROWS), (2, 1, None)),
+    ),
+    Effect(
+        ("profile",),
         "--label",
         ("profile", "{ref}"),
         ("profile", "{ref}", "--label", "y"),
@@ -476,6 +484,14 @@ EFFECTS: tuple[Effect, ...] = (
         (*CHECK, "--json", "-", "--reference", "{ref}"),
         findings("drift.", least="warning"),
         ([], [("drift.js", "g", "warning")]),
+    ),
+    Effect(
+        ("check",),
+        "--memory-budget",
+        (*CHECK, "--json", "r.json"),
+        (*CHECK, "--json", "r.json", "--memory-budget", "100MiB"),
+        code_and(json_file("r.json", lambda d: d["rows"])),
+        ((0, 0, ROWS), (2, 1, None)),
     ),
     Effect(
         ("check",),
@@ -595,6 +611,15 @@ EFFECTS: tuple[Effect, ...] = (
     ),
     Effect(
         ("conform",),
+        "--memory-budget",
+        ("conform", "{gate}", "{dirty}", "-o", "out.csv", "--json", "c.json"),
+        ("conform", "{gate}", "{dirty}", "-o", "out.csv", "--json", "c.json")
+        + ("--memory-budget", "100MiB"),
+        code_and(json_file("c.json", lambda d: d["conform"]["rows_in"])),
+        ((0, 0, ROWS), (2, 1, None)),
+    ),
+    Effect(
+        ("conform",),
         "--json",
         ("conform", "{gate}", "{dirty}", "-o", "out.csv"),
         ("conform", "{gate}", "{dirty}", "-o", "out.csv", "--json", "c.json"),
@@ -632,6 +657,14 @@ EFFECTS: tuple[Effect, ...] = (
         (*DRIFT_JSON, "--contract", "{contract}"),
         json_file("d.json", lambda d: (d["contract"], role("label")(d))),
         ((None, None), ("loans", ("y", "label.shift"))),
+    ),
+    Effect(
+        ("drift",),
+        "--memory-budget",
+        DRIFT_JSON,
+        (*DRIFT_JSON, "--memory-budget", "100MiB"),
+        code_and(json_file("d.json", lambda d: d["rows"])),
+        ((0, 0, ROWS), (2, 1, None)),
     ),
     Effect(
         ("drift",),

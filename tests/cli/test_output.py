@@ -114,3 +114,33 @@ def test_an_output_replaces_the_old_file_whole_and_leaves_no_temporary(
     assert (tmp_path / "p.json").read_text().startswith("{")
     assert (tmp_path / "p.json").stat().st_mode & 0o777 == 0o640
     assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith(".")) == []
+
+
+def test_the_progress_bar_shows_rows_bytes_and_rate_of_a_known_total() -> None:
+    from rich.progress import Task
+
+    from pipewarden.cli._output import progress_bar
+    from pipewarden.io.sources import SourceExtent
+
+    bar = progress_bar("profiling x", SourceExtent(rows=1_000_000, bytes=4 << 30))
+    names = [type(column).__name__ for column in bar.columns]
+    assert names == [
+        "SpinnerColumn",
+        "TextColumn",
+        "BarColumn",
+        "_RowsColumn",
+        "TimeElapsedColumn",
+        "TimeRemainingColumn",
+    ]
+    task_id = bar.add_task("profiling x", total=1_000_000)
+    bar.update(task_id, completed=250_000)
+    task: Task = bar.tasks[0]
+    rows = bar.columns[3].render(task)
+    assert rows.plain.startswith("250,000/1,000,000 rows, 1.0 GiB/4.0 GiB")
+    unknown = progress_bar("reading", SourceExtent(None, None))
+    assert [type(c).__name__ for c in unknown.columns] == [
+        "SpinnerColumn",
+        "TextColumn",
+        "_RowsColumn",
+        "TimeElapsedColumn",
+    ]

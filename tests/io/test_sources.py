@@ -752,10 +752,11 @@ def test_query_with_a_file_source(tmp_path: Path) -> None:
     )
 
 
-def test_remote_url() -> None:
-    assert error_of(lambda: iter_frames("https://example.com/a.csv")) == (
-        "Cannot read 'https://example.com/a.csv': only local paths, file:// URLs "
-        "and database URLs are supported. Download the file first and pass its path."
+def test_remote_url_of_an_unknown_type() -> None:
+    assert error_of(lambda: iter_frames("https://example.com/a.xyz")) == (
+        "Unknown file type for 'https://example.com/a.xyz'. Use CSV (.csv, .tsv, "
+        ".txt, .csv.gz), Parquet (.parquet, .pq), JSON Lines (.jsonl, .ndjson) or "
+        "Arrow IPC (.arrow, .feather, .ipc)."
     )
 
 
@@ -769,7 +770,7 @@ def test_file_url_on_another_host() -> None:
 def test_unsupported_object() -> None:
     assert error_of(lambda: iter_frames(42)) == (
         "Cannot read an object of type 'int'. Pass a path, a database URL with "
-        "query=, a polars or pandas DataFrame, a pyarrow Table, or a list of dicts."
+        "query=, a dataframe (polars, pandas, pyarrow, Modin, DuckDB...), an Arrow dataset or stream, or a list of dicts."
     )
 
 

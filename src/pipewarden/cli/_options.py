@@ -9,7 +9,7 @@ from typing import Annotated
 import typer
 
 from pipewarden.checks.findings import Severity
-from pipewarden.config import ENV_PREFIX, Settings, load_settings
+from pipewarden.config import ENV_PREFIX, Settings, load_settings, parse_memory
 from pipewarden.errors import ConfigError
 
 Query = Annotated[
@@ -46,6 +46,14 @@ FailOn = Annotated[
     ),
 ]
 JsonFlag = Annotated[bool, typer.Option("--json", help="Print JSON instead of tables.")]
+MemoryBudget = Annotated[
+    str | None,
+    typer.Option(
+        "--memory-budget",
+        help="Peak memory for reading and profiling, whatever the input size: e.g. "
+        "1GiB, 512MB (default: PIPEWARDEN_MEMORY_BUDGET, else 1GiB).",
+    ),
+]
 
 FAIL_LEVELS = ("error", "warning")
 
@@ -74,6 +82,16 @@ def parse_time(text: str) -> datetime:
             f"'{text}' is not an ISO time. Use e.g. 2024-03-01T00:00:00Z."
         ) from exc
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def memory_budget(text: str | None) -> int:
+    """Bytes from ``--memory-budget``, else the setting (file, environment, 1 GiB).
+
+    Raises:
+        ConfigError: Not a size, or below 384 MiB.
+    """
+    given = parse_memory(text, option="--memory-budget") if text else None
+    return int(load_settings(environ=os.environ, memory_budget=given).memory_budget)
 
 
 def settings(store: str | None) -> Settings:

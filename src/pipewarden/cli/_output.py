@@ -14,12 +14,23 @@ from typing import Any
 
 from rich.console import Console
 from rich.markup import escape
-from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+from rich.progress import (
+    BarColumn,
+    Progress,
+    ProgressColumn,
+    SpinnerColumn,
+    Task,
+    TextColumn,
+    TimeElapsedColumn,
+    TimeRemainingColumn,
+)
 from rich.table import Table
+from rich.text import Text
 
 from pipewarden.checks.findings import CheckResult, Severity
 from pipewarden.errors import ConfigError
 from pipewarden.io.outputs import files_read_by, same_file, write_atomically
+from pipewarden.io.sources import SourceExtent
 
 out = Console(highlight=False, soft_wrap=False)
 err = Console(stderr=True, highlight=False, soft_wrap=True)
@@ -33,9 +44,56 @@ STATUS_STYLE = {"pass": "bold green", "warn": "bold yellow", "fail": "bold red"}
 PROGRESS_AFTER_SECONDS = 1.0
 
 
+class _RowsColumn(ProgressColumn):
+    """Rows done (of the total when known), rows per second and bytes read: the
+    bytes follow the rows' share of the files' size."""
+
+    def __init__(self, total_bytes: int | None) -> None:
+        super().__init__()
+        self.total_bytes = total_bytes
+
+    def render(self, task: Task) -> Text:
+        done = f"{task.completed:,.0f}"
+        if task.total:
+            done += f"/{task.total:,.0f}"
+        parts = [f"{done} rows"]
+        if task.total and self.total_bytes:
+            share = min(task.completed / task.total, 1.0)
+            parts.append(f"{_size(share * self.total_bytes)}/{_size(self.total_bytes)}")
+        if task.speed:
+            parts.append(f"{task.speed:,.0f} rows/s")
+        return Text(", ".join(parts))
+
+
+def _size(n: float) -> str:
+    for unit in ("B", "KiB", "MiB", "GiB"):
+        if n < 1024 or unit == "GiB":
+            return f"{n:,.0f} {unit}" if unit == "B" else f"{n:,.1f} {unit}"
+        n /= 1024
+    return f"{n:,.1f} TiB"  # pragma: no cover - the loop returns
+
+
+def progress_bar(label: str, extent: SourceExtent | None) -> Progress:
+    """The bar ``progress`` shows: a spinner and rows, and with a known total a
+    bar, bytes and the time remaining."""
+    total_bytes = extent.bytes if extent is not None else None
+    columns: list[ProgressColumn] = [SpinnerColumn(), TextColumn("{task.description}")]
+    if extent is not None and extent.rows:
+        columns.append(BarColumn(bar_width=24))
+    columns.append(_RowsColumn(total_bytes))
+    columns.append(TimeElapsedColumn())
+    if extent is not None and extent.rows:
+        columns.append(TimeRemainingColumn())
+    return Progress(*columns, console=err, transient=True)
+
+
 @contextmanager
-def progress(label: str) -> Iterator[Callable[[int], None]]:
-    """A callback counting rows; a spinner appears once work takes over a second."""
+def progress(
+    label: str, extent: SourceExtent | None = None
+) -> Iterator[Callable[[int], None]]:
+    """A callback counting rows; a progress bar appears once work takes over a
+    second (on a terminal): rows, bytes and rate, with a bar and the time remaining
+    when ``extent`` knows the rows."""
     start = time.perf_counter()
     state: dict[str, Any] = {"rows": 0, "bar": None, "task": None}
     lock = threading.Lock()  # sources read in parallel share one counter
@@ -51,16 +109,11 @@ def progress(label: str) -> Iterator[Callable[[int], None]]:
             and err.is_terminal  # off a terminal (CI logs, pipes) it leaves a blank line
             and time.perf_counter() - start > PROGRESS_AFTER_SECONDS
         ):
-            bar = Progress(
-                SpinnerColumn(),
-                TextColumn("{task.description}"),
-                TextColumn("{task.completed:,.0f} rows"),
-                TimeElapsedColumn(),
-                console=err,
-                transient=True,
-            )
+            bar = progress_bar(label, extent)
             bar.start()
-            state["bar"], state["task"] = bar, bar.add_task(escape(label), total=None)
+            total = extent.rows if extent is not None and extent.rows else None
+            state["bar"] = bar
+            state["task"] = bar.add_task(escape(label), total=total)
         if state["bar"] is not None:
             state["bar"].update(state["task"], completed=state["rows"])
 

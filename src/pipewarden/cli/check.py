@@ -21,7 +21,7 @@ from pipewarden.cli._output import (
     write_json,
     write_text,
 )
-from pipewarden.io.sources import describe_source
+from pipewarden.io.sources import describe_source, source_extent
 from pipewarden.monitor.history import HistoryPolicy
 from pipewarden.workflows.check import LAST_PASS, check_batch
 
@@ -75,6 +75,7 @@ def check_command(
             "finding opens a sev3 alert for the dataset)."
         ),
     ] = None,
+    memory_budget: opt.MemoryBudget = None,
 ) -> None:
     """Check DATA against CONTRACT; exit 1 when a finding reaches --fail-on."""
     threshold = opt.fail_level(fail_on)
@@ -95,7 +96,8 @@ def check_command(
         outputs={"--json": json_out, "--html": html_out},
     )
     title = describe_source(data)
-    with progress(f"checking {title}") as advance:
+    budget = opt.memory_budget(memory_budget)
+    with progress(f"checking {title}", source_extent(data, query=query)) as advance:
         outcome = check_batch(
             data,
             contract,
@@ -111,6 +113,7 @@ def check_command(
             engine=engine,
             progress=advance,
             rules=rules,
+            memory_budget=budget,
         )
     if outcome.run is not None:
         err.print(f"Recorded run {outcome.run.id} in {escape(outcome.store_url or '')}")

@@ -11,11 +11,19 @@ from rich.table import Table
 
 from pipewarden.checks.findings import Severity
 from pipewarden.cli import _options as opt
-from pipewarden.cli._output import claim_outputs, err, findings_table, out, write_json
+from pipewarden.cli._output import (
+    claim_outputs,
+    err,
+    findings_table,
+    out,
+    progress,
+    write_json,
+)
 from pipewarden.conform.gate import ConformResult
 from pipewarden.errors import ConfigError
-from pipewarden.io.formats import write_format_of, write_frame
-from pipewarden.workflows.conform import conform
+from pipewarden.io.formats import write_format_of
+from pipewarden.io.sources import describe_source, source_extent
+from pipewarden.workflows.conform import conform_to_files
 
 
 def conform_command(
@@ -42,6 +50,7 @@ def conform_command(
     ] = None,
     query: opt.Query = None,
     json_out: opt.JsonOut = None,
+    memory_budget: opt.MemoryBudget = None,
 ) -> None:
     """Conform DATA to CONTRACT: model-ready rows to OUT, the rest to the quarantine.
 
@@ -67,11 +76,21 @@ def conform_command(
             "--json": json_out,
         },
     )
-    result = conform(data, contract, query=query)
-    write_frame(result.frame, output)
+    budget = opt.memory_budget(memory_budget)
+    with progress(
+        f"conforming {describe_source(data)}", source_extent(data, query=query)
+    ) as advance:
+        result = conform_to_files(
+            data,
+            contract,
+            output,
+            quarantine_path,
+            query=query,
+            memory_budget=budget,
+            empty_quarantine=not defaulted,
+            progress=advance,
+        )
     written = quarantine_path if result.rows_quarantined or not defaulted else None
-    if written is not None:
-        write_frame(result.quarantine, written)
     removed = None if written else _remove_stale(quarantine_path)
     if json_out:
         write_json(result.to_dict(), json_out)

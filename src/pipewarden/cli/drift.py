@@ -62,6 +62,7 @@ def drift_command(
     fail_on: opt.FailOn = "error",
     query: opt.Query = None,
     engine: opt.Engine = "local",
+    memory_budget: opt.MemoryBudget = None,
 ) -> None:
     """Compare CURRENT with REFERENCE column by column; exit 1 on a drift error.
 
@@ -88,6 +89,7 @@ def drift_command(
             query=query,
             engine=engine,
             progress=advance,
+            memory_budget=opt.memory_budget(memory_budget),
         )
     report = outcome.report
     if json_out:

@@ -11,7 +11,7 @@ from rich.table import Table
 from pipewarden._text import share
 from pipewarden.cli import _options as opt
 from pipewarden.cli._output import claim_outputs, out, progress, write_text
-from pipewarden.io.sources import describe_source
+from pipewarden.io.sources import describe_source, source_extent
 from pipewarden.profiles.dataset import DatasetProfile
 from pipewarden.profiles.sketches import micros_to_text
 from pipewarden.workflows.profile import label_note
@@ -35,11 +35,16 @@ def profile_command(
         str | None,
         typer.Option(help="Label column: tell its class imbalance, as check does."),
     ] = None,
+    memory_budget: opt.MemoryBudget = None,
 ) -> None:
     """Profile DATA in one pass and print a summary per column."""
+    budget = opt.memory_budget(memory_budget)
     claim_outputs(inputs={"DATA": data}, outputs={"-o": output})
-    with progress(f"profiling {describe_source(data)}") as advance:
-        prof = profile_data(data, query=query, engine=engine, progress=advance)
+    extent = source_extent(data, query=query)
+    with progress(f"profiling {describe_source(data)}", extent) as advance:
+        prof = profile_data(
+            data, query=query, engine=engine, progress=advance, memory_budget=budget
+        )
     note = label_note(prof, label) if label is not None else None
     if output:
         write_text(output, prof.to_json())

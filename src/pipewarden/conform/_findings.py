@@ -254,3 +254,38 @@ def _names(names: Iterable[str]) -> str:
     if len(quoted) == 1:
         return f"Column {quoted[0]} is"
     return f"Columns {', '.join(quoted)} are"
+
+
+def merge_tally(
+    first: ColumnTally, later: ColumnTally, examples: int = 3
+) -> ColumnTally:
+    """One column's tally over two chunks in order: what one tally of both gives
+    (counts summed, the first examples, values re-sorted by rows then value)."""
+    return ColumnTally(
+        plan=first.plan,
+        source=first.source or later.source,
+        coerce_failed=first.coerce_failed + later.coerce_failed,
+        coerce_examples=(first.coerce_examples + later.coerce_examples)[:examples],
+        unseen=_summed(first.unseen, later.unseen),
+        normalized=_summed(first.normalized, later.normalized),
+        out_of_range=first.out_of_range + later.out_of_range,
+        observed=_widest(first.observed, later.observed),
+        nulls=first.nulls + later.nulls,
+    )
+
+
+def _summed(
+    a: tuple[tuple[str, int], ...], b: tuple[tuple[str, int], ...]
+) -> tuple[tuple[str, int], ...]:
+    counts: dict[str, int] = {}
+    for value, count in (*a, *b):
+        counts[value] = counts.get(value, 0) + count
+    return tuple(sorted(counts.items(), key=lambda vc: (-vc[1], vc[0])))
+
+
+def _widest(
+    a: tuple[float, float] | None, b: tuple[float, float] | None
+) -> tuple[float, float] | None:
+    if a is None or b is None:
+        return a or b
+    return (min(a[0], b[0]), max(a[1], b[1]))

@@ -27,7 +27,7 @@ from pipewarden.conform.plan import ColumnPlan, GatePlan, fold
 from pipewarden.conform.quarantine import quarantine_frame
 from pipewarden.diagnose.text_numbers import REASONS, classify_expr
 
-_EXAMPLES = 3
+EXAMPLES = 3
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,6 +39,10 @@ class BatchOutcome:
     findings: tuple[Finding, ...]
     quarantined: pl.Series | None
     """Boolean mask over the batch's rows (True = quarantined); None when none were."""
+    schema: tuple[Finding, ...] = ()
+    """The findings about columns (unexpected, missing): the same for every chunk."""
+    tallies: tuple[ColumnTally, ...] = ()
+    """What each present column met, to merge with other chunks' (``merge_tally``)."""
 
 
 @dataclass(slots=True)
@@ -65,14 +69,17 @@ def conform_frame(plan: GatePlan, frame: pl.DataFrame) -> BatchOutcome:
         ConformError: A column is missing or unexpected and the policy is to fail.
     """
     schema = frame.schema
-    findings = schema_findings(
+    about_columns = schema_findings(
         plan, frame.columns, {n: str(d) for n, d in schema.items()}
     )
+    findings = list(about_columns)
     columns = [_Column(p, schema[p.name]) for p in plan.columns if p.name in schema]
     work = _coerce(frame, columns)
     _classify_categories(work, columns)
     work, checks = _apply(work, columns)
-    findings.extend(_tallies(work, columns, frame.height))
+    tallies = _tallies(work, columns)
+    for tally in tallies:
+        findings.extend(column_findings(tally, frame.height))
     code = _reason_code(checks)
     mask: pl.Series | None = None
     if code is not None:
@@ -91,7 +98,9 @@ def conform_frame(plan: GatePlan, frame: pl.DataFrame) -> BatchOutcome:
     quarantine = quarantine_frame(
         frame, work, mask, [(p, c) for p, c, _ in checks], why=why
     )
-    return BatchOutcome(out, quarantine, tuple(findings), mask)
+    return BatchOutcome(
+        out, quarantine, tuple(findings), mask, tuple(about_columns), tuple(tallies)
+    )
 
 
 def _coerce(frame: pl.DataFrame, columns: list[_Column]) -> pl.DataFrame:
@@ -257,7 +266,7 @@ def _finals(
     return exprs
 
 
-def _tallies(work: pl.DataFrame, columns: list[_Column], rows: int) -> list[Finding]:
+def _tallies(work: pl.DataFrame, columns: list[_Column]) -> list[ColumnTally]:
     aggs: list[pl.Expr] = []
     for col in columns:
         if col.can_fail:
@@ -266,7 +275,7 @@ def _tallies(work: pl.DataFrame, columns: list[_Column], rows: int) -> list[Find
                 e.sum().alias(col.name("e")),
                 pl.col(col.plan.name)
                 .filter(e)
-                .head(_EXAMPLES)
+                .head(EXAMPLES)
                 .implode()
                 .alias(col.name("ex")),
             ]
@@ -280,10 +289,7 @@ def _tallies(work: pl.DataFrame, columns: list[_Column], rows: int) -> list[Find
         if col.plan.on_null != "keep":
             aggs.append(pl.col(col.name("n")).sum().alias(col.name("n")))
     stats: dict[str, Any] = work.select(aggs).row(0, named=True) if aggs else {}
-    findings: list[Finding] = []
-    for col in columns:
-        findings.extend(column_findings(_tally(col, stats), rows))
-    return findings
+    return [_tally(col, stats) for col in columns]
 
 
 def _tally(col: _Column, stats: dict[str, Any]) -> ColumnTally:

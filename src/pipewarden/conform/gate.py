@@ -150,6 +150,11 @@ class Gate:
         return list(self.plan.names)
 
     @property
+    def contract_name(self) -> str | None:
+        """The contract's name (or its file name), as results carry it."""
+        return self._contract_name
+
+    @property
     def feature_columns(self) -> list[str]:
         """The conformed columns without the contract's label."""
         return [p.name for p in self.plan.columns if not p.is_label]

@@ -10,6 +10,8 @@ from pathlib import Path
 from urllib.parse import urlparse
 
 import polars as pl
+import pyarrow as pa
+import pyarrow.parquet as pq
 
 from pipewarden.errors import SourceError
 from pipewarden.io._sniff import check_content
@@ -138,3 +140,59 @@ def _parquet_files_matching(pattern: str, label: str) -> tuple[Path, ...]:
             "or read other formats one file at a time."
         )
     return tuple(_checked(_non_empty(path, str(path)), "parquet") for path in files)
+
+
+_PROBE_ROWS = 2_048
+"""Leading rows read to tell how much memory a row takes."""
+_PROBE_BYTES = 1 << 16
+"""Leading bytes of a text file read to estimate its rows from its lines."""
+
+
+def file_row_bytes(files: FileSet) -> float | None:
+    """Bytes a row takes in memory: from the first rows of a Parquet file, from the
+    length of the first lines of text (a number's text is about as long as its
+    value in memory; JSON Lines repeat their keys, so this errs on the safe side).
+    None when it cannot be told cheaply (Arrow IPC keeps its writer's batches)."""
+    path = files.files[0]
+    if files.format == "parquet":
+        try:
+            with pq.ParquetFile(path) as handle:
+                head = next(handle.iter_batches(batch_size=_PROBE_ROWS), None)
+        except (pa.ArrowException, OSError):
+            return None  # the reader will say what is wrong
+        return (
+            head.nbytes / head.num_rows if head is not None and head.num_rows else None
+        )
+    if files.format in ("csv", "jsonl") and path.suffix.lower() != ".gz":
+        lines, sample = _line_sample(path)
+        return _TEXT_ROW_FACTOR * len(sample) / lines if lines else None
+    return None
+
+
+_TEXT_ROW_FACTOR = 1.5
+"""Memory per byte of a text row, with room for string offsets and validity."""
+
+
+def _line_sample(path: Path) -> tuple[int, bytes]:
+    with path.open("rb") as handle:
+        head = handle.read(_PROBE_BYTES)
+    return head.count(b"\n"), head
+
+
+def file_rows(files: FileSet) -> int | None:
+    """Rows behind a file set: exact for Parquet (footers), estimated from the
+    length of the first lines for plain CSV and JSON Lines, else None."""
+    if files.format == "parquet":
+        try:
+            return sum(int(pq.read_metadata(path).num_rows) for path in files.files)
+        except (pa.ArrowException, OSError):
+            return None
+    (path,) = files.files
+    if files.format not in ("csv", "jsonl") or path.suffix.lower() == ".gz":
+        return None
+    lines, head = _line_sample(path)
+    if not lines:
+        return None
+    size = path.stat().st_size
+    rows = size * lines / len(head) if len(head) < size else lines
+    return max(int(rows) - (files.format == "csv"), 0)

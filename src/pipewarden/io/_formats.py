@@ -90,9 +90,13 @@ def _offset_zoned(field: pa.Field) -> bool:
     )
 
 
-def _empty(schema: pa.Schema) -> pl.DataFrame:
+def schema_frame(schema: pa.Schema) -> pl.DataFrame:
+    """An empty frame with an Arrow schema's columns, as polars reads them."""
     # Not schema.empty_table(): that imports pandas, which costs seconds.
     return frame_from_arrow(pa.Table.from_batches([], schema=schema))
+
+
+_empty = schema_frame
 
 
 def _parquet_frames(files: tuple[Path, ...], chunk_rows: int) -> Iterator[pl.DataFrame]:

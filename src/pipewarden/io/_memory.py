@@ -1,7 +1,9 @@
-"""Turn in-memory data (polars, pyarrow, pandas, records) into polars frames.
+"""Turn in-memory data (polars, pyarrow, any dataframe narwhals knows, records)
+into polars frames.
 
-pandas is never imported here: a pandas frame is recognised by its type's module,
-and converted with ``pl.from_pandas``.
+narwhals recognises the dataframe libraries without importing them; pandas frames
+convert with ``pl.from_pandas`` (mixed-type columns as text), the others through
+narwhals' Arrow export.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ from collections import Counter
 from collections.abc import Iterator, Mapping
 from typing import Any
 
+import narwhals as nw
 import polars as pl
 import pyarrow as pa
 
@@ -28,8 +31,16 @@ _CONVERSION_ERRORS = (
 
 def is_pandas(obj: object) -> bool:
     """Tell whether an object is a pandas DataFrame, without importing pandas."""
-    kind = type(obj)
-    return kind.__module__.startswith("pandas") and kind.__name__ == "DataFrame"
+    return bool(nw.dependencies.is_pandas_dataframe(obj))
+
+
+def is_dataframe(obj: object) -> bool:
+    """Tell whether narwhals knows the object as a dataframe (eager or lazy), of
+    any library it supports, without importing that library."""
+    return bool(
+        nw.dependencies.is_into_dataframe(obj)
+        or isinstance(nw.from_native(obj, pass_through=True), nw.LazyFrame)
+    )
 
 
 def to_frame(obj: object) -> pl.DataFrame:
@@ -49,10 +60,12 @@ def to_frame(obj: object) -> pl.DataFrame:
         return _from_records([obj], "record")
     if isinstance(obj, list | tuple):
         return _from_records(obj, "records")
+    if is_dataframe(obj):
+        return _from_narwhals(obj)
     raise SourceError(
         f"Cannot read an object of type '{type(obj).__name__}'. Pass a path, a "
-        "database URL with query=, a polars or pandas DataFrame, a pyarrow Table, "
-        "or a list of dicts."
+        "database URL with query=, a dataframe (polars, pandas, pyarrow, Modin, "
+        "DuckDB...), an Arrow dataset or stream, or a list of dicts."
     )
 
 
@@ -91,6 +104,17 @@ def _from_pandas(frame: Any) -> pl.DataFrame:
         if frame[name].dtype == object and not _converts(frame[[name]]):
             frame[name] = [_text(value) for value in frame[name]]
     return _converted(lambda: pl.from_pandas(frame), "pandas DataFrame")
+
+
+def _from_narwhals(obj: Any) -> pl.DataFrame:
+    """Any other dataframe narwhals knows: eager ones through Arrow, lazy ones
+    collected (a lazy frame with an Arrow stream is read in chunks before this)."""
+    what = f"{type(obj).__module__.split('.')[0]} {type(obj).__name__}"
+    native = nw.from_native(obj)
+    if isinstance(native, nw.LazyFrame):
+        native = native.collect()
+    check_unique([str(name) for name in native.columns])
+    return _converted(lambda: frame_from_arrow(native.to_arrow()), what)
 
 
 def _converts(frame: Any) -> bool:

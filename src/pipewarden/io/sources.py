@@ -1,10 +1,18 @@
 """Read any supported source as polars frames, in chunks of bounded size.
 
-A source is a path (CSV, Parquet, JSON Lines, Arrow IPC), a directory or glob of
-Parquet files, a ``file://`` URL, a database URL with a query, or in-memory data
-(polars, pyarrow, pandas, a list of dicts or one dict). Every chunk of one source
-has the same column names and dtypes, and every problem with the input surfaces as
-one :class:`~pipewarden.errors.SourceError` saying what is wrong and what to do.
+A source is a path (CSV, Parquet, JSON Lines, Arrow IPC), a directory (hive
+partitions too) or glob of Parquet files, a ``file://`` URL, a remote URL
+(``s3://``, ``gs://``, ``az://``, ``https://``, through fsspec), a database URL with a
+query, a ``pyarrow.dataset``, an Arrow stream (``pa.RecordBatchReader``, a DuckDB
+relation, anything with ``__arrow_c_stream__``), or in-memory data (any dataframe
+narwhals knows: polars, pandas, PyArrow, Modin...; a list of dicts or one dict).
+Every chunk of one source has the same column names and dtypes, and every problem
+with the input surfaces as one :class:`~pipewarden.errors.SourceError` saying what is
+wrong and what to do.
+
+Files, datasets and streams are read a chunk at a time: rows per chunk follow from a
+memory budget (``memory_budget``, 1 GiB by default) and the size of the first rows,
+so a pass over any amount of data peaks under the budget.
 
 Choices worth knowing:
 
@@ -22,6 +30,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
 from typing import Any, TypeAlias
@@ -29,19 +38,44 @@ from typing import Any, TypeAlias
 import polars as pl
 import pyarrow as pa
 
+from pipewarden.config import DEFAULT_MEMORY_BUDGET
 from pipewarden.errors import SourceError
-from pipewarden.io._files import file_frames, path_text, resolve_files, total_bytes
-from pipewarden.io._memory import is_pandas, lazy_frames, to_frame
+from pipewarden.io._budget import budget_chunk_rows, shared_budget
+from pipewarden.io._datasets import (
+    dataset_bytes,
+    dataset_frames,
+    dataset_row_bytes,
+    dataset_rows,
+    is_dataset,
+    is_hive_folder,
+    is_stream,
+    parquet_dataset,
+    stream_frames,
+)
+from pipewarden.io._files import (
+    FileSet,
+    file_frames,
+    file_row_bytes,
+    file_rows,
+    path_text,
+    resolve_files,
+    total_bytes,
+)
+from pipewarden.io._memory import is_dataframe, lazy_frames, to_frame
 from pipewarden.io._reasons import first_line
+from pipewarden.io._remote import REMOTE_SCHEMES, open_remote
 from pipewarden.io._sql import is_database_url, sql_frames, url_scheme
 from pipewarden.io.urls import redact_url
 
 __all__ = [
     "DEFAULT_CHUNK_ROWS",
+    "SourceExtent",
     "SourceLike",
     "describe_source",
     "iter_frames",
     "read_frame",
+    "shared_budget",
+    "source_extent",
     "source_size_bytes",
 ]
 
@@ -57,11 +91,31 @@ SourceLike: TypeAlias = (
 _Reader: TypeAlias = Callable[[int], Iterator[pl.DataFrame]]
 
 
+@dataclass(frozen=True, slots=True)
+class SourceExtent:
+    """How much a source holds, as far as can be told without reading it."""
+
+    rows: int | None
+    """Rows (exact for Parquet and datasets, estimated for CSV and JSON Lines)."""
+    bytes: int | None
+    """Bytes of its files."""
+
+
+@dataclass(frozen=True, slots=True)
+class _Opened:
+    """A source checked and ready: how to read it and how big its rows are."""
+
+    read: _Reader
+    row_bytes: Callable[[], float | None] = lambda: None
+    extent: Callable[[], SourceExtent] = lambda: SourceExtent(None, None)
+
+
 def iter_frames(
     source: SourceLike,
     *,
-    chunk_rows: int = DEFAULT_CHUNK_ROWS,
+    chunk_rows: int | None = None,
     query: str | None = None,
+    memory_budget: int | None = None,
 ) -> Iterator[pl.DataFrame]:
     """Read a source as polars frames of ``chunk_rows`` rows (the last may be shorter).
 
@@ -73,7 +127,10 @@ def iter_frames(
         source: A path, glob, ``file://`` URL, database URL, polars/pandas frame,
             pyarrow Table or RecordBatch, list of dicts, or one dict.
         chunk_rows: Rows per chunk. Large files are read this many rows at a time.
+            By default as many as fit ``memory_budget`` (at most 262,144).
         query: The SQL to run; required for a database URL, refused otherwise.
+        memory_budget: Bytes the pass may use at its peak (default 1 GiB): rows per
+            chunk are chosen from the size of the first rows to stay under it.
 
     Returns:
         An iterator of frames that all have the same columns and dtypes.
@@ -86,12 +143,18 @@ def iter_frames(
         >>> for frame in iter_frames("events/*.parquet", chunk_rows=100_000):
         ...     update(frame)
     """
-    if chunk_rows < 1:
+    if chunk_rows is not None and chunk_rows < 1:
         raise SourceError(
             f"chunk_rows must be at least 1, got {chunk_rows}. Pass a positive number."
         )
-    read = _reader(source, query)
-    return _chunks(read(chunk_rows), chunk_rows, describe_source(source))
+    opened = _open(source, query)
+    if chunk_rows is None:
+        chunk_rows = budget_chunk_rows(
+            opened.row_bytes(),
+            DEFAULT_CHUNK_ROWS,
+            memory_budget or DEFAULT_MEMORY_BUDGET,
+        )
+    return _chunks(opened.read(chunk_rows), chunk_rows, describe_source(source))
 
 
 def read_frame(source: SourceLike, *, query: str | None = None) -> pl.DataFrame:
@@ -109,7 +172,7 @@ def read_frame(source: SourceLike, *, query: str | None = None) -> pl.DataFrame:
     """
     if isinstance(source, pl.DataFrame):
         if query is not None:
-            _reader(source, query)
+            _open(source, query)
         return source
     frames = list(iter_frames(source, query=query))
     return frames[0] if len(frames) == 1 else pl.concat(frames, how="vertical")
@@ -140,11 +203,73 @@ def source_size_bytes(source: SourceLike) -> int | None:
     Useful to decide whether to show a progress bar. Never raises: a missing path
     or non-file source gives None.
     """
-    if isinstance(source, str) and is_database_url(source):
+    if isinstance(source, str) and (is_database_url(source) or _is_remote(source)):
         return None
     if isinstance(source, str | os.PathLike):
         return total_bytes(source)
     return None
+
+
+def source_extent(source: SourceLike, *, query: str | None = None) -> SourceExtent:
+    """Rows and bytes behind a source, for a progress bar's total; unknown as None.
+
+    Reads Parquet footers and the first bytes of text files, never the data. Never
+    raises: a source that cannot be opened has an unknown extent (reading it will
+    say why).
+    """
+    if isinstance(source, pl.DataFrame | pa.Table | pa.RecordBatch):
+        return SourceExtent(
+            source.num_rows if not isinstance(source, pl.DataFrame) else source.height,
+            None,
+        )
+    try:
+        return _open(source, query).extent()
+    except (SourceError, ImportError, OSError, pa.ArrowException):
+        return SourceExtent(None, None)
+
+
+def _is_remote(text: str) -> bool:
+    return url_scheme(text) in REMOTE_SCHEMES
+
+
+def _open(source: SourceLike, query: str | None) -> _Opened:
+    """Check what can be checked cheaply; say how to read the source in chunks."""
+    if isinstance(source, str) and _is_remote(source) and query is None:
+        remote = open_remote(source, url_scheme(source) or "")
+        dataset = remote.dataset
+        if dataset is None:
+            return _Opened(remote.frames)
+        return _dataset_opened(dataset, remote.frames)
+    if is_dataset(source) and query is None:
+        return _dataset_opened(source, partial(dataset_frames, source))
+    if isinstance(source, str) and is_database_url(source):
+        return _Opened(_reader(source, query))
+    if isinstance(source, str | os.PathLike) and query is None:
+        path = Path(path_text(source))
+        if path.is_dir() and is_hive_folder(path):
+            dataset = parquet_dataset(str(path), os.fspath(source))
+            return _dataset_opened(dataset, partial(dataset_frames, dataset))
+        files = resolve_files(source)
+        return _Opened(
+            partial(file_frames, files),
+            partial(file_row_bytes, files),
+            partial(_file_extent, files),
+        )
+    return _Opened(_reader(source, query))
+
+
+def _dataset_opened(dataset: Any, read: _Reader) -> _Opened:
+    return _Opened(
+        read,
+        partial(dataset_row_bytes, dataset),
+        lambda: SourceExtent(dataset_rows(dataset), dataset_bytes(dataset)),
+    )
+
+
+def _file_extent(files: FileSet) -> SourceExtent:
+    return SourceExtent(
+        file_rows(files), sum(path.stat().st_size for path in files.files)
+    )
 
 
 def _reader(source: SourceLike, query: str | None) -> _Reader:
@@ -164,13 +289,17 @@ def _reader(source: SourceLike, query: str | None) -> _Reader:
         )
     if isinstance(source, str) and url_scheme(source) not in (None, "file"):
         raise SourceError(
-            f"Cannot read '{source}': only local paths, file:// URLs and database "
-            "URLs are supported. Download the file first and pass its path."
+            f"Cannot read '{source}': unknown URL scheme '{url_scheme(source)}'. "
+            "Pass a local path, an s3://, gs://, az:// or https:// URL, or a "
+            "database URL."
         )
-    if isinstance(source, str | os.PathLike):
-        return partial(file_frames, resolve_files(source))
     if isinstance(source, pl.LazyFrame):
         return partial(lazy_frames, source)
+    if isinstance(source, pl.DataFrame | pa.Table | pa.RecordBatch):
+        frame = to_frame(source)
+        return lambda _chunk_rows: iter([frame])
+    if is_stream(source) and not is_dataframe(source):
+        return partial(stream_frames, source)
     frame = to_frame(source)
     return lambda _chunk_rows: iter([frame])
 
@@ -295,8 +424,12 @@ def _kind_name(source: object) -> str:
         return "Arrow table"
     if isinstance(source, pa.RecordBatch):
         return "Arrow record batch"
-    if is_pandas(source):
-        return "pandas DataFrame"
+    if is_dataset(source):
+        return "Arrow dataset"
+    if isinstance(source, pa.RecordBatchReader):
+        return "Arrow stream"
+    if is_dataframe(source):
+        return f"{type(source).__module__.split('.')[0]} {type(source).__name__}"
     if isinstance(source, Mapping):
         return "record"
     if isinstance(source, list | tuple):

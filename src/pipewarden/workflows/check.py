@@ -80,6 +80,7 @@ def check(
     engine: str = "local",
     progress: ProgressFn | None = None,
     rules: RuleSet | str | Path | None = None,
+    memory_budget: int | None = None,
 ) -> CheckResult:
     """Check a batch against a contract.
 
@@ -105,6 +106,7 @@ def check(
         rules: Alert rules (a RuleSet or a rules YAML) a recorded run is judged by;
             None: the default rules, under which an error finding opens a sev3
             alert for ``dataset:NAME``.
+        memory_budget: Bytes profiling may hold at its peak (default 1 GiB).
 
     Returns:
         The findings; call ``raise_for_findings()`` to stop on errors.
@@ -133,6 +135,7 @@ def check(
         engine=engine,
         progress=progress,
         rules=rules,
+        memory_budget=memory_budget,
     ).result
 
 
@@ -153,6 +156,7 @@ def check_batch(
     progress: ProgressFn | None = None,
     reference_name: str | None = None,
     rules: RuleSet | str | Path | None = None,
+    memory_budget: int | None = None,
 ) -> CheckOutcome:
     """Check a batch and keep what the faces present: see :func:`check`.
 
@@ -186,7 +190,11 @@ def check_batch(
         reference, named = _resolve_reference(reference, opened, dataset)
         reference_name = reference_name or named
         segments = list(spec.dataset.segments) if reference is not None else []
-        options: dict[str, Any] = {"engine": engine, "query": query}
+        options: dict[str, Any] = {
+            "engine": engine,
+            "query": query,
+            "memory_budget": memory_budget,
+        }
         options.update(progress=progress, segments=segments or None)
         current = as_profile(batch, **options)
         ref = as_profile(reference, **options) if reference is not None else None

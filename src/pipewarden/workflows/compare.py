@@ -16,6 +16,7 @@ from typing import Any
 
 import polars as pl
 
+from pipewarden.config import DEFAULT_MEMORY_BUDGET
 from pipewarden.contracts.model import Contract
 from pipewarden.contracts.yaml_io import load_contract
 from pipewarden.drift.compare import compare as compare_profiles
@@ -24,7 +25,7 @@ from pipewarden.drift.multivariate import SAMPLE_ROWS, RowSampler
 from pipewarden.drift.results import DriftReport
 from pipewarden.engines.base import SourceEngine
 from pipewarden.errors import ConfigError
-from pipewarden.io.sources import describe_source, iter_frames
+from pipewarden.io.sources import describe_source, iter_frames, shared_budget
 from pipewarden.profiles.dataset import DatasetProfile, is_profile_json
 from pipewarden.workflows.profile import ProgressFn, engine_for, tracked
 
@@ -72,6 +73,7 @@ def compare(
     query: str | None = None,
     engine: str = "local",
     progress: ProgressFn | None = None,
+    memory_budget: int | None = None,
 ) -> DriftReport:
     """Compare a current batch with reference data, column by column.
 
@@ -89,6 +91,8 @@ def compare(
         engine: Compute engine name: ``local`` or ``spark`` (a Spark DataFrame is
             always profiled by Spark).
         progress: Called with the number of rows profiled after each chunk.
+        memory_budget: Bytes both sides' profiling may hold at its peak together
+            (default 1 GiB): the sides are profiled at once, half each.
 
     Returns:
         The DriftReport, with a ``drift.*`` finding for every compared column.
@@ -114,6 +118,7 @@ def compare(
         query=query,
         engine=engine,
         progress=progress,
+        memory_budget=memory_budget,
     ).report
 
 
@@ -130,6 +135,7 @@ def compare_batches(
     query: str | None = None,
     engine: str = "local",
     progress: ProgressFn | None = None,
+    memory_budget: int | None = None,
 ) -> CompareOutcome:
     """Compare two sides and keep both profiles: see :func:`compare`."""
     if correction not in CORRECTIONS:
@@ -146,7 +152,14 @@ def compare_batches(
     if sample_rows > 0 and importlib.util.find_spec("sklearn") is None:
         sample_rows, note = 0, NO_SKLEARN
     segments = list(spec.dataset.segments) if spec is not None else []
-    side = _Side(engine, query, segments, sample_rows, progress)
+    side = _Side(
+        engine,
+        query,
+        segments,
+        sample_rows,
+        progress,
+        shared_budget(memory_budget or DEFAULT_MEMORY_BUDGET, 2),
+    )
     # Both sides at once: while one waits on its quantile sketches, the other's
     # Polars work keeps the cores busy.
     with ThreadPoolExecutor(max_workers=2, thread_name_prefix="pw-drift") as pool:
@@ -215,6 +228,7 @@ class _Side:
     segments: list[str]
     sample_rows: int
     progress: ProgressFn | None
+    memory_budget: int
 
     def profile(self, source: Any) -> tuple[DatasetProfile, pl.DataFrame | None, str]:
         """The side's profile, and a row sample (or None, and why not)."""
@@ -229,7 +243,10 @@ class _Side:
             )
             return prof, None, ENGINE_SAMPLES.format(engine=engine.name)
         sampler = RowSampler(self.sample_rows) if self.sample_rows > 0 else None
-        frames = tracked(iter_frames(source, query=self.query), self.progress)
+        frames = tracked(
+            iter_frames(source, query=self.query, memory_budget=self.memory_budget),
+            self.progress,
+        )
         if sampler is not None:
             frames = sampler.tap(frames)
         prof = (

@@ -15,7 +15,7 @@ from pipewarden.engines.base import Engine, SourceEngine
 from pipewarden.engines.registry import resolve_engine
 from pipewarden.engines.spark import is_spark_frame
 from pipewarden.errors import ProfileError, SourceError
-from pipewarden.io.sources import DEFAULT_CHUNK_ROWS, iter_frames
+from pipewarden.io.sources import iter_frames
 from pipewarden.profiles.dataset import DatasetProfile, is_profile_json
 
 ProgressFn = Callable[[int], None]
@@ -27,9 +27,10 @@ def profile(
     *,
     engine: str = "local",
     query: str | None = None,
-    chunk_rows: int = DEFAULT_CHUNK_ROWS,
+    chunk_rows: int | None = None,
     progress: ProgressFn | None = None,
     segments: list[str] | None = None,
+    memory_budget: int | None = None,
 ) -> DatasetProfile:
     """Profile a batch in one pass, chunk by chunk.
 
@@ -40,10 +41,13 @@ def profile(
         engine: Compute engine name: ``local`` (default) or ``spark`` (Parquet read
             by Spark, partitions profiled on the executors and merged).
         query: SQL query, when ``data`` is a database URL.
-        chunk_rows: Rows per chunk; memory stays bounded by this.
+        chunk_rows: Rows per chunk (default: as many as ``memory_budget`` allows, at
+            most 262,144); memory stays bounded by this.
         progress: Called after each chunk with its row count.
         segments: Columns whose most frequent values also get a profile of their own
             (``DatasetProfile.segments``), so drift can name the segment behind a change.
+        memory_budget: Bytes the pass may hold at its peak, whatever the input's
+            size (default 1 GiB, the ``memory_budget`` setting).
 
     Returns:
         The mergeable profile of the whole batch.
@@ -58,7 +62,9 @@ def profile(
     chosen = engine_for(data, engine, query)
     if isinstance(chosen, SourceEngine):
         return chosen.profile_source(data, segments=segments, progress=progress)
-    frames = iter_frames(data, chunk_rows=chunk_rows, query=query)
+    frames = iter_frames(
+        data, chunk_rows=chunk_rows, query=query, memory_budget=memory_budget
+    )
     counted = tracked(frames, progress)
     if segments:
         return chosen.profile_frames(counted, segments)
