@@ -366,3 +366,17 @@ def test_distinct_counts_keep_the_empty_string_and_skip_nulls() -> None:
 
     assert (col.distinct.is_exact, col.distinct_count) == (True, 2.0)
     assert isinstance(col.distinct, Distinct)
+
+
+@pytest.mark.parametrize("name", ["*", "^a$", "^.*$"])
+def test_a_column_named_like_a_pattern_is_profiled_as_itself(name: str) -> None:
+    # pl.col("*") is every column and pl.col("^a$") a regex: names are names here.
+    frame = pl.DataFrame({name: [1.0, 2.0, None], "a": ["x", "y", "y"]})
+
+    prof = LocalEngine().profile_frames([frame, frame])
+
+    assert prof.column_names == [name, "a"]
+    assert prof[name].name == name
+    assert (prof[name].rows, prof[name].nulls) == (6, 2)
+    assert prof[name].moments.mean == pytest.approx(1.5)
+    assert prof["a"].distinct_count == 2

@@ -185,6 +185,7 @@ def _prepare_planned(
     """
     if frame.width == 0:
         return _Prepared(frame.height, {}), _Plan()
+    frame, named = _literal_names(frame)
     physicals = {name: physical_of(dtype) for name, dtype in frame.schema.items()}
     guess = expected or _Plan()
     guess_counted = [n for n in guess.counted if n in physicals]
@@ -240,7 +241,25 @@ def _prepare_planned(
             parts["distinct"] = _Unhashed(frame.get_column(name), ph)
             parts["frequent"] = Frequent.untracked(parts["rows"] - parts["nulls"])
         columns[name] = parts
+    if named:
+        columns = {
+            named.get(n, n): {**parts, "name": named.get(n, n)}
+            for n, parts in columns.items()
+        }
     return _Prepared(frame.height, columns), _Plan(tuple(counted), tuple(wordy))
+
+
+def _literal_names(frame: pl.DataFrame) -> tuple[pl.DataFrame, dict[str, str]]:
+    """The frame with each column that ``pl.col`` would read as a pattern (``*``,
+    ``^...$``) renamed by its position, and the way back to the real names."""
+    odd = {
+        name: f"\x1f{i}"
+        for i, name in enumerate(frame.columns)
+        if name == "*" or (len(name) > 1 and name[0] == "^" and name[-1] == "$")
+    }
+    if not odd:
+        return frame, {}
+    return frame.rename(odd), {safe: name for name, safe in odd.items()}
 
 
 def _finish(prepared: _Prepared, hashing: Executor | None = None) -> DatasetProfile:
