@@ -3,8 +3,7 @@ schedule``, ``pipewarden checklist``, ``pw.schedule_pipeline`` and ``pw.checklis
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Mapping
 from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -14,6 +13,7 @@ from pipewarden.checks.findings import Finding
 from pipewarden.pipelines.checklist import Checklist, build_checklist, day_window
 from pipewarden.pipelines.schedule import parse_duration, validate_schedule
 from pipewarden.store.pipeline_records import PipelineRecord
+from pipewarden.workflows._store import opened_store
 
 if TYPE_CHECKING:
     from pipewarden.monitor.rules import RuleSet
@@ -49,7 +49,7 @@ def schedule_pipeline(
     record = PipelineRecord(
         pipeline, cron, timezone, period, (now or datetime.now(UTC)).astimezone(UTC)
     )
-    with _opened(store) as opened:
+    with opened_store(store) as opened:
         opened.save_pipeline(record)
     return record
 
@@ -70,7 +70,7 @@ def apply_schedules(
     from pipewarden.pipelines.schedule_file import load_schedules
 
     records = load_schedules(path, now=now)
-    with _opened(store) as opened:
+    with opened_store(store) as opened:
         for record in records:
             opened.save_pipeline(record)
     return records
@@ -107,7 +107,7 @@ def checklist(
     moment = (now or datetime.now(UTC)).astimezone(UTC)
     wanted = day or moment.date()
     rule_set = _rules(rules) if alerts else None
-    with _opened(store) as opened:
+    with opened_store(store) as opened:
         found = _checklist(opened, wanted, moment)
         if rule_set is None:
             return found
@@ -151,14 +151,3 @@ def schedule_findings(
 ) -> list[Finding]:
     """The ``run.missed``, ``run.late`` and ``run.failed`` findings of a day."""
     return checklist(day, store=store, now=now, alerts=False).findings
-
-
-@contextmanager
-def _opened(store: Store | str | None) -> Iterator[Store]:
-    if store is not None and not isinstance(store, str):
-        yield store
-        return
-    from pipewarden.store import open_store
-
-    with open_store(store) as opened:
-        yield opened

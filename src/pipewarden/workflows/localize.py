@@ -10,14 +10,14 @@ run before the baseline, which tell which datetime columns normally move forward
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
 from pipewarden.errors import ConfigError, RecordNotFoundError
 from pipewarden.pipelines.localize import Localization, localize_runs
 from pipewarden.profiles.column import Kind
 from pipewarden.store.pipeline_records import PipelineRun, StageProfile
+from pipewarden.workflows._store import opened_store
 
 if TYPE_CHECKING:
     from pipewarden.store.base import Store
@@ -47,7 +47,7 @@ def localize(
         >>> report = pw.localize("r-20261201-060000000-abc123")  # doctest: +SKIP
         >>> print(report.headline)  # doctest: +SKIP
     """
-    with _opened(store) as opened:
+    with opened_store(store) as opened:
         bad = opened.get_pipeline_run(run_id)
         base = (
             opened.get_pipeline_run(baseline)
@@ -137,14 +137,3 @@ def _stage_profiles(
         for s in run.stages
         if s.run_id and s.run_id in profiles
     }
-
-
-@contextmanager
-def _opened(store: Store | str | None) -> Iterator[Store]:
-    if store is not None and not isinstance(store, str):
-        yield store
-        return
-    from pipewarden.store import open_store
-
-    with open_store(store) as opened:
-        yield opened

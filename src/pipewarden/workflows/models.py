@@ -12,8 +12,7 @@ from __future__ import annotations
 import hashlib
 import io
 import pickle
-from collections.abc import Iterable, Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -28,13 +27,14 @@ from pipewarden.io.sources import read_frame
 from pipewarden.monitor.environment import check_model_environment, packages_referenced
 from pipewarden.profiles.dataset import DatasetProfile, is_profile_json
 from pipewarden.store.records import ModelRecord
+from pipewarden.workflows._store import opened_store
 from pipewarden.workflows.profile import as_profile
 
 if TYPE_CHECKING:
     from pipewarden.checks.findings import Finding
     from pipewarden.store.base import Store
 
-__all__ = ["check_environment", "opened_store", "register_model"]
+__all__ = ["check_environment", "register_model"]
 
 SAMPLE_ROWS = 5_000
 """Training rows kept (a seeded random sample) for the diagnosis of monitored windows."""
@@ -270,15 +270,3 @@ def _artifact_bytes(model_or_path: Any) -> tuple[bytes, str | None]:
             f"Cannot pickle the model ({exc}) to fingerprint it. Save it to a file "
             "and pass the path instead."
         ) from exc
-
-
-@contextmanager
-def opened_store(store: Store | str | None) -> Iterator[Store]:
-    """Use a given Store as is, or open (and close) one from a URL or the default."""
-    if store is not None and not isinstance(store, str):
-        yield store
-        return
-    from pipewarden.store import open_store
-
-    with open_store(store) as opened:
-        yield opened

@@ -40,7 +40,7 @@ from pipewarden.monitor.retrain import RetrainAdvice, RetrainPolicy, advise
 from pipewarden.monitor.rules import Observation, RuleHit, RuleSet
 from pipewarden.monitor.windows import Window, WindowSpec, parse_window, window_starts
 from pipewarden.profiles.dataset import DatasetProfile
-from pipewarden.workflows.models import opened_store
+from pipewarden.workflows._store import opened_store
 from pipewarden.workflows.traffic import (
     ID,
     PREDICTED_CLASS,

@@ -35,6 +35,7 @@ from pipewarden.store.pipeline_records import (
     stage_dataset,
 )
 from pipewarden.store.records import new_run_id
+from pipewarden.workflows._store import opened_store
 from pipewarden.workflows.check import check_batch
 from pipewarden.workflows.record import record_run
 
@@ -379,7 +380,7 @@ def pipeline_run(
         >>> with pw.pipeline_run("churn-daily") as run:  # doctest: +SKIP
         ...     run.checkpoint("clean", frame)
     """
-    with _opened(store) as opened:
+    with opened_store(store) as opened:
         environment = capture(os.environ if environ is None else environ)
         now = None if clock is None else clock()
         run = start_pipeline_run(
@@ -401,17 +402,6 @@ def pipeline_run(
             raise
         if context.run.status == "running":
             context.finish()
-
-
-@contextmanager
-def _opened(store: Store | str | None) -> Iterator[Store]:
-    if store is not None and not isinstance(store, str):
-        yield store
-        return
-    from pipewarden.store import open_store
-
-    with open_store(store) as opened:
-        yield opened
 
 
 def _open_run(store: Store, run_id: str) -> PipelineRun:

@@ -30,7 +30,7 @@ from pipewarden.store.monitoring_records import (
     LabelBatch,
     PredictionBatch,
 )
-from pipewarden.workflows.models import opened_store
+from pipewarden.workflows._store import opened_store
 
 if TYPE_CHECKING:
     from pipewarden.store.base import Store
