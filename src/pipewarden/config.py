@@ -67,6 +67,20 @@ class Settings(BaseModel):
 _BYTES = TypeAdapter(ByteSize)
 
 
+def parse_yaml(text: str, *, source: str) -> Any:
+    """YAML text as data; a syntax mistake is a ConfigError naming ``source`` and the
+    line (for the YAML files users write: rules, schedules)."""
+    try:
+        return yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f", line {mark.line + 1}" if mark is not None else ""
+        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        raise ConfigError(
+            f"{source}{where}: invalid YAML ({problem}). Fix the syntax there."
+        ) from exc
+
+
 def parse_memory(value: str | int, *, option: str = "memory budget") -> int:
     """Bytes from '1GiB', '512MB', '2G' or a number of bytes.
 

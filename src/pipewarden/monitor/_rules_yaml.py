@@ -11,6 +11,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from pipewarden._severity import Severity
+from pipewarden.config import parse_yaml
 from pipewarden.contracts.yaml_io import line_of
 from pipewarden.errors import ConfigError
 from pipewarden.monitor.channels import Channel, EmailChannel, WebhookChannel
@@ -205,15 +206,7 @@ def load_rules(path: str | Path) -> RuleSet:
 
 def parse_rules(text: str, *, source: str = "<string>") -> RuleSet:
     """Validate rules YAML given as text."""
-    try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f", line {mark.line + 1}" if mark is not None else ""
-        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
-        raise ConfigError(
-            f"{source}{where}: invalid YAML ({problem}). Fix the syntax there."
-        ) from exc
+    data = parse_yaml(text, source=source)
     if data is None:
         data = {}
     if not isinstance(data, dict):

@@ -17,9 +17,9 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, Final
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from pipewarden.config import parse_yaml
 from pipewarden.contracts.yaml_io import line_of
 from pipewarden.errors import ConfigError
 from pipewarden.pipelines.schedule import parse_duration, validate_schedule
@@ -72,15 +72,7 @@ def parse_schedules(
     text: str, *, source: str = "<string>", now: datetime | None = None
 ) -> list[PipelineRecord]:
     """The pipelines of YAML text (see :func:`load_schedules`)."""
-    try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f", line {mark.line + 1}" if mark is not None else ""
-        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
-        raise ConfigError(
-            f"{source}{where}: invalid YAML ({problem}). Fix the syntax there."
-        ) from exc
+    data = parse_yaml(text, source=source)
     if not isinstance(data, dict) or "pipelines" not in data:
         raise ConfigError(
             f"{source}, line 1: a pipelines file is a mapping with 'pipelines:' "
