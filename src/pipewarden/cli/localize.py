@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.markup import escape
@@ -10,7 +10,9 @@ from rich.table import Table
 
 from pipewarden.cli import _options as opt
 from pipewarden.cli._output import claim_outputs, out, write_json, write_text
-from pipewarden.pipelines.localize import Localization
+
+if TYPE_CHECKING:
+    from pipewarden.pipelines.localize import Localization
 
 
 def localize_command(
