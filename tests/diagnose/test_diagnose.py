@@ -235,3 +235,24 @@ def test_a_unit_named_in_the_column_decides_between_conversions_that_fit(
     assert units._named_unit("tempF") == "°F"
     assert units._named_unit("time_in_seconds") == "s"
     assert units._named_unit("kg_per_m") is None  # two units: no hint
+
+
+@pytest.mark.parametrize("shuffled", [False, True])
+def test_an_onset_among_more_times_than_steps_is_found_at_its_first_row(
+    shuffled: bool,
+) -> None:
+    # 200,000 distinct seconds are judged as 4,096 steps; the onset is still the
+    # first flagged row's own time, and the episode's end its last one's.
+    times = np.arange(200_000, dtype=np.int64) * 1_000_000
+    flags = np.zeros(times.size, dtype=bool)
+    flags[150_001:180_000] = True
+    if shuffled:
+        order = np.random.default_rng(3).permutation(times.size)
+        times, flags = times[order], flags[order]
+
+    found = onset.find_onset(times, flags)
+
+    assert found is not None
+    assert found.start == 150_001 * 1_000_000
+    assert found.end == 179_999 * 1_000_000
+    assert (found.flagged, found.inside) == (29_999, 29_999)

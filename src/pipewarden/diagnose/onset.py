@@ -24,6 +24,9 @@ __all__ = ["Onset", "find_onset"]
 MAX_SPLITS = 2
 MIN_RATE_RATIO = 3.0
 """The episode's rate must be this many times the rate outside it."""
+MAX_STEPS = 4096
+"""Distinct times a batch is judged over at most: past it, neighbouring times are
+joined into steps of about equal rows (the onset is then the step's first flagged row)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,9 +91,15 @@ def find_onset(times: np.ndarray, flags: np.ndarray) -> Onset | None:
     flagged = int(flags.sum())
     if flagged == 0 or times.size == 0:
         return None
-    order = np.argsort(times, kind="stable")
-    t, f = times[order], flags[order].astype(np.int64)
-    keys, first = np.unique(t, return_index=True)
+    if times.size > 1 and bool(np.all(times[1:] >= times[:-1])):
+        t, f = times, flags.astype(np.int64)  # already in time order (the usual case)
+    else:
+        order = np.argsort(times, kind="stable")
+        t, f = times[order], flags[order].astype(np.int64)
+    first = np.flatnonzero(np.diff(t, prepend=t[0] - 1))  # where each distinct time starts
+    if first.size > MAX_STEPS:  # whole times kept together, about equal row counts
+        first = np.unique(first[np.linspace(0, first.size - 1, MAX_STEPS).astype(int)])
+    keys = t[first]
     n = np.diff(np.append(first, t.size))
     k = np.add.reduceat(f, first)
     if keys.size < 2:
@@ -111,8 +120,11 @@ def find_onset(times: np.ndarray, flags: np.ndarray) -> Onset | None:
         return None  # no change: the rows are spread over the whole batch
     if rate_out > 0 and rate_in < MIN_RATE_RATIO * rate_out:
         return None
-    end = None if b == keys.size else int(keys[b - 1])
-    return Onset(int(keys[a]), end, flagged, inside, rate_in, rate_out)
+    start = first[a] + int(np.argmax(f[first[a] : first[a] + n[a]]))  # first flag
+    z = first[b - 1] + n[b - 1]  # past the episode's last step: its last flag is
+    stop = z - 1 - int(np.argmax(f[first[b - 1] : z][::-1]))
+    end = None if b == keys.size else int(t[stop])
+    return Onset(int(t[start]), end, flagged, inside, rate_in, rate_out)
 
 
 def _segments(n: np.ndarray, k: np.ndarray) -> list[int]:
