@@ -24,6 +24,7 @@ from pipewarden.cli import (
     pipelines,
     profile,
     runs,
+    serve,
     store,
 )
 
@@ -35,6 +36,7 @@ COMMANDS: tuple[tuple[str, Callable[..., Any]], ...] = (
     ("localize", localize.localize_command),
     ("checklist", checklist.checklist_command),
     ("demo", demo.demo_command),
+    ("serve", serve.serve_command),
 )
 """Top-level commands: name and function."""
 

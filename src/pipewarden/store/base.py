@@ -20,6 +20,7 @@ if TYPE_CHECKING:
         AlertRecord,
         OutboxItem,
     )
+    from pipewarden.store.overview_records import ColumnReading, DatasetSummary
     from pipewarden.store.pipeline_records import (
         PipelineRecord,
         PipelineRun,
@@ -296,6 +297,32 @@ class Store(Protocol):
     ) -> list[PipelineRun]:
         """Pipeline runs with their stages, newest first; ``since`` and ``until``
         bound their start time (``since`` included, ``until`` not)."""
+        ...
+
+    # ------------------------------------------------------------------ overview
+    def dataset_summaries(self) -> list[DatasetSummary]:
+        """Every dataset with its newest run, its run count and the newest run's
+        findings by severity, ordered by name (a few queries, whatever the number
+        of runs)."""
+        ...
+
+    def column_readings(
+        self,
+        run_ids: Sequence[str],
+        *,
+        metrics: Sequence[str] = ("null_rate",),
+        finding_prefix: str | None = "drift.",
+    ) -> list[ColumnReading]:
+        """Per-column numbers of some runs: their metric points named in
+        ``metrics``, and the numeric values of their (unsegmented) findings whose
+        check starts with ``finding_prefix`` (none when None)."""
+        ...
+
+    def previous_run_id(
+        self, dataset: str, before: datetime, run_id: str
+    ) -> str | None:
+        """The id of the run of ``dataset`` just before the run ``run_id`` that
+        started at ``before`` (same start: the smaller id), or None."""
         ...
 
     # ------------------------------------------------------------------ lifecycle
