@@ -100,13 +100,16 @@ class OverviewQueries:
                     FindingRow.column_name,
                     FindingRow.check,
                     FindingRow.value,
+                    FindingRow.segment,
                 ).where(
                     FindingRow.run_id.in_(chunk),
                     FindingRow.check.startswith(finding_prefix, autoescape=True),
                     FindingRow.column_name.is_not(None),
-                    FindingRow.segment.is_(None),
                 )
-                for run_id, column, check, value in conn.execute(found):
+                # (segment is JSON: a missing one may be SQL NULL or JSON null)
+                for run_id, column, check, value, segment in conn.execute(found):
+                    if segment:
+                        continue
                     if isinstance(value, int | float) and not isinstance(value, bool):
                         out.append(ColumnReading(run_id, column, check, float(value)))
         return out

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import APIRouter, Request, Response
-from prometheus_client import CONTENT_TYPE_LATEST
+from prometheus_client.exposition import CONTENT_TYPE_PLAIN_0_0_4
 
 from pipewarden.server.deps import SettingsDep, StoreDep, now
 from pipewarden.server.metrics import exposition
@@ -19,8 +19,10 @@ router = APIRouter(tags=["metrics"])
     response_class=Response,
 )
 def metrics(store: StoreDep, settings: SettingsDep) -> Response:
+    # generate_latest writes the classic text format (0.0.4), which every
+    # Prometheus reads; say so rather than the client's newer default type
     body = exposition(store, column_metrics=settings.column_metrics, now=now())
-    return Response(body, media_type=CONTENT_TYPE_LATEST)
+    return Response(body, media_type=CONTENT_TYPE_PLAIN_0_0_4)
 
 
 @router.get("/healthz", summary="The server is up; what its background loop did")
