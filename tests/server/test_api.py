@@ -21,7 +21,10 @@ from pipewarden.store import open_store
 from pipewarden.workflows.checklist import checklist
 from pipewarden.workflows.conform import conform
 
-def test_runs_list_newest_first_with_filters(client: TestClient, filled: Filled) -> None:
+
+def test_runs_list_newest_first_with_filters(
+    client: TestClient, filled: Filled
+) -> None:
     every = client.get("/api/runs").json()
     orders = client.get("/api/runs", params={"dataset": "orders"}).json()
     failing = client.get("/api/runs", params={"status": "fail"}).json()
@@ -30,7 +33,11 @@ def test_runs_list_newest_first_with_filters(client: TestClient, filled: Filled)
     newest_first = [r.id for r in reversed(filled.orders)]
     assert [r["id"] for r in orders] == newest_first
     # scores ran 5 hours after the first orders run, before the second
-    assert [r["id"] for r in every] == [*newest_first[:2], filled.scores.id, newest_first[2]]
+    assert [r["id"] for r in every] == [
+        *newest_first[:2],
+        filled.scores.id,
+        newest_first[2],
+    ]
     assert [r["id"] for r in failing] == [filled.orders[-1].id]
     assert len(two) == 2
     assert orders[0] == filled.orders[-1].summary.to_dict()
@@ -54,11 +61,15 @@ def test_run_detail_has_findings_and_the_profile_summary(
     assert got["profile"]["columns"]["amount"]["null_rate"] == pytest.approx(30 / 120)
 
 
-def test_run_diff_defaults_to_the_run_before(client: TestClient, filled: Filled) -> None:
+def test_run_diff_defaults_to_the_run_before(
+    client: TestClient, filled: Filled
+) -> None:
     first, second, third = filled.orders
 
     default = client.get(f"/api/runs/{third.id}/diff").json()
-    named = client.get(f"/api/runs/{third.id}/diff", params={"against": first.id}).json()
+    named = client.get(
+        f"/api/runs/{third.id}/diff", params={"against": first.id}
+    ).json()
     none_before = client.get(f"/api/runs/{first.id}/diff")
 
     with open_store(filled.url) as store:
@@ -85,7 +96,9 @@ def test_datasets_have_their_newest_run_and_counts(
     assert client.get("/api/datasets/nope").status_code == 404
 
 
-def test_metric_history_is_the_stored_series(client: TestClient, filled: Filled) -> None:
+def test_metric_history_is_the_stored_series(
+    client: TestClient, filled: Filled
+) -> None:
     got = client.get(
         "/api/datasets/orders/history",
         params={"metric": "null_rate", "column": "amount"},
@@ -134,9 +147,11 @@ def test_an_uploaded_file_is_checked_and_recorded(
 ) -> None:
     batch = frame(80, null_every=4)
     buffer = io.BytesIO()
-    {".csv": batch.write_csv, ".parquet": batch.write_parquet, ".jsonl": batch.write_ndjson}[
-        suffix
-    ](buffer)
+    {
+        ".csv": batch.write_csv,
+        ".parquet": batch.write_parquet,
+        ".jsonl": batch.write_ndjson,
+    }[suffix](buffer)
 
     got = client.post(
         "/api/checks/upload",
@@ -213,7 +228,10 @@ def test_conform_returns_the_rows_and_the_quarantine_of_the_workflow(
     assert len(body["rows"]) == expected.rows_out
     assert len(body["quarantine"]) == expected.rows_quarantined
     assert len(body["rows"]) + len(body["quarantine"]) == 30
-    assert body["result"]["conform"] == json.loads(json.dumps(expected.to_dict()))["conform"]
+    assert (
+        body["result"]["conform"]
+        == json.loads(json.dumps(expected.to_dict()))["conform"]
+    )
 
 
 def test_acknowledge_then_resolve_an_alert(client: TestClient, filled: Filled) -> None:
@@ -226,12 +244,18 @@ def test_acknowledge_then_resolve_an_alert(client: TestClient, filled: Filled) -
     detail = client.get(f"/api/alerts/{aid}").json()
 
     assert [a["id"] for a in listed] == [aid]
-    assert acked.status_code == 200 and acked.json()["alert"]["status"] == "acknowledged"
+    assert (
+        acked.status_code == 200 and acked.json()["alert"]["status"] == "acknowledged"
+    )
     assert again.status_code == 409 and again.json()["error"] == "conflict"
     assert resolved.status_code == 200
     assert detail["status"] == "resolved"
     assert detail["acknowledged_by"] == "dana"
-    assert [e["kind"] for e in detail["events"]] == ["opened", "acknowledged", "resolved"]
+    assert [e["kind"] for e in detail["events"]] == [
+        "opened",
+        "acknowledged",
+        "resolved",
+    ]
     assert client.get("/api/alerts").json() == []
 
 
@@ -240,7 +264,9 @@ def test_the_checklist_is_the_workflows(client: TestClient, filled: Filled) -> N
 
     with open_store(filled.url) as store:
         expected = checklist(
-            datetime(2026, 11, 3).date(), store=store, now=datetime.fromisoformat(got["now"])
+            datetime(2026, 11, 3).date(),
+            store=store,
+            now=datetime.fromisoformat(got["now"]),
         )
     assert got == json.loads(json.dumps(expected.to_dict()))
 

@@ -53,21 +53,42 @@ def test_dataset_metrics_are_the_newest_runs(filled: Filled) -> None:
         for s in ("pass", "warn", "fail")
     ] == [0, 0, 1]
     assert get("pipewarden_dataset_last_run_rows", dataset="orders") == 120
-    assert get("pipewarden_dataset_last_run_findings", dataset="orders", severity="error") == 1
-    assert get("pipewarden_dataset_last_run_findings", dataset="orders", severity="info") == 2
-    assert get("pipewarden_dataset_last_run_findings", dataset="scores", severity="error") == 0
+    assert (
+        get("pipewarden_dataset_last_run_findings", dataset="orders", severity="error")
+        == 1
+    )
+    assert (
+        get("pipewarden_dataset_last_run_findings", dataset="orders", severity="info")
+        == 2
+    )
+    assert (
+        get("pipewarden_dataset_last_run_findings", dataset="scores", severity="error")
+        == 0
+    )
     assert get(
         "pipewarden_dataset_last_run_timestamp_seconds", dataset="orders"
     ) == pytest.approx(last.started_at.timestamp())
     age = get("pipewarden_dataset_last_run_age_seconds", dataset="orders")
     assert (before - last.started_at).total_seconds() <= age
     assert age <= (after - last.started_at).total_seconds()
-    assert get(
-        "pipewarden_alerts_open", severity="sev3", status="open", subject_kind="dataset"
-    ) == 1
-    assert get(
-        "pipewarden_alerts_open", severity="sev1", status="open", subject_kind="dataset"
-    ) == 0
+    assert (
+        get(
+            "pipewarden_alerts_open",
+            severity="sev3",
+            status="open",
+            subject_kind="dataset",
+        )
+        == 1
+    )
+    assert (
+        get(
+            "pipewarden_alerts_open",
+            severity="sev1",
+            status="open",
+            subject_kind="dataset",
+        )
+        == 0
+    )
 
 
 def test_columns_only_for_datasets_that_opt_in(filled: Filled) -> None:
@@ -75,11 +96,17 @@ def test_columns_only_for_datasets_that_opt_in(filled: Filled) -> None:
     opted = _samples(_scrape(filled, column_metrics=frozenset({"orders"})))
 
     def columns(samples: dict) -> dict[tuple, float]:
-        return {k: v for k, v in samples.items() if k[0].startswith("pipewarden_dataset_column_")}
+        return {
+            k: v
+            for k, v in samples.items()
+            if k[0].startswith("pipewarden_dataset_column_")
+        }
 
     assert columns(plain) == {}
     got = columns(opted)
-    nulls = {dict(k[1])["column"]: v for k, v in got.items() if k[0].endswith("null_ratio")}
+    nulls = {
+        dict(k[1])["column"]: v for k, v in got.items() if k[0].endswith("null_ratio")
+    }
     drift = {
         (dict(k[1])["column"], dict(k[1])["statistic"]): v
         for k, v in got.items()
@@ -123,7 +150,9 @@ def test_every_metric_the_examples_reference_exists(filled: Filled) -> None:
     exposed = {s.name for f in text_string_to_metric_families(text) for s in f.samples}
     dashboard = json.loads((EXAMPLES / "grafana_dashboard.json").read_text())
     exprs = " ".join(
-        target["expr"] for panel in dashboard["panels"] for target in panel.get("targets", [])
+        target["expr"]
+        for panel in dashboard["panels"]
+        for target in panel.get("targets", [])
     )
     rules = (EXAMPLES / "prometheus_alerts.yml").read_text()
 

@@ -70,7 +70,12 @@ def render_error(
     request: Request, status: int, code: str, message: str
 ) -> HTMLResponse:
     return render(
-        request, "error.html.j2", status_code=status, code=code, message=message
+        request,
+        "error.html.j2",
+        status_code=status,
+        title=code,
+        code=code,
+        message=message,
     )
 
 
