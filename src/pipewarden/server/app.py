@@ -50,6 +50,7 @@ def create_app(settings: ServerSettings, *, store: Store | None = None) -> FastA
         task = None
         if settings.background_seconds > 0:
             task = asyncio.create_task(_loop(app, settings.background_seconds))
+        app.state.background.running = task is not None
         try:
             yield
         finally:
@@ -81,9 +82,10 @@ def create_app(settings: ServerSettings, *, store: Store | None = None) -> FastA
 class BackgroundState:
     """What the background loop last did, for the health route and tests."""
 
-    __slots__ = ("errors", "last_error", "last_tick", "ticks")
+    __slots__ = ("errors", "last_error", "last_tick", "running", "ticks")
 
     def __init__(self) -> None:
+        self.running = False
         self.ticks = 0
         self.errors = 0
         self.last_tick: datetime | None = None

@@ -31,6 +31,7 @@ def health(request: Request) -> dict[str, Any]:
     return {
         "status": "ok",
         "background": {
+            "running": state.running,
             "ticks": state.ticks,
             "errors": state.errors,
             "last_tick": None
