@@ -38,6 +38,7 @@ BASE_ROOTS = ("pipewarden", "pipewarden.__main__", "pipewarden.cli")
 INDIRECT = {
     "pandas": "polars converts pandas frames (from_pandas/to_pandas)",
     "psycopg": "SQLAlchemy loads it for postgresql+psycopg:// store URLs",
+    "python-multipart": "FastAPI parses the server's form and upload bodies with it",
 }
 """Declared distributions that src/ uses without importing them by name."""
 DEV = "dev"
