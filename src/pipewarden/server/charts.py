@@ -111,7 +111,7 @@ def _layout(title: str, *, height: int = 280) -> dict[str, Any]:
     return {
         "title": {"text": label(title), "x": 0, "font": {"size": 14}},
         "height": height,
-        "margin": {"l": 56, "r": 16, "t": 40, "b": 40},
+        "margin": {"l": 56, "r": 16, "t": 64, "b": 40},
         "font": {"family": FONT, "size": 12, "color": "#1f2937"},
         "paper_bgcolor": "#ffffff",
         "plot_bgcolor": "#ffffff",
