@@ -161,3 +161,15 @@ def test_every_metric_the_examples_reference_exists(filled: Filled) -> None:
     assert len(in_dashboard) >= 6 and len(in_rules) >= 3
     assert in_dashboard - exposed == set()
     assert in_rules - exposed == set()
+
+
+@pytest.mark.skipif(shutil.which("promtool") is None, reason="no promtool")
+def test_promtool_accepts_the_example_alert_rules() -> None:
+    done = subprocess.run(
+        ["promtool", "check", "rules", str(EXAMPLES / "prometheus_alerts.yml")],
+        capture_output=True,
+        text=True,
+    )
+
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "SUCCESS: 5 rules found" in done.stdout
