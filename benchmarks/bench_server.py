@@ -1,0 +1,218 @@
+"""Benchmark the server over HTTP: a /metrics scrape and the overview page.
+
+    .venv/bin/python benchmarks/bench_server.py [--datasets 100] [--runs 10000]
+
+Fills a SQLite store with ``--runs`` runs spread over ``--datasets`` datasets (a
+10-column profile each, a drift finding per column, one open alert per failing
+dataset), starts ``pipewarden serve`` on 127.0.0.1 in a subprocess, and times real
+HTTP requests with httpx (keep-alive, one client). Targets: ``/metrics`` with 100
+datasets <= 100 ms; the overview page with 10,000 runs <= 300 ms. The floor is the
+bare SQL the overview needs (newest run per dataset with its run count), timed on the
+same database in the same run.
+
+HTTP prediction ingest is not measured: the predictions routes wait for the
+monitoring core (predictions, labels, windows) to land on main.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import secrets
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import httpx
+import numpy as np
+import polars as pl
+
+from pipewarden.checks.findings import CheckResult, Finding, Severity
+from pipewarden.contracts.infer import infer_contract
+from pipewarden.env.fingerprint import capture
+from pipewarden.monitor.metrics import profile_metrics
+from pipewarden.monitor.rules import RuleSet
+from pipewarden.store import Run, open_store
+from pipewarden.store.records import new_run_id
+from pipewarden.workflows.alerts import alert_on_run
+from pipewarden.workflows.profile import profile
+
+T0 = datetime(2026, 1, 1, tzinfo=UTC)
+SRC = Path(__file__).resolve().parents[1] / "src"
+
+
+def fill(url: str, datasets: int, runs: int) -> None:
+    rng = np.random.default_rng(0)
+    frame = pl.DataFrame(
+        {f"c{i}": rng.normal(i, 1, 2000) for i in range(8)}
+        | {"g": rng.choice(["a", "b", "c"], 2000), "n": rng.integers(0, 9, 2000)}
+    )
+    prof = profile(frame)
+    contract = infer_contract(prof, name="bench")
+    env = capture()
+    per = runs // datasets
+    failing = []
+    with open_store(url) as store:
+        batch: list[tuple[Run, list]] = []
+        for d in range(datasets):
+            name = f"dataset_{d:03d}"
+            for r in range(per):
+                at = T0 + timedelta(hours=r, minutes=d)
+                fail = r == per - 1 and d % 10 == 0
+                findings = tuple(
+                    Finding(
+                        "drift.psi", c, Severity.INFO, f"{c} psi", 0.01 * (r % 7), 0.2
+                    )
+                    for c in prof.column_names
+                ) + (
+                    (Finding("nulls.rate", "c0", Severity.ERROR, "c0 nulls", 0.3, 0.1),)
+                    if fail
+                    else ()
+                )
+                run = Run(
+                    id=new_run_id(at),
+                    dataset=name,
+                    started_at=at,
+                    finished_at=at + timedelta(seconds=2),
+                    result=CheckResult(rows=prof.rows, findings=findings, dataset=name),
+                    profile=prof,
+                    contract=contract,
+                    contract_digest=contract.digest,
+                    environment=env,
+                )
+                points = profile_metrics(
+                    prof, dataset=name, recorded_at=at, run_id=run.id
+                )
+                batch.append((run, points))
+                if fail:
+                    failing.append(run)
+                if len(batch) == 500:
+                    store.save_runs(batch)
+                    batch = []
+        if batch:
+            store.save_runs(batch)
+        for run in failing:
+            alert_on_run(store, run, RuleSet.default(), now=run.finished_at, environ={})
+
+
+def floor_ms(url: str, repeats: int) -> list[float]:
+    """The overview's bare SQL: newest run per dataset, with the run count."""
+    import sqlalchemy as sa
+
+    engine = sa.create_engine(url)
+    sql = sa.text(
+        "select r.* , l.n from runs r join (select dataset, max(started_at) m, "
+        "count(*) n from runs group by dataset) l on r.dataset = l.dataset and "
+        "r.started_at = l.m"
+    )
+    times = []
+    with engine.connect() as conn:
+        for _ in range(repeats):
+            start = time.perf_counter()
+            conn.execute(sql).all()
+            times.append((time.perf_counter() - start) * 1000)
+    engine.dispose()
+    return times
+
+
+def serve(url: str, folder: Path) -> tuple[subprocess.Popen[bytes], str, str]:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    token = secrets.token_urlsafe(24)
+    env = {**os.environ, "PIPEWARDEN_TOKEN": token, "PYTHONPATH": str(SRC)}
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "pipewarden",
+            "serve",
+            "--store",
+            url,
+            "--port",
+            str(port),
+            "--background-seconds",
+            "0",
+            "--column-metrics",
+            "dataset_000",
+        ],
+        cwd=folder,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    base = f"http://127.0.0.1:{port}"
+    for _ in range(300):
+        try:
+            if httpx.get(base + "/healthz", timeout=1).status_code == 200:
+                return process, base, token
+        except httpx.HTTPError:
+            time.sleep(0.1)
+    process.terminate()
+    raise SystemExit("pipewarden serve did not start")
+
+
+def timed(client: httpx.Client, path: str, repeats: int) -> tuple[list[float], int]:
+    client.get(path)  # warm: templates, plotly, first connection
+    times, size = [], 0
+    for _ in range(repeats):
+        start = time.perf_counter()
+        got = client.get(path)
+        times.append((time.perf_counter() - start) * 1000)
+        got.raise_for_status()
+        size = len(got.content)
+    return times, size
+
+
+def line(name: str, times: list[float], floor: float, size: int, target: float) -> str:
+    median = statistics.median(times)
+    p95 = sorted(times)[int(0.95 * (len(times) - 1))]
+    verdict = "met" if median <= target else "NOT met"
+    return (
+        f"{name:<34} median {median:7.1f} ms  p95 {p95:7.1f} ms  "
+        f"{median / floor:6.1f}x floor  {size / 1024:7.1f} KiB  target <= {target:.0f} ms: {verdict}"
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--datasets", type=int, default=100)
+    parser.add_argument("--runs", type=int, default=10_000)
+    parser.add_argument("--repeats", type=int, default=30)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp)
+        url = f"sqlite:///{folder / 'bench.db'}"
+        start = time.perf_counter()
+        fill(url, args.datasets, args.runs)
+        print(
+            f"filled {args.runs:,} runs of {args.datasets} datasets in "
+            f"{time.perf_counter() - start:.1f} s"
+        )
+        floor = statistics.median(floor_ms(url, args.repeats))
+        print(f"floor (bare SQL: newest run per dataset)  median {floor:.1f} ms")
+        process, base, _token = serve(url, folder)
+        try:
+            with httpx.Client(base_url=base, timeout=30) as client:
+                for name, path, target in (
+                    ("/metrics scrape", "/metrics", 100.0),
+                    ("overview page", "/", 300.0),
+                    ("/api/datasets", "/api/datasets", 300.0),
+                    ("dataset page (history charts)", "/datasets/dataset_000", 300.0),
+                    ("runs page (100 newest)", "/runs", 300.0),
+                ):
+                    times, size = timed(client, path, args.repeats)
+                    print(line(name, times, floor, size, target))
+        finally:
+            process.terminate()
+            process.wait(timeout=30)
+        print(f"load average {os.getloadavg()[0]:.1f}")
+
+
+if __name__ == "__main__":
+    main()
