@@ -8,9 +8,8 @@ from datetime import UTC, datetime
 
 import polars as pl
 import pytest
-from conftest import AUTH, EVIL, TOKEN, Filled, settings_for
 from fastapi.testclient import TestClient
-from store_helpers import frame
+from server_data import AUTH, EVIL, TOKEN, Filled, settings_for
 
 import pipewarden as pw
 from pipewarden.contracts.infer import infer_contract
@@ -20,6 +19,7 @@ from pipewarden.server.app import create_app
 from pipewarden.store import open_store
 from pipewarden.workflows.checklist import checklist
 from pipewarden.workflows.conform import conform
+from store_helpers import frame
 
 
 def test_runs_list_newest_first_with_filters(

@@ -5,8 +5,8 @@ from __future__ import annotations
 import re
 
 import pytest
-from conftest import AUTH, TOKEN, Filled, settings_for
 from fastapi.testclient import TestClient
+from server_data import AUTH, TOKEN, Filled, settings_for
 
 from pipewarden.errors import ConfigError
 from pipewarden.server.app import create_app

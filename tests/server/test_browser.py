@@ -17,7 +17,7 @@ from pathlib import Path
 
 import httpx
 import pytest
-from conftest import EVIL, TOKEN, Filled, fill
+from server_data import EVIL, TOKEN, Filled, fill
 
 from pipewarden.store import open_store
 
@@ -36,7 +36,9 @@ SRC = Path(__file__).resolve().parents[2] / "src"
 
 pytestmark = [
     pytest.mark.browser,
-    pytest.mark.skipif(not Path(CHROMIUM).exists(), reason=f"no chromium at {CHROMIUM}"),
+    pytest.mark.skipif(
+        not Path(CHROMIUM).exists(), reason=f"no chromium at {CHROMIUM}"
+    ),
 ]
 
 
@@ -170,7 +172,9 @@ def _charts_drawn(page, expected: int) -> None:  # type: ignore[no-untyped-def]
     )
     assert len(drawn) == expected
     for chart in drawn:
-        assert chart["drawn"] == "1" and chart["svg"] >= 1 and chart["marks"] >= 1, chart
+        assert chart["drawn"] == "1" and chart["svg"] >= 1 and chart["marks"] >= 1, (
+            chart
+        )
         assert chart["width"] > 300 and chart["height"] > 150, chart
 
 
@@ -230,7 +234,9 @@ def test_a_wrong_token_in_the_form_is_refused(page, server: Server) -> None:  # 
     page.goto(server.base + "/alerts")
     row = page.locator(f"#alert-{aid}")
 
-    row.locator("form[action$='/resolve'] input[name=token]").fill("not-the-token-at-all")
+    row.locator("form[action$='/resolve'] input[name=token]").fill(
+        "not-the-token-at-all"
+    )
     row.locator("button.resolve").click()
     page.wait_for_load_state()
 

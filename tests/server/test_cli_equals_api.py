@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 
 import pytest
-from conftest import Filled
 from fastapi.testclient import TestClient
+from server_data import Filled
 
 from pipewarden.cli import main
 

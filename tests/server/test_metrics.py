@@ -10,9 +10,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from conftest import Filled, settings_for
 from fastapi.testclient import TestClient
 from prometheus_client.parser import text_string_to_metric_families
+from server_data import Filled, settings_for
 
 from pipewarden.server.app import create_app
 from pipewarden.server.metrics import METRIC_NAMES

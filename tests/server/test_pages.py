@@ -6,8 +6,8 @@ import html
 import json
 import re
 
-from conftest import EVIL, TOKEN, Filled, settings_for
 from fastapi.testclient import TestClient
+from server_data import EVIL, TOKEN, Filled, settings_for
 
 from pipewarden.server.app import create_app
 from pipewarden.server.pages import CSP

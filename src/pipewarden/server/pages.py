@@ -10,6 +10,7 @@ even a value that slipped through could not run.
 from __future__ import annotations
 
 import html
+import json
 from datetime import UTC, datetime
 from functools import cache
 from typing import Any
@@ -103,6 +104,8 @@ def number(value: Any) -> str:
         return f"{value:,}"
     if isinstance(value, float):
         return f"{value:.4g}"
+    if isinstance(value, dict | list):
+        return json.dumps(value, default=str)
     return str(value)
 
 
