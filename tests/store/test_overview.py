@@ -23,7 +23,7 @@ def test_summaries_are_the_newest_run_of_each_dataset(store: Store) -> None:
     rng = random.Random(3)
     prof = profile_of(frame(20))
     saved: list[Run] = []
-    for i in range(60):
+    for _ in range(60):
         dataset = f"d{rng.randrange(5)}"
         findings = [WARNING] * rng.randrange(3) + [
             _finding("drift.psi", "amount", 0.1)
