@@ -66,7 +66,7 @@ class OverviewQueries:
                     latest[row.dataset] = (_summary(row), int(row.runs))
             counts = self._severity_counts(conn, [s.id for s, _ in latest.values()])
         return [
-            DatasetSummary(name, runs, summary, counts.get(summary.id, _zero()))
+            DatasetSummary(name, runs, summary, counts.get(summary.id) or _zero())
             for name, (summary, runs) in latest.items()
         ]
 
@@ -146,12 +146,18 @@ class OverviewQueries:
                 .group_by(FindingRow.run_id, FindingRow.severity)
             )
             for run_id, severity, n in conn.execute(query):
-                counts.setdefault(run_id, _zero())[severity] = int(n)
+                found = counts.get(run_id)
+                if found is None:
+                    found = counts[run_id] = _zero()
+                found[severity] = int(n)
         return counts
 
 
+_SEVERITIES = tuple(severity.value for severity in Severity)
+
+
 def _zero() -> dict[str, int]:
-    return {severity.value: 0 for severity in Severity}
+    return dict.fromkeys(_SEVERITIES, 0)
 
 
 def _chunks(values: Sequence[str]) -> list[list[str]]:
