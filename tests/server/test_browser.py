@@ -259,3 +259,13 @@ def test_a_column_named_like_html_runs_no_script(page, server: Server) -> None: 
     assert "scores" in cells
     page.goto(server.base + f"/runs/{run.id}")
     assert EVIL in page.locator("#columns").inner_text()
+
+
+def test_the_api_docs_render_offline(page, server: Server) -> None:  # type: ignore[no-untyped-def]
+    page.goto(server.base + "/docs")
+
+    page.wait_for_selector(".opblock", timeout=30_000)
+    paths = page.locator(".opblock-summary-path").all_inner_texts()
+    page.screenshot(path=str(server.shots / "docs.png"))
+
+    assert "/api/checks" in paths and "/metrics" in paths

@@ -15,6 +15,7 @@ from contextlib import asynccontextmanager, suppress
 from datetime import UTC, datetime
 
 from fastapi import FastAPI
+from fastapi_offline import FastAPIOffline
 from starlette.concurrency import run_in_threadpool
 
 from pipewarden._version import __version__
@@ -61,7 +62,7 @@ def create_app(settings: ServerSettings, *, store: Store | None = None) -> FastA
             if owned:
                 opened.close()
 
-    app = FastAPI(
+    app = FastAPIOffline(  # /docs with Swagger UI served from here, not a CDN
         title="pipewarden",
         version=__version__,
         description="Runs, checks, conform, alerts and the daily checklist of a "
