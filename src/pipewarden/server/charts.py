@@ -58,7 +58,7 @@ def history_figure(
                 "y": value,
                 "xanchor": "right",
                 "yanchor": "bottom",
-                "text": label(f"{name} {value:g}"),
+                "text": label(f"{name} {value:.4g}"),
                 "showarrow": False,
                 "font": {"color": RED, "size": 11},
             }
