@@ -15,7 +15,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.security import HTTPAuthorizationCredentials
 
 from pipewarden.contracts.model import Contract
-from pipewarden.errors import RecordNotFoundError
+from pipewarden.errors import PipewardenError, RecordNotFoundError
 from pipewarden.pipelines.run_diff import column_statistics, diff_runs
 from pipewarden.server.auth import Auth
 from pipewarden.server.charts import bars_figure, history_figure
@@ -25,6 +25,7 @@ from pipewarden.server.routes.datasets import dataset_summary
 from pipewarden.store import Run, Store
 from pipewarden.workflows import alerts as alert_flows
 from pipewarden.workflows.checklist import checklist
+from pipewarden.workflows.localize import localize
 
 router = APIRouter(tags=["dashboard"])
 HISTORY_POINTS = 200
@@ -164,6 +165,29 @@ def checklist_page(request: Request, store: StoreDep) -> HTMLResponse:
         title="Daily checklist",
         checklist=checklist(store=store, now=moment),
         datasets=store.dataset_summaries(),
+    )
+
+
+@router.get(
+    "/pipeline-runs/{run_id}",
+    response_class=HTMLResponse,
+    summary="Dashboard: a pipeline run, its stages and where its change began",
+)
+def pipeline_run_page(request: Request, store: StoreDep, run_id: str) -> HTMLResponse:
+    run = store.get_pipeline_run(run_id)
+    localization, why_not = None, None
+    if not run.is_good:
+        try:
+            localization = localize(run.id, store=store)
+        except PipewardenError as exc:  # no good run to compare with: say so
+            why_not = str(exc)
+    return render(
+        request,
+        "pipeline_run.html.j2",
+        title=f"Pipeline run {run.id}",
+        run=run,
+        localization=localization,
+        why_not=why_not,
     )
 
 
