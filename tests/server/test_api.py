@@ -343,3 +343,31 @@ def test_the_evil_column_comes_back_as_data(client: TestClient, filled: Filled) 
     got = client.get(f"/api/runs/{filled.scores.id}").json()
 
     assert EVIL in got["columns"]
+
+
+def test_a_check_against_the_last_passing_run_names_it(
+    client: TestClient, filled: Filled
+) -> None:
+    batch = frame(100, null_every=2)
+
+    got = client.post(
+        "/api/checks",
+        json={
+            "records": batch.to_dicts(),
+            "dataset": "orders",
+            "reference": "last-pass",
+        },
+        headers=AUTH,
+    )
+
+    assert got.status_code == 200, got.text
+    with open_store(filled.url) as store:
+        run = store.get_run(got.json()["run_id"])
+    passing = filled.orders[1]  # warn counts as passing; the newest run fails
+    assert run.reference == f"run:{passing.id}"
+    drift = {
+        f["column"]
+        for f in got.json()["result"]["findings"]
+        if f["check"].startswith("drift.")
+    }
+    assert drift == {"id", "amount", "grade"}
