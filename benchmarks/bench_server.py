@@ -169,6 +169,10 @@ def timed(client: httpx.Client, path: str, repeats: int) -> tuple[list[float], i
     return times, size
 
 
+def newest_run(client: httpx.Client) -> str:
+    return "/runs/" + client.get("/api/runs", params={"limit": 1}).json()[0]["id"]
+
+
 def line(name: str, times: list[float], floor: float, size: int, target: float) -> str:
     median = statistics.median(times)
     p95 = sorted(times)[int(0.95 * (len(times) - 1))]
@@ -205,6 +209,9 @@ def main() -> None:
                     ("/api/datasets", "/api/datasets", 300.0),
                     ("dataset page (history charts)", "/datasets/dataset_000", 300.0),
                     ("runs page (100 newest)", "/runs", 300.0),
+                    ("run page (charts, diff)", newest_run(client), 300.0),
+                    ("alerts page", "/alerts", 300.0),
+                    ("checklist page", "/checklist", 300.0),
                 ):
                     times, size = timed(client, path, args.repeats)
                     print(line(name, times, floor, size, target))

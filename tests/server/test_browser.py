@@ -54,6 +54,7 @@ class Watch:
     """What a page tried: requests elsewhere, dialogs (alert()), script errors."""
 
     blocked: list[str] = field(default_factory=list)
+    console: list[str] = field(default_factory=list)
     dialogs: list[str] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
 
@@ -150,10 +151,17 @@ def page(browser, server: Server):  # type: ignore[no-untyped-def]
     page.route("**/*", route)
     page.on("dialog", lambda d: (watch.dialogs.append(d.message), d.dismiss()))
     page.on("pageerror", lambda e: watch.errors.append(str(e)))
+    page.on(
+        "console",
+        lambda m: watch.console.append(m.text) if m.type == "error" else None,
+    )
     page.watch = watch
     yield page
     page.close()
     assert watch.blocked == [] and watch.errors == []
+    # no Content-Security-Policy violation, no failed load (the wrong-token case
+    # answers 401 on purpose)
+    assert [m for m in watch.console if "401" not in m] == []
 
 
 def _charts_drawn(page, expected: int) -> None:  # type: ignore[no-untyped-def]
