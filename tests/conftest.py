@@ -9,6 +9,9 @@ from __future__ import annotations
 import datetime as dt
 import math
 import os
+import shutil
+import sys
+import warnings
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -24,6 +27,8 @@ from pipewarden.profiles.dataset import DatasetProfile
 from pipewarden.profiles.sketches import MAX_GAPS, Moments
 
 if TYPE_CHECKING:
+    from pyspark.sql import SparkSession
+
     from pipewarden.store import Store
 
 # Hypothesis profiles: "ci" (the default, what `make test` runs) keeps property tests
@@ -237,3 +242,30 @@ def store(store_url: str) -> Iterator[Store]:
 
     with open_store(store_url) as opened:
         yield opened
+
+
+@pytest.fixture(scope="session")
+def spark() -> Iterator[SparkSession]:
+    """One local Spark (``local[2]``) for the whole run: a session takes 5-40 s."""
+    pytest.importorskip("pyspark")
+    if shutil.which("java") is None and not os.environ.get("JAVA_HOME"):
+        pytest.skip("no Java runtime: install openjdk-17-jre-headless (see .ci/run)")
+    os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
+    os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
+    from pyspark.sql import SparkSession
+
+    builder = (
+        SparkSession.builder.master("local[2]")
+        .appName("pipewarden-tests")
+        .config("spark.ui.enabled", "false")
+        .config("spark.ui.showConsoleProgress", "false")
+        .config("spark.sql.shuffle.partitions", "2")
+        .config("spark.sql.session.timeZone", "UTC")
+        .config("spark.sql.legacy.parquet.nanosAsLong", "true")
+    )
+    with warnings.catch_warnings():  # pyspark 4.3 with pandas 3 (engines/spark.py)
+        warnings.filterwarnings("ignore", "PySpark does not yet", FutureWarning)
+        session = builder.getOrCreate()
+    session.sparkContext.setLogLevel("ERROR")
+    yield session
+    session.stop()

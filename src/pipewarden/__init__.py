@@ -34,6 +34,7 @@ if typing.TYPE_CHECKING:
         StoreError,
         ValidationFailedError,
     )
+    from pipewarden.monitor.results import MonitorReport
     from pipewarden.pipelines.localize import Localization
     from pipewarden.profiles.column import ColumnProfile, Kind
     from pipewarden.profiles.dataset import DatasetProfile
@@ -45,9 +46,11 @@ if typing.TYPE_CHECKING:
     from pipewarden.workflows.conform import conform
     from pipewarden.workflows.localize import localize
     from pipewarden.workflows.models import check_environment, register_model
+    from pipewarden.workflows.monitoring import monitor_model
     from pipewarden.workflows.pipeline import pipeline_run
     from pipewarden.workflows.profile import profile
     from pipewarden.workflows.record import record_run
+    from pipewarden.workflows.traffic import log_labels, log_predictions
 
 __all__ = [
     "CheckResult",
@@ -67,6 +70,7 @@ __all__ = [
     "MigrationRequiredError",
     "ModelRecord",
     "PipelineRun",
+    "MonitorReport",
     "PipewardenError",
     "RecordNotFoundError",
     "RecordResult",
@@ -86,6 +90,9 @@ __all__ = [
     "infer_contract",
     "load_contract",
     "localize",
+    "log_labels",
+    "log_predictions",
+    "monitor_model",
     "open_store",
     "pipeline_run",
     "profile",
@@ -113,6 +120,7 @@ _HOME: dict[str, str] = {
     "StageCheckpoint": "pipewarden.store.pipeline_records",
     "MigrationRequiredError": "pipewarden.errors",
     "ModelRecord": "pipewarden.store",
+    "MonitorReport": "pipewarden.monitor.results",
     "PipewardenError": "pipewarden.errors",
     "RecordNotFoundError": "pipewarden.errors",
     "RecordResult": "pipewarden.conform",
@@ -133,6 +141,9 @@ _HOME: dict[str, str] = {
     "dump_contract": "pipewarden.contracts.yaml_io",
     "infer_contract": "pipewarden.contracts.infer",
     "load_contract": "pipewarden.contracts.yaml_io",
+    "log_labels": "pipewarden.workflows.traffic",
+    "log_predictions": "pipewarden.workflows.traffic",
+    "monitor_model": "pipewarden.workflows.monitoring",
     "open_store": "pipewarden.store",
     "profile": "pipewarden.workflows.profile",
     "record_run": "pipewarden.workflows.record",

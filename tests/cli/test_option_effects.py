@@ -36,9 +36,13 @@ from pipewarden.cli import main
 from pipewarden.cli._app import app
 from pipewarden.contracts.model import Contract
 from pipewarden.demo import BATCHES
+from pipewarden.demo.pipeline import STAGES
 from pipewarden.env.fingerprint import capture
+from pipewarden.workflows.checklist import schedule_pipeline
 
 ROWS = 1000
+DEMO_RUNS = len(BATCHES) + 3 * len(STAGES)
+"""The demo's check runs: its batches, and the stages of its three pipeline runs."""
 QUERY = "select * from t where id <= 750"
 """Three quarters of either table."""
 AFTER_NEWEST = "2024-01-08T00:00:00Z"
@@ -298,6 +302,53 @@ def demo_stores(run: Ran, folder: Path) -> object:
     return {name: len(datasets) for name, datasets in recorded(run, folder).items()}
 
 
+REGISTER = ("models", "register", "m", "--version", "1", "--store", "sqlite:///s.db")
+TRAFFIC = ("--store", "{traffic}")
+LOG = ("--id", "id", "--prediction", "pred", *TRAFFIC)
+MONITOR = ("monitor", "plant", "--store", "{mon}", "--json", "-")
+NOW_DAY = dt.datetime.now(dt.UTC).strftime("%Y-%m-%d")
+_STORES: dict[str, str] = {}
+"""Store URLs of the ``values`` fixture that observations read."""
+
+
+def first_output_line(run: Ran, _folder: Path) -> str:
+    return " ".join(run.out.split("\n")[0].split())
+
+
+def model_field(pick: Callable[[Any], object]) -> Observe:
+    """A field of model 'm' in the store the run left in its folder."""
+
+    def observe(_run: Ran, folder: Path) -> object:
+        path = folder / "s.db"
+        if not path.exists():
+            path = folder / DEFAULT_STORE
+        with pipewarden.open_store(f"sqlite:///{path}") as store:
+            return pick(store.get_model("m"))
+
+    return observe
+
+
+def newest_batch(pick: Callable[[dict[str, Any]], object]) -> Observe:
+    """The newest predictions batch of the traffic store: its first time, columns."""
+
+    def observe(_run: Ran, _folder: Path) -> object:
+        import io as _io
+
+        con = sqlite3.connect(_STORES["traffic"].removeprefix("sqlite:///"))
+        try:
+            first, blob = con.execute(
+                "select min_time_us, rows_blob from monitor_batches "
+                "where kind = 'predictions' order by id desc limit 1"
+            ).fetchone()
+        finally:
+            con.close()
+        moment = dt.datetime.fromtimestamp(first / 1e6, dt.UTC)
+        columns = pl.read_parquet(_io.BytesIO(blob)).columns
+        return pick({"first": moment.isoformat(), "columns": columns})
+
+    return observe
+
+
 # ------------------------------------------------------------------------ the table
 
 DRIFT = ("drift", "{ref}", "{cur}", "--sample-rows", "0")
@@ -323,6 +374,16 @@ EFFECTS: tuple[Effect, ...] = (
         ("profile", "{cur_db}", "--output", "p.json", "--query", QUERY),
         code_and(json_file("p.json", lambda d: d["rows"])),
         ((2, 1, None), (0, 0, 750)),
+    ),
+    # --engine spark refuses CSV before Spark starts (tests/cli/test_spark_cli.py runs
+    # the engine itself on Parquet, where both engines give the same profile).
+    Effect(
+        ("profile",),
+        "--engine",
+        ("profile", "{ref}", "-o", "p.json"),
+        ("profile", "{ref}", "-o", "p.json", "--engine", "spark"),
+        code_and(json_file("p.json", lambda d: d["rows"])),
+        ((0, 0, ROWS), (2, 1, None)),
     ),
     Effect(
         ("profile",),
@@ -400,6 +461,14 @@ EFFECTS: tuple[Effect, ...] = (
         ((2, 1, None), (0, 0, (375, 1500))),
     ),
     # check
+    Effect(
+        ("check",),
+        "--engine",
+        (*CHECK, "--json", "r.json"),
+        (*CHECK, "--json", "r.json", "--engine", "spark"),
+        code_and(json_file("r.json", lambda d: d["rows"])),
+        ((0, 0, ROWS), (2, 1, None)),
+    ),
     Effect(
         ("check",),
         "--reference",
@@ -550,6 +619,14 @@ EFFECTS: tuple[Effect, ...] = (
     # drift
     Effect(
         ("drift",),
+        "--engine",
+        DRIFT_JSON,
+        (*DRIFT_JSON, "--engine", "spark"),
+        code_and(json_file("d.json", lambda d: len(d["columns"]))),
+        ((0, 0, 5), (2, 1, None)),
+    ),
+    Effect(
+        ("drift",),
         "--contract",
         DRIFT_JSON,
         (*DRIFT_JSON, "--contract", "{contract}"),
@@ -647,7 +724,7 @@ EFFECTS: tuple[Effect, ...] = (
         ("demo",),
         ("demo", "--out", "results", "--store", "sqlite:///demo.db"),
         demo_stores,
-        ({DEFAULT_STORE: len(BATCHES)}, {"demo.db": len(BATCHES)}),
+        ({DEFAULT_STORE: DEMO_RUNS}, {"demo.db": DEMO_RUNS}),
         shared=True,
     ),
     # env
@@ -930,6 +1007,16 @@ EFFECTS: tuple[Effect, ...] = (
         ([DEFAULT_STORE], ["s.db"]),
     ),
     Effect(
+        ("pipelines", "apply"),
+        "--store",
+        ("pipelines", "apply", "{pipelines_yaml}"),
+        ("pipelines", "apply", "{pipelines_yaml}", "--store", "sqlite:///s.db"),
+        lambda _run, folder: sorted(
+            p.relative_to(folder).as_posix() for p in folder.rglob("*.db")
+        ),
+        ([DEFAULT_STORE], ["s.db"]),
+    ),
+    Effect(
         ("checklist",),
         "--date",
         ("checklist", "--store", "{pipes}", "--json"),
@@ -954,6 +1041,21 @@ EFFECTS: tuple[Effect, ...] = (
         ("checklist", "--date", "2026-11-03", "--json", "--store", "{pipes}"),
         stdout_json(lambda d: sorted({r["pipeline"] for r in d["rows"]})),
         ([], ["churn"]),
+    ),
+    Effect(
+        ("checklist",),
+        "--rules",
+        ("checklist", "--store", "{scheduled}", "--date", "2026-11-04", "--json"),
+        ("checklist", "--store", "{scheduled}", "--date", "2026-11-04", "--json")
+        + ("--rules", "{pipe_rules}"),
+        stdout_json(
+            lambda d: [
+                (e["event"]["kind"], e["alert"]["rule"])
+                for e in d["alerts"]
+                if e["alert"]["subject"] == "pipeline:churn"
+            ]
+        ),
+        ([("opened", "pipeline_runs")], [("opened", "missed_runs")]),
     ),
     Effect(
         ("localize",),
@@ -1012,6 +1114,331 @@ EFFECTS: tuple[Effect, ...] = (
         ("store", "upgrade", "--store", "{app_db}", "--adopt"),
         lambda run, _folder: (run.code, "upgraded from" in " ".join(run.out.split())),
         ((2, False), (0, True)),
+    ),
+    # models
+    *(
+        Effect(
+            ("models", "register"),
+            option,
+            (*REGISTER, *base),
+            (*REGISTER, *base, *extra),
+            model_field(pick),
+            expected,
+        )
+        for option, base, extra, pick, expected in (
+            (
+                "--model-file",
+                (),
+                ("--model-file", "{model_pkl}"),
+                lambda m: sorted(m.importances),
+                ([], ["x1", "x2"]),
+            ),
+            (
+                "--training-data",
+                (),
+                ("--training-data", "{train}"),
+                lambda m: list(m.inputs),
+                ([], ["x1", "x2", "y"]),
+            ),
+            (
+                "--label",
+                ("--training-data", "{train}"),
+                ("--label", "y"),
+                lambda m: (m.label, m.task),
+                ((None, None), ("y", "regression")),
+            ),
+            (
+                "--task",
+                ("--training-data", "{train}", "--label", "y"),
+                ("--task", "classification"),
+                lambda m: m.task,
+                ("regression", "classification"),
+            ),
+            (
+                "--metric",
+                (),
+                ("--metric", "mae=0.85"),
+                lambda m: m.metrics,
+                ({}, {"mae": 0.85}),
+            ),
+            (
+                "--importance",
+                (),
+                ("--importance", "x1=2", "--importance", "x2=6"),
+                lambda m: m.importances,
+                ({}, {"x1": 0.25, "x2": 0.75}),
+            ),
+        )
+    ),
+    Effect(
+        ("models", "register"),
+        "--version",
+        ("models", "register", "m", "--store", "sqlite:///s.db"),
+        REGISTER,
+        exit_code,
+        (2, 0),
+    ),
+    Effect(
+        ("models", "register"),
+        "--store",
+        ("models", "register", "m", "--version", "1"),
+        REGISTER,
+        files,
+        ([DEFAULT_STORE], ["s.db"]),
+    ),
+    Effect(
+        ("models", "list"),
+        "--json",
+        ("models", "list", "--store", "{mon}"),
+        ("models", "list", "--store", "{mon}", "--json"),
+        stdout_json(lambda d: [(m["name"], m["advice"]["retrain"]) for m in d]),
+        (None, [("plant", True)]),
+    ),
+    Effect(
+        ("models", "list"),
+        "--store",
+        ("models", "list", "--json"),
+        ("models", "list", "--json", "--store", "{mon}"),
+        stdout_json(lambda d: [m["name"] for m in d]),
+        ([], ["plant"]),
+    ),
+    # predictions and labels (each case logs for models of its own)
+    Effect(
+        ("predictions", "log"),
+        "--id",
+        ("predictions", "log", "p_id", "{batch}", "--prediction", "pred", *TRAFFIC),
+        (
+            "predictions",
+            "log",
+            "p_id",
+            "{batch}",
+            "--prediction",
+            "pred",
+            *TRAFFIC,
+            "--id",
+            "id",
+        ),
+        exit_code,
+        (2, 0),
+    ),
+    Effect(
+        ("predictions", "log"),
+        "--prediction",
+        ("predictions", "log", "p_pred", "{batch}", "--id", "id", *TRAFFIC),
+        (
+            "predictions",
+            "log",
+            "p_pred",
+            "{batch}",
+            "--id",
+            "id",
+            *TRAFFIC,
+            "--prediction",
+            "pred",
+        ),
+        exit_code,
+        (2, 0),
+    ),
+    Effect(
+        ("predictions", "log"),
+        "--time",
+        ("predictions", "log", "p_time_a", "{batch}", *LOG),
+        ("predictions", "log", "p_time_b", "{batch}", *LOG, "--time", "ts"),
+        newest_batch(lambda b: b["first"][:10]),
+        (NOW_DAY, "2026-01-01"),
+    ),
+    Effect(
+        ("predictions", "log"),
+        "--score",
+        ("predictions", "log", "p_score_a", "{batch}", *LOG),
+        ("predictions", "log", "p_score_b", "{batch}", *LOG, "--score", "s"),
+        newest_batch(lambda b: [c for c in b["columns"] if "score" in c]),
+        ([], ["__pw_score:s"]),
+    ),
+    Effect(
+        ("predictions", "log"),
+        "--batch-key",
+        ("predictions", "log", "p_key", "{batch}", *LOG),
+        ("predictions", "log", "p_key", "{batch}", *LOG, "--batch-key", "k1"),
+        first_output_line,
+        (
+            "Logged 20 of 20 predictions",
+            "Logged 0 of 20 predictions (already logged ids 20)",
+        ),
+    ),
+    Effect(
+        ("predictions", "log"),
+        "--store",
+        (
+            "predictions",
+            "log",
+            "p_store",
+            "{batch}",
+            "--id",
+            "id",
+            "--prediction",
+            "pred",
+        ),
+        (
+            "predictions",
+            "log",
+            "p_store",
+            "{batch}",
+            "--id",
+            "id",
+            "--prediction",
+            "pred",
+            *TRAFFIC,
+        ),
+        exit_code,
+        (2, 0),
+    ),
+    Effect(
+        ("labels", "log"),
+        "--id",
+        ("labels", "log", "l_id", "{labels}", "--label", "y", *TRAFFIC),
+        ("labels", "log", "l_id", "{labels}", "--label", "y", *TRAFFIC, "--id", "id"),
+        exit_code,
+        (2, 0),
+    ),
+    Effect(
+        ("labels", "log"),
+        "--label",
+        ("labels", "log", "l_label", "{labels}", "--id", "id", *TRAFFIC),
+        (
+            "labels",
+            "log",
+            "l_label",
+            "{labels}",
+            "--id",
+            "id",
+            *TRAFFIC,
+            "--label",
+            "y",
+        ),
+        exit_code,
+        (2, 0),
+    ),
+    Effect(
+        ("labels", "log"),
+        "--batch-key",
+        ("labels", "log", "l_key", "{labels}", "--id", "id", "--label", "y", *TRAFFIC),
+        (
+            "labels",
+            "log",
+            "l_key",
+            "{labels}",
+            "--id",
+            "id",
+            "--label",
+            "y",
+            *TRAFFIC,
+            "--batch-key",
+            "k1",
+        ),
+        first_output_line,
+        ("Logged 20 of 20 labels (new 20)", "Logged 0 of 20 labels (unchanged 20)"),
+    ),
+    Effect(
+        ("labels", "log"),
+        "--store",
+        ("labels", "log", "l_store", "{labels}", "--id", "id", "--label", "y"),
+        (
+            "labels",
+            "log",
+            "l_store",
+            "{labels}",
+            "--id",
+            "id",
+            "--label",
+            "y",
+            *TRAFFIC,
+        ),
+        exit_code,
+        (2, 0),
+    ),
+    # monitor
+    *(
+        Effect(
+            ("monitor", "run"),
+            option,
+            (*MONITOR, *base),
+            (*MONITOR, *base, *extra),
+            stdout_json(pick),
+            expected,
+        )
+        for option, base, extra, pick, expected in (
+            (
+                "--window",
+                (),
+                ("--window", "month"),
+                lambda d: len(d["windows"]),
+                (84, 3),
+            ),
+            (
+                "--since",
+                ("--window", "month"),
+                ("--since", "2026-02-01"),
+                lambda d: len(d["windows"]),
+                (3, 2),
+            ),
+            (
+                "--until",
+                ("--window", "month"),
+                ("--until", "2026-02-01"),
+                lambda d: len(d["windows"]),
+                (3, 1),
+            ),
+            (
+                "--rules",
+                ("--window", "month"),
+                ("--rules", "{rules}"),
+                lambda d: [
+                    f["check"] for f in d["findings"] if f["check"] == "perf.mae"
+                ],
+                (["perf.mae"], []),
+            ),
+            (
+                "--policy",
+                ("--window", "month"),
+                ("--policy", "{policy}"),
+                lambda d: d["advice"]["retrain"],
+                (True, False),
+            ),
+        )
+    ),
+    Effect(
+        ("monitor", "run"),
+        "--json",
+        ("monitor", "plant", "--store", "{mon}", "--window", "month"),
+        (
+            "monitor",
+            "plant",
+            "--store",
+            "{mon}",
+            "--window",
+            "month",
+            "--json",
+            "m.json",
+        ),
+        json_file("m.json", lambda d: d["advice"]["retrain"]),
+        (None, True),
+    ),
+    Effect(
+        ("monitor", "run"),
+        "--store",
+        ("monitor", "plant", "--window", "month"),
+        ("monitor", "plant", "--window", "month", "--store", "{mon}"),
+        exit_code,
+        (2, 0),
+    ),
+    Effect(
+        ("monitor", "rules"),
+        "--init",
+        ("monitor", "rules"),
+        ("monitor", "rules", "--init", "r.yaml"),
+        lambda run, folder: (run.code, files(run, folder)),
+        ((2, []), (0, ["r.yaml"])),
     ),
 )
 
@@ -1251,6 +1678,8 @@ def values(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
         store=v["models"],
     )
 
+    v.update(_monitoring(root))
+
     v["runs"] = f"sqlite:///{root / 'runs.db'}"
     for data, dataset in (("ref", "loans"), ("extra", "loans"), ("cur", "scores")):
         pipewarden.check(v[data], v["contract"], dataset=dataset, store=v["runs"])
@@ -1262,6 +1691,101 @@ def values(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
     token_file = root / "token"
     token_file.write_text("effects-token-0123456789\n", encoding="utf-8")
     v["token_file"] = str(token_file)
+    return v
+
+
+def _monitoring(root: Path) -> dict[str, str]:
+    """A monitored model 'plant' (three months, the third shifted) in one store, and
+    models of their own for the logging cases in another."""
+    import pickle
+
+    import numpy as np
+    from sklearn.linear_model import LinearRegression
+
+    from pipewarden.monitor.retrain import POLICY_KIND
+
+    rng = np.random.default_rng(0)
+    x1, x2 = rng.normal(0, 1, 3000), rng.normal(0, 1, 3000)
+    train = pl.DataFrame(
+        {"x1": x1, "x2": x2, "y": 3 * x1 + 2 * x2 + rng.normal(0, 1, 3000)}
+    )
+    v = {"train": str(root / "train.csv"), "model_pkl": str(root / "model.pkl")}
+    train.write_csv(v["train"])
+    fitted = LinearRegression().fit(train.select("x1", "x2").to_pandas(), train["y"])
+    (root / "model.pkl").write_bytes(pickle.dumps(fitted))
+    v["mon"] = f"sqlite:///{root / 'mon.db'}"
+    pipewarden.register_model(
+        "plant",
+        "1",
+        fitted,
+        training_data=train,
+        label="y",
+        metrics={"mae": 0.8},
+        importances={"x1": 3, "x2": 2},
+        store=v["mon"],
+    )
+    months = []
+    for month, shift in ((1, 0.0), (2, 0.0), (3, 2.5)):
+        a, b = rng.normal(shift, 1, 300), rng.normal(0, 1, 300)
+        start = dt.datetime(2026, month, 1, tzinfo=dt.UTC)
+        months.append(
+            pl.DataFrame(
+                {
+                    "id": [f"{month}-{i}" for i in range(300)],
+                    "ts": [start + dt.timedelta(hours=2 * i) for i in range(300)],
+                    "x1": a,
+                    "x2": b,
+                    "pred": 3 * a + 2 * b,
+                    "y": 3 * a
+                    + 2 * b
+                    + 0.8 * np.maximum(a - 1.5, 0) ** 2
+                    + rng.normal(0, 1, 300),
+                }
+            )
+        )
+    frame = pl.concat(months)
+    pipewarden.log_predictions(
+        "plant", frame, id="id", prediction="pred", time="ts", store=v["mon"]
+    )
+    pipewarden.log_labels("plant", frame, id="id", label="y", store=v["mon"])
+    v["rules"] = str(root / "rules.yaml")
+    (root / "rules.yaml").write_text(
+        "kind: pipewarden/rules\nversion: 1\nrules:\n  - name: mae_far\n"
+        "    check: perf.mae\n    above: 10\n    relative: ratio\n"
+    )
+    v["policy"] = str(root / "policy.yaml")
+    (root / "policy.yaml").write_text(
+        f"kind: {POLICY_KIND}\nperformance_windows: null\nmax_age_days: null\n"
+        "drift_top_inputs: null\n"
+    )
+    v["traffic"] = f"sqlite:///{root / 'traffic.db'}"
+    _STORES["traffic"] = v["traffic"]
+    batch = frame.head(20).with_columns(s=pl.lit(0.5))
+    v["batch"] = str(root / "batch.csv")
+    batch.drop("y").write_csv(v["batch"])
+    v["labels"] = str(root / "labels.csv")
+    batch.select("id", "y").write_csv(v["labels"])
+    for name in (
+        "p_id",
+        "p_pred",
+        "p_time_a",
+        "p_time_b",
+        "p_score_a",
+        "p_score_b",
+        "p_key",
+        "p_store",
+        "l_id",
+        "l_label",
+        "l_key",
+        "l_store",
+    ):
+        pipewarden.register_model(
+            name, "1", name.encode(), training_data=train, label="y", store=v["traffic"]
+        )
+        if name.startswith("l_"):
+            pipewarden.log_predictions(
+                name, batch, id="id", prediction="pred", time="ts", store=v["traffic"]
+            )
     return v
 
 
@@ -1310,6 +1834,20 @@ def _alert_stores(root: Path) -> dict[str, str]:
         encoding="utf-8",
     )
     out["rules"] = str(rules_file)
+    pipe_rules = root / "pipe_rules.yaml"
+    pipe_rules.write_text(
+        "rules:\n  - name: missed_runs\n    check: 'run.missed'\n"
+        "    subject: 'pipeline:*'\n    min_severity: error\n    severity: sev1\n",
+        encoding="utf-8",
+    )
+    out["pipe_rules"] = str(pipe_rules)
+    pipelines_yaml = root / "pipelines.yaml"
+    pipelines_yaml.write_text(
+        "pipelines:\n  churn:\n    schedule: '0 6 * * *'\n", encoding="utf-8"
+    )
+    out["pipelines_yaml"] = str(pipelines_yaml)
+    out["scheduled"] = f"sqlite:///{root / 'scheduled.db'}"
+    schedule_pipeline("churn", "0 6 * * *", store=out["scheduled"])
     return out
 
 

@@ -99,3 +99,46 @@ def test_checklist_of_a_day_without_the_run_says_missed(pipes: dict[str, str]) -
     rows = [(r.slot.pipeline, r.slot.status) for r in found.rows]
     assert rows == [("churn", "missed")] + [("open", "running")] * 10  # unscheduled
     assert [f.check for f in found.findings] == ["run.missed"]
+
+
+def test_a_missed_job_in_the_checklist_opens_an_alert_that_alerts_list_shows(
+    cli: Cli, tmp_path: Path
+) -> None:
+    url = f"sqlite:///{tmp_path / 's.db'}"
+    cli("pipelines", "schedule", "scores", "0 6 * * *", "--store", url)
+    ran = cli("checklist", "--date", "2026-01-05", "--store", url)
+    assert ran.code == 0
+    assert "Alert 1 opened (sev2): Pipeline 'scores' was expected at 2026-01-05" in (
+        " ".join(ran.err.split())
+    )
+    listed = json.loads(cli("alerts", "list", "--store", url, "--json").out)
+    assert [(a["rule"], a["subject"], a["check"]) for a in listed] == [
+        ("pipeline_runs", "pipeline:scores", "run.missed")
+    ]
+    again = cli("checklist", "--date", "2026-01-05", "--store", url, "--json")
+    assert json.loads(again.out)["alerts"] == [] and again.err == ""
+
+
+def test_pipelines_apply_declares_a_files_schedules_or_says_where_it_is_wrong(
+    cli: Cli, tmp_path: Path
+) -> None:
+    url = f"sqlite:///{tmp_path / 's.db'}"
+    good = tmp_path / "pipelines.yaml"
+    good.write_text(
+        "pipelines:\n  churn:\n    schedule: '0 6 * * *'\n"
+        "    timezone: Europe/Amsterdam\n    grace: 1h\n",
+        encoding="utf-8",
+    )
+    ran = cli("pipelines", "apply", good, "--store", url)
+    assert ran.code == 0
+    assert " ".join(ran.out.split()) == (
+        "Pipeline 'churn' is expected at '0 6 * * *' (Europe/Amsterdam), grace 60 minutes."
+    )
+    assert [p.schedule for p in pw.open_store(url).list_pipelines()] == ["0 6 * * *"]
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("pipelines:\n  churn:\n    schedule: 'daily'\n", encoding="utf-8")
+    refused = cli("pipelines", "apply", bad, "--store", url)
+    assert refused.code == 2 and "Traceback" not in refused.err
+    assert " ".join(refused.err.split()).startswith(
+        f"error: {bad}, line 3, key 'pipelines.churn.schedule': 'daily' is not a cron"
+    )

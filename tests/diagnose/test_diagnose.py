@@ -208,3 +208,30 @@ def test_gate_quarantines_unreadable_text_with_reason_and_keeps_every_row() -> N
     ]
     record = gate.conform_record({"w": "3 kg"})
     assert record.reason == "value cannot be read as Float64: a number with a unit"
+
+
+@pytest.mark.parametrize(
+    ("column", "expected"),
+    [
+        ("weight_lb", "kg_to_lb"),
+        ("height_cm", "in_to_cm"),
+        ("temp_f", "celsius_to_fahrenheit"),
+        ("weight", None),
+    ],
+)
+def test_a_unit_named_in_the_column_decides_between_conversions_that_fit(
+    column: str, expected: str | None
+) -> None:
+    # Values too small for [40, 200]: ×2.20462 (kg→lb), ×2.54 (in→cm) and ×9/5+32
+    # (°C→°F) each map every one into it; only the name can tell which was meant.
+    values = np.linspace(25.0, 70.0, 40)
+    weights = np.ones_like(values)
+    (side,) = units.out_of_range_sides(
+        values, weights, rows=40, low=40.0, high=200.0, column=column
+    )
+    assert side.conversion is not None
+    if expected is not None:
+        assert side.conversion.id == expected
+    assert units._named_unit("tempF") == "°F"
+    assert units._named_unit("time_in_seconds") == "s"
+    assert units._named_unit("kg_per_m") is None  # two units: no hint

@@ -34,7 +34,9 @@ Split = st.SearchStrategy[tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]]
 )
 def any_engine(request: pytest.FixtureRequest) -> Engine:
     if request.param == "spark":
-        pytest.importorskip("pyspark")
+        from pipewarden.engines.spark import SparkEngine
+
+        return SparkEngine(request.getfixturevalue("spark"))
     try:
         return resolve_engine(request.param)
     except EngineNotAvailableError:

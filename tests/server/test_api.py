@@ -267,8 +267,11 @@ def test_the_checklist_is_the_workflows(client: TestClient, filled: Filled) -> N
             datetime(2026, 11, 3).date(),
             store=store,
             now=datetime.fromisoformat(got["now"]),
+            alerts=False,
         )
     assert got == json.loads(json.dumps(expected.to_dict()))
+    assert got["alerts"] == []  # a GET judges no alert (the alert stays as it was)
+    assert client.get(f"/api/alerts/{filled.alert_id}").json()["escalation_level"] == 0
 
 
 def test_errors_are_json_from_the_table(client: TestClient) -> None:

@@ -255,6 +255,30 @@ def test_non_finite_finding_values_are_stored_as_null(store: Store) -> None:
     assert (stored.value, stored.threshold) == (None, {"x": None})
 
 
+def test_a_finding_keeps_its_evidence_and_one_without_has_none(store: Store) -> None:
+    # The cause and its figures, as checks.diagnosed writes them (issue #17).
+    diagnosed = Finding(
+        check="range.min",
+        column="temperature",
+        severity=Severity.ERROR,
+        message="likely °F→°C: 412 values (11%) lie below the minimum 12.0",
+        value=412,
+        evidence={
+            "cause": "unit",
+            "conversion": {"name": "°F→°C", "explained": 0.99},
+            "onset": "2024-03-01T00:00:00",
+            "examples": [-3.5, 2.0, "n/a"],
+        },
+    )
+
+    run = record(store, diagnosed, WARNING)
+
+    got = store.get_run(run.id).result.findings
+    assert got[0].evidence == diagnosed.evidence
+    assert got[0].cause == "unit"
+    assert got[1].evidence is None
+
+
 def test_profiles_can_be_stored_compressed(store_url: str) -> None:
     with open_store(store_url, compression=6) as store:
         run = record(store)

@@ -54,7 +54,13 @@ def range_finding(
         else None
     )
     sides = units.out_of_range_sides(
-        values, weights, rows=col.rows, low=rng.min, high=rng.max, reference=ref
+        values,
+        weights,
+        rows=col.rows,
+        low=rng.min,
+        high=rng.max,
+        reference=ref,
+        column=name,
     )
     inf = (col.posinf if rng.max is not None else 0) + (
         col.neginf if rng.min is not None else 0

@@ -163,7 +163,13 @@ def _text_range(
         ref.quantiles.weighted() if ref is not None and ref.moments.count else None
     )
     sides = units.out_of_range_sides(
-        v, w, rows=values.len(), low=rng.min, high=rng.max, reference=reference
+        v,
+        w,
+        rows=values.len(),
+        low=rng.min,
+        high=rng.max,
+        reference=reference,
+        column=name,
     )
     if not sides:
         return None

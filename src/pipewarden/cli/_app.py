@@ -21,11 +21,14 @@ from pipewarden.cli import (
     drift,
     env,
     localize,
+    models,
+    monitor,
     pipelines,
     profile,
     runs,
     serve,
     store,
+    traffic,
 )
 
 COMMANDS: tuple[tuple[str, Callable[..., Any]], ...] = (
@@ -47,6 +50,10 @@ GROUPS: tuple[tuple[str, typer.Typer], ...] = (
     ("pipelines", pipelines.pipelines_app),
     ("runs", runs.runs_app),
     ("store", store.store_app),
+    ("models", models.models_app),
+    ("predictions", traffic.predictions_app),
+    ("labels", traffic.labels_app),
+    ("monitor", monitor.monitor_app),
 )
 """Command groups: name and sub-application."""
 

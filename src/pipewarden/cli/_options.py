@@ -15,6 +15,14 @@ from pipewarden.errors import ConfigError
 Query = Annotated[
     str | None, typer.Option("--query", help="SQL query for a database URL.")
 ]
+Engine = Annotated[
+    str,
+    typer.Option(
+        "--engine",
+        help="Compute engine: local, or spark (Parquet read by Spark, each "
+        "partition profiled on the executors; pip install 'pipewarden[spark]').",
+    ),
+]
 Store = Annotated[
     str | None,
     typer.Option(

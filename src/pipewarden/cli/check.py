@@ -48,6 +48,7 @@ def check_command(
     ] = None,
     fail_on: opt.FailOn = "error",
     query: opt.Query = None,
+    engine: opt.Engine = "local",
     store: opt.Store = None,
     dataset: Annotated[
         str | None, typer.Option(help="Dataset name the run is recorded under.")
@@ -107,6 +108,7 @@ def check_command(
             environ=os.environ,
             history=HistoryPolicy(window=settings.history_window),
             query=query,
+            engine=engine,
             progress=advance,
             rules=rules,
         )

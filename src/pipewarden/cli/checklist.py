@@ -1,7 +1,9 @@
-"""pipewarden checklist [--date D] [--json]: the day's scheduled pipelines."""
+"""pipewarden checklist [--date D] [--json] [--rules FILE]: the day's scheduled
+pipelines; missed and failed runs open alerts."""
 
 from __future__ import annotations
 
+import os
 from datetime import date
 from typing import Annotated
 
@@ -12,7 +14,7 @@ from rich.table import Table
 
 from pipewarden import _text
 from pipewarden.cli import _options as opt
-from pipewarden.cli._output import out, write_json
+from pipewarden.cli._output import err, out, write_json
 from pipewarden.errors import ConfigError
 from pipewarden.pipelines.checklist import Checklist
 
@@ -33,16 +35,33 @@ def checklist_command(
     ] = None,
     store: opt.Store = None,
     as_json: opt.JsonFlag = False,
+    rules: Annotated[
+        str | None,
+        typer.Option(
+            help="Alert rules YAML the run.* findings are judged by (default: a "
+            "missed or failed run opens a sev2 alert for the pipeline)."
+        ),
+    ] = None,
 ) -> None:
-    """Which pipelines ran, are running, late, failed or missed on a day."""
+    """Which pipelines ran, are running, late, failed or missed on a day.
+
+    Missed and failed runs open alerts (see pipewarden alerts list)."""
     from pipewarden.workflows.checklist import checklist
 
     wanted = _date(day) if day else None
-    found = checklist(wanted, store=opt.settings(store).store_url)
+    found = checklist(
+        wanted, store=opt.settings(store).store_url, rules=rules, environ=os.environ
+    )
+    for event in found.alerts:
+        err.print(
+            f"Alert {event.alert.id} {event.kind} ({event.alert.alert_severity}): "
+            f"{escape(event.event.message)}",
+            soft_wrap=True,
+        )
     if as_json:
         write_json(found.to_dict(), "-")
         return
-    _print(found)
+    print_checklist(found)
 
 
 def _date(text: str) -> date:
@@ -52,7 +71,7 @@ def _date(text: str) -> date:
         raise ConfigError(f"--date '{text}' is not a date. Use YYYY-MM-DD.") from exc
 
 
-def _print(found: Checklist) -> None:
+def print_checklist(found: Checklist) -> None:
     counts = ", ".join(
         f"{found.count(s)} {s}"
         for s in ("ran", "running", "late", "failed", "missed", "scheduled")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from datetime import UTC
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
@@ -13,11 +14,13 @@ from rich.panel import Panel
 from rich.table import Table
 
 from pipewarden.checks.findings import CheckResult
+from pipewarden.cli._demo_model import model_chapter
 from pipewarden.cli._output import out, print_result, write_json, write_text
 from pipewarden.contracts.infer import infer_contract
 from pipewarden.contracts.model import Contract, RowCount
 from pipewarden.contracts.yaml_io import dump_contract
 from pipewarden.demo import BATCHES, REFERENCE, DemoBatch, data_path, freshness_note
+from pipewarden.demo import pipeline as pipeline_demo
 from pipewarden.profiles.dataset import DatasetProfile
 from pipewarden.workflows.check import check_batch
 from pipewarden.workflows.conform import conform
@@ -60,6 +63,8 @@ def demo_command(
         for step in BATCHES:
             _run_step(step, contract, reference, folder, runs)
         recorded = runs.list_runs(dataset=DATASET, limit=len(BATCHES))
+        chapter = _pipeline_chapter(runs)
+        model_chapter(runs, folder)
     out.rule()
     out.print(
         f"Results are in [bold]{escape(str(folder.resolve()))}[/]: the contract, the "
@@ -72,6 +77,47 @@ def demo_command(
         f"pipewarden runs list --dataset {DATASET}"
         + (f"   |   pipewarden runs diff {ids[-1]} {ids[0]}" if len(ids) > 1 else "")
     )
+    on = f" --store {escape(store)}" if store else ""
+    out.print(
+        "And the pipelines: "
+        f"pipewarden localize {chapter.bad_run}{on}   |   "
+        f"pipewarden checklist --date {pipeline_demo.DAY.isoformat()}{on}   |   "
+        f"pipewarden alerts list{on}",
+        soft_wrap=True,
+    )
+
+
+def _pipeline_chapter(runs: Store) -> pipeline_demo.DemoPipelines:
+    """Where did it break? A pipeline with a broken stage, and the day's checklist."""
+    from pipewarden.cli.checklist import print_checklist
+    from pipewarden.cli.localize import print_localization
+    from pipewarden.env.fingerprint import capture
+    from pipewarden.workflows.checklist import checklist
+    from pipewarden.workflows.localize import localize
+
+    out.print(
+        Panel(
+            f"{escape(pipeline_demo.STORY)}\n[dim]pipelines recorded in the store; "
+            f"checklist judged as of {pipeline_demo.NOW:%Y-%m-%d %H:%M} UTC[/]",
+            title="Pipelines: where did it break?",
+            title_align="left",
+            expand=False,
+        )
+    )
+    chapter = pipeline_demo.record_pipelines(runs, capture(os.environ))
+    found = localize(chapter.bad_run, store=runs)
+    print_localization(found, found.to_dict())
+    out.print()
+    day = checklist(pipeline_demo.DAY, store=runs, now=pipeline_demo.NOW)
+    print_checklist(day)
+    for event in day.alerts:
+        out.print(
+            f"Alert {event.alert.id} {event.kind} ({event.alert.alert_severity}): "
+            f"{escape(event.event.message)}",
+            soft_wrap=True,
+        )
+    out.print()
+    return chapter
 
 
 def _contract(reference: DatasetProfile, folder: Path) -> Contract:

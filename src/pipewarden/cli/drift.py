@@ -61,6 +61,7 @@ def drift_command(
     ] = SAMPLE_ROWS,
     fail_on: opt.FailOn = "error",
     query: opt.Query = None,
+    engine: opt.Engine = "local",
 ) -> None:
     """Compare CURRENT with REFERENCE column by column; exit 1 on a drift error.
 
@@ -85,6 +86,7 @@ def drift_command(
             correction=correction,
             sample_rows=sample_rows,
             query=query,
+            engine=engine,
             progress=advance,
         )
     report = outcome.report

@@ -42,10 +42,10 @@ def localize_command(
         write_text(html_out, render_localization(data))
     if json_out == "-":
         return
-    _print(found, data)
+    print_localization(found, data)
 
 
-def _print(found: Localization, data: dict[str, Any]) -> None:
+def print_localization(found: Localization, data: dict[str, Any]) -> None:
     out.print(escape(found.headline), soft_wrap=True)
     out.print(
         f"[dim]Run {found.run} compared with {found.baseline} "

@@ -1,4 +1,5 @@
-"""pipewarden pipelines schedule PIPELINE "CRON" [--timezone TZ] [--grace 30m]"""
+"""pipewarden pipelines schedule PIPELINE "CRON" [--timezone TZ] [--grace 30m]
+| pipewarden pipelines apply FILE: schedules declared in YAML."""
 
 from __future__ import annotations
 
@@ -47,3 +48,27 @@ def schedule_command(
         f"{_text.duration(record.grace.total_seconds())}.",
         soft_wrap=True,
     )
+
+
+@pipelines_app.command("apply")
+def apply_command(
+    file: Annotated[
+        str,
+        typer.Argument(
+            metavar="FILE",
+            help="YAML with pipelines: NAME: {schedule, timezone, grace}.",
+        ),
+    ],
+    store: opt.Store = None,
+) -> None:
+    """Declare the schedules of a YAML file (all checked before any is kept)."""
+    from pipewarden.workflows.checklist import apply_schedules
+
+    records = apply_schedules(file, store=opt.settings(store).store_url)
+    for record in records:
+        out.print(
+            f"Pipeline '{escape(record.name)}' is expected at "
+            f"'{escape(record.schedule or '')}' ({escape(record.timezone)}), grace "
+            f"{_text.duration(record.grace.total_seconds())}.",
+            soft_wrap=True,
+        )

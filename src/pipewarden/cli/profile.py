@@ -30,6 +30,7 @@ def profile_command(
         str | None, typer.Option("-o", "--output", help="Write the profile JSON here.")
     ] = None,
     query: opt.Query = None,
+    engine: opt.Engine = "local",
     label: Annotated[
         str | None,
         typer.Option(help="Label column: tell its class imbalance, as check does."),
@@ -38,7 +39,7 @@ def profile_command(
     """Profile DATA in one pass and print a summary per column."""
     claim_outputs(inputs={"DATA": data}, outputs={"-o": output})
     with progress(f"profiling {describe_source(data)}") as advance:
-        prof = profile_data(data, query=query, progress=advance)
+        prof = profile_data(data, query=query, engine=engine, progress=advance)
     note = label_note(prof, label) if label is not None else None
     if output:
         write_text(output, prof.to_json())

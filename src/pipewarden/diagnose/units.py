@@ -11,6 +11,7 @@ distance) to the reference distribution wins, so ``5.11`` read as feet-and-inche
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Literal
@@ -113,6 +114,23 @@ CONVERSIONS: tuple[Conversion, ...] = (
 )
 """Every conversion tried, in order of preference among equals."""
 
+UNIT_WORDS: dict[str, frozenset[str]] = {
+    "°C": frozenset({"c", "celsius", "degc"}),
+    "°F": frozenset({"f", "fahrenheit", "degf"}),
+    "cm": frozenset({"cm", "centimeters", "centimetres"}),
+    "in": frozenset({"inch", "inches"}),  # not "in": a word in many names
+    "ft": frozenset({"ft", "feet", "foot"}),
+    "m": frozenset({"m", "meters", "metres"}),
+    "kg": frozenset({"kg", "kilograms", "kilos"}),
+    "lb": frozenset({"lb", "lbs", "pounds"}),
+    "s": frozenset({"s", "sec", "secs", "seconds"}),
+    "ms": frozenset({"ms", "millis", "milliseconds"}),
+    "percent": frozenset({"pct", "percent", "percentage"}),
+    "fraction": frozenset({"frac", "fraction", "ratio"}),
+    "thousands": frozenset({"k", "thousands", "000s"}),
+}
+"""Words in a column's name that say which unit it holds (``weight_kg``, ``tempF``)."""
+
 
 @dataclass(frozen=True, slots=True)
 class Side:
@@ -169,6 +187,7 @@ def out_of_range_sides(
     low: float | None,
     high: float | None,
     reference: tuple[np.ndarray, np.ndarray] | None = None,
+    column: str | None = None,
 ) -> list[Side]:
     """The sides of ``[low, high]`` that values fall outside, each diagnosed.
 
@@ -180,6 +199,9 @@ def out_of_range_sides(
         high: The allowed maximum (None: open).
         reference: The reference's weighted values, to pick among conversions that
             all fit the range.
+        column: The column's name: when it names a unit (``weight_kg``), a
+            conversion into that unit is preferred among those that fit (kg↔lb and
+            cm↔in both fit many ranges; the name tells them apart).
 
     Returns:
         A side for each bound some value lies beyond, below first.
@@ -210,9 +232,20 @@ def out_of_range_sides(
                 low=low,
                 high=high,
                 reference=reference,
+                named=_named_unit(column),
             )
         )
     return sides
+
+
+def _named_unit(column: str | None) -> str | None:
+    """The unit a column's name says it holds, if exactly one."""
+    if not column:
+        return None
+    spaced = re.sub(r"([a-z])([A-Z])", r"\1 \2", column)
+    words = set(re.split(r"[^a-z0-9]+", spaced.lower())) - {""}
+    named = [unit for unit, spelled in UNIT_WORDS.items() if words & spelled]
+    return named[0] if len(named) == 1 else None
 
 
 def _diagnosed(
@@ -227,12 +260,13 @@ def _diagnosed(
     low: float | None,
     high: float | None,
     reference: tuple[np.ndarray, np.ndarray] | None,
+    named: str | None = None,
 ) -> Side:
     examples = _examples(values)
     side = Side(direction, bound, count, count / rows if rows else 0.0, examples)
     if count < MIN_VALUES:
         return side
-    best: tuple[float, int, Conversion, float] | None = None
+    best: tuple[bool, float, int, Conversion, float] | None = None
     total = float(weights.sum())
     for order, conversion in enumerate(CONVERSIONS):
         with np.errstate(all="ignore"):
@@ -252,12 +286,13 @@ def _diagnosed(
             np.concatenate([kept[1], weights[inside]]),
             reference,
         )
-        rank = (distance, order, conversion, explained)
-        if best is None or rank[:2] < best[:2]:
+        # Into the unit the column's name says it holds first, then the closest.
+        rank = (conversion.expected != named, distance, order, conversion, explained)
+        if best is None or rank[:3] < best[:3]:
             best = rank
     if best is None:
         return side
-    _, _, conversion, explained = best
+    *_, conversion, explained = best
     conversion = _named_by_data(conversion, values, low, high)
     return Side(
         direction,

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
-from typing import Protocol, runtime_checkable
+from collections.abc import Callable, Iterable, Sequence
+from typing import Any, Protocol, runtime_checkable
 
 import polars as pl
 
@@ -26,4 +26,20 @@ class Engine(Protocol):
         self, frame: pl.DataFrame, segments: Sequence[str] | None = None
     ) -> DatasetProfile:
         """Profile one in-memory chunk (with per-segment profiles)."""
+        ...
+
+
+@runtime_checkable
+class SourceEngine(Engine, Protocol):
+    """An engine that reads sources itself, where the data lives (Spark reads Parquet
+    and profiles DataFrames on its executors) instead of being handed local chunks."""
+
+    def profile_source(
+        self,
+        source: Any,
+        *,
+        segments: Sequence[str] | None = None,
+        progress: Callable[[int], None] | None = None,
+    ) -> DatasetProfile:
+        """Profile a source: a path, or a DataFrame of the engine's own kind."""
         ...

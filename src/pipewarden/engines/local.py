@@ -145,12 +145,8 @@ class _Unhashed:
     physical: Physical
 
     def sketch(self) -> Distinct:
-        values = self.values
-        if self.physical is Physical.STRING:
-            # Polars' unique (parallel, its own hash) is several times cheaper than
-            # our hash of a string: free text repeats itself, and ids lose little.
-            values = values.unique()
-        return Distinct.from_hashes(_theta_hashes(_canonical(values, self.physical)))
+        values = _canonical(self.values, self.physical)
+        return Distinct.from_hashes(_theta_hashes(values))
 
 
 @dataclass(frozen=True, slots=True)

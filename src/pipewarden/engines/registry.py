@@ -11,6 +11,7 @@ from pipewarden.errors import EngineNotAvailableError
 
 _FACTORIES: dict[str, str] = {
     "local": "pipewarden.engines.local:LocalEngine",
+    "spark": "pipewarden.engines.spark:SparkEngine",
 }
 
 

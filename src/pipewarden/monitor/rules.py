@@ -527,9 +527,17 @@ DEFAULT_RULES: tuple[Rule, ...] = (
     Rule(
         "dataset_errors", "*", "dataset:*", min_severity=Severity.ERROR, severity="sev3"
     ),
+    Rule(
+        "pipeline_runs",
+        "run.*",
+        "pipeline:*",
+        min_severity=Severity.ERROR,
+        severity="sev2",
+    ),
 )
 """The issue's defaults: regression MAE/RMSE ≥ 1.25× baseline sev3, ≥ 1.5× sev2;
 classification accuracy/F1/ROC AUC 0.05 below baseline sev3, 0.10 below sev2; a drift
 error in a model's input sev3; no predictions in a window after the model has been
-active (a ``volume.no_predictions`` finding) sev3; and an error finding of a recorded
-check run on a dataset sev3."""
+active (a ``volume.no_predictions`` finding) sev3; an error finding of a recorded
+check run on a dataset sev3; and a scheduled pipeline run that was missed or failed
+(``run.missed``, ``run.failed``, from the checklist) sev2."""

@@ -4,13 +4,17 @@ Every statistic gives a score: ``min(effect / EFFECT, z / Z_MIN)``, so a change
 counts (score >= 1) only when it is both large enough to matter and far beyond
 sampling noise; a column's score is that of its most changed statistic. Schema
 changes (a column added, removed or retyped) and a time column that did not move
-forward (stale data) score fixed high values. The thresholds were calibrated on
+forward (stale data) score fixed high values. Only columns known to move forward
+are judged stale (``time_columns``: the contract's time column, and those that
+advanced between earlier good runs): a birth date's newest value standing still
+is no alarm. The thresholds were calibrated on
 the no-fault runs of ``benchmarks/bench_localize.py`` (false alarms <= 2%).
 """
 
 from __future__ import annotations
 
 import math
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -70,15 +74,27 @@ class ColumnShift:
         return self.score >= 1.0
 
 
-def column_shifts(before: DatasetProfile, after: DatasetProfile) -> list[ColumnShift]:
-    """Every column's shift (and the row count's), most changed first."""
+def column_shifts(
+    before: DatasetProfile,
+    after: DatasetProfile,
+    *,
+    time_columns: Collection[str] = (),
+) -> list[ColumnShift]:
+    """Every column's shift (and the row count's), most changed first.
+
+    Args:
+        before: The baseline's profile.
+        after: The profile to judge.
+        time_columns: Datetime columns expected to move forward; only these can be
+            stale.
+    """
     shifts = [_rows_shift(before.rows, after.rows)]
     for name in dict.fromkeys([*before.columns, *after.columns]):
         a, b = before.columns.get(name), after.columns.get(name)
         if a is None or b is None:
             shifts.append(_presence(name, a is None))
             continue
-        shifts.append(_column_shift(a, b))
+        shifts.append(_column_shift(a, b, moving=name in time_columns))
     return sorted(shifts, key=lambda s: -s.score)
 
 
@@ -96,14 +112,15 @@ def _presence(name: str, added: bool) -> ColumnShift:
     return ColumnShift(name, SCHEMA_SCORE, "schema", what, {"change": what})
 
 
-def _column_shift(a: ColumnProfile, b: ColumnProfile) -> ColumnShift:
+def _column_shift(a: ColumnProfile, b: ColumnProfile, *, moving: bool) -> ColumnShift:
     if a.kind is not b.kind and a.non_null and b.non_null:
         message = f"changed type: {b.dtype} (was {a.dtype})"
         evidence = {"before": a.dtype, "after": b.dtype}
         return ColumnShift(a.name, SCHEMA_SCORE, "schema", message, evidence)
     candidates = [_nulls(a, b)]
     if a.kind is Kind.DATETIME:
-        candidates.append(_stale(a, b))
+        if moving:
+            candidates.append(_stale(a, b))
     elif a.kind in (Kind.INTEGER, Kind.FLOAT, Kind.BOOLEAN):
         candidates.extend(_numeric(a, b))
     elif a.kind is Kind.CATEGORICAL:

@@ -51,11 +51,21 @@ class ChecklistRow:
 
 @dataclass(frozen=True, slots=True)
 class Checklist:
-    """The checklist of one day, judged at ``now``."""
+    """The checklist of one day, judged at ``now``.
+
+    Attributes:
+        day: The day.
+        now: When the rows were judged.
+        rows: One per expected start (and per run of an unscheduled pipeline).
+        alerts: The alert transitions its ``run.*`` findings made (events with a
+            ``to_dict()``, see ``pipewarden.monitor.alerts.AlertEvent``), when the
+            checklist was judged by the alert rules.
+    """
 
     day: date
     now: datetime
     rows: tuple[ChecklistRow, ...]
+    alerts: tuple[Any, ...] = ()
 
     @property
     def findings(self) -> list[Finding]:
@@ -70,6 +80,7 @@ class Checklist:
             "now": self.now.isoformat(),
             "rows": [row.to_dict() for row in self.rows],
             "findings": [f.to_dict() for f in self.findings],
+            "alerts": [event.to_dict() for event in self.alerts],
         }
 
 

@@ -30,8 +30,13 @@ from pipewarden.pipelines.segments import (
     concentrate,
     contributions,
 )
-from pipewarden.store.pipeline_records import PipelineRun, StageCheckpoint
-from pipewarden.store.records import Run
+from pipewarden.profiles.column import Kind
+from pipewarden.profiles.dataset import DatasetProfile
+from pipewarden.store.pipeline_records import (
+    PipelineRun,
+    StageCheckpoint,
+    StageProfile,
+)
 
 __all__ = [
     "ColumnVerdict",
@@ -39,6 +44,7 @@ __all__ = [
     "SegmentShare",
     "StageVerdict",
     "localize_runs",
+    "moving_time_columns",
 ]
 
 MAX_SEGMENTS = 10
@@ -183,16 +189,22 @@ class Localization:
 def localize_runs(
     bad: PipelineRun,
     baseline: PipelineRun,
-    bad_runs: Mapping[str, Run],
-    baseline_runs: Mapping[str, Run],
+    bad_runs: Mapping[str, StageProfile],
+    baseline_runs: Mapping[str, StageProfile],
+    *,
+    earlier_runs: Mapping[str, StageProfile] | None = None,
 ) -> Localization:
     """Localize the change from ``baseline`` to ``bad``.
 
     Args:
         bad: The pipeline run to explain.
         baseline: A run that worked.
-        bad_runs: Stage name -> the recorded Run (with its profile) of ``bad``.
+        bad_runs: Stage name -> the stored profile (and context) of its output in
+            ``bad``.
         baseline_runs: The same for ``baseline``.
+        earlier_runs: The same for a good run before the baseline: a datetime column
+            can only be stale if it moved forward from that run to the baseline (or
+            is the contract's time column). None: only time columns are judged.
 
     Returns:
         The stage, columns, segments and other changes, ranked.
@@ -203,7 +215,11 @@ def localize_runs(
         old, new = baseline_runs.get(stage.stage), bad_runs.get(stage.stage)
         if old is None or new is None or old.profile is None or new.profile is None:
             continue
-        shifts[stage.stage] = [s for s in column_shifts(old.profile, new.profile)]
+        earlier = (earlier_runs or {}).get(stage.stage)
+        moving = moving_time_columns(old, None if earlier is None else earlier.profile)
+        shifts[stage.stage] = column_shifts(
+            old.profile, new.profile, time_columns=moving
+        )
     changed = {name: [s for s in found if s.changed] for name, found in shifts.items()}
     culprit = _culprit(bad, order, changed)
     columns = _columns(order, changed, culprit)
@@ -220,6 +236,29 @@ def localize_runs(
         concentration=concentration,
         changes=_other_changes(bad, baseline, bad_runs, baseline_runs),
     )
+
+
+def moving_time_columns(
+    baseline: StageProfile, earlier: DatasetProfile | None
+) -> frozenset[str]:
+    """Datetime columns expected to move forward from run to run: the contract's
+    time column, and those whose newest value advanced from ``earlier`` to the
+    baseline (a birth date does not; an event time does)."""
+    found = {baseline.time_column} if baseline.time_column else set()
+    if earlier is not None and baseline.profile is not None:
+        for name, column in baseline.profile.columns.items():
+            before = earlier.columns.get(name)
+            if column.kind is not Kind.DATETIME or before is None:
+                continue
+            if before.kind is Kind.DATETIME and _advanced(
+                before.time.max, column.time.max
+            ):
+                found.add(name)
+    return frozenset(found)
+
+
+def _advanced(before: int | None, after: int | None) -> bool:
+    return before is not None and after is not None and after > before
 
 
 def _inputs_of(stage: StageCheckpoint, order: list[StageCheckpoint]) -> tuple[str, ...]:
@@ -343,8 +382,8 @@ def _concentrations(
 def _other_changes(
     bad: PipelineRun,
     baseline: PipelineRun,
-    bad_runs: Mapping[str, Run],
-    baseline_runs: Mapping[str, Run],
+    bad_runs: Mapping[str, StageProfile],
+    baseline_runs: Mapping[str, StageProfile],
 ) -> dict[str, Any]:
     code_a = baseline.code or _first_code(baseline_runs)
     code_b = bad.code or _first_code(bad_runs)
@@ -384,11 +423,11 @@ def _other_changes(
     }
 
 
-def _first_code(runs: Mapping[str, Run]) -> Any:
+def _first_code(runs: Mapping[str, StageProfile]) -> Any:
     return next((r.code for r in runs.values() if r.code is not None), None)
 
 
-def _first_env(runs: Mapping[str, Run]) -> Any:
+def _first_env(runs: Mapping[str, StageProfile]) -> Any:
     return next((r.environment for r in runs.values() if r.environment), None)
 
 

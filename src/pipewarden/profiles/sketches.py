@@ -364,6 +364,7 @@ _THETA_SEED_HASH = 0x93CC
 """DataSketches' 16-bit hash of the default seed (9001), stored in every sketch."""
 _THETA_FLAGS = 0b11010  # read-only, compact, ordered
 _THETA_EMPTY = 0b100
+_THETA_ORDERED = 0b10000
 
 
 @dataclass(frozen=True, slots=True, eq=False)
@@ -560,7 +561,9 @@ class Distinct:
                 f"A distinct-count sketch is not a readable theta sketch ({exc}). "
                 "The profile is damaged: profile the data again."
             ) from exc
-        return cls(np.sort(hashes.astype(np.uint64)), int(theta))
+        hashes = hashes.astype(np.uint64)
+        ordered = flags & _THETA_ORDERED and bool(np.all(hashes[1:] > hashes[:-1]))
+        return cls(hashes if ordered else np.sort(hashes), int(theta))
 
     @classmethod
     def _from_datasketches(cls, blob: bytes) -> Distinct:

@@ -14,17 +14,27 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Protocol, Self
 
 if TYPE_CHECKING:
+    import polars as pl
+
     from pipewarden.env.fingerprint import Fingerprint
     from pipewarden.store.alert_records import (
         AlertEventRecord,
         AlertRecord,
         OutboxItem,
     )
+    from pipewarden.store.monitoring_records import (
+        BatchReceipt,
+        LabelBatch,
+        PredictionBatch,
+        Rebuild,
+        StoredProfile,
+    )
     from pipewarden.store.overview_records import ColumnReading, DatasetSummary
     from pipewarden.store.pipeline_records import (
         PipelineRecord,
         PipelineRun,
         StageCheckpoint,
+        StageProfile,
     )
     from pipewarden.store.records import (
         MetricPoint,
@@ -167,6 +177,86 @@ class Store(Protocol):
             RecordNotFoundError: No such model or version.
         """
         ...
+
+    def list_models(self) -> list[ModelRecord]:
+        """Every registered model version, by name then registration time."""
+        ...
+
+    # ------------------------------------------------------------------ traffic
+    def save_predictions(
+        self, name: str, version: str, batch: PredictionBatch, rebuild: Rebuild
+    ) -> BatchReceipt:
+        """Keep a batch of predictions of a model version, in one transaction.
+
+        A batch whose key was logged before stores nothing (the receipt says so,
+        with the first time's counts). Ids the model logged in an earlier batch
+        are not stored again; ``rebuild`` then gives the blob and day profiles of
+        the rows that were.
+
+        Raises:
+            RecordNotFoundError: No such model version.
+        """
+        ...
+
+    def save_labels(self, name: str, version: str, batch: LabelBatch) -> BatchReceipt:
+        """Join a batch of labels to a model version's ids, in one transaction.
+
+        New ids are added, a different label for a labelled id replaces it
+        (``relabelled``), the same label again changes nothing (``unchanged``);
+        labels of ids with no logged prediction are kept and counted
+        (``unknown_ids``): they join when the prediction is logged.
+
+        Raises:
+            RecordNotFoundError: No such model version.
+        """
+        ...
+
+    def load_predictions(
+        self,
+        name: str,
+        version: str,
+        *,
+        since_us: int | None = None,
+        until_us: int | None = None,
+    ) -> pl.DataFrame | None:
+        """The rows blobs (as written: ids, times, predictions, scores) of
+        the batches whose times overlap ``[since_us, until_us)``, as one frame (rows
+        outside the range included); None when nothing was logged."""
+        ...
+
+    def load_inputs(
+        self,
+        name: str,
+        version: str,
+        *,
+        since_us: int | None = None,
+        until_us: int | None = None,
+    ) -> pl.DataFrame | None:
+        """The inputs blobs (ids and input columns) of the same batches as
+        :meth:`load_predictions`, as one frame; None when nothing was logged."""
+        ...
+
+    def load_labels(
+        self, name: str, version: str, *, column: str | None = None
+    ) -> pl.DataFrame:
+        """The current labels: ``row_id``, ``label``, ``label_class``; only
+        ``row_id`` and ``column`` (``label`` or ``label_class``) when one is named."""
+        ...
+
+    def load_input_profiles(
+        self,
+        name: str,
+        version: str,
+        *,
+        since_us: int | None = None,
+        until_us: int | None = None,
+    ) -> list[StoredProfile]:
+        """The input profiles of the logged batches (per UTC day, or per batch when
+        it spans more than a week) whose spans overlap the range; decoded on use."""
+        ...
+
+    def list_batches(self, name: str, version: str) -> list[BatchReceipt]:
+        """The logged batches of a model version, oldest first."""
 
     # ------------------------------------------------------------------ alerts
     def save_alert(
@@ -323,6 +413,12 @@ class Store(Protocol):
     ) -> str | None:
         """The id of the run of ``dataset`` just before the run ``run_id`` that
         started at ``before`` (same start: the smaller id), or None."""
+        ...
+
+    def get_stage_profiles(self, run_ids: Sequence[str]) -> dict[str, StageProfile]:
+        """Per recorded run id: its profile, code, environment, contract digest and
+        time column, and inputs, without its findings (what localization reads).
+        Ids not in the store are left out."""
         ...
 
     # ------------------------------------------------------------------ lifecycle

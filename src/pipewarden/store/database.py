@@ -48,7 +48,7 @@ __all__ = [
 
 logger = logging.getLogger(__name__)
 
-HEAD_REVISION = "20261201_0002"
+HEAD_REVISION = "20261206_0004"
 """The schema revision this pipewarden writes (a test checks it is Alembic's head)."""
 MIGRATIONS = Path(__file__).parent / "migrations"
 

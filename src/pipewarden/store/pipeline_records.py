@@ -11,7 +11,9 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any, Literal
 
-from pipewarden.env.fingerprint import CodeVersion
+from pipewarden.env.fingerprint import CodeVersion, Fingerprint
+from pipewarden.io.fingerprints import InputFingerprint
+from pipewarden.profiles.dataset import DatasetProfile
 
 __all__ = [
     "PIPELINE_STATUSES",
@@ -19,6 +21,7 @@ __all__ = [
     "PipelineRun",
     "PipelineStatus",
     "StageCheckpoint",
+    "StageProfile",
     "stage_dataset",
 ]
 
@@ -178,6 +181,30 @@ class PipelineRun:
             "error_message": self.error_message,
             "stages": [s.to_dict() for s in self.stages],
         }
+
+
+@dataclass(frozen=True, slots=True)
+class StageProfile:
+    """What localization reads of a stage's recorded run: its profile and context,
+    without its findings (``Store.get_stage_profiles``).
+
+    Attributes:
+        id: The recorded run's id.
+        profile: Its profile, when one was kept.
+        code: Git state of the code, when known.
+        environment: The environment's fingerprint, when kept.
+        contract_digest: Digest of the contract it was checked against.
+        time_column: That contract's event-time column, if it declares one.
+        inputs: What the stage read, fingerprinted.
+    """
+
+    id: str
+    profile: DatasetProfile | None
+    code: CodeVersion | None = None
+    environment: Fingerprint | None = None
+    contract_digest: str | None = None
+    time_column: str | None = None
+    inputs: tuple[InputFingerprint, ...] = ()
 
 
 def _iso(moment: datetime | None) -> str | None:

@@ -286,9 +286,16 @@ class ModelRecord:
         environment: Fingerprint of the environment it was trained in.
         important_packages: Distributions whose versions matter for it: those its
             pickle references, or the list given at registration.
-        metrics: Evaluation metrics, e.g. ``{"auc": 0.91}``.
+        metrics: Evaluation metrics, e.g. ``{"auc": 0.91}``: the baseline that
+            monitored windows are compared with.
         training_profile: Profile of the training data, when given.
         registered_at: When it was registered (UTC).
+        task: ``regression`` or ``classification``, when known.
+        label: The target column of the training data, when given.
+        inputs: The model's input columns (the training data's other columns).
+        importances: Feature importance per input column, when known.
+        training_sample: A bounded random sample of training rows (inputs and label)
+            as Parquet bytes, for the diagnosis of monitored windows.
     """
 
     name: str
@@ -300,6 +307,16 @@ class ModelRecord:
     metrics: dict[str, float] = field(default_factory=dict)
     training_profile: DatasetProfile | None = None
     registered_at: datetime = field(default_factory=lambda: datetime.now(UTC))
+    task: str | None = None
+    label: str | None = None
+    inputs: tuple[str, ...] = ()
+    importances: dict[str, float] = field(default_factory=dict)
+    training_sample: bytes | None = field(default=None, repr=False)
+
+    @property
+    def subject(self) -> str:
+        """The model as an alert subject: ``model:NAME:VERSION``."""
+        return f"model:{self.name}:{self.version}"
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -314,7 +331,22 @@ class ModelRecord:
             if self.training_profile is None
             else self.training_profile.rows,
             "registered_at": _iso(self.registered_at),
+            "task": self.task,
+            "label": self.label,
+            "inputs": list(self.inputs),
+            "importances": dict(self.importances),
+            "training_sample_rows": None
+            if self.training_sample is None
+            else _parquet_rows(self.training_sample),
         }
+
+
+def _parquet_rows(payload: bytes) -> int:
+    import io
+
+    import pyarrow.parquet as pq
+
+    return int(pq.ParquetFile(io.BytesIO(payload)).metadata.num_rows)
 
 
 def _iso(moment: datetime | None) -> str | None:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
-from typing import Any, Self, TypeAlias
+from typing import TYPE_CHECKING, Any, Self, TypeAlias
 
 from sqlalchemy import Connection, Insert, Select, func, insert, select
 from sqlalchemy import Engine as Database
@@ -24,14 +24,23 @@ from pipewarden.errors import RecordNotFoundError, StoreError
 from pipewarden.store._dialects import insert_missing, writer
 from pipewarden.store._errors import translated
 from pipewarden.store._recent import RecentMetrics
+from pipewarden.store._traffic import Traffic
 from pipewarden.store.alert_records import AlertEventRecord, AlertRecord, OutboxItem
 from pipewarden.store.alert_store import SqlAlerts
+from pipewarden.store.monitoring_records import (
+    BatchReceipt,
+    LabelBatch,
+    PredictionBatch,
+    Rebuild,
+    StoredProfile,
+)
 from pipewarden.store.overview import OverviewQueries
 from pipewarden.store.overview_records import ColumnReading, DatasetSummary
 from pipewarden.store.pipeline_records import (
     PipelineRecord,
     PipelineRun,
     StageCheckpoint,
+    StageProfile,
 )
 from pipewarden.store.pipelines import PipelineTables
 from pipewarden.store.records import (
@@ -42,6 +51,7 @@ from pipewarden.store.records import (
     RunSummary,
     SeriesTable,
 )
+from pipewarden.store.stage_profiles import load_stage_profiles
 from pipewarden.store.tables import (
     DATASET_COLUMN,
     Base,
@@ -54,6 +64,9 @@ from pipewarden.store.tables import (
     ProfileRow,
     RunRow,
 )
+
+if TYPE_CHECKING:
+    import polars as pl
 
 __all__ = ["PASSING", "SqlStore"]
 
@@ -96,6 +109,9 @@ class SqlStore:
         self._writer = writer(database)
         self._read = sessionmaker(database, expire_on_commit=False)
         self._write = sessionmaker(self._writer, expire_on_commit=False)
+        self._traffic = Traffic(
+            database, self._writer, url=url, compression=compression
+        )
         self._alerts = SqlAlerts(database, self._writer, url=url)
         self._pipelines = PipelineTables(database, self._writer, url=url)
         self._overview = OverviewQueries(database, url=url)
@@ -277,6 +293,10 @@ class SqlStore:
             pipeline=pipeline, status=status, since=since, until=until, limit=limit
         )
 
+    def get_stage_profiles(self, run_ids: Sequence[str]) -> dict[str, StageProfile]:
+        """Profiles and context of recorded runs, without findings, in one read."""
+        return load_stage_profiles(self._database, run_ids, url=self.url)
+
     # ------------------------------------------------------------------ history
     def metric_history(
         self,
@@ -404,6 +424,74 @@ class SqlStore:
                     "pipewarden.register_model(name, version, model)."
                 )
             return row.to_domain()
+
+    def list_models(self) -> list[ModelRecord]:
+        """Every registered model version, by name then registration time."""
+        query = _full_model().order_by(
+            ModelRow.name, ModelRow.registered_at, ModelRow.id
+        )
+        with translated(self.url), self._read() as session:
+            return [row.to_domain() for row in session.scalars(query)]
+
+    # ------------------------------------------------------------------ traffic
+    def save_predictions(
+        self, name: str, version: str, batch: PredictionBatch, rebuild: Rebuild
+    ) -> BatchReceipt:
+        """See :meth:`pipewarden.store.Store.save_predictions`."""
+        return self._traffic.save_predictions(name, version, batch, rebuild)
+
+    def save_labels(self, name: str, version: str, batch: LabelBatch) -> BatchReceipt:
+        """See :meth:`pipewarden.store.Store.save_labels`."""
+        return self._traffic.save_labels(name, version, batch)
+
+    def load_predictions(
+        self,
+        name: str,
+        version: str,
+        *,
+        since_us: int | None = None,
+        until_us: int | None = None,
+    ) -> pl.DataFrame | None:
+        """See :meth:`pipewarden.store.Store.load_predictions`."""
+        return self._traffic.load_predictions(
+            name, version, since_us=since_us, until_us=until_us
+        )
+
+    def load_inputs(
+        self,
+        name: str,
+        version: str,
+        *,
+        since_us: int | None = None,
+        until_us: int | None = None,
+    ) -> pl.DataFrame | None:
+        """See :meth:`pipewarden.store.Store.load_inputs`."""
+        return self._traffic.load_inputs(
+            name, version, since_us=since_us, until_us=until_us
+        )
+
+    def load_labels(
+        self, name: str, version: str, *, column: str | None = None
+    ) -> pl.DataFrame:
+        """See :meth:`pipewarden.store.Store.load_labels`."""
+        return self._traffic.load_labels(name, version, column=column)
+
+    def load_input_profiles(
+        self,
+        name: str,
+        version: str,
+        *,
+        since_us: int | None = None,
+        until_us: int | None = None,
+    ) -> list[StoredProfile]:
+        """See :meth:`pipewarden.store.Store.load_input_profiles`."""
+        return self._traffic.load_input_profiles(
+            name, version, since_us=since_us, until_us=until_us
+        )
+
+    def list_batches(self, name: str, version: str) -> list[BatchReceipt]:
+        """See :meth:`pipewarden.store.Store.list_batches`."""
+        return self._traffic.list_batches(name, version)
 
     # ------------------------------------------------------------------ alerts
     def save_alert(

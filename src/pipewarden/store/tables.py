@@ -359,6 +359,7 @@ class FindingRow(Base):
     value: Mapped[Any] = mapped_column(JSONValue, nullable=True)
     threshold: Mapped[Any] = mapped_column(JSONValue, nullable=True)
     segment: Mapped[dict[str, Any] | None] = mapped_column(JSONValue, nullable=True)
+    evidence: Mapped[dict[str, Any] | None] = mapped_column(JSONValue, nullable=True)
 
     run: Mapped[RunRow] = relationship(back_populates="findings", lazy="raise")
 
@@ -388,6 +389,7 @@ class FindingRow(Base):
             "value": _clean(finding.value),
             "threshold": _clean(finding.threshold),
             "segment": _clean(finding.segment),
+            "evidence": _clean(finding.evidence),
         }
 
     def to_domain(self) -> Finding:
@@ -399,6 +401,7 @@ class FindingRow(Base):
             value=self.value,
             threshold=self.threshold,
             segment=self.segment,
+            evidence=self.evidence,
         )
 
 
@@ -529,6 +532,11 @@ class ModelRow(Base):
     profile_encoding: Mapped[str | None] = mapped_column(String(16))
     training_profile: Mapped[bytes | None] = mapped_column(LargeBinary)
     registered_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    task: Mapped[str | None] = mapped_column(String(16))
+    label: Mapped[str | None] = mapped_column(String(255))
+    inputs: Mapped[list[str] | None] = mapped_column(JSONValue)
+    importances: Mapped[dict[str, float] | None] = mapped_column(JSONValue)
+    training_sample: Mapped[bytes | None] = mapped_column(LargeBinary)
 
     environment: Mapped[EnvironmentRow] = relationship(lazy="raise")
 
@@ -550,6 +558,11 @@ class ModelRow(Base):
             profile_encoding=encoding,
             training_profile=payload,
             registered_at=model.registered_at,
+            task=model.task,
+            label=model.label,
+            inputs=list(model.inputs),
+            importances=_clean(dict(model.importances)),
+            training_sample=model.training_sample,
         )
 
     def to_domain(self) -> ModelRecord:
@@ -567,6 +580,13 @@ class ModelRow(Base):
             metrics=dict(self.metrics or {}),
             training_profile=profile,
             registered_at=self.registered_at,
+            task=self.task,
+            label=self.label,
+            inputs=tuple(self.inputs or ()),
+            importances=dict(self.importances or {}),
+            training_sample=None
+            if self.training_sample is None
+            else bytes(self.training_sample),
         )
 
 
@@ -615,3 +635,7 @@ def _clean(value: Any) -> Any:
     if isinstance(value, list | tuple):
         return [_clean(v) for v in value]
     return value
+
+
+# The monitoring tables live in their own module, on the same Base (and metadata).
+from pipewarden.store import monitoring_tables as monitoring_tables  # noqa: E402

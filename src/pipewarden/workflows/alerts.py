@@ -6,6 +6,12 @@ message), plus a ``run.recorded`` marker so that a run without findings still co
 as a judged window (and resolves the alerts whose condition cleared). With no rules
 file, the default rules apply: an error finding of a recorded run opens a sev3 alert
 (rule ``dataset_errors``), resolved by the next run without one.
+
+The checklist feeds the rules too: each expected start it has judged for good (ran,
+late, failed or missed; not one still running or not yet due) is a window of subject
+``pipeline:NAME`` at the expected time, with a ``run.checked`` marker and its
+``run.*`` finding if any. By default a missed or failed run opens a sev2 alert (rule
+``pipeline_runs``), resolved by the next expected start that ran.
 """
 
 from __future__ import annotations
@@ -30,14 +36,18 @@ from pipewarden.store.alert_records import ALERT_STATUSES, OPEN_STATUSES, AlertR
 if TYPE_CHECKING:
     from datetime import datetime
 
+    from pipewarden.pipelines.checklist import Checklist
     from pipewarden.store.base import Store
     from pipewarden.store.records import Run
 
 __all__ = [
+    "RUN_CHECKED",
     "RUN_RECORDED",
     "AlertsOutcome",
     "acknowledge",
+    "alert_on_checklist",
     "alert_on_run",
+    "checklist_observations",
     "escalate",
     "list_alerts",
     "resolve",
@@ -47,6 +57,11 @@ __all__ = [
 
 RUN_RECORDED = "run.recorded"
 """The check id of the marker observation every recorded run contributes."""
+RUN_CHECKED = "run.checked"
+"""The check id of the marker observation of every expected start the checklist
+judged for good."""
+JUDGED = frozenset({"ran", "late", "failed", "missed"})
+"""Checklist statuses that are final (running and scheduled may still change)."""
 STATUS_CHOICES = (*ALERT_STATUSES, "all")
 
 
@@ -98,6 +113,48 @@ def run_observations(run: Run) -> list[Observation]:
             )
         )
     return observations
+
+
+def checklist_observations(checklist: Checklist) -> list[Observation]:
+    """The observations of a checklist (see the module docstring)."""
+    observations = []
+    for row in checklist.rows:
+        slot = row.slot
+        if slot.status not in JUDGED:
+            continue
+        window = slot.expected_at or (None if slot.run is None else slot.run.started_at)
+        if window is None:
+            continue
+        subject = f"pipeline:{slot.pipeline}"
+        observations.append(Observation(subject, window, RUN_CHECKED))
+        for finding in row.findings:
+            observations.append(
+                Observation(
+                    subject,
+                    window,
+                    finding.check,
+                    severity=finding.severity,
+                    message=finding.message,
+                )
+            )
+    return observations
+
+
+def alert_on_checklist(
+    store: Store,
+    checklist: Checklist,
+    rules: RuleSet,
+    *,
+    environ: Mapping[str, str],
+    deliver: bool = True,
+) -> AlertsOutcome:
+    """Judge a checklist's run.* findings by the rules, update the alerts, deliver."""
+    observations = checklist_observations(checklist)
+    hits = rules.evaluate(observations)
+    now = checklist.now
+    events = sync_alerts(store, rules, hits, observations, now=now)
+    delivery = deliver_outbox(store, now=now, environ=environ) if deliver else None
+    return AlertsOutcome(tuple(events), delivery)
 
 
 def alert_on_run(

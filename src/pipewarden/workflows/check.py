@@ -99,7 +99,8 @@ def check(
         environ: Environment variables for the fingerprint (default: os.environ).
         history: Thresholds for ``history.*`` findings when recording.
         query: SQL query, when ``batch`` (or ``reference``) is a database URL.
-        engine: Compute engine name.
+        engine: Compute engine name: ``local`` or ``spark`` (a Spark DataFrame is
+            always profiled by Spark).
         progress: Called with the number of rows profiled after each chunk.
         rules: Alert rules (a RuleSet or a rules YAML) a recorded run is judged by;
             None: the default rules, under which an error finding opens a sev3
@@ -211,8 +212,7 @@ def check_batch(
                 environ=environ,
                 history=history,
             )
-            # The store keeps no evidence (a later schema change): carry it over.
-            result = _with_evidence(run.result, result)
+            result = run.result
             assert rule_set is not None and run.finished_at is not None
             alerts = _alert_on(opened, run, rule_set, environ=environ)
         url = None if opened is None else opened.url
@@ -356,22 +356,6 @@ def _columns_of(batch: Any, names: list[str], query: str | None) -> pl.DataFrame
         return batch.select(names)
     frames = [f.select(names) for f in iter_frames(batch, query=query)]
     return frames[0] if len(frames) == 1 else pl.concat(frames, how="vertical")
-
-
-def _with_evidence(stored: CheckResult, checked: CheckResult) -> CheckResult:
-    """The stored result, its findings with the evidence the check gave them."""
-    evidence = {
-        (f.check, f.column, f.message): f.evidence
-        for f in checked.findings
-        if f.evidence is not None
-    }
-    if not evidence:
-        return stored
-    findings = tuple(
-        replace(f, evidence=evidence.get((f.check, f.column, f.message), f.evidence))
-        for f in stored.findings
-    )
-    return replace(stored, findings=findings)
 
 
 def _with(

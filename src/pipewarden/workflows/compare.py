@@ -22,11 +22,11 @@ from pipewarden.drift.compare import compare as compare_profiles
 from pipewarden.drift.correction import CORRECTIONS
 from pipewarden.drift.multivariate import SAMPLE_ROWS, RowSampler
 from pipewarden.drift.results import DriftReport
-from pipewarden.engines.registry import resolve_engine
+from pipewarden.engines.base import SourceEngine
 from pipewarden.errors import ConfigError
 from pipewarden.io.sources import describe_source, iter_frames
 from pipewarden.profiles.dataset import DatasetProfile, is_profile_json
-from pipewarden.workflows.profile import ProgressFn, tracked
+from pipewarden.workflows.profile import ProgressFn, engine_for, tracked
 
 __all__ = ["CompareOutcome", "compare", "compare_batches"]
 
@@ -36,6 +36,7 @@ NO_SKLEARN = (
 )
 SAVED_PROFILE = "multivariate test skipped: a side is a saved profile"
 TURNED_OFF = "multivariate test skipped: sample_rows is 0"
+ENGINE_SAMPLES = "multivariate test skipped: the {engine} engine takes no row sample"
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,7 +86,8 @@ def compare(
         correction: Multiple-testing correction: ``bh``, ``bonferroni`` or ``none``.
         sample_rows: Rows sampled per side for the multivariate test (0: off).
         query: SQL query, when a side is a database URL.
-        engine: Compute engine name.
+        engine: Compute engine name: ``local`` or ``spark`` (a Spark DataFrame is
+            always profiled by Spark).
         progress: Called with the number of rows profiled after each chunk.
 
     Returns:
@@ -150,13 +152,16 @@ def compare_batches(
     with ThreadPoolExecutor(max_workers=2, thread_name_prefix="pw-drift") as pool:
         ref_job = pool.submit(side.profile, reference)
         cur_job = pool.submit(side.profile, current)
-        (ref_prof, ref_rows), (cur_prof, cur_rows) = ref_job.result(), cur_job.result()
+        (ref_prof, ref_rows, ref_why), (cur_prof, cur_rows, cur_why) = (
+            ref_job.result(),
+            cur_job.result(),
+        )
     _require_columns(ref_prof, cur_prof, label=label, prediction=prediction, time=time)
     samples = None
     if ref_rows is not None and cur_rows is not None:
         samples = (ref_rows, cur_rows)
     elif sample_rows > 0:
-        note = SAVED_PROFILE
+        note = ref_why if ref_rows is None else cur_why
     report = compare_profiles(
         ref_prof,
         cur_prof,
@@ -211,20 +216,27 @@ class _Side:
     sample_rows: int
     progress: ProgressFn | None
 
-    def profile(self, source: Any) -> tuple[DatasetProfile, pl.DataFrame | None]:
-        """The side's profile, and a row sample (None for a saved profile)."""
+    def profile(self, source: Any) -> tuple[DatasetProfile, pl.DataFrame | None, str]:
+        """The side's profile, and a row sample (or None, and why not)."""
         if isinstance(source, DatasetProfile):
-            return source, None
+            return source, None, SAVED_PROFILE
         if isinstance(source, str | Path) and is_profile_json(source):
-            return DatasetProfile.load(source), None
+            return DatasetProfile.load(source), None, SAVED_PROFILE
+        engine = engine_for(source, self.engine, self.query)
+        if isinstance(engine, SourceEngine):
+            prof = engine.profile_source(
+                source, segments=self.segments or None, progress=self.progress
+            )
+            return prof, None, ENGINE_SAMPLES.format(engine=engine.name)
         sampler = RowSampler(self.sample_rows) if self.sample_rows > 0 else None
         frames = tracked(iter_frames(source, query=self.query), self.progress)
         if sampler is not None:
             frames = sampler.tap(frames)
-        engine = resolve_engine(self.engine)
         prof = (
             engine.profile_frames(frames, self.segments)
             if self.segments
             else engine.profile_frames(frames)
         )
-        return prof, sampler.sample() if sampler is not None else None
+        if sampler is None:
+            return prof, None, TURNED_OFF
+        return prof, sampler.sample(), ""

@@ -1,20 +1,23 @@
 """Localize a bad pipeline run: the workflow behind ``pw.localize`` and
 ``pipewarden localize``.
 
-Reads the two pipeline runs, their stage checkpoints and the stored runs (profiles)
-of their stages, nothing else, and hands them to ``pipelines.localize``.
+Reads the two pipeline runs, their stage checkpoints and the stored profiles of
+their stages (without findings: ``Store.get_stage_profiles``), plus, for stages with
+a datetime column other than their contract's time column, the profiles of the good
+run before the baseline, which tell which datetime columns normally move forward
+(only those can be stale), and hands them to ``pipelines.localize``.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from typing import TYPE_CHECKING
 
 from pipewarden.errors import ConfigError, RecordNotFoundError
 from pipewarden.pipelines.localize import Localization, localize_runs
-from pipewarden.store.pipeline_records import PipelineRun
-from pipewarden.store.records import Run
+from pipewarden.profiles.column import Kind
+from pipewarden.store.pipeline_records import PipelineRun, StageProfile
 
 if TYPE_CHECKING:
     from pipewarden.store.base import Store
@@ -56,8 +59,16 @@ def localize(
                 f"Baseline {base.id} is a run of '{base.pipeline}', not of "
                 f"'{bad.pipeline}'. Pass a run of the same pipeline."
             )
+        profiles = opened.get_stage_profiles(
+            [s.run_id for r in (bad, base) for s in r.stages if s.run_id]
+        )
+        baseline_runs = _stage_profiles(base, profiles)
         return localize_runs(
-            bad, base, _stage_runs(opened, bad), _stage_runs(opened, base)
+            bad,
+            base,
+            _stage_profiles(bad, profiles),
+            baseline_runs,
+            earlier_runs=_earlier_profiles(opened, base, baseline_runs),
         )
 
 
@@ -82,8 +93,50 @@ def default_baseline(store: Store, bad: PipelineRun) -> PipelineRun:
     )
 
 
-def _stage_runs(store: Store, run: PipelineRun) -> dict[str, Run]:
-    return {s.stage: store.get_run(s.run_id) for s in run.stages if s.run_id}
+def _earlier_profiles(
+    store: Store, baseline: PipelineRun, baseline_runs: Mapping[str, StageProfile]
+) -> dict[str, StageProfile] | None:
+    """Stage profiles of the good run before the baseline, read only for the stages
+    with a datetime column besides their contract's time column (the others need
+    none to judge staleness)."""
+    wanted = {name for name, run in baseline_runs.items() if _has_other_times(run)}
+    if not wanted:
+        return None
+    earlier = _earlier_good(store, baseline)
+    if earlier is None:
+        return None
+    ids = [s.run_id for s in earlier.stages if s.run_id and s.stage in wanted]
+    return _stage_profiles(earlier, store.get_stage_profiles(ids))
+
+
+def _has_other_times(run: StageProfile) -> bool:
+    if run.profile is None:
+        return False
+    return any(
+        c.kind is Kind.DATETIME and name != run.time_column
+        for name, c in run.profile.columns.items()
+    )
+
+
+def _earlier_good(store: Store, baseline: PipelineRun) -> PipelineRun | None:
+    """The newest good run of the pipeline before the baseline, if any."""
+    earlier = store.list_pipeline_runs(
+        pipeline=baseline.pipeline,
+        status="success",
+        until=baseline.started_at,
+        limit=10,
+    )
+    return next((r for r in earlier if r.id != baseline.id and r.is_good), None)
+
+
+def _stage_profiles(
+    run: PipelineRun, profiles: Mapping[str, StageProfile]
+) -> dict[str, StageProfile]:
+    return {
+        s.stage: profiles[s.run_id]
+        for s in run.stages
+        if s.run_id and s.run_id in profiles
+    }
 
 
 @contextmanager

@@ -11,8 +11,10 @@ import polars as pl
 from pipewarden.checks.findings import Finding
 from pipewarden.checks.imbalance import class_balance, imbalance_note
 from pipewarden.contracts.model import IMBALANCE_INFO_SHARE
+from pipewarden.engines.base import Engine, SourceEngine
 from pipewarden.engines.registry import resolve_engine
-from pipewarden.errors import ProfileError
+from pipewarden.engines.spark import is_spark_frame
+from pipewarden.errors import ProfileError, SourceError
 from pipewarden.io.sources import DEFAULT_CHUNK_ROWS, iter_frames
 from pipewarden.profiles.dataset import DatasetProfile, is_profile_json
 
@@ -33,8 +35,10 @@ def profile(
 
     Args:
         data: A path, glob or URL (CSV, Parquet, JSON Lines, Arrow IPC), a SQLAlchemy
-            URL with ``query``, or a polars/pandas/pyarrow frame.
-        engine: Compute engine name.
+            URL with ``query``, a polars/pandas/pyarrow frame, or a Spark DataFrame
+            (always profiled by the Spark engine, on its executors).
+        engine: Compute engine name: ``local`` (default) or ``spark`` (Parquet read
+            by Spark, partitions profiled on the executors and merged).
         query: SQL query, when ``data`` is a database URL.
         chunk_rows: Rows per chunk; memory stays bounded by this.
         progress: Called after each chunk with its row count.
@@ -51,11 +55,32 @@ def profile(
         >>> import pipewarden as pw
         >>> prof = pw.profile("transactions.parquet")  # doctest: +SKIP
     """
+    chosen = engine_for(data, engine, query)
+    if isinstance(chosen, SourceEngine):
+        return chosen.profile_source(data, segments=segments, progress=progress)
     frames = iter_frames(data, chunk_rows=chunk_rows, query=query)
     counted = tracked(frames, progress)
     if segments:
-        return resolve_engine(engine).profile_frames(counted, segments)
-    return resolve_engine(engine).profile_frames(counted)
+        return chosen.profile_frames(counted, segments)
+    return chosen.profile_frames(counted)
+
+
+def engine_for(data: Any, engine: str, query: str | None = None) -> Engine:
+    """The engine that profiles ``data``: ``engine``, or Spark for a Spark DataFrame
+    (its rows live in Spark).
+
+    Raises:
+        EngineNotAvailableError: No engine has that name.
+        MissingDependencyError: The engine needs an extra that is not installed.
+        SourceError: A database query for an engine that reads no databases.
+    """
+    chosen = resolve_engine("spark" if is_spark_frame(data) else engine)
+    if isinstance(chosen, SourceEngine) and query is not None:
+        raise SourceError(
+            f"The {chosen.name} engine does not read databases. Drop --engine "
+            f"{chosen.name} (the local engine reads query results in chunks)."
+        )
+    return chosen
 
 
 def tracked(

@@ -163,7 +163,7 @@ def checklist_page(request: Request, store: StoreDep) -> HTMLResponse:
         request,
         "checklist.html.j2",
         title="Daily checklist",
-        checklist=checklist(store=store, now=moment),
+        checklist=checklist(store=store, now=moment, alerts=False),
         datasets=store.dataset_summaries(),
     )
 

@@ -1,0 +1,469 @@
+"""A monitored model's traffic in SQL: logged batches, predictions, labels, profiles.
+
+``SqlStore`` delegates its prediction and label methods here. Bulk rows go in with
+one ``executemany`` on SQLite and ``COPY`` into a temporary table on PostgreSQL;
+what is new, repeated or changed is decided by set operations in the database, in
+the batch's one transaction, never row by row in Python.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Iterable
+from itertools import repeat
+from typing import Any
+
+import polars as pl
+from sqlalchemy import Connection, insert, select, text, update
+from sqlalchemy import Engine as Database
+
+from pipewarden.errors import RecordNotFoundError, StoreError
+from pipewarden.store._errors import translated
+from pipewarden.store.monitoring_records import (
+    LABEL_COLUMNS,
+    PREDICTION_COLUMNS,
+    BatchReceipt,
+    LabelBatch,
+    PredictionBatch,
+    Rebuild,
+    SpanProfiles,
+    StoredProfile,
+)
+from pipewarden.store.monitoring_tables import MonitorBatchRow, PredictionProfileRow
+from pipewarden.store.tables import ModelRow, encode_profile
+
+__all__ = ["Traffic"]
+
+PREDICTIONS = "predictions"
+LABELS = "labels"
+
+
+class Traffic:
+    """The prediction and label methods of a SqlStore."""
+
+    def __init__(
+        self, database: Database, writer: Database, *, url: str, compression: int
+    ) -> None:
+        self._database = database
+        self._writer = writer
+        self._url = url
+        self._compression = compression
+
+    # ------------------------------------------------------------------ writes
+    def save_predictions(
+        self, name: str, version: str, batch: PredictionBatch, rebuild: Rebuild
+    ) -> BatchReceipt:
+        rows = batch.rows
+        with translated(self._url), self._writer.begin() as conn:
+            model_id = _model_id(conn, name, version, self._url)
+            earlier = _earlier(conn, model_id, PREDICTIONS, batch.batch_key)
+            if earlier is not None:
+                return earlier
+            times = rows["time_us"]
+            batch_id = _insert_batch(
+                conn,
+                model_id,
+                PREDICTIONS,
+                batch,
+                rows=rows.height,
+                min_time=None if rows.is_empty() else int(times.min()),  # type: ignore[arg-type]  # Int64 column
+                max_time=None if rows.is_empty() else int(times.max()),  # type: ignore[arg-type]  # Int64 column
+            )
+            inserted = _insert_predictions(conn, model_id, batch_id, rows)
+            blob, inputs_blob, profiles = batch.blob, batch.inputs_blob, batch.profiles
+            if inserted < rows.height:  # some ids were logged by an earlier batch
+                kept = {
+                    row_id
+                    for (row_id,) in conn.execute(
+                        text(
+                            "SELECT row_id FROM predictions "
+                            "WHERE model_id = :m AND batch_id = :b"
+                        ),
+                        {"m": model_id, "b": batch_id},
+                    )
+                }
+                blob, inputs_blob, profiles = rebuild(kept)
+            counts = {**batch.counts, "already_logged_ids": rows.height - inserted}
+            conn.execute(
+                update(MonitorBatchRow)
+                .where(MonitorBatchRow.id == batch_id)
+                .values(
+                    stored=inserted,
+                    counts=counts,
+                    rows_blob=blob,
+                    inputs_blob=inputs_blob,
+                )
+            )
+            self._insert_profiles(conn, model_id, batch_id, profiles)
+        return BatchReceipt(
+            PREDICTIONS,
+            batch.batch_key,
+            rows.height + batch.counts.get("duplicate_in_batch", 0),
+            inserted,
+            False,
+            counts,
+            batch.logged_at,
+        )
+
+    def save_labels(self, name: str, version: str, batch: LabelBatch) -> BatchReceipt:
+        rows = batch.rows
+        with translated(self._url), self._writer.begin() as conn:
+            model_id = _model_id(conn, name, version, self._url)
+            earlier = _earlier(conn, model_id, LABELS, batch.batch_key)
+            if earlier is not None:
+                return earlier
+            batch_id = _insert_batch(
+                conn,
+                model_id,
+                LABELS,
+                batch,
+                rows=rows.height,
+                min_time=None,
+                max_time=None,
+            )
+            _fill_incoming(conn, rows)
+            counts = {**batch.counts, **_label_counts(conn, model_id, rows.height)}
+            same = _same(conn)
+            params = {"m": model_id, "b": batch_id}
+            if counts["relabelled"]:  # most batches change no label: skip the join
+                conn.execute(
+                    text(
+                        "UPDATE labels SET label = i.label, label_class = i.label_class, "
+                        "batch_id = :b FROM pw_incoming_labels AS i "
+                        "WHERE labels.model_id = :m AND labels.row_id = i.row_id AND NOT ("
+                        f"labels.label {same} i.label AND labels.label_class {same} "
+                        "i.label_class)"
+                    ),
+                    params,
+                )
+            if counts["new"]:
+                conn.execute(
+                    text(
+                        "INSERT INTO labels (model_id, row_id, batch_id, label, "
+                        "label_class) SELECT :m, i.row_id, :b, i.label, i.label_class "
+                        "FROM pw_incoming_labels AS i WHERE NOT EXISTS (SELECT 1 FROM "
+                        "labels AS l WHERE l.model_id = :m AND l.row_id = i.row_id)"
+                    ),
+                    params,
+                )
+            stored = counts["new"] + counts["relabelled"]
+            conn.execute(
+                update(MonitorBatchRow)
+                .where(MonitorBatchRow.id == batch_id)
+                .values(stored=stored, counts=counts)
+            )
+        return BatchReceipt(
+            LABELS,
+            batch.batch_key,
+            rows.height + batch.counts.get("duplicate_in_batch", 0),
+            stored,
+            False,
+            counts,
+            batch.logged_at,
+        )
+
+    # ------------------------------------------------------------------ reads
+    def load_predictions(
+        self, name: str, version: str, *, since_us: int | None, until_us: int | None
+    ) -> pl.DataFrame | None:
+        """The rows blobs of the batches whose times overlap the range, as one frame
+        (the caller cuts the range: the store does not read the blobs' columns)."""
+        return self._blobs(name, version, "rows_blob", since_us, until_us)
+
+    def load_inputs(
+        self, name: str, version: str, *, since_us: int | None, until_us: int | None
+    ) -> pl.DataFrame | None:
+        """The inputs blobs of the batches whose times overlap the range."""
+        return self._blobs(name, version, "inputs_blob", since_us, until_us)
+
+    def _blobs(
+        self,
+        name: str,
+        version: str,
+        column: str,
+        since_us: int | None,
+        until_us: int | None,
+    ) -> pl.DataFrame | None:
+        table = MonitorBatchRow.__table__
+        blob = table.c[column]
+        with translated(self._url), self._database.connect() as conn:
+            model_id = _model_id(conn, name, version, self._url)
+            query = (
+                select(blob)
+                .where(
+                    table.c.model_id == model_id,
+                    table.c.kind == PREDICTIONS,
+                    blob.is_not(None),
+                )
+                .order_by(table.c.id)
+            )
+            if since_us is not None:
+                query = query.where(table.c.max_time_us >= since_us)
+            if until_us is not None:
+                query = query.where(table.c.min_time_us < until_us)
+            frames = [
+                pl.read_parquet(io.BytesIO(found)) for (found,) in conn.execute(query)
+            ]
+        if not frames:
+            return None
+        return pl.concat(frames, how="diagonal_relaxed")
+
+    def load_labels(
+        self, name: str, version: str, *, column: str | None = None
+    ) -> pl.DataFrame:
+        """Every current label of the model: ``row_id``, ``label``, ``label_class``
+        (only ``row_id`` and ``column`` when one is named)."""
+        names = list(LABEL_COLUMNS) if column is None else ["row_id", column]
+        if not set(names) <= set(LABEL_COLUMNS):
+            raise StoreError(
+                f"Labels have no column {column!r}: name label or label_class."
+            )
+        with translated(self._url), self._database.connect() as conn:
+            model_id = _model_id(conn, name, version, self._url)
+            # The DBAPI cursor itself: a million labels as plain tuples, no Row objects.
+            cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]  # an open DBAPI connection
+            try:
+                cursor.execute(
+                    f"SELECT {', '.join(names)} FROM labels WHERE model_id = "
+                    + str(int(model_id))
+                )
+                found = cursor.fetchall()
+            finally:
+                cursor.close()
+        schema = {n: LABEL_COLUMNS[n] for n in names}
+        return pl.DataFrame(found, schema=schema, orient="row")
+
+    def load_input_profiles(
+        self, name: str, version: str, *, since_us: int | None, until_us: int | None
+    ) -> list[StoredProfile]:
+        """The stored input profiles whose spans overlap the range (undecoded)."""
+        table = PredictionProfileRow.__table__
+        with translated(self._url), self._database.connect() as conn:
+            model_id = _model_id(conn, name, version, self._url)
+            query = (
+                select(
+                    table.c.batch_id,
+                    table.c.start_us,
+                    table.c.end_us,
+                    table.c.rows,
+                    table.c.encoding,
+                    table.c.payload,
+                )
+                .where(table.c.model_id == model_id)
+                .order_by(table.c.start_us, table.c.batch_id)
+            )
+            if since_us is not None:
+                query = query.where(table.c.end_us > since_us)
+            if until_us is not None:
+                query = query.where(table.c.start_us < until_us)
+            found = list(conn.execute(query))
+        return [
+            StoredProfile(int(b), int(s), int(e), int(r), str(enc), bytes(p))
+            for b, s, e, r, enc, p in found
+        ]
+
+    def list_batches(self, name: str, version: str) -> list[BatchReceipt]:
+        table = MonitorBatchRow.__table__
+        with translated(self._url), self._database.connect() as conn:
+            model_id = _model_id(conn, name, version, self._url)
+            found = conn.execute(
+                select(
+                    table.c.kind,
+                    table.c.batch_key,
+                    table.c.rows,
+                    table.c.stored,
+                    table.c.counts,
+                    table.c.logged_at,
+                )
+                .where(table.c.model_id == model_id)
+                .order_by(table.c.id)
+            )
+            return [
+                BatchReceipt(k, key, r, s, False, dict(c or {}), at)
+                for k, key, r, s, c, at in found
+            ]
+
+    # ------------------------------------------------------------------ internals
+    def _insert_profiles(
+        self, conn: Connection, model_id: int, batch_id: int, profiles: SpanProfiles
+    ) -> None:
+        values = []
+        for start, end, profile in profiles:
+            encoding, payload = encode_profile(profile, self._compression)
+            values.append(
+                {
+                    "batch_id": batch_id,
+                    "start_us": start,
+                    "end_us": end,
+                    "model_id": model_id,
+                    "rows": profile.rows,
+                    "encoding": encoding,
+                    "payload": payload,
+                }
+            )
+        if values:
+            conn.execute(insert(PredictionProfileRow), values)
+
+
+def _model_id(conn: Connection, name: str, version: str, url: str) -> int:
+    found = conn.execute(
+        select(ModelRow.id).where(ModelRow.name == name, ModelRow.version == version)
+    ).first()
+    if found is None:
+        raise RecordNotFoundError(
+            f"No model '{name}' version '{version}' in the store {url}. Register it "
+            f"with: pipewarden models register {name} --version {version}"
+        )
+    return int(found[0])
+
+
+def _earlier(
+    conn: Connection, model_id: int, kind: str, key: str
+) -> BatchReceipt | None:
+    table = MonitorBatchRow.__table__
+    found = conn.execute(
+        select(table.c.rows, table.c.stored, table.c.counts, table.c.logged_at).where(
+            table.c.model_id == model_id,
+            table.c.kind == kind,
+            table.c.batch_key == key,
+        )
+    ).first()
+    if found is None:
+        return None
+    rows, stored, counts, logged_at = found
+    return BatchReceipt(
+        kind, key, int(rows), int(stored), True, dict(counts), logged_at
+    )
+
+
+def _insert_batch(
+    conn: Connection,
+    model_id: int,
+    kind: str,
+    batch: PredictionBatch | LabelBatch,
+    *,
+    rows: int,
+    min_time: int | None,
+    max_time: int | None,
+) -> int:
+    result = conn.execute(
+        insert(MonitorBatchRow)
+        .values(
+            model_id=model_id,
+            kind=kind,
+            batch_key=batch.batch_key,
+            logged_at=batch.logged_at,
+            rows=rows + batch.counts.get("duplicate_in_batch", 0),
+            stored=0,
+            counts=dict(batch.counts),
+            min_time_us=min_time,
+            max_time_us=max_time,
+        )
+        .returning(MonitorBatchRow.id)
+    )
+    return int(result.scalar_one())
+
+
+def _insert_predictions(
+    conn: Connection, model_id: int, batch_id: int, rows: pl.DataFrame
+) -> int:
+    """Insert the rows whose id the model has not logged yet; how many were new."""
+    columns = [rows[name].to_list() for name in PREDICTION_COLUMNS]
+    ids, times, predictions, classes = columns
+    if conn.dialect.name == "postgresql":
+        conn.exec_driver_sql(
+            'CREATE TEMP TABLE pw_incoming_predictions (row_id text COLLATE "C", '
+            "time_us bigint, "
+            "prediction double precision, predicted_class text) ON COMMIT DROP"
+        )
+        _copy(
+            conn,
+            "COPY pw_incoming_predictions (row_id, time_us, prediction, "
+            "predicted_class) FROM STDIN",
+            zip(ids, times, predictions, classes, strict=True),
+        )
+        result = conn.execute(
+            text(
+                "INSERT INTO predictions (model_id, row_id, batch_id, time_us, "
+                "prediction, predicted_class) SELECT :m, row_id, :b, time_us, "
+                "prediction, predicted_class FROM pw_incoming_predictions "
+                "ON CONFLICT DO NOTHING"
+            ),
+            {"m": model_id, "b": batch_id},
+        )
+        return int(result.rowcount)
+    cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]  # an open DBAPI connection
+    try:
+        cursor.executemany(
+            "INSERT INTO predictions (model_id, row_id, batch_id, time_us, prediction, "
+            "predicted_class) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
+            zip(repeat(model_id), ids, repeat(batch_id), times, predictions, classes),
+        )
+        return int(cursor.rowcount)
+    finally:
+        cursor.close()
+
+
+def _fill_incoming(conn: Connection, rows: pl.DataFrame) -> None:
+    """The batch's labels in the temporary table ``pw_incoming_labels``."""
+    columns = [rows[name].to_list() for name in LABEL_COLUMNS]
+    if conn.dialect.name == "postgresql":
+        conn.exec_driver_sql(
+            'CREATE TEMP TABLE pw_incoming_labels (row_id text COLLATE "C" PRIMARY KEY, '
+            "label double precision, label_class text) ON COMMIT DROP"
+        )
+        _copy(
+            conn,
+            "COPY pw_incoming_labels (row_id, label, label_class) FROM STDIN",
+            zip(*columns, strict=True),
+        )
+        conn.exec_driver_sql("ANALYZE pw_incoming_labels")
+        return
+    conn.exec_driver_sql(
+        "CREATE TEMP TABLE IF NOT EXISTS pw_incoming_labels (row_id TEXT PRIMARY KEY, "
+        "label REAL, label_class TEXT)"
+    )
+    conn.exec_driver_sql("DELETE FROM pw_incoming_labels")
+    cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]  # an open DBAPI connection
+    try:
+        cursor.executemany(
+            "INSERT INTO pw_incoming_labels VALUES (?, ?, ?)",
+            zip(*columns, strict=True),
+        )
+    finally:
+        cursor.close()
+
+
+def _same(conn: Connection) -> str:
+    return "IS NOT DISTINCT FROM" if conn.dialect.name == "postgresql" else "IS"
+
+
+def _label_counts(conn: Connection, model_id: int, rows: int) -> dict[str, int]:
+    same = _same(conn)
+    unknown, known, unchanged = conn.execute(
+        text(
+            "SELECT "
+            "(SELECT count(*) FROM pw_incoming_labels AS i WHERE NOT EXISTS (SELECT 1 "
+            "FROM predictions AS p WHERE p.model_id = :m AND p.row_id = i.row_id)), "
+            "count(*), "
+            f"coalesce(sum(CASE WHEN l.label {same} i.label AND l.label_class {same} "
+            "i.label_class THEN 1 ELSE 0 END), 0) "
+            "FROM pw_incoming_labels AS i JOIN labels AS l ON "
+            "l.model_id = :m AND l.row_id = i.row_id"
+        ),
+        {"m": model_id},
+    ).one()
+    return {
+        "new": rows - int(known),
+        "relabelled": int(known) - int(unchanged),
+        "unchanged": int(unchanged),
+        "unknown_ids": int(unknown),
+    }
+
+
+def _copy(conn: Connection, statement: str, rows: Iterable[tuple[Any, ...]]) -> None:
+    """PostgreSQL ``COPY ... FROM STDIN`` of rows, through psycopg 3."""
+    driver = conn.connection.driver_connection
+    with driver.cursor() as cursor, cursor.copy(statement) as copy:  # type: ignore[union-attr]  # psycopg connection
+        for row in rows:
+            copy.write_row(row)

@@ -1,0 +1,150 @@
+"""log_predictions / log_labels: nothing silently dropped or doubled, on SQLite and
+PostgreSQL."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import numpy as np
+import polars as pl
+import pytest
+
+from pipewarden.errors import RecordNotFoundError, SourceError
+from pipewarden.store import Store
+from pipewarden.workflows.models import register_model
+from pipewarden.workflows.traffic import log_labels, log_predictions
+from store_helpers import make_fingerprint
+
+T0 = datetime(2026, 1, 1, tzinfo=UTC)
+
+
+def _register(store: Store, task: str = "regression") -> None:
+    rng = np.random.default_rng(0)
+    train = pl.DataFrame({"x": rng.normal(size=300), "g": ["a", "b", "c"] * 100})
+    train = train.with_columns(
+        y=(pl.col("x") * 2)
+        if task == "regression"
+        else (pl.col("x") > 0).cast(pl.Int64)
+    )
+    register_model(
+        "m",
+        "1",
+        {"w": 1},
+        training_data=train,
+        label="y",
+        environment=make_fingerprint(),
+        store=store,
+    )
+
+
+def _batch(n: int, start: int = 0) -> pl.DataFrame:
+    rng = np.random.default_rng(start)
+    return pl.DataFrame(
+        {
+            "id": [f"r{i}" for i in range(start, start + n)],
+            "ts": [T0 + timedelta(hours=i) for i in range(start, start + n)],
+            "x": rng.normal(size=n),
+            "g": ["a", "b"] * (n // 2),
+            "pred": rng.normal(size=n),
+        }
+    )
+
+
+def test_a_batch_logged_twice_stores_nothing_twice(store: Store) -> None:
+    _register(store)
+    batch = _batch(100)
+
+    first = log_predictions(
+        "m", batch, id="id", prediction="pred", time="ts", store=store
+    )
+    again = log_predictions(
+        "m", batch, id="id", prediction="pred", time="ts", store=store
+    )
+
+    assert (first.stored, first.already_logged) == (100, False)
+    assert (again.stored, again.already_logged) == (100, True)
+    assert store.load_predictions("m", "1").height == 100  # type: ignore[union-attr]
+
+
+def test_ids_repeated_in_a_batch_or_logged_before_are_counted_not_stored(
+    store: Store,
+) -> None:
+    _register(store)
+    log_predictions(
+        "m", _batch(100), id="id", prediction="pred", time="ts", store=store
+    )
+    overlap = pl.concat([_batch(100, start=50), _batch(10, start=140)])
+
+    receipt = log_predictions(
+        "m", overlap, id="id", prediction="pred", time="ts", store=store
+    )
+
+    assert receipt.rows == 110
+    assert receipt.counts["duplicate_in_batch"] == 10
+    assert receipt.counts["already_logged_ids"] == 50
+    assert receipt.stored == 50
+    rows = store.load_predictions("m", "1")
+    assert rows is not None and rows.height == 150
+    assert rows["__pw_id"].n_unique() == 150
+    spans = store.load_input_profiles("m", "1")
+    assert sum(s.rows for s in spans) == sum(s.profile.rows for s in spans) == 150
+
+
+def test_labels_report_new_relabelled_unchanged_and_unknown(store: Store) -> None:
+    _register(store)
+    log_predictions(
+        "m", _batch(100), id="id", prediction="pred", time="ts", store=store
+    )
+    first = pl.DataFrame({"id": [f"r{i}" for i in range(60)], "y": [1.0] * 60})
+    second = pl.DataFrame(
+        {
+            "id": [f"r{i}" for i in range(50, 70)] + ["nope", "r69"],
+            "y": [1.0] * 5 + [2.0] * 15 + [3.0, 9.0],
+        }
+    )
+
+    a = log_labels("m", first, id="id", label="y", store=store)
+    b = log_labels("m", second, id="id", label="y", store=store)
+    c = log_labels("m", second, id="id", label="y", store=store)
+
+    assert (a.stored, a.counts["new"]) == (60, 60)
+    assert b.counts == {
+        "duplicate_in_batch": 1,  # r69 twice: the last one (9.0) kept
+        "no_id_or_label": 0,
+        "new": 11,  # r60..r69 and 'nope'
+        "relabelled": 5,  # r55..r59: 1.0 -> 2.0
+        "unchanged": 5,  # r50..r54
+        "unknown_ids": 1,
+    }
+    assert (b.rows, b.stored) == (22, 16)
+    assert c.already_logged
+    labels = store.load_labels("m", "1")
+    assert labels.height == 71
+    got = dict(zip(labels["row_id"], labels["label"], strict=True))
+    assert (got["r54"], got["r55"], got["r69"], got["nope"]) == (1.0, 2.0, 9.0, 3.0)
+
+
+def test_class_labels_match_predictions_whatever_their_type(store: Store) -> None:
+    _register(store, task="classification")
+    batch = _batch(20).with_columns(pred=pl.Series([1, 0] * 10))
+    log_predictions("m", batch, id="id", prediction="pred", time="ts", store=store)
+    log_labels(
+        "m",
+        pl.DataFrame({"id": batch["id"], "y": [1.0, 0.0] * 10}),
+        id="id",
+        label="y",
+        store=store,
+    )
+
+    rows = store.load_predictions("m", "1")
+    labels = store.load_labels("m", "1")
+    assert rows is not None
+    assert set(rows["__pw_class"]) == set(labels["label_class"]) == {"0", "1"}
+
+
+def test_a_missing_column_or_model_is_a_one_line_error(store: Store) -> None:
+    _register(store)
+    with pytest.raises(SourceError, match="no column 'score'"):
+        log_predictions("m", _batch(4), id="id", prediction="score", store=store)
+    with pytest.raises(RecordNotFoundError, match="No model 'other'"):
+        log_predictions("other", _batch(4), id="id", prediction="pred", store=store)
