@@ -22,6 +22,7 @@ from pipewarden._version import __version__
 from pipewarden.server.auth import Auth
 from pipewarden.server.handlers import install_handlers
 from pipewarden.server.limits import BodyLimit
+from pipewarden.server.model_reports import ModelReports
 from pipewarden.server.settings import ServerSettings
 from pipewarden.store import Store, open_store
 
@@ -73,6 +74,7 @@ def create_app(settings: ServerSettings, *, store: Store | None = None) -> FastA
     app.state.store = opened
     app.state.auth = Auth(settings.token, insecure=settings.insecure)
     app.state.background = BackgroundState()
+    app.state.models = ModelReports()
     install_handlers(app)
     for router in ROUTERS:
         app.include_router(router)
@@ -94,13 +96,15 @@ class BackgroundState:
 
 
 def tick(app: FastAPI, now: datetime | None = None) -> None:
-    """One turn of the background loop: escalate overdue alerts, deliver the outbox."""
+    """One turn of the background loop: escalate overdue alerts, deliver the
+    outbox, and recompute the model reports whose traffic changed."""
     from pipewarden.workflows.alerts import escalate
 
     settings: ServerSettings = app.state.settings
     state: BackgroundState = app.state.background
     moment = now or datetime.now(UTC)
     outcome = escalate(app.state.store, now=moment, environ=settings.environ)
+    app.state.models.refresh(app.state.store, now=moment)
     state.ticks += 1
     state.last_tick = moment
     for event in outcome.events:

@@ -6,13 +6,13 @@ dashed horizontal lines (``shapes``) with their name.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
 from pipewarden.server.pages import label
 
-__all__ = ["bars_figure", "history_figure"]
+__all__ = ["bars_figure", "history_figure", "lines_figure"]
 
 BLUE = "#2563eb"
 GREY = "#9aa5b1"
@@ -68,6 +68,29 @@ def history_figure(
     if y_format:
         layout["yaxis"]["tickformat"] = y_format
     return {"data": [trace], "layout": layout}
+
+
+def lines_figure(
+    title: str,
+    times: Sequence[datetime],
+    series: Mapping[str, Sequence[float | None]],
+) -> dict[str, Any]:
+    """Several series over the same times, one line each (gaps where None)."""
+    palette = [BLUE, "#f59e0b", "#10b981", "#8b5cf6", "#ef4444", GREY]
+    traces = [
+        {
+            "type": "scatter",
+            "mode": "lines+markers",
+            "name": label(name),
+            "x": [t.isoformat() for t in times],
+            "y": list(values),
+            "line": {"color": palette[i % len(palette)], "width": 2},
+            "marker": {"size": 4},
+            "connectgaps": False,
+        }
+        for i, (name, values) in enumerate(series.items())
+    ]
+    return {"data": traces, "layout": _layout(title)}
 
 
 def bars_figure(

@@ -1,15 +1,18 @@
-"""The Prometheus exposition of a store: datasets, alerts (and models, when kept).
+"""The Prometheus exposition of a store: datasets, alerts and models.
 
 Names follow Prometheus conventions: the ``pipewarden_`` prefix, base units
 (seconds, ratios), ``_total`` for counters, and bounded label sets: per-column
 series only for the datasets that opt in (``ServerSettings.column_metrics``).
 Each scrape reads the store in a few grouped queries (``Store.dataset_summaries``,
 ``Store.column_readings``, ``Store.list_alerts``) and builds the families afresh,
-so nothing is cached between scrapes.
+so nothing is cached between scrapes but the model reports (window metrics,
+retrain advice), which the background loop recomputes when a model's traffic
+changes (``server.model_reports``): a model shows them once its report is computed.
 """
 
 from __future__ import annotations
 
+import math
 from collections import Counter
 from collections.abc import Iterable, Iterator
 from datetime import datetime
@@ -25,8 +28,9 @@ from prometheus_client.registry import Collector
 
 from pipewarden._version import __version__
 from pipewarden.checks.findings import Severity
+from pipewarden.server.model_reports import ModelReports
 from pipewarden.store import Store
-from pipewarden.store.alert_records import OPEN_STATUSES
+from pipewarden.store.alert_records import OPEN_STATUSES, AlertRecord
 
 __all__ = ["METRIC_NAMES", "RUN_STATUSES", "StoreCollector", "exposition"]
 
@@ -44,6 +48,14 @@ METRIC_NAMES = (
     "pipewarden_dataset_column_null_ratio",
     "pipewarden_dataset_column_drift_score",
     "pipewarden_alerts_open",
+    "pipewarden_models",
+    "pipewarden_model_predictions_total",
+    "pipewarden_model_labels_total",
+    "pipewarden_model_age_seconds",
+    "pipewarden_model_window_metric",
+    "pipewarden_model_window_labelled",
+    "pipewarden_model_retrain_advised",
+    "pipewarden_model_alerts_open",
 )
 """Every family this module can expose (``_total`` and ``_info`` suffixes as
 Prometheus shows them)."""
@@ -52,10 +64,18 @@ Prometheus shows them)."""
 class StoreCollector(Collector):
     """Reads the store at each scrape and yields the metric families."""
 
-    def __init__(self, store: Store, *, column_metrics: Iterable[str], now: datetime):
+    def __init__(
+        self,
+        store: Store,
+        *,
+        column_metrics: Iterable[str],
+        now: datetime,
+        reports: ModelReports | None = None,
+    ):
         self._store = store
         self._columns = frozenset(column_metrics)
         self._now = now
+        self._reports = reports
 
     def collect(self) -> Iterator[Metric]:
         info = InfoMetricFamily(
@@ -64,7 +84,9 @@ class StoreCollector(Collector):
         info.add_metric([], {"version": __version__})
         yield info
         yield from self._datasets()
-        yield self._alerts()
+        alerts = self._store.list_alerts(status=OPEN_STATUSES)
+        yield self._alerts(alerts)
+        yield from self._models(alerts)
 
     def _datasets(self) -> Iterator[Metric]:
         summaries = self._store.dataset_summaries()
@@ -145,14 +167,87 @@ class StoreCollector(Collector):
         yield nulls
         yield drift
 
-    def _alerts(self) -> Metric:
+    def _models(self, alerts: list[AlertRecord]) -> Iterator[Metric]:
+        traffic = self._store.model_traffic()
+        labels = ["model", "version"]
+        count = GaugeMetricFamily("pipewarden_models", "Registered model versions.")
+        count.add_metric([], len(traffic))
+        predictions = CounterMetricFamily(
+            "pipewarden_model_predictions",
+            "Predictions logged for the model version (new ids stored).",
+            labels=labels,
+        )
+        labelled = CounterMetricFamily(
+            "pipewarden_model_labels",
+            "Labels logged for the model version (new or changed).",
+            labels=labels,
+        )
+        age = GaugeMetricFamily(
+            "pipewarden_model_age_seconds",
+            "Seconds since the model version was registered.",
+            labels=labels,
+        )
+        window = GaugeMetricFamily(
+            "pipewarden_model_window_metric",
+            "Performance of the model version in its newest labelled window "
+            "(daily windows; from the newest computed report).",
+            labels=[*labels, "metric"],
+        )
+        window_rows = GaugeMetricFamily(
+            "pipewarden_model_window_labelled",
+            "Labelled predictions in the model version's newest labelled window.",
+            labels=labels,
+        )
+        retrain = GaugeMetricFamily(
+            "pipewarden_model_retrain_advised",
+            "1 when the newest computed report advises retraining the model version.",
+            labels=labels,
+        )
+        open_alerts = GaugeMetricFamily(
+            "pipewarden_model_alerts_open",
+            "Unresolved alerts of the model version, by alert severity.",
+            labels=[*labels, "severity"],
+        )
+        by_subject = Counter((a.subject, a.alert_severity) for a in alerts)
+        records = {(m.name, m.version): m for m in self._store.list_models()}
+        for t in traffic:
+            key = [t.name, t.version]
+            predictions.add_metric(key, t.predictions)
+            labelled.add_metric(key, t.labels)
+            record = records.get((t.name, t.version))
+            if record is not None:
+                seconds = (self._now - record.registered_at).total_seconds()
+                age.add_metric(key, max(0.0, seconds))
+            for severity in ALERT_SEVERITIES:
+                subject = f"model:{t.name}:{t.version}"
+                open_alerts.add_metric(
+                    [*key, severity], by_subject.get((subject, severity), 0)
+                )
+            report = (
+                None
+                if self._reports is None
+                else self._reports.cached(t, now=self._now)
+            )
+            if report is None:
+                continue
+            retrain.add_metric(key, 1.0 if report.advice.retrain else 0.0)
+            newest = next((w for w in reversed(report.windows) if w.labelled), None)
+            if newest is not None:
+                window_rows.add_metric(key, newest.labelled)
+                for metric, value in sorted(newest.metrics.items()):
+                    if math.isfinite(value):
+                        window.add_metric([*key, metric], value)
+        yield from (count, predictions, labelled, age, window, window_rows, retrain)
+        yield open_alerts
+
+    def _alerts(self, alerts: list[AlertRecord]) -> Metric:
         family = GaugeMetricFamily(
             "pipewarden_alerts_open",
             "Unresolved alerts, by alert severity, status and kind of subject.",
             labels=["severity", "status", "subject_kind"],
         )
         counts: Counter[tuple[str, str, str]] = Counter()
-        for alert in self._store.list_alerts(status=OPEN_STATUSES):
+        for alert in alerts:
             kind = alert.subject.partition(":")[0] if ":" in alert.subject else "other"
             counts[(alert.alert_severity, alert.status, kind)] += 1
         for severity in ALERT_SEVERITIES:
@@ -166,8 +261,17 @@ class StoreCollector(Collector):
         return family
 
 
-def exposition(store: Store, *, column_metrics: Iterable[str], now: datetime) -> bytes:
+def exposition(
+    store: Store,
+    *,
+    column_metrics: Iterable[str],
+    now: datetime,
+    reports: ModelReports | None = None,
+) -> bytes:
     """The text exposition format (version 0.0.4) of the store's metrics."""
     registry = CollectorRegistry(auto_describe=False)
-    registry.register(StoreCollector(store, column_metrics=column_metrics, now=now))
+    collector = StoreCollector(
+        store, column_metrics=column_metrics, now=now, reports=reports
+    )
+    registry.register(collector)
     return generate_latest(registry)

@@ -6,7 +6,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-__all__ = ["ByIn", "CheckIn", "ConformIn"]
+__all__ = ["ByIn", "CheckIn", "ConformIn", "LabelsIn", "PredictionsIn"]
 
 
 class _In(BaseModel):
@@ -51,4 +51,33 @@ class ConformIn(ContractChoice):
 class ByIn(_In):
     by: str = Field(
         "api", min_length=1, max_length=200, description="Who does it (a name)."
+    )
+
+
+class PredictionsIn(_In):
+    records: list[dict[str, Any]] = Field(
+        description="The batch: one JSON object per row (inputs, id, prediction...).",
+        min_length=1,
+    )
+    id: str = Field(description="Column identifying each prediction.")
+    prediction: str = Field(description="Column of the predicted value or class.")
+    time: str | None = Field(None, description="Event-time column (default: now).")
+    scores: list[str] | None = Field(
+        None, description="Score columns (one, or one per class named by the class)."
+    )
+    batch_key: str | None = Field(
+        None,
+        description="The client's key for the batch: a batch sent again with the "
+        "same key stores nothing (default: a hash of its content).",
+    )
+
+
+class LabelsIn(_In):
+    records: list[dict[str, Any]] = Field(
+        description="The labels: one JSON object per row.", min_length=1
+    )
+    id: str = Field(description="Column of the prediction id.")
+    label: str = Field(description="Column of the true value or class.")
+    batch_key: str | None = Field(
+        None, description="The client's key for the batch (default: a content hash)."
     )

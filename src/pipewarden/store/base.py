@@ -29,7 +29,11 @@ if TYPE_CHECKING:
         Rebuild,
         StoredProfile,
     )
-    from pipewarden.store.overview_records import ColumnReading, DatasetSummary
+    from pipewarden.store.overview_records import (
+        ColumnReading,
+        DatasetSummary,
+        ModelTraffic,
+    )
     from pipewarden.store.pipeline_records import (
         PipelineRecord,
         PipelineRun,
@@ -406,6 +410,12 @@ class Store(Protocol):
         """Per-column numbers of some runs: their metric points named in
         ``metrics``, and the numeric values of their (unsegmented) findings whose
         check starts with ``finding_prefix`` (none when None)."""
+        ...
+
+    def model_traffic(self) -> list[ModelTraffic]:
+        """Every registered model version (by name, then version) with the
+        predictions and labels its batches stored, its batch count and its newest
+        batch (one grouped query over the batches)."""
         ...
 
     def previous_run_id(

@@ -16,9 +16,20 @@ from sqlalchemy import Connection, Row, and_, func, or_, select
 
 from pipewarden.checks.findings import Severity
 from pipewarden.store._errors import translated
-from pipewarden.store.overview_records import ColumnReading, DatasetSummary
+from pipewarden.store.monitoring_tables import MonitorBatchRow
+from pipewarden.store.overview_records import (
+    ColumnReading,
+    DatasetSummary,
+    ModelTraffic,
+)
 from pipewarden.store.records import RunSummary
-from pipewarden.store.tables import DATASET_COLUMN, FindingRow, MetricRow, RunRow
+from pipewarden.store.tables import (
+    DATASET_COLUMN,
+    FindingRow,
+    MetricRow,
+    ModelRow,
+    RunRow,
+)
 
 if TYPE_CHECKING:
     from sqlalchemy import Engine as Database
@@ -133,6 +144,43 @@ class OverviewQueries:
         with translated(self.url), self._database.connect() as conn:
             found = conn.execute(query).scalar()
         return None if found is None else str(found)
+
+    def model_traffic(self) -> list[ModelTraffic]:
+        """Every registered model version with what its batches stored, by name
+        then version (one grouped query over the batches, none over the rows)."""
+        batch = MonitorBatchRow
+        query = (
+            select(
+                ModelRow.name,
+                ModelRow.version,
+                batch.kind,
+                func.count(batch.id),
+                func.sum(batch.stored),
+                func.max(batch.id),
+                func.max(batch.logged_at),
+            )
+            .select_from(ModelRow)
+            .outerjoin(batch, batch.model_id == ModelRow.id)
+            .group_by(ModelRow.name, ModelRow.version, batch.kind)
+            .order_by(ModelRow.name, ModelRow.version)
+        )
+        found: dict[tuple[str, str], dict[str, Any]] = {}
+        with translated(self.url), self._database.connect() as conn:
+            for name, version, kind, n, stored, last, at in conn.execute(query):
+                one = found.setdefault(
+                    (name, version), {"name": name, "version": version}
+                )
+                if kind is None:
+                    continue
+                one[kind] = int(stored or 0)
+                one["batches"] = one.get("batches", 0) + int(n)
+                if last is not None and (one.get("last_batch") or -1) < last:
+                    one["last_batch"] = int(last)
+                if at is not None and (
+                    one.get("last_logged_at") is None or one["last_logged_at"] < at
+                ):
+                    one["last_logged_at"] = at
+        return [ModelTraffic(**values) for values in found.values()]
 
     @staticmethod
     def _severity_counts(

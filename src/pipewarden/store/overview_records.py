@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 from pipewarden.store.records import RunSummary
 
-__all__ = ["ColumnReading", "DatasetSummary"]
+__all__ = ["ColumnReading", "DatasetSummary", "ModelTraffic"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,3 +46,27 @@ class ColumnReading:
     column: str
     name: str
     value: float
+
+
+@dataclass(frozen=True, slots=True)
+class ModelTraffic:
+    """What was logged for one model version, from its batches' receipts.
+
+    Attributes:
+        name: Model name.
+        version: Version label.
+        predictions: Predictions stored (new ids), over every batch.
+        labels: Labels stored (new or changed), over every batch.
+        batches: Batches logged (predictions and labels).
+        last_batch: Id of the newest batch (grows with every batch: a cheap
+            fingerprint of what was logged), or None.
+        last_logged_at: When the newest batch was logged, or None.
+    """
+
+    name: str
+    version: str
+    predictions: int = 0
+    labels: int = 0
+    batches: int = 0
+    last_batch: int | None = None
+    last_logged_at: datetime | None = None

@@ -35,7 +35,11 @@ from pipewarden.store.monitoring_records import (
     StoredProfile,
 )
 from pipewarden.store.overview import OverviewQueries
-from pipewarden.store.overview_records import ColumnReading, DatasetSummary
+from pipewarden.store.overview_records import (
+    ColumnReading,
+    DatasetSummary,
+    ModelTraffic,
+)
 from pipewarden.store.pipeline_records import (
     PipelineRecord,
     PipelineRun,
@@ -554,6 +558,10 @@ class SqlStore:
         return self._overview.column_readings(
             run_ids, metrics=metrics, finding_prefix=finding_prefix
         )
+
+    def model_traffic(self) -> list[ModelTraffic]:
+        """Every model version with what its batches stored."""
+        return self._overview.model_traffic()
 
     def previous_run_id(
         self, dataset: str, before: datetime, run_id: str

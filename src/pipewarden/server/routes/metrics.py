@@ -18,10 +18,15 @@ router = APIRouter(tags=["metrics"])
     summary="Prometheus metrics of datasets and alerts",
     response_class=Response,
 )
-def metrics(store: StoreDep, settings: SettingsDep) -> Response:
+def metrics(request: Request, store: StoreDep, settings: SettingsDep) -> Response:
     # generate_latest writes the classic text format (0.0.4), which every
     # Prometheus reads; say so rather than the client's newer default type
-    body = exposition(store, column_metrics=settings.column_metrics, now=now())
+    body = exposition(
+        store,
+        column_metrics=settings.column_metrics,
+        now=now(),
+        reports=request.app.state.models,
+    )
     return Response(body, media_type=CONTENT_TYPE_PLAIN_0_0_4)
 
 

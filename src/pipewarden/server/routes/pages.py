@@ -8,6 +8,7 @@ the alert buttons post token-protected forms to the same workflows as
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Sequence
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Query, Request
@@ -16,13 +17,17 @@ from fastapi.security import HTTPAuthorizationCredentials
 
 from pipewarden.contracts.model import Contract
 from pipewarden.errors import PipewardenError, RecordNotFoundError
+from pipewarden.monitor.results import MonitorReport, WindowResult
 from pipewarden.pipelines.run_diff import column_statistics, diff_runs
 from pipewarden.server.auth import Auth
-from pipewarden.server.charts import bars_figure, history_figure
+from pipewarden.server.charts import bars_figure, history_figure, lines_figure
 from pipewarden.server.deps import SettingsDep, StoreDep, now
+from pipewarden.server.model_reports import ModelReports
 from pipewarden.server.pages import render
 from pipewarden.server.routes.datasets import dataset_summary
+from pipewarden.server.routes.models import model_summary, model_traffic
 from pipewarden.store import Run, Store
+from pipewarden.store.alert_records import OPEN_STATUSES
 from pipewarden.workflows import alerts as alert_flows
 from pipewarden.workflows.checklist import checklist
 from pipewarden.workflows.localize import localize
@@ -35,6 +40,12 @@ HISTORY_POINTS = 200
 @router.get("/", response_class=HTMLResponse, summary="Dashboard: overview")
 def overview(request: Request, store: StoreDep) -> HTMLResponse:
     summaries = store.dataset_summaries()
+    reports: ModelReports = request.app.state.models
+    moment = now()
+    models = [
+        model_summary(store, t, reports.cached(t, now=moment))
+        for t in store.model_traffic()
+    ]
     alerts = alert_flows.list_alerts(store)
     by_severity = Counter(a.alert_severity for a in alerts)
     alerting = Counter(a.subject for a in alerts)
@@ -43,6 +54,7 @@ def overview(request: Request, store: StoreDep) -> HTMLResponse:
         "overview.html.j2",
         title="Overview",
         datasets=summaries,
+        models=models,
         alerts=alerts[:10],
         open_alerts=len(alerts),
         by_severity=sorted(by_severity.items()),
@@ -168,6 +180,26 @@ def checklist_page(request: Request, store: StoreDep) -> HTMLResponse:
     )
 
 
+@router.get("/models/{name}", response_class=HTMLResponse, summary="Dashboard: a model")
+def model_page(
+    request: Request, store: StoreDep, name: str, version: str | None = None
+) -> HTMLResponse:
+    traffic = model_traffic(store, name, version)
+    reports: ModelReports = request.app.state.models
+    report = reports.report(store, traffic, now=now())
+    subject = f"model:{traffic.name}:{traffic.version}"
+    return render(
+        request,
+        "model.html.j2",
+        title=f"Model {traffic.name}:{traffic.version}",
+        summary=model_summary(store, traffic, report),
+        report=report,
+        figures=_model_figures(report),
+        alerts=store.list_alerts(subject=subject, status=OPEN_STATUSES),
+        findings=list(report.findings)[-30:],
+    )
+
+
 @router.get(
     "/pipeline-runs/{run_id}",
     response_class=HTMLResponse,
@@ -239,6 +271,57 @@ def _run_figures(run: Run, before: Run | None) -> list[dict[str, Any]]:
         previous = None if old is None else [stat(old, n, what) for n in names]
         figures.append(bars_figure(title, names, current, previous, x_format=fmt))
     return figures
+
+
+def _model_figures(report: MonitorReport) -> list[dict[str, Any]]:
+    windows = report.windows
+    if not windows:
+        return []
+    times = [w.start for w in windows]
+    figures = []
+    names = list(report.baseline) or sorted({m for w in windows for m in w.metrics})
+    for metric in names[:3]:
+        values = [w.metrics.get(metric) for w in windows]
+        base = report.baseline.get(metric)
+        figures.append(
+            history_figure(
+                f"{metric} per window",
+                times,
+                [float("nan") if v is None else v for v in values],
+                thresholds=[] if base is None else [("baseline", base)],
+            )
+        )
+    figures.append(
+        lines_figure(
+            "Predictions and labels per window",
+            times,
+            {
+                "predictions": [float(w.predictions) for w in windows],
+                "labelled": [float(w.labelled) for w in windows],
+            },
+        )
+    )
+    drifted = _drift_series(windows)
+    if drifted:
+        figures.append(
+            lines_figure("Drift score of the inputs per window", times, drifted)
+        )
+    return figures
+
+
+def _drift_series(windows: Sequence[WindowResult]) -> dict[str, list[float | None]]:
+    """Drift score per window of the inputs that drifted in some window (at most 5)."""
+    names: list[str] = []
+    for w in windows:
+        for column in w.drift.get("drifted_columns", []):
+            if column not in names:
+                names.append(column)
+    series: dict[str, list[float | None]] = {}
+    for column in names[:5]:
+        series[column] = [
+            w.drift.get("columns", {}).get(column, {}).get("score") for w in windows
+        ]
+    return series
 
 
 def _first_with_nulls(run: Run) -> str | None:
