@@ -4,15 +4,29 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
+
+import numpy as np
+import polars as pl
 
 from pipewarden.checks.findings import Finding, Severity
 from pipewarden.contracts.infer import infer_contract
 from pipewarden.monitor.rules import RuleSet
 from pipewarden.server.settings import ServerSettings
-from pipewarden.store import Run, Store
+from pipewarden.store import Run, Store, open_store
 from pipewarden.workflows.alerts import alert_on_run
-from store_helpers import ERROR, T0, WARNING, frame, make_run, profile_of, save
+from pipewarden.workflows.models import register_model
+from pipewarden.workflows.traffic import log_labels, log_predictions
+from store_helpers import (
+    ERROR,
+    T0,
+    WARNING,
+    frame,
+    make_fingerprint,
+    make_run,
+    profile_of,
+    save,
+)
 
 TOKEN = "test-token-0123456789abcdef"
 AUTH = {"Authorization": f"Bearer {TOKEN}"}
@@ -86,3 +100,33 @@ def settings_for(url: str, **overrides: object) -> ServerSettings:
     }
     values.update(overrides)
     return ServerSettings(**values)  # type: ignore[arg-type]
+
+
+def add_model(url: str) -> None:
+    """Register model m:1 with a day of predictions and labels."""
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=48)
+    start = datetime(2026, 11, 2, tzinfo=UTC)
+    batch = pl.DataFrame(
+        {
+            "id": [f"r{i}" for i in range(48)],
+            "ts": [start + timedelta(minutes=30 * i) for i in range(48)],
+            "x": x,
+            "pred": 2 * x,
+            "y": 2 * x + rng.normal(scale=0.1, size=48),
+        }
+    )
+    with open_store(url) as store:
+        register_model(
+            "m",
+            "1",
+            {"w": 1},
+            training_data=batch.select("x", "y"),
+            label="y",
+            environment=make_fingerprint(),
+            store=store,
+        )
+        log_predictions(
+            "m", batch.drop("y"), id="id", prediction="pred", time="ts", store=store
+        )
+        log_labels("m", batch.select("id", "y"), id="id", label="y", store=store)

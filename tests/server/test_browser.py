@@ -17,7 +17,7 @@ from pathlib import Path
 
 import httpx
 import pytest
-from server_data import EVIL, TOKEN, Filled, fill
+from server_data import EVIL, TOKEN, Filled, add_model, fill
 
 from pipewarden.store import open_store
 
@@ -71,6 +71,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     url = f"sqlite:///{root / 'store.db'}"
     with open_store(url) as store:
         filled = fill(store, url)
+    add_model(url)
     token_file = root / "token"
     token_file.write_text(TOKEN + "\n")
     port = _free_port()
@@ -165,6 +166,7 @@ def page(browser, server: Server):  # type: ignore[no-untyped-def]
 
 
 def _charts_drawn(page, expected: int) -> None:  # type: ignore[no-untyped-def]
+    assert page.locator(".pw-chart").count() == expected
     page.wait_for_selector(
         f".pw-chart[data-drawn='1'] >> nth={expected - 1}", timeout=30_000
     )
@@ -277,3 +279,16 @@ def test_the_api_docs_render_offline(page, server: Server) -> None:  # type: ign
     page.screenshot(path=str(server.shots / "docs.png"))
 
     assert "/api/checks" in paths and "/metrics" in paths
+
+
+def test_a_model_page_draws_its_window_charts(page, server: Server) -> None:  # type: ignore[no-untyped-def]
+    page.goto(server.base + "/")
+    page.click("#models a[href^='/models/m']")
+    page.wait_for_url("**/models/m?version=1")
+
+    # metrics per window (mae, mape, mean_residual), predictions and labels
+    _charts_drawn(page, 4)
+    page.screenshot(path=str(server.shots / "model.png"), full_page=True)
+
+    assert page.locator("#windows tbody tr").count() >= 1
+    assert "Model m" in page.locator("h1").inner_text()

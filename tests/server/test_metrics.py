@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 from prometheus_client.parser import text_string_to_metric_families
-from server_data import Filled, settings_for
+from server_data import Filled, add_model, settings_for
 
 from pipewarden.server.app import create_app, tick
 from pipewarden.server.metrics import METRIC_NAMES
@@ -26,46 +26,6 @@ def _samples(text: str) -> dict[tuple[str, tuple[tuple[str, str], ...]], float]:
         for family in text_string_to_metric_families(text)
         for s in family.samples
     }
-
-
-def _with_a_monitored_model(url: str) -> None:
-    """A model with a day of predictions and labels."""
-    from datetime import timedelta
-
-    import numpy as np
-    import polars as pl
-
-    from pipewarden.store import open_store
-    from pipewarden.workflows.models import register_model
-    from pipewarden.workflows.traffic import log_labels, log_predictions
-    from store_helpers import make_fingerprint
-
-    rng = np.random.default_rng(0)
-    x = rng.normal(size=48)
-    start = datetime(2026, 11, 2, tzinfo=UTC)
-    batch = pl.DataFrame(
-        {
-            "id": [f"r{i}" for i in range(48)],
-            "ts": [start + timedelta(minutes=30 * i) for i in range(48)],
-            "x": x,
-            "pred": 2 * x,
-            "y": 2 * x + rng.normal(scale=0.1, size=48),
-        }
-    )
-    with open_store(url) as store:
-        register_model(
-            "m",
-            "1",
-            {"w": 1},
-            training_data=batch.select("x", "y"),
-            label="y",
-            environment=make_fingerprint(),
-            store=store,
-        )
-        log_predictions(
-            "m", batch.drop("y"), id="id", prediction="pred", time="ts", store=store
-        )
-        log_labels("m", batch.select("id", "y"), id="id", label="y", store=store)
 
 
 def _scrape(filled: Filled, **overrides: object) -> str:
@@ -188,7 +148,7 @@ def _referenced(text: str) -> set[str]:
 
 
 def test_every_metric_the_examples_reference_exists(filled: Filled) -> None:
-    _with_a_monitored_model(filled.url)
+    add_model(filled.url)
     text = _scrape(filled, column_metrics=frozenset({"orders"}))
     exposed = {s.name for f in text_string_to_metric_families(text) for s in f.samples}
     dashboard = json.loads((EXAMPLES / "grafana_dashboard.json").read_text())
