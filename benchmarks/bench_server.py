@@ -10,8 +10,11 @@ datasets <= 100 ms; the overview page with 10,000 runs <= 300 ms. The floor is t
 bare SQL the overview needs (newest run per dataset with its run count), timed on the
 same database in the same run.
 
-HTTP prediction ingest is not measured: the predictions routes wait for the
-monitoring core (predictions, labels, windows) to land on main.
+Prediction ingest: ``--ingest-batches`` batches of 1,000 rows (an id, an event time,
+eight inputs, the prediction) POSTed as JSON to ``/api/models/NAME/predictions``, one
+after another, each with its batch key; throughput (rows/s, target >= 50,000) and the
+p50/p99 latency of a batch. Its floor: inserting the same (id, time, prediction) rows
+with a bare SQLite ``executemany`` into a scratch table of the same database.
 """
 
 from __future__ import annotations
@@ -98,6 +101,86 @@ def fill(url: str, datasets: int, runs: int) -> None:
             store.save_runs(batch)
         for run in failing:
             alert_on_run(store, run, RuleSet.default(), now=run.finished_at, environ={})
+
+
+INGEST_ROWS = 1000
+
+
+def ingest_batches(n: int) -> list[list[dict[str, object]]]:
+    rng = np.random.default_rng(7)
+    batches = []
+    for b in range(n):
+        x = rng.normal(size=(INGEST_ROWS, 8))
+        start = T0 + timedelta(days=b // 24, hours=b % 24)
+        batches.append(
+            [
+                {
+                    "id": f"b{b}-{i}",
+                    "ts": (start + timedelta(seconds=3 * i)).isoformat(),
+                    **{f"x{j}": float(x[i, j]) for j in range(8)},
+                    "pred": float(x[i].sum()),
+                }
+                for i in range(INGEST_ROWS)
+            ]
+        )
+    return batches
+
+
+def register_ingest_model(url: str) -> None:
+    from pipewarden.workflows.models import register_model
+
+    rng = np.random.default_rng(0)
+    train = pl.DataFrame({f"x{j}": rng.normal(size=500) for j in range(8)})
+    train = train.with_columns(y=pl.sum_horizontal(pl.all()))
+    with open_store(url) as store:
+        register_model(
+            "ingest", "1", {"w": 1}, training_data=train, label="y", store=store
+        )
+
+
+def ingest(
+    client: httpx.Client, token: str, batches: list[list[dict[str, object]]]
+) -> tuple[float, list[float]]:
+    headers = {"Authorization": f"Bearer {token}"}
+    latencies = []
+    start = time.perf_counter()
+    for b, records in enumerate(batches):
+        began = time.perf_counter()
+        got = client.post(
+            "/api/models/ingest/predictions",
+            json={
+                "records": records,
+                "id": "id",
+                "prediction": "pred",
+                "time": "ts",
+                "batch_key": f"bench-{b}",
+            },
+            headers=headers,
+        )
+        latencies.append((time.perf_counter() - began) * 1000)
+        got.raise_for_status()
+        assert got.json()["stored"] == INGEST_ROWS, got.text
+    return time.perf_counter() - start, latencies
+
+
+def ingest_floor_s(url: str, batches: list[list[dict[str, object]]]) -> float:
+    import sqlalchemy as sa
+
+    engine = sa.create_engine(url)
+    with engine.begin() as conn:
+        conn.execute(
+            sa.text("create table bench_floor (id text primary key, t text, p real)")
+        )
+    start = time.perf_counter()
+    for records in batches:
+        with engine.begin() as conn:
+            conn.exec_driver_sql(
+                "insert into bench_floor values (?, ?, ?)",
+                [(r["id"], r["ts"], r["pred"]) for r in records],
+            )
+    took = time.perf_counter() - start
+    engine.dispose()
+    return took
 
 
 def floor_ms(url: str, repeats: int) -> list[float]:
@@ -188,6 +271,7 @@ def main() -> None:
     parser.add_argument("--datasets", type=int, default=100)
     parser.add_argument("--runs", type=int, default=10_000)
     parser.add_argument("--repeats", type=int, default=30)
+    parser.add_argument("--ingest-batches", type=int, default=100)
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
@@ -198,6 +282,8 @@ def main() -> None:
             f"filled {args.runs:,} runs of {args.datasets} datasets in "
             f"{time.perf_counter() - start:.1f} s"
         )
+        register_ingest_model(url)
+        batches = ingest_batches(args.ingest_batches)
         floor = statistics.median(floor_ms(url, args.repeats))
         print(f"floor (bare SQL: newest run per dataset)  median {floor:.1f} ms")
         process, base, _token = serve(url, folder)
@@ -215,6 +301,20 @@ def main() -> None:
                 ):
                     times, size = timed(client, path, args.repeats)
                     print(line(name, times, floor, size, target))
+                if batches:
+                    took, latencies = ingest(client, _token, batches)
+                    rows = len(batches) * INGEST_ROWS
+                    floor_s = ingest_floor_s(url, batches)
+                    ordered = sorted(latencies)
+                    p99 = ordered[min(len(ordered) - 1, int(0.99 * len(ordered)))]
+                    rate = rows / took
+                    print(
+                        f"prediction ingest (JSON, {INGEST_ROWS:,}-row batches)  "
+                        f"{rate:,.0f} rows/s  p50 {statistics.median(latencies):.1f} ms  "
+                        f"p99 {p99:.1f} ms  {took / floor_s:.1f}x floor "
+                        f"({rows / floor_s:,.0f} rows/s bare executemany)  target >= "
+                        f"50,000 rows/s: {'met' if rate >= 50_000 else 'NOT met'}"
+                    )
         finally:
             process.terminate()
             process.wait(timeout=30)

@@ -190,3 +190,33 @@ def _model_samples(
         for s in f.samples
         if s.name.startswith("pipewarden_model")
     }
+
+
+def test_an_uploaded_parquet_batch_is_logged_once(
+    model_client: TestClient, filled: Filled
+) -> None:
+    import io
+
+    buffer = io.BytesIO()
+    frame = pl.DataFrame(_records(40)).with_columns(
+        pl.col("ts").str.to_datetime(time_zone="UTC")
+    )
+    frame.write_parquet(buffer)
+    form = {"id": "id", "prediction": "pred", "time": "ts", "batch_key": "p-1"}
+
+    sent = [
+        model_client.post(
+            "/api/models/m/predictions/upload",
+            files={"file": ("batch.parquet", buffer.getvalue())},
+            data=form,
+            headers=AUTH,
+        ).json()
+        for _ in range(2)
+    ]
+
+    assert [(r["stored"], r["already_logged"]) for r in sent] == [
+        (40, False),
+        (40, True),
+    ]
+    with open_store(filled.url) as store:
+        assert store.load_predictions("m", "1").height == 40  # type: ignore[union-attr]

@@ -4,29 +4,24 @@ the workflow behind ``pipewarden check``."""
 
 from __future__ import annotations
 
-import re
-import tempfile
-from pathlib import Path
 from typing import Annotated, Any
 
 import polars as pl
 from fastapi import APIRouter, Depends, File, Form, UploadFile
 
-from pipewarden.errors import SourceError
 from pipewarden.io.sources import read_frame
 from pipewarden.server.auth import require_token
 from pipewarden.server.contracts import request_contract
 from pipewarden.server.deps import SettingsDep, StoreDep, parse_time
 from pipewarden.server.schemas import CheckIn
 from pipewarden.server.settings import ServerSettings
+from pipewarden.server.uploads import saved_upload
 from pipewarden.store import Store
 from pipewarden.workflows.check import CheckOutcome, check_batch
 
 router = APIRouter(
     prefix="/api/checks", tags=["checks"], dependencies=[Depends(require_token)]
 )
-
-UPLOAD_SUFFIXES = (".csv", ".parquet", ".jsonl", ".ndjson", ".arrow", ".ipc")
 
 
 @router.post("", summary="Check a batch sent as JSON records")
@@ -63,18 +58,13 @@ def check_upload(
     ] = None,
     as_of: Annotated[str | None, Form()] = None,
 ) -> dict[str, Any]:
-    name = _upload_name(file.filename)
-    with tempfile.TemporaryDirectory(prefix="pipewarden-upload-") as folder:
-        path = Path(folder) / name
-        with path.open("wb") as sink:
-            while chunk := file.file.read(1 << 20):
-                sink.write(chunk)
+    with saved_upload(file) as path:
         return _check(
             str(path),
             store,
             settings,
             contract=contract,
-            dataset=dataset or Path(name).stem,
+            dataset=dataset or path.stem,
             record=record,
             reference=reference,
             as_of=as_of,
@@ -114,20 +104,3 @@ def check_response(outcome: CheckOutcome) -> dict[str, Any]:
         "run_id": None if outcome.run is None else outcome.run.id,
         "alerts": [] if outcome.alerts is None else outcome.alerts.to_dict()["events"],
     }
-
-
-def _upload_name(filename: str | None) -> str:
-    """A safe file name with a readable extension, from the client's.
-
-    Raises:
-        SourceError: No name, or an extension pipewarden does not read.
-    """
-    base = Path(filename or "").name
-    suffix = Path(base).suffix.lower()
-    if suffix not in UPLOAD_SUFFIXES:
-        raise SourceError(
-            f"The uploaded file '{base}' has no readable extension. Upload a "
-            f"{', '.join(UPLOAD_SUFFIXES)} file."
-        )
-    stem = re.sub(r"[^A-Za-z0-9_.-]+", "_", Path(base).stem)[:100] or "batch"
-    return stem + suffix

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Header, Request
+from fastapi import APIRouter, Depends, File, Form, Header, Request, UploadFile
 
 from pipewarden.errors import RecordNotFoundError
 from pipewarden.io.sources import read_frame
@@ -16,6 +16,7 @@ from pipewarden.server.auth import require_token
 from pipewarden.server.deps import StoreDep, now
 from pipewarden.server.model_reports import ModelReports
 from pipewarden.server.schemas import LabelsIn, PredictionsIn
+from pipewarden.server.uploads import saved_upload
 from pipewarden.store import Store
 from pipewarden.store.overview_records import ModelTraffic
 from pipewarden.workflows.traffic import log_labels, log_predictions
@@ -79,6 +80,38 @@ def post_predictions(
         batch_key=body.batch_key or idempotency_key,
         store=store,
     )
+    return receipt.to_dict()
+
+
+@router.post(
+    "/{name}/predictions/upload",
+    summary="Log a batch of predictions uploaded as a Parquet, Arrow, CSV or JSON "
+    "Lines file",
+    dependencies=[Depends(require_token)],
+)
+def upload_predictions(
+    store: StoreDep,
+    name: str,
+    file: Annotated[UploadFile, File(description="The batch file.")],
+    id: Annotated[str, Form(description="Column identifying each prediction.")],  # noqa: A002
+    prediction: Annotated[str, Form(description="Column of the prediction.")],
+    time: Annotated[str | None, Form(description="Event-time column.")] = None,
+    scores: Annotated[list[str] | None, Form(description="Score columns.")] = None,
+    batch_key: Annotated[str | None, Form(description="The batch's key.")] = None,
+    version: str | None = None,
+    idempotency_key: BatchKeyHeader = None,
+) -> dict[str, Any]:
+    with saved_upload(file) as path:
+        receipt = log_predictions(
+            _model(name, version),
+            str(path),
+            id=id,
+            prediction=prediction,
+            time=time,
+            scores=scores or None,
+            batch_key=batch_key or idempotency_key,
+            store=store,
+        )
     return receipt.to_dict()
 
 
