@@ -126,6 +126,56 @@ def ingest_batches(n: int) -> list[list[dict[str, object]]]:
     return batches
 
 
+def fill_models(url: str, models: int) -> None:
+    """Models with a day of 200 labelled predictions each."""
+    from pipewarden.workflows.models import register_model
+    from pipewarden.workflows.traffic import log_labels, log_predictions
+
+    rng = np.random.default_rng(3)
+    env = capture()
+    with open_store(url) as store:
+        for m in range(models):
+            x = rng.normal(size=(200, 3))
+            frame = pl.DataFrame(
+                {
+                    "id": [f"m{m}-{i}" for i in range(200)],
+                    "ts": [T0 + timedelta(minutes=7 * i) for i in range(200)],
+                    **{f"x{j}": x[:, j] for j in range(3)},
+                    "pred": x.sum(axis=1),
+                    "y": x.sum(axis=1) + rng.normal(scale=0.3, size=200),
+                }
+            )
+            name = f"model_{m:03d}"
+            register_model(
+                name,
+                "1",
+                {"m": m},
+                training_data=frame.select("x0", "x1", "x2", "y"),
+                label="y",
+                environment=env,
+                store=store,
+            )
+            log_predictions(
+                name,
+                frame.drop("y"),
+                id="id",
+                prediction="pred",
+                time="ts",
+                store=store,
+            )
+            log_labels(name, frame.select("id", "y"), id="id", label="y", store=store)
+
+
+def wait_for_reports(client: httpx.Client, models: int) -> float:
+    """Seconds until the background loop has computed every model's report."""
+    start = time.perf_counter()
+    while True:
+        listed = client.get("/api/models").json()
+        if sum(m["report"] == "current" for m in listed) >= models:
+            return time.perf_counter() - start
+        time.sleep(0.5)
+
+
 def register_ingest_model(url: str) -> None:
     from pipewarden.workflows.models import register_model
 
@@ -253,7 +303,7 @@ def serve(url: str, folder: Path) -> tuple[subprocess.Popen[bytes], str, str]:
             "--port",
             str(port),
             "--background-seconds",
-            "0",
+            "1",
             "--column-metrics",
             "dataset_000",
         ],
@@ -305,6 +355,7 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=10_000)
     parser.add_argument("--repeats", type=int, default=30)
     parser.add_argument("--ingest-batches", type=int, default=100)
+    parser.add_argument("--models", type=int, default=100)
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
@@ -315,6 +366,12 @@ def main() -> None:
             f"filled {args.runs:,} runs of {args.datasets} datasets in "
             f"{time.perf_counter() - start:.1f} s"
         )
+        start = time.perf_counter()
+        fill_models(url, args.models)
+        print(
+            f"registered {args.models} models with 200 labelled predictions each in "
+            f"{time.perf_counter() - start:.1f} s"
+        )
         register_ingest_model(url)
         batches = ingest_batches(args.ingest_batches)
         floor = statistics.median(floor_ms(url, args.repeats))
@@ -322,6 +379,10 @@ def main() -> None:
         process, base, _token = serve(url, folder)
         try:
             with httpx.Client(base_url=base, timeout=30) as client:
+                took = wait_for_reports(client, args.models)
+                print(
+                    f"background loop computed {args.models} model reports in {took:.1f} s"
+                )
                 for name, path, target in (
                     ("/metrics scrape", "/metrics", 100.0),
                     ("overview page", "/", 300.0),

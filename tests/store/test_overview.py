@@ -96,3 +96,36 @@ def test_previous_run_is_the_one_just_before(store: Store) -> None:
     assert store.previous_run_id("orders", first.started_at, first.id) is None
     assert store.previous_run_id("orders", low.started_at, low.id) == first.id
     assert store.previous_run_id("orders", high.started_at, high.id) == low.id
+
+
+def test_model_traffic_sums_the_batches_of_each_model(store: Store) -> None:
+    import polars as pl
+
+    from pipewarden.workflows.models import register_model
+    from pipewarden.workflows.traffic import log_labels, log_predictions
+
+    train = pl.DataFrame({"x": [float(i) for i in range(50)]}).with_columns(
+        y=pl.col("x")
+    )
+    for name in ("a", "b"):
+        register_model(
+            name, "1", {"n": name}, training_data=train, label="y", store=store
+        )
+    batch = pl.DataFrame(
+        {"id": [f"r{i}" for i in range(30)], "x": [1.0] * 30, "p": [2.0] * 30}
+    )
+    log_predictions("a", batch, id="id", prediction="p", store=store)
+    log_predictions("a", batch.head(10), id="id", prediction="p", store=store)  # seen
+    log_labels(
+        "a", batch.select("id", y=pl.col("p")).head(12), id="id", label="y", store=store
+    )
+
+    traffic = {(t.name, t.version): t for t in store.model_traffic()}
+
+    a, b = traffic[("a", "1")], traffic[("b", "1")]
+    receipts = store.list_batches("a", "1")
+    assert (a.predictions, a.labels, a.batches) == (30, 12, 3)
+    assert a.predictions == sum(r.stored for r in receipts if r.kind == "predictions")
+    assert a.last_logged_at == max(r.logged_at for r in receipts if r.logged_at)
+    assert (b.predictions, b.labels, b.batches, b.last_batch) == (0, 0, 0, None)
+    assert a.registered_at == store.get_model("a", "1").registered_at

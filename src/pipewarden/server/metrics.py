@@ -209,15 +209,12 @@ class StoreCollector(Collector):
             labels=[*labels, "severity"],
         )
         by_subject = Counter((a.subject, a.alert_severity) for a in alerts)
-        records = {(m.name, m.version): m for m in self._store.list_models()}
         for t in traffic:
             key = [t.name, t.version]
             predictions.add_metric(key, t.predictions)
             labelled.add_metric(key, t.labels)
-            record = records.get((t.name, t.version))
-            if record is not None:
-                seconds = (self._now - record.registered_at).total_seconds()
-                age.add_metric(key, max(0.0, seconds))
+            seconds = (self._now - t.registered_at).total_seconds()
+            age.add_metric(key, max(0.0, seconds))
             for severity in ALERT_SEVERITIES:
                 subject = f"model:{t.name}:{t.version}"
                 open_alerts.add_metric(

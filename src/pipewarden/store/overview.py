@@ -153,6 +153,8 @@ class OverviewQueries:
             select(
                 ModelRow.name,
                 ModelRow.version,
+                ModelRow.registered_at,
+                ModelRow.task,
                 batch.kind,
                 func.count(batch.id),
                 func.sum(batch.stored),
@@ -161,14 +163,27 @@ class OverviewQueries:
             )
             .select_from(ModelRow)
             .outerjoin(batch, batch.model_id == ModelRow.id)
-            .group_by(ModelRow.name, ModelRow.version, batch.kind)
+            .group_by(
+                ModelRow.name,
+                ModelRow.version,
+                ModelRow.registered_at,
+                ModelRow.task,
+                batch.kind,
+            )
             .order_by(ModelRow.name, ModelRow.version)
         )
         found: dict[tuple[str, str], dict[str, Any]] = {}
         with translated(self.url), self._database.connect() as conn:
-            for name, version, kind, n, stored, last, at in conn.execute(query):
+            for row in conn.execute(query):
+                name, version, registered, task, kind, n, stored, last, at = row
                 one = found.setdefault(
-                    (name, version), {"name": name, "version": version}
+                    (name, version),
+                    {
+                        "name": name,
+                        "version": version,
+                        "registered_at": registered,
+                        "task": task,
+                    },
                 )
                 if kind is None:
                     continue

@@ -61,10 +61,14 @@ class ModelTraffic:
         last_batch: Id of the newest batch (grows with every batch: a cheap
             fingerprint of what was logged), or None.
         last_logged_at: When the newest batch was logged, or None.
+        registered_at: When the version was registered.
+        task: ``classification``, ``regression``, or None when not known.
     """
 
     name: str
     version: str
+    registered_at: datetime
+    task: str | None = None
     predictions: int = 0
     labels: int = 0
     batches: int = 0

@@ -40,7 +40,7 @@ def list_models(request: Request, store: StoreDep) -> list[dict[str, Any]]:
     out = []
     for traffic in store.model_traffic():
         report = reports.cached(traffic, now=moment)
-        out.append(model_summary(store, traffic, report))
+        out.append(model_summary(traffic, report))
     return out
 
 
@@ -166,19 +166,18 @@ def model_traffic(store: Store, name: str, version: str | None) -> ModelTraffic:
 
 
 def model_summary(
-    store: Store, traffic: ModelTraffic, report: MonitorReport | None
+    traffic: ModelTraffic, report: MonitorReport | None
 ) -> dict[str, Any]:
     """A model's line in lists and the overview: traffic, and what its newest
     computed report says (None until the report is computed)."""
-    record = store.get_model(traffic.name, traffic.version)
     labelled = [] if report is None else [w for w in report.windows if w.labelled]
     last = labelled[-1] if labelled else None
-    age = (now() - record.registered_at).total_seconds()
+    age = (now() - traffic.registered_at).total_seconds()
     return {
         "name": traffic.name,
         "version": traffic.version,
-        "task": record.task,
-        "registered_at": record.registered_at.isoformat(),
+        "task": traffic.task,
+        "registered_at": traffic.registered_at.isoformat(),
         "age_days": age / 86400,
         "predictions": traffic.predictions,
         "labels": traffic.labels,

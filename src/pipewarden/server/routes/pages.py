@@ -43,8 +43,7 @@ def overview(request: Request, store: StoreDep) -> HTMLResponse:
     reports: ModelReports = request.app.state.models
     moment = now()
     models = [
-        model_summary(store, t, reports.cached(t, now=moment))
-        for t in store.model_traffic()
+        model_summary(t, reports.cached(t, now=moment)) for t in store.model_traffic()
     ]
     alerts = alert_flows.list_alerts(store)
     by_severity = Counter(a.alert_severity for a in alerts)
@@ -192,7 +191,7 @@ def model_page(
         request,
         "model.html.j2",
         title=f"Model {traffic.name}:{traffic.version}",
-        summary=model_summary(store, traffic, report),
+        summary=model_summary(traffic, report),
         report=report,
         figures=_model_figures(report),
         alerts=store.list_alerts(subject=subject, status=OPEN_STATUSES),
