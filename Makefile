@@ -11,7 +11,7 @@ LOCK_UPGRADE ?= --upgrade
 LOCK_FLAGS   := --universal --python-version 3.11 --custom-compile-command "make lock" --quiet
 INSTALL      := $(UV) pip install --quiet --compile-bytecode --python $(BIN)/python
 
-.PHONY: demo test fuzz reliability bench lint lock clean
+.PHONY: demo dashboard test fuzz reliability bench lint lock clean
 
 $(UV):
 	$(PYTHON) -m venv $(VENV)
@@ -34,6 +34,10 @@ $(VENV)/.installed-dev: requirements/dev.txt pyproject.toml | $(UV)
 demo: $(VENV)/.installed
 	$(BIN)/pipewarden demo --out demo-output
 
+# The dashboard over the demo's store (writes open to anyone: a local trial).
+dashboard: $(VENV)/.installed
+	$(BIN)/pipewarden serve --insecure
+
 test: $(VENV)/.installed-dev
 	$(BIN)/python -m pytest -q -p no:cacheprovider
 
@@ -52,6 +56,7 @@ bench: $(VENV)/.installed-dev
 	$(BIN)/python benchmarks/bench_gate.py
 	$(BIN)/python benchmarks/bench_store.py
 	$(BIN)/python benchmarks/bench_drift_quality.py
+	$(BIN)/python benchmarks/bench_server.py
 
 lint: $(VENV)/.installed-dev
 	$(BIN)/ruff check src tests benchmarks

@@ -39,6 +39,7 @@ INDIRECT = {
     "pandas": "polars converts pandas frames (from_pandas/to_pandas)",
     "psycopg": "SQLAlchemy loads it for postgresql+psycopg:// store URLs",
     "s3fs": "fsspec loads it for s3:// source URLs",
+    "python-multipart": "FastAPI parses the server's form and upload bodies with it",
 }
 """Declared distributions that src/ uses without importing them by name."""
 DEV = "dev"

@@ -19,7 +19,8 @@
     │   ├── RecordNotFoundError
     │   └── MigrationRequiredError
     ├── DriftError                  e.g. profiles with different column kinds
-    └── AlertError                  an alert cannot make this transition (resolved already)
+    ├── AlertError                  an alert cannot make this transition (resolved already)
+    └── AuthError                   a write to the server without the right token
     PipewardenWarning(UserWarning)  soft problems, such as a contract key that is ignored
 """
 
@@ -29,6 +30,7 @@ from typing import Any
 
 __all__ = [
     "AlertError",
+    "AuthError",
     "ConfigError",
     "ConformError",
     "ContractError",
@@ -149,3 +151,7 @@ class PipewardenWarning(UserWarning):
 
 class AlertError(PipewardenError):
     """An alert cannot make the transition asked for (e.g. acknowledging a resolved one)."""
+
+
+class AuthError(PipewardenError):
+    """A request to the server's write routes lacks the right bearer token."""

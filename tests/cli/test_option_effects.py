@@ -1476,6 +1476,122 @@ EFFECTS: tuple[Effect, ...] = (
 )
 
 
+# ---------------------------------------------------------------------------- serve
+# `pipewarden serve` would block in uvicorn.run: the cases below replace uvicorn.run
+# (only it) with a probe that starts the real app (lifespan included) in a TestClient,
+# makes a few real requests and writes what it saw to served.json.
+SERVE = ("serve", "--insecure")
+BIG_BODY = 2 * 1024 * 1024
+
+
+@pytest.fixture(autouse=True)
+def _serve_probe(monkeypatch: pytest.MonkeyPatch) -> None:
+    import uvicorn
+
+    monkeypatch.setattr(uvicorn, "run", _probe)
+
+
+def _probe(app: Any, host: str, port: int, **_options: Any) -> None:
+    from fastapi.testclient import TestClient
+
+    with TestClient(app) as client:
+        anonymous = client.post("/api/alerts/1/ack")
+        big = client.post(
+            "/api/checks",
+            content=b'{"records": [], "pad": "' + b"x" * BIG_BODY + b'"}',
+            headers={"content-type": "application/json"},
+        )
+        metrics = client.get("/metrics").text
+        running = client.get("/healthz").json()["background"]["running"]
+    seen = {
+        "host": host,
+        "port": port,
+        "store": Path(app.state.store.url.rpartition("/")[2]).name,
+        "anonymous_write": anonymous.status_code,
+        "big_body": big.status_code,
+        "column_series": sum(
+            line.startswith("pipewarden_dataset_column_null_ratio{")
+            for line in metrics.splitlines()
+        ),
+        "background": running,
+    }
+    Path("served.json").write_text(json.dumps(seen), encoding="utf-8")
+
+
+def served(key: str) -> Observe:
+    """The exit code and one thing the probe saw (None when the server never ran)."""
+    read = json_file("served.json", lambda d: d[key])
+    return lambda run, folder: (run.code, read(run, folder))
+
+
+SERVE_EFFECTS: tuple[Effect, ...] = (
+    Effect(
+        ("serve",),
+        "--store",
+        SERVE,
+        (*SERVE, "--store", "{runs}"),
+        served("store"),
+        ((0, "pipewarden.db"), (0, "runs.db")),
+    ),
+    Effect(
+        ("serve",),
+        "--host",
+        SERVE,
+        (*SERVE, "--host", "0.0.0.0"),
+        served("host"),
+        ((0, "127.0.0.1"), (0, "0.0.0.0")),
+    ),
+    Effect(
+        ("serve",),
+        "--port",
+        SERVE,
+        (*SERVE, "--port", "9001"),
+        served("port"),
+        ((0, 8765), (0, 9001)),
+    ),
+    Effect(  # no token, not insecure: refused; with the file's token: writes need it
+        ("serve",),
+        "--token-file",
+        ("serve",),
+        ("serve", "--token-file", "{token_file}"),
+        served("anonymous_write"),
+        ((2, None), (0, 401)),
+    ),
+    Effect(  # writes open to anyone: the ack reaches the store (no alert 1 there)
+        ("serve",),
+        "--insecure",
+        ("serve",),
+        SERVE,
+        served("anonymous_write"),
+        ((2, None), (0, 404)),
+    ),
+    Effect(
+        ("serve",),
+        "--max-body-mb",
+        SERVE,
+        (*SERVE, "--max-body-mb", "1"),
+        served("big_body"),
+        ((0, 422), (0, 413)),
+    ),
+    Effect(
+        ("serve",),
+        "--column-metrics",
+        (*SERVE, "--store", "{runs}"),
+        (*SERVE, "--store", "{runs}", "--column-metrics", "loans"),
+        served("column_series"),
+        ((0, 0), (0, 9)),  # the newest loans run: 8 columns and promo
+    ),
+    Effect(
+        ("serve",),
+        "--background-seconds",
+        SERVE,
+        (*SERVE, "--background-seconds", "0"),
+        served("background"),
+        ((0, True), (0, False)),
+    ),
+)
+
+
 # ---------------------------------------------------------------------------- data
 
 
@@ -1605,6 +1721,9 @@ def values(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
     v["run_a"], v["run_b"] = newest_first[2].id, newest_first[1].id
     v.update(_alert_stores(root))
     v.update(make_pipeline_store(root))
+    token_file = root / "token"
+    token_file.write_text("effects-token-0123456789\n", encoding="utf-8")
+    v["token_file"] = str(token_file)
     return v
 
 
@@ -1794,6 +1913,9 @@ def shared_runs(
         return done[args]
 
     return run
+
+
+EFFECTS = (*EFFECTS, *SERVE_EFFECTS)
 
 
 @pytest.mark.parametrize(

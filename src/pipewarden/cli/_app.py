@@ -26,6 +26,7 @@ from pipewarden.cli import (
     pipelines,
     profile,
     runs,
+    serve,
     store,
     traffic,
 )
@@ -38,6 +39,7 @@ COMMANDS: tuple[tuple[str, Callable[..., Any]], ...] = (
     ("localize", localize.localize_command),
     ("checklist", checklist.checklist_command),
     ("demo", demo.demo_command),
+    ("serve", serve.serve_command),
 )
 """Top-level commands: name and function."""
 

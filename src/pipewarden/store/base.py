@@ -29,6 +29,11 @@ if TYPE_CHECKING:
         Rebuild,
         StoredProfile,
     )
+    from pipewarden.store.overview_records import (
+        ColumnReading,
+        DatasetSummary,
+        ModelTraffic,
+    )
     from pipewarden.store.pipeline_records import (
         PipelineRecord,
         PipelineRun,
@@ -386,6 +391,38 @@ class Store(Protocol):
     ) -> list[PipelineRun]:
         """Pipeline runs with their stages, newest first; ``since`` and ``until``
         bound their start time (``since`` included, ``until`` not)."""
+        ...
+
+    # ------------------------------------------------------------------ overview
+    def dataset_summaries(self) -> list[DatasetSummary]:
+        """Every dataset with its newest run, its run count and the newest run's
+        findings by severity, ordered by name (a few queries, whatever the number
+        of runs)."""
+        ...
+
+    def column_readings(
+        self,
+        run_ids: Sequence[str],
+        *,
+        metrics: Sequence[str] = ("null_rate",),
+        finding_prefix: str | None = "drift.",
+    ) -> list[ColumnReading]:
+        """Per-column numbers of some runs: their metric points named in
+        ``metrics``, and the numeric values of their (unsegmented) findings whose
+        check starts with ``finding_prefix`` (none when None)."""
+        ...
+
+    def model_traffic(self) -> list[ModelTraffic]:
+        """Every registered model version (by name, then version) with the
+        predictions and labels its batches stored, its batch count and its newest
+        batch (one grouped query over the batches)."""
+        ...
+
+    def previous_run_id(
+        self, dataset: str, before: datetime, run_id: str
+    ) -> str | None:
+        """The id of the run of ``dataset`` just before the run ``run_id`` that
+        started at ``before`` (same start: the smaller id), or None."""
         ...
 
     def get_stage_profiles(self, run_ids: Sequence[str]) -> dict[str, StageProfile]:

@@ -34,6 +34,12 @@ from pipewarden.store.monitoring_records import (
     Rebuild,
     StoredProfile,
 )
+from pipewarden.store.overview import OverviewQueries
+from pipewarden.store.overview_records import (
+    ColumnReading,
+    DatasetSummary,
+    ModelTraffic,
+)
 from pipewarden.store.pipeline_records import (
     PipelineRecord,
     PipelineRun,
@@ -112,6 +118,7 @@ class SqlStore:
         )
         self._alerts = SqlAlerts(database, self._writer, url=url)
         self._pipelines = PipelineTables(database, self._writer, url=url)
+        self._overview = OverviewQueries(database, url=url)
 
     @property
     def database(self) -> Database:
@@ -534,6 +541,33 @@ class SqlStore:
     def list_outbox(self, *, status: str | None = None) -> list[OutboxItem]:
         """Notifications in the outbox, oldest first."""
         return self._alerts.list_outbox(status=status)
+
+    # ------------------------------------------------------------------ overview
+    def dataset_summaries(self) -> list[DatasetSummary]:
+        """Every dataset with its newest run and run count, by name."""
+        return self._overview.dataset_summaries()
+
+    def column_readings(
+        self,
+        run_ids: Sequence[str],
+        *,
+        metrics: Sequence[str] = ("null_rate",),
+        finding_prefix: str | None = "drift.",
+    ) -> list[ColumnReading]:
+        """Per-column metric points and finding values of some runs."""
+        return self._overview.column_readings(
+            run_ids, metrics=metrics, finding_prefix=finding_prefix
+        )
+
+    def model_traffic(self) -> list[ModelTraffic]:
+        """Every model version with what its batches stored."""
+        return self._overview.model_traffic()
+
+    def previous_run_id(
+        self, dataset: str, before: datetime, run_id: str
+    ) -> str | None:
+        """The run of a dataset just before a given one, or None."""
+        return self._overview.previous_run_id(dataset, before, run_id)
 
     # ------------------------------------------------------------------ internals
     def _rows_of(self, batch: _Batch) -> dict[type[Base], list[dict[str, Any]]]:
