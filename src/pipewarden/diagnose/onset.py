@@ -96,7 +96,9 @@ def find_onset(times: np.ndarray, flags: np.ndarray) -> Onset | None:
     else:
         order = np.argsort(times, kind="stable")
         t, f = times[order], flags[order].astype(np.int64)
-    first = np.flatnonzero(np.diff(t, prepend=t[0] - 1))  # where each distinct time starts
+    first = np.flatnonzero(
+        np.diff(t, prepend=t[0] - 1)
+    )  # where each distinct time starts
     if first.size > MAX_STEPS:  # whole times kept together, about equal row counts
         first = np.unique(first[np.linspace(0, first.size - 1, MAX_STEPS).astype(int)])
     keys = t[first]
