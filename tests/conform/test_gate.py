@@ -13,6 +13,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+import pipewarden as pw
 from pipewarden.conform import Gate
 from pipewarden.contracts.model import Contract
 from pipewarden.errors import ConformError, ContractError
@@ -509,3 +510,17 @@ def test_conform_function_reads_a_contract_file(
     batch = pl.DataFrame({"age": ["41"], "plan": ["silver"], "region": ["n"]})
     result = pw.conform(batch, path)
     assert result.frame.row(0) == (41, 1000.0, "silver", "n")
+
+
+@pytest.mark.parametrize("name", ["*", "^a$"])
+def test_a_column_named_like_a_pattern_is_conformed_as_itself(name: str) -> None:
+    # pl.col("*") is every column and pl.col("^a$") a regex: the gate reads names.
+    frame = pl.DataFrame({name: ["1.5", "x", None], "a": [1, 2, 3]})
+    reference = pw.profile(pl.DataFrame({name: [1.0, 2.0], "a": [1, 2]}))
+
+    result = Gate(pw.infer_contract(reference)).conform(frame)
+
+    assert result.frame.columns == [name, "a"]
+    assert result.frame[name][0] == 1.5
+    assert result.frame["a"].to_list() == [1, 3]
+    assert result.quarantine.select("row", "column").rows() == [(1, name)]

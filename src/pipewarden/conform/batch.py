@@ -14,6 +14,7 @@ from typing import Any
 
 import polars as pl
 
+from pipewarden._polars import column
 from pipewarden.checks import codes
 from pipewarden.checks.findings import Finding
 from pipewarden.conform._coerce_exprs import coerce_expr
@@ -107,14 +108,14 @@ def _coerce(frame: pl.DataFrame, columns: list[_Column]) -> pl.DataFrame:
     exprs: list[pl.Expr] = []
     for col in columns:
         p = col.plan
-        coerced = coerce_expr(pl.col(p.name), col.source, p.target, p.datetime_format)
+        coerced = coerce_expr(column(p.name), col.source, p.target, p.datetime_format)
         exprs.append(coerced.value.alias(col.name("v")))
         if coerced.can_fail:
             col.can_fail = True
             exprs.append(coerced.failed.fill_null(False).alias(col.name("e")))
             if _is_text(col.source) and p.target.family in ("float", "integer"):
                 col.why = True
-                exprs.append(_why(pl.col(p.name), p).alias(col.name("w")))
+                exprs.append(_why(column(p.name), p).alias(col.name("w")))
     return frame.with_columns(exprs) if exprs else frame
 
 
@@ -262,7 +263,7 @@ def _finals(
             )
     if plan.unexpected_columns == "keep":
         known = set(plan.names)
-        exprs.extend(pl.col(c) for c in incoming if c not in known)
+        exprs.extend(column(c) for c in incoming if c not in known)
     return exprs
 
 
@@ -273,7 +274,7 @@ def _tallies(work: pl.DataFrame, columns: list[_Column]) -> list[ColumnTally]:
             e = pl.col(col.name("e"))
             aggs += [
                 e.sum().alias(col.name("e")),
-                pl.col(col.plan.name)
+                column(col.plan.name)
                 .filter(e)
                 .head(EXAMPLES)
                 .implode()

@@ -21,6 +21,7 @@ from typing import Any
 
 import polars as pl
 
+from pipewarden import _polars
 from pipewarden.conform.plan import ColumnPlan
 
 META_COLUMNS = ("row", "column", "check", "reason")
@@ -76,7 +77,7 @@ def quarantine_frame(
     codes = list(range(len(checks)))
     code = pl.col(REASON_CODE)
     return rows.select(
-        *(pl.col(c).alias(names[c]) for c in batch.columns),
+        *(_polars.column(c).alias(names[c]) for c in batch.columns),
         pl.Series("row", mask.arg_true(), dtype=pl.Int64),
         code.replace_strict(
             codes, [p.name for p, _ in checks], return_dtype=pl.String

@@ -12,6 +12,7 @@ import numpy as np
 import polars as pl
 import pyarrow as pa
 
+from pipewarden._polars import is_pattern
 from pipewarden.engines import _segments
 from pipewarden.profiles import hashing
 from pipewarden.profiles.column import ColumnProfile, Physical
@@ -251,12 +252,9 @@ def _prepare_planned(
 
 def _literal_names(frame: pl.DataFrame) -> tuple[pl.DataFrame, dict[str, str]]:
     """The frame with each column that ``pl.col`` would read as a pattern (``*``,
-    ``^...$``) renamed by its position, and the way back to the real names."""
-    odd = {
-        name: f"\x1f{i}"
-        for i, name in enumerate(frame.columns)
-        if name == "*" or (len(name) > 1 and name[0] == "^" and name[-1] == "$")
-    }
+    ``^...$``) renamed by its position, and the way back to the real names: the
+    engine's many ``pl.col(name)`` then need no ``_polars.column`` each."""
+    odd = {name: f"\x1f{i}" for i, name in enumerate(frame.columns) if is_pattern(name)}
     if not odd:
         return frame, {}
     return frame.rename(odd), {safe: name for name, safe in odd.items()}

@@ -1,0 +1,22 @@
+"""Columns by their names, whatever the names hold."""
+
+from __future__ import annotations
+
+import polars as pl
+import polars.selectors as cs
+
+__all__ = ["column", "is_pattern"]
+
+
+def column(name: str) -> pl.Expr:
+    """The column called ``name``, exactly.
+
+    ``pl.col`` reads ``*`` as every column and ``^...$`` as a regular expression; a
+    user's column may be called either, so such names are selected by name instead.
+    """
+    return cs.by_name(name).as_expr() if is_pattern(name) else pl.col(name)
+
+
+def is_pattern(name: str) -> bool:
+    """True when ``pl.col(name)`` would not be the one column called ``name``."""
+    return name == "*" or (len(name) > 1 and name[0] == "^" and name[-1] == "$")
