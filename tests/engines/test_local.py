@@ -380,3 +380,14 @@ def test_a_column_named_like_a_pattern_is_profiled_as_itself(name: str) -> None:
     assert (prof[name].rows, prof[name].nulls) == (6, 2)
     assert prof[name].moments.mean == pytest.approx(1.5)
     assert prof["a"].distinct_count == 2
+
+
+def test_integers_wider_than_64_bits_are_counted_not_refused() -> None:
+    # A CSV holding 2**63 reads as Int128: those that fit 64 bits hash as Int64
+    # values do, the wider ones as their decimal text (DataSketches' update(str)).
+    wide = pl.Series("n", [2**63, 5, None, 2**63, -(2**70)], dtype=pl.Int128)
+
+    col = LocalEngine().profile_frame(wide.to_frame())["n"]
+
+    assert (col.distinct.is_exact, col.distinct_count) == (True, 3.0)
+    assert col.distinct.serialize() == datasketches_of([5, str(2**63), str(-(2**70))])

@@ -146,8 +146,7 @@ class _Unhashed:
     physical: Physical
 
     def sketch(self) -> Distinct:
-        values = _canonical(self.values, self.physical)
-        return Distinct.from_hashes(_theta_hashes(values))
+        return Distinct.from_hashes(_hashes_of(self.values, self.physical))
 
 
 @dataclass(frozen=True, slots=True)
@@ -529,7 +528,7 @@ def _base_parts(
 def _counted_parts(counts: pl.DataFrame, non_null: int) -> dict[str, Any]:
     """Distinct set and frequent values of a non-string column, from its counts."""
     values = counts.get_column("value")
-    hashes = _theta_hashes(_canonical(values, physical_of(values.dtype)))
+    hashes = _hashes_of(values, physical_of(values.dtype))
     parts: dict[str, Any] = {"distinct": Distinct.from_hashes(hashes)}
     if values.dtype.is_integer() or values.dtype == pl.Boolean:
         parts["frequent"] = _frequent(counts, non_null)
@@ -596,8 +595,9 @@ def _string_parts(counts: pl.DataFrame, non_null: int) -> dict[str, Any]:
         if nothing is None:  # the usual case, so computed once for all such kinds
             nothing = _counted_reading(counts, pl.lit(False), 0, total)
         readings[kind] = nothing
-    values = _canonical(counts.get_column("value"), Physical.STRING)
-    distinct = Distinct.from_hashes(_theta_hashes(values))
+    distinct = Distinct.from_hashes(
+        _hashes_of(counts.get_column("value"), Physical.STRING)
+    )
     trimmed = float(stats["trimmed_mean"] or 0.0)
     free_text = total and trimmed >= 20 and int(stats["words"] or 0) >= total / 2
     id_like = distinct.estimate > FREQUENT_EXACT_LIMIT and distinct.estimate > total / 2
@@ -691,6 +691,23 @@ def _probe_estimate(hashes: np.ndarray) -> float:
         return float(k)
     kth = float(hashes[KMV_K - 1]) / 2.0**64
     return (KMV_K - 1) / kth if kth > 0 else float(k)
+
+
+def _hashes_of(series: pl.Series, ph: Physical) -> np.ndarray:
+    """The smallest Theta hashes of a column's non-null values (``profiles.hashing``).
+
+    128-bit integers that fit 64 bits hash as those do; wider ones have no 8-byte
+    form and hash as their decimal text (as DataSketches' ``update(str)`` would).
+    """
+    if series.dtype in (pl.Int128, pl.UInt128):
+        narrow = series.cast(pl.Int64, strict=False)
+        wide = series.filter(narrow.is_null() & series.is_not_null())
+        hashes = _theta_hashes(_canonical(narrow, ph))
+        if wide.len():
+            text = _canonical(wide.cast(pl.String), Physical.STRING)
+            hashes = np.concatenate([hashes, _theta_hashes(text)])
+        return hashes
+    return _theta_hashes(_canonical(series, ph))
 
 
 def _canonical(series: pl.Series, ph: Physical) -> np.ndarray | pa.Array:

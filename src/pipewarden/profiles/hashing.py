@@ -8,7 +8,8 @@ sketch. The canonical bytes of a value, whatever engine holds it:
 
 =============  =================================================================
 integer        the value as a 64-bit little-endian integer (as DataSketches'
-               ``update(int)``); unsigned values above 2**63 by their bits
+               ``update(int)``); unsigned values above 2**63 by their bits;
+               128-bit values beyond 64 bits as the UTF-8 of their decimal text
 float          the IEEE-754 double, little-endian, with -0.0 as 0.0; NaN is not
                hashed (as DataSketches' ``update(float)``, which takes -0.0 as 0.0)
 boolean        false as the integer 0, true as 1
