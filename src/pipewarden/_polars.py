@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import polars as pl
 import polars.selectors as cs
 
-__all__ = ["column", "is_pattern"]
+__all__ = ["column", "is_pattern", "select_columns"]
 
 
 def column(name: str) -> pl.Expr:
@@ -20,3 +22,9 @@ def column(name: str) -> pl.Expr:
 def is_pattern(name: str) -> bool:
     """True when ``pl.col(name)`` would not be the one column called ``name``."""
     return name == "*" or (len(name) > 1 and name[0] == "^" and name[-1] == "$")
+
+
+def select_columns(frame: pl.DataFrame, names: Sequence[str]) -> pl.DataFrame:
+    """The frame's columns called ``names``, in that order, each exactly (see
+    ``column``)."""
+    return frame.select(cs.by_name(list(names)))

@@ -116,6 +116,37 @@ def test_parquet_files_with_compatible_schemas_are_unified(tmp_path: Path) -> No
     assert read_frame(tmp_path).rows() == [(1, None), (2, "x")]
 
 
+@pytest.mark.parametrize("suffix", ["parquet", "csv", "jsonl", "arrow"])
+def test_columns_reads_only_those_in_their_order(tmp_path: Path, suffix: str) -> None:
+    frame = pl.DataFrame(
+        {"a": range(250), "*": [f"s{i}" for i in range(250)], "^b$": [0.5] * 250}
+    )
+    path = tmp_path / f"t.{suffix}"
+    {
+        "parquet": frame.write_parquet,
+        "csv": frame.write_csv,
+        "jsonl": frame.write_ndjson,
+        "arrow": frame.write_ipc,
+    }[suffix](path)
+    chunks = list(iter_frames(path, chunk_rows=100, columns=["^b$", "*"]))
+    assert [c.height for c in chunks] == [100, 100, 50]
+    assert_frame_equal(pl.concat(chunks), frame.select(pl.nth(2), pl.nth(1)))
+
+
+def test_columns_of_parquet_files_with_different_schemas(tmp_path: Path) -> None:
+    pq.write_table(pa.table({"n": pa.array([1], pa.int32())}), tmp_path / "a.parquet")
+    pq.write_table(pa.table({"n": [2], "extra": ["x"]}), tmp_path / "b.parquet")
+    got = pl.concat(iter_frames(tmp_path, columns=["extra", "n"]))
+    assert got.rows() == [(None, 1), ("x", 2)]
+    assert got.columns == ["extra", "n"]
+
+
+def test_columns_of_an_in_memory_frame() -> None:
+    frame = pl.DataFrame({"a": [1, 2], "b": ["x", "y"]})
+    (got,) = iter_frames(frame, columns=["b"])
+    assert got.to_dict(as_series=False) == {"b": ["x", "y"]}
+
+
 def test_jsonl_with_nested_values(tmp_path: Path) -> None:
     path = write(
         tmp_path / "e.jsonl",

@@ -35,7 +35,6 @@ from pipewarden.profiles.sketches import (
     Moments,
     Quantiles,
     TimeGaps,
-    sorted_unique,
 )
 
 PROBE_SEED = 0x5EED
@@ -144,9 +143,26 @@ class _Unhashed:
 
     values: pl.Series
     physical: Physical
+    repeats: bool = False
+    """The probe says most values repeat: hash each distinct value once (Polars'
+    ``unique`` costs a fraction of hashing them all)."""
 
     def sketch(self) -> Distinct:
-        return Distinct.from_hashes(_hashes_of(self.values, self.physical))
+        values = self.values.unique() if self.repeats else self.values
+        return Distinct.from_hashes(_hashes_of(values, self.physical))
+
+
+def _unhashed(series: pl.Series, ph: Physical, row: dict[str, Any]) -> _Unhashed:
+    """A column to hash in ``_finish``; with ``repeats`` when the chunk's probe
+    sketch counts fewer distinct values than half its non-null ones."""
+    name = _k(series.name, "kmv")
+    non_null = series.len() - series.null_count()
+    repeats = (
+        name in row
+        and _kmv_is_complete(series.name, row)
+        and _probe_estimate(row[name]) <= non_null / 2
+    )
+    return _Unhashed(series, ph, repeats)
 
 
 @dataclass(frozen=True, slots=True)
@@ -238,7 +254,7 @@ def _prepare_planned(
         elif name in counts:
             parts.update(_counted_parts(counts[name], parts["rows"] - parts["nulls"]))
         elif ph in (Physical.INTEGER, Physical.BOOLEAN):
-            parts["distinct"] = _Unhashed(frame.get_column(name), ph)
+            parts["distinct"] = _unhashed(frame.get_column(name), ph, row)
             parts["frequent"] = Frequent.untracked(parts["rows"] - parts["nulls"])
         columns[name] = parts
     if named:
@@ -412,7 +428,7 @@ def _one_row(result: pl.DataFrame) -> dict[str, Any]:
     for name in lists:
         raw = result.get_column(name)[0].to_numpy()
         if name.endswith("kmv"):
-            row[name] = sorted_unique(raw.astype(np.uint64, copy=False))
+            row[name] = hashing.sorted_unique(raw.astype(np.uint64, copy=False))
             row[f"{name}_raw"] = raw.size
         else:
             row[name] = raw
@@ -521,7 +537,7 @@ def _base_parts(
     if ph is Physical.DATETIME:
         parts["time"] = row[_k(name, "time")]
     if ph in (Physical.FLOAT, Physical.DATETIME) and _kmv_is_complete(name, row):
-        parts["distinct"] = _Unhashed(series, ph)
+        parts["distinct"] = _unhashed(series, ph, row)
     return parts
 
 
@@ -673,7 +689,7 @@ def _wordy_parts(
         "lengths": Moments.from_array(lengths),
         "with_space": int(words[_k(name, "space")] or 0),
         "padded": int(words[_k(name, "padded")] or 0),
-        "distinct": _Unhashed(frame.get_column(name), Physical.STRING),
+        "distinct": _unhashed(frame.get_column(name), Physical.STRING, row),
         "frequent": Frequent.untracked(count),
     }
     if int(words[_k(name, "iso")] or 0):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import glob
 import os
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlparse
@@ -13,7 +13,9 @@ import polars as pl
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from pipewarden._polars import select_columns
 from pipewarden.errors import SourceError
+from pipewarden.io._formats import parquet_columns
 from pipewarden.io._sniff import check_content
 from pipewarden.io.formats import FORMATS, Format, readable_text
 from pipewarden.io.formats import format_of as format_of  # store.inputs reads it here
@@ -31,9 +33,17 @@ class FileSet:
     files: tuple[Path, ...]
 
 
-def file_frames(files: FileSet, chunk_rows: int) -> Iterator[pl.DataFrame]:
-    """Yield the schema frame, then the rows of every file in order."""
-    return FORMATS[files.format].read(files.files, files.label, chunk_rows)
+def file_frames(
+    files: FileSet, chunk_rows: int, columns: Sequence[str] | None = None
+) -> Iterator[pl.DataFrame]:
+    """Yield the schema frame, then the rows of every file in order; with
+    ``columns``, only those (Parquet decodes no others)."""
+    if columns is not None and files.format == "parquet":
+        return parquet_columns(files.files, chunk_rows, columns)
+    frames = FORMATS[files.format].read(files.files, files.label, chunk_rows)
+    if columns is None:
+        return frames
+    return (select_columns(frame, columns) for frame in frames)
 
 
 def path_text(source: str | os.PathLike[str]) -> str:

@@ -14,6 +14,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 
 import polars as pl
+import polars.selectors as cs
 import pyarrow as pa
 import pyarrow.parquet as pq
 
@@ -99,19 +100,32 @@ def schema_frame(schema: pa.Schema) -> pl.DataFrame:
 _empty = schema_frame
 
 
-def _parquet_frames(files: tuple[Path, ...], chunk_rows: int) -> Iterator[pl.DataFrame]:
+def parquet_columns(
+    files: Sequence[Path], chunk_rows: int, columns: Sequence[str]
+) -> Iterator[pl.DataFrame]:
+    """Read only ``columns`` of Parquet files: the others are never decoded."""
+    return _parquet_frames(tuple(files), chunk_rows, tuple(columns))
+
+
+def _parquet_frames(
+    files: tuple[Path, ...], chunk_rows: int, columns: tuple[str, ...] | None = None
+) -> Iterator[pl.DataFrame]:
     schema, uniform, rows = _parquet_schema(files)
+    if columns is not None:
+        schema = pa.schema([schema.field(name) for name in columns])
     yield _empty(schema)
     if uniform:
-        yield from _polars_parquet(files, rows, chunk_rows)
+        yield from _polars_parquet(files, rows, chunk_rows, columns)
         return
     for path in files:
         try:
             handle = pq.ParquetFile(path)
         except (pa.ArrowException, OSError) as exc:
             raise _bad_parquet(path, exc) from exc
+        present = handle.schema_arrow.names
+        wanted = None if columns is None else [n for n in columns if n in present]
         try:
-            for batch in handle.iter_batches(batch_size=chunk_rows):
+            for batch in handle.iter_batches(batch_size=chunk_rows, columns=wanted):
                 yield frame_from_arrow(_conform_batch(batch, schema))
         except (pa.ArrowException, OSError) as exc:
             raise _bad_parquet(path, exc) from exc
@@ -120,7 +134,10 @@ def _parquet_frames(files: tuple[Path, ...], chunk_rows: int) -> Iterator[pl.Dat
 
 
 def _polars_parquet(
-    files: tuple[Path, ...], rows: list[int], chunk_rows: int
+    files: tuple[Path, ...],
+    rows: list[int],
+    chunk_rows: int,
+    columns: tuple[str, ...] | None = None,
 ) -> Iterator[pl.DataFrame]:
     """Polars reads each chunk's row range (decoding in parallel) while the consumer
     works on the one before: two chunks in memory at most, whatever the file size.
@@ -135,7 +152,10 @@ def _polars_parquet(
 
     def read(path: Path, start: int) -> pl.DataFrame:
         try:
-            return pl.scan_parquet(path).slice(start, chunk_rows).collect()
+            scan = pl.scan_parquet(path)
+            if columns is not None:
+                scan = scan.select(cs.by_name(list(columns)))
+            return scan.slice(start, chunk_rows).collect()
         except (pl.exceptions.PolarsError, OSError) as exc:
             raise _bad_parquet(path, exc) from exc
 

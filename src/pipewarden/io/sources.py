@@ -38,6 +38,7 @@ from typing import Any, TypeAlias
 import polars as pl
 import pyarrow as pa
 
+from pipewarden._polars import select_columns
 from pipewarden.config import DEFAULT_MEMORY_BUDGET
 from pipewarden.errors import SourceError
 from pipewarden.io._budget import budget_chunk_rows, shared_budget
@@ -106,6 +107,8 @@ class _Opened:
     """A source checked and ready: how to read it and how big its rows are."""
 
     read: _Reader
+    read_columns: Callable[[int, Sequence[str]], Iterator[pl.DataFrame]] | None = None
+    """Reads only some columns without decoding the others, where the format can."""
     row_bytes: Callable[[], float | None] = lambda: None
     extent: Callable[[], SourceExtent] = lambda: SourceExtent(None, None)
 
@@ -116,6 +119,7 @@ def iter_frames(
     chunk_rows: int | None = None,
     query: str | None = None,
     memory_budget: int | None = None,
+    columns: Sequence[str] | None = None,
 ) -> Iterator[pl.DataFrame]:
     """Read a source as polars frames of ``chunk_rows`` rows (the last may be shorter).
 
@@ -131,6 +135,8 @@ def iter_frames(
         query: The SQL to run; required for a database URL, refused otherwise.
         memory_budget: Bytes the pass may use at its peak (default 1 GiB): rows per
             chunk are chosen from the size of the first rows to stay under it.
+        columns: Read only these columns, in this order (a Parquet file decodes no
+            others); every one must exist.
 
     Returns:
         An iterator of frames that all have the same columns and dtypes.
@@ -154,7 +160,13 @@ def iter_frames(
             DEFAULT_CHUNK_ROWS,
             memory_budget or DEFAULT_MEMORY_BUDGET,
         )
-    return _chunks(opened.read(chunk_rows), chunk_rows, describe_source(source))
+    if columns is None:
+        frames = opened.read(chunk_rows)
+    elif opened.read_columns is not None:
+        frames = opened.read_columns(chunk_rows, columns)
+    else:
+        frames = (select_columns(f, columns) for f in opened.read(chunk_rows))
+    return _chunks(frames, chunk_rows, describe_source(source))
 
 
 def read_frame(source: SourceLike, *, query: str | None = None) -> pl.DataFrame:
@@ -252,8 +264,9 @@ def _open(source: SourceLike, query: str | None) -> _Opened:
         files = resolve_files(source)
         return _Opened(
             partial(file_frames, files),
-            partial(file_row_bytes, files),
-            partial(_file_extent, files),
+            read_columns=partial(file_frames, files),
+            row_bytes=partial(file_row_bytes, files),
+            extent=partial(_file_extent, files),
         )
     return _Opened(_reader(source, query))
 
@@ -261,8 +274,8 @@ def _open(source: SourceLike, query: str | None) -> _Opened:
 def _dataset_opened(dataset: Any, read: _Reader) -> _Opened:
     return _Opened(
         read,
-        partial(dataset_row_bytes, dataset),
-        lambda: SourceExtent(dataset_rows(dataset), dataset_bytes(dataset)),
+        row_bytes=partial(dataset_row_bytes, dataset),
+        extent=lambda: SourceExtent(dataset_rows(dataset), dataset_bytes(dataset)),
     )
 
 

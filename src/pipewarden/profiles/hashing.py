@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["SEED", "hash_doubles", "hash_strings", "hash_words"]
+__all__ = ["SEED", "hash_doubles", "hash_strings", "hash_words", "sorted_unique"]
 
 SEED = 9001
 """DataSketches' default update seed."""
@@ -49,7 +49,7 @@ def hash_words(words: np.ndarray, smallest: int | None = None) -> np.ndarray:
         words: The canonical bytes of each value read as one uint64 (see the module
             docstring), e.g. ``ints.view(np.uint64)``.
         smallest: Keep only this many of the smallest distinct hashes (see
-            ``_Smallest``); None keeps every hash.
+            ``_smallest``); None keeps every hash.
 
     Returns:
         A new uint64 array: each value's hash, below 2**63, in the values' order;
@@ -72,53 +72,44 @@ def hash_doubles(values: np.ndarray, smallest: int | None = None) -> np.ndarray:
     return _hash8(values.view(_U), True, smallest)
 
 
-class _Smallest:
-    """The ``k`` smallest distinct hashes of blocks given one at a time.
+def _smallest(hashes: np.ndarray, k: int) -> np.ndarray:
+    """The ``k`` smallest distinct values of ``hashes``, sorted.
 
-    A sketch needs only its K smallest hashes: once ``k`` are held, every later hash
-    is first compared with the largest of them, and random hashes almost never pass,
-    so keeping them costs one comparison per value instead of a sort of them all.
+    A sketch needs only these: a linear-time partition finds the values up to a cut,
+    and only those few are sorted (sorting them all, or de-duplicating block by
+    block, costs several times the hashing itself).
     """
+    n = k
+    while n < hashes.size:
+        cut = np.partition(hashes, n)[n]
+        kept = sorted_unique(hashes[hashes <= cut])
+        if kept.size >= k:  # every distinct value up to the cut: the k smallest
+            return kept[:k]
+        n *= 4  # repeats among the smallest: look further
+    return sorted_unique(hashes)[:k]
 
-    def __init__(self, k: int) -> None:
-        self.k = k
-        self.held: list[np.ndarray] = []
-        self.size = 0
-        self.limit: np.uint64 | None = None
 
-    def add(self, block: np.ndarray) -> None:
-        kept = block[block <= self.limit] if self.limit is not None else block.copy()
-        if kept.size:
-            self.held.append(kept)
-            self.size += kept.size
-            if self.size > 4 * self.k:
-                self._compact()
-
-    def _compact(self) -> None:
-        both = np.unique(np.concatenate(self.held))[: self.k]
-        self.held, self.size = [both], both.size
-        if both.size == self.k:
-            self.limit = both[-1]
-
-    def result(self) -> np.ndarray:
-        """The smallest distinct hashes held, sorted."""
-        if not self.held:
-            return np.empty(0, dtype=_U)
-        self._compact()
-        return self.held[0]
+def sorted_unique(values: np.ndarray) -> np.ndarray:
+    """The distinct values of a 1-d array, ascending (``np.unique`` without its hashing,
+    which is about ten times slower on the few thousand hashes of a sketch)."""
+    ordered = np.sort(values)
+    if ordered.size < 2:
+        return ordered
+    keep = np.empty(ordered.size, dtype=bool)
+    keep[0] = True
+    np.not_equal(ordered[1:], ordered[:-1], out=keep[1:])
+    return ordered[keep]
 
 
 def _hash8(words: np.ndarray, doubles: bool, smallest: int | None) -> np.ndarray:
     """MurmurHash3_x64_128 of 8-byte words, a cache-sized block at a time; with
     ``doubles``, each block is first made canonical (-0.0 + 0.0 is 0.0)."""
-    keep = _Smallest(smallest) if smallest is not None else None
-    out = np.empty(words.size if keep is None else min(_BLOCK, words.size), dtype=_U)
+    out = np.empty(words.size, dtype=_U)
     tmp = np.empty(min(_BLOCK, words.size), dtype=_U)
     h2 = np.empty_like(tmp)
     length = _U(SEED ^ 8)  # h1 and h2 start as the seed and take the length (8)
     for start in range(0, words.size, _BLOCK):
-        at = 0 if keep is not None else start
-        h1 = out[at : at + min(_BLOCK, words.size - start)]
+        h1 = out[start : start + _BLOCK]
         t, g = tmp[: h1.size], h2[: h1.size]
         block = words[start : start + _BLOCK]
         if doubles:
@@ -134,9 +125,7 @@ def _hash8(words: np.ndarray, doubles: bool, smallest: int | None) -> np.ndarray
         _fmix(g, t)
         h1 += g
         h1 >>= _U(1)
-        if keep is not None:
-            keep.add(h1)
-    return out if keep is None else keep.result()
+    return out if smallest is None else _smallest(out, smallest)
 
 
 def hash_strings(
@@ -159,16 +148,11 @@ def hash_strings(
     # The word starting at every byte: an unaligned view, read by position.
     words = np.ndarray((end + 9,), dtype="<u8", buffer=padded, strides=(1,))
     lengths = np.diff(offsets)
-    keep = _Smallest(smallest) if smallest is not None else None
-    out = np.empty(lengths.size if keep is None else 0, dtype=_U)
+    out = np.empty(lengths.size, dtype=_U)
     for i in range(0, lengths.size, _ROWS):
         rows = slice(i, i + _ROWS)
-        hashes = _hash_rows(offsets[:-1][rows], lengths[rows], words)
-        if keep is None:
-            out[rows] = hashes
-        else:
-            keep.add(hashes)
-    return out if keep is None else keep.result()
+        out[rows] = _hash_rows(offsets[:-1][rows], lengths[rows], words)
+    return out if smallest is None else _smallest(out, smallest)
 
 
 _ROWS = 1 << 14

@@ -22,6 +22,7 @@ import numpy as np
 
 from pipewarden.errors import ProfileError
 from pipewarden.profiles import _kll
+from pipewarden.profiles.hashing import sorted_unique
 
 KLL_K = 200
 """KLL accuracy parameter: about 1.65% normalised rank error."""
@@ -50,18 +51,6 @@ def _unb64(text: str | bytes) -> bytes:
     if isinstance(text, bytes):
         return text
     return base64.b64decode(text.encode("ascii"))
-
-
-def sorted_unique(values: np.ndarray) -> np.ndarray:
-    """The distinct values of a 1-d array, ascending (``np.unique`` without its hashing,
-    which is about ten times slower on the few thousand hashes of a sketch)."""
-    ordered = np.sort(values)
-    if ordered.size < 2:
-        return ordered
-    keep = np.empty(ordered.size, dtype=bool)
-    keep[0] = True
-    np.not_equal(ordered[1:], ordered[:-1], out=keep[1:])
-    return ordered[keep]
 
 
 def _json_float(x: float) -> float | str:

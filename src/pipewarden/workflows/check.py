@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 import polars as pl
 
+from pipewarden._polars import select_columns
 from pipewarden.checks.findings import CheckResult, Finding, merge_findings
 from pipewarden.checks.rows import needed_columns, with_rows
 from pipewarden.checks.run import check_profile
@@ -361,8 +362,8 @@ def _with_rows(
 
 def _columns_of(batch: Any, names: list[str], query: str | None) -> pl.DataFrame:
     if isinstance(batch, pl.DataFrame):
-        return batch.select(names)
-    frames = [f.select(names) for f in iter_frames(batch, query=query)]
+        return select_columns(batch, names)
+    frames = list(iter_frames(batch, query=query, columns=names))
     return frames[0] if len(frames) == 1 else pl.concat(frames, how="vertical")
 
 
