@@ -722,9 +722,12 @@ def list_models(
 
     The last window is the newest ``window`` with labelled predictions.
     """
+    from pipewarden.workflows.lifecycle import champions
+
     moment = now or datetime.now(UTC)
     out = []
     with opened_store(store) as opened:
+        promoted = champions(opened)
         for record in opened.list_models():
             report = monitor_model(
                 record, window=window, store=opened, now=moment, sync=False
@@ -737,6 +740,8 @@ def list_models(
                     "version": record.version,
                     "task": record.task,
                     "registered_at": record.registered_at.isoformat(),
+                    "champion": record.name in promoted
+                    and promoted[record.name].version == record.version,
                     "age_days": (moment - record.registered_at).total_seconds() / 86400,
                     "last_window": None if last is None else last.start.isoformat(),
                     "metrics": {} if last is None else last.metrics,
