@@ -243,29 +243,44 @@ def _print_comparison(data: dict[str, Any]) -> None:
         f"(challenger): {data['design']}, {data['rows']:,} labelled rows, {metric}.",
         soft_wrap=True,
     )
-    table = Table(header_style="bold", box=box.SIMPLE_HEAD, pad_edge=False)
-    for column in ("", "champion", "challenger", "diff", "95% interval", "p", ""):
-        table.add_column(column, justify="right", no_wrap=True)
-    table.add_row(
-        "all",
-        f"{data['champion_value']:.4g}",
-        f"{data['challenger_value']:.4g}",
-        f"{data['difference']:+.3g}",
-        f"[{low:+.3g}, {high:+.3g}]",
-        f"{data['p_value']:.2g}",
-        "",
-    )
+    rows = [
+        (
+            "all",
+            f"{data['champion_value']:.4g}",
+            f"{data['challenger_value']:.4g}",
+            f"{data['difference']:+.3g}",
+            f"[{low:+.3g}, {high:+.3g}]",
+            f"{data['p_value']:.2g}",
+            "",
+        )
+    ]
     for s in data["segments"]:
         ci = s["ci"]
-        table.add_row(
-            escape(f"{s['column']}={s['value']}"),
-            "-" if s["champion_value"] is None else f"{s['champion_value']:.4g}",
-            "-" if s["challenger_value"] is None else f"{s['challenger_value']:.4g}",
-            "-" if s["difference"] is None else f"{s['difference']:+.3g}",
-            "too few rows" if ci is None else f"[{ci[0]:+.3g}, {ci[1]:+.3g}]",
-            "-" if s["p_value"] is None else f"{s['p_value']:.2g}",
-            "[bold red]worse[/]" if s["flagged"] else "",
+        rows.append(
+            (
+                escape(f"{s['column']}={s['value']}"),
+                "-" if s["champion_value"] is None else f"{s['champion_value']:.4g}",
+                "-"
+                if s["challenger_value"] is None
+                else f"{s['challenger_value']:.4g}",
+                "-" if s["difference"] is None else f"{s['difference']:+.3g}",
+                "too few rows" if ci is None else f"[{ci[0]:+.3g}, {ci[1]:+.3g}]",
+                "-" if s["p_value"] is None else f"{s['p_value']:.2g}",
+                "worse" if s["flagged"] else "",
+            )
         )
+    headers = ("", "champion", "challenger", "diff", "95% interval", "p", "")
+    table = Table(
+        header_style="bold", box=box.SIMPLE_HEAD, pad_edge=False, collapse_padding=True
+    )
+    for i, header in enumerate(headers):  # figures are never cut short
+        width = max(len(header), *(len(row[i]) for row in rows))
+        style = "bold red" if i == len(headers) - 1 else None
+        table.add_column(
+            header, justify="right", no_wrap=True, min_width=width, style=style
+        )
+    for row in rows:
+        table.add_row(*row)
     out.print(table)
     words = {
         "challenger_better": "[bold green]challenger better[/]",
