@@ -217,6 +217,8 @@ def promote_command(
         f"champion{before}.",
         soft_wrap=True,
     )
+    if record.note:
+        out.print(f"Note given: {escape(record.note)}", soft_wrap=True)
     found = record.evidence
     if found is not None:
         challenger = f"{record.name}:{record.version}" == found.get("challenger")
