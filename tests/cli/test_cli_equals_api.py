@@ -254,7 +254,18 @@ def test_models_compare_json_equals_compare_models(cli: Cli, tmp_path: Path) -> 
         pw.log_predictions(f"m:{version}", frame, id="id", prediction=column, store=url)
     pw.log_labels("m:1", frame, id="id", label="y", store=url)
 
-    run = cli("models", "compare", "m:1", "m:2", "--metric", "rmse", "--store", url, "--json", "-")
+    run = cli(
+        "models",
+        "compare",
+        "m:1",
+        "m:2",
+        "--metric",
+        "rmse",
+        "--store",
+        url,
+        "--json",
+        "-",
+    )
 
     assert run.code == 0
     assert json.loads(run.out) == json.loads(

@@ -1246,9 +1246,27 @@ EFFECTS: tuple[Effect, ...] = (
             expected,
         )
         for option, base, extra, pick, expected in (
-            ("--metric", (), ("--metric", "rmse"), lambda d: d["metric"], ("mae", "rmse")),
-            ("--since", (), ("--since", "2026-05-04T05:00:00Z"), lambda d: d["rows"], (600, 300)),
-            ("--until", (), ("--until", "2026-05-04T02:00:00Z"), lambda d: d["rows"], (600, 120)),
+            (
+                "--metric",
+                (),
+                ("--metric", "rmse"),
+                lambda d: d["metric"],
+                ("mae", "rmse"),
+            ),
+            (
+                "--since",
+                (),
+                ("--since", "2026-05-04T05:00:00Z"),
+                lambda d: d["rows"],
+                (600, 300),
+            ),
+            (
+                "--until",
+                (),
+                ("--until", "2026-05-04T02:00:00Z"),
+                lambda d: d["rows"],
+                (600, 120),
+            ),
             (
                 "--segment",
                 (),
@@ -1278,7 +1296,15 @@ EFFECTS: tuple[Effect, ...] = (
         ("models", "promote"),
         "--evidence",
         ("models", "promote", "plant:2", "--store", "{cmp}"),
-        ("models", "promote", "plant:2", "--store", "{cmp}", "--evidence", "{evidence}"),
+        (
+            "models",
+            "promote",
+            "plant:2",
+            "--store",
+            "{cmp}",
+            "--evidence",
+            "{evidence}",
+        ),
         line_starting("Evidence:"),
         (None, "Evidence: mae challenger better (paired, 600 rows)."),
     ),

@@ -22,7 +22,9 @@ ROWS = 250
 T0 = datetime(2026, 3, 2, tzinfo=UTC)
 
 
-def _day(day: int, shift: float, rng: np.random.Generator, *, concept: bool) -> pl.DataFrame:
+def _day(
+    day: int, shift: float, rng: np.random.Generator, *, concept: bool
+) -> pl.DataFrame:
     x = rng.normal(shift, 1.0, ROWS)
     score = 1 / (1 + np.exp(-(1.6 * x - 0.4)))  # the true P(y = 1 | x): calibrated
     truth_p = 1 / (1 + np.exp(1.6 * x - 0.4)) if concept else score
@@ -41,12 +43,21 @@ def _day(day: int, shift: float, rng: np.random.Generator, *, concept: bool) -> 
 
 def _log(store: Store, days: list[pl.DataFrame]) -> None:
     register_model(
-        "churn", "1", b"m", environment=make_fingerprint(), task="classification",
+        "churn",
+        "1",
+        b"m",
+        environment=make_fingerprint(),
+        task="classification",
         store=store,
     )
     frame = pl.concat(days)
     log_predictions(
-        "churn", frame.drop("y"), id="id", prediction="pred", time="ts", scores="p",
+        "churn",
+        frame.drop("y"),
+        id="id",
+        prediction="pred",
+        time="ts",
+        scores="p",
         store=store,
     )
     log_labels("churn", frame.select("id", "y"), id="id", label="y", store=store)
@@ -73,9 +84,10 @@ def test_cbpe_interval_holds_the_realized_metrics_under_covariate_shift(
             "roc_auc": roc_auc_score(y, p),
         }
         for name, value in realized.items():
-            assert est[name]["realized"] == value or abs(
-                est[name]["realized"] - value
-            ) < 1e-12
+            assert (
+                est[name]["realized"] == value
+                or abs(est[name]["realized"] - value) < 1e-12
+            )
             low, high = est[name]["interval"]
             inside[name] += low <= value <= high
     assert all(count / DAYS >= 0.90 for count in inside.values()), inside
@@ -116,7 +128,11 @@ def test_a_miscalibrated_reference_is_recalibrated_with_isotonic_regression() ->
 
 def test_a_regressor_gets_no_label_free_estimate(store: Store) -> None:
     register_model(
-        "plant", "1", b"m", environment=make_fingerprint(), task="regression",
+        "plant",
+        "1",
+        b"m",
+        environment=make_fingerprint(),
+        task="regression",
         store=store,
     )
     frame = pl.DataFrame({"id": ["a", "b"], "pred": [1.0, 2.5], "y": [1.2, 2.0]})

@@ -239,6 +239,8 @@ def test_identical_models_are_called_challenger_better_at_most_5_percent() -> No
             verdict(_stats.delong_paired(truth, sa, sb), True) == "challenger_better"
         )
         c, d = np.abs(rng.normal(0, 1, 150)), np.abs(rng.normal(0, 1, 170))
-        said = verdict(_stats.mean_unpaired(c, d, difference=d.mean() - c.mean()), False)
+        said = verdict(
+            _stats.mean_unpaired(c, d, difference=d.mean() - c.mean()), False
+        )
         wins["mae split"] += said == "challenger_better"
     assert all(count / REPS <= 0.05 for count in wins.values()), wins

@@ -31,7 +31,9 @@ def _traffic(seed: int = 0) -> pl.DataFrame:
     x = rng.normal(0, 1, N)
     y = 5 * x + rng.normal(0, 1, N)
     champion = y + rng.normal(0, 1.5, N)
-    challenger = np.where(site == "south", y + rng.normal(0, 2.5, N), y + rng.normal(0, 0.6, N))
+    challenger = np.where(
+        site == "south", y + rng.normal(0, 2.5, N), y + rng.normal(0, 0.6, N)
+    )
     return pl.DataFrame(
         {
             "id": [f"r{i}" for i in range(N)],
@@ -48,8 +50,12 @@ def _traffic(seed: int = 0) -> pl.DataFrame:
 def _register(store: Store) -> None:
     for version in ("1", "2"):
         register_model(
-            "plant", version, version.encode(), environment=make_fingerprint(),
-            task="regression", store=store,
+            "plant",
+            version,
+            version.encode(),
+            environment=make_fingerprint(),
+            task="regression",
+            store=store,
         )
 
 
@@ -60,8 +66,12 @@ def test_shadow_traffic_is_compared_paired_with_the_south_site_flagged(
     _register(store)
     for version, column in (("1", "a"), ("2", "b")):
         log_predictions(
-            f"plant:{version}", frame.drop("y", "a" if column == "b" else "b"),
-            id="id", prediction=column, time="ts", store=store,
+            f"plant:{version}",
+            frame.drop("y", "a" if column == "b" else "b"),
+            id="id",
+            prediction=column,
+            time="ts",
+            store=store,
         )
     log_labels("plant:1", frame, id="id", label="y", store=store)
 
@@ -69,7 +79,9 @@ def test_shadow_traffic_is_compared_paired_with_the_south_site_flagged(
 
     assert (report.design, report.paired, report.rows) == ("paired", True, N)
     a, b = np.abs(frame["a"] - frame["y"]), np.abs(frame["b"] - frame["y"])
-    assert report.champion_value == pytest.approx(mean_absolute_error(frame["y"], frame["a"]))
+    assert report.champion_value == pytest.approx(
+        mean_absolute_error(frame["y"], frame["a"])
+    )
     assert report.challenger_value == pytest.approx(b.mean())
     reference = stats.ttest_rel(b.to_numpy(), a.to_numpy())
     assert report.p_value == pytest.approx(reference.pvalue, rel=1e-9)
@@ -85,9 +97,19 @@ def test_shadow_traffic_is_compared_paired_with_the_south_site_flagged(
     assert by_site["south"].verdict == "champion_better"
     data = report.to_dict()
     assert set(data) >= {
-        "champion", "challenger", "metric", "design", "paired", "rows",
-        "champion_value", "challenger_value", "difference", "ci", "p_value",
-        "verdict", "segments",
+        "champion",
+        "challenger",
+        "metric",
+        "design",
+        "paired",
+        "rows",
+        "champion_value",
+        "challenger_value",
+        "difference",
+        "ci",
+        "p_value",
+        "verdict",
+        "segments",
     }
     assert data["sample_ratio"] is None
 
@@ -96,13 +118,18 @@ def test_ab_traffic_is_compared_split_with_the_sample_ratio_check(store: Store) 
     frame = _traffic(1)
     _register(store)
     to_b = frame["x"] > 0.6  # a biased router: about 27% to the challenger
-    for version, part, column in (("1", frame.filter(~to_b), "a"), ("2", frame.filter(to_b), "b")):
+    for version, part, column in (
+        ("1", frame.filter(~to_b), "a"),
+        ("2", frame.filter(to_b), "b"),
+    ):
         log_predictions(
             f"plant:{version}", part, id="id", prediction=column, time="ts", store=store
         )
         log_labels(f"plant:{version}", part, id="id", label="y", store=store)
 
-    report = compare_models("plant:1", "plant:2", metric="rmse", segments=[], store=store)
+    report = compare_models(
+        "plant:1", "plant:2", metric="rmse", segments=[], store=store
+    )
 
     assert (report.design, report.paired, report.segments) == ("split", False, ())
     ratio = report.sample_ratio
@@ -135,13 +162,24 @@ def test_promotion_records_the_evidence_and_models_list_shows_the_champion(
     frame = _traffic()
     _register(store)
     for version, column in (("1", "a"), ("2", "b")):
-        log_predictions(f"plant:{version}", frame, id="id", prediction=column, time="ts", store=store)
+        log_predictions(
+            f"plant:{version}",
+            frame,
+            id="id",
+            prediction=column,
+            time="ts",
+            store=store,
+        )
     log_labels("plant:2", frame, id="id", label="y", store=store)
     report = compare_models("plant:1", "plant:2", store=store)
 
     first = promote_model("plant:1", note="first release", store=store, now=T0)
     second = promote_model(
-        "plant:2", evidence=report, note="wins the shadow test", by="ana", store=store,
+        "plant:2",
+        evidence=report,
+        note="wins the shadow test",
+        by="ana",
+        store=store,
         now=T0 + timedelta(days=7),
     )
 
@@ -156,4 +194,12 @@ def test_promotion_records_the_evidence_and_models_list_shows_the_champion(
     listed = {(m["version"], m["champion"]) for m in list_models(store=store)}
     assert listed == {("1", False), ("2", True)}
     with pytest.raises(ConfigError, match="not plant:1"):
-        promote_model("plant:1", evidence={"champion": "x:1", "challenger": "x:2", "verdict": "no_difference"}, store=store)
+        promote_model(
+            "plant:1",
+            evidence={
+                "champion": "x:1",
+                "challenger": "x:2",
+                "verdict": "no_difference",
+            },
+            store=store,
+        )

@@ -77,7 +77,9 @@ class SampleRatio:
 # --------------------------------------------------------------------- means
 
 
-def mean_paired(champion: Floats, challenger: Floats, *, difference: float) -> Difference:
+def mean_paired(
+    champion: Floats, challenger: Floats, *, difference: float
+) -> Difference:
     """The paired t interval of ``difference`` from per-row influence values.
 
     Args:
@@ -122,7 +124,9 @@ def _t(difference: float, se: float, df: float, test: str) -> Difference:
 # --------------------------------------------------------------------- accuracy
 
 
-def mcnemar(champion_right: NDArray[np.bool_], challenger_right: NDArray[np.bool_]) -> Difference:
+def mcnemar(
+    champion_right: NDArray[np.bool_], challenger_right: NDArray[np.bool_]
+) -> Difference:
     """McNemar's test and the Bonett-Price interval of the paired accuracy difference."""
     a = np.asarray(champion_right, dtype=bool)
     b = np.asarray(challenger_right, dtype=bool)
@@ -152,7 +156,7 @@ def mcnemar(champion_right: NDArray[np.bool_], challenger_right: NDArray[np.bool
 def _binomial_two_sided(k: int, n: int) -> float:
     """Twice the lower tail P(X <= k), X ~ Binomial(n, 1/2), k <= n/2 (exact sums)."""
     tail = sum(math.comb(n, i) for i in range(k + 1))
-    return min(1.0, 2 * tail / 2**n)
+    return min(1.0, float(2 * tail / 2**n))
 
 
 def two_proportions(
@@ -235,7 +239,9 @@ def _z(difference: float, var: float, test: str) -> Difference:
         return Difference(difference, (difference, difference), p, test)
     se = math.sqrt(var)
     p = float(2 * stats.norm.sf(abs(difference) / se))
-    return Difference(difference, (difference - Z95 * se, difference + Z95 * se), p, test)
+    return Difference(
+        difference, (difference - Z95 * se, difference + Z95 * se), p, test
+    )
 
 
 # --------------------------------------------------------------------- traffic

@@ -226,7 +226,12 @@ def compare_sides(
             (c, v, joined.filter(pl.col(c) == v)) for c, v in _values(joined, segments)
         ]
         found = [
-            (c, v, part.height, _paired(part, chosen, positive) if part.height else None)
+            (
+                c,
+                v,
+                part.height,
+                _paired(part, chosen, positive) if part.height else None,
+            )
             for c, v, part in parts
         ]
     else:
@@ -248,10 +253,19 @@ def compare_sides(
                 "check how traffic is routed before trusting the verdict."
             )
         found = []
-        for c, v in _values(pl.concat([champion, challenger], how="diagonal_relaxed"), segments):
+        for c, v in _values(
+            pl.concat([champion, challenger], how="diagonal_relaxed"), segments
+        ):
             a, b = champion.filter(pl.col(c) == v), challenger.filter(pl.col(c) == v)
             fit = a.height and b.height
-            found.append((c, v, min(a.height, b.height), _split(a, b, chosen, positive) if fit else None))
+            found.append(
+                (
+                    c,
+                    v,
+                    min(a.height, b.height),
+                    _split(a, b, chosen, positive) if fit else None,
+                )
+            )
     if rows == 0 or whole is None:
         raise ConfigError(
             f"No labelled rows to compare {names[0]} with {names[1]}: log labels for "
@@ -305,14 +319,20 @@ def _require_scores(a: pl.DataFrame, b: pl.DataFrame, names: tuple[str, str]) ->
 
 def _positive(a: pl.DataFrame, b: pl.DataFrame) -> str:
     classes = sorted(
-        set(a[LABEL].drop_nulls().to_list()) | set(b[LABEL].drop_nulls().to_list())
-        | set(a[PRED].drop_nulls().to_list()) | set(b[PRED].drop_nulls().to_list())
+        set(a[LABEL].drop_nulls().to_list())
+        | set(b[LABEL].drop_nulls().to_list())
+        | set(a[PRED].drop_nulls().to_list())
+        | set(b[PRED].drop_nulls().to_list())
     )
     return str(classes[-1]) if classes else ""
 
 
 def _losses(
-    metric: str, label: pl.Series, pred: pl.Series, score: pl.Series, positive: str | None
+    metric: str,
+    label: pl.Series,
+    pred: pl.Series,
+    score: pl.Series,
+    positive: str | None,
 ) -> tuple[float, NDArray[np.float64]]:
     """The metric's value and its per-row influence values (mean-type metrics)."""
     if metric in ("mae", "rmse"):
@@ -329,7 +349,9 @@ def _losses(
     return float(loss.mean()), loss
 
 
-def _paired(frame: pl.DataFrame, metric: str, positive: str | None) -> _Evaluated | None:
+def _paired(
+    frame: pl.DataFrame, metric: str, positive: str | None
+) -> _Evaluated | None:
     if frame.is_empty():
         return None
     label = frame[LABEL]
@@ -378,7 +400,7 @@ def _split(
 
 def _values(frame: pl.DataFrame, segments: Sequence[str]) -> list[tuple[str, Any]]:
     """(column, value) of each segment column's most frequent values."""
-    out = []
+    out: list[tuple[str, Any]] = []
     for column in segments:
         counts = (
             frame.group_by(column)
@@ -401,7 +423,9 @@ def _segment(
 ) -> SegmentComparison:
     plain = value if isinstance(value, str | int | bool) else str(value)
     if found is None:
-        return SegmentComparison(column, plain, rows, None, None, None, None, None, None)
+        return SegmentComparison(
+            column, plain, rows, None, None, None, None, None, None
+        )
     a, b, diff = found
     if rows < MIN_SEGMENT_ROWS:
         return SegmentComparison(

@@ -74,9 +74,7 @@ class SqlPromotions:
 
     def list_promotions(self, name: str | None = None) -> list[PromotionRecord]:
         """Promotions, oldest first (of one model name, when given)."""
-        query = select(PromotionRow).order_by(
-            PromotionRow.promoted_at, PromotionRow.id
-        )
+        query = select(PromotionRow).order_by(PromotionRow.promoted_at, PromotionRow.id)
         if name is not None:
             query = query.where(PromotionRow.name == name)
         with translated(self._url), self._database.connect() as conn:

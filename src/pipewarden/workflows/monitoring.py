@@ -519,7 +519,9 @@ def _estimated(
         )
     summary, estimates = estimate_windows(windows, [r.metrics for r in results])
     if summary["reference_window"] is not None:
-        summary["reference_window"] = results[summary["reference_window"]].start.isoformat()
+        summary["reference_window"] = results[
+            summary["reference_window"]
+        ].start.isoformat()
     summary["positive_class"] = positive
     return summary, [
         replace(r, estimate=e) for r, e in zip(results, estimates, strict=True)
