@@ -34,6 +34,7 @@ if typing.TYPE_CHECKING:
         StoreError,
         ValidationFailedError,
     )
+    from pipewarden.monitor.compare import ComparisonReport
     from pipewarden.monitor.results import MonitorReport
     from pipewarden.pipelines.localize import Localization
     from pipewarden.profiles.column import ColumnProfile, Kind
@@ -44,6 +45,7 @@ if typing.TYPE_CHECKING:
     from pipewarden.workflows.checklist import checklist, schedule_pipeline
     from pipewarden.workflows.compare import compare
     from pipewarden.workflows.conform import conform
+    from pipewarden.workflows.lifecycle import compare_models, promote_model
     from pipewarden.workflows.localize import localize
     from pipewarden.workflows.models import check_environment, register_model
     from pipewarden.workflows.monitoring import monitor_model
@@ -56,6 +58,7 @@ __all__ = [
     "CheckResult",
     "ColumnProfile",
     "ColumnSpec",
+    "ComparisonReport",
     "ConformError",
     "ConformResult",
     "Contract",
@@ -85,6 +88,7 @@ __all__ = [
     "check_environment",
     "checklist",
     "compare",
+    "compare_models",
     "conform",
     "dump_contract",
     "infer_contract",
@@ -96,6 +100,7 @@ __all__ = [
     "open_store",
     "pipeline_run",
     "profile",
+    "promote_model",
     "record_run",
     "register_model",
     "schedule_pipeline",
@@ -105,6 +110,7 @@ _HOME: dict[str, str] = {
     "CheckResult": "pipewarden.checks.findings",
     "ColumnProfile": "pipewarden.profiles.column",
     "ColumnSpec": "pipewarden.contracts.model",
+    "ComparisonReport": "pipewarden.monitor.compare",
     "ConformError": "pipewarden.errors",
     "ConformResult": "pipewarden.conform",
     "Contract": "pipewarden.contracts.model",
@@ -137,6 +143,8 @@ _HOME: dict[str, str] = {
     "pipeline_run": "pipewarden.workflows.pipeline",
     "schedule_pipeline": "pipewarden.workflows.checklist",
     "compare": "pipewarden.workflows.compare",
+    "compare_models": "pipewarden.workflows.lifecycle",
+    "promote_model": "pipewarden.workflows.lifecycle",
     "conform": "pipewarden.workflows.conform",
     "dump_contract": "pipewarden.contracts.yaml_io",
     "infer_contract": "pipewarden.contracts.infer",

@@ -234,3 +234,40 @@ def test_alerts_list_json_equals_the_api(cli: Cli, tmp_path: Path) -> None:
             api = list_alerts(store, status=status)
         assert len(api) == count
         assert json.loads(run.out) == [_plain(a.to_dict()) for a in api]
+
+
+def test_models_compare_json_equals_compare_models(cli: Cli, tmp_path: Path) -> None:
+    rng = np.random.default_rng(9)
+    y = rng.normal(0, 2, 400)
+    frame = pl.DataFrame(
+        {
+            "id": [f"i{k}" for k in range(400)],
+            "site": rng.choice(["a", "b"], 400),
+            "y": y,
+            "p1": y + rng.normal(0, 1, 400),
+            "p2": y + rng.normal(0, 0.8, 400),
+        }
+    )
+    url = f"sqlite:///{tmp_path / 'cmp.db'}"
+    for version, column in (("1", "p1"), ("2", "p2")):
+        pw.register_model("m", version, column.encode(), store=url)
+        pw.log_predictions(f"m:{version}", frame, id="id", prediction=column, store=url)
+    pw.log_labels("m:1", frame, id="id", label="y", store=url)
+
+    run = cli(
+        "models",
+        "compare",
+        "m:1",
+        "m:2",
+        "--metric",
+        "rmse",
+        "--store",
+        url,
+        "--json",
+        "-",
+    )
+
+    assert run.code == 0
+    assert json.loads(run.out) == json.loads(
+        json.dumps(pw.compare_models("m:1", "m:2", metric="rmse", store=url).to_dict())
+    )

@@ -306,6 +306,7 @@ REGISTER = ("models", "register", "m", "--version", "1", "--store", "sqlite:///s
 TRAFFIC = ("--store", "{traffic}")
 LOG = ("--id", "id", "--prediction", "pred", *TRAFFIC)
 MONITOR = ("monitor", "plant", "--store", "{mon}", "--json", "-")
+COMPARE = ("models", "compare", "plant:1", "plant:2", "--store", "{cmp}", "--json", "-")
 NOW_DAY = dt.datetime.now(dt.UTC).strftime("%Y-%m-%d")
 _STORES: dict[str, str] = {}
 """Store URLs of the ``values`` fixture that observations read."""
@@ -1235,6 +1236,94 @@ EFFECTS: tuple[Effect, ...] = (
         stdout_json(lambda d: [m["name"] for m in d]),
         ([], ["plant"]),
     ),
+    *(
+        Effect(
+            ("models", "compare"),
+            option,
+            (*COMPARE, *base),
+            (*COMPARE, *base, *extra),
+            stdout_json(pick),
+            expected,
+        )
+        for option, base, extra, pick, expected in (
+            (
+                "--metric",
+                (),
+                ("--metric", "rmse"),
+                lambda d: d["metric"],
+                ("mae", "rmse"),
+            ),
+            (
+                "--since",
+                (),
+                ("--since", "2026-05-04T05:00:00Z"),
+                lambda d: d["rows"],
+                (600, 300),
+            ),
+            (
+                "--until",
+                (),
+                ("--until", "2026-05-04T02:00:00Z"),
+                lambda d: d["rows"],
+                (600, 120),
+            ),
+            (
+                "--segment",
+                (),
+                ("--segment", "band"),
+                lambda d: sorted({s["column"] for s in d["segments"]}),
+                (["band", "site"], ["band"]),
+            ),
+        )
+    ),
+    Effect(
+        ("models", "compare"),
+        "--json",
+        COMPARE[:-2],
+        (*COMPARE[:-2], "--json", "c.json"),
+        json_file("c.json", lambda d: d["design"]),
+        (None, "paired"),
+    ),
+    Effect(
+        ("models", "compare"),
+        "--store",
+        ("models", "compare", "plant:1", "plant:2"),
+        ("models", "compare", "plant:1", "plant:2", "--store", "{cmp}"),
+        exit_code,
+        (2, 0),
+    ),
+    Effect(
+        ("models", "promote"),
+        "--evidence",
+        ("models", "promote", "plant:2", "--store", "{cmp}"),
+        (
+            "models",
+            "promote",
+            "plant:2",
+            "--store",
+            "{cmp}",
+            "--evidence",
+            "{evidence}",
+        ),
+        line_starting("Evidence:"),
+        (None, "Evidence: mae challenger better (paired, 600 rows)."),
+    ),
+    Effect(
+        ("models", "promote"),
+        "--note",
+        ("models", "promote", "plant:2", "--store", "{cmp}"),
+        ("models", "promote", "plant:2", "--store", "{cmp}", "--note", "wins"),
+        line_starting("Note given:"),
+        (None, "Note given: wins"),
+    ),
+    Effect(
+        ("models", "promote"),
+        "--store",
+        ("models", "promote", "plant:2"),
+        ("models", "promote", "plant:2", "--store", "{cmp}"),
+        exit_code,
+        (2, 0),
+    ),
     # predictions and labels (each case logs for models of its own)
     Effect(
         ("predictions", "log"),
@@ -1712,6 +1801,7 @@ def values(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
     )
 
     v.update(_monitoring(root))
+    v.update(_champion_store(root))
 
     v["runs"] = f"sqlite:///{root / 'runs.db'}"
     for data, dataset in (("ref", "loans"), ("extra", "loans"), ("cur", "scores")):
@@ -1820,6 +1910,45 @@ def _monitoring(root: Path) -> dict[str, str]:
                 name, batch, id="id", prediction="pred", time="ts", store=v["traffic"]
             )
     return v
+
+
+def _champion_store(root: Path) -> dict[str, str]:
+    """Two versions of 'plant' scoring the same 600 ids (a shadow test, one a minute
+    from 2026-05-04 00:00 UTC), the second better; and the comparison's JSON."""
+    import numpy as np
+
+    rng = np.random.default_rng(3)
+    y = rng.normal(0, 3, 600)
+    frame = pl.DataFrame(
+        {
+            "id": [f"c{i}" for i in range(600)],
+            "ts": [
+                dt.datetime(2026, 5, 4, tzinfo=dt.UTC) + dt.timedelta(minutes=i)
+                for i in range(600)
+            ],
+            "site": rng.choice(["north", "south"], 600),
+            "band": rng.choice(["low", "high"], 600),
+            "y": y,
+            "a": y + rng.normal(0, 1.5, 600),
+            "b": y + rng.normal(0, 0.5, 600),
+        }
+    )
+    url = f"sqlite:///{root / 'cmp.db'}"
+    for version, column in (("1", "a"), ("2", "b")):
+        pipewarden.register_model("plant", version, column.encode(), store=url)
+        pipewarden.log_predictions(
+            f"plant:{version}",
+            frame.drop("y"),
+            id="id",
+            prediction=column,
+            time="ts",
+            store=url,
+        )
+    pipewarden.log_labels("plant:1", frame, id="id", label="y", store=url)
+    evidence = root / "evidence.json"
+    report = pipewarden.compare_models("plant:1", "plant:2", store=url)
+    evidence.write_text(json.dumps(report.to_dict()), encoding="utf-8")
+    return {"cmp": url, "evidence": str(evidence)}
 
 
 def _alert_stores(root: Path) -> dict[str, str]:

@@ -35,6 +35,7 @@ TABLES = {
     "inputs",
     "metrics",
     "models",
+    "model_promotions",
     "monitor_batches",
     "predictions",
     "labels",

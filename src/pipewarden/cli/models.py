@@ -1,4 +1,5 @@
-"""pipewarden models register NAME --version V ... | pipewarden models list [--json]"""
+"""pipewarden models register NAME --version V ... | models list [--json]
+| models compare CHAMPION CHALLENGER [--metric M] ... | models promote NAME:VERSION"""
 
 from __future__ import annotations
 
@@ -11,11 +12,13 @@ from rich.markup import escape
 from rich.table import Table
 
 from pipewarden.cli import _options as opt
-from pipewarden.cli._output import out, write_json
+from pipewarden.cli._output import claim_outputs, out, write_json
 from pipewarden.errors import ConfigError
 
 models_app = typer.Typer(
-    help="Registered models: register a version, list them.", no_args_is_help=True
+    help="Registered models: register a version, list them, compare a champion with "
+    "a challenger, promote one.",
+    no_args_is_help=True,
 )
 
 
@@ -105,6 +108,7 @@ def list_command(store: opt.Store = None, as_json: opt.JsonFlag = False) -> None
     for column in (
         "model",
         "version",
+        "champion",
         "age",
         "last window",
         "metrics",
@@ -116,6 +120,7 @@ def list_command(store: opt.Store = None, as_json: opt.JsonFlag = False) -> None
         table.add_row(
             escape(m["name"]),
             escape(m["version"]),
+            "[bold]yes[/]" if m["champion"] else "",
             f"{m['age_days']:.0f} d",
             m["last_window"] or "-",
             _figures(m["metrics"]) or "-",
@@ -125,6 +130,177 @@ def list_command(store: opt.Store = None, as_json: opt.JsonFlag = False) -> None
             else "no",
         )
     out.print(table)
+
+
+@models_app.command("compare")
+def compare_command(
+    champion: Annotated[
+        str, typer.Argument(metavar="CHAMPION", help="NAME:VERSION of the champion.")
+    ],
+    challenger: Annotated[
+        str,
+        typer.Argument(metavar="CHALLENGER", help="NAME:VERSION of the challenger."),
+    ],
+    metric: Annotated[
+        str | None,
+        typer.Option(
+            "--metric",
+            help="mae or rmse (regression); accuracy, roc_auc or log_loss "
+            "(classification). Default: mae, accuracy.",
+        ),
+    ] = None,
+    since: Annotated[
+        str | None,
+        typer.Option("--since", help="First prediction time to include (ISO, UTC)."),
+    ] = None,
+    until: Annotated[
+        str | None,
+        typer.Option("--until", help="Prediction time to stop before (ISO, UTC)."),
+    ] = None,
+    segment: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--segment",
+            help="Logged input column to compare within (repeatable; default: the "
+            "text inputs with 2 to 20 values).",
+        ),
+    ] = None,
+    json_out: opt.JsonOut = None,
+    store: opt.Store = None,
+) -> None:
+    """Champion against challenger on logged predictions and labels, with a test."""
+    from pipewarden.cli.runs import open_cli_store
+    from pipewarden.workflows.lifecycle import compare_models
+
+    claim_outputs(inputs={}, outputs={"--json": json_out})
+    with open_cli_store(store) as opened:
+        report = compare_models(
+            champion,
+            challenger,
+            metric=metric,
+            since=None if since is None else opt.parse_time(since),
+            until=None if until is None else opt.parse_time(until),
+            segments=segment or None,
+            store=opened,
+        )
+    data = report.to_dict()
+    if json_out:
+        write_json(data, json_out)
+    if json_out != "-":
+        _print_comparison(data)
+
+
+@models_app.command("promote")
+def promote_command(
+    model: Annotated[
+        str, typer.Argument(metavar="NAME:VERSION", help="The version to promote.")
+    ],
+    evidence: Annotated[
+        str | None,
+        typer.Option(
+            "--evidence", help="The JSON of models compare --json behind the decision."
+        ),
+    ] = None,
+    note: Annotated[str | None, typer.Option("--note", help="Why, in words.")] = None,
+    store: opt.Store = None,
+) -> None:
+    """Record a version as the champion of its name, with its evidence."""
+    from pipewarden.cli.runs import open_cli_store
+    from pipewarden.workflows.lifecycle import promote_model
+
+    claim_outputs(inputs={"--evidence": evidence}, outputs={})
+    with open_cli_store(store) as opened:
+        record = promote_model(model, evidence=evidence, note=note, store=opened)
+    before = f" (was version {escape(record.previous)})" if record.previous else ""
+    out.print(
+        f"Promoted '{escape(record.name)}' version {escape(record.version)} to "
+        f"champion{before}.",
+        soft_wrap=True,
+    )
+    if record.note:
+        out.print(f"Note given: {escape(record.note)}", soft_wrap=True)
+    found = record.evidence
+    if found is not None:
+        challenger = f"{record.name}:{record.version}" == found.get("challenger")
+        winner = "challenger_better" if challenger else "champion_better"
+        said = found.get("verdict")
+        out.print(
+            f"Evidence: {escape(str(found.get('metric')))} "
+            f"{escape(str(said)).replace('_', ' ')} ({found.get('design')}, "
+            f"{found.get('rows', 0):,} rows).",
+            soft_wrap=True,
+        )
+        if said != winner:
+            out.print(
+                "[yellow]Note:[/] the evidence does not show this version better.",
+                soft_wrap=True,
+            )
+
+
+def _print_comparison(data: dict[str, Any]) -> None:
+    metric = data["metric"]
+    low, high = data["ci"]
+    out.print(
+        f"{escape(data['champion'])} (champion) against {escape(data['challenger'])} "
+        f"(challenger): {data['design']}, {data['rows']:,} labelled rows, {metric}.",
+        soft_wrap=True,
+    )
+    rows = [
+        (
+            "all",
+            f"{data['champion_value']:.4g}",
+            f"{data['challenger_value']:.4g}",
+            f"{data['difference']:+.3g}",
+            f"[{low:+.3g}, {high:+.3g}]",
+            f"{data['p_value']:.2g}",
+            "",
+        )
+    ]
+    for s in data["segments"]:
+        ci = s["ci"]
+        rows.append(
+            (
+                escape(f"{s['column']}={s['value']}"),
+                "-" if s["champion_value"] is None else f"{s['champion_value']:.4g}",
+                "-"
+                if s["challenger_value"] is None
+                else f"{s['challenger_value']:.4g}",
+                "-" if s["difference"] is None else f"{s['difference']:+.3g}",
+                "too few rows" if ci is None else f"[{ci[0]:+.3g}, {ci[1]:+.3g}]",
+                "-" if s["p_value"] is None else f"{s['p_value']:.2g}",
+                "worse" if s["flagged"] else "",
+            )
+        )
+    headers = ("", "champion", "challenger", "diff", "95% interval", "p", "")
+    table = Table(
+        header_style="bold", box=box.SIMPLE_HEAD, pad_edge=False, collapse_padding=True
+    )
+    for i, header in enumerate(headers):  # figures are never cut short
+        width = max(len(header), *(len(row[i]) for row in rows))
+        style = "bold red" if i == len(headers) - 1 else None
+        table.add_column(
+            header, justify="right", no_wrap=True, min_width=width, style=style
+        )
+    for row in rows:
+        table.add_row(*row)
+    out.print(table)
+    words = {
+        "challenger_better": "[bold green]challenger better[/]",
+        "champion_better": "[bold red]champion better[/]",
+        "no_difference": "no difference (the interval contains 0)",
+    }
+    out.print(f"Verdict: {words[data['verdict']]} ({escape(data['test'])}).")
+    for s in data["segments"]:
+        if s["flagged"]:
+            out.print(
+                f"[yellow]Flagged:[/] the challenger is worse where "
+                f"{escape(str(s['column']))}={escape(str(s['value']))} "
+                f"({metric} {s['champion_value']:.4g} -> {s['challenger_value']:.4g}) "
+                "although better overall.",
+                soft_wrap=True,
+            )
+    for note in data["notes"]:
+        out.print(f"Note: {escape(note)}", soft_wrap=True)
 
 
 def _pairs(items: list[str] | None, option: str) -> dict[str, float]:

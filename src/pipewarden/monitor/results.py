@@ -10,10 +10,13 @@
                   "drift": {"drifted_columns": ["income"], "columns": {...},
                             "prediction": {...} | null},
                   "diagnosis": "covariate_drift", "evidence": "...",
-                  "findings": [Finding.to_dict(), ...]}],
+                  "findings": [Finding.to_dict(), ...],
+                  "estimated": {"metrics": {"accuracy": {"value", "interval",
+                                "realized"}}, "reliable", "reasons"} | null}],
      "findings": [... every window finding with "segment": {"window": START},
                   and retrain.recommended],
-     "alerts": [...], "advice": {"retrain": true, "reasons": [...]}}
+     "alerts": [...], "advice": {"retrain": true, "reasons": [...]},
+     "estimation": {"method", "reference_window", "calibration", "note"}}
 """
 
 from __future__ import annotations
@@ -41,6 +44,9 @@ class WindowResult:
     drift: dict[str, Any] = field(default_factory=dict)
     diagnosis: Diagnosis | None = None
     findings: tuple[Finding, ...] = ()
+    estimate: dict[str, Any] | None = None
+    """CBPE: per metric the estimate, its interval and the realized value, and
+    whether its assumptions held (``monitor.cbpe``); None without scores."""
 
     @property
     def labelled(self) -> int:
@@ -74,6 +80,7 @@ class WindowResult:
                 "inputs_and_label": self.diagnosis.auc_with_label,
             },
             "findings": [f.to_dict() for f in self.findings],
+            "estimated": self.estimate,
         }
 
 
@@ -94,6 +101,8 @@ class MonitorReport:
     """The alert transitions this report made (``monitor.alerts.AlertEvent``); not
     in ``to_dict()``: a second run over the same data makes none."""
     advice_finding: Finding | None = None
+    estimation: dict[str, Any] | None = None
+    """How performance is estimated before labels (``monitor.cbpe``), or why not."""
 
     @property
     def findings(self) -> tuple[Finding, ...]:
@@ -127,4 +136,5 @@ class MonitorReport:
             "findings": [f.to_dict() for f in self.findings],
             "alerts": list(self.alerts),
             "advice": self.advice.to_dict(),
+            "estimation": self.estimation,
         }

@@ -22,6 +22,7 @@ if TYPE_CHECKING:
         AlertRecord,
         OutboxItem,
     )
+    from pipewarden.store.lifecycle_records import PromotionRecord
     from pipewarden.store.monitoring_records import (
         BatchReceipt,
         LabelBatch,
@@ -263,6 +264,19 @@ class Store(Protocol):
         """The logged batches of a model version, oldest first."""
 
     # ------------------------------------------------------------------ alerts
+    def save_promotion(self, promotion: PromotionRecord) -> PromotionRecord:
+        """Record a model version's promotion to champion of its name, with its
+        evidence; the returned record carries its id and the previous champion.
+
+        Raises:
+            RecordNotFoundError: The model version is not registered.
+        """
+        ...
+
+    def list_promotions(self, name: str | None = None) -> list[PromotionRecord]:
+        """Promotions, oldest first (of one model name, when given)."""
+        ...
+
     def save_alert(
         self,
         alert: AlertRecord,

@@ -27,6 +27,7 @@ from pipewarden.store._recent import RecentMetrics
 from pipewarden.store._traffic import Traffic
 from pipewarden.store.alert_records import AlertEventRecord, AlertRecord, OutboxItem
 from pipewarden.store.alert_store import SqlAlerts
+from pipewarden.store.lifecycle_records import PromotionRecord
 from pipewarden.store.monitoring_records import (
     BatchReceipt,
     LabelBatch,
@@ -47,6 +48,7 @@ from pipewarden.store.pipeline_records import (
     StageProfile,
 )
 from pipewarden.store.pipelines import PipelineTables
+from pipewarden.store.promotions import SqlPromotions
 from pipewarden.store.records import (
     MetricPoint,
     MetricSeries,
@@ -117,6 +119,7 @@ class SqlStore:
             database, self._writer, url=url, compression=compression
         )
         self._alerts = SqlAlerts(database, self._writer, url=url)
+        self._promotions = SqlPromotions(database, self._writer, url=url)
         self._pipelines = PipelineTables(database, self._writer, url=url)
         self._overview = OverviewQueries(database, url=url)
 
@@ -496,6 +499,15 @@ class SqlStore:
     def list_batches(self, name: str, version: str) -> list[BatchReceipt]:
         """See :meth:`pipewarden.store.Store.list_batches`."""
         return self._traffic.list_batches(name, version)
+
+    # ------------------------------------------------------------------ promotions
+    def save_promotion(self, promotion: PromotionRecord) -> PromotionRecord:
+        """See :meth:`pipewarden.store.Store.save_promotion`."""
+        return self._promotions.save_promotion(promotion)
+
+    def list_promotions(self, name: str | None = None) -> list[PromotionRecord]:
+        """See :meth:`pipewarden.store.Store.list_promotions`."""
+        return self._promotions.list_promotions(name)
 
     # ------------------------------------------------------------------ alerts
     def save_alert(

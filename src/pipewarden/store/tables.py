@@ -637,5 +637,6 @@ def _clean(value: Any) -> Any:
     return value
 
 
-# The monitoring tables live in their own module, on the same Base (and metadata).
+# The monitoring and promotion tables live in their own modules, on the same Base.
+from pipewarden.store import lifecycle_tables as lifecycle_tables  # noqa: E402
 from pipewarden.store import monitoring_tables as monitoring_tables  # noqa: E402

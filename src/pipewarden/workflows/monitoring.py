@@ -137,7 +137,9 @@ def monitor_model(
             rows = rows.filter(pl.col(TIME_US) < until_us)
         frame = _joined(rows, labels, record)
         windows = _windows(frame, spec, since, until)
-        results = [context.window(w, part) for w, part in _parts(frame, windows, spec)]
+        parts = _parts(frame, windows, spec)
+        results = [context.window(w, part) for w, part in parts]
+        estimation, results = _estimated(record, parts, results)
         observations = _observations(record, results)
         hits = rule_set.evaluate(observations)
         results = _with_findings(record, results, hits)
@@ -158,6 +160,7 @@ def monitor_model(
         advice=advice,
         alerts=alerts,
         alert_events=events,
+        estimation=estimation,
         advice_finding=None
         if not advice.retrain
         else Finding(
@@ -463,6 +466,68 @@ def _moved_std(
     return (cur.mean - ref.mean) / std
 
 
+# --------------------------------------------------------------------- estimation
+
+NO_REGRESSION_ESTIMATE = (
+    "No label-free performance estimate for regression models: a regressor's "
+    "output carries no confidence to estimate its error from, so performance is "
+    "known only once labels arrive."
+)
+
+
+def _estimated(
+    record: ModelRecord,
+    parts: list[tuple[Window, pl.DataFrame | None]],
+    results: list[WindowResult],
+) -> tuple[dict[str, Any], list[WindowResult]]:
+    """CBPE per window for a binary classifier with one score column
+    (``monitor.cbpe``); otherwise a note saying why there is no estimate."""
+    from dataclasses import replace
+
+    from pipewarden.monitor.cbpe import WindowScores, estimate_windows
+
+    if record.task != "classification":
+        return {"method": None, "note": NO_REGRESSION_ESTIMATE}, results
+    columns = {c for _, p in parts if p is not None for c in p.columns}
+    scores = sorted(c for c in columns if c.startswith(SCORE_PREFIX))
+    frames = [p for _, p in parts if p is not None and not p.is_empty()]
+    classes = sorted(
+        {v for f in frames for v in f[PREDICTED_CLASS].drop_nulls().unique()}
+        | {v for f in frames for v in f[_LABEL].drop_nulls().unique()}
+    )
+    if len(scores) != 1 or len(classes) > 2 or not classes:
+        return {
+            "method": None,
+            "note": "CBPE needs a binary classifier with its positive-class score "
+            "logged (predictions log --score COL).",
+        }, results
+    positive = classes[-1]
+    windows: list[WindowScores | None] = []
+    for _, part in parts:
+        if part is None or part.is_empty():
+            windows.append(None)
+            continue
+        scored = part.filter(pl.col(scores[0]).is_not_null())
+        label = scored[_LABEL]
+        windows.append(
+            WindowScores(
+                scored[scores[0]].cast(pl.Float64).to_numpy(),
+                (scored[PREDICTED_CLASS] == positive).to_numpy(),
+                (label == positive).fill_null(False).to_numpy(),
+                label.is_not_null().to_numpy(),
+            )
+        )
+    summary, estimates = estimate_windows(windows, [r.metrics for r in results])
+    if summary["reference_window"] is not None:
+        summary["reference_window"] = results[
+            summary["reference_window"]
+        ].start.isoformat()
+    summary["positive_class"] = positive
+    return summary, [
+        replace(r, estimate=e) for r, e in zip(results, estimates, strict=True)
+    ]
+
+
 # --------------------------------------------------------------------- rules
 
 
@@ -550,6 +615,7 @@ def _with_findings(
                 drift,
                 result.diagnosis,
                 found,
+                result.estimate,
             )
         )
     return out
@@ -722,9 +788,12 @@ def list_models(
 
     The last window is the newest ``window`` with labelled predictions.
     """
+    from pipewarden.workflows.lifecycle import champions
+
     moment = now or datetime.now(UTC)
     out = []
     with opened_store(store) as opened:
+        promoted = champions(opened)
         for record in opened.list_models():
             report = monitor_model(
                 record, window=window, store=opened, now=moment, sync=False
@@ -737,6 +806,8 @@ def list_models(
                     "version": record.version,
                     "task": record.task,
                     "registered_at": record.registered_at.isoformat(),
+                    "champion": record.name in promoted
+                    and promoted[record.name].version == record.version,
                     "age_days": (moment - record.registered_at).total_seconds() / 86400,
                     "last_window": None if last is None else last.start.isoformat(),
                     "metrics": {} if last is None else last.metrics,
