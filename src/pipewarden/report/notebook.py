@@ -114,7 +114,8 @@ def _drift_context(report: DriftReport) -> dict[str, Any]:
         v.name: v
         for v in column_views(report.findings, None, None, drift_from_report(report))
     }
-    rows = [_drift_row(c, views.get(c.column)) for c in _comparisons(report)]
+    compared = _comparisons(report)
+    rows = [_drift_row(c, views.get(c.column)) for c in compared[:MAX_ROWS]]
     facts = [
         ("reference rows", fmt.number(report.reference_rows)),
         ("current rows", fmt.number(report.current_rows)),
@@ -137,6 +138,7 @@ def _drift_context(report: DriftReport) -> dict[str, Any]:
                 "distribution",
             ],
             rows,
+            total=len(compared),
         )
     ]
     if report.skipped:
@@ -192,7 +194,7 @@ def _profile_context(profile: DatasetProfile) -> dict[str, Any]:
             _summary(v),
             _cell(chart=_view_chart(v)),
         ]
-        for v in views
+        for v in views[:MAX_ROWS]  # charts are drawn for the rows shown only
     ]
     return {
         "kind": "DatasetProfile",
@@ -207,6 +209,7 @@ def _profile_context(profile: DatasetProfile) -> dict[str, Any]:
                 "Columns",
                 ["column", "kind", "dtype", "null", "distinct", "summary", "values"],
                 rows,
+                total=len(views),
             )
         ],
     }
@@ -372,9 +375,15 @@ def _findings_section(findings: Sequence[Finding]) -> dict[str, Any]:
 
 
 def _table(
-    title: str, headers: list[str], rows: Sequence[list[Any]], *, empty: str = ""
+    title: str,
+    headers: list[str],
+    rows: Sequence[list[Any]],
+    *,
+    empty: str = "",
+    total: int | None = None,
 ) -> dict[str, Any]:
-    """A table of at most MAX_ROWS rows; each cell is text or a ``_cell``."""
+    """A table of at most MAX_ROWS rows (of ``total``, default all of ``rows``);
+    each cell is text or a ``_cell``."""
     shown = [
         [c if isinstance(c, dict) else _cell(c) for c in r]
         for r in islice(rows, MAX_ROWS)
@@ -383,7 +392,7 @@ def _table(
         "title": title,
         "headers": headers,
         "rows": shown,
-        "hidden": max(0, len(rows) - MAX_ROWS),
+        "hidden": max(0, (len(rows) if total is None else total) - MAX_ROWS),
         "empty": empty,
     }
 
