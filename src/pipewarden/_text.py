@@ -8,7 +8,16 @@ from __future__ import annotations
 
 import math
 
-__all__ = ["duration", "interval", "number", "p_value", "share", "signed_share"]
+__all__ = [
+    "clip",
+    "counted",
+    "duration",
+    "interval",
+    "number",
+    "p_value",
+    "share",
+    "signed_share",
+]
 
 
 def share(x: float) -> str:
@@ -108,3 +117,18 @@ def duration(seconds: float) -> str:
         return f"{seconds / 60:.0f} minutes"
     whole = f"{seconds:.0f}"
     return f"{whole} second" if whole == "1" else f"{whole} seconds"
+
+
+def clip(text: str, limit: int = 40) -> str:
+    """Text cut to ``limit`` characters, the cut marked with an ellipsis, on one line.
+
+    For names and messages inside a one-line summary (a ``repr``): line breaks read
+    as spaces, so the summary stays one line whatever the data holds.
+    """
+    flat = " ".join(text.split())
+    return flat if len(flat) <= limit else flat[: limit - 1] + "\u2026"
+
+
+def counted(n: int, noun: str) -> str:
+    """``1 column``, ``12 columns``: a count with its noun (plural with an s)."""
+    return f"{n:,} {noun}" if n == 1 else f"{n:,} {noun}s"

@@ -29,6 +29,7 @@ from typing import Any, Protocol
 import polars as pl
 import pytest
 import typer.main
+from junitparser import JUnitXml
 from pipeline_store import make_pipeline_store
 
 import pipewarden
@@ -292,6 +293,32 @@ def after(prefix: str, end: str) -> Observe:
     return observe
 
 
+def junit_counts(name: str) -> Observe:
+    """(test cases, failures) of the JUnit file NAME read by junitparser, or None."""
+
+    def observe(_run: Ran, folder: Path) -> object:
+        path = folder / name
+        if not path.exists():
+            return None
+        suite = next(iter(JUnitXml.fromfile(str(path))))
+        return suite.tests, suite.failures
+
+    return observe
+
+
+def markdown_status(name: str) -> Observe:
+    """The status word ending the Markdown summary's heading, or None."""
+
+    def observe(_run: Ran, folder: Path) -> object:
+        path = folder / name
+        if not path.exists():
+            return None
+        heading = path.read_text(encoding="utf-8").splitlines()[0]
+        return heading.startswith("### ") and heading.rsplit(": ", 1)[1]
+
+    return observe
+
+
 def demo_contracts(_run: Ran, folder: Path) -> list[str]:
     """The folders the demo wrote its contract (and results) to."""
     return sorted(p.parent.name for p in folder.glob("*/contract.yaml"))
@@ -509,6 +536,54 @@ EFFECTS: tuple[Effect, ...] = (
         (*CHECK, "--html", "r.html"),
         first_line("r.html"),
         (None, "<!DOCTYPE html>"),
+    ),
+    Effect(
+        ("check",),
+        "--junit",
+        CHECK_EXTRA,
+        (*CHECK_EXTRA, "--junit", "j.xml"),
+        junit_counts("j.xml"),
+        (None, (10, 0)),
+    ),
+    Effect(
+        ("check",),
+        "--markdown",
+        CHECK_EXTRA,
+        (*CHECK_EXTRA, "--markdown", "s.md"),
+        markdown_status("s.md"),
+        (None, "WARN"),
+    ),
+    Effect(
+        ("drift",),
+        "--junit",
+        DRIFT,
+        (*DRIFT, "--junit", "j.xml"),
+        junit_counts("j.xml"),
+        (None, (14, 0)),
+    ),
+    Effect(
+        ("drift",),
+        "--markdown",
+        DRIFT,
+        (*DRIFT, "--markdown", "s.md"),
+        markdown_status("s.md"),
+        (None, "WARN"),
+    ),
+    Effect(
+        ("conform",),
+        "--junit",
+        ("conform", "{gate}", "{dirty}", "-o", "out.csv"),
+        ("conform", "{gate}", "{dirty}", "-o", "out.csv", "--junit", "j.xml"),
+        junit_counts("j.xml"),
+        (None, (9, 0)),
+    ),
+    Effect(
+        ("conform",),
+        "--markdown",
+        ("conform", "{gate}", "{dirty}", "-o", "out.csv"),
+        ("conform", "{gate}", "{dirty}", "-o", "out.csv", "--markdown", "s.md"),
+        markdown_status("s.md"),
+        (None, "WARN"),
     ),
     Effect(
         ("check",),

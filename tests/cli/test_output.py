@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import io
+import json
 import os
 import shutil
 from collections.abc import Callable
@@ -144,3 +146,43 @@ def test_the_progress_bar_shows_rows_bytes_and_rate_of_a_known_total() -> None:
         "_RowsColumn",
         "TimeElapsedColumn",
     ]
+
+
+def test_off_a_terminal_the_consoles_use_the_full_width_unless_columns_is_set() -> None:
+    from rich.table import Table
+
+    from pipewarden.cli._output import OFF_TERMINAL_WIDTH, console
+
+    message = "a finding message " * 12  # 216 characters
+    widths = {}
+    for name, environ in (("unset", {}), ("set", {"COLUMNS": "100"})):
+        shown = console(environ=environ)
+        shown.file = io.StringIO()  # not a terminal, as in a CI log
+        table = Table("check", "finding")
+        table.add_row("nulls.rate", message)
+        shown.print(table)
+        lines = shown.file.getvalue().splitlines()
+        whole = any(message.strip() in line for line in lines)
+        widths[name] = (shown.width, max(map(len, lines)), whole)
+
+    assert widths["unset"][0] == OFF_TERMINAL_WIDTH
+    assert widths["unset"][2]  # the message on one line, not wrapped at 80
+    assert widths["set"] == (100, 100, False)
+
+
+def test_a_check_in_a_ci_log_prints_each_finding_on_one_line(
+    cli: Cli, cli_files: dict[str, Path]
+) -> None:
+    run = cli(
+        "check",
+        cli_files["contract.yaml"],
+        cli_files["extra_column.csv"],
+        "--json",
+        "r.json",
+    )
+    findings = json.loads(Path("r.json").read_text())["findings"]
+    shown = [f["message"] for f in findings if f["severity"] != "info"]
+
+    assert shown
+    for message in shown:
+        assert any(message in line for line in run.out.splitlines()), message

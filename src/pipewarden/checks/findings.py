@@ -6,10 +6,14 @@ import json
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from itertools import chain
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pipewarden._severity import Severity
+from pipewarden._text import clip, counted
 from pipewarden.errors import ValidationFailedError
+
+if TYPE_CHECKING:
+    from rich.console import RenderableType
 
 __all__ = [
     "CheckResult",
@@ -68,6 +72,13 @@ class Finding:
             threshold=data.get("threshold"),
             segment=data.get("segment"),
             evidence=data.get("evidence"),
+        )
+
+    def __repr__(self) -> str:
+        where = f" {clip(self.column, 30)!r}" if self.column is not None else ""
+        return (
+            f"<Finding {self.severity.value} {clip(self.check, 30)}{where}: "
+            f"{clip(self.message, 80)}>"
         )
 
 
@@ -173,3 +184,24 @@ class CheckResult:
             contract=data.get("contract"),
             extra={k: v for k, v in data.items() if k not in known},
         )
+
+    def __repr__(self) -> str:
+        n = {s: sum(1 for f in self.findings if f.severity is s) for s in Severity}
+        counts = (
+            f"{counted(n[Severity.ERROR], 'error')}, "
+            f"{counted(n[Severity.WARNING], 'warning')}, {n[Severity.INFO]:,} info"
+        )
+        name = f" {clip(self.dataset, 40)!r}" if self.dataset else ""
+        return f"<CheckResult {self.status}{name}: {self.rows:,} rows; {counts}>"
+
+    def _repr_html_(self) -> str:
+        """The HTML a notebook shows (``pipewarden.report.notebook``)."""
+        from pipewarden.report.notebook import to_html
+
+        return to_html(self)
+
+    def __rich__(self) -> RenderableType:
+        """What a Rich console prints (``pipewarden.report.terminal``)."""
+        from pipewarden.report.terminal import to_rich
+
+        return to_rich(self)

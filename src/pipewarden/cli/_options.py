@@ -39,6 +39,20 @@ HtmlOut = Annotated[
     str | None,
     typer.Option("--html", help="Write a self-contained HTML report here."),
 ]
+JunitOut = Annotated[
+    str | None,
+    typer.Option(
+        "--junit",
+        help="Write JUnit XML here: one test case per check and column, for CI.",
+    ),
+]
+MarkdownOut = Annotated[
+    str | None,
+    typer.Option(
+        "--markdown",
+        help="Write a Markdown summary here (e.g. $GITHUB_STEP_SUMMARY).",
+    ),
+]
 FailOn = Annotated[
     str,
     typer.Option(

@@ -7,12 +7,12 @@ import math
 import sys
 import threading
 import time
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from rich.console import Console
+from rich.console import Console, ConsoleDimensions
 from rich.markup import escape
 from rich.progress import (
     BarColumn,
@@ -32,8 +32,57 @@ from pipewarden.errors import ConfigError
 from pipewarden.io.outputs import files_read_by, same_file, write_atomically
 from pipewarden.io.sources import SourceExtent
 
-out = Console(highlight=False, soft_wrap=False)
-err = Console(stderr=True, highlight=False, soft_wrap=True)
+OFF_TERMINAL_WIDTH = 1000
+"""Columns of output that is not a terminal (CI logs, pipes, files) when COLUMNS is
+not set: wide enough that tables and lines are not wrapped at Rich's default 80."""
+
+
+class _Console(Console):
+    """A Rich console that, off a terminal, uses the full width instead of 80.
+
+    On a terminal it measures the terminal, as Rich does; COLUMNS, when set, wins
+    everywhere. Decided at each print, so output redirected later is seen.
+    """
+
+    @property
+    def size(self) -> ConsoleDimensions:
+        dims = Console.size.fget(self)  # type: ignore[attr-defined]  # property object
+        if (
+            self._width is None
+            and not self.is_terminal
+            and not self._environ.get("COLUMNS", "").isdigit()
+        ):
+            return ConsoleDimensions(OFF_TERMINAL_WIDTH, dims.height)
+        return dims  # type: ignore[no-any-return]  # Console.size is typed
+
+    @size.setter
+    def size(self, new_size: tuple[int, int]) -> None:
+        Console.size.fset(self, new_size)  # type: ignore[attr-defined]  # property
+
+
+def console(
+    *, stderr: bool = False, environ: Mapping[str, str] | None = None
+) -> Console:
+    """The one factory of the CLI's consoles: standard output or standard error.
+
+    Args:
+        stderr: Write to standard error (messages, progress) instead of output.
+        environ: Where COLUMNS is read (default: the process environment).
+
+    Returns:
+        A console that wraps at the terminal's width on a terminal, at COLUMNS when
+        it is set, and at OFF_TERMINAL_WIDTH otherwise.
+    """
+    return _Console(
+        stderr=stderr,
+        highlight=False,
+        soft_wrap=stderr,
+        _environ=dict(environ) if environ is not None else None,
+    )
+
+
+out = console()
+err = console(stderr=True)
 
 SEVERITY_STYLE = {
     Severity.ERROR: "bold red",
@@ -194,6 +243,30 @@ def write_text(target: str | Path, text: str) -> None:
 def _write(path: Path, text: str) -> None:
     with path.open("x", encoding="utf-8") as file:
         file.write(text)
+
+
+def write_ci_outputs(
+    result: CheckResult,
+    *,
+    junit: str | None,
+    markdown: str | None,
+    title: str,
+    fail_on: Severity,
+    columns: Sequence[str] = (),
+    extra: Sequence[tuple[str, str]] = (),
+) -> None:
+    """Write ``--junit`` and ``--markdown``, each whole (``report.junit``,
+    ``report.markdown``)."""
+    if junit:
+        from pipewarden.report.junit import junit_xml
+
+        write_text(
+            junit, junit_xml(result, suite=title, fail_on=fail_on, columns=columns)
+        )
+    if markdown:
+        from pipewarden.report.markdown import markdown_summary
+
+        write_text(markdown, markdown_summary(result, title=title, extra=extra))
 
 
 def claim_outputs(

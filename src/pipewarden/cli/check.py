@@ -18,6 +18,7 @@ from pipewarden.cli._output import (
     err,
     print_result,
     progress,
+    write_ci_outputs,
     write_json,
     write_text,
 )
@@ -40,6 +41,8 @@ def check_command(
     ] = None,
     json_out: opt.JsonOut = None,
     html_out: opt.HtmlOut = None,
+    junit_out: opt.JunitOut = None,
+    markdown_out: opt.MarkdownOut = None,
     as_of: Annotated[
         str | None,
         typer.Option(
@@ -93,7 +96,12 @@ def check_command(
             "--rules": rules,
             "--store": settings.store_url if uses_store else None,
         },
-        outputs={"--json": json_out, "--html": html_out},
+        outputs={
+            "--json": json_out,
+            "--html": html_out,
+            "--junit": junit_out,
+            "--markdown": markdown_out,
+        },
     )
     title = describe_source(data)
     budget = opt.memory_budget(memory_budget)
@@ -130,6 +138,14 @@ def check_command(
             outcome.result, current=outcome.current, reference=outcome.reference
         )
         write_text(html_out, html)
+    write_ci_outputs(
+        outcome.result,
+        junit=junit_out,
+        markdown=markdown_out,
+        title=f"pipewarden check: {title}",
+        fail_on=threshold,
+        columns=outcome.current.column_names if outcome.current is not None else (),
+    )
     finish(outcome.result, title=title, json_out=json_out, threshold=threshold)
 
 

@@ -17,9 +17,11 @@ from pipewarden.cli._output import (
     findings_table,
     out,
     progress,
+    write_ci_outputs,
     write_json,
 )
 from pipewarden.conform.gate import ConformResult
+from pipewarden.contracts.yaml_io import load_contract
 from pipewarden.errors import ConfigError
 from pipewarden.io.formats import write_format_of
 from pipewarden.io.sources import describe_source, source_extent
@@ -50,6 +52,8 @@ def conform_command(
     ] = None,
     query: opt.Query = None,
     json_out: opt.JsonOut = None,
+    junit_out: opt.JunitOut = None,
+    markdown_out: opt.MarkdownOut = None,
     memory_budget: opt.MemoryBudget = None,
 ) -> None:
     """Conform DATA to CONTRACT: model-ready rows to OUT, the rest to the quarantine.
@@ -74,6 +78,8 @@ def conform_command(
                 quarantine_path
             ),
             "--json": json_out,
+            "--junit": junit_out,
+            "--markdown": markdown_out,
         },
     )
     budget = opt.memory_budget(memory_budget)
@@ -94,6 +100,18 @@ def conform_command(
     removed = None if written else _remove_stale(quarantine_path)
     if json_out:
         write_json(result.to_dict(), json_out)
+    write_ci_outputs(
+        result.to_check_result(),
+        junit=junit_out,
+        markdown=markdown_out,
+        title=f"pipewarden conform: {describe_source(data)}",
+        fail_on=Severity.ERROR,
+        columns=load_contract(contract).column_names,
+        extra=[
+            ("rows out", f"{result.rows_out:,}"),
+            ("quarantined", f"{result.rows_quarantined:,}"),
+        ],
+    )
     if json_out != "-":
         _report(result, output, written, defaulted=defaulted)
     if removed:

@@ -17,6 +17,7 @@ from pipewarden.cli._output import (
     claim_outputs,
     out,
     progress,
+    write_ci_outputs,
     write_json,
     write_text,
 )
@@ -50,6 +51,8 @@ def drift_command(
     ] = None,
     json_out: opt.JsonOut = None,
     html_out: opt.HtmlOut = None,
+    junit_out: opt.JunitOut = None,
+    markdown_out: opt.MarkdownOut = None,
     correction: Annotated[
         str, typer.Option(help="Multiple-testing correction: bh, bonferroni or none.")
     ] = "bh",
@@ -73,7 +76,12 @@ def drift_command(
     threshold = opt.fail_level(fail_on)
     claim_outputs(
         inputs={"REFERENCE": reference, "CURRENT": current, "--contract": contract},
-        outputs={"--json": json_out, "--html": html_out},
+        outputs={
+            "--json": json_out,
+            "--html": html_out,
+            "--junit": junit_out,
+            "--markdown": markdown_out,
+        },
     )
     sides = f"{describe_source(reference)} and {describe_source(current)}"
     with progress(f"profiling {sides}") as advance:
@@ -96,6 +104,15 @@ def drift_command(
         write_json(report.to_dict(), json_out)
     if html_out:
         write_text(html_out, _html(outcome))
+    write_ci_outputs(
+        report.to_check_result(),
+        junit=junit_out,
+        markdown=markdown_out,
+        title=f"pipewarden drift: {sides}",
+        fail_on=threshold,
+        columns=[c.column for c in report.columns],
+        extra=[("drifted", f"{len(report.drifted_columns)} of {len(report.columns)}")],
+    )
     if json_out != "-":
         _print(report)
     if report.to_check_result().at_least(threshold):

@@ -11,11 +11,12 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import polars as pl
 
+from pipewarden._text import clip, counted
 from pipewarden.checks.findings import CheckResult, Finding, Severity
 from pipewarden.conform._frames import Incoming, incoming, is_records, records_frame
 from pipewarden.conform.batch import conform_frame
@@ -25,6 +26,9 @@ from pipewarden.conform.record import RecordPlan, RecordResult
 from pipewarden.contracts.model import Contract
 from pipewarden.contracts.yaml_io import load_contract
 from pipewarden.io.sources import describe_source
+
+if TYPE_CHECKING:
+    from rich.console import RenderableType
 
 
 @dataclass(frozen=True, slots=True, eq=False)
@@ -103,6 +107,26 @@ class ConformResult:
 
     def at_least(self, severity: Severity) -> list[Finding]:
         return [f for f in self.findings if f.severity >= severity]
+
+    def __repr__(self) -> str:
+        name = f" {clip(self.dataset, 40)!r}" if self.dataset else ""
+        return (
+            f"<ConformResult{name}: {self.rows_in:,} rows in, {self.rows_out:,} out, "
+            f"{self.rows_quarantined:,} quarantined; "
+            f"{counted(len(self.findings), 'finding')}>"
+        )
+
+    def _repr_html_(self) -> str:
+        """The HTML a notebook shows (``pipewarden.report.notebook``)."""
+        from pipewarden.report.notebook import to_html
+
+        return to_html(self)
+
+    def __rich__(self) -> RenderableType:
+        """What a Rich console prints (``pipewarden.report.terminal``)."""
+        from pipewarden.report.terminal import to_rich
+
+        return to_rich(self)
 
 
 class Gate:

@@ -10,10 +10,11 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 import polars as pl
 
+from pipewarden._text import clip, counted
 from pipewarden.checks import codes
 from pipewarden.checks.findings import Finding
 from pipewarden.conform._findings import (
@@ -24,6 +25,9 @@ from pipewarden.conform._findings import (
 from pipewarden.conform.coerce import FAIL
 from pipewarden.conform.plan import ColumnPlan, GatePlan, fold
 from pipewarden.diagnose.text_numbers import REASONS, classify
+
+if TYPE_CHECKING:
+    from rich.console import RenderableType
 
 Issue = tuple[int, str, Any]
 """(column index, what happened, the value): kept only when something happened."""
@@ -79,6 +83,30 @@ class RecordResult(NamedTuple):
             if mine:
                 found.extend(column_findings(_tally(p, mine), 1))
         return tuple(found)
+
+    def __repr__(self) -> str:
+        if self.quarantined:
+            return (
+                f"<RecordResult quarantined by {clip(self.column or '', 40)!r} "
+                f"({self.check}): {clip(self.reason or '', 80)}>"
+            )
+        kept = len(self.record) if self.record is not None else 0
+        return (
+            f"<RecordResult conformed: {counted(kept, 'column')}, "
+            f"{counted(len(self.issues), 'issue')}>"
+        )
+
+    def _repr_html_(self) -> str:
+        """The HTML a notebook shows (``pipewarden.report.notebook``)."""
+        from pipewarden.report.notebook import to_html
+
+        return to_html(self)
+
+    def __rich__(self) -> RenderableType:
+        """What a Rich console prints (``pipewarden.report.terminal``)."""
+        from pipewarden.report.terminal import to_rich
+
+        return to_rich(self)
 
 
 def _tally(plan: ColumnPlan, issues: list[Issue]) -> ColumnTally:

@@ -5,13 +5,17 @@ from __future__ import annotations
 import hashlib
 import json
 from datetime import UTC, datetime
-from typing import Any, Literal, Self
+from typing import TYPE_CHECKING, Any, Literal, Self
 
 import polars as pl
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from pipewarden._text import clip, counted
 from pipewarden.contracts.dtypes import DTYPE_EXAMPLES, parse_dtype
 from pipewarden.profiles.column import Kind
+
+if TYPE_CHECKING:
+    from rich.console import RenderableType
 
 KIND = "pipewarden/contract"
 VERSION = 1
@@ -266,3 +270,23 @@ class Contract(_Spec):
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Contract:
         return cls.model_validate(data)
+
+    def __repr__(self) -> str:
+        name = f" {clip(self.name, 40)!r}" if self.name else ""
+        names = clip(", ".join(self.columns), 80)
+        return (
+            f"<Contract{name} {self.digest}: "
+            f"{counted(len(self.columns), 'column')}{': ' + names if names else ''}>"
+        )
+
+    def _repr_html_(self) -> str:
+        """The HTML a notebook shows (``pipewarden.report.notebook``)."""
+        from pipewarden.report.notebook import to_html
+
+        return to_html(self)
+
+    def __rich__(self) -> RenderableType:
+        """What a Rich console prints (``pipewarden.report.terminal``)."""
+        from pipewarden.report.terminal import to_rich
+
+        return to_rich(self)

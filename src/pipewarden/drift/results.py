@@ -7,10 +7,14 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from pipewarden._text import clip
 from pipewarden.checks import codes
 from pipewarden.checks.findings import CheckResult, Finding, Severity, sort_findings
+
+if TYPE_CHECKING:
+    from rich.console import RenderableType
 
 JsonDict = dict[str, Any]
 
@@ -347,3 +351,24 @@ class DriftReport:
             contract=data.get("contract"),
             notes=tuple(str(n) for n in data.get("notes", ())),
         )
+
+    def __repr__(self) -> str:
+        sides = f" {clip(self.dataset, 40)!r}" if self.dataset else ""
+        if self.reference:
+            sides += f" vs {clip(self.reference, 40)!r}"
+        return (
+            f"<DriftReport {self.status}{sides}: {len(self.drifted_columns):,} of "
+            f"{len(self.columns):,} columns drifted>"
+        )
+
+    def _repr_html_(self) -> str:
+        """The HTML a notebook shows (``pipewarden.report.notebook``)."""
+        from pipewarden.report.notebook import to_html
+
+        return to_html(self)
+
+    def __rich__(self) -> RenderableType:
+        """What a Rich console prints (``pipewarden.report.terminal``)."""
+        from pipewarden.report.terminal import to_rich
+
+        return to_rich(self)

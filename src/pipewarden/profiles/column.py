@@ -6,6 +6,7 @@ from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from typing import Any
 
+from pipewarden._text import clip, share
 from pipewarden.errors import ProfileError
 from pipewarden.profiles.readings import Reading, TextReadings
 from pipewarden.profiles.sketches import (
@@ -174,7 +175,15 @@ class ColumnProfile:
         )
 
     def renamed(self, name: str) -> ColumnProfile:
+        """This profile under another column name."""
         return replace(self, name=name)
+
+    def __repr__(self) -> str:
+        nulls = share(self.null_rate) if self.rows else "no rows"
+        return (
+            f"<ColumnProfile {clip(self.name, 40)!r} {self.kind.value} "
+            f"{clip(self.dtype, 30)}: {self.rows:,} rows, {nulls} null>"
+        )
 
     # ------------------------------------------------------------- serialising
     def to_dict(self) -> dict[str, Any]:

@@ -6,10 +6,14 @@ import json
 from dataclasses import dataclass, field
 from functools import reduce
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from pipewarden._text import clip, counted
 from pipewarden.errors import ProfileError
 from pipewarden.profiles.column import ColumnProfile
+
+if TYPE_CHECKING:
+    from rich.console import RenderableType
 
 FORMAT = "pipewarden/profile"
 FORMAT_VERSION = 2
@@ -144,6 +148,25 @@ class DatasetProfile:
                 "pipewarden profile DATA -o profile.json"
             ) from exc
         return cls.from_json(text)
+
+    def __repr__(self) -> str:
+        names = clip(", ".join(self.columns), 80)
+        return (
+            f"<DatasetProfile {self.rows:,} rows, "
+            f"{counted(len(self.columns), 'column')}{': ' + names if names else ''}>"
+        )
+
+    def _repr_html_(self) -> str:
+        """The HTML a notebook shows (``pipewarden.report.notebook``)."""
+        from pipewarden.report.notebook import to_html
+
+        return to_html(self)
+
+    def __rich__(self) -> RenderableType:
+        """What a Rich console prints (``pipewarden.report.terminal``)."""
+        from pipewarden.report.terminal import to_rich
+
+        return to_rich(self)
 
 
 def is_profile_json(path: str | Path) -> bool:
