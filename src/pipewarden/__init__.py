@@ -39,6 +39,7 @@ if typing.TYPE_CHECKING:
     from pipewarden.profiles.column import ColumnProfile, Kind
     from pipewarden.profiles.dataset import DatasetProfile
     from pipewarden.store import ModelRecord, Run, RunSummary, open_store
+    from pipewarden import references
     from pipewarden.store.pipeline_records import PipelineRun, StageCheckpoint
     from pipewarden.workflows.check import check
     from pipewarden.workflows.checklist import checklist, schedule_pipeline
@@ -97,6 +98,7 @@ __all__ = [
     "pipeline_run",
     "profile",
     "record_run",
+    "references",
     "register_model",
     "schedule_pipeline",
 ]
@@ -147,6 +149,7 @@ _HOME: dict[str, str] = {
     "open_store": "pipewarden.store",
     "profile": "pipewarden.workflows.profile",
     "record_run": "pipewarden.workflows.record",
+    "references": "pipewarden.references",
     "register_model": "pipewarden.workflows.models",
 }
 """Where each public name is defined; it is imported on first use."""
@@ -161,7 +164,8 @@ def __getattr__(name: str) -> typing.Any:
     home = _HOME.get(name)
     if home is None:
         raise AttributeError(f"module 'pipewarden' has no attribute '{name}'")
-    value = getattr(importlib.import_module(home), name)
+    module = importlib.import_module(home)
+    value = module if home == f"{__name__}.{name}" else getattr(module, name)
     if name != "conform":  # see _Package
         globals()[name] = value
     return value

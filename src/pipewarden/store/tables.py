@@ -639,3 +639,4 @@ def _clean(value: Any) -> Any:
 
 # The monitoring tables live in their own module, on the same Base (and metadata).
 from pipewarden.store import monitoring_tables as monitoring_tables  # noqa: E402
+from pipewarden.store import reference_tables as reference_tables  # noqa: E402
