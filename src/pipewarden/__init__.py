@@ -17,6 +17,7 @@ import typing
 from pipewarden._version import __version__ as __version__
 
 if typing.TYPE_CHECKING:
+    from pipewarden import references
     from pipewarden.checks.findings import CheckResult, Finding, Severity
     from pipewarden.conform import ConformResult, Gate, RecordResult
     from pipewarden.contracts.infer import infer_contract
@@ -39,7 +40,6 @@ if typing.TYPE_CHECKING:
     from pipewarden.profiles.column import ColumnProfile, Kind
     from pipewarden.profiles.dataset import DatasetProfile
     from pipewarden.store import ModelRecord, Run, RunSummary, open_store
-    from pipewarden import references
     from pipewarden.store.pipeline_records import PipelineRun, StageCheckpoint
     from pipewarden.workflows.check import check
     from pipewarden.workflows.checklist import checklist, schedule_pipeline

@@ -26,10 +26,15 @@ from pipewarden.workflows.references import (
 )
 
 ADDER = Path(__file__).parents[1] / "store" / "reference_adder_process.py"
-PYTHONPATH = [str(ADDER.parents[1]), *os.environ.get("PYTHONPATH", "").split(os.pathsep)]
+PYTHONPATH = [
+    str(ADDER.parents[1]),
+    *os.environ.get("PYTHONPATH", "").split(os.pathsep),
+]
 
 
-def _frame(n: int, *, seed: int, shift: float = 0.0, extra: bool = False) -> pl.DataFrame:
+def _frame(
+    n: int, *, seed: int, shift: float = 0.0, extra: bool = False
+) -> pl.DataFrame:
     rng = np.random.default_rng(seed)
     data = {
         "id": np.arange(n),
@@ -91,11 +96,17 @@ def test_versions_are_numbered_and_keep_the_profile_and_provenance(
     )
     assert newest.summary.contract_name is None
     listed = [(s.name, s.version, s.rows) for s in list_references(store=store)]
-    assert listed == [("holdout", 1, 2500), ("validation", 1, 3000), ("validation", 2, 2000)]
+    assert listed == [
+        ("holdout", 1, 2500),
+        ("validation", 1, 3000),
+        ("validation", 2, 2000),
+    ]
     assert [s.version for s in list_references("validation", store=store)] == [1, 2]
 
 
-def test_the_public_api_is_pw_references(tmp_path: Path, files: dict[str, Path]) -> None:
+def test_the_public_api_is_pw_references(
+    tmp_path: Path, files: dict[str, Path]
+) -> None:
     url = f"sqlite:///{tmp_path / 'api.db'}"
     added = pw.references.add("v", files["ref"], store=url, user="u")
     assert pw.references.get("v@1", store=url).profile == added.profile
@@ -173,8 +184,12 @@ def test_the_diff_of_two_versions_says_what_changed(
     amount = by_column["amount"]
     assert "mean" in amount.changed
     ref, ref2 = pl.read_parquet(files["ref"]), pl.read_parquet(files["ref2"])
-    assert amount.before["mean"] == pytest.approx(float(np.mean(ref["amount"].to_numpy())))
-    assert amount.after["mean"] == pytest.approx(float(np.mean(ref2["amount"].to_numpy())))
+    assert amount.before["mean"] == pytest.approx(
+        float(np.mean(ref["amount"].to_numpy()))
+    )
+    assert amount.after["mean"] == pytest.approx(
+        float(np.mean(ref2["amount"].to_numpy()))
+    )
     expected = column_changes(pw.profile(files["ref"]), pw.profile(files["ref2"]))
     assert [c.to_dict() for c in report.columns] == [c.to_dict() for c in expected]
     assert [c.change for c in report.inputs] == ["changed"]

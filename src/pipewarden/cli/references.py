@@ -37,8 +37,6 @@ def add_command(
         ),
     ] = None,
     query: opt.Query = None,
-    engine: opt.Engine = "local",
-    memory_budget: opt.MemoryBudget = None,
     store: opt.Store = None,
     as_json: opt.JsonFlag = False,
 ) -> None:
@@ -56,8 +54,7 @@ def add_command(
             store=opened,
             environ=os.environ,
             query=query,
-            engine=engine,
-            memory_budget=opt.memory_budget(memory_budget),
+            memory_budget=opt.memory_budget(None),
         )
     if as_json:
         write_json(added.to_dict(), "-")
@@ -188,8 +185,8 @@ def _columns_table(found: ReferenceVersion) -> Table:
     from pipewarden.pipelines.run_diff import column_statistics
 
     table = Table(header_style="bold", box=box.SIMPLE_HEAD)
-    for column in ("column", "kind", "dtype", "null rate", "mean", "distinct"):
-        table.add_column(column, overflow="fold")
+    for heading in ("column", "kind", "dtype", "null rate", "mean", "distinct"):
+        table.add_column(heading, overflow="fold")
     for name, column in found.profile.columns.items():
         stats = column_statistics(column)
         table.add_row(
@@ -198,6 +195,6 @@ def _columns_table(found: ReferenceVersion) -> Table:
             escape(str(stats["dtype"])),
             f"{stats['null_rate']:.3g}",
             "-" if stats["mean"] is None else f"{stats['mean']:.4g}",
-            "-" if stats["distinct"] is None else f"{stats['distinct']:,}",
+            "-" if stats["distinct"] is None else f"{stats['distinct']:,.0f}",
         )
     return table

@@ -40,10 +40,6 @@ if TYPE_CHECKING:
         StageCheckpoint,
         StageProfile,
     )
-    from pipewarden.store.reference_records import (
-        ReferenceSummary,
-        ReferenceVersion,
-    )
     from pipewarden.store.records import (
         MetricPoint,
         MetricSeries,
@@ -51,6 +47,10 @@ if TYPE_CHECKING:
         Run,
         RunSummary,
         SeriesTable,
+    )
+    from pipewarden.store.reference_records import (
+        ReferenceSummary,
+        ReferenceVersion,
     )
 
 __all__ = ["Store"]

@@ -86,16 +86,17 @@ class ReferenceTables:
         with translated(self.url), self._read() as session:
             row = session.scalar(query)
             if row is None:
-                raise self._not_found(name, version)
+                known = session.scalar(
+                    select(func.max(ReferenceSetRow.version)).where(
+                        ReferenceSetRow.name == name
+                    )
+                )
+                raise self._not_found(name, None if known is None else version)
             return row.to_domain()
 
     def list_references(self, name: str | None = None) -> list[ReferenceSummary]:
-        columns = [
-            c for c in ReferenceSetRow.__table__.columns if c.name != "payload"
-        ]
-        query = select(*columns).order_by(
-            ReferenceSetRow.name, ReferenceSetRow.version
-        )
+        columns = [c for c in ReferenceSetRow.__table__.columns if c.name != "payload"]
+        query = select(*columns).order_by(ReferenceSetRow.name, ReferenceSetRow.version)
         if name is not None:
             query = query.where(ReferenceSetRow.name == name)
         with translated(self.url), self._read() as session:

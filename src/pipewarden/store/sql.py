@@ -47,8 +47,6 @@ from pipewarden.store.pipeline_records import (
     StageProfile,
 )
 from pipewarden.store.pipelines import PipelineTables
-from pipewarden.store.reference_records import ReferenceSummary, ReferenceVersion
-from pipewarden.store.references import ReferenceTables
 from pipewarden.store.records import (
     MetricPoint,
     MetricSeries,
@@ -57,6 +55,8 @@ from pipewarden.store.records import (
     RunSummary,
     SeriesTable,
 )
+from pipewarden.store.reference_records import ReferenceSummary, ReferenceVersion
+from pipewarden.store.references import ReferenceTables
 from pipewarden.store.stage_profiles import load_stage_profiles
 from pipewarden.store.tables import (
     DATASET_COLUMN,

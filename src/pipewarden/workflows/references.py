@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from pipewarden.contracts.model import Contract
+from pipewarden.contracts.yaml_io import load_contract
 from pipewarden.errors import ConfigError
 from pipewarden.profiles.dataset import DatasetProfile
 from pipewarden.store.reference_records import ReferenceSummary, ReferenceVersion
@@ -198,35 +199,29 @@ def _profiled(
     engine: str,
     memory_budget: int | None,
 ) -> tuple[DatasetProfile, str | None, str | None, str | None]:
-    """The data's profile and, with a contract, the check's status, the contract's
-    name and digest (one pass: the check profiles the data)."""
-    if contract is None:
-        from pipewarden.workflows.profile import as_profile
+    """The data's profile (with the contract's segment profiles, so a check with
+    segments finds against the stored version what it finds against the data) and,
+    with a contract, the status of its checks on that profile, the contract's name
+    and digest."""
+    from pipewarden.workflows.profile import as_profile
 
-        prof = as_profile(
-            data, query=query, engine=engine, memory_budget=memory_budget
-        )
-        return prof, None, None, None
-    from pipewarden.workflows.check import check_batch
-
-    outcome = check_batch(
+    spec = None
+    if contract is not None:
+        spec = contract if isinstance(contract, Contract) else load_contract(contract)
+    segments = list(spec.dataset.segments) if spec is not None else []
+    prof = as_profile(
         data,
-        contract,
         query=query,
         engine=engine,
         memory_budget=memory_budget,
-        record=False,
+        segments=segments or None,
     )
-    result = outcome.result
-    return outcome.current, result.status, result.contract, _digest_of(contract)
+    if spec is None or contract is None:
+        return prof, None, None, None
+    from pipewarden.workflows.check import check_batch
 
-
-def _digest_of(contract: Contract | str | Path) -> str:
-    if isinstance(contract, Contract):
-        return contract.digest
-    from pipewarden.contracts.yaml_io import load_contract
-
-    return load_contract(contract).digest
+    result = check_batch(prof, contract, record=False).result
+    return prof, result.status, result.contract, spec.digest
 
 
 def _inputs(data: Any, query: str | None) -> tuple[Any, ...]:
