@@ -794,6 +794,25 @@ EFFECTS: tuple[Effect, ...] = (
         json_file("e.json", lambda d: d["max_severity"]),
         (None, "warning"),
     ),
+    Effect(
+        ("env", "export"),
+        "--format",
+        ("env", "export", "{trained}"),
+        ("env", "export", "{trained}", "--format", "mlflow"),
+        lambda run, folder: (run.code, files(run, folder)),
+        ((2, []), (0, ["python_env.yaml", "requirements.txt"])),
+    ),
+    Effect(
+        ("env", "export"),
+        "--out",
+        ("env", "export", "{trained}", "--format", "mlflow"),
+        ("env", "export", "{trained}", "--format", "mlflow", "--out", "m/env"),
+        files,
+        (
+            ["python_env.yaml", "requirements.txt"],
+            ["m/env/python_env.yaml", "m/env/requirements.txt"],
+        ),
+    ),
     # runs
     Effect(
         ("runs", "list"),

@@ -66,8 +66,9 @@ def check_command(
     model: Annotated[
         str | None,
         typer.Option(
-            help="Registered model NAME[:VERSION]: report env.mismatch where this "
-            "environment differs from its training environment."
+            help="Registered model NAME[:VERSION], or models:/NAME@ALIAS (an MLflow "
+            "registry; pip install 'pipewarden[mlflow]'): report env.mismatch where "
+            "this environment differs from its training environment."
         ),
     ] = None,
     rules: Annotated[

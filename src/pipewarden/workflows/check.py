@@ -97,8 +97,10 @@ def check(
         store: A Store or store URL: where ``last-pass`` and ``model`` are read
             and the run is recorded.
         record: Record the run in ``store`` (default: when a store is given).
-        model: A registered model ``NAME[:VERSION]``: adds ``env.mismatch``
-            findings where this environment differs from its training one.
+        model: A registered model ``NAME[:VERSION]``, or ``models:/NAME@ALIAS`` /
+            ``models:/NAME/VERSION`` in an MLflow registry: adds ``env.mismatch``
+            findings where this environment differs from its training (or logged)
+            one.
         environ: Environment variables for the fingerprint (default: os.environ).
         history: Thresholds for ``history.*`` findings when recording.
         query: SQL query, when ``batch`` (or ``reference``) is a database URL.
@@ -384,10 +386,14 @@ def _with(
 def _model_findings(
     store: Store | None, model: str, environ: Mapping[str, str]
 ) -> tuple[Finding, ...]:
-    from pipewarden.workflows.models import check_environment
+    from pipewarden.env.fingerprint import capture
+    from pipewarden.monitor.environment import check_model_environment
+    from pipewarden.workflows._store import opened_store
+    from pipewarden.workflows.traffic import resolve_model
 
-    name, _, version = model.partition(":")
-    return check_environment(name, version or None, environ=environ, store=store)
+    with opened_store(store) as opened:
+        record = resolve_model(opened, model)
+    return check_model_environment(record, capture(environ))
 
 
 def _record(
