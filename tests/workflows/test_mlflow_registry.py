@@ -244,3 +244,25 @@ def pw_capture() -> Any:
     from pipewarden.env.fingerprint import capture
 
     return capture(os.environ)
+
+
+def test_the_signature_gives_a_contract_that_checks_the_model_s_inputs(
+    tracking: dict[str, Any],
+) -> None:
+    from pipewarden.workflows.mlflow_registry import signature_contract
+
+    contract = signature_contract("models:/churn@champion")
+    logged = mlflow.models.get_model_info("models:/churn/1").signature.inputs.to_dict()
+    assert [(c["name"], c["type"]) for c in logged] == [
+        ("income", "double"),
+        ("age", "double"),
+    ]
+    assert {n: (s.kind.value, s.dtype) for n, s in contract.columns.items()} == {
+        "income": ("float", "Float64"),
+        "age": ("float", "Float64"),
+    }
+    batch = pl.from_pandas(tracking["frame"]).drop("age")
+    result = pw.check(batch, contract)
+    assert [
+        (f.check, f.column) for f in result.findings if f.severity.value == "error"
+    ] == [("schema.missing_column", "age")]

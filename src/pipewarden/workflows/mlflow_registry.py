@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 from packaging.utils import canonicalize_name
 
 from pipewarden._optional import require
+from pipewarden.contracts.model import ColumnSpec, Contract
 from pipewarden.env.mlflow_env import (
     PYTHON_ENV,
     REQUIREMENTS,
@@ -28,6 +29,7 @@ from pipewarden.env.mlflow_env import (
     requirement_names,
 )
 from pipewarden.errors import ConfigError, RecordNotFoundError
+from pipewarden.profiles.column import Kind
 from pipewarden.store.records import ModelRecord
 from pipewarden.workflows._store import opened_store
 
@@ -39,16 +41,29 @@ if TYPE_CHECKING:
 
 __all__ = [
     "MODELS_PREFIX",
+    "SIGNATURE_TYPES",
     "MlflowModel",
     "is_mlflow_model",
     "logged_environment",
     "parse_model_uri",
     "register_mlflow_model",
+    "signature_contract",
 ]
 
 MODELS_PREFIX = "models:/"
 NOT_IMPORTANT = frozenset({"mlflow", "mlflow-skinny"})
 """Requirements that pin how MLflow loads the model, not what it predicts."""
+SIGNATURE_TYPES: dict[str, tuple[Kind, str]] = {
+    "boolean": (Kind.BOOLEAN, "Boolean"),
+    "integer": (Kind.INTEGER, "Int32"),
+    "long": (Kind.INTEGER, "Int64"),
+    "float": (Kind.FLOAT, "Float32"),
+    "double": (Kind.FLOAT, "Float64"),
+    "string": (Kind.CATEGORICAL, "String"),
+    "binary": (Kind.OTHER, "Binary"),
+    "datetime": (Kind.DATETIME, "Datetime"),
+}
+"""MLflow signature column type -> the contract's kind and Polars dtype."""
 
 
 class MlflowModel:
@@ -139,6 +154,35 @@ def register_mlflow_model(
         return opened.save_model(record)
 
 
+def signature_contract(uri: str, *, tracking_uri: str | None = None) -> Contract:
+    """A contract whose columns are an MLflow model's signature inputs (name, kind,
+    dtype): the columns the model expects, to check and conform batches with before
+    they reach it. Ranges and categories are not in a signature: infer them from data
+    (``pw.infer_contract``) and merge, or edit the YAML.
+
+    Raises:
+        MissingDependencyError: The ``mlflow`` extra is not installed.
+        RecordNotFoundError: MLflow has no such model, alias or version.
+        ConfigError: The model was logged without a column signature.
+    """
+    name, alias, version = parse_model_uri(uri)
+    mlflow = require("mlflow", extra="mlflow", purpose=f"Reading {uri}")
+    with tempfile.TemporaryDirectory(prefix="pipewarden-mlflow-") as tmp:
+        found = _download(mlflow, uri, name, alias, version, tracking_uri, Path(tmp))
+        inputs = _signature(mlflow, found.folder)
+    columns: dict[str, ColumnSpec] = {}
+    for spec in inputs:
+        kind, dtype = SIGNATURE_TYPES.get(spec["type"], (Kind.OTHER, "Object"))
+        columns[spec["name"]] = ColumnSpec(kind=kind, dtype=dtype)
+    if not columns:
+        raise ConfigError(
+            f"The MLflow model {uri} has no column signature to make a contract of. "
+            "Log it with signature=infer_signature(X, y), or infer a contract from "
+            "its training data."
+        )
+    return Contract(name=name, columns=columns)
+
+
 def logged_environment(uri: str, *, tracking_uri: str | None = None) -> Fingerprint:
     """The environment an MLflow model was logged with, as a fingerprint (Python
     version and pinned packages; OS and CPU unknown).
@@ -222,12 +266,20 @@ def _metrics(
 
 def _signature_inputs(mlflow: ModuleType, folder: Path) -> tuple[str, ...]:
     """The named input columns of the model's signature (none without one)."""
+    return tuple(spec["name"] for spec in _signature(mlflow, folder))
+
+
+def _signature(mlflow: ModuleType, folder: Path) -> list[dict[str, str]]:
+    """The signature's named column inputs, as ``{"name", "type"}`` (MLflow's words)."""
     meta = mlflow.models.Model.load(str(folder / "MLmodel"))
     signature = meta.signature
     if signature is None or signature.inputs is None:
-        return ()
-    names = signature.inputs.input_names()
-    return tuple(str(n) for n in names if isinstance(n, str))
+        return []
+    found = []
+    for spec in signature.inputs.to_dict():
+        if isinstance(spec, dict) and isinstance(spec.get("name"), str):
+            found.append({"name": spec["name"], "type": str(spec.get("type", ""))})
+    return found
 
 
 def _created_at(folder: Path) -> str:
