@@ -263,3 +263,50 @@ def test_two_processes_adding_at_once_get_distinct_versions(
     by_version = {s.version: s.added_by for s in kept}
     assert [v for v in seen["ana"] if by_version[v] != "ana"] == []
     assert [v for v in seen["ben"] if by_version[v] != "ben"] == []
+
+
+@pytest.mark.postgres
+def test_a_writer_that_lost_the_race_for_a_version_takes_the_next(
+    tmp_path: Path,
+) -> None:
+    """PostgreSQL: another transaction holds version 1 uncommitted; our add reads no
+    version, waits on the unique index, is refused when the other commits, and
+    retries as version 2."""
+    import threading
+
+    import sqlalchemy as sa
+
+    from pipewarden.store.reference_records import ReferenceVersion
+    from pipewarden.store.reference_tables import ReferenceSetRow
+    from store_helpers import database_of, frame, postgres_schema_url, profile_of
+
+    prof = profile_of(frame(30))
+    with postgres_schema_url() as url, open_store(url) as store:
+        first = add_reference("race", prof, store=store, user="ana")
+        template: ReferenceVersion = first
+        with database_of(store).connect() as other:
+            other.execute(sa.delete(ReferenceSetRow))
+            other.commit()
+            holding = other.begin()
+            other.execute(
+                sa.insert(ReferenceSetRow),
+                [ReferenceSetRow.values_of(template, version=1, compression=0)],
+            )
+            done: dict[str, object] = {}
+            adder = threading.Thread(
+                target=lambda: done.update(
+                    added=add_reference("race", prof, store=store, user="ben")
+                )
+            )
+            adder.start()
+            adder.join(timeout=1.0)  # blocked on the row the other holds
+            assert adder.is_alive()
+            holding.commit()
+            adder.join(timeout=60)
+        added = done["added"]
+        assert isinstance(added, ReferenceVersion)
+        assert added.version == 2
+        assert [(s.version, s.added_by) for s in store.list_references("race")] == [
+            (1, "ana"),
+            (2, "ben"),
+        ]
