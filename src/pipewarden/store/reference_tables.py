@@ -1,7 +1,7 @@
 """The reference-set table: one row per version of a named reference profile.
 
 On the same declarative ``Base`` as ``store.tables``; created by migration
-``20261207_0005``. ``(name, version)`` is unique, which is what keeps two engineers
+``20261207_0105``. ``(name, version)`` is unique, which is what keeps two engineers
 adding at once from getting the same version number.
 """
 

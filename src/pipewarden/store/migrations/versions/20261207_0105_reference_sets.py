@@ -1,7 +1,7 @@
 """Reference sets: named, versioned reference profiles shared by everyone on a store
 (issue #16).
 
-Revision ID: 20261207_0005
+Revision ID: 20261207_0105
 Revises: 20261206_0004
 Create Date: 2026-12-07 09:00:00
 """
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from alembic import op
 from sqlalchemy.dialects import postgresql
 
-revision: str = "20261207_0005"
+revision: str = "20261207_0105"
 down_revision: str | Sequence[str] | None = "20261206_0004"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
