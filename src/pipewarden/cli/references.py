@@ -12,7 +12,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from pipewarden.cli import _options as opt
-from pipewarden.cli._output import claim_outputs, out, write_json
+from pipewarden.cli._output import out, write_json
 from pipewarden.store.reference_records import ReferenceSummary, ReferenceVersion
 
 references_app = typer.Typer(
@@ -44,7 +44,6 @@ def add_command(
     from pipewarden.cli.runs import open_cli_store
     from pipewarden.workflows.references import add_reference
 
-    claim_outputs(inputs={"DATA": data, "--contract": contract}, outputs={})
     with open_cli_store(store) as opened:
         added = add_reference(
             name,
