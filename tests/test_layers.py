@@ -67,6 +67,8 @@ MAY_IMPORT: dict[str, frozenset[str]] = {
     "integrations": _USE_CASES | {"workflows"},
     # the curated public API: the package re-exports the workflows and result types
     ROOT: _USE_CASES | {"workflows"},
+    # pw.references: the reference-set workflows under short names
+    "references": _USE_CASES | {"workflows"},
 }
 """Part -> the other parts it may import (a part may always import itself)."""
 

@@ -17,6 +17,7 @@ import typing
 from pipewarden._version import __version__ as __version__
 
 if typing.TYPE_CHECKING:
+    from pipewarden import references
     from pipewarden.checks.findings import CheckResult, Finding, Severity
     from pipewarden.conform import ConformResult, Gate, RecordResult
     from pipewarden.contracts.infer import infer_contract
@@ -102,6 +103,7 @@ __all__ = [
     "profile",
     "promote_model",
     "record_run",
+    "references",
     "register_model",
     "schedule_pipeline",
 ]
@@ -155,6 +157,7 @@ _HOME: dict[str, str] = {
     "open_store": "pipewarden.store",
     "profile": "pipewarden.workflows.profile",
     "record_run": "pipewarden.workflows.record",
+    "references": "pipewarden.references",
     "register_model": "pipewarden.workflows.models",
 }
 """Where each public name is defined; it is imported on first use."""
@@ -169,7 +172,8 @@ def __getattr__(name: str) -> typing.Any:
     home = _HOME.get(name)
     if home is None:
         raise AttributeError(f"module 'pipewarden' has no attribute '{name}'")
-    value = getattr(importlib.import_module(home), name)
+    module = importlib.import_module(home)
+    value = module if home == f"{__name__}.{name}" else getattr(module, name)
     if name != "conform":  # see _Package
         globals()[name] = value
     return value

@@ -271,3 +271,61 @@ def test_models_compare_json_equals_compare_models(cli: Cli, tmp_path: Path) -> 
     assert json.loads(run.out) == json.loads(
         json.dumps(pw.compare_models("m:1", "m:2", metric="rmse", store=url).to_dict())
     )
+
+
+def test_reference_sets_in_the_cli_equal_the_api(
+    cli: Cli, files: dict[str, Path], tmp_path: Path
+) -> None:
+    store = f"sqlite:///{tmp_path / 'refs.db'}"
+    added = cli(
+        "references",
+        "add",
+        "base",
+        files["reference"],
+        "--contract",
+        files["contract"],  # its segments are profiled with the reference
+        "--store",
+        store,
+        "--json",
+    )
+    assert added.code == 0, added.err
+    assert json.loads(added.out)["version"] == 1
+    pw.references.add("base", files["current"], store=store, user="api")
+
+    listed = cli("references", "list", "--store", store, "--json")
+    assert json.loads(listed.out) == _plain(
+        [s.to_dict() for s in pw.references.list(store=store)]
+    )
+    diffed = cli("references", "diff", "base@1", "base@2", "--store", store, "--json")
+    assert json.loads(diffed.out) == _plain(
+        pw.references.diff("base@1", "base@2", store=store).to_dict()
+    )
+
+    checked = _json(
+        cli,
+        tmp_path,
+        "check",
+        files["contract"],
+        files["current"],
+        "--reference",
+        "ref:base@1",
+        "--as-of",
+        NOW,
+        "--store",
+        store,
+        "--no-record",
+    )
+    from_file = pw.check(
+        str(files["current"]),
+        str(files["contract"]),
+        reference=str(files["reference"]),
+        now=pw_time(NOW),
+    )
+    assert checked == _plain(from_file.to_dict())
+
+    drifted = _json(
+        cli, tmp_path, "drift", "ref:base@1", files["current"], "--store", store
+    )
+    api = pw.compare("ref:base@1", str(files["current"]), store=store)
+    assert drifted == _plain(api.to_dict())
+    assert drifted["reference"] == "ref:base@1"

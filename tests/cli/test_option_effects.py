@@ -384,6 +384,9 @@ DRIFT_JSON = (*DRIFT, "--json", "d.json")
 CHECK = ("check", "{contract}", "{cur}")
 CHECK_EXTRA = ("check", "{contract}", "{extra}", "--dataset", "loans")
 RUNS = ("--store", "{runs}")
+REFS = ("--store", "{refs}")
+"""A store holding reference set 'loans': version 1 of ref.csv, 2 of extra.csv."""
+ADD = ("references", "add", "v", "{ref}", "--store", "sqlite:///r.db", "--json")
 
 EFFECTS: tuple[Effect, ...] = (
     # profile
@@ -867,6 +870,25 @@ EFFECTS: tuple[Effect, ...] = (
         json_file("e.json", lambda d: d["max_severity"]),
         (None, "warning"),
     ),
+    Effect(
+        ("env", "export"),
+        "--format",
+        ("env", "export", "{trained}"),
+        ("env", "export", "{trained}", "--format", "mlflow"),
+        lambda run, folder: (run.code, files(run, folder)),
+        ((2, []), (0, ["python_env.yaml", "requirements.txt"])),
+    ),
+    Effect(
+        ("env", "export"),
+        "--out",
+        ("env", "export", "{trained}", "--format", "mlflow"),
+        ("env", "export", "{trained}", "--format", "mlflow", "--out", "m/env"),
+        files,
+        (
+            ["python_env.yaml", "requirements.txt"],
+            ["m/env/python_env.yaml", "m/env/requirements.txt"],
+        ),
+    ),
     # runs
     Effect(
         ("runs", "list"),
@@ -942,6 +964,108 @@ EFFECTS: tuple[Effect, ...] = (
         ("runs", "diff", "{run_a}", "{run_b}", *RUNS, "--json"),
         stdout_json(lambda d: d["new_findings"]),
         (None, ["schema.unexpected_column:promo"]),
+    ),
+    # reference sets
+    Effect(
+        ("drift",),
+        "--store",
+        ("drift", "ref:loans@1", "{cur}", "--json", "d.json"),
+        ("drift", "ref:loans@1", "{cur}", "--json", "d.json", *REFS),
+        code_and(json_file("d.json", lambda d: (d["reference"], d["current_rows"]))),
+        ((2, 1, None), (0, 0, ("ref:loans@1", ROWS))),
+    ),
+    Effect(
+        ("references", "add"),
+        "--note",
+        ADD,
+        (*ADD, "--note", "Q3 refresh"),
+        stdout_json(lambda d: (d["version"], d["note"])),
+        ((1, None), (1, "Q3 refresh")),
+    ),
+    Effect(
+        ("references", "add"),
+        "--contract",
+        ADD,
+        (*ADD, "--contract", "{contract}"),
+        stdout_json(lambda d: (d["contract"], d["status"])),
+        ((None, None), ("loans", "pass")),
+    ),
+    Effect(
+        ("references", "add"),
+        "--query",
+        ("references", "add", "v", "{ref_db}", "--json", "--store", "sqlite:///r.db"),
+        (
+            *("references", "add", "v", "{ref_db}", "--json", "--store"),
+            *("sqlite:///r.db", "--query", QUERY),
+        ),
+        code_and(stdout_json(lambda d: d["rows"])),
+        ((2, 1, None), (0, 0, 750)),
+    ),
+    Effect(
+        ("references", "add"),
+        "--store",
+        ("references", "add", "v", "{ref}"),
+        ("references", "add", "v", "{ref}", "--store", "sqlite:///r.db"),
+        files,
+        ([".pipewarden/pipewarden.db"], ["r.db"]),
+    ),
+    Effect(
+        ("references", "add"),
+        "--json",
+        ("references", "add", "v", "{ref}", "--store", "sqlite:///r.db"),
+        ADD,
+        stdout_json(lambda d: (d["name"], d["version"], d["rows"])),
+        (None, ("v", 1, ROWS)),
+    ),
+    Effect(
+        ("references", "list"),
+        "--store",
+        ("references", "list", "--json"),
+        ("references", "list", "--json", *REFS),
+        stdout_json(lambda d: [(r["name"], r["version"], r["rows"]) for r in d]),
+        ([], [("loans", 1, ROWS), ("loans", 2, ROWS)]),
+    ),
+    Effect(
+        ("references", "list"),
+        "--json",
+        ("references", "list", *REFS),
+        ("references", "list", *REFS, "--json"),
+        stdout_json(lambda d: [r["version"] for r in d]),
+        (None, [1, 2]),
+    ),
+    Effect(
+        ("references", "show"),
+        "--store",
+        ("references", "show", "loans@1", "--json"),
+        ("references", "show", "loans@1", "--json", *REFS),
+        code_and(stdout_json(lambda d: (d["version"], d["profile"]["rows"]))),
+        ((2, 1, None), (0, 0, (1, ROWS))),
+    ),
+    Effect(
+        ("references", "show"),
+        "--json",
+        ("references", "show", "loans", *REFS),
+        ("references", "show", "loans", *REFS, "--json"),
+        stdout_json(lambda d: (d["version"], d["rows"])),
+        (None, (2, ROWS)),
+    ),
+    Effect(
+        ("references", "diff"),
+        "--store",
+        ("references", "diff", "loans@1", "loans@2", "--json"),
+        ("references", "diff", "loans@1", "loans@2", "--json", *REFS),
+        code_and(
+            stdout_json(lambda d: [(c["column"], c["change"]) for c in d["columns"]])
+        ),
+        ((2, 1, None), (0, 0, [("promo", "added")])),
+    ),
+    Effect(
+        ("references", "diff"),
+        "--json",
+        ("references", "diff", "loans@1", "loans@2", *REFS),
+        ("references", "diff", "loans@1", "loans@2", *REFS, "--json"),
+        stdout_json(lambda d: [Path(c["path"]).name for c in d["inputs"]]),
+        (None, ["extra.csv"]),
     ),
     # alerts
     Effect(
@@ -1884,6 +2008,9 @@ def values(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
     with pipewarden.open_store(v["runs"]) as store:
         newest_first = store.list_runs(limit=10)
     v["run_a"], v["run_b"] = newest_first[2].id, newest_first[1].id
+    v["refs"] = f"sqlite:///{root / 'refs.db'}"
+    for data in ("ref", "extra"):
+        pipewarden.references.add("loans", v[data], store=v["refs"], user="effects")
     v.update(_alert_stores(root))
     v.update(make_pipeline_store(root))
     token_file = root / "token"

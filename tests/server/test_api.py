@@ -374,3 +374,32 @@ def test_a_check_against_the_last_passing_run_names_it(
         if f["check"].startswith("drift.")
     }
     assert drift == {"id", "amount", "grade"}
+
+
+def test_a_check_against_a_reference_set_names_its_version(
+    client: TestClient, filled: Filled
+) -> None:
+    reference = frame(300)
+    pw.references.add("orders-ref", reference, store=filled.url, user="server")
+    batch = frame(100, null_every=2)
+
+    got = client.post(
+        "/api/checks",
+        json={
+            "records": batch.to_dicts(),
+            "dataset": "orders",
+            "reference": "ref:orders-ref",
+        },
+        headers=AUTH,
+    )
+
+    assert got.status_code == 200, got.text
+    with open_store(filled.url) as store:
+        run = store.get_run(got.json()["run_id"])
+    assert run.reference == "ref:orders-ref@1"
+    nulls = [
+        f
+        for f in got.json()["result"]["findings"]
+        if f["check"] == "drift.null_rate" and f["column"] == "amount"
+    ]
+    assert [f["severity"] for f in nulls] == ["error"]

@@ -44,6 +44,7 @@ TABLES = {
     "pipeline_runs",
     "pipelines",
     "profiles",
+    "reference_sets",
     "runs",
     "stage_checkpoints",
     VERSION_TABLE,

@@ -25,6 +25,7 @@ from pipewarden.cli._output import (
 from pipewarden.io.sources import describe_source, source_extent
 from pipewarden.monitor.history import HistoryPolicy
 from pipewarden.workflows.check import LAST_PASS, check_batch
+from pipewarden.workflows.references import is_reference_set
 
 EXIT_FAILED = 1
 
@@ -36,7 +37,8 @@ def check_command(
         str | None,
         typer.Option(
             help="Reference data or saved profile, for comparisons; 'last-pass': "
-            "the last passing run of --dataset in the store."
+            "the last passing run of --dataset in the store; 'ref:NAME[@VERSION]': "
+            "a reference set in the store (newest version by default)."
         ),
     ] = None,
     json_out: opt.JsonOut = None,
@@ -67,8 +69,9 @@ def check_command(
     model: Annotated[
         str | None,
         typer.Option(
-            help="Registered model NAME[:VERSION]: report env.mismatch where this "
-            "environment differs from its training environment."
+            help="Registered model NAME[:VERSION], or models:/NAME@ALIAS (an MLflow "
+            "registry; pip install 'pipewarden[mlflow]'): report env.mismatch where "
+            "this environment differs from its training environment."
         ),
     ] = None,
     rules: Annotated[
@@ -87,12 +90,13 @@ def check_command(
     recording = (
         record if record is not None else bool(dataset) or opt.store_named(store)
     )
-    uses_store = recording or reference == LAST_PASS or bool(model)
+    stored_reference = reference == LAST_PASS or is_reference_set(reference)
+    uses_store = recording or stored_reference or bool(model)
     claim_outputs(
         inputs={
             "CONTRACT": contract,
             "DATA": data,
-            "--reference": None if reference == LAST_PASS else reference,
+            "--reference": None if stored_reference else reference,
             "--rules": rules,
             "--store": settings.store_url if uses_store else None,
         },

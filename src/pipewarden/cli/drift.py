@@ -1,5 +1,5 @@
 """pipewarden drift REFERENCE CURRENT [--contract C] [--label COL] [--time COL] [--json OUT]
-[--html OUT]"""
+[--html OUT] [--store URL]   (REFERENCE may be ref:NAME[@VERSION], read from the store)"""
 
 from __future__ import annotations
 
@@ -25,13 +25,18 @@ from pipewarden.drift.multivariate import SAMPLE_ROWS
 from pipewarden.drift.results import DriftReport
 from pipewarden.io.sources import describe_source
 from pipewarden.workflows.compare import CompareOutcome, compare_batches
+from pipewarden.workflows.references import is_reference_set
 
 EXIT_FAILED = 1
 
 
 def drift_command(
     reference: Annotated[
-        str, typer.Argument(help="Reference data, or a saved profile JSON.")
+        str,
+        typer.Argument(
+            help="Reference data, a saved profile JSON, or 'ref:NAME[@VERSION]': a "
+            "reference set in the store (newest version by default)."
+        ),
     ],
     current: Annotated[str, typer.Argument(help="The batch to compare with it.")],
     contract: Annotated[
@@ -66,6 +71,7 @@ def drift_command(
     query: opt.Query = None,
     engine: opt.Engine = "local",
     memory_budget: opt.MemoryBudget = None,
+    store: opt.Store = None,
 ) -> None:
     """Compare CURRENT with REFERENCE column by column; exit 1 on a drift error.
 
@@ -74,8 +80,15 @@ def drift_command(
     effect of at least twice the threshold is an error.
     """
     threshold = opt.fail_level(fail_on)
+    stored = is_reference_set(reference) or is_reference_set(current)
+    store_url = opt.settings(store).store_url if stored else None
     claim_outputs(
-        inputs={"REFERENCE": reference, "CURRENT": current, "--contract": contract},
+        inputs={
+            "REFERENCE": None if is_reference_set(reference) else reference,
+            "CURRENT": None if is_reference_set(current) else current,
+            "--contract": contract,
+            "--store": store_url,
+        },
         outputs={
             "--json": json_out,
             "--html": html_out,
@@ -98,6 +111,7 @@ def drift_command(
             engine=engine,
             progress=advance,
             memory_budget=opt.memory_budget(memory_budget),
+            store=store_url,
         )
     report = outcome.report
     if json_out:

@@ -1,9 +1,14 @@
-"""pipewarden env capture [-o env.json]  |  pipewarden env diff A B [--important PKG]"""
+"""pipewarden env capture [-o env.json]  |  pipewarden env diff A B [--important PKG]
+pipewarden env export [FINGERPRINT] --format mlflow [--out DIR]
+
+A side of ``env diff`` may be a fingerprint JSON, an MLflow model folder (python_env.yaml
++ requirements.txt) or models:/NAME@ALIAS (the environment it was logged with)."""
 
 from __future__ import annotations
 
 import json
 import os
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -12,7 +17,9 @@ from rich.table import Table
 
 from pipewarden.cli._output import claim_outputs, out, write_json, write_text
 from pipewarden.env.diff import EnvDiffResult, diff
-from pipewarden.env.fingerprint import Fingerprint, capture
+from pipewarden.env.fingerprint import capture
+from pipewarden.env.mlflow_env import PYTHON_ENV
+from pipewarden.workflows.environments import export_environment, load_environment
 
 EXIT_FAILED = 1
 _SEVERITY_STYLE = {"error": "bold red", "warning": "yellow", "info": "dim"}
@@ -52,11 +59,16 @@ def diff_command(
     trained: Annotated[
         str,
         typer.Argument(
-            metavar="A", help="Fingerprint JSON where the model was trained."
+            metavar="A",
+            help="Where the model was trained: a fingerprint JSON, an MLflow model "
+            "folder, or models:/NAME@ALIAS (its logged environment).",
         ),
     ],
     here: Annotated[
-        str, typer.Argument(metavar="B", help="Fingerprint JSON where it runs now.")
+        str,
+        typer.Argument(
+            metavar="B", help="Where it runs now: a fingerprint JSON (or as A)."
+        ),
     ],
     important: Annotated[
         list[str] | None,
@@ -72,9 +84,11 @@ def diff_command(
     ] = None,
 ) -> None:
     """Compare two fingerprints; exit 1 when a change is an error for the model."""
-    claim_outputs(inputs={"A": trained, "B": here}, outputs={"--json": json_out})
+    claim_outputs(
+        inputs={"A": _file(trained), "B": _file(here)}, outputs={"--json": json_out}
+    )
     result = diff(
-        Fingerprint.load(trained), Fingerprint.load(here), important=important or ()
+        load_environment(trained), load_environment(here), important=important or ()
     )
     if json_out:
         write_json(result.to_dict(), json_out)
@@ -82,6 +96,43 @@ def diff_command(
         _print(result, trained, here)
     if result.max_severity == "error":
         raise typer.Exit(EXIT_FAILED)
+
+
+@env_app.command("export")
+def export_command(
+    format: Annotated[
+        str,
+        typer.Option(
+            "--format",
+            help="mlflow: python_env.yaml + requirements.txt, as MLflow logs a "
+            "model's environment.",
+        ),
+    ],
+    fingerprint: Annotated[
+        str | None,
+        typer.Argument(
+            metavar="[FINGERPRINT]",
+            help="Fingerprint JSON to export (default: this environment).",
+        ),
+    ] = None,
+    folder: Annotated[
+        str, typer.Option("--out", help="Folder to write the files into.")
+    ] = ".",
+) -> None:
+    """Write an environment in another tool's format, to rebuild it there."""
+    claim_outputs(
+        inputs={"FINGERPRINT": fingerprint},
+        outputs={"--out": str(Path(folder) / PYTHON_ENV)},
+    )
+    written = export_environment(
+        folder, fingerprint=fingerprint, format=format, environ=os.environ
+    )
+    out.print(f"Wrote {', '.join(escape(str(p)) for p in written)}", soft_wrap=True)
+
+
+def _file(side: str) -> str | None:
+    """The side as a file read (None for a models:/ URI or a folder)."""
+    return None if side.startswith("models:/") or Path(side).is_dir() else side
 
 
 def _print(result: EnvDiffResult, trained: str, here: str) -> None:

@@ -36,7 +36,11 @@ def register_command(
     ] = None,
     training_data: Annotated[
         str | None,
-        typer.Option("--training-data", help="Training data (or its profile)."),
+        typer.Option(
+            "--training-data",
+            help="Training data, its profile, or ref:NAME[@VERSION] (a reference set "
+            "in the store): the baseline monitoring compares with.",
+        ),
     ] = None,
     label: Annotated[
         str | None, typer.Option("--label", help="Target column of the training data.")

@@ -16,6 +16,7 @@ from pipewarden.cli._output import STATUS_STYLE, findings_table, out, write_json
 from pipewarden.config import load_settings
 
 if TYPE_CHECKING:
+    from pipewarden.pipelines.reference_diff import ReferenceDiffReport
     from pipewarden.pipelines.run_diff import RunDiffReport
     from pipewarden.store import Run, RunSummary, Store
     from pipewarden.store.pipeline_records import PipelineRun
@@ -364,6 +365,17 @@ def print_run_diff(report: RunDiffReport) -> None:
         )
 
 
+def data_diff_tables(report: RunDiffReport | ReferenceDiffReport) -> list[Table]:
+    """The tables both diffs share (overview, data columns, inputs), those that
+    differ only: ``references diff`` shows a reference set's versions this way."""
+    tables = [
+        _values_table("Overview", report.overview),
+        _columns_table(report),
+        _inputs_table(report),
+    ]
+    return [t for t in tables if t is not None]
+
+
 def _values_table(title: str, changes: tuple[Any, ...]) -> Table | None:
     if not changes:
         return None
@@ -377,7 +389,7 @@ def _values_table(title: str, changes: tuple[Any, ...]) -> Table | None:
     return table
 
 
-def _columns_table(report: RunDiffReport) -> Table | None:
+def _columns_table(report: RunDiffReport | ReferenceDiffReport) -> Table | None:
     if not report.columns:
         return None
     table = _table("Data columns", "column", "change", "statistic", "before", "after")
@@ -427,7 +439,7 @@ def _environment_table(report: RunDiffReport) -> Table | None:
     return table
 
 
-def _inputs_table(report: RunDiffReport) -> Table | None:
+def _inputs_table(report: RunDiffReport | ReferenceDiffReport) -> Table | None:
     if not report.inputs:
         return None
     table = _table("Inputs", "path", "change", "before", "after")

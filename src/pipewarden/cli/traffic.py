@@ -19,7 +19,11 @@ labels_app = typer.Typer(
 )
 
 Model = Annotated[
-    str, typer.Argument(metavar="MODEL", help="NAME (newest version) or NAME:VERSION.")
+    str,
+    typer.Argument(
+        metavar="MODEL",
+        help="NAME (newest version), NAME:VERSION, or models:/NAME@ALIAS (MLflow).",
+    ),
 ]
 Data = Annotated[str, typer.Argument(metavar="DATA", help="The batch: a file or URL.")]
 Id = Annotated[str, typer.Option("--id", help="Column identifying each prediction.")]

@@ -183,7 +183,9 @@ def diff(
 
 def _python_changes(a: Fingerprint, b: Fingerprint) -> list[EnvChange]:
     changes: list[EnvChange] = []
-    if a.python_implementation != b.python_implementation:
+    if _known(a.python_implementation, b.python_implementation) and (
+        a.python_implementation != b.python_implementation
+    ):
         changes.append(
             EnvChange(
                 kind="python",
@@ -241,8 +243,14 @@ def _platform_changes(a: Fingerprint, b: Fingerprint) -> list[EnvChange]:
             ),
         )
         for name, label, there, here in facts
-        if there != here
+        if _known(there, here) and there != here
     ]
+
+
+def _known(*facts: str) -> bool:
+    """Whether every side knows the fact: an environment read from an MLflow model
+    leaves the OS, CPU and interpreter empty, and unknown is not a difference."""
+    return all(facts)
 
 
 def _package_changes(

@@ -22,6 +22,8 @@ __all__ = [
     "InputChange",
     "RunDiffReport",
     "ValueChange",
+    "column_changes",
+    "column_statistics",
     "diff_runs",
     "input_changes",
 ]
@@ -192,7 +194,7 @@ def diff_runs(a: Run, b: Run) -> RunDiffReport:
         a=a.summary,
         b=b.summary,
         overview=_overview(a, b),
-        columns=_column_changes(a.profile, b.profile),
+        columns=column_changes(a.profile, b.profile),
         contract=_contract_change(a, b),
         code=_code_changes(a, b),
         environment=environment,
@@ -228,9 +230,11 @@ def column_statistics(column: ColumnProfile) -> dict[str, Any]:
     }
 
 
-def _column_changes(
+def column_changes(
     a: DatasetProfile | None, b: DatasetProfile | None
 ) -> tuple[ColumnChange, ...]:
+    """Columns added, removed, or whose statistics (``COLUMN_STATISTICS``) moved
+    from profile ``a`` to profile ``b``; structural changes first."""
     before = {} if a is None else a.columns
     after = {} if b is None else b.columns
     changes: list[ColumnChange] = []

@@ -35,7 +35,8 @@ class CheckIn(ContractChoice):
     )
     reference: str | None = Field(
         None,
-        description="'last-pass': compare with the dataset's last passing run.",
+        description="'last-pass': compare with the dataset's last passing run; "
+        "'ref:NAME[@VERSION]': with a reference set in the store.",
     )
     as_of: str | None = Field(
         None, description="Judge freshness at this ISO time instead of now."

@@ -49,6 +49,10 @@ if TYPE_CHECKING:
         RunSummary,
         SeriesTable,
     )
+    from pipewarden.store.reference_records import (
+        ReferenceSummary,
+        ReferenceVersion,
+    )
 
 __all__ = ["Store"]
 
@@ -185,6 +189,34 @@ class Store(Protocol):
 
     def list_models(self) -> list[ModelRecord]:
         """Every registered model version, by name then registration time."""
+        ...
+
+    # ------------------------------------------------------------------ references
+    def add_reference(self, reference: ReferenceVersion) -> ReferenceVersion:
+        """Keep a new version of a reference set (its profile, not its rows).
+
+        The store numbers it: one more than the newest version of the name, and
+        two writers adding at once get distinct versions.
+
+        Returns:
+            The version as stored (with its number).
+
+        Raises:
+            StoreError: The write failed; nothing was kept.
+        """
+        ...
+
+    def get_reference(self, name: str, version: int | None = None) -> ReferenceVersion:
+        """A version of a reference set, or its newest version.
+
+        Raises:
+            RecordNotFoundError: No such reference set or version.
+        """
+        ...
+
+    def list_references(self, name: str | None = None) -> list[ReferenceSummary]:
+        """Versions of every reference set (or of one), by name then version,
+        without their profiles."""
         ...
 
     # ------------------------------------------------------------------ traffic

@@ -48,7 +48,7 @@ __all__ = [
 
 logger = logging.getLogger(__name__)
 
-HEAD_REVISION = "20261207_0005"
+HEAD_REVISION = "20261207_0105"
 """The schema revision this pipewarden writes (a test checks it is Alembic's head)."""
 MIGRATIONS = Path(__file__).parent / "migrations"
 

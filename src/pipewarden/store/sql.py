@@ -57,6 +57,8 @@ from pipewarden.store.records import (
     RunSummary,
     SeriesTable,
 )
+from pipewarden.store.reference_records import ReferenceSummary, ReferenceVersion
+from pipewarden.store.references import ReferenceTables
 from pipewarden.store.stage_profiles import load_stage_profiles
 from pipewarden.store.tables import (
     DATASET_COLUMN,
@@ -122,6 +124,9 @@ class SqlStore:
         self._promotions = SqlPromotions(database, self._writer, url=url)
         self._pipelines = PipelineTables(database, self._writer, url=url)
         self._overview = OverviewQueries(database, url=url)
+        self._references = ReferenceTables(
+            database, self._writer, url=url, compression=compression
+        )
 
     @property
     def database(self) -> Database:
@@ -439,6 +444,19 @@ class SqlStore:
         )
         with translated(self.url), self._read() as session:
             return [row.to_domain() for row in session.scalars(query)]
+
+    # ------------------------------------------------------------------ references
+    def add_reference(self, reference: ReferenceVersion) -> ReferenceVersion:
+        """See :meth:`pipewarden.store.Store.add_reference`."""
+        return self._references.add_reference(reference)
+
+    def get_reference(self, name: str, version: int | None = None) -> ReferenceVersion:
+        """See :meth:`pipewarden.store.Store.get_reference`."""
+        return self._references.get_reference(name, version)
+
+    def list_references(self, name: str | None = None) -> list[ReferenceSummary]:
+        """See :meth:`pipewarden.store.Store.list_references`."""
+        return self._references.list_references(name)
 
     # ------------------------------------------------------------------ traffic
     def save_predictions(

@@ -640,3 +640,4 @@ def _clean(value: Any) -> Any:
 # The monitoring and promotion tables live in their own modules, on the same Base.
 from pipewarden.store import lifecycle_tables as lifecycle_tables  # noqa: E402
 from pipewarden.store import monitoring_tables as monitoring_tables  # noqa: E402
+from pipewarden.store import reference_tables as reference_tables  # noqa: E402

@@ -28,6 +28,7 @@ from pipewarden.errors import ConfigError
 from pipewarden.io.sources import describe_source, iter_frames
 from pipewarden.profiles.dataset import DatasetProfile, is_profile_json
 from pipewarden.workflows.profile import ProgressFn, as_profile
+from pipewarden.workflows.references import is_reference_set, resolve_reference
 
 if TYPE_CHECKING:
     from pipewarden.monitor.history import HistoryPolicy
@@ -88,16 +89,19 @@ def check(
     Args:
         batch: Data (a path, glob, URL, frame) or a DatasetProfile.
         contract: A Contract or the path of a YAML contract.
-        reference: Reference data, a saved profile path, a DatasetProfile, or
-            ``"last-pass"`` (the last passing run of ``dataset`` in ``store``).
+        reference: Reference data, a saved profile path, a DatasetProfile,
+            ``"last-pass"`` (the last passing run of ``dataset`` in ``store``), or
+            ``"ref:NAME"`` / ``"ref:NAME@VERSION"`` (a reference set in ``store``).
         now: When freshness is judged (default: now, UTC).
         dataset: Name of the batch (default: from the source); runs are recorded
             under it.
         store: A Store or store URL: where ``last-pass`` and ``model`` are read
             and the run is recorded.
         record: Record the run in ``store`` (default: when a store is given).
-        model: A registered model ``NAME[:VERSION]``: adds ``env.mismatch``
-            findings where this environment differs from its training one.
+        model: A registered model ``NAME[:VERSION]``, or ``models:/NAME@ALIAS`` /
+            ``models:/NAME/VERSION`` in an MLflow registry: adds ``env.mismatch``
+            findings where this environment differs from its training (or logged)
+            one.
         environ: Environment variables for the fingerprint (default: os.environ).
         history: Thresholds for ``history.*`` findings when recording.
         query: SQL query, when ``batch`` (or ``reference``) is a database URL.
@@ -113,8 +117,8 @@ def check(
         The findings; call ``raise_for_findings()`` to stop on errors.
 
     Raises:
-        ConfigError: ``last-pass``, ``model`` or ``record`` without a store, or
-            ``last-pass`` without a dataset name.
+        ConfigError: ``last-pass``, ``ref:``, ``model`` or ``record`` without a
+            store, or ``last-pass`` without a dataset name.
         SourceError: The data cannot be read.
 
     Example:
@@ -165,7 +169,7 @@ def check_batch(
 
     Args:
         reference_name: How the recorded run names the reference (default: its
-            path, or ``run:ID`` for ``last-pass``).
+            path, ``run:ID`` for ``last-pass``, ``ref:NAME@VERSION`` for a set).
         rules: Alert rules (a RuleSet or a rules file) the recorded run is judged by;
             None: the default rules (an error finding opens a sev3 alert). See
             ``pipewarden.workflows.alerts``.
@@ -265,6 +269,8 @@ def _require_store(
         if recording
         else "reference='last-pass'"
         if _is_last_pass(reference)
+        else f"reference='{reference}'"
+        if is_reference_set(reference)
         else "model=NAME"
         if model
         else None
@@ -299,6 +305,9 @@ def _resolve_reference(
     """The reference to compare with, and how the run names it."""
     if reference is None:
         return None, None
+    if is_reference_set(reference):
+        assert store is not None
+        return resolve_reference(reference, store)
     if not _is_last_pass(reference):
         named = reference if isinstance(reference, str | Path) else None
         return reference, None if named is None else str(named)
@@ -378,10 +387,14 @@ def _with(
 def _model_findings(
     store: Store | None, model: str, environ: Mapping[str, str]
 ) -> tuple[Finding, ...]:
-    from pipewarden.workflows.models import check_environment
+    from pipewarden.env.fingerprint import capture
+    from pipewarden.monitor.environment import check_model_environment
+    from pipewarden.workflows._store import opened_store
+    from pipewarden.workflows.traffic import resolve_model
 
-    name, _, version = model.partition(":")
-    return check_environment(name, version or None, environ=environ, store=store)
+    with opened_store(store) as opened:
+        record = resolve_model(opened, model)
+    return check_model_environment(record, capture(environ))
 
 
 def _record(

@@ -12,7 +12,7 @@ import importlib.util
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import polars as pl
 
@@ -27,7 +27,12 @@ from pipewarden.engines.base import SourceEngine
 from pipewarden.errors import ConfigError
 from pipewarden.io.sources import describe_source, iter_frames, shared_budget
 from pipewarden.profiles.dataset import DatasetProfile, is_profile_json
+from pipewarden.workflows._store import opened_store
 from pipewarden.workflows.profile import ProgressFn, engine_for, tracked
+from pipewarden.workflows.references import is_reference_set, resolve_reference
+
+if TYPE_CHECKING:
+    from pipewarden.store.base import Store
 
 __all__ = ["CompareOutcome", "compare", "compare_batches"]
 
@@ -74,6 +79,7 @@ def compare(
     engine: str = "local",
     progress: ProgressFn | None = None,
     memory_budget: int | None = None,
+    store: Store | str | None = None,
 ) -> DriftReport:
     """Compare a current batch with reference data, column by column.
 
@@ -93,12 +99,15 @@ def compare(
         progress: Called with the number of rows profiled after each chunk.
         memory_budget: Bytes both sides' profiling may hold at its peak together
             (default 1 GiB): the sides are profiled at once, half each.
+        store: A Store or store URL, where a side written ``ref:NAME[@VERSION]``
+            (a reference set) is read.
 
     Returns:
         The DriftReport, with a ``drift.*`` finding for every compared column.
 
     Raises:
-        ConfigError: An unknown correction, or a negative ``sample_rows``.
+        ConfigError: An unknown correction, a negative ``sample_rows``, or a
+            ``ref:`` side without a store.
         SourceError: A side cannot be read.
 
     Example:
@@ -119,6 +128,7 @@ def compare(
         engine=engine,
         progress=progress,
         memory_budget=memory_budget,
+        store=store,
     ).report
 
 
@@ -136,6 +146,7 @@ def compare_batches(
     engine: str = "local",
     progress: ProgressFn | None = None,
     memory_budget: int | None = None,
+    store: Store | str | None = None,
 ) -> CompareOutcome:
     """Compare two sides and keep both profiles: see :func:`compare`."""
     if correction not in CORRECTIONS:
@@ -148,6 +159,9 @@ def compare_batches(
             f"sample_rows must be 0 (no multivariate test) or more, not {sample_rows}."
         )
     spec, contract_name = _contract(contract)
+    (reference, ref_name), (current, cur_name) = _stored_sides(
+        store, reference, current
+    )
     note = "" if sample_rows > 0 else TURNED_OFF
     if sample_rows > 0 and importlib.util.find_spec("sklearn") is None:
         sample_rows, note = 0, NO_SKLEARN
@@ -184,12 +198,34 @@ def compare_batches(
         time=time,
         correction=correction,
         samples=samples,
-        dataset=_name(current),
-        reference_name=_name(reference),
+        dataset=cur_name,
+        reference_name=ref_name,
     )
     notes = (note, *report.notes) if note else report.notes
     report = replace(report, contract=contract_name, notes=notes)
     return CompareOutcome(report, ref_prof, cur_prof)
+
+
+def _stored_sides(
+    store: Store | str | None, *sides: Any
+) -> list[tuple[Any, str | None]]:
+    """Each side, with a ``ref:NAME[@VERSION]`` side read from the store; and its
+    name (a reference set's is ``ref:NAME@VERSION``, pinned)."""
+    if not any(is_reference_set(side) for side in sides):
+        return [(side, _name(side)) for side in sides]
+    if store is None:
+        named = next(side for side in sides if is_reference_set(side))
+        raise ConfigError(
+            f"The reference set '{named}' is read from a store. Pass "
+            "store='sqlite:///.pipewarden/pipewarden.db' (or --store URL)."
+        )
+    with opened_store(store) as opened:
+        return [
+            resolve_reference(side, opened)
+            if is_reference_set(side)
+            else (side, _name(side))
+            for side in sides
+        ]
 
 
 def _require_columns(

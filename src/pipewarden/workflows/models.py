@@ -29,6 +29,7 @@ from pipewarden.profiles.dataset import DatasetProfile, is_profile_json
 from pipewarden.store.records import ModelRecord
 from pipewarden.workflows._store import opened_store
 from pipewarden.workflows.profile import as_profile
+from pipewarden.workflows.references import is_reference_set, resolve_reference
 
 if TYPE_CHECKING:
     from pipewarden.checks.findings import Finding
@@ -62,8 +63,9 @@ def register_model(
         name: Model name.
         version: Version label, unique per name.
         model_or_path: The model file, or the model object (pickled to hash it).
-        training_data: Training data (anything ``pipewarden.profile`` reads) or its
-            profile; kept as a profile, not as rows.
+        training_data: Training data (anything ``pipewarden.profile`` reads), its
+            profile, or ``ref:NAME[@VERSION]`` (a reference set in ``store``); kept
+            as a profile, not as rows. It is the baseline monitoring compares with.
         metrics: Evaluation metrics, e.g. ``{"auc": 0.91}``.
         important: Distributions whose versions matter (e.g. ``["scikit-learn"]``).
             Default: those whose modules the pickled model references.
@@ -93,6 +95,9 @@ def register_model(
         >>> pw.register_model("churn", "3", "model.pkl", training_data="train.parquet",
         ...                   metrics={"auc": 0.91})
     """
+    if is_reference_set(training_data):
+        with opened_store(store) as opened:
+            training_data, _ = resolve_reference(training_data, opened)
     artifact, path = _artifact_bytes(model_or_path)
     packages = (
         tuple(sorted({canonicalize_name(p) for p in important}))

@@ -31,6 +31,7 @@ from pipewarden.store.monitoring_records import (
     PredictionBatch,
 )
 from pipewarden.workflows._store import opened_store
+from pipewarden.workflows.mlflow_registry import is_mlflow_model
 
 if TYPE_CHECKING:
     from pipewarden.store.base import Store
@@ -218,13 +219,19 @@ def log_labels(
 
 
 def resolve_model(store: Store, model: str | ModelRecord) -> ModelRecord:
-    """A registered model from ``NAME``, ``NAME:VERSION`` or the record itself.
+    """A registered model from ``NAME``, ``NAME:VERSION``, the record itself, or
+    ``models:/NAME@ALIAS`` / ``models:/NAME/VERSION`` (resolved through the MLflow
+    registry and registered in ``store``; the ``mlflow`` extra).
 
     Raises:
         RecordNotFoundError: No such model or version.
     """
     if not isinstance(model, str):
         return store.get_model(model.name, model.version)
+    if is_mlflow_model(model):
+        from pipewarden.workflows.mlflow_registry import register_mlflow_model
+
+        return register_mlflow_model(model, store=store)
     name, sep, version = model.partition(":")
     return store.get_model(name, version if sep else None)
 

@@ -54,7 +54,8 @@ def check_upload(
     dataset: Annotated[str | None, Form()] = None,
     record: Annotated[bool | None, Form()] = None,
     reference: Annotated[
-        str | None, Form(description="'last-pass' or nothing.")
+        str | None,
+        Form(description="'last-pass', 'ref:NAME[@VERSION]' or nothing."),
     ] = None,
     as_of: Annotated[str | None, Form()] = None,
 ) -> dict[str, Any]:
