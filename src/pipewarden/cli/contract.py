@@ -12,7 +12,7 @@ import typer
 from rich.markup import escape
 
 from pipewarden.cli import _options as opt
-from pipewarden.cli._output import claim_outputs, err, out, progress, write_text
+from pipewarden.cli._output import claim_outputs, out, progress, write_text
 from pipewarden.contracts.infer import infer_contract
 from pipewarden.contracts.yaml_io import dump_contract
 from pipewarden.io.sources import describe_source
@@ -87,11 +87,11 @@ def import_command(
     what it cannot state."""
     claim_outputs(inputs={"SOURCE": source}, outputs={"--out": output})
     result = import_contract(source, source_format=source_format)
-    lines = [f"not mapped: {escape(line)}" for line in result.unmapped]
+    lines = [f"not mapped: {line}" for line in result.unmapped]
     if output is None:
         typer.echo(result.to_yaml(), nl=False)
         for line in lines:
-            err.print(line)
+            typer.echo(line, err=True)
         return
     write_text(output, result.to_yaml())
     out.print(
@@ -100,7 +100,7 @@ def import_command(
         f"{len(lines)} rule(s) not mapped."
     )
     for line in lines:
-        out.print(line)
+        typer.echo(line)  # one line each, never wrapped
 
 
 @contract_app.command("export")
@@ -115,11 +115,11 @@ def export_command(
     pandera.io.from_yaml reads); list what it cannot hold."""
     claim_outputs(inputs={"CONTRACT": contract}, outputs={"--out": output})
     result = export_contract(contract, target_format=target_format)
-    lines = [f"not exported: {escape(line)}" for line in result.unmapped]
+    lines = [f"not exported: {line}" for line in result.unmapped]
     if output is None:
         typer.echo(result.text, nl=False)
         for line in lines:
-            err.print(line)
+            typer.echo(line, err=True)
         return
     write_text(output, result.text)
     out.print(
@@ -127,7 +127,7 @@ def export_command(
         f"{len(lines)} rule(s) not exported."
     )
     for line in lines:
-        out.print(line)
+        typer.echo(line)  # one line each, never wrapped
 
 
 @contract_app.command("schema")

@@ -58,6 +58,8 @@ def _apply(draft: ContractDraft, expectation: Any, index: int, source: str) -> N
         )
     column = kwargs.get("column")
     where = f"{kind} on '{column}'" if column is not None else kind
+    if isinstance(column, str):  # GX fails a batch without it, whatever the rule
+        draft.column(column)
     if kwargs.get("row_condition"):
         draft.skip(f"{where}: conditional (row_condition) expectations are not mapped")
         return
