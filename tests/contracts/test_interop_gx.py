@@ -117,9 +117,9 @@ def validate(gx: Any) -> Callable[[Any], bool]:
         warnings.simplefilter("ignore")
         context = gx.get_context()
         source = context.data_sources.add_pandas("frames")
-        batches = source.add_dataframe_asset("batch").add_batch_definition_whole_dataframe(
-            "whole"
-        )
+        batches = source.add_dataframe_asset(
+            "batch"
+        ).add_batch_definition_whole_dataframe("whole")
     suite = _suite(gx)
 
     def run(frame: Any) -> bool:
@@ -139,8 +139,15 @@ def test_the_suite_imports_without_loss(suite_json: Path) -> None:
     assert contract.name == "loans"
     assert contract.policies.unexpected_columns == "fail"
     assert (contract.dataset.rows.min, contract.dataset.rows.max) == (10, 1000)
-    id_, amount, grade, score = (contract.columns[c] for c in ("id", "amount", "grade", "score"))
-    assert (id_.kind, id_.dtype, id_.nullable, id_.unique) == ("integer", "Int64", False, True)
+    id_, amount, grade, score = (
+        contract.columns[c] for c in ("id", "amount", "grade", "score")
+    )
+    assert (id_.kind, id_.dtype, id_.nullable, id_.unique) == (
+        "integer",
+        "Int64",
+        False,
+        True,
+    )
     assert amount.range is not None
     assert (amount.range.min, amount.range.max) == (0.0, 1000.0)
     assert (grade.kind, grade.categories) == ("categorical", ["A", "B", "C"])
@@ -210,7 +217,9 @@ def test_what_cannot_be_mapped_is_listed_one_line_each(gx: Any) -> None:
     assert list(result.contract.columns) == ["code", "amount", "n", "blob"]
 
 
-def test_cli_import_equals_the_api(suite_json: Path, tmp_path: Path, capsys: Any) -> None:
+def test_cli_import_equals_the_api(
+    suite_json: Path, tmp_path: Path, capsys: Any
+) -> None:
     out = tmp_path / "c.yaml"
     assert main(["contract", "import", str(suite_json), "--out", str(out)]) == 0
     said = capsys.readouterr().out

@@ -75,9 +75,7 @@ def schema(pa: Any) -> Any:
     return p.DataFrameSchema(
         {
             "id": p.Column(int, unique=True),
-            "amount": p.Column(
-                float, [p.Check.ge(0), p.Check.le(1000)], nullable=True
-            ),
+            "amount": p.Column(float, [p.Check.ge(0), p.Check.le(1000)], nullable=True),
             "grade": p.Column(str, p.Check.isin(["A", "B", "C"]), nullable=True),
             "n": p.Column(int, p.Check.in_range(0, 10, include_min=False)),
         },
@@ -110,9 +108,22 @@ def test_the_schema_imports_without_loss(schema_yaml: Path) -> None:
     assert c.policies.unexpected_columns == "fail"
     assert (c.columns["id"].kind, c.columns["id"].nullable) == ("integer", False)
     assert c.columns["id"].unique
-    assert c.columns["amount"].range == pw.Contract.model_validate(
-        {"columns": {"a": {"kind": "float", "dtype": "Float64", "range": {"min": 0, "max": 1000}}}}
-    ).columns["a"].range
+    assert (
+        c.columns["amount"].range
+        == pw.Contract.model_validate(
+            {
+                "columns": {
+                    "a": {
+                        "kind": "float",
+                        "dtype": "Float64",
+                        "range": {"min": 0, "max": 1000},
+                    }
+                }
+            }
+        )
+        .columns["a"]
+        .range
+    )
     assert (c.columns["grade"].kind, c.columns["grade"].categories) == (
         "categorical",
         ["A", "B", "C"],

@@ -16,6 +16,7 @@ import pipewarden as pw
 from pipewarden.cli import main
 from pipewarden.demo import BATCHES, REFERENCE, data_path
 
+
 @pytest.fixture(scope="module")
 def validator() -> jsonschema.Draft202012Validator:
     schema = pw.contract_json_schema()
@@ -92,10 +93,14 @@ def test_a_contract_with_every_key_validates_and_loads(
     assert pw.Contract.model_validate(_full()).name == "loans"
 
 
-def test_imported_contracts_validate(validator: jsonschema.Draft202012Validator) -> None:
+def test_imported_contracts_validate(
+    validator: jsonschema.Draft202012Validator,
+) -> None:
     schema = {
         "schema_type": "dataframe",
-        "columns": {"a": {"dtype": "int64", "in_range": {"min_value": 0, "max_value": 9}}},
+        "columns": {
+            "a": {"dtype": "int64", "in_range": {"min_value": 0, "max_value": 9}}
+        },
     }
     contract = pw.import_contract(schema).contract
     assert list(validator.iter_errors(yaml.safe_load(pw.dump_contract(contract)))) == []
@@ -131,7 +136,9 @@ def test_a_broken_contract_does_not_validate(
         pw.load_contract(_write(document, tmp_path / "broken.yaml"))
 
 
-def test_missing_kind_does_not_validate(validator: jsonschema.Draft202012Validator) -> None:
+def test_missing_kind_does_not_validate(
+    validator: jsonschema.Draft202012Validator,
+) -> None:
     document = _full()
     del document["kind"]
     assert [e.message for e in validator.iter_errors(document)] == [
