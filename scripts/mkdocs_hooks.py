@@ -167,5 +167,7 @@ def _help(path: list[str]) -> str:
     extra: dict[str, Any] = {"terminal_width": WIDTH, "prog_name": "pipewarden"}
     result = runner.invoke(app, [*path, "--help"], **extra)
     if result.exit_code != 0:
-        raise RuntimeError(f"pipewarden {' '.join(path)} --help failed: {result.output}")
+        raise RuntimeError(
+            f"pipewarden {' '.join(path)} --help failed: {result.output}"
+        )
     return result.output
