@@ -11,7 +11,7 @@ LOCK_UPGRADE ?= --upgrade
 LOCK_FLAGS   := --universal --python-version 3.11 --custom-compile-command "make lock" --quiet
 INSTALL      := $(UV) pip install --quiet --compile-bytecode --python $(BIN)/python
 
-.PHONY: demo dashboard test fuzz reliability bench lint lock clean
+.PHONY: demo dashboard test docs fuzz reliability bench lint lock clean
 
 $(UV):
 	$(PYTHON) -m venv $(VENV)
@@ -40,6 +40,12 @@ dashboard: $(VENV)/.installed
 
 test: $(VENV)/.installed-dev
 	$(BIN)/python -m pytest -q -p no:cacheprovider
+
+# The documentation site, offline, warnings as errors (site/; see docs/writing-docs.md).
+docs: $(VENV)/.installed-dev
+	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict --quiet
+	@! grep -rlE '<script[^>]+src="(https?:)?//|<link[^>]+href="(https?:)?//' site \
+	    --include='*.html' || (echo "a page loads a script or style from the network" >&2; false)
 
 # The property-based fuzzers with many more examples (tests/conftest.py: "long").
 fuzz: $(VENV)/.installed-dev
@@ -72,4 +78,4 @@ lock: | $(UV)
 	    -o requirements/base.txt
 
 clean:
-	rm -rf $(VENV) demo-output .pipewarden bench-data
+	rm -rf $(VENV) demo-output .pipewarden bench-data site

@@ -44,6 +44,8 @@ INDIRECT = {
 """Declared distributions that src/ uses without importing them by name."""
 DEV = "dev"
 """The extra for tests and tools: src/ must not import what only it installs."""
+TOOL_EXTRAS = frozenset({DEV, "docs"})
+"""Extras for tools, not features (docs: `make docs` builds the site with them)."""
 
 
 # ---------------------------------------------------------------- pyproject groups
@@ -79,14 +81,18 @@ class Groups:
         """The group that declares a distribution: base, else a feature extra."""
         if distribution in _names(self.base):
             return "base"
-        features = (e for e in sorted(self.extras) if e != DEV)
+        features = (e for e in sorted(self.extras) if e not in TOOL_EXTRAS)
         return next(
             (e for e in features if distribution in _names(self.extras[e])), None
         )
 
     def declared_for_src(self) -> set[str]:
         return _names(self.base).union(
-            *(_names(reqs) for extra, reqs in self.extras.items() if extra != DEV)
+            *(
+                _names(reqs)
+                for extra, reqs in self.extras.items()
+                if extra not in TOOL_EXTRAS
+            )
         )
 
 

@@ -46,6 +46,11 @@ if typing.TYPE_CHECKING:
     from pipewarden.workflows.checklist import checklist, schedule_pipeline
     from pipewarden.workflows.compare import compare
     from pipewarden.workflows.conform import conform
+    from pipewarden.workflows.contracts import (
+        contract_json_schema,
+        export_contract,
+        import_contract,
+    )
     from pipewarden.workflows.lifecycle import compare_models, promote_model
     from pipewarden.workflows.localize import localize
     from pipewarden.workflows.models import check_environment, register_model
@@ -91,7 +96,10 @@ __all__ = [
     "compare",
     "compare_models",
     "conform",
+    "contract_json_schema",
     "dump_contract",
+    "export_contract",
+    "import_contract",
     "infer_contract",
     "load_contract",
     "localize",
@@ -148,7 +156,10 @@ _HOME: dict[str, str] = {
     "compare_models": "pipewarden.workflows.lifecycle",
     "promote_model": "pipewarden.workflows.lifecycle",
     "conform": "pipewarden.workflows.conform",
+    "contract_json_schema": "pipewarden.workflows.contracts",
     "dump_contract": "pipewarden.contracts.yaml_io",
+    "export_contract": "pipewarden.workflows.contracts",
+    "import_contract": "pipewarden.workflows.contracts",
     "infer_contract": "pipewarden.contracts.infer",
     "load_contract": "pipewarden.contracts.yaml_io",
     "log_labels": "pipewarden.workflows.traffic",

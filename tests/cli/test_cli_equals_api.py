@@ -329,3 +329,27 @@ def test_reference_sets_in_the_cli_equal_the_api(
     api = pw.compare("ref:base@1", str(files["current"]), store=store)
     assert drifted == _plain(api.to_dict())
     assert drifted["reference"] == "ref:base@1"
+
+
+def test_contract_import_export_and_schema_equal_the_api(
+    cli: Cli, files: dict[str, Path], tmp_path: Path
+) -> None:
+    """export -> import round trip through the CLI equals the API's, both ways."""
+    schema = tmp_path / "schema.yaml"
+    assert cli("contract", "export", files["contract"], "--out", schema).code == 0
+    exported = pw.export_contract(files["contract"])
+    assert schema.read_text(encoding="utf-8") == exported.text
+
+    imported = tmp_path / "imported.yaml"
+    ran = cli("contract", "import", schema, "--out", imported)
+    api = pw.import_contract(schema)
+    assert ran.code == 0
+    assert pw.load_contract(imported) == api.contract
+    assert [line for line in ran.out.splitlines() if line.startswith("not mapped")] == [
+        f"not mapped: {line}" for line in api.unmapped
+    ]
+    printed = cli("contract", "import", schema)
+    assert printed.out == api.to_yaml()
+
+    ran = cli("contract", "schema")
+    assert json.loads(ran.out) == pw.contract_json_schema()

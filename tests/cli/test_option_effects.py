@@ -437,6 +437,47 @@ EFFECTS: tuple[Effect, ...] = (
             "judge the model by precision and recall, not accuracy.",
         ),
     ),
+    # contract import / export / schema
+    Effect(
+        ("contract", "import"),
+        "--from",
+        ("contract", "import", "{pandera_schema}"),
+        ("contract", "import", "{pandera_schema}", "--from", "gx"),
+        code_and(stdout_json(lambda data: data)),
+        ((0, 0, None), (2, 1, None)),
+    ),
+    Effect(
+        ("contract", "import"),
+        "--out",
+        ("contract", "import", "{pandera_schema}"),
+        ("contract", "import", "{pandera_schema}", "--out", "c.yaml"),
+        contract_field(lambda c: list(c.columns)),
+        (None, ["id", "g"]),
+    ),
+    Effect(
+        ("contract", "export"),
+        "--to",
+        ("contract", "export", "{contract}"),
+        ("contract", "export", "{contract}", "--to", "gx"),
+        exit_code,
+        (0, 2),
+    ),
+    Effect(
+        ("contract", "export"),
+        "--out",
+        ("contract", "export", "{contract}"),
+        ("contract", "export", "{contract}", "--out", "s.yaml"),
+        files,
+        ([], ["s.yaml"]),
+    ),
+    Effect(
+        ("contract", "schema"),
+        "--out",
+        ("contract", "schema"),
+        ("contract", "schema", "--out", "s.json"),
+        code_and(files),
+        ((0, 0, []), (0, 0, ["s.json"])),
+    ),
     # contract infer
     Effect(
         ("contract", "infer"),
@@ -1978,6 +2019,13 @@ def values(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
     # SQLite has no timestamp type: the database's contract reads ts as text.
     v["db_contract"] = _contract(root, "db.yaml", data=v["ref_db"], query=QUERY)
     v["gate"] = _gate(root)
+    schema = root / "schema.yaml"  # a pandera schema, as DataFrameSchema.to_yaml()
+    schema.write_text(
+        "schema_type: dataframe\napi: pandas\ncolumns:\n"
+        "  id: {dtype: int64, unique: true}\n  g: {dtype: str, isin: [a, b]}\n",
+        encoding="utf-8",
+    )
+    v["pandera_schema"] = str(schema)
 
     here = capture()
     polars = here.package_version("polars")
