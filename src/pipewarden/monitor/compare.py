@@ -197,6 +197,12 @@ def compare_sides(
             or no labelled rows to compare.
     """
     chosen = _metric(task, metric)
+    if not 0 < expected_share < 1:
+        raise ConfigError(
+            f"--expected-share {expected_share:g} is not a share: give the champion's "
+            "expected share of the traffic, between 0 and 1 (e.g. 0.9 when the "
+            "challenger gets 10%)."
+        )
     notes: list[str] = []
     shared = set(champion[ID].to_list()) & set(challenger[ID].to_list())
     smaller = min(champion.height, challenger.height)
