@@ -16,6 +16,7 @@ from typing import Any
 import numpy as np
 import polars as pl
 import pytest
+from scipy import stats
 
 import pipewarden as pw
 from pipewarden.contracts.yaml_io import dump_contract
@@ -296,6 +297,14 @@ def test_models_compare_of_a_split_with_an_expected_share_equals_the_api(
     api = pw.compare_models("m:1", "m:2", expected_share=0.6, store=url).to_dict()
     assert api["sample_ratio"]["expected_share"] == 0.6
     assert json.loads(run.out) == json.loads(json.dumps(api))
+    shown = cli(
+        *("models", "compare", "m:1", "m:2", "--store", url), "--expected-share", "0.6"
+    )
+    p = stats.chisquare([250, 150], [240, 160]).pvalue
+    assert (
+        f"Traffic: 250 champion and 150 challenger rows, against an expected 60% for "
+        f"the champion (sample-ratio p = {p:.2g})."
+    ) in shown.out.splitlines()
     bad = cli(
         *("models", "compare", "m:1", "m:2", "--store", url), "--expected-share", "0"
     )

@@ -295,6 +295,16 @@ def _print_comparison(data: dict[str, Any]) -> None:
         table.add_row(*row)
     out.print(table)
     out.print(verdict_line(data))
+    ratio = data["sample_ratio"]
+    if ratio is not None:
+        out.print(
+            f"Traffic: {ratio['champion_rows']:,} champion and "
+            f"{ratio['challenger_rows']:,} challenger rows, against an expected "
+            f"{ratio['expected_share']:.0%} for the champion (sample-ratio p = "
+            f"{ratio['p_value']:.2g}"
+            + (": [bold red]mismatch[/])." if ratio["mismatch"] else ")."),
+            soft_wrap=True,
+        )
     for s in data["segments"]:
         if s["flagged"]:
             out.print(
