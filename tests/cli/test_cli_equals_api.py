@@ -16,6 +16,7 @@ from typing import Any
 import numpy as np
 import polars as pl
 import pytest
+from scipy import stats
 
 import pipewarden as pw
 from pipewarden.contracts.yaml_io import dump_contract
@@ -353,3 +354,46 @@ def test_contract_import_export_and_schema_equal_the_api(
 
     ran = cli("contract", "schema")
     assert json.loads(ran.out) == pw.contract_json_schema()
+
+
+def test_models_compare_of_a_split_with_an_expected_share_equals_the_api(
+    cli: Cli, tmp_path: Path
+) -> None:
+    rng = np.random.default_rng(10)
+    y = rng.normal(0, 2, 400)
+    frame = pl.DataFrame(
+        {"id": [f"i{k}" for k in range(400)], "y": y, "p": y + rng.normal(0, 1, 400)}
+    )
+    url = f"sqlite:///{tmp_path / 'split.db'}"
+    for version, part in (("1", frame.head(250)), ("2", frame.tail(150))):
+        pw.register_model("m", version, version.encode(), store=url)
+        pw.log_predictions(f"m:{version}", part, id="id", prediction="p", store=url)
+        pw.log_labels(f"m:{version}", part, id="id", label="y", store=url)
+
+    run = cli(
+        *("models", "compare", "m:1", "m:2", "--store", url),
+        *("--expected-share", "0.6", "--json", "-"),
+    )
+
+    assert run.code == 0
+    api = pw.compare_models("m:1", "m:2", expected_share=0.6, store=url).to_dict()
+    assert api["sample_ratio"]["expected_share"] == 0.6
+    assert json.loads(run.out) == json.loads(json.dumps(api))
+    shown = cli(
+        *("models", "compare", "m:1", "m:2", "--store", url), "--expected-share", "0.6"
+    )
+    p = stats.chisquare([250, 150], [240, 160]).pvalue
+    assert (
+        f"Traffic: 250 champion and 150 challenger rows, against an expected 60% for "
+        f"the champion (sample-ratio p = {p:.2g})."
+    ) in shown.out.splitlines()
+    bad = cli(
+        *("models", "compare", "m:1", "m:2", "--store", url), "--expected-share", "0"
+    )
+    assert (bad.code, bad.err_lines) == (
+        2,
+        [
+            "error: --expected-share 0 is not a share: give the champion's expected "
+            "share of the traffic, between 0 and 1 (e.g. 0.9 when the challenger gets 10%)."
+        ],
+    )

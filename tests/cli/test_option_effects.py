@@ -1518,6 +1518,17 @@ EFFECTS: tuple[Effect, ...] = (
     ),
     Effect(
         ("models", "compare"),
+        "--expected-share",
+        ("models", "compare", "ab:1", "ab:2", "--store", "{split}", "--json", "-"),
+        (
+            *("models", "compare", "ab:1", "ab:2", "--store", "{split}"),
+            *("--json", "-", "--expected-share", "0.75"),
+        ),
+        stdout_json(lambda d: d["sample_ratio"]["mismatch"]),
+        (True, False),
+    ),
+    Effect(
+        ("models", "compare"),
         "--json",
         COMPARE[:-2],
         (*COMPARE[:-2], "--json", "c.json"),
@@ -2049,6 +2060,7 @@ def values(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
 
     v.update(_monitoring(root))
     v.update(_champion_store(root))
+    v.update(_split_store(root))
 
     v["runs"] = f"sqlite:///{root / 'runs.db'}"
     for data, dataset in (("ref", "loans"), ("extra", "loans"), ("cur", "scores")):
@@ -2199,6 +2211,30 @@ def _champion_store(root: Path) -> dict[str, str]:
     report = pipewarden.compare_models("plant:1", "plant:2", store=url)
     evidence.write_text(json.dumps(report.to_dict()), encoding="utf-8")
     return {"cmp": url, "evidence": str(evidence)}
+
+
+def _split_store(root: Path) -> dict[str, str]:
+    """An A/B split of 'ab': 300 ids went to version 1 and 100 to version 2, each
+    labelled: a mismatch for an even split, as planned for a 75% : 25% one."""
+    import numpy as np
+
+    rng = np.random.default_rng(5)
+    y = rng.normal(0, 3, 400)
+    frame = pl.DataFrame(
+        {
+            "id": [f"s{i}" for i in range(400)],
+            "y": y,
+            "pred": y + rng.normal(0, 1, 400),
+        }
+    )
+    url = f"sqlite:///{root / 'split.db'}"
+    for version, part in (("1", frame.head(300)), ("2", frame.tail(100))):
+        pipewarden.register_model("ab", version, version.encode(), store=url)
+        pipewarden.log_predictions(
+            f"ab:{version}", part, id="id", prediction="pred", store=url
+        )
+        pipewarden.log_labels(f"ab:{version}", part, id="id", label="y", store=url)
+    return {"split": url}
 
 
 def _alert_stores(root: Path) -> dict[str, str]:

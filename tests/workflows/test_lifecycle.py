@@ -143,6 +143,42 @@ def test_ab_traffic_is_compared_split_with_the_sample_ratio_check(store: Store) 
     )
 
 
+def test_the_sample_ratio_check_tests_the_expected_share(store: Store) -> None:
+    frame = _traffic(2)
+    _register(store)
+    to_b = frame["x"] > 0.6  # about 27% to the challenger
+    for version, part, column in (
+        ("1", frame.filter(~to_b), "a"),
+        ("2", frame.filter(to_b), "b"),
+    ):
+        log_predictions(
+            f"plant:{version}", part, id="id", prediction=column, time="ts", store=store
+        )
+        log_labels(f"plant:{version}", part, id="id", label="y", store=store)
+    observed = [int((~to_b).sum()), int(to_b.sum())]
+
+    for share in (0.5, 0.73, 0.9):
+        ratio = compare_models(
+            "plant:1", "plant:2", segments=[], expected_share=share, store=store
+        ).sample_ratio
+        expected = stats.chisquare(observed, [N * share, N * (1 - share)])
+        assert ratio is not None and ratio.expected_share == share
+        assert ratio.p_value == pytest.approx(expected.pvalue, rel=1e-9)
+        assert ratio.mismatch == (expected.pvalue < 0.001)
+    assert [
+        compare_models(
+            "plant:1", "plant:2", segments=[], expected_share=s, store=store
+        ).sample_ratio.mismatch  # type: ignore[union-attr]
+        for s in (0.5, 0.73)
+    ] == [True, False]
+    with pytest.raises(ConfigError) as raised:
+        compare_models("plant:1", "plant:2", expected_share=1.5, store=store)
+    assert str(raised.value) == (
+        "--expected-share 1.5 is not a share: give the champion's expected share of "
+        "the traffic, between 0 and 1 (e.g. 0.9 when the challenger gets 10%)."
+    )
+
+
 def test_bad_requests_say_what_to_do(store: Store) -> None:
     _register(store)
     frame = _traffic()

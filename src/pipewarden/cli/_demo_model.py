@@ -11,9 +11,10 @@ advised. Everything is seeded: the story is the same on every run.
 from __future__ import annotations
 
 import random
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import polars as pl
@@ -33,6 +34,8 @@ if TYPE_CHECKING:
 MODEL = "pump-temperature"
 VERSION = "1"
 INPUTS = ["load_pct", "vibration", "pressure", "pump_age_years"]
+SITE = "site"
+"""Logged with the inputs (the model does not use it): the segment to compare within."""
 LABEL = "temperature"
 FIRST_MONDAY = datetime(2026, 11, 2, tzinfo=UTC)
 WEEKS = 6
@@ -41,14 +44,22 @@ CHANGE_WEEK = 3
 ROWS_PER_WEEK = 1_500
 
 
-def model_chapter(store: Store, folder: Path) -> None:
+@dataclass(frozen=True, slots=True)
+class ModelStory:
+    """What the chapter made, for the next one: the fitted model and the weeks."""
+
+    model: Any
+    weeks: list[pl.DataFrame]
+
+
+def model_chapter(store: Store, folder: Path) -> ModelStory:
     """Train, register, log six weeks with late labels, monitor, escalate; print it."""
     from sklearn.linear_model import LinearRegression
 
     out.rule("[bold]A model in production[/]")
-    october = _october()
-    train = october.filter(pl.col("ts") < datetime(2026, 10, 25))
-    valid = october.filter(pl.col("ts") >= datetime(2026, 10, 25))
+    readings = october()
+    train = readings.filter(pl.col("ts") < datetime(2026, 10, 25))
+    valid = readings.filter(pl.col("ts") >= datetime(2026, 10, 25))
     model = LinearRegression().fit(train.select(INPUTS).to_numpy(), train[LABEL])
     baseline = float(
         np.mean(
@@ -66,7 +77,7 @@ def model_chapter(store: Store, folder: Path) -> None:
         MODEL,
         VERSION,
         model,
-        training_data=train.select(*INPUTS, LABEL),
+        training_data=train.select(*INPUTS, SITE, LABEL),
         label=LABEL,
         metrics={"mae": baseline},
         importances=weights,
@@ -78,7 +89,7 @@ def model_chapter(store: Store, folder: Path) -> None:
         f"{baseline:.2f} °C is its baseline.",
         soft_wrap=True,
     )
-    weeks = [_week(october, w, model) for w in range(WEEKS)]
+    weeks = [_week(readings, w, model) for w in range(WEEKS)]
     for w, week in enumerate(weeks):
         receipt = log_predictions(
             MODEL,
@@ -120,12 +131,14 @@ def model_chapter(store: Store, folder: Path) -> None:
         )
     out.print(
         f"The monitor JSON is in {escape(str(folder / 'model_monitor.json'))}. Try: "
-        f"pipewarden monitor {MODEL} --window week   |   pipewarden alerts list",
+        f"pipewarden monitor {MODEL}:{VERSION} --window week   |   pipewarden alerts list",
         soft_wrap=True,
     )
+    return ModelStory(model, weeks)
 
 
-def _october() -> pl.DataFrame:
+def october() -> pl.DataFrame:
+    """The bundled October readings with a temperature."""
     frame = pl.read_csv(data_path(REFERENCE), try_parse_dates=True)
     return frame.filter(pl.col(LABEL).is_not_null() & pl.col(LABEL).is_not_nan())
 
@@ -141,18 +154,29 @@ def _week(october: pl.DataFrame, week: int, model: object) -> pl.DataFrame:
         pl.Series("reading_id", [f"w{week}-{i}" for i in range(ROWS_PER_WEEK)]),
     )
     if week >= CHANGE_WEEK:
-        harder = 6.0 * (week - CHANGE_WEEK + 1)
-        rows = rows.with_columns(
-            (pl.col("load_pct") + harder).alias("load_pct"),
-            (
-                pl.col(LABEL)
-                + 0.25 * harder
-                + 0.12 * (pl.col("load_pct") + harder - 60) * (week - CHANGE_WEEK + 1)
-            ).alias(LABEL),
-        )
+        rows = firmware(rows, week - CHANGE_WEEK + 1)
     predicted = model.predict(rows.select(INPUTS).to_numpy())  # type: ignore[attr-defined]  # a fitted LinearRegression
     return rows.select(
-        "reading_id", "ts", *INPUTS, pl.Series("predicted_temp", predicted), LABEL
+        "reading_id",
+        "ts",
+        *INPUTS,
+        SITE,
+        pl.Series("predicted_temp", predicted),
+        LABEL,
+    )
+
+
+def firmware(rows: pl.DataFrame, weeks_on: int) -> pl.DataFrame:
+    """Readings under the new firmware, ``weeks_on`` weeks after it went out: the
+    pumps run harder, and hotter under load."""
+    harder = 6.0 * weeks_on
+    return rows.with_columns(
+        (pl.col("load_pct") + harder).alias("load_pct"),
+        (
+            pl.col(LABEL)
+            + 0.25 * harder
+            + 0.12 * (pl.col("load_pct") + harder - 60) * weeks_on
+        ).alias(LABEL),
     )
 
 

@@ -14,6 +14,7 @@ from rich.panel import Panel
 from rich.table import Table
 
 from pipewarden.checks.findings import CheckResult
+from pipewarden.cli._demo_lifecycle import lifecycle_chapter
 from pipewarden.cli._demo_model import model_chapter
 from pipewarden.cli._output import out, print_result, write_json, write_text
 from pipewarden.contracts.infer import infer_contract
@@ -64,7 +65,8 @@ def demo_command(
             _run_step(step, contract, reference, folder, runs)
         recorded = runs.list_runs(dataset=DATASET, limit=len(BATCHES))
         chapter = _pipeline_chapter(runs)
-        model_chapter(runs, folder)
+        story = model_chapter(runs, folder)
+        lifecycle_chapter(story, runs, store or f"sqlite:///{DEFAULT_STORE}")
     out.rule()
     out.print(
         f"Results are in [bold]{escape(str(folder.resolve()))}[/]: the contract, the "

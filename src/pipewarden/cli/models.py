@@ -169,6 +169,15 @@ def compare_command(
             "text inputs with 2 to 20 values).",
         ),
     ] = None,
+    expected_share: Annotated[
+        float,
+        typer.Option(
+            "--expected-share",
+            help="The champion's expected share of the traffic when each id went to "
+            "one model (an A/B split), for the sample-ratio check; e.g. 0.9 when "
+            "the challenger gets 10%.",
+        ),
+    ] = 0.5,
     json_out: opt.JsonOut = None,
     store: opt.Store = None,
 ) -> None:
@@ -185,6 +194,7 @@ def compare_command(
             since=None if since is None else opt.parse_time(since),
             until=None if until is None else opt.parse_time(until),
             segments=segment or None,
+            expected_share=expected_share,
             store=opened,
         )
     data = report.to_dict()
@@ -288,12 +298,17 @@ def _print_comparison(data: dict[str, Any]) -> None:
     for row in rows:
         table.add_row(*row)
     out.print(table)
-    words = {
-        "challenger_better": "[bold green]challenger better[/]",
-        "champion_better": "[bold red]champion better[/]",
-        "no_difference": "no difference (the interval contains 0)",
-    }
-    out.print(f"Verdict: {words[data['verdict']]} ({escape(data['test'])}).")
+    out.print(verdict_line(data))
+    ratio = data["sample_ratio"]
+    if ratio is not None:
+        out.print(
+            f"Traffic: {ratio['champion_rows']:,} champion and "
+            f"{ratio['challenger_rows']:,} challenger rows, against an expected "
+            f"{ratio['expected_share']:.0%} for the champion (sample-ratio p = "
+            f"{ratio['p_value']:.2g}"
+            + (": [bold red]mismatch[/])." if ratio["mismatch"] else ")."),
+            soft_wrap=True,
+        )
     for s in data["segments"]:
         if s["flagged"]:
             out.print(
@@ -305,6 +320,18 @@ def _print_comparison(data: dict[str, Any]) -> None:
             )
     for note in data["notes"]:
         out.print(f"Note: {escape(note)}", soft_wrap=True)
+
+
+VERDICTS = {
+    "challenger_better": "[bold green]challenger better[/]",
+    "champion_better": "[bold red]champion better[/]",
+    "no_difference": "no difference (the interval contains 0)",
+}
+
+
+def verdict_line(data: dict[str, Any]) -> str:
+    """The comparison's verdict and its test, as Rich markup."""
+    return f"Verdict: {VERDICTS[data['verdict']]} ({escape(data['test'])})."
 
 
 def _pairs(items: list[str] | None, option: str) -> dict[str, float]:

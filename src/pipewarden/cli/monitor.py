@@ -13,6 +13,7 @@ import typer
 from rich import box
 from rich.markup import escape
 from rich.table import Table
+from rich.text import Text
 from typer.core import TyperGroup
 
 from pipewarden.cli import _options as opt
@@ -167,6 +168,7 @@ def _print(data: dict[str, Any]) -> None:
     for row in rows:
         table.add_row(*row)
     out.print(table)
+    _print_estimates(data, daily)
     for finding in data["findings"]:
         if finding["severity"] != "info":
             when = (finding.get("segment") or {}).get("window", "")[:10]
@@ -186,6 +188,100 @@ def _print(data: dict[str, Any]) -> None:
     )
 
 
+def _print_estimates(data: dict[str, Any], daily: bool) -> None:
+    """Performance before labels: per window the CBPE estimate with its interval
+    beside the realized value, and why an estimate looks unreliable; or the note
+    saying why there is no estimate (regressors, classifiers without scores)."""
+    estimation = data.get("estimation") or {}
+    if not estimation.get("method"):
+        if estimation.get("note"):
+            out.print(f"Estimate: {escape(estimation['note'])}", soft_wrap=True)
+        return
+    windows = [w for w in data["windows"] if w.get("estimated")]
+    if not windows:
+        return
+    seen = {k for w in windows for k in w["estimated"]["metrics"]}
+    names = [n for n in ESTIMATED_METRICS if n in seen][:2]
+    reference = estimation.get("reference_window")
+    calibration = estimation.get("calibration") or {}
+    checked = (
+        f"calibration checked on the window of {_when(reference, daily)}, "
+        + (
+            "scores recalibrated (isotonic)"
+            if calibration.get("recalibrated")
+            else "scores used as they are"
+        )
+        if reference
+        else "calibration unchecked"
+    )
+    out.print(f"Performance before labels (CBPE; {checked}):", soft_wrap=True)
+    rows = [
+        (
+            _when(w["start"], daily),
+            *(cell for n in names for cell in _estimate(w["estimated"], n)),
+            _holds(w["estimated"]),
+        )
+        for w in windows
+    ]
+    headers = (
+        "window",
+        *(
+            h
+            for n in names
+            for h in (f"est. {HEADERS.get(n, n)} [95%]", HEADERS.get(n, n))
+        ),
+        "estimate",
+    )
+    table = Table(
+        header_style="bold", box=box.SIMPLE_HEAD, pad_edge=False, collapse_padding=True
+    )
+    for i, header in enumerate(headers):  # figures are never cut short
+        width = max(len(header), *(len(Text.from_markup(row[i])) for row in rows))
+        table.add_column(header, no_wrap=True, justify="right", min_width=width)
+    for row in rows:
+        table.add_row(*row)
+    out.print(table)
+    for w in windows:
+        if w["estimated"]["reliable"] is False:
+            out.print(
+                f"  - {_when(w['start'], daily)} estimate unreliable: "
+                + escape("; ".join(w["estimated"]["reasons"])),
+                soft_wrap=True,
+            )
+    if estimation.get("note"):
+        out.print(f"Note: {escape(estimation['note'])}", soft_wrap=True)
+
+
+def _estimate(estimated: dict[str, Any], name: str) -> tuple[str, str]:
+    """The estimate with its 95% interval, and the realized value (red when outside
+    the interval); two decimals keep the table in 80 columns (JSON: all digits)."""
+    figures = estimated["metrics"].get(name)
+    if figures is None:
+        return "-", "-"
+    low, high = figures["interval"]
+    realized = figures.get("realized")
+    if realized is None:
+        shown = "-"
+    elif low <= realized <= high:
+        shown = f"{realized:.2f}"
+    else:
+        shown = f"[bold red]{realized:.2f}[/]"
+    return escape(f"{figures['value']:.2f} [{low:.2f}, {high:.2f}]"), shown
+
+
+def _holds(estimated: dict[str, Any]) -> str:
+    if estimated.get("reference"):
+        return "reference"
+    reliable = estimated.get("reliable")
+    if reliable is None:
+        return "-"
+    return "holds" if reliable else "[yellow]unreliable[/]"
+
+
+def _when(start: str, daily: bool) -> str:
+    return start[:10] if daily else start[:16].replace("T", " ")
+
+
 def _metric(window: dict[str, Any], name: str) -> str:
     value = window["metrics"].get(name)
     return "-" if value is None else f"{value:.3g}"
@@ -195,5 +291,7 @@ TABLE_METRICS = ("mae", "rmse", "mean_residual", "accuracy", "f1", "roc_auc", "m
 """The metrics the table shows, the first three a window has (JSON has them all)."""
 STYLE = {"error": "bold red", "warning": "yellow"}
 """How the findings count of a window is shown, by its worst severity."""
+ESTIMATED_METRICS = ("accuracy", "roc_auc", "f1")
+"""The estimated metrics the CBPE table shows, the first two estimated (JSON: all)."""
 HEADERS = {"mean_residual": "bias", "accuracy": "acc", "roc_auc": "auc"}
 """Short table headers (the JSON keeps the metrics' names)."""

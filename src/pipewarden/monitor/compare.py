@@ -197,20 +197,28 @@ def compare_sides(
             or no labelled rows to compare.
     """
     chosen = _metric(task, metric)
+    if not 0 < expected_share < 1:
+        raise ConfigError(
+            f"--expected-share {expected_share:g} is not a share: give the champion's "
+            "expected share of the traffic, between 0 and 1 (e.g. 0.9 when the "
+            "challenger gets 10%)."
+        )
     notes: list[str] = []
-    shared = set(champion[ID].to_list()) & set(challenger[ID].to_list())
     smaller = min(champion.height, challenger.height)
     if chosen in SCORED:
         _require_scores(champion, challenger, names)
     positive = _positive(champion, challenger) if task == "classification" else None
-    if shared and len(shared) >= PAIRED_SHARE * smaller:
-        joined = champion.join(
-            challenger.select(
-                ID, pl.col(PRED).alias("__b_pred"), pl.col(SCORE).alias("__b_score")
-            ),
-            on=ID,
-            how="inner",
-        )
+    # One join finds the ids both scored and pairs their rows (Python sets of the
+    # ids took 2 of the 4 seconds at 1M rows).
+    joined = champion.join(
+        challenger.select(
+            ID, pl.col(PRED).alias("__b_pred"), pl.col(SCORE).alias("__b_score")
+        ),
+        on=ID,
+        how="inner",
+    )
+    shared = joined.select(ID).unique()
+    if shared.height and shared.height >= PAIRED_SHARE * smaller:
         left = champion.height - joined.height
         right = challenger.height - joined.height
         if left or right:
@@ -235,13 +243,13 @@ def compare_sides(
             for c, v, part in parts
         ]
     else:
-        if shared:
+        if shared.height:
             notes.append(
-                f"{len(shared):,} labelled ids were scored by both models; a split "
+                f"{shared.height:,} labelled ids were scored by both models; a split "
                 "compares each id once, so they are left out of both sides."
             )
-            champion = champion.filter(~pl.col(ID).is_in(list(shared)))
-            challenger = challenger.filter(~pl.col(ID).is_in(list(shared)))
+            champion = champion.join(shared, on=ID, how="anti")
+            challenger = challenger.join(shared, on=ID, how="anti")
         whole = _split(champion, challenger, chosen, positive)
         rows = champion.height + challenger.height
         ratio = _stats.sample_ratio(champion.height, challenger.height, expected_share)

@@ -224,15 +224,11 @@ def _labels(store: Store, a: ModelRecord, b: ModelRecord, task: str) -> pl.DataF
     """Each id's label: the champion's, else the challenger's (labels are logged
     per model; a shadow deployment may log them for one only)."""
     column = "label_class" if task == "classification" else "label"
-    both = pl.concat(
-        [
-            store.load_labels(a.name, a.version, column=column),
-            store.load_labels(b.name, b.version, column=column),
-        ]
-    )
-    return both.unique(subset=["row_id"], keep="first", maintain_order=True).select(
-        pl.col("row_id").alias(ROW_ID), pl.col(column).alias(LABEL)
-    )
+    first = store.load_labels(a.name, a.version, column=column)
+    second = store.load_labels(b.name, b.version, column=column)
+    if not second.is_empty():  # a model's labels are one per id: add the others'
+        first = pl.concat([first, second.join(first, on="row_id", how="anti")])
+    return first.select(pl.col("row_id").alias(ROW_ID), pl.col(column).alias(LABEL))
 
 
 def _side(
