@@ -63,6 +63,8 @@ MAY_IMPORT: dict[str, frozenset[str]] = {
     "pipelines": _PERSISTENCE,
     # workflows: the use cases, over everything below the faces
     "workflows": _USE_CASES,
+    # scheduler integrations (Airflow, Dagster, Prefect): faces over the workflows
+    "integrations": _USE_CASES | {"workflows"},
     # the curated public API: the package re-exports the workflows and result types
     ROOT: _USE_CASES | {"workflows"},
 }

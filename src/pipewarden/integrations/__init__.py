@@ -1,0 +1,1 @@
+"""Scheduler integrations: Airflow, Dagster and Prefect tasks that check data."""
