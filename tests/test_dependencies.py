@@ -34,9 +34,9 @@ LOCKS = {
     "dev": ROOT / "requirements" / "dev.txt",
     "airflow": ROOT / "requirements" / "airflow.txt",
 }
-SEPARATE = frozenset({"airflow"})
+SEPARATE = frozenset({"airflow", "prefect"})
 """Extras that cannot share the dev environment, each locked alone with the base
-(requirements/NAME.txt; Airflow 3 pins fastapi<0.137 and an older numpy and SciPy)."""
+(requirements/NAME.txt): Airflow 3.3 pins fastapi<0.137, Prefect 3.9 fastapi<0.151."""
 UNINSTALLED = {"airflow": ("apache-airflow",)}
 """Top-level modules of SEPARATE extras, absent from the dev environment, by distribution."""
 BASE_ROOTS = ("pipewarden", "pipewarden.__main__", "pipewarden.cli")

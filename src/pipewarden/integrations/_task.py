@@ -108,6 +108,8 @@ class TaskOutcome:
         what = self.result.dataset or "the data"
         contract = f" against {self.result.contract}" if self.result.contract else ""
         verb = _VERBS[self.result.status]
+        if failing and self.result.status != "fail":
+            verb = f"failed on {self.fail_on}s"
         head = (
             f"pipewarden: {what} {verb}{contract} "
             f"({self.result.rows} rows; {_counted(self.counts())})"
