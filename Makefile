@@ -52,11 +52,21 @@ SEPARATE := airflow prefect
 	$(UV) pip install --quiet --python .venv-$*/bin/python --no-deps -e .
 	touch $@
 
-test-separate: $(foreach e,$(SEPARATE),.venv-$(e)/.installed)
+# The dbt example builds its model with a real dbt (dbt-core 1.10 + dbt-sqlite: ~110 MB,
+# a few seconds), in a venv of its own: dbt's pins (pathspec<0.13...) clash with dev's.
+.venv-dbt/.installed: examples/dbt/requirements.txt | $(UV)
+	$(PYTHON) -m venv .venv-dbt
+	$(UV) pip install --quiet --python .venv-dbt/bin/python -r examples/dbt/requirements.txt
+	touch $@
+
+test-separate: $(foreach e,$(SEPARATE),.venv-$(e)/.installed) .venv-dbt/.installed \
+    $(VENV)/.installed-dev
 	for e in $(SEPARATE); do \
 	    .venv-$$e/bin/python -m pytest -q -p no:cacheprovider \
 	        tests/integrations/test_$$e.py || exit 1; \
 	done
+	PIPEWARDEN_TEST_DBT=$(CURDIR)/.venv-dbt/bin/dbt $(BIN)/python -m pytest -q \
+	    -p no:cacheprovider tests/integrations/test_dbt_example.py
 
 # The property-based fuzzers with many more examples (tests/conftest.py: "long").
 fuzz: $(VENV)/.installed-dev
@@ -91,6 +101,8 @@ lock: | $(UV)
 	    $(UV) pip compile pyproject.toml requirements/separate-test.in --extra $$e \
 	        $(LOCK_FLAGS) $(LOCK_UPGRADE) -o requirements/$$e.txt || exit 1; \
 	done
+	$(UV) pip compile examples/dbt/requirements.in $(LOCK_FLAGS) $(LOCK_UPGRADE) \
+	    -o examples/dbt/requirements.txt
 
 clean:
-	rm -rf $(VENV) $(foreach e,$(SEPARATE),.venv-$(e)) demo-output .pipewarden bench-data
+	rm -rf $(VENV) $(foreach e,$(SEPARATE) dbt,.venv-$(e)) demo-output .pipewarden bench-data
