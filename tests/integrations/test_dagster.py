@@ -110,3 +110,38 @@ def test_a_data_source_and_a_store_record_the_run(batches: Batches) -> None:
         "range.out_of_bounds"
     ]
     assert evaluation.passed is True
+
+
+def _load_example(name: str, path: Path) -> Any:
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location(name, path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.mark.parametrize(("which", "scored"), [("warn", True), ("bad", False)])
+def test_the_example_definitions_check_and_block(
+    batches: Batches, monkeypatch: pytest.MonkeyPatch, which: str, scored: bool
+) -> None:
+    folder = batches.contract.parent  # orders.yaml is there
+    getattr(batches, which).rename(folder / "orders.parquet")
+    monkeypatch.setenv("ORDERS_DIR", str(folder))
+    monkeypatch.setenv("PIPEWARDEN_STORE_URL", batches.store)
+    example = Path(__file__).parents[2] / "examples" / "dagster" / "orders_assets.py"
+    module = _load_example("orders_assets", example)
+
+    result = dg.materialize(
+        [module.orders, module.order_scores, module.orders_contract],
+        raise_on_error=False,
+    )
+
+    materialized = {e.asset_key for e in result.get_asset_materialization_events()}
+    assert (dg.AssetKey("order_scores") in materialized) is scored
+    evaluation = _evaluation(result)
+    assert evaluation.passed is scored
+    with open_store(batches.store) as store:
+        (run,) = store.list_runs(dataset="orders")
+    assert run.status == {"warn": "warn", "bad": "fail"}[which]

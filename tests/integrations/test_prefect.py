@@ -101,3 +101,26 @@ def test_a_failed_task_fails_the_flow_and_later_tasks_do_not_run(
 
     assert state.is_failed()
     assert not marker.exists()
+
+
+def test_the_example_flow_scores_a_passing_batch_only(
+    batches: Batches, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import importlib.util
+
+    folder = batches.contract.parent  # orders.yaml is there
+    monkeypatch.setenv("ORDERS_DIR", str(folder))
+    monkeypatch.setenv("PIPEWARDEN_STORE_URL", batches.store)
+    example = Path(__file__).parents[2] / "examples" / "prefect" / "orders_flow.py"
+    spec = importlib.util.spec_from_file_location("orders_flow", example)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+
+    assert module.orders_daily(batch=batches.good.name) == 500
+    state = module.orders_daily(batch=batches.bad.name, return_state=True)
+
+    assert state.is_failed()
+    with open_store(batches.store) as store:
+        statuses = [r.status for r in store.list_runs(dataset="orders")]
+    assert statuses == ["fail", "pass"]  # newest first
