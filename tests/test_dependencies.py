@@ -33,6 +33,7 @@ LOCKS = {
     "base": ROOT / "requirements" / "base.txt",
     "dev": ROOT / "requirements" / "dev.txt",
     "airflow": ROOT / "requirements" / "airflow.txt",
+    "prefect": ROOT / "requirements" / "prefect.txt",
 }
 SEPARATE = frozenset({"airflow", "prefect"})
 """Extras that cannot share the dev environment, each locked alone with the base
