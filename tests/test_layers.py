@@ -63,7 +63,8 @@ MAY_IMPORT: dict[str, frozenset[str]] = {
     "pipelines": _PERSISTENCE,
     # workflows: the use cases, over everything below the faces
     "workflows": _USE_CASES,
-    # integrations (pre-commit hook, CI): the use cases and the report writers
+    # integrations (pre-commit hook, CI, Airflow, Dagster, Prefect): faces over the
+    # workflows and the report writers
     "integrations": _USE_CASES | {"workflows"},
     # the curated public API: the package re-exports the workflows and result types
     ROOT: _USE_CASES | {"workflows"},

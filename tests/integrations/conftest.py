@@ -1,4 +1,6 @@
-"""A data repository to check: contracts, a good and a bad batch, the hook's config."""
+"""Fixtures of the integration tests: a data repository for the pre-commit hook and
+the Action (``data_repo``), and the scheduler tests' batches (``batches``, see
+integration_data)."""
 
 from __future__ import annotations
 
@@ -7,6 +9,7 @@ from pathlib import Path
 import numpy as np
 import polars as pl
 import pytest
+from integration_data import Batches, make_batches
 
 import pipewarden as pw
 
@@ -45,3 +48,8 @@ def data_repo(tmp_path: Path) -> Path:
         encoding="utf-8",
     )
     return root
+
+
+@pytest.fixture
+def batches(tmp_path: Path) -> Batches:
+    return make_batches(tmp_path)
