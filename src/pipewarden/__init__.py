@@ -32,6 +32,7 @@ if typing.TYPE_CHECKING:
         RecordNotFoundError,
         SourceError,
         StoreError,
+        StoreUnavailableError,
         ValidationFailedError,
     )
     from pipewarden.monitor.results import MonitorReport
@@ -80,6 +81,7 @@ __all__ = [
     "SourceError",
     "StageCheckpoint",
     "StoreError",
+    "StoreUnavailableError",
     "ValidationFailedError",
     "check",
     "check_environment",
@@ -129,6 +131,7 @@ _HOME: dict[str, str] = {
     "Severity": "pipewarden.checks.findings",
     "SourceError": "pipewarden.errors",
     "StoreError": "pipewarden.errors",
+    "StoreUnavailableError": "pipewarden.errors",
     "ValidationFailedError": "pipewarden.errors",
     "check": "pipewarden.workflows.check",
     "check_environment": "pipewarden.workflows.models",

@@ -30,6 +30,7 @@ from pipewarden.store.monitoring_records import (
     LabelBatch,
     PredictionBatch,
 )
+from pipewarden.workflows._retry import retried
 from pipewarden.workflows._store import opened_store
 
 if TYPE_CHECKING:
@@ -104,7 +105,9 @@ def log_predictions(
     roles = [id, prediction, *([time] if time else []), *score_columns]
     _require(data, roles)
     with opened_store(store) as opened:
-        record = resolve_model(opened, model)
+        record = retried(
+            lambda: resolve_model(opened, model), what="the model's lookup"
+        )
         key = batch_key or _content_key(data)
         rows, counts = _prediction_rows(data, record, id, prediction, time, moment)
         inputs = _inputs(data, record, roles)
@@ -138,7 +141,12 @@ def log_predictions(
             counts=counts,
             logged_at=moment,
         )
-        return opened.save_predictions(record.name, record.version, batch, rebuild)
+        return retried(
+            lambda: opened.save_predictions(
+                record.name, record.version, batch, rebuild
+            ),
+            what=f"the predictions batch {key[:19]}",
+        )
 
 
 def log_labels(
@@ -176,7 +184,9 @@ def log_labels(
     data = _frame(frame)
     _require(data, [id, label])
     with opened_store(store) as opened:
-        record = resolve_model(opened, model)
+        record = retried(
+            lambda: resolve_model(opened, model), what="the model's lookup"
+        )
         key = batch_key or _content_key(data.select(id, label))
         classification = _is_classification(record, data[label])
         labels = data.select(
@@ -203,7 +213,10 @@ def log_labels(
             "no_id_or_label": missing,
         }
         batch = LabelBatch(key, unique, counts, moment)
-        receipt = opened.save_labels(record.name, record.version, batch)
+        receipt = retried(
+            lambda: opened.save_labels(record.name, record.version, batch),
+            what=f"the labels batch {key[:19]}",
+        )
     if not receipt.already_logged:
         return BatchReceipt(
             receipt.kind,
