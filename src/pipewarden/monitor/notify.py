@@ -94,8 +94,16 @@ def deliver_outbox(
     """
     sent = retrying = failed = 0
     errors: list[str] = []
-    for item in store.claim_outbox(now, lease=LEASE, limit=limit):
-        error, backoff = _send(item, environ)
+    claimed = store.claim_outbox(now, lease=LEASE, limit=limit)
+    for position, item in enumerate(claimed):
+        try:
+            error, backoff = _send(item, environ)
+        except BaseException:
+            # Stopped midway (an unexpected error, Ctrl-C): hand back the leases of
+            # the notifications not sent, so the next pass takes them at once.
+            for unsent in claimed[position:]:
+                store.update_outbox(replace(unsent, next_attempt_at=now))
+            raise
         attempts = item.attempts + 1
         if error is None:
             store.update_outbox(
