@@ -71,7 +71,7 @@ def predictions(ids: range, seed: int = 0) -> pl.DataFrame:
     return pl.DataFrame(
         {
             "id": [f"r{i}" for i in ids],
-            "ts": [T0 + timedelta(minutes=i) for i in ids],
+            "ts": [T0 + timedelta(seconds=i) for i in ids],
             "x": x,
             "pred": 2 * x,
         }
@@ -556,15 +556,15 @@ def folder_of(prefix: str) -> Iterator[Path]:
 
 def kill_at_random(
     start: Callable[[], subprocess.Popen[bytes]], *, kills: int, span: float,
-    seed: int,
-) -> dict[str, int]:
+    seed: int, low: float = 0.05,
+) -> dict[str, Any]:
     """Start a process ``kills`` times and SIGKILL it at a random moment in
-    [0.05 s, span]; count the kills that landed and the runs that finished."""
+    [low, span] seconds; count the kills that landed and the runs that finished."""
     rng = random.Random(seed)
     killed = finished = 0
     for _ in range(kills):
         process = start()
-        time.sleep(rng.uniform(0.05, span))
+        time.sleep(rng.uniform(low, max(span, low + 0.1)))
         if process.poll() is None:
             process.send_signal(signal.SIGKILL)
             killed += 1
@@ -671,23 +671,26 @@ def kill_faults(url: str, folder: Path, *, kills: int = 4, rows: int = 20_000,
 
     monitor = ["monitor", MODEL, "--window", "hour", "--rules", "rules.yaml",
                "--store", url]
+    # most of a short command is Python's imports: kill after them, inside the work
+    startup = 0.8 * _span(["alerts", "list", "--store", url], folder)
     span = _span(log(0), folder)
     counter = iter(range(1, kills + 1))
     phases["prediction ingest"] = kill_at_random(
         lambda: _popen(log(next(counter)), folder), kills=kills, span=span * 1.1,
-        seed=seed,
+        seed=seed, low=startup,
     )
     phases["prediction ingest"]["after"] = stored(url)
     span = _span(join(0), folder)
     counter = iter(range(1, kills + 1))
     phases["label join"] = kill_at_random(
         lambda: _popen(join(next(counter)), folder), kills=kills, span=span * 1.1,
-        seed=seed + 1,
+        seed=seed + 1, low=startup,
     )
     phases["label join"]["after"] = stored(url)
     span = _span(monitor, folder)
     phases["window computation"] = kill_at_random(
-        lambda: _popen(monitor, folder), kills=kills, span=span * 1.1, seed=seed + 2
+        lambda: _popen(monitor, folder), kills=kills, span=span * 1.1, seed=seed + 2,
+        low=startup,
     )
     phases["window computation"]["after"] = alerts_whole(url)
     from pipewarden.store import open_store
@@ -697,11 +700,12 @@ def kill_faults(url: str, folder: Path, *, kills: int = 4, rows: int = 20_000,
     transitions = [["alerts", "ack", str(i), "--by", "kill", "--store", url]
                    for i in ids] + [["alerts", "resolve", str(i), "--store", url]
                                     for i in ids]
-    span = _span(["alerts", "list", "--store", url], folder)
+    span = _span(transitions[0], folder) if transitions else 1.0
+    transitions = transitions[1:]  # the first ran whole, to time it
     moves = iter(transitions)
     phases["alert transition"] = kill_at_random(
         lambda: _popen(next(moves, transitions[-1]), folder), kills=min(kills * 2,
-        len(transitions)), span=span * 1.1, seed=seed + 3,
+        len(transitions)), span=span * 1.1, seed=seed + 3, low=startup,
     )
     phases["alert transition"]["after"] = alerts_whole(url)
     # the next runs continue: every batch again (whole ones are found, killed ones
