@@ -930,3 +930,286 @@ def disk_full(folder: Path, rows: int = 200_000) -> list[dict[str, Any]]:
                 == digest,
             })
     return cases
+
+
+# ------------------------------------------------------------------ API fuzzing
+
+SQL_LIKE = (
+    "x'; DROP TABLE runs; --",
+    "1 OR 1=1",
+    "\" OR \"\"=\"",
+    "name; DELETE FROM alerts",
+    "') UNION SELECT version_num FROM alembic_version --",
+)
+PATH_LIKE = ("../../../../etc/passwd", "..%2f..%2f..%2fetc%2fpasswd", "/etc/passwd",
+             "....//....//etc/passwd", "%00", "C:\\Windows\\win.ini")
+
+
+def table_counts(url: str) -> dict[str, int]:
+    """Rows of every table of the store (to show a request changed nothing)."""
+    database = sa.create_engine(url)
+    try:
+        with database.connect() as conn:
+            names = sa.inspect(conn).get_table_names()
+            return {
+                name: int(conn.execute(sa.text(f'SELECT count(*) FROM "{name}"')).scalar()
+                          or 0)
+                for name in sorted(names)
+            }
+    finally:
+        database.dispose()
+
+
+@dataclass
+class RouteFuzz:
+    route: str
+    write: bool
+    cases: int = 0
+    server_errors: list[str] = field(default_factory=list)
+    bad_shape: list[str] = field(default_factory=list)
+    writes_without_token: list[str] = field(default_factory=list)
+
+
+def _error_shape_ok(response: Any) -> bool:
+    try:
+        body = response.json()
+    except ValueError:
+        return False
+    return (
+        isinstance(body, dict)
+        and set(body) == {"error", "message"}
+        and all(isinstance(body[k], str) and body[k] for k in body)
+    )
+
+
+def _fuzz_one(operation: Any, mode: Any, auth: str, headers: dict[str, str],
+              fuzz: RouteFuzz, examples: int, seed: int) -> None:
+    from hypothesis import HealthCheck, Phase, given, settings
+    from hypothesis import seed as hypothesis_seed
+
+    @hypothesis_seed(seed)
+    @settings(max_examples=examples, deadline=None, database=None,
+              suppress_health_check=list(HealthCheck),
+              phases=[Phase.explicit, Phase.generate])
+    @given(case=operation.as_strategy(generation_mode=mode))
+    def run(case: Any) -> None:
+        sent = {**(case.headers or {}), **headers}
+        if auth == "none":
+            sent.pop("Authorization", None)
+        case.headers = sent
+        response = case.call()
+        fuzz.cases += 1
+        where = (f"{auth}/{mode.value} {response.status_code} "
+                 f"{case.path_parameters} {case.query}")
+        if response.status_code >= 500:
+            fuzz.server_errors.append(where + " " + response.text[:200])
+        if response.status_code >= 400 and not _error_shape_ok(response):
+            fuzz.bad_shape.append(where + " " + response.text[:200])
+        if fuzz.write and auth != "token" and response.status_code < 400:
+            fuzz.writes_without_token.append(where)
+
+    from hypothesis.errors import Unsatisfiable
+
+    try:
+        run()
+    except Unsatisfiable:  # nothing invalid to send (e.g. a route without inputs)
+        if mode.value != "negative":
+            raise
+
+
+def fuzz_api(app: Any, url: str, *, examples: int = 10, seed: int = 21) -> dict[str, Any]:
+    """schemathesis over every operation of the app's /openapi.json: positive and
+    negative cases with the right token, and again with none and a wrong one.
+
+    Per route: the cases run, 5xx answers, errors not in the {"error", "message"}
+    shape, and writes accepted without a valid token (with the store unchanged).
+    """
+    import schemathesis
+    from schemathesis import GenerationMode
+
+    schema = schemathesis.openapi.from_asgi("/openapi.json", app)
+    routes: list[RouteFuzz] = []
+    for result in schema.get_all_operations():
+        operation = result.ok()
+        write = operation.method.lower() in {"post", "put", "patch", "delete"}
+        fuzz = RouteFuzz(f"{operation.method.upper()} {operation.path}", write)
+        routes.append(fuzz)
+        for mode in (GenerationMode.POSITIVE, GenerationMode.NEGATIVE):
+            for auth in ("token", "none", "wrong"):
+                headers = {
+                    "token": {"Authorization": f"Bearer {TOKEN}"},
+                    "none": {},
+                    "wrong": {"Authorization": "Bearer not-the-token-0123456789"},
+                }[auth]
+                before = table_counts(url) if write and auth != "token" else None
+
+                _fuzz_one(operation, mode, auth, headers, fuzz, examples, seed)
+                if before is not None and table_counts(url) != before:
+                    fuzz.writes_without_token.append(f"{auth}/{mode.value}: store changed")
+    return {
+        "routes": [
+            {
+                "route": r.route,
+                "write": r.write,
+                "cases": r.cases,
+                "server_errors": r.server_errors,
+                "bad_shape": r.bad_shape,
+                "writes_without_token": r.writes_without_token,
+            }
+            for r in routes
+        ],
+        "cases": sum(r.cases for r in routes),
+    }
+
+
+def hostile_inputs(client: Any, url: str, paths: list[str]) -> dict[str, Any]:
+    """SQL-like and path-like text in every path parameter and in the common
+    filters, sort keys and names: no 5xx, the {"error","message"} shape, the store
+    unchanged, no file outside the store read or written."""
+    before = table_counts(url)
+    problems: list[str] = []
+    requests = 0
+    for template in paths:
+        names = [part for part in template.split("/") if part.startswith("{")]
+        for text in (*SQL_LIKE, *PATH_LIKE):
+            path = template
+            for name in names:
+                path = path.replace(name, _quoted(text))
+            for query in ({}, {"dataset": text, "sort": text, "status": text,
+                               "version": text, "window": text, "limit": "1"}):
+                response = client.get(path, params=query)
+                requests += 1
+                if response.status_code >= 500 or (
+                    response.status_code >= 400 and not _error_shape_ok(response)
+                ):
+                    problems.append(f"GET {path} {query}: {response.status_code}")
+                if "root:x:0:0" in response.text or "[fonts]" in response.text:
+                    problems.append(f"GET {path}: a system file's content")
+    for name in PATH_LIKE + SQL_LIKE:
+        response = client.get(f"/static/{_quoted(name)}")
+        requests += 1
+        if response.status_code != 404 or "root:x:0:0" in response.text:
+            problems.append(f"/static/{name}: {response.status_code}")
+    escape = Path(tempfile.gettempdir()) / f"pw-escape-{os.getpid()}.csv"
+    response = client.post(
+        f"/api/models/{MODEL}/predictions/upload",
+        headers={"Authorization": f"Bearer {TOKEN}"},
+        files={"file": (f"../../../../{escape}", b"id,pred\nr1,1\n", "text/csv")},
+        data={"id": "id", "prediction": "pred"},
+    )
+    requests += 1
+    if escape.exists():
+        problems.append(f"an upload named ../{escape} was written there")
+        escape.unlink()
+    if response.status_code >= 500:
+        problems.append(f"upload with a path name: {response.status_code}")
+    after = table_counts(url)
+    changed = {k: (before.get(k), v) for k, v in after.items() if before.get(k) != v}
+    # the one upload above may log one prediction; nothing else may change
+    changed.pop("predictions", None)
+    changed.pop("monitor_batches", None)
+    changed.pop("prediction_profiles", None)
+    if changed:
+        problems.append(f"tables changed: {changed}")
+    return {"requests": requests, "problems": problems}
+
+
+def _quoted(text: str) -> str:
+    from urllib.parse import quote
+
+    return quote(text, safe="")
+
+
+def oversized(client: Any, limit: int, write_paths: list[str]) -> dict[str, Any]:
+    """Bodies over the limit, declared (Content-Length) and streamed (chunked), and
+    an upload over it, on every write route: 413 in the error shape each time."""
+    headers = {"Authorization": f"Bearer {TOKEN}", "Content-Type": "application/json"}
+    big = b'{"records": [' + b'{"a": 1},' * (limit // 9 + 10) + b'{"a": 1}]}'
+    answers = []
+    for path in write_paths:
+        body, sent = big, headers
+        if path.endswith("/upload"):  # multipart: the file over the limit
+            built = httpx.Request(
+                "POST", "http://x" + path,
+                files={"file": ("big.csv", b"id,pred\n" + b"r1,1\n" * (limit // 5 + 10))},
+                data={"id": "id", "prediction": "pred"},
+            )
+            body = built.read()
+            sent = {"Authorization": f"Bearer {TOKEN}",
+                    "Content-Type": built.headers["content-type"]}
+        declared = client.post(path, content=body, headers=sent)
+
+        def chunks(body: bytes = body) -> Iterator[bytes]:
+            for start in range(0, len(body), 16_384):
+                yield body[start:start + 16_384]
+
+        streamed = client.post(path, content=chunks(), headers=sent)
+        answers.append((path, "declared", declared.status_code, _error_shape_ok(declared)))
+        answers.append((path, "chunked", streamed.status_code, _error_shape_ok(streamed)))
+    upload = client.post(
+        f"/api/models/{MODEL}/predictions/upload",
+        headers={"Authorization": f"Bearer {TOKEN}"},
+        files={"file": ("big.csv", b"id,pred\n" + b"r1,1\n" * (limit // 5 + 10))},
+        data={"id": "id", "prediction": "pred"},
+    )
+    answers.append(("upload", "multipart", upload.status_code, _error_shape_ok(upload)))
+    return {
+        "requests": len(answers),
+        "refused_413": sum(1 for a in answers if a[2] == 413 and a[3]),
+        "other": [a for a in answers if not (a[2] == 413 and a[3])],
+    }
+
+
+# ------------------------------------------------------------------ tokens
+
+WRONG_TOKEN = "wrong-token-fedcba9876543210"
+
+
+def token_leaks(url: str, folder: Path) -> dict[str, Any]:
+    """A real ``pipewarden serve`` used with its token, a wrong one and none, on
+    writes, reads, the dashboard and the docs; then the token and the wrong one are
+    looked for in every answer and in the server's log."""
+    register(url)
+    served = serve(url, folder, "--background-seconds", "0.2", name="tokens")
+    answers: list[str] = []
+    statuses: dict[str, list[int]] = {"right": [], "wrong": [], "none": []}
+    frame = predictions(range(5))
+    body = {"records": records(frame), "id": "id", "prediction": "pred", "time": "ts"}
+    try:
+        with httpx.Client(base_url=served.base, timeout=30) as http:
+            for name, token in (("right", TOKEN), ("wrong", WRONG_TOKEN),
+                                ("none", None)):
+                headers = {} if token is None else {"Authorization": f"Bearer {token}"}
+                for method, path, payload in (
+                    ("POST", f"/api/models/{MODEL}/predictions", body),
+                    ("POST", f"/api/models/{MODEL}/labels",
+                     {"records": [{"id": "r1", "y": 1.0}], "id": "id", "label": "y"}),
+                    ("POST", "/api/alerts/999/ack", {}),
+                    ("GET", "/api/models", None),
+                    ("GET", "/", None),
+                    ("GET", "/alerts", None),
+                    ("GET", "/metrics", None),
+                    ("GET", "/openapi.json", None),
+                ):
+                    response = http.request(method, path, json=payload, headers=headers)
+                    if method == "POST":
+                        statuses[name].append(response.status_code)
+                    answers.append(response.text + str(dict(response.headers)))
+                # the dashboard's form sends the token as a field
+                form = http.post("/alerts/999/ack", data={"token": token or ""},
+                                 headers={"Accept": "text/html"})
+                answers.append(form.text + str(dict(form.headers)))
+    finally:
+        served.stop()
+    log = served.log.read_text(errors="replace")
+    return {
+        "requests": len(answers),
+        "writes_with_token": statuses["right"],
+        "writes_wrong_token": statuses["wrong"],
+        "writes_no_token": statuses["none"],
+        "token_in_answers": sum(TOKEN in a for a in answers),
+        "wrong_token_in_answers": sum(WRONG_TOKEN in a for a in answers),
+        "token_in_log": log.count(TOKEN),
+        "wrong_token_in_log": log.count(WRONG_TOKEN),
+        "log_lines": len(log.splitlines()),
+    }
