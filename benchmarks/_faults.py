@@ -671,9 +671,9 @@ def kill_faults(url: str, folder: Path, *, kills: int = 4, rows: int = 20_000,
 
     monitor = ["monitor", MODEL, "--window", "hour", "--rules", "rules.yaml",
                "--store", url]
-    # most of a short command is Python's imports: kill after them, inside the work
-    startup = 0.8 * _span(["alerts", "list", "--store", url], folder)
     span = _span(log(0), folder)
+    # most of a short command is Python's imports: kill after most of them
+    startup = 0.5 * span
     counter = iter(range(1, kills + 1))
     phases["prediction ingest"] = kill_at_random(
         lambda: _popen(log(next(counter)), folder), kills=kills, span=span * 1.1,
@@ -877,13 +877,21 @@ def full_disk(folder: Path, size: str = "1m") -> Iterator[Path]:
         subprocess.run(["umount", "-l", str(target)], check=False)
 
 
-CONTRACT = """kind: pipewarden/contract
-version: 1
-columns:
-  id: {dtype: Int64, nullable: false}
-  amount: {dtype: Float64, range: {min: 0, max: 1000}}
-  note: {dtype: String}
-"""
+def _contract(folder: Path, frame: pl.DataFrame) -> None:
+    """contract.yaml inferred from in-range rows, quarantining amounts outside
+    [0, 1000]."""
+    import yaml
+
+    frame.filter(pl.col("amount") >= 0).head(2000).write_csv(folder / "ref.csv")
+    done = cli(["contract", "infer", "ref.csv", "-o", "contract.yaml"], folder)
+    if done.returncode:
+        raise RuntimeError(done.stderr)
+    contract = yaml.safe_load((folder / "contract.yaml").read_text())
+    contract["dataset"].pop("rows", None)
+    amount = contract["columns"]["amount"]
+    amount["range"] = {"min": 0.0, "max": 1000.0}
+    amount["conform"]["on_out_of_range"] = "quarantine"
+    (folder / "contract.yaml").write_text(yaml.safe_dump(contract, sort_keys=False))
 
 
 def disk_full(folder: Path, rows: int = 200_000) -> list[dict[str, Any]]:
@@ -894,11 +902,13 @@ def disk_full(folder: Path, rows: int = 200_000) -> list[dict[str, Any]]:
     rng = np.random.default_rng(3)
     data = folder / "big.csv"
     amount = rng.uniform(-500, 1000, size=rows)  # a third out of range: quarantined
-    pl.DataFrame(
+    frame = pl.DataFrame(
         {"id": np.arange(rows), "amount": amount,
-         "note": [f"note {i} " + "x" * 20 for i in range(rows)]}
-    ).write_csv(data)
-    (folder / "contract.yaml").write_text(CONTRACT)
+         # random text: the quarantine does not compress below the small disk
+         "note": [rng.bytes(24).hex() for _ in range(rows)]}
+    )
+    frame.write_csv(data)
+    _contract(folder, frame)
     digest = hashlib.sha256(data.read_bytes()).hexdigest()
     cases = []
     with full_disk(folder) as small:

@@ -20,7 +20,7 @@ def make_newer(url: str) -> None:
     open_store(url).close()
     database = sa.create_engine(url)
     with database.begin() as conn:
-        conn.execute(sa.text("UPDATE alembic_version SET version_num = :v"), {"v": NEWER})
+        conn.execute(sa.text("UPDATE pipewarden_version SET version_num = :v"), {"v": NEWER})
     database.dispose()
 
 
