@@ -59,6 +59,7 @@ bench: $(VENV)/.installed-dev
 	$(BIN)/python benchmarks/bench_store.py
 	$(BIN)/python benchmarks/bench_drift_quality.py
 	$(BIN)/python benchmarks/bench_server.py
+	$(BIN)/python benchmarks/bench_load.py
 
 lint: $(VENV)/.installed-dev
 	$(BIN)/ruff check src tests benchmarks

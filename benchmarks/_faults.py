@@ -1223,3 +1223,277 @@ def token_leaks(url: str, folder: Path) -> dict[str, Any]:
         "wrong_token_in_log": log.count(WRONG_TOKEN),
         "log_lines": len(log.splitlines()),
     }
+
+
+# ------------------------------------------------------------------ load
+
+READS = ("/api/models", "/api/runs", f"/api/models/{MODEL}/batches", "/metrics",
+         "/healthz")
+
+
+def _rss(pid: int) -> int:
+    import psutil
+
+    return int(psutil.Process(pid).memory_info().rss)
+
+
+def _percentile(values: list[float], q: float) -> float:
+    return float(np.percentile(values, q)) if values else float("nan")
+
+
+def ingest_floor(url: str, rows: int) -> float:
+    """Rows/s of a bare executemany of (model, id, time, prediction) rows into a
+    scratch table of the same database: what any ingest must at least pay."""
+    database = sa.create_engine(url)
+    table = f"pw_floor_{os.getpid()}"
+    values = [{"m": 1, "r": f"f{i}", "t": i, "p": 0.5} for i in range(rows)]
+    try:
+        with database.begin() as conn:
+            conn.execute(sa.text(
+                f"CREATE TABLE {table} (model_id integer, row_id varchar(255), "
+                "time_us bigint, prediction double precision, "
+                "PRIMARY KEY (model_id, row_id))"
+            ))
+        started = time.perf_counter()
+        with database.begin() as conn:
+            conn.execute(sa.text(f"INSERT INTO {table} VALUES (:m, :r, :t, :p)"), values)
+        seconds = time.perf_counter() - started
+        with database.begin() as conn:
+            conn.execute(sa.text(f"DROP TABLE {table}"))
+        return rows / seconds
+    finally:
+        database.dispose()
+
+
+def load_http(url: str, folder: Path, *, clients: int = 8, seconds: float = 60,
+              batch_rows: int = 200) -> dict[str, Any]:
+    """``clients`` threads against a real ``pipewarden serve`` for ``seconds``: each
+    alternates a predictions batch (its own ids, with a batch key) and a read
+    endpoint. Throughput, p50/p99 per kind, errors, rows lost, server RSS."""
+    register(url)
+    served = serve(url, folder, "--background-seconds", "5", name="load")
+    latencies: dict[str, list[float]] = {"ingest": [], "read": []}
+    errors: list[str] = []
+    acknowledged: set[str] = set()
+    lock = threading.Lock()
+    try:
+        with httpx.Client(base_url=served.base, timeout=60) as warm:
+            for path in READS:
+                warm.get(path)
+        rss_before = _rss(served.process.pid)
+        deadline = time.monotonic() + seconds
+
+        def client(number: int) -> None:
+            batch = 0
+            with httpx.Client(base_url=served.base, timeout=60) as http:
+                while time.monotonic() < deadline:
+                    start = (number * 1_000_000) + batch * batch_rows
+                    frame = predictions(range(start, start + batch_rows), seed=batch)
+                    body = {"records": records(frame), "id": "id",
+                            "prediction": "pred", "time": "ts"}
+                    began = time.perf_counter()
+                    try:
+                        response = http.post(
+                            f"/api/models/{MODEL}/predictions", json=body,
+                            headers={"Authorization": f"Bearer {TOKEN}",
+                                     "Idempotency-Key": f"load-{number}-{batch}"},
+                        )
+                        took = time.perf_counter() - began
+                        if response.status_code == 200:
+                            with lock:
+                                latencies["ingest"].append(took)
+                                acknowledged.update(frame["id"].to_list())
+                        else:
+                            with lock:
+                                errors.append(f"ingest {response.status_code}")
+                    except httpx.HTTPError as exc:
+                        with lock:
+                            errors.append(f"ingest {type(exc).__name__}")
+                    path = READS[batch % len(READS)]
+                    began = time.perf_counter()
+                    try:
+                        response = http.get(path)
+                        took = time.perf_counter() - began
+                        with lock:
+                            if response.status_code == 200:
+                                latencies["read"].append(took)
+                            else:
+                                errors.append(f"{path} {response.status_code}")
+                    except httpx.HTTPError as exc:
+                        with lock:
+                            errors.append(f"{path} {type(exc).__name__}")
+                    batch += 1
+
+        started = time.monotonic()
+        threads = [threading.Thread(target=client, args=(n,)) for n in range(clients)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        elapsed = time.monotonic() - started
+        rss_after = _rss(served.process.pid)
+    finally:
+        served.stop()
+    found = stored(url)
+    floor = ingest_floor(url, 20_000)
+    rows_per_s = len(acknowledged) / elapsed
+    return {
+        "clients": clients,
+        "seconds": round(elapsed, 1),
+        "ingest_requests": len(latencies["ingest"]),
+        "read_requests": len(latencies["read"]),
+        "requests_per_s": round(
+            (len(latencies["ingest"]) + len(latencies["read"])) / elapsed, 1
+        ),
+        "rows_per_s": round(rows_per_s),
+        "floor_rows_per_s": round(floor),
+        "floor_ratio": round(floor / rows_per_s, 1) if rows_per_s else None,
+        "ingest_p50_ms": round(1000 * _percentile(latencies["ingest"], 50), 1),
+        "ingest_p99_ms": round(1000 * _percentile(latencies["ingest"], 99), 1),
+        "read_p50_ms": round(1000 * _percentile(latencies["read"], 50), 1),
+        "read_p99_ms": round(1000 * _percentile(latencies["read"], 99), 1),
+        "errors": len(errors),
+        "error_kinds": sorted(set(errors))[:5],
+        "rows_acknowledged": len(acknowledged),
+        "rows_stored": found["predictions_rows"],
+        "rows_lost": len(acknowledged) - found["predictions_distinct"],
+        "rows_doubled": found["predictions_rows"] - found["predictions_distinct"],
+        "rss_before_mb": round(rss_before / 2**20, 1),
+        "rss_after_mb": round(rss_after / 2**20, 1),
+    }
+
+
+RECORDER = ROOT / "tests" / "store" / "recorder_process.py"
+
+
+def load_recorders(url: str, *, processes: int = 4, runs: int = 50) -> dict[str, Any]:
+    """``processes`` processes recording ``runs`` runs each into one store at once
+    (tests/store/recorder_process.py): runs/s, errors, runs lost."""
+    from pipewarden.store import open_store
+
+    open_store(url).close()
+    path = os.pathsep.join([str(SRC), str(ROOT / "tests")])
+    started = time.monotonic()
+    procs = [
+        subprocess.Popen(
+            [sys.executable, str(RECORDER), url, f"load{n}", str(runs)],
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+            env={**os.environ, "PYTHONPATH": path},
+        )
+        for n in range(processes)
+    ]
+    outs = [p.communicate(timeout=1800) for p in procs]
+    elapsed = time.monotonic() - started
+    recorded = [
+        line.split()[1] for out, _ in outs for line in out.splitlines()
+        if line.startswith("recorded")
+    ]
+    with open_store(url) as store:
+        present = {run.id for n in range(processes)
+                   for run in store.list_runs(dataset=f"load{n}", limit=runs + 10)}
+    return {
+        "processes": processes,
+        "runs_each": runs,
+        "seconds": round(elapsed, 1),
+        "runs_per_s": round(len(recorded) / elapsed, 1),
+        "exits": sorted(p.returncode for p in procs),
+        "runs_recorded": len(recorded),
+        "runs_lost": len(set(recorded) - present),
+        "errors": sum(1 for p in procs if p.returncode),
+    }
+
+
+# ------------------------------------------------------------------ outbox
+
+
+def _event_ids(url: str) -> list[int]:
+    from pipewarden.store import open_store
+
+    with open_store(url) as store:
+        return sorted(int(item.event_id or -1) for item in store.list_outbox())
+
+
+def _min_attempts(url: str) -> int:
+    from pipewarden.store import open_store
+
+    with open_store(url) as store:
+        return min((item.attempts for item in store.list_outbox()), default=0)
+
+
+def outbox_down_and_restart(url: str, folder: Path, *, alerts: int = 4,
+                            down_attempts: int = 2) -> dict[str, Any]:
+    """Alerts opened while their webhook receiver is down; a real server's
+    background loop retries with backoff; the server restarts while the receiver is
+    still down; the receiver comes back: each notification delivered once."""
+    receiver = Receiver()  # not started: its port refuses connections
+    open_alerts(url, alerts, receiver, backoff="0.3s")
+    expected = _event_ids(url)
+    served = serve(url, folder, "--background-seconds", "0.2", name="outbox-1")
+    try:
+        retried = wait_for(lambda: _min_attempts(url) >= down_attempts, 60)
+    finally:
+        served.stop()  # restarted while the receiver is still down
+    while_down = outbox(url)
+    receiver.start()
+    served = serve(url, folder, "--background-seconds", "0.2", name="outbox-2")
+    try:
+        delivered = wait_for(lambda: outbox(url).get("sent") == alerts, 90)
+        time.sleep(1.0)  # more ticks: nothing may be sent again
+    finally:
+        served.stop()
+        receiver.stop()
+    accepted = sorted(receiver.accepted)
+    return {
+        "notifications": len(expected),
+        "failed_attempts_while_down": retried,
+        "sent_while_down": while_down.get("sent", 0),
+        "delivered_after": delivered,
+        "accepted": len(accepted),
+        "lost": len(set(expected) - set(accepted)),
+        "doubled": len(accepted) - len(set(accepted)),
+        "exact": accepted == expected,
+    }
+
+
+def outbox_hang_and_500(url: str) -> dict[str, Any]:
+    """A receiver that hangs (each attempt bounded by the 0.5 s timeout), then answers
+    500 (the wait doubles), then accepts: delivered once, the alerts recorded."""
+    from pipewarden.monitor.notify import deliver_outbox
+    from pipewarden.store import open_store
+
+    receiver = Receiver()
+    receiver.mode = "hang"
+    receiver.start()
+    try:
+        open_alerts(url, 2, receiver, backoff="1s", timeout=0.5)
+        now = datetime.now(UTC)
+        with open_store(url) as store:
+            started = time.monotonic()
+            hung = deliver_outbox(store, now=now, environ={})
+            hang_seconds = time.monotonic() - started
+            waits_1 = sorted({(i.next_attempt_at - now).total_seconds()
+                              for i in store.list_outbox()})
+            recorded = len(store.list_alerts())
+        receiver.mode = "500"
+        with open_store(url) as store:
+            failed = deliver_outbox(store, now=now + timedelta(seconds=1), environ={})
+            waits_2 = sorted({(i.next_attempt_at - now).total_seconds()
+                              for i in store.list_outbox()})
+        receiver.mode = "ok"
+        with open_store(url) as store:
+            sent = deliver_outbox(store, now=now + timedelta(seconds=3), environ={})
+            again = deliver_outbox(store, now=now + timedelta(hours=2), environ={})
+        expected = _event_ids(url)
+    finally:
+        receiver.stop()
+    return {
+        "hang": hung.to_dict(),
+        "hang_pass_seconds": round(hang_seconds, 2),
+        "waits_after_hang": waits_1,
+        "http_500": failed.to_dict(),
+        "waits_after_500": waits_2,
+        "sent": sent.sent,
+        "sent_again": again.sent,
+        "alerts_recorded": recorded,
+        "exact": sorted(receiver.accepted) == expected,
+    }

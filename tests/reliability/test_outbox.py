@@ -4,86 +4,31 @@ receiver is back, none twice, each attempt bounded by the channel's timeout."""
 
 from __future__ import annotations
 
-import time
-from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import _faults as faults
 
-from pipewarden.monitor.notify import deliver_outbox
-from pipewarden.store import open_store
-
-ALERTS = 4
-
-
-def event_ids(url: str) -> list[int]:
-    with open_store(url) as store:
-        return sorted(int(item.event_id or -1) for item in store.list_outbox())
-
-
-def min_attempts(url: str) -> int:
-    with open_store(url) as store:
-        return min(item.attempts for item in store.list_outbox())
-
 
 def test_receiver_down_then_server_restarted(store_url: str, tmp_path: Path) -> None:
-    receiver = faults.Receiver()  # not started: its port refuses connections
-    faults.open_alerts(store_url, ALERTS, receiver, backoff="0.3s")
-    expected = event_ids(store_url)
-    assert len(expected) == ALERTS
-    served = faults.serve(store_url, tmp_path, "--background-seconds", "0.2")
-    try:
-        assert faults.wait_for(lambda: min_attempts(store_url) >= 2, 30), (
-            faults.outbox(store_url)
-        )
-    finally:
-        served.stop()  # the server restarts while the receiver is still down
-    down = faults.outbox(store_url)
-    assert down.get("sent", 0) == 0 and down["pending"] == ALERTS
-    receiver.start()
-    served = faults.serve(store_url, tmp_path, "--background-seconds", "0.2")
-    try:
-        assert faults.wait_for(
-            lambda: faults.outbox(store_url).get("sent") == ALERTS, 60
-        ), faults.outbox(store_url)
-        time.sleep(1.0)  # a few more ticks: nothing may be sent again
-    finally:
-        served.stop()
-        receiver.stop()
-    assert sorted(receiver.accepted) == expected  # each once: none lost, none doubled
+    result = faults.outbox_down_and_restart(store_url, tmp_path, alerts=4)
+    assert result["notifications"] == 4
+    assert result["failed_attempts_while_down"] is True
+    assert result["sent_while_down"] == 0
+    assert result["delivered_after"] is True
+    assert result["lost"] == 0 and result["doubled"] == 0
+    assert result["exact"] is True  # the receiver got each event id once
 
 
 def test_hanging_receiver_is_bounded_and_retried(store_url: str) -> None:
-    receiver = faults.Receiver()
-    receiver.mode = "hang"
-    receiver.start()
-    try:
-        faults.open_alerts(store_url, 2, receiver, backoff="1s", timeout=0.5)
-        now = datetime.now(UTC)
-        with open_store(store_url) as store:
-            started = time.monotonic()
-            report = deliver_outbox(store, now=now, environ={})
-            took = time.monotonic() - started
-            alerts = store.list_alerts()
-            items = store.list_outbox()
-        assert report.sent == 0 and report.retrying == 2
-        assert all("no answer within 0.5 s" in e for e in report.errors)
-        assert took < 2 * 0.5 + 3  # two attempts of at most the timeout each
-        assert len(alerts) == 2  # the alerts are recorded whatever the receiver does
-        assert {i.attempts for i in items} == {1}
-        assert {i.next_attempt_at - now for i in items} == {timedelta(seconds=1)}
-        receiver.mode = "500"
-        with open_store(store_url) as store:
-            report = deliver_outbox(store, now=now + timedelta(seconds=1), environ={})
-            items = store.list_outbox()
-        assert report.retrying == 2 and all("HTTP 500" in e for e in report.errors)
-        # the wait doubled after the second failure
-        assert {i.next_attempt_at - now for i in items} == {timedelta(seconds=3)}
-        receiver.mode = "ok"
-        with open_store(store_url) as store:
-            report = deliver_outbox(store, now=now + timedelta(seconds=3), environ={})
-            again = deliver_outbox(store, now=now + timedelta(hours=2), environ={})
-        assert report.sent == 2 and again.sent == 0
-        assert sorted(receiver.accepted) == event_ids(store_url)
-    finally:
-        receiver.stop()
+    result = faults.outbox_hang_and_500(store_url)
+    hang = result["hang"]
+    assert hang["sent"] == 0 and hang["retrying"] == 2
+    assert all("no answer within 0.5 s" in e for e in hang["errors"])
+    assert result["hang_pass_seconds"] < 2 * 0.5 + 3  # two attempts, each bounded
+    assert result["waits_after_hang"] == [1.0]  # the channel's backoff
+    assert result["alerts_recorded"] == 2  # recorded whatever the receiver does
+    failed = result["http_500"]
+    assert failed["retrying"] == 2 and all("HTTP 500" in e for e in failed["errors"])
+    assert result["waits_after_500"] == [3.0]  # 1 s later + the doubled wait (2 s)
+    assert result["sent"] == 2 and result["sent_again"] == 0
+    assert result["exact"] is True
