@@ -205,7 +205,12 @@ def exactly_once_api(
         try:
             barrier.wait()
             receipt = log_predictions(
-                MODEL, shared, id="id", prediction="pred", time="ts", store=url,
+                MODEL,
+                shared,
+                id="id",
+                prediction="pred",
+                time="ts",
+                store=url,
                 batch_key="shared-batch",
             )
             tally.add("predictions", shared["id"].to_list(), receipt.to_dict())
@@ -213,8 +218,13 @@ def exactly_once_api(
                 frame = predictions(ids, seed=ids.start)
                 for attempt in range(2):
                     receipt = log_predictions(
-                        MODEL, frame, id="id", prediction="pred", time="ts",
-                        store=url, batch_key=f"p-{ids.start}-{ids.stop}",
+                        MODEL,
+                        frame,
+                        id="id",
+                        prediction="pred",
+                        time="ts",
+                        store=url,
+                        batch_key=f"p-{ids.start}-{ids.stop}",
                     )
                     if attempt:
                         tally.retried += 1
@@ -225,7 +235,11 @@ def exactly_once_api(
                 batch = labels(ids, seed=ids.start)
                 for attempt in range(2):
                     receipt = log_labels(
-                        MODEL, batch, id="id", label="y", store=url,
+                        MODEL,
+                        batch,
+                        id="id",
+                        label="y",
+                        store=url,
                         batch_key=f"l-{ids.start}-{ids.stop}",
                     )
                     if not attempt:
@@ -261,8 +275,9 @@ def cli_receipt(text: str) -> dict[str, Any]:
     }
 
 
-def exactly_once_cli(url: str, folder: Path, *, clients: int = 2, batches: int = 3,
-                     rows: int = 300) -> dict[str, Any]:
+def exactly_once_cli(
+    url: str, folder: Path, *, clients: int = 2, batches: int = 3, rows: int = 300
+) -> dict[str, Any]:
     """Concurrent ``pipewarden predictions log`` / ``labels log`` processes with
     overlapping files, each file logged twice."""
     register(url)
@@ -276,8 +291,20 @@ def exactly_once_cli(url: str, folder: Path, *, clients: int = 2, batches: int =
             labels(ids, seed=ids.start).write_parquet(truth)
             for attempt in range(2):
                 done = cli(
-                    ["predictions", "log", MODEL, str(data), "--id", "id",
-                     "--prediction", "pred", "--time", "ts", "--store", url],
+                    [
+                        "predictions",
+                        "log",
+                        MODEL,
+                        str(data),
+                        "--id",
+                        "id",
+                        "--prediction",
+                        "pred",
+                        "--time",
+                        "ts",
+                        "--store",
+                        url,
+                    ],
                     folder,
                 )
                 if done.returncode != 0:
@@ -291,8 +318,18 @@ def exactly_once_cli(url: str, folder: Path, *, clients: int = 2, batches: int =
                     continue
                 tally.add("predictions", [f"r{i}" for i in ids], receipt)
             done = cli(
-                ["labels", "log", MODEL, str(truth), "--id", "id", "--label", "y",
-                 "--store", url],
+                [
+                    "labels",
+                    "log",
+                    MODEL,
+                    str(truth),
+                    "--id",
+                    "id",
+                    "--label",
+                    "y",
+                    "--store",
+                    url,
+                ],
                 folder,
             )
             if done.returncode != 0:
@@ -333,8 +370,14 @@ class Served:
                 self.process.wait()
 
 
-def serve(url: str, folder: Path, *args: str, port: int | None = None,
-          token: str | None = TOKEN, name: str = "serve") -> Served:
+def serve(
+    url: str,
+    folder: Path,
+    *args: str,
+    port: int | None = None,
+    token: str | None = TOKEN,
+    name: str = "serve",
+) -> Served:
     """``pipewarden serve`` in a subprocess, its stdout+stderr in ``folder/NAME.log``;
     returns once it answers."""
     port = port or free_port()
@@ -345,9 +388,21 @@ def serve(url: str, folder: Path, *args: str, port: int | None = None,
         environment.pop("PIPEWARDEN_TOKEN", None)
     with log.open("ab") as sink:
         process = subprocess.Popen(
-            [sys.executable, "-m", "pipewarden", "serve", "--store", url,
-             "--port", str(port), *args],
-            cwd=folder, stdout=sink, stderr=subprocess.STDOUT, env=environment,
+            [
+                sys.executable,
+                "-m",
+                "pipewarden",
+                "serve",
+                "--store",
+                url,
+                "--port",
+                str(port),
+                *args,
+            ],
+            cwd=folder,
+            stdout=sink,
+            stderr=subprocess.STDOUT,
+            env=environment,
         )
     base = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 60
@@ -363,18 +418,22 @@ def serve(url: str, folder: Path, *args: str, port: int | None = None,
 
 
 def records(frame: pl.DataFrame) -> list[dict[str, Any]]:
-    return frame.with_columns(pl.col("ts").dt.to_string("%Y-%m-%dT%H:%M:%SZ")).to_dicts()
+    return frame.with_columns(
+        pl.col("ts").dt.to_string("%Y-%m-%dT%H:%M:%SZ")
+    ).to_dicts()
 
 
-def post_retrying(client: httpx.Client, path: str, body: dict[str, Any], key: str,
-                  attempts: int = 6) -> dict[str, Any]:
+def post_retrying(
+    client: httpx.Client, path: str, body: dict[str, Any], key: str, attempts: int = 6
+) -> dict[str, Any]:
     """POST with the batch key, retrying on 5xx and connection errors with backoff."""
     wait = 0.1
     for attempt in range(attempts):
         try:
             response = client.post(
-                path, json=body, headers={"Idempotency-Key": key,
-                                          "Authorization": f"Bearer {TOKEN}"}
+                path,
+                json=body,
+                headers={"Idempotency-Key": key, "Authorization": f"Bearer {TOKEN}"},
             )
             if response.status_code < 500:
                 response.raise_for_status()
@@ -388,21 +447,27 @@ def post_retrying(client: httpx.Client, path: str, body: dict[str, Any], key: st
     raise RuntimeError(f"POST {path} failed {attempts} times")
 
 
-def exactly_once_http(url: str, folder: Path, *, clients: int = 4, batches: int = 4,
-                      rows: int = 200) -> dict[str, Any]:
+def exactly_once_http(
+    url: str, folder: Path, *, clients: int = 4, batches: int = 4, rows: int = 200
+) -> dict[str, Any]:
     """HTTP clients (threads) against a real ``pipewarden serve``: overlapping
     batches, each sent twice with its Idempotency-Key (a retry after a lost answer)."""
     register(url)
     served = serve(url, folder, "--background-seconds", "0", name="exactly-once")
     tally = Tally()
     try:
+
         def client(number: int) -> None:
             with httpx.Client(base_url=served.base, timeout=60) as http:
                 try:
                     for ids in plan(number, batches, rows, rows // 4):
                         frame = predictions(ids, seed=ids.start)
-                        body = {"records": records(frame), "id": "id",
-                                "prediction": "pred", "time": "ts"}
+                        body = {
+                            "records": records(frame),
+                            "id": "id",
+                            "prediction": "pred",
+                            "time": "ts",
+                        }
                         key = f"h-{ids.start}"
                         for attempt in range(2):
                             receipt = post_retrying(
@@ -416,7 +481,8 @@ def exactly_once_http(url: str, folder: Path, *, clients: int = 4, batches: int 
                                 tally.add("predictions", frame["id"].to_list(), receipt)
                         truth = labels(ids, seed=ids.start)
                         receipt = post_retrying(
-                            http, f"/api/models/{MODEL}/labels",
+                            http,
+                            f"/api/models/{MODEL}/labels",
                             {"records": truth.to_dicts(), "id": "id", "label": "y"},
                             f"hl-{ids.start}",
                         )
@@ -499,8 +565,15 @@ def rules_text(receiver: Receiver, backoff: str = "0.2s", timeout: float = 1.0) 
     )
 
 
-def open_alerts(url: str, count: int, receiver: Receiver, *, backoff: str = "0.2s",
-                timeout: float = 1.0, first: int = 0) -> int:
+def open_alerts(
+    url: str,
+    count: int,
+    receiver: Receiver,
+    *,
+    backoff: str = "0.2s",
+    timeout: float = 1.0,
+    first: int = 0,
+) -> int:
     """Open ``count`` alerts (one per subject) whose notifications go to
     ``receiver``, through the rules and ``sync_alerts``; how many events were made."""
     from pipewarden.monitor._rules_yaml import parse_rules
@@ -511,13 +584,15 @@ def open_alerts(url: str, count: int, receiver: Receiver, *, backoff: str = "0.2
     rules = parse_rules(rules_text(receiver, backoff, timeout))
     window = datetime(2026, 11, 2, tzinfo=UTC)
     observations = [
-        Observation(subject=f"model:s{n}:1", window=window, check="perf.mae",
-                    value=5.0)
+        Observation(subject=f"model:s{n}:1", window=window, check="perf.mae", value=5.0)
         for n in range(first, first + count)
     ]
     with open_store(url) as store:
         events = sync_alerts(
-            store, rules, rules.evaluate(observations), observations,
+            store,
+            rules,
+            rules.evaluate(observations),
+            observations,
             now=datetime.now(UTC),
         )
     return len(events)
@@ -555,8 +630,12 @@ def folder_of(prefix: str) -> Iterator[Path]:
 
 
 def kill_at_random(
-    start: Callable[[], subprocess.Popen[bytes]], *, kills: int, span: float,
-    seed: int, low: float = 0.05,
+    start: Callable[[], subprocess.Popen[bytes]],
+    *,
+    kills: int,
+    span: float,
+    seed: int,
+    low: float = 0.05,
 ) -> dict[str, Any]:
     """Start a process ``kills`` times and SIGKILL it at a random moment in
     [low, span] seconds; count the kills that landed and the runs that finished."""
@@ -582,7 +661,9 @@ def alerts_whole(url: str) -> dict[str, int]:
     database = sa.create_engine(url)
     try:
         with database.connect() as conn:
-            alerts = int(conn.execute(sa.text("SELECT count(*) FROM alerts")).scalar() or 0)
+            alerts = int(
+                conn.execute(sa.text("SELECT count(*) FROM alerts")).scalar() or 0
+            )
             eventless = int(
                 conn.execute(
                     sa.text(
@@ -628,7 +709,10 @@ def alerts_whole(url: str) -> dict[str, int]:
 def _popen(args: list[str], cwd: Path) -> subprocess.Popen[bytes]:
     return subprocess.Popen(
         [sys.executable, "-m", "pipewarden", *args],
-        cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env(),
+        cwd=cwd,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        env=env(),
     )
 
 
@@ -640,8 +724,9 @@ def _span(args: list[str], cwd: Path) -> float:
     return time.monotonic() - started
 
 
-def kill_faults(url: str, folder: Path, *, kills: int = 4, rows: int = 20_000,
-                seed: int = 21) -> dict[str, Any]:
+def kill_faults(
+    url: str, folder: Path, *, kills: int = 4, rows: int = 20_000, seed: int = 21
+) -> dict[str, Any]:
     """SIGKILL at random moments during a prediction ingest, a label join, a window
     computation (``monitor``, which also moves alerts) and alert transitions (ack,
     resolve); then check every write is whole or absent and the next runs finish.
@@ -662,34 +747,73 @@ def kill_faults(url: str, folder: Path, *, kills: int = 4, rows: int = 20_000,
         files.append(n)
 
     def log(n: int) -> list[str]:
-        return ["predictions", "log", MODEL, f"p{n}.parquet", "--id", "id",
-                "--prediction", "pred", "--time", "ts", "--store", url]
+        return [
+            "predictions",
+            "log",
+            MODEL,
+            f"p{n}.parquet",
+            "--id",
+            "id",
+            "--prediction",
+            "pred",
+            "--time",
+            "ts",
+            "--store",
+            url,
+        ]
 
     def join(n: int) -> list[str]:
-        return ["labels", "log", MODEL, f"l{n}.parquet", "--id", "id", "--label", "y",
-                "--store", url]
+        return [
+            "labels",
+            "log",
+            MODEL,
+            f"l{n}.parquet",
+            "--id",
+            "id",
+            "--label",
+            "y",
+            "--store",
+            url,
+        ]
 
-    monitor = ["monitor", MODEL, "--window", "hour", "--rules", "rules.yaml",
-               "--store", url]
+    monitor = [
+        "monitor",
+        MODEL,
+        "--window",
+        "hour",
+        "--rules",
+        "rules.yaml",
+        "--store",
+        url,
+    ]
     span = _span(log(0), folder)
     # most of a short command is Python's imports: kill after most of them
     startup = 0.5 * span
     counter = iter(range(1, kills + 1))
     phases["prediction ingest"] = kill_at_random(
-        lambda: _popen(log(next(counter)), folder), kills=kills, span=span * 1.1,
-        seed=seed, low=startup,
+        lambda: _popen(log(next(counter)), folder),
+        kills=kills,
+        span=span * 1.1,
+        seed=seed,
+        low=startup,
     )
     phases["prediction ingest"]["after"] = stored(url)
     span = _span(join(0), folder)
     counter = iter(range(1, kills + 1))
     phases["label join"] = kill_at_random(
-        lambda: _popen(join(next(counter)), folder), kills=kills, span=span * 1.1,
-        seed=seed + 1, low=startup,
+        lambda: _popen(join(next(counter)), folder),
+        kills=kills,
+        span=span * 1.1,
+        seed=seed + 1,
+        low=startup,
     )
     phases["label join"]["after"] = stored(url)
     span = _span(monitor, folder)
     phases["window computation"] = kill_at_random(
-        lambda: _popen(monitor, folder), kills=kills, span=span * 1.1, seed=seed + 2,
+        lambda: _popen(monitor, folder),
+        kills=kills,
+        span=span * 1.1,
+        seed=seed + 2,
         low=startup,
     )
     phases["window computation"]["after"] = alerts_whole(url)
@@ -697,15 +821,18 @@ def kill_faults(url: str, folder: Path, *, kills: int = 4, rows: int = 20_000,
 
     with open_store(url) as store:
         ids = [a.id for a in store.list_alerts()]
-    transitions = [["alerts", "ack", str(i), "--by", "kill", "--store", url]
-                   for i in ids] + [["alerts", "resolve", str(i), "--store", url]
-                                    for i in ids]
+    transitions = [
+        ["alerts", "ack", str(i), "--by", "kill", "--store", url] for i in ids
+    ] + [["alerts", "resolve", str(i), "--store", url] for i in ids]
     span = _span(transitions[0], folder) if transitions else 1.0
     transitions = transitions[1:]  # the first ran whole, to time it
     moves = iter(transitions)
     phases["alert transition"] = kill_at_random(
-        lambda: _popen(next(moves, transitions[-1]), folder), kills=min(kills * 2,
-        len(transitions)), span=span * 1.1, seed=seed + 3, low=startup,
+        lambda: _popen(next(moves, transitions[-1]), folder),
+        kills=min(kills * 2, len(transitions)),
+        span=span * 1.1,
+        seed=seed + 3,
+        low=startup,
     )
     phases["alert transition"]["after"] = alerts_whole(url)
     # the next runs continue: every batch again (whole ones are found, killed ones
@@ -763,9 +890,12 @@ def pg_cluster_possible() -> str | None:
     """Why a throwaway PostgreSQL cluster cannot run here, or None when it can."""
     if pg_bin() is None:
         return "PostgreSQL is not installed (apt-get install postgresql)"
-    if os.geteuid() == 0 and subprocess.run(
-        ["id", "postgres"], capture_output=True, check=False
-    ).returncode:
+    if (
+        os.geteuid() == 0
+        and subprocess.run(
+            ["id", "postgres"], capture_output=True, check=False
+        ).returncode
+    ):
         return "there is no postgres user to run the server as"
     return None
 
@@ -779,8 +909,12 @@ def pg_cluster(folder: Path) -> Iterator[tuple[str, Callable[[], float]]]:
     data = folder / "pg"
     extra = {"PG_TEST_PORT": str(port), "PG_TEST_DIR": str(data)}
     started = subprocess.run(
-        ["bash", str(PG_SCRIPT), "start"], capture_output=True, text=True,
-        env={**os.environ, **extra}, check=False, timeout=120,
+        ["bash", str(PG_SCRIPT), "start"],
+        capture_output=True,
+        text=True,
+        env={**os.environ, **extra},
+        check=False,
+        timeout=120,
     )
     if started.returncode:
         raise RuntimeError(started.stderr[-2000:])
@@ -792,9 +926,23 @@ def pg_cluster(folder: Path) -> Iterator[tuple[str, Callable[[], float]]]:
     def restart() -> float:
         began = time.monotonic()
         subprocess.run(
-            [*runner, str(bin_dir / "pg_ctl"), "-D", str(data / "data"), "-w",
-             "-t", "60", "-m", "fast", "restart", "-l", str(data / "server.log")],
-            capture_output=True, check=True, timeout=120,
+            [
+                *runner,
+                str(bin_dir / "pg_ctl"),
+                "-D",
+                str(data / "data"),
+                "-w",
+                "-t",
+                "60",
+                "-m",
+                "fast",
+                "restart",
+                "-l",
+                str(data / "server.log"),
+            ],
+            capture_output=True,
+            check=True,
+            timeout=120,
         )
         return time.monotonic() - began
 
@@ -802,13 +950,17 @@ def pg_cluster(folder: Path) -> Iterator[tuple[str, Callable[[], float]]]:
         yield url, restart
     finally:
         subprocess.run(
-            ["bash", str(PG_SCRIPT), "stop"], capture_output=True,
-            env={**os.environ, **extra}, check=False, timeout=120,
+            ["bash", str(PG_SCRIPT), "stop"],
+            capture_output=True,
+            env={**os.environ, **extra},
+            check=False,
+            timeout=120,
         )
 
 
-def pg_restart_during_ingest(folder: Path, *, batches: int = 40, rows: int = 2_000,
-                             restarts: int = 2) -> dict[str, Any]:
+def pg_restart_during_ingest(
+    folder: Path, *, batches: int = 40, rows: int = 2_000, restarts: int = 2
+) -> dict[str, Any]:
     """A client logging batches while its PostgreSQL server restarts ``restarts``
     times: it retries with backoff and reports; every row stored exactly once."""
     with pg_cluster(folder) as (url, restart):
@@ -816,7 +968,10 @@ def pg_restart_during_ingest(folder: Path, *, batches: int = 40, rows: int = 2_0
         script = INGEST_CLIENT.format(benchmarks=str(Path(__file__).parent))
         client = subprocess.Popen(
             [sys.executable, "-c", script, url, str(batches), str(rows)],
-            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env(),
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            env=env(),
         )
         assert client.stdout is not None
         lines: list[dict[str, Any]] = []
@@ -855,7 +1010,9 @@ def tmpfs_possible(folder: Path) -> str | None:
     target.mkdir(exist_ok=True)
     done = subprocess.run(
         ["mount", "-t", "tmpfs", "-o", "size=1m", "tmpfs", str(target)],
-        capture_output=True, text=True, check=False,
+        capture_output=True,
+        text=True,
+        check=False,
     )
     if done.returncode:
         return f"cannot mount a size-capped tmpfs ({done.stderr.strip() or 'not root'})"
@@ -869,7 +1026,8 @@ def full_disk(folder: Path, size: str = "1m") -> Iterator[Path]:
     target.mkdir(exist_ok=True)
     subprocess.run(
         ["mount", "-t", "tmpfs", "-o", f"size={size}", "tmpfs", str(target)],
-        check=True, capture_output=True,
+        check=True,
+        capture_output=True,
     )
     try:
         yield target
@@ -903,9 +1061,12 @@ def disk_full(folder: Path, rows: int = 200_000) -> list[dict[str, Any]]:
     data = folder / "big.csv"
     amount = rng.uniform(-500, 1000, size=rows)  # a third out of range: quarantined
     frame = pl.DataFrame(
-        {"id": np.arange(rows), "amount": amount,
-         # random text: the quarantine does not compress below the small disk
-         "note": [rng.bytes(24).hex() for _ in range(rows)]}
+        {
+            "id": np.arange(rows),
+            "amount": amount,
+            # random text: the quarantine does not compress below the small disk
+            "note": [rng.bytes(24).hex() for _ in range(rows)],
+        }
     )
     frame.write_csv(data)
     _contract(folder, frame)
@@ -913,32 +1074,43 @@ def disk_full(folder: Path, rows: int = 200_000) -> list[dict[str, Any]]:
     cases = []
     with full_disk(folder) as small:
         for name, output, quarantine in (
-            ("conform output on a full disk", small / "out.parquet",
-             folder / "q.parquet"),
-            ("quarantine on a full disk", folder / "out.parquet",
-             small / "q.parquet"),
+            (
+                "conform output on a full disk",
+                small / "out.parquet",
+                folder / "q.parquet",
+            ),
+            ("quarantine on a full disk", folder / "out.parquet", small / "q.parquet"),
             ("both on a full disk (CSV)", small / "out.csv", small / "q.csv"),
         ):
             for leftover in (folder / "out.parquet", folder / "q.parquet"):
                 leftover.unlink(missing_ok=True)
             done = cli(
-                ["conform", "contract.yaml", "big.csv", "-o", str(output),
-                 "--quarantine", str(quarantine)],
+                [
+                    "conform",
+                    "contract.yaml",
+                    "big.csv",
+                    "-o",
+                    str(output),
+                    "--quarantine",
+                    str(quarantine),
+                ],
                 folder,
             )
             lines = [line for line in done.stderr.splitlines() if line.strip()]
-            cases.append({
-                "case": name,
-                "exit": done.returncode,
-                "one_line": len(lines) == 1,
-                "traceback": "Traceback" in done.stderr,
-                "message": lines[0] if lines else "",
-                "files_left_on_small_disk": sorted(p.name for p in small.iterdir()),
-                "output_exists": output.exists(),
-                "quarantine_exists": quarantine.exists(),
-                "input_untouched": hashlib.sha256(data.read_bytes()).hexdigest()
-                == digest,
-            })
+            cases.append(
+                {
+                    "case": name,
+                    "exit": done.returncode,
+                    "one_line": len(lines) == 1,
+                    "traceback": "Traceback" in done.stderr,
+                    "message": lines[0] if lines else "",
+                    "files_left_on_small_disk": sorted(p.name for p in small.iterdir()),
+                    "output_exists": output.exists(),
+                    "quarantine_exists": quarantine.exists(),
+                    "input_untouched": hashlib.sha256(data.read_bytes()).hexdigest()
+                    == digest,
+                }
+            )
     return cases
 
 
@@ -947,12 +1119,18 @@ def disk_full(folder: Path, rows: int = 200_000) -> list[dict[str, Any]]:
 SQL_LIKE = (
     "x'; DROP TABLE runs; --",
     "1 OR 1=1",
-    "\" OR \"\"=\"",
+    '" OR ""="',
     "name; DELETE FROM alerts",
     "') UNION SELECT version_num FROM alembic_version --",
 )
-PATH_LIKE = ("../../../../etc/passwd", "..%2f..%2f..%2fetc%2fpasswd", "/etc/passwd",
-             "....//....//etc/passwd", "%00", "C:\\Windows\\win.ini")
+PATH_LIKE = (
+    "../../../../etc/passwd",
+    "..%2f..%2f..%2fetc%2fpasswd",
+    "/etc/passwd",
+    "....//....//etc/passwd",
+    "%00",
+    "C:\\Windows\\win.ini",
+)
 
 
 def table_counts(url: str) -> dict[str, int]:
@@ -962,8 +1140,10 @@ def table_counts(url: str) -> dict[str, int]:
         with database.connect() as conn:
             names = sa.inspect(conn).get_table_names()
             return {
-                name: int(conn.execute(sa.text(f'SELECT count(*) FROM "{name}"')).scalar()
-                          or 0)
+                name: int(
+                    conn.execute(sa.text(f'SELECT count(*) FROM "{name}"')).scalar()
+                    or 0
+                )
                 for name in sorted(names)
             }
     finally:
@@ -992,15 +1172,26 @@ def _error_shape_ok(response: Any) -> bool:
     )
 
 
-def _fuzz_one(operation: Any, mode: Any, auth: str, headers: dict[str, str],
-              fuzz: RouteFuzz, examples: int, seed: int) -> None:
+def _fuzz_one(
+    operation: Any,
+    mode: Any,
+    auth: str,
+    headers: dict[str, str],
+    fuzz: RouteFuzz,
+    examples: int,
+    seed: int,
+) -> None:
     from hypothesis import HealthCheck, Phase, given, settings
     from hypothesis import seed as hypothesis_seed
 
     @hypothesis_seed(seed)
-    @settings(max_examples=examples, deadline=None, database=None,
-              suppress_health_check=list(HealthCheck),
-              phases=[Phase.explicit, Phase.generate])
+    @settings(
+        max_examples=examples,
+        deadline=None,
+        database=None,
+        suppress_health_check=list(HealthCheck),
+        phases=[Phase.explicit, Phase.generate],
+    )
     @given(case=operation.as_strategy(generation_mode=mode))
     def run(case: Any) -> None:
         sent = {**(case.headers or {}), **headers}
@@ -1009,8 +1200,10 @@ def _fuzz_one(operation: Any, mode: Any, auth: str, headers: dict[str, str],
         case.headers = sent
         response = case.call()
         fuzz.cases += 1
-        where = (f"{auth}/{mode.value} {response.status_code} "
-                 f"{case.path_parameters} {case.query}")
+        where = (
+            f"{auth}/{mode.value} {response.status_code} "
+            f"{case.path_parameters} {case.query}"
+        )
         if response.status_code >= 500:
             fuzz.server_errors.append(where + " " + response.text[:200])
         if response.status_code >= 400 and not _error_shape_ok(response):
@@ -1027,7 +1220,9 @@ def _fuzz_one(operation: Any, mode: Any, auth: str, headers: dict[str, str],
             raise
 
 
-def fuzz_api(app: Any, url: str, *, examples: int = 10, seed: int = 21) -> dict[str, Any]:
+def fuzz_api(
+    app: Any, url: str, *, examples: int = 10, seed: int = 21
+) -> dict[str, Any]:
     """schemathesis over every operation of the app's /openapi.json: positive and
     negative cases with the right token, and again with none and a wrong one.
 
@@ -1055,7 +1250,9 @@ def fuzz_api(app: Any, url: str, *, examples: int = 10, seed: int = 21) -> dict[
 
                 _fuzz_one(operation, mode, auth, headers, fuzz, examples, seed)
                 if before is not None and table_counts(url) != before:
-                    fuzz.writes_without_token.append(f"{auth}/{mode.value}: store changed")
+                    fuzz.writes_without_token.append(
+                        f"{auth}/{mode.value}: store changed"
+                    )
     return {
         "routes": [
             {
@@ -1085,8 +1282,17 @@ def hostile_inputs(client: Any, url: str, paths: list[str]) -> dict[str, Any]:
             path = template
             for name in names:
                 path = path.replace(name, _quoted(text))
-            for query in ({}, {"dataset": text, "sort": text, "status": text,
-                               "version": text, "window": text, "limit": "1"}):
+            for query in (
+                {},
+                {
+                    "dataset": text,
+                    "sort": text,
+                    "status": text,
+                    "version": text,
+                    "window": text,
+                    "limit": "1",
+                },
+            ):
                 response = client.get(path, params=query)
                 requests += 1
                 if response.status_code >= 500 or (
@@ -1140,22 +1346,31 @@ def oversized(client: Any, limit: int, write_paths: list[str]) -> dict[str, Any]
         body, sent = big, headers
         if path.endswith("/upload"):  # multipart: the file over the limit
             built = httpx.Request(
-                "POST", "http://x" + path,
-                files={"file": ("big.csv", b"id,pred\n" + b"r1,1\n" * (limit // 5 + 10))},
+                "POST",
+                "http://x" + path,
+                files={
+                    "file": ("big.csv", b"id,pred\n" + b"r1,1\n" * (limit // 5 + 10))
+                },
                 data={"id": "id", "prediction": "pred"},
             )
             body = built.read()
-            sent = {"Authorization": f"Bearer {TOKEN}",
-                    "Content-Type": built.headers["content-type"]}
+            sent = {
+                "Authorization": f"Bearer {TOKEN}",
+                "Content-Type": built.headers["content-type"],
+            }
         declared = client.post(path, content=body, headers=sent)
 
         def chunks(body: bytes = body) -> Iterator[bytes]:
             for start in range(0, len(body), 16_384):
-                yield body[start:start + 16_384]
+                yield body[start : start + 16_384]
 
         streamed = client.post(path, content=chunks(), headers=sent)
-        answers.append((path, "declared", declared.status_code, _error_shape_ok(declared)))
-        answers.append((path, "chunked", streamed.status_code, _error_shape_ok(streamed)))
+        answers.append(
+            (path, "declared", declared.status_code, _error_shape_ok(declared))
+        )
+        answers.append(
+            (path, "chunked", streamed.status_code, _error_shape_ok(streamed))
+        )
     upload = client.post(
         f"/api/models/{MODEL}/predictions/upload",
         headers={"Authorization": f"Bearer {TOKEN}"},
@@ -1187,13 +1402,19 @@ def token_leaks(url: str, folder: Path) -> dict[str, Any]:
     body = {"records": records(frame), "id": "id", "prediction": "pred", "time": "ts"}
     try:
         with httpx.Client(base_url=served.base, timeout=30) as http:
-            for name, token in (("right", TOKEN), ("wrong", WRONG_TOKEN),
-                                ("none", None)):
+            for name, token in (
+                ("right", TOKEN),
+                ("wrong", WRONG_TOKEN),
+                ("none", None),
+            ):
                 headers = {} if token is None else {"Authorization": f"Bearer {token}"}
                 for method, path, payload in (
                     ("POST", f"/api/models/{MODEL}/predictions", body),
-                    ("POST", f"/api/models/{MODEL}/labels",
-                     {"records": [{"id": "r1", "y": 1.0}], "id": "id", "label": "y"}),
+                    (
+                        "POST",
+                        f"/api/models/{MODEL}/labels",
+                        {"records": [{"id": "r1", "y": 1.0}], "id": "id", "label": "y"},
+                    ),
                     ("POST", "/api/alerts/999/ack", {}),
                     ("GET", "/api/models", None),
                     ("GET", "/", None),
@@ -1206,8 +1427,11 @@ def token_leaks(url: str, folder: Path) -> dict[str, Any]:
                         statuses[name].append(response.status_code)
                     answers.append(response.text + str(dict(response.headers)))
                 # the dashboard's form sends the token as a field
-                form = http.post("/alerts/999/ack", data={"token": token or ""},
-                                 headers={"Accept": "text/html"})
+                form = http.post(
+                    "/alerts/999/ack",
+                    data={"token": token or ""},
+                    headers={"Accept": "text/html"},
+                )
                 answers.append(form.text + str(dict(form.headers)))
     finally:
         served.stop()
@@ -1227,8 +1451,13 @@ def token_leaks(url: str, folder: Path) -> dict[str, Any]:
 
 # ------------------------------------------------------------------ load
 
-READS = ("/api/models", "/api/runs", f"/api/models/{MODEL}/batches", "/metrics",
-         "/healthz")
+READS = (
+    "/api/models",
+    "/api/runs",
+    f"/api/models/{MODEL}/batches",
+    "/metrics",
+    "/healthz",
+)
 
 
 def _rss(pid: int) -> int:
@@ -1249,14 +1478,18 @@ def ingest_floor(url: str, rows: int) -> float:
     values = [{"m": 1, "r": f"f{i}", "t": i, "p": 0.5} for i in range(rows)]
     try:
         with database.begin() as conn:
-            conn.execute(sa.text(
-                f"CREATE TABLE {table} (model_id integer, row_id varchar(255), "
-                "time_us bigint, prediction double precision, "
-                "PRIMARY KEY (model_id, row_id))"
-            ))
+            conn.execute(
+                sa.text(
+                    f"CREATE TABLE {table} (model_id integer, row_id varchar(255), "
+                    "time_us bigint, prediction double precision, "
+                    "PRIMARY KEY (model_id, row_id))"
+                )
+            )
         started = time.perf_counter()
         with database.begin() as conn:
-            conn.execute(sa.text(f"INSERT INTO {table} VALUES (:m, :r, :t, :p)"), values)
+            conn.execute(
+                sa.text(f"INSERT INTO {table} VALUES (:m, :r, :t, :p)"), values
+            )
         seconds = time.perf_counter() - started
         with database.begin() as conn:
             conn.execute(sa.text(f"DROP TABLE {table}"))
@@ -1265,8 +1498,14 @@ def ingest_floor(url: str, rows: int) -> float:
         database.dispose()
 
 
-def load_http(url: str, folder: Path, *, clients: int = 8, seconds: float = 60,
-              batch_rows: int = 200) -> dict[str, Any]:
+def load_http(
+    url: str,
+    folder: Path,
+    *,
+    clients: int = 8,
+    seconds: float = 60,
+    batch_rows: int = 200,
+) -> dict[str, Any]:
     """``clients`` threads against a real ``pipewarden serve`` for ``seconds``: each
     alternates a predictions batch (its own ids, with a batch key) and a read
     endpoint. Throughput, p50/p99 per kind, errors, rows lost, server RSS."""
@@ -1289,14 +1528,21 @@ def load_http(url: str, folder: Path, *, clients: int = 8, seconds: float = 60,
                 while time.monotonic() < deadline:
                     start = (number * 1_000_000) + batch * batch_rows
                     frame = predictions(range(start, start + batch_rows), seed=batch)
-                    body = {"records": records(frame), "id": "id",
-                            "prediction": "pred", "time": "ts"}
+                    body = {
+                        "records": records(frame),
+                        "id": "id",
+                        "prediction": "pred",
+                        "time": "ts",
+                    }
                     began = time.perf_counter()
                     try:
                         response = http.post(
-                            f"/api/models/{MODEL}/predictions", json=body,
-                            headers={"Authorization": f"Bearer {TOKEN}",
-                                     "Idempotency-Key": f"load-{number}-{batch}"},
+                            f"/api/models/{MODEL}/predictions",
+                            json=body,
+                            headers={
+                                "Authorization": f"Bearer {TOKEN}",
+                                "Idempotency-Key": f"load-{number}-{batch}",
+                            },
                         )
                         took = time.perf_counter() - began
                         if response.status_code == 200:
@@ -1377,7 +1623,9 @@ def load_recorders(url: str, *, processes: int = 4, runs: int = 50) -> dict[str,
     procs = [
         subprocess.Popen(
             [sys.executable, str(RECORDER), url, f"load{n}", str(runs)],
-            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
             env={**os.environ, "PYTHONPATH": path},
         )
         for n in range(processes)
@@ -1385,12 +1633,17 @@ def load_recorders(url: str, *, processes: int = 4, runs: int = 50) -> dict[str,
     outs = [p.communicate(timeout=1800) for p in procs]
     elapsed = time.monotonic() - started
     recorded = [
-        line.split()[1] for out, _ in outs for line in out.splitlines()
+        line.split()[1]
+        for out, _ in outs
+        for line in out.splitlines()
         if line.startswith("recorded")
     ]
     with open_store(url) as store:
-        present = {run.id for n in range(processes)
-                   for run in store.list_runs(dataset=f"load{n}", limit=runs + 10)}
+        present = {
+            run.id
+            for n in range(processes)
+            for run in store.list_runs(dataset=f"load{n}", limit=runs + 10)
+        }
     return {
         "processes": processes,
         "runs_each": runs,
@@ -1420,8 +1673,9 @@ def _min_attempts(url: str) -> int:
         return min((item.attempts for item in store.list_outbox()), default=0)
 
 
-def outbox_down_and_restart(url: str, folder: Path, *, alerts: int = 4,
-                            down_attempts: int = 2) -> dict[str, Any]:
+def outbox_down_and_restart(
+    url: str, folder: Path, *, alerts: int = 4, down_attempts: int = 2
+) -> dict[str, Any]:
     """Alerts opened while their webhook receiver is down; a real server's
     background loop retries with backoff; the server restarts while the receiver is
     still down; the receiver comes back: each notification delivered once."""
@@ -1471,14 +1725,16 @@ def outbox_hang_and_500(url: str) -> dict[str, Any]:
             started = time.monotonic()
             hung = deliver_outbox(store, now=now, environ={})
             hang_seconds = time.monotonic() - started
-            waits_1 = sorted({(i.next_attempt_at - now).total_seconds()
-                              for i in store.list_outbox()})
+            waits_1 = sorted(
+                {(i.next_attempt_at - now).total_seconds() for i in store.list_outbox()}
+            )
             recorded = len(store.list_alerts())
         receiver.mode = "500"
         with open_store(url) as store:
             failed = deliver_outbox(store, now=now + timedelta(seconds=1), environ={})
-            waits_2 = sorted({(i.next_attempt_at - now).total_seconds()
-                              for i in store.list_outbox()})
+            waits_2 = sorted(
+                {(i.next_attempt_at - now).total_seconds() for i in store.list_outbox()}
+            )
         receiver.mode = "ok"
         with open_store(url) as store:
             sent = deliver_outbox(store, now=now + timedelta(seconds=3), environ={})

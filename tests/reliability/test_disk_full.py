@@ -18,7 +18,9 @@ def test_conform_on_a_full_disk(tmp_path: Path) -> None:
     for case in cases:
         assert case["exit"] == 2, case
         assert case["one_line"] and not case["traceback"], case
-        assert "No space left on device" in case["message"] or "full" in case["message"], case
+        assert (
+            "No space left on device" in case["message"] or "full" in case["message"]
+        ), case
         assert case["message"].startswith("error:"), case
         assert case["input_untouched"], case
         assert case["files_left_on_small_disk"] == [], case

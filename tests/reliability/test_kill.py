@@ -28,7 +28,9 @@ def test_sigkill_leaves_whole_writes(store_url: str, tmp_path: Path) -> None:
     assert set(result["rerun_exits"]) <= {0, 1}, result["rerun_exits"]
     assert not result["traceback"]
     final = result["final"]
-    assert final["predictions_rows"] == final["predictions_distinct"] == result["ids_sent"]
+    assert (
+        final["predictions_rows"] == final["predictions_distinct"] == result["ids_sent"]
+    )
     assert final["labels_rows"] == final["labels_distinct"] == result["ids_sent"]
     assert final["batches_unfilled"] == 0
     assert result["final_alerts"]["alerts"] >= 1

@@ -20,7 +20,9 @@ def make_newer(url: str) -> None:
     open_store(url).close()
     database = sa.create_engine(url)
     with database.begin() as conn:
-        conn.execute(sa.text("UPDATE pipewarden_version SET version_num = :v"), {"v": NEWER})
+        conn.execute(
+            sa.text("UPDATE pipewarden_version SET version_num = :v"), {"v": NEWER}
+        )
     database.dispose()
 
 
@@ -36,7 +38,9 @@ def test_newer_store_is_refused_everywhere(store_url: str, tmp_path: Path) -> No
         assert "Traceback" not in done.stderr
         assert NEWER in done.stderr and "Upgrade pipewarden" in done.stderr
         assert lines[0].startswith("error:")
-    served = faults.cli(["serve", "--store", store_url], tmp_path, PIPEWARDEN_TOKEN=faults.TOKEN)
+    served = faults.cli(
+        ["serve", "--store", store_url], tmp_path, PIPEWARDEN_TOKEN=faults.TOKEN
+    )
     assert served.returncode == 2 and NEWER in served.stderr
     assert "Traceback" not in served.stderr
     assert schema_revision(store_url) == NEWER  # nothing downgraded it

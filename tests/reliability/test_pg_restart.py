@@ -16,7 +16,9 @@ def test_ingest_survives_postgres_restarts(tmp_path: Path) -> None:
     if reason is not None:
         pytest.skip(reason)
     tmp_path.chmod(0o755)  # the postgres user owns its cluster folder inside
-    result = faults.pg_restart_during_ingest(tmp_path, batches=24, rows=2_000, restarts=2)
+    result = faults.pg_restart_during_ingest(
+        tmp_path, batches=24, rows=2_000, restarts=2
+    )
     assert result["client_exit"] == 0, result["client_stderr"]
     assert result["restarts"] == 2
     assert result["batches"] == 24

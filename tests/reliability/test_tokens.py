@@ -34,5 +34,7 @@ def test_the_token_is_compared_in_constant_time() -> None:
     compares = [n for n in ast.walk(tree) if isinstance(n, ast.Compare)]
     # no == or != between the given token and the server's: only compare_digest
     assert not [
-        ast.unparse(c) for c in compares if "_token" in ast.unparse(c) and "None" not in ast.unparse(c)
+        ast.unparse(c)
+        for c in compares
+        if "_token" in ast.unparse(c) and "None" not in ast.unparse(c)
     ]

@@ -16,7 +16,11 @@ from pipewarden.errors import ConfigError
 
 __all__ = [
     "DEFAULT_BACKOFF_SECONDS",
-    "Channel", "EmailChannel", "WebhookChannel", "channel_from_dict"]
+    "Channel",
+    "EmailChannel",
+    "WebhookChannel",
+    "channel_from_dict",
+]
 
 WebhookFormat = Literal["json", "slack"]
 DEFAULT_BACKOFF_SECONDS = 30.0

@@ -118,9 +118,7 @@ class Traffic:
             if conn.dialect.name == "postgresql":
                 # One label batch of a model at a time: the counts (new, relabelled)
                 # are then exact, and two overlapping batches cannot both insert an id.
-                conn.execute(
-                    select(func.pg_advisory_xact_lock(_LABELS_LOCK, model_id))
-                )
+                conn.execute(select(func.pg_advisory_xact_lock(_LABELS_LOCK, model_id)))
             earlier = _earlier(conn, model_id, LABELS, batch.batch_key)
             if earlier is not None:
                 return earlier
@@ -374,7 +372,9 @@ def _claim_batch(
         if dialect == "sqlite"
         else None
     )
-    statement: Any = insert(MonitorBatchRow) if maker is None else maker(MonitorBatchRow)
+    statement: Any = (
+        insert(MonitorBatchRow) if maker is None else maker(MonitorBatchRow)
+    )
     values = {
         "model_id": model_id,
         "kind": kind,
