@@ -875,7 +875,7 @@ for n in range(batches):
                                   time="ts", store=url, batch_key=f"b{{n}}")
     print(json.dumps({{"n": n, "stored": receipt.stored,
                       "already": receipt.already_logged,
-                      "retries": [str(w.message)[:160] for w in seen]}}), flush=True)
+                      "retries": [str(w.message)[:600] for w in seen]}}), flush=True)
 """
 
 
@@ -906,7 +906,10 @@ def pg_cluster(folder: Path) -> Iterator[tuple[str, Callable[[], float]]]:
     server is left alone); yields its URL and a function that restarts it (fast
     shutdown: open connections are terminated) and returns the seconds it took."""
     port = free_port()
-    data = folder / "pg"
+    # its own folder under the temp dir: the postgres user must reach it, and
+    # pytest's folders are private to root
+    data = Path(tempfile.mkdtemp(prefix="pw-pg-cluster-")) / "pg"
+    data.parent.chmod(0o755)
     extra = {"PG_TEST_PORT": str(port), "PG_TEST_DIR": str(data)}
     started = subprocess.run(
         ["bash", str(PG_SCRIPT), "start"],
@@ -956,6 +959,9 @@ def pg_cluster(folder: Path) -> Iterator[tuple[str, Callable[[], float]]]:
             check=False,
             timeout=120,
         )
+        import shutil
+
+        shutil.rmtree(data.parent, ignore_errors=True)
 
 
 def pg_restart_during_ingest(

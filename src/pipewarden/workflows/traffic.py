@@ -104,7 +104,7 @@ def log_predictions(
     score_columns = [scores] if isinstance(scores, str) else list(scores or ())
     roles = [id, prediction, *([time] if time else []), *score_columns]
     _require(data, roles)
-    with opened_store(store) as opened:
+    with opened_store(store, retry=True) as opened:
         record = retried(
             lambda: resolve_model(opened, model), what="the model's lookup"
         )
@@ -183,7 +183,7 @@ def log_labels(
     moment = now or datetime.now(UTC)
     data = _frame(frame)
     _require(data, [id, label])
-    with opened_store(store) as opened:
+    with opened_store(store, retry=True) as opened:
         record = retried(
             lambda: resolve_model(opened, model), what="the model's lookup"
         )
