@@ -335,6 +335,8 @@ _HEADER = """\
 #   - name: ops-slack
 #     webhook: https://hooks.example.com/...   # or webhook_env: SLACK_WEBHOOK_URL
 #     format: slack                            # or json (the event as an object)
+#     timeout: 5                               # seconds an attempt may take
+#     backoff: 30s                             # wait after a failure, doubling each time
 #   - name: oncall-mail
 #     email:
 #       host: smtp.example.com
