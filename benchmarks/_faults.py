@@ -1577,7 +1577,15 @@ def load_http(
                     batch += 1
 
         started = time.monotonic()
+        samples: list[float] = []
+
+        def sample() -> None:  # the server's RSS every tenth of the run
+            while time.monotonic() < deadline:
+                samples.append(round(_rss(served.process.pid) / 2**20, 1))
+                time.sleep(max(seconds / 10, 0.5))
+
         threads = [threading.Thread(target=client, args=(n,)) for n in range(clients)]
+        threads.append(threading.Thread(target=sample))
         for thread in threads:
             thread.start()
         for thread in threads:
@@ -1612,6 +1620,7 @@ def load_http(
         "rows_doubled": found["predictions_rows"] - found["predictions_distinct"],
         "rss_before_mb": round(rss_before / 2**20, 1),
         "rss_after_mb": round(rss_after / 2**20, 1),
+        "rss_samples_mb": samples,
     }
 
 

@@ -20,6 +20,8 @@ import sqlalchemy as sa
 
 HERE = Path(__file__).resolve().parent
 LOAD = HERE / "load-results.json"
+SAVED = Path(tempfile.gettempdir()) / "pipewarden-reliability-faults.json"
+"""The last measurements, to re-render the markdown without measuring again."""
 MARKER = "## Nothing lost, nothing doubled"
 
 
@@ -59,7 +61,7 @@ def each(backend: str, run: Callable[[str, Path], Any]) -> Any:
         shutil.rmtree(folder, ignore_errors=True)
 
 
-def measure(fuzz_examples: int = 10) -> dict[str, Any]:
+def measure(fuzz_examples: int = 6) -> dict[str, Any]:
     """Everything, on SQLite and (when PIPEWARDEN_TEST_PG_URL is set) PostgreSQL."""
     from fastapi.testclient import TestClient
     from server_data import add_model, fill, settings_for
@@ -109,7 +111,7 @@ def measure(fuzz_examples: int = 10) -> dict[str, Any]:
         )
         print(f"[{backend}] SIGKILL", flush=True)
         out["kills"][backend] = each(
-            backend, lambda u, f: faults.kill_faults(u, f, kills=4, rows=20_000)
+            backend, lambda u, f: faults.kill_faults(u, f, kills=3, rows=20_000)
         )
         print(f"[{backend}] newer schema", flush=True)
         out["newer_schema"][backend] = each(backend, newer_schema)

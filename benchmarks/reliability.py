@@ -1176,7 +1176,9 @@ def faults_sections() -> str:
             sys.path.append(str(extra))
     import _faults_report
 
-    return _faults_report.markdown(_faults_report.measure())
+    measured = _faults_report.measure()
+    _faults_report.SAVED.write_text(json.dumps(measured, default=str))
+    return _faults_report.markdown(measured)
 
 
 def main() -> None:
