@@ -21,7 +21,7 @@ from starlette.concurrency import run_in_threadpool
 from pipewarden._version import __version__
 from pipewarden.server.auth import Auth
 from pipewarden.server.handlers import install_handlers
-from pipewarden.server.limits import BodyLimit
+from pipewarden.server.limits import BodyLimit, NoNulCharacters
 from pipewarden.server.model_reports import ModelReports
 from pipewarden.server.settings import ServerSettings
 from pipewarden.store import Store, open_store
@@ -95,6 +95,7 @@ def create_app(settings: ServerSettings, *, store: Store | None = None) -> FastA
     for router in ROUTERS:
         app.include_router(router)
     app.add_middleware(BodyLimit, limit=settings.max_body_bytes)
+    app.add_middleware(NoNulCharacters)
     return app
 
 
