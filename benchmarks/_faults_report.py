@@ -469,6 +469,16 @@ def markdown(m: dict[str, Any]) -> str:
                     f"{r['errors']} | {r['rows_acknowledged']:,} | {r['rows_lost']} | "
                     f"{r['rows_doubled']} | {r['rss_before_mb']} -> {r['rss_after_mb']} |"
                 )
+        for backend in ("sqlite", "postgresql"):
+            r = load.get(f"{backend}_http")
+            if r and r.get("rss_samples_mb"):
+                lines += [
+                    "",
+                    f"{backend}: server RSS every tenth of the run (MB): "
+                    f"{r['rss_samples_mb']}, while the store grew to "
+                    f"{r['rows_stored']:,} predictions (warm-up, then swings with a "
+                    "rising trend: see benchmarks/README.md; not settled).",
+                ]
         lines += [
             "",
             "| backend | recorder processes | runs | seconds | runs/s | exits | runs lost |",
