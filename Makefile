@@ -7,8 +7,10 @@ BIN    := $(VENV)/bin
 UV     := $(BIN)/uv
 UV_VERSION   := 0.13.9
 LOCK_UPGRADE ?= --upgrade
-# One lock for every platform, from the oldest Python we support.
-LOCK_FLAGS   := --universal --python-version 3.11 --custom-compile-command "make lock" --quiet
+# One lock for every platform, from the oldest Python we support; every pin with the
+# hashes of its files, checked at install (--require-hashes).
+LOCK_FLAGS   := --universal --python-version 3.11 --custom-compile-command "make lock" \
+                --generate-hashes --quiet
 INSTALL      := $(UV) pip install --quiet --compile-bytecode --python $(BIN)/python
 
 .PHONY: demo dashboard test test-separate docs fuzz reliability bench lint lock clean
@@ -20,13 +22,13 @@ $(UV):
 # The pinned requirements first, then pipewarden itself with --no-deps, so nothing
 # unpinned slips in.
 $(VENV)/.installed: requirements/base.txt pyproject.toml | $(UV)
-	$(INSTALL) -r requirements/base.txt
+	$(INSTALL) --require-hashes -r requirements/base.txt
 	$(INSTALL) --no-deps -e .
 	$(BIN)/python -m compileall -q src > /dev/null
 	touch $@
 
 $(VENV)/.installed-dev: requirements/dev.txt pyproject.toml | $(UV)
-	$(INSTALL) -r requirements/dev.txt
+	$(INSTALL) --require-hashes -r requirements/dev.txt
 	$(INSTALL) --no-deps -e .
 	$(BIN)/python -m compileall -q src > /dev/null
 	touch $@ $(VENV)/.installed
@@ -90,6 +92,7 @@ bench: $(VENV)/.installed-dev
 	$(BIN)/python benchmarks/bench_store.py
 	$(BIN)/python benchmarks/bench_drift_quality.py
 	$(BIN)/python benchmarks/bench_server.py
+	$(BIN)/python benchmarks/bench_load.py
 
 lint: $(VENV)/.installed-dev
 	$(BIN)/ruff check src tests benchmarks

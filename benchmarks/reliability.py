@@ -9,6 +9,11 @@ Then recorded runs are killed with SIGKILL at random points, and 8 processes wri
 to one SQLite store at once. Writes ``benchmarks/RELIABILITY.md``.
 
     python benchmarks/reliability.py            # about 3 minutes on 2 cores
+    python benchmarks/reliability.py --faults-only   # only the sections of issue #21
+
+The sections of issue #21 (nothing lost or doubled, outbox, SIGKILL, PostgreSQL
+restart, disk full, newer schema, API fuzzing, tokens, load, dependencies) come from
+``_faults_report.py``; set PIPEWARDEN_TEST_PG_URL to measure PostgreSQL too.
 """
 
 from __future__ import annotations
@@ -1164,7 +1169,27 @@ def report(
     return "\n".join(lines)
 
 
+def faults_sections() -> str:
+    """The sections of issue #21 (faults, fuzzing, tokens, load, dependencies)."""
+    for extra in (HERE.parent / "tests", HERE.parent / "tests" / "server"):
+        if str(extra) not in sys.path:
+            sys.path.append(str(extra))
+    import _faults_report
+
+    measured = _faults_report.measure()
+    _faults_report.SAVED.write_text(json.dumps(measured, default=str))
+    return _faults_report.markdown(measured)
+
+
 def main() -> None:
+    if "--faults-only" in sys.argv[1:]:
+        # Keep the bad-input part as last written; measure and rewrite the rest.
+        import _faults_report
+
+        head = OUT.read_text().split(_faults_report.MARKER)[0].rstrip() + "\n\n"
+        OUT.write_text(head + faults_sections())
+        print(f"wrote {OUT}")
+        return
     cases = (
         reader_cases()
         + contract_cases()
@@ -1194,7 +1219,7 @@ def main() -> None:
         print("writers:", writers, flush=True)
     finally:
         shutil.rmtree(root, ignore_errors=True)
-    OUT.write_text(report(cases, kill, writers))
+    OUT.write_text(report(cases, kill, writers) + "\n" + faults_sections())
     print(f"wrote {OUT}")
 
 

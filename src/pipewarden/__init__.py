@@ -33,6 +33,7 @@ if typing.TYPE_CHECKING:
         RecordNotFoundError,
         SourceError,
         StoreError,
+        StoreUnavailableError,
         ValidationFailedError,
     )
     from pipewarden.monitor.compare import ComparisonReport
@@ -89,6 +90,7 @@ __all__ = [
     "SourceError",
     "StageCheckpoint",
     "StoreError",
+    "StoreUnavailableError",
     "ValidationFailedError",
     "check",
     "check_environment",
@@ -145,6 +147,7 @@ _HOME: dict[str, str] = {
     "Severity": "pipewarden.checks.findings",
     "SourceError": "pipewarden.errors",
     "StoreError": "pipewarden.errors",
+    "StoreUnavailableError": "pipewarden.errors",
     "ValidationFailedError": "pipewarden.errors",
     "check": "pipewarden.workflows.check",
     "check_environment": "pipewarden.workflows.models",

@@ -17,7 +17,8 @@
     │   └── EngineNotAvailableError
     ├── StoreError
     │   ├── RecordNotFoundError
-    │   └── MigrationRequiredError
+    │   ├── MigrationRequiredError
+    │   └── StoreUnavailableError   the connection failed or dropped: a retry may work
     ├── DriftError                  e.g. profiles with different column kinds
     ├── AlertError                  an alert cannot make this transition (resolved already)
     └── AuthError                   a write to the server without the right token
@@ -48,6 +49,7 @@ __all__ = [
     "RecordNotFoundError",
     "SourceError",
     "StoreError",
+    "StoreUnavailableError",
     "ValidationFailedError",
 ]
 
@@ -139,6 +141,12 @@ class RecordNotFoundError(StoreError):
 
 class MigrationRequiredError(StoreError):
     """The store is at an older schema revision than this pipewarden needs."""
+
+
+class StoreUnavailableError(StoreError):
+    """The store's server could not be reached, or dropped the connection (a restart,
+    a deadlock victim): the write was rolled back, and the same write may succeed if
+    retried."""
 
 
 class DriftError(PipewardenError):

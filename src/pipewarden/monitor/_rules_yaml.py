@@ -14,7 +14,12 @@ from pipewarden._severity import Severity
 from pipewarden.config import parse_yaml
 from pipewarden.contracts.yaml_io import line_of
 from pipewarden.errors import ConfigError
-from pipewarden.monitor.channels import Channel, EmailChannel, WebhookChannel
+from pipewarden.monitor.channels import (
+    DEFAULT_BACKOFF_SECONDS,
+    Channel,
+    EmailChannel,
+    WebhookChannel,
+)
 from pipewarden.monitor.rules import (
     ALERT_SEVERITIES,
     DEFAULT_ESCALATION,
@@ -101,6 +106,7 @@ class _NotifyIn(BaseModel):
     format: Literal["json", "slack"] = "json"
     email: _EmailIn | None = None
     timeout: float | None = Field(None, gt=0, le=300)
+    backoff: str | None = None
 
     @model_validator(mode="after")
     def _one_target(self) -> _NotifyIn:
@@ -118,6 +124,7 @@ class _NotifyIn(BaseModel):
             ("http://", "https://")
         ):
             raise ValueError(f"webhook {self.webhook!r} is not an http(s) URL.")
+        self._backoff_seconds()  # a bad backoff is refused here, with the file's line
         return self
 
     def to_channel(self, position: int) -> Channel:
@@ -134,6 +141,7 @@ class _NotifyIn(BaseModel):
                 starttls=mail.starttls,
                 ssl=mail.ssl,
                 timeout=self.timeout or 10.0,
+                backoff=self._backoff_seconds(),
             )
         return WebhookChannel(
             name=self.name or f"webhook-{position}",
@@ -141,7 +149,22 @@ class _NotifyIn(BaseModel):
             url_env=self.webhook_env,
             format=self.format,
             timeout=self.timeout or 5.0,
+            backoff=self._backoff_seconds(),
         )
+
+    def _backoff_seconds(self) -> float:
+        if self.backoff is None:
+            return DEFAULT_BACKOFF_SECONDS
+        try:
+            wait = parse_duration(self.backoff)
+        except ValueError:
+            wait = None
+        if wait is None:
+            raise ValueError(
+                f"backoff {self.backoff!r} is not a duration; write e.g. 30s or 5m "
+                "(the wait after a failed delivery, doubling after each further one)."
+            )
+        return wait.total_seconds()
 
 
 class _RulesFileIn(BaseModel):
@@ -312,6 +335,8 @@ _HEADER = """\
 #   - name: ops-slack
 #     webhook: https://hooks.example.com/...   # or webhook_env: SLACK_WEBHOOK_URL
 #     format: slack                            # or json (the event as an object)
+#     timeout: 5                               # seconds an attempt may take
+#     backoff: 30s                             # wait after a failure, doubling each time
 #   - name: oncall-mail
 #     email:
 #       host: smtp.example.com
@@ -375,6 +400,8 @@ def _notify_out(channel: Channel) -> dict[str, Any]:
             out["webhook_env"] = channel.url_env
         out["format"] = channel.format
         out["timeout"] = channel.timeout
+        if channel.backoff != DEFAULT_BACKOFF_SECONDS:
+            out["backoff"] = f"{channel.backoff:g}s"
         return out
     email: dict[str, Any] = {
         "host": channel.host,
@@ -388,4 +415,7 @@ def _notify_out(channel: Channel) -> dict[str, Any]:
         email["password_env"] = channel.password_env
     email["starttls"] = channel.starttls
     email["ssl"] = channel.ssl
-    return {"name": channel.name, "email": email, "timeout": channel.timeout}
+    out = {"name": channel.name, "email": email, "timeout": channel.timeout}
+    if channel.backoff != DEFAULT_BACKOFF_SECONDS:
+        out["backoff"] = f"{channel.backoff:g}s"
+    return out

@@ -14,9 +14,17 @@ from typing import Any, Literal
 
 from pipewarden.errors import ConfigError
 
-__all__ = ["Channel", "EmailChannel", "WebhookChannel", "channel_from_dict"]
+__all__ = [
+    "DEFAULT_BACKOFF_SECONDS",
+    "Channel",
+    "EmailChannel",
+    "WebhookChannel",
+    "channel_from_dict",
+]
 
 WebhookFormat = Literal["json", "slack"]
+DEFAULT_BACKOFF_SECONDS = 30.0
+"""The wait after a channel's first failed delivery; it doubles after each further one."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -30,6 +38,8 @@ class WebhookChannel:
             such as Slack's incoming webhooks).
         format: ``json`` (the event as a JSON object) or ``slack``.
         timeout: Seconds before a connection or a read gives up.
+        backoff: Seconds to wait after the first failed attempt; the wait doubles
+            after each further one (up to an hour).
     """
 
     name: str
@@ -37,6 +47,7 @@ class WebhookChannel:
     url_env: str | None = None
     format: WebhookFormat = "json"
     timeout: float = 5.0
+    backoff: float = DEFAULT_BACKOFF_SECONDS
 
     def resolve_url(self, environ: Mapping[str, str]) -> str:
         """The URL to post to.
@@ -63,6 +74,7 @@ class WebhookChannel:
             "url_env": self.url_env,
             "format": self.format,
             "timeout": self.timeout,
+            "backoff": self.backoff,
         }
 
 
@@ -81,6 +93,7 @@ class EmailChannel:
         starttls: Upgrade the connection with STARTTLS before logging in.
         ssl: Connect with TLS from the start (SMTPS).
         timeout: Seconds before a connection or a reply gives up.
+        backoff: Seconds to wait after the first failed attempt (then doubling).
     """
 
     name: str
@@ -93,6 +106,7 @@ class EmailChannel:
     starttls: bool = False
     ssl: bool = False
     timeout: float = 10.0
+    backoff: float = DEFAULT_BACKOFF_SECONDS
 
     def password(self, environ: Mapping[str, str]) -> str | None:
         """The SMTP password from the environment (None when no login is configured).
@@ -123,6 +137,7 @@ class EmailChannel:
             "starttls": self.starttls,
             "ssl": self.ssl,
             "timeout": self.timeout,
+            "backoff": self.backoff,
         }
 
 

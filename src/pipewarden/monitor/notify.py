@@ -26,7 +26,12 @@ from typing import Any
 import httpx
 
 from pipewarden.errors import ConfigError
-from pipewarden.monitor.channels import EmailChannel, WebhookChannel, channel_from_dict
+from pipewarden.monitor.channels import (
+    DEFAULT_BACKOFF_SECONDS,
+    EmailChannel,
+    WebhookChannel,
+    channel_from_dict,
+)
 from pipewarden.store.alert_records import OutboxItem
 from pipewarden.store.base import Store
 
@@ -43,8 +48,6 @@ logger = logging.getLogger(__name__)
 
 DEFAULT_MAX_ATTEMPTS = 8
 """Attempts before a notification is given up (with backoff: about 2 hours)."""
-BACKOFF = timedelta(seconds=30)
-"""The wait after the first failure; it doubles after each further one."""
 MAX_BACKOFF = timedelta(hours=1)
 LEASE = timedelta(minutes=5)
 """How long a deliverer holds the rows it took (longer than any attempt takes)."""
@@ -91,8 +94,16 @@ def deliver_outbox(
     """
     sent = retrying = failed = 0
     errors: list[str] = []
-    for item in store.claim_outbox(now, lease=LEASE, limit=limit):
-        error = _send(item, environ)
+    claimed = store.claim_outbox(now, lease=LEASE, limit=limit)
+    for position, item in enumerate(claimed):
+        try:
+            error, backoff = _send(item, environ)
+        except BaseException:
+            # Stopped midway (an unexpected error, Ctrl-C): hand back the leases of
+            # the notifications not sent, so the next pass takes them at once.
+            for unsent in claimed[position:]:
+                store.update_outbox(replace(unsent, next_attempt_at=now))
+            raise
         attempts = item.attempts + 1
         if error is None:
             store.update_outbox(
@@ -121,7 +132,9 @@ def deliver_outbox(
                 "gave up notification %s to %s: %s", item.id, item.channel, error
             )
         else:
-            wait = min(BACKOFF * 2 ** (attempts - 1), MAX_BACKOFF)
+            wait = min(
+                timedelta(seconds=backoff * 2 ** min(attempts - 1, 30)), MAX_BACKOFF
+            )
             outcome = replace(
                 item, attempts=attempts, next_attempt_at=now + wait, last_error=error
             )
@@ -130,17 +143,24 @@ def deliver_outbox(
     return DeliveryReport(sent, retrying, failed, tuple(errors))
 
 
-def _send(item: OutboxItem, environ: Mapping[str, str]) -> str | None:
-    """Send one notification; None when the receiver accepted it, else why not."""
+def _send(item: OutboxItem, environ: Mapping[str, str]) -> tuple[str | None, float]:
+    """Send one notification: None when the receiver accepted it, else why not; and
+    the channel's backoff in seconds."""
     try:
         channel = channel_from_dict(item.channel_config)
-        if isinstance(channel, WebhookChannel):
-            return _post(channel, item, environ)
-        return _mail(channel, item, environ)
     except ConfigError as exc:
-        return str(exc)
+        return str(exc), DEFAULT_BACKOFF_SECONDS
     except (TypeError, KeyError) as exc:
-        return f"the channel's settings in the outbox are unreadable ({exc})"
+        return (
+            f"the channel's settings in the outbox are unreadable ({exc})",
+            DEFAULT_BACKOFF_SECONDS,
+        )
+    try:
+        if isinstance(channel, WebhookChannel):
+            return _post(channel, item, environ), channel.backoff
+        return _mail(channel, item, environ), channel.backoff
+    except ConfigError as exc:
+        return str(exc), channel.backoff
 
 
 def _post(

@@ -21,7 +21,7 @@ from starlette.concurrency import run_in_threadpool
 from pipewarden._version import __version__
 from pipewarden.server.auth import Auth
 from pipewarden.server.handlers import install_handlers
-from pipewarden.server.limits import BodyLimit
+from pipewarden.server.limits import BodyLimit, NoNulCharacters
 from pipewarden.server.model_reports import ModelReports
 from pipewarden.server.settings import ServerSettings
 from pipewarden.store import Store, open_store
@@ -29,6 +29,9 @@ from pipewarden.store import Store, open_store
 __all__ = ["create_app", "tick"]
 
 logger = logging.getLogger(__name__)
+
+STOP_WAIT_SECONDS = 60.0
+"""How long a stopping server waits for the background loop's pass to finish."""
 
 
 def create_app(settings: ServerSettings, *, store: Store | None = None) -> FastAPI:
@@ -50,16 +53,29 @@ def create_app(settings: ServerSettings, *, store: Store | None = None) -> FastA
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         task = None
+        stopping = asyncio.Event()
         if settings.background_seconds > 0:
-            task = asyncio.create_task(_loop(app, settings.background_seconds))
+            task = asyncio.create_task(
+                _loop(app, settings.background_seconds, stopping)
+            )
         app.state.background.running = task is not None
         try:
             yield
         finally:
             if task is not None:
-                task.cancel()
-                with suppress(asyncio.CancelledError):
-                    await task
+                # Let a pass over the outbox finish: stopped midway, the
+                # notifications it had leased would wait for their lease to end.
+                stopping.set()
+                try:
+                    await asyncio.wait_for(asyncio.shield(task), STOP_WAIT_SECONDS)
+                except TimeoutError:
+                    logger.warning(
+                        "the background loop did not finish within %s s; stopping it",
+                        STOP_WAIT_SECONDS,
+                    )
+                    task.cancel()
+                    with suppress(asyncio.CancelledError):
+                        await task
             if owned:
                 opened.close()
 
@@ -79,6 +95,7 @@ def create_app(settings: ServerSettings, *, store: Store | None = None) -> FastA
     for router in ROUTERS:
         app.include_router(router)
     app.add_middleware(BodyLimit, limit=settings.max_body_bytes)
+    app.add_middleware(NoNulCharacters)
     return app
 
 
@@ -111,13 +128,15 @@ def tick(app: FastAPI, now: datetime | None = None) -> None:
         logger.info("alert %s escalated: %s", event.alert.id, event.event.message)
 
 
-async def _loop(app: FastAPI, seconds: float) -> None:
+async def _loop(app: FastAPI, seconds: float, stopping: asyncio.Event) -> None:
     state: BackgroundState = app.state.background
-    while True:
+    while not stopping.is_set():
         try:
             await run_in_threadpool(tick, app)
         except Exception as exc:  # keep the loop alive; the next tick retries
             state.errors += 1
             state.last_error = f"{type(exc).__name__}: {exc}"
             logger.exception("background loop failed; retrying in %s s", seconds)
-        await asyncio.sleep(seconds)
+        with suppress(TimeoutError):
+            await asyncio.wait_for(stopping.wait(), seconds)
+    state.running = False

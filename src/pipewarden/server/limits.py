@@ -5,13 +5,14 @@ from __future__ import annotations
 
 import json
 from typing import Any
+from urllib.parse import unquote
 
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from pipewarden.server.handlers import error_body
 
-__all__ = ["BodyLimit"]
+__all__ = ["BodyLimit", "NoNulCharacters"]
 
 
 class _TooLarge(HTTPException):
@@ -73,6 +74,44 @@ class BodyLimit:
         ]
         await send({"type": "http.response.start", "status": 413, "headers": headers})
         await send({"type": "http.response.body", "body": body})
+
+
+class NoNulCharacters:
+    """Answer 400 ``bad_request`` to a request whose path or query holds a NUL
+    character (also percent-encoded): no name, id or filter has one, and PostgreSQL
+    text cannot hold it (the fuzzer's ``/api/runs/%2500`` was a 503 there)."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and _holds_nul(scope):
+            body = json.dumps(
+                error_body(
+                    "bad_request",
+                    "The request's path or query holds a NUL character (0x00), which "
+                    "no name, id or filter can contain. Remove it.",
+                )
+            ).encode()
+            await send(
+                {
+                    "type": "http.response.start",
+                    "status": 400,
+                    "headers": [
+                        (b"content-type", b"application/json"),
+                        (b"content-length", str(len(body)).encode()),
+                    ],
+                }
+            )
+            await send({"type": "http.response.body", "body": body})
+            return
+        await self.app(scope, receive, send)
+
+
+def _holds_nul(scope: Scope) -> bool:
+    path = str(scope.get("path", ""))
+    query = bytes(scope.get("query_string", b"")).decode("latin-1")
+    return any("\x00" in unquote(unquote(text)) for text in (path, query))
 
 
 def _content_length(scope: Scope) -> int | None:

@@ -8,7 +8,11 @@ from contextlib import contextmanager
 from alembic.util.exc import CommandError
 from sqlalchemy import exc as sa_exc
 
-from pipewarden.errors import MissingDependencyError, StoreError
+from pipewarden.errors import (
+    MissingDependencyError,
+    StoreError,
+    StoreUnavailableError,
+)
 
 __all__ = ["missing_driver", "store_error", "translated"]
 
@@ -53,6 +57,11 @@ def store_error(exc: Exception, url: str) -> StoreError:
             f"The store {url} is not a readable SQLite database ({reason}). Point "
             "--store at a pipewarden store, or move the file away to start afresh."
         )
+    if _transient(exc, low):
+        return StoreUnavailableError(
+            f"Cannot reach the store {url} ({reason}). Check the URL, the server and "
+            "your credentials."
+        )
     if isinstance(exc, sa_exc.IntegrityError):
         return StoreError(
             f"The store {url} refused a write that conflicts with what it holds "
@@ -70,6 +79,45 @@ def store_error(exc: Exception, url: str) -> StoreError:
             "postgresql+psycopg://user@host/db."
         )
     return StoreError(f"The store {url} failed ({reason}).")
+
+
+_TRANSIENT_STATES = frozenset(
+    {
+        "40001",  # serialization failure
+        "40P01",  # deadlock detected
+        "57P01",  # admin shutdown (a restart)
+        "57P02",  # crash shutdown
+        "57P03",  # cannot connect now (starting up)
+        "08000",
+        "08001",
+        "08003",
+        "08004",
+        "08006",  # connection failures
+    }
+)
+_TRANSIENT_TEXT = (
+    "connection refused",
+    "the database system is starting up",
+    "the database system is shutting down",
+    "the database system is in recovery mode",
+    "terminating connection",
+    "server closed the connection",
+    "connection is closed",
+    "consuming input failed",
+    "connection timeout expired",
+)
+
+
+def _transient(exc: Exception, low: str) -> bool:
+    """A failure of the connection, not of the write: retrying may succeed."""
+    if not isinstance(exc, sa_exc.DBAPIError):
+        return False
+    if exc.connection_invalidated:
+        return True
+    state = getattr(exc.orig, "sqlstate", None)
+    if state in _TRANSIENT_STATES:
+        return True
+    return any(text in low for text in _TRANSIENT_TEXT)
 
 
 def missing_driver(url: str, exc: Exception) -> MissingDependencyError:

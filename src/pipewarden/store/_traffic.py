@@ -14,8 +14,10 @@ from itertools import repeat
 from typing import Any
 
 import polars as pl
-from sqlalchemy import Connection, insert, select, text, update
+from sqlalchemy import Connection, func, insert, select, text, update
 from sqlalchemy import Engine as Database
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from pipewarden.errors import RecordNotFoundError, StoreError
 from pipewarden.store._errors import translated
@@ -36,6 +38,8 @@ __all__ = ["Traffic"]
 
 PREDICTIONS = "predictions"
 LABELS = "labels"
+_LABELS_LOCK = 73_610
+"""pg_advisory_xact_lock(class, model id) of a model's label batches."""
 
 
 class Traffic:
@@ -60,7 +64,7 @@ class Traffic:
             if earlier is not None:
                 return earlier
             times = rows["time_us"]
-            batch_id = _insert_batch(
+            batch_id = _claim_batch(
                 conn,
                 model_id,
                 PREDICTIONS,
@@ -69,6 +73,8 @@ class Traffic:
                 min_time=None if rows.is_empty() else int(times.min()),  # type: ignore[arg-type]  # Int64 column
                 max_time=None if rows.is_empty() else int(times.max()),  # type: ignore[arg-type]  # Int64 column
             )
+            if isinstance(batch_id, BatchReceipt):  # another writer logged it meanwhile
+                return batch_id
             inserted = _insert_predictions(conn, model_id, batch_id, rows)
             blob, inputs_blob, profiles = batch.blob, batch.inputs_blob, batch.profiles
             if inserted < rows.height:  # some ids were logged by an earlier batch
@@ -109,10 +115,14 @@ class Traffic:
         rows = batch.rows
         with translated(self._url), self._writer.begin() as conn:
             model_id = _model_id(conn, name, version, self._url)
+            if conn.dialect.name == "postgresql":
+                # One label batch of a model at a time: the counts (new, relabelled)
+                # are then exact, and two overlapping batches cannot both insert an id.
+                conn.execute(select(func.pg_advisory_xact_lock(_LABELS_LOCK, model_id)))
             earlier = _earlier(conn, model_id, LABELS, batch.batch_key)
             if earlier is not None:
                 return earlier
-            batch_id = _insert_batch(
+            batch_id = _claim_batch(
                 conn,
                 model_id,
                 LABELS,
@@ -121,6 +131,8 @@ class Traffic:
                 min_time=None,
                 max_time=None,
             )
+            if isinstance(batch_id, BatchReceipt):  # pragma: no cover - locked above
+                return batch_id
             _fill_incoming(conn, rows)
             counts = {**batch.counts, **_label_counts(conn, model_id, rows.height)}
             same = _same(conn)
@@ -336,7 +348,7 @@ def _earlier(
     )
 
 
-def _insert_batch(
+def _claim_batch(
     conn: Connection,
     model_id: int,
     kind: str,
@@ -345,23 +357,50 @@ def _insert_batch(
     rows: int,
     min_time: int | None,
     max_time: int | None,
-) -> int:
-    result = conn.execute(
-        insert(MonitorBatchRow)
-        .values(
-            model_id=model_id,
-            kind=kind,
-            batch_key=batch.batch_key,
-            logged_at=batch.logged_at,
-            rows=rows + batch.counts.get("duplicate_in_batch", 0),
-            stored=0,
-            counts=dict(batch.counts),
-            min_time_us=min_time,
-            max_time_us=max_time,
-        )
-        .returning(MonitorBatchRow.id)
+) -> int | BatchReceipt:
+    """Insert the batch's row and return its id; or, when another writer logged a
+    batch with the same key since ``_earlier`` looked, that batch's receipt.
+
+    The insert skips a conflicting key instead of failing: on PostgreSQL it waits
+    for the other writer's transaction, then finds its row committed.
+    """
+    dialect = conn.dialect.name
+    maker: Any = (
+        postgresql_insert
+        if dialect == "postgresql"
+        else sqlite_insert
+        if dialect == "sqlite"
+        else None
     )
-    return int(result.scalar_one())
+    statement: Any = (
+        insert(MonitorBatchRow) if maker is None else maker(MonitorBatchRow)
+    )
+    values = {
+        "model_id": model_id,
+        "kind": kind,
+        "batch_key": batch.batch_key,
+        "logged_at": batch.logged_at,
+        "rows": rows + batch.counts.get("duplicate_in_batch", 0),
+        "stored": 0,
+        "counts": dict(batch.counts),
+        "min_time_us": min_time,
+        "max_time_us": max_time,
+    }
+    statement = statement.values(**values)
+    if maker is not None:
+        statement = statement.on_conflict_do_nothing(
+            index_elements=["model_id", "kind", "batch_key"]
+        )
+    found = conn.execute(statement.returning(MonitorBatchRow.id)).scalar()
+    if found is not None:
+        return int(found)
+    earlier = _earlier(conn, model_id, kind, batch.batch_key)
+    if earlier is None:  # pragma: no cover - the conflict was this very key
+        raise StoreError(
+            f"The {kind} batch {batch.batch_key!r} conflicted with another writer's "
+            "and then could not be found. Retry it."
+        )
+    return earlier
 
 
 def _insert_predictions(
@@ -387,7 +426,8 @@ def _insert_predictions(
                 "INSERT INTO predictions (model_id, row_id, batch_id, time_us, "
                 "prediction, predicted_class) SELECT :m, row_id, :b, time_us, "
                 "prediction, predicted_class FROM pw_incoming_predictions "
-                "ON CONFLICT DO NOTHING"
+                # in one order, so two writers of overlapping ids cannot deadlock
+                "ORDER BY row_id ON CONFLICT DO NOTHING"
             ),
             {"m": model_id, "b": batch_id},
         )

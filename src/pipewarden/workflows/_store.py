@@ -13,12 +13,24 @@ __all__ = ["opened_store"]
 
 
 @contextmanager
-def opened_store(store: Store | str | None) -> Iterator[Store]:
-    """Use a given Store as is, or open (and close) one from a URL or the default."""
+def opened_store(store: Store | str | None, *, retry: bool = False) -> Iterator[Store]:
+    """Use a given Store as is, or open (and close) one from a URL or the default.
+
+    Args:
+        store: A Store, a store URL, or None for the default store.
+        retry: Retry opening with backoff while the store's server is unreachable
+            (see ``workflows._retry``): for idempotent writes such as logged batches.
+    """
     if store is not None and not isinstance(store, str):
         yield store
         return
     from pipewarden.store import open_store
 
-    with open_store(store) as opened:
+    if retry:
+        from pipewarden.workflows._retry import retried
+
+        opened = retried(lambda: open_store(store), what="opening the store")
+    else:
+        opened = open_store(store)
+    with opened:
         yield opened

@@ -30,6 +30,7 @@ from pipewarden.store.monitoring_records import (
     LabelBatch,
     PredictionBatch,
 )
+from pipewarden.workflows._retry import retried
 from pipewarden.workflows._store import opened_store
 from pipewarden.workflows.mlflow_registry import is_mlflow_model
 
@@ -104,8 +105,10 @@ def log_predictions(
     score_columns = [scores] if isinstance(scores, str) else list(scores or ())
     roles = [id, prediction, *([time] if time else []), *score_columns]
     _require(data, roles)
-    with opened_store(store) as opened:
-        record = resolve_model(opened, model)
+    with opened_store(store, retry=True) as opened:
+        record = retried(
+            lambda: resolve_model(opened, model), what="the model's lookup"
+        )
         key = batch_key or _content_key(data)
         rows, counts = _prediction_rows(data, record, id, prediction, time, moment)
         inputs = _inputs(data, record, roles)
@@ -139,7 +142,12 @@ def log_predictions(
             counts=counts,
             logged_at=moment,
         )
-        return opened.save_predictions(record.name, record.version, batch, rebuild)
+        return retried(
+            lambda: opened.save_predictions(
+                record.name, record.version, batch, rebuild
+            ),
+            what=f"the predictions batch {key[:19]}",
+        )
 
 
 def log_labels(
@@ -176,8 +184,10 @@ def log_labels(
     moment = now or datetime.now(UTC)
     data = _frame(frame)
     _require(data, [id, label])
-    with opened_store(store) as opened:
-        record = resolve_model(opened, model)
+    with opened_store(store, retry=True) as opened:
+        record = retried(
+            lambda: resolve_model(opened, model), what="the model's lookup"
+        )
         key = batch_key or _content_key(data.select(id, label))
         classification = _is_classification(record, data[label])
         labels = data.select(
@@ -204,7 +214,10 @@ def log_labels(
             "no_id_or_label": missing,
         }
         batch = LabelBatch(key, unique, counts, moment)
-        receipt = opened.save_labels(record.name, record.version, batch)
+        receipt = retried(
+            lambda: opened.save_labels(record.name, record.version, batch),
+            what=f"the labels batch {key[:19]}",
+        )
     if not receipt.already_logged:
         return BatchReceipt(
             receipt.kind,

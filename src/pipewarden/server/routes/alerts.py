@@ -7,7 +7,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Query
 
 from pipewarden.server.auth import require_token
-from pipewarden.server.deps import SettingsDep, StoreDep, now
+from pipewarden.server.deps import AlertId, SettingsDep, StoreDep, now
 from pipewarden.server.schemas import ByIn
 from pipewarden.workflows import alerts as workflow
 
@@ -28,7 +28,7 @@ def list_alerts(
 
 
 @router.get("/{alert_id}", summary="One alert and its events")
-def get_alert(store: StoreDep, alert_id: int) -> dict[str, Any]:
+def get_alert(store: StoreDep, alert_id: AlertId) -> dict[str, Any]:
     out = store.get_alert(alert_id).to_dict()
     out["events"] = [e.to_dict() for e in store.list_alert_events(alert_id)]
     return out
@@ -40,7 +40,7 @@ def get_alert(store: StoreDep, alert_id: int) -> dict[str, Any]:
     dependencies=[Depends(require_token)],
 )
 def acknowledge(
-    store: StoreDep, alert_id: int, body: ByIn | None = None
+    store: StoreDep, alert_id: AlertId, body: ByIn | None = None
 ) -> dict[str, Any]:
     by = (body or ByIn()).by
     event = workflow.acknowledge(store, alert_id, by=by, now=now())
@@ -53,7 +53,7 @@ def acknowledge(
     dependencies=[Depends(require_token)],
 )
 def resolve(
-    store: StoreDep, settings: SettingsDep, alert_id: int, body: ByIn | None = None
+    store: StoreDep, settings: SettingsDep, alert_id: AlertId, body: ByIn | None = None
 ) -> dict[str, Any]:
     by = (body or ByIn()).by
     outcome = workflow.resolve(

@@ -21,7 +21,7 @@ from pipewarden.monitor.results import MonitorReport, WindowResult
 from pipewarden.pipelines.run_diff import column_statistics, diff_runs
 from pipewarden.server.auth import Auth
 from pipewarden.server.charts import bars_figure, history_figure, lines_figure
-from pipewarden.server.deps import SettingsDep, StoreDep, now
+from pipewarden.server.deps import AlertId, SettingsDep, StoreDep, now
 from pipewarden.server.model_reports import ModelReports
 from pipewarden.server.pages import render
 from pipewarden.server.routes.datasets import dataset_summary
@@ -144,7 +144,7 @@ def alerts_page(
 def ack_form(
     request: Request,
     store: StoreDep,
-    alert_id: int,
+    alert_id: AlertId,
     token: Annotated[str | None, Form()] = None,
     by: Annotated[str, Form(min_length=1, max_length=200)] = "dashboard",
 ) -> Response:
@@ -158,7 +158,7 @@ def resolve_form(
     request: Request,
     store: StoreDep,
     settings: SettingsDep,
-    alert_id: int,
+    alert_id: AlertId,
     token: Annotated[str | None, Form()] = None,
     by: Annotated[str, Form(min_length=1, max_length=200)] = "dashboard",
 ) -> Response:
