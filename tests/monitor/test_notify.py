@@ -145,6 +145,32 @@ def test_a_hanging_receiver_times_out_and_the_alert_is_kept(
     assert (item.status, item.attempts) == ("pending", 1)
 
 
+def test_a_pass_out_of_time_hands_the_rest_back_and_the_next_pass_sends_them(
+    store: Store, receiver: Receiver
+) -> None:
+    receiver.hang = threading.Event()
+    _open_alert(
+        store,
+        WebhookChannel("slow", url=receiver.url, timeout=0.3),
+        WebhookChannel("also-slow", url=receiver.url, timeout=0.3),
+    )
+
+    report = deliver_outbox(store, now=NOW, environ={}, pass_seconds=0.1)
+
+    # the first receiver took its whole timeout; the second was never tried
+    assert (report.retrying, report.deferred, report.sent) == (1, 1, 0)
+    items = {item.channel: item for item in store.list_outbox()}
+    assert (items["also-slow"].attempts, items["also-slow"].next_attempt_at) == (0, NOW)
+    assert items["slow"].attempts == 1
+    receiver.hang.set()
+    receiver.hang = None
+    again = deliver_outbox(store, now=NOW, environ={})  # due at once, not leased
+    assert (again.sent, again.deferred) == (1, 0)
+    items = {item.channel: item for item in store.list_outbox()}
+    assert (items["also-slow"].status, items["also-slow"].attempts) == ("sent", 1)
+    assert items["slow"].status == "pending"  # its retry is 30 s away
+
+
 def test_slack_payload_shape(store: Store, receiver: Receiver) -> None:
     _open_alert(store, WebhookChannel("slack", url=receiver.url, format="slack"))
     assert deliver_outbox(store, now=NOW, environ={}).sent == 1

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import logging
 import smtplib
+import time
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
@@ -51,6 +52,10 @@ DEFAULT_MAX_ATTEMPTS = 8
 MAX_BACKOFF = timedelta(hours=1)
 LEASE = timedelta(minutes=5)
 """How long a deliverer holds the rows it took (longer than any attempt takes)."""
+PASS_SECONDS = LEASE.total_seconds() / 2
+"""A pass stops taking its rows in turn after this long and hands back the rest: a
+pass of many slow receivers (100 rows x a 5 s timeout) must end before its lease
+does, or a second deliverer could take and send the same rows."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,12 +66,15 @@ class DeliveryReport:
     retrying: int = 0
     failed: int = 0
     errors: tuple[str, ...] = ()
+    deferred: int = 0
+    """Taken but not tried: the pass ran out of time and handed them back."""
 
     def to_dict(self) -> dict[str, Any]:
         return {
             "sent": self.sent,
             "retrying": self.retrying,
             "failed": self.failed,
+            "deferred": self.deferred,
             "errors": list(self.errors),
         }
 
@@ -78,6 +86,7 @@ def deliver_outbox(
     environ: Mapping[str, str],
     max_attempts: int = DEFAULT_MAX_ATTEMPTS,
     limit: int = 100,
+    pass_seconds: float = PASS_SECONDS,
 ) -> DeliveryReport:
     """Send the notifications that are due, and keep each outcome.
 
@@ -88,6 +97,8 @@ def deliver_outbox(
             ``password_env``) are read.
         max_attempts: Attempts before a notification is marked ``failed``.
         limit: Most notifications taken in this pass.
+        pass_seconds: Wall-clock seconds after which the pass tries no more and
+            hands the rest back, due at once (well inside the lease).
 
     Returns:
         How many were sent, will be retried, or were given up.
@@ -95,7 +106,13 @@ def deliver_outbox(
     sent = retrying = failed = 0
     errors: list[str] = []
     claimed = store.claim_outbox(now, lease=LEASE, limit=limit)
+    started = time.monotonic()
     for position, item in enumerate(claimed):
+        if time.monotonic() - started > pass_seconds:
+            for unsent in claimed[position:]:
+                store.update_outbox(replace(unsent, next_attempt_at=now))
+            deferred = len(claimed) - position
+            return DeliveryReport(sent, retrying, failed, tuple(errors), deferred)
         try:
             error, backoff = _send(item, environ)
         except BaseException:
