@@ -1513,10 +1513,15 @@ def load_http(
     clients: int = 8,
     seconds: float = 60,
     batch_rows: int = 200,
+    replay: int | None = None,
 ) -> dict[str, Any]:
     """``clients`` threads against a real ``pipewarden serve`` for ``seconds``: each
     alternates a predictions batch (its own ids, with a batch key) and a read
-    endpoint. Throughput, p50/p99 per kind, errors, rows lost, server RSS."""
+    endpoint. Throughput, p50/p99 per kind, errors, rows lost, server RSS.
+
+    With ``replay``, each client sends its first ``replay`` batches over and over
+    (same ids, same keys): after the first round the store stops growing, so the
+    server's memory is measured over the same work on the same data."""
     register(url)
     served = serve(url, folder, "--background-seconds", "5", name="load")
     latencies: dict[str, list[float]] = {"ingest": [], "read": []}
@@ -1534,8 +1539,9 @@ def load_http(
             batch = 0
             with httpx.Client(base_url=served.base, timeout=60) as http:
                 while time.monotonic() < deadline:
-                    start = (number * 1_000_000) + batch * batch_rows
-                    frame = predictions(range(start, start + batch_rows), seed=batch)
+                    index = batch % replay if replay else batch
+                    start = (number * 1_000_000) + index * batch_rows
+                    frame = predictions(range(start, start + batch_rows), seed=index)
                     body = {
                         "records": records(frame),
                         "id": "id",
@@ -1549,7 +1555,7 @@ def load_http(
                             json=body,
                             headers={
                                 "Authorization": f"Bearer {TOKEN}",
-                                "Idempotency-Key": f"load-{number}-{batch}",
+                                "Idempotency-Key": f"load-{number}-{index}",
                             },
                         )
                         took = time.perf_counter() - began

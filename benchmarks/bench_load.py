@@ -52,7 +52,18 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=60)
     parser.add_argument("--clients", type=int, default=8)
     parser.add_argument("--runs", type=int, default=100, help="runs per recorder")
+    parser.add_argument(
+        "--steady",
+        type=int,
+        default=None,
+        metavar="BATCHES",
+        help="only the HTTP run, each client replaying its first BATCHES batches "
+        "(the store stops growing): the server's memory over the same work",
+    )
     args = parser.parse_args()
+    if args.steady:
+        steady(args)
+        return
     results: dict[str, object] = {
         "date": datetime.now(UTC).strftime("%Y-%m-%d"),
         "seconds": args.seconds,
@@ -84,6 +95,19 @@ def main() -> None:
             results[f"{name}_{kind}"] = result
     OUT.write_text(json.dumps(results, indent=1) + "\n")
     print(f"wrote {OUT}")
+
+
+def steady(args: argparse.Namespace) -> None:
+    """The HTTP load on a store that stops growing after the first round of batches."""
+    folder = Path(tempfile.mkdtemp(prefix="pw-steady-"))
+    result = faults.load_http(
+        f"sqlite:///{folder / 'store.db'}",
+        folder,
+        clients=args.clients,
+        seconds=args.seconds,
+        replay=args.steady,
+    )
+    print(f"sqlite steady: {json.dumps(result)}", flush=True)
 
 
 if __name__ == "__main__":
