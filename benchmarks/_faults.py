@@ -255,6 +255,21 @@ def exactly_once_api(
     return {"face": "python", "clients": clients, **verdict(url, tally)}
 
 
+def log_predictions_args(data: str, url: str) -> list[str]:
+    """``pipewarden predictions log`` of one batch file into the model ``MODEL``."""
+    return [
+        "predictions", "log", MODEL, data, "--id", "id", "--prediction", "pred",
+        "--time", "ts", "--store", url,
+    ]  # fmt: skip
+
+
+def log_labels_args(data: str, url: str) -> list[str]:
+    """``pipewarden labels log`` of one label file for the model ``MODEL``."""
+    return [
+        "labels", "log", MODEL, data, "--id", "id", "--label", "y", "--store", url,
+    ]  # fmt: skip
+
+
 def cli_receipt(text: str) -> dict[str, Any]:
     """The receipt the CLI printed: 'Logged N of M ... (new K, ...)' or 'logged
     before'."""
@@ -290,23 +305,7 @@ def exactly_once_cli(
             truth = folder / f"l{ids.start}.parquet"
             labels(ids, seed=ids.start).write_parquet(truth)
             for attempt in range(2):
-                done = cli(
-                    [
-                        "predictions",
-                        "log",
-                        MODEL,
-                        str(data),
-                        "--id",
-                        "id",
-                        "--prediction",
-                        "pred",
-                        "--time",
-                        "ts",
-                        "--store",
-                        url,
-                    ],
-                    folder,
-                )
+                done = cli(log_predictions_args(str(data), url), folder)
                 if done.returncode != 0:
                     tally.errors.append(done.stderr.strip()[-300:])
                     continue
@@ -317,21 +316,7 @@ def exactly_once_cli(
                         tally.errors.append(f"retry of {data.name} stored again")
                     continue
                 tally.add("predictions", [f"r{i}" for i in ids], receipt)
-            done = cli(
-                [
-                    "labels",
-                    "log",
-                    MODEL,
-                    str(truth),
-                    "--id",
-                    "id",
-                    "--label",
-                    "y",
-                    "--store",
-                    url,
-                ],
-                folder,
-            )
+            done = cli(log_labels_args(str(truth), url), folder)
             if done.returncode != 0:
                 tally.errors.append(done.stderr.strip()[-300:])
             else:
@@ -747,34 +732,10 @@ def kill_faults(
         files.append(n)
 
     def log(n: int) -> list[str]:
-        return [
-            "predictions",
-            "log",
-            MODEL,
-            f"p{n}.parquet",
-            "--id",
-            "id",
-            "--prediction",
-            "pred",
-            "--time",
-            "ts",
-            "--store",
-            url,
-        ]
+        return log_predictions_args(f"p{n}.parquet", url)
 
     def join(n: int) -> list[str]:
-        return [
-            "labels",
-            "log",
-            MODEL,
-            f"l{n}.parquet",
-            "--id",
-            "id",
-            "--label",
-            "y",
-            "--store",
-            url,
-        ]
+        return log_labels_args(f"l{n}.parquet", url)
 
     monitor = [
         "monitor",
