@@ -148,3 +148,74 @@ def test_a_missing_column_or_model_is_a_one_line_error(store: Store) -> None:
         log_predictions("m", _batch(4), id="id", prediction="score", store=store)
     with pytest.raises(RecordNotFoundError, match="No model 'other'"):
         log_predictions("other", _batch(4), id="id", prediction="pred", store=store)
+
+
+@pytest.mark.parametrize("awkward", [False, True], ids=["plain", "infinite"])
+def test_the_predictions_table_holds_every_row_exactly(
+    store_url: str, awkward: bool
+) -> None:
+    """The rows in SQL equal the batch bit for bit: SQLite's bulk path (one
+    statement over the rows as JSON) and its fallback for what JSON cannot carry."""
+    import sqlalchemy as sa
+
+    from pipewarden.store import open_store
+
+    rng = np.random.default_rng(5)
+    n = 2_000
+    values = np.concatenate(
+        [
+            rng.normal(size=n // 4),
+            rng.lognormal(0, 30, size=n // 4),  # 1e-30 .. 1e30
+            rng.uniform(0, 1, size=n // 4),  # probabilities
+            rng.normal(size=n // 4) * 1e300,
+        ]
+    )
+    values[:3] = [-0.0, 5e-324, np.nan]
+    ids = [f"r{i}-é'\"\\" for i in range(n)]
+    if awkward:  # JSON has no infinity: SQLite's rows go in one by one instead
+        values[3:5] = [np.inf, -np.inf]
+    batch = pl.DataFrame(
+        {
+            "id": ids,
+            "ts": [T0 + timedelta(seconds=7 * i) for i in range(n)],
+            "x": rng.normal(size=n),
+            "pred": values,
+        }
+    )
+    with open_store(store_url) as store:
+        _register(store)
+        log_predictions("m", batch, id="id", prediction="pred", time="ts", store=store)
+    database = sa.create_engine(store_url)
+    try:
+        with database.connect() as conn:
+            found = conn.execute(
+                sa.text("SELECT row_id, time_us, prediction FROM predictions")
+            ).all()
+    finally:
+        database.dispose()
+    got = {row_id: (time_us, prediction) for row_id, time_us, prediction in found}
+    assert len(got) == n
+    for i, (row_id, value) in enumerate(zip(ids, values, strict=True)):
+        time_us, stored = got[row_id]
+        assert time_us == int((T0 + timedelta(seconds=7 * i)).timestamp() * 1e6)
+        if np.isnan(value):
+            assert stored is None or np.isnan(stored)  # SQLite keeps NaN as NULL
+        else:  # (SQLite keeps -0.0 as 0: equal, sign aside)
+            assert stored == value
+
+
+def test_ids_and_classes_with_nul_are_refused_in_every_store(store: Store) -> None:
+    _register(store, task="classification")
+    batch = _batch(6).with_columns(pred=pl.Series([1, 0] * 3))
+    bad_id = batch.with_columns(id=pl.Series([f"r{i}" for i in range(5)] + ["x\x00y"]))
+    with pytest.raises(SourceError, match=r"Column 'id' has a value with a NUL.*row 6"):
+        log_predictions("m", bad_id, id="id", prediction="pred", time="ts", store=store)
+    bad_class = batch.with_columns(pred=pl.Series(["a", "b\x00", "a"] * 2))
+    with pytest.raises(SourceError, match="Column 'pred' has a value with a NUL"):
+        log_predictions(
+            "m", bad_class, id="id", prediction="pred", time="ts", store=store
+        )
+    labels = pl.DataFrame({"id": ["r0", "r\x001"], "y": [1, 0]})
+    with pytest.raises(SourceError, match="Column 'id' has a value with a NUL"):
+        log_labels("m", labels, id="id", label="y", store=store)
+    assert store.load_predictions("m", "1") is None  # type: ignore[union-attr]

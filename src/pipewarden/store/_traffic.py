@@ -76,7 +76,7 @@ class Traffic:
             if isinstance(batch_id, BatchReceipt):  # another writer logged it meanwhile
                 return batch_id
             inserted = _insert_predictions(conn, model_id, batch_id, rows)
-            blob, inputs_blob, profiles = batch.blob, batch.inputs_blob, batch.profiles
+            contents = batch.contents()
             if inserted < rows.height:  # some ids were logged by an earlier batch
                 kept = {
                     row_id
@@ -88,7 +88,7 @@ class Traffic:
                         {"m": model_id, "b": batch_id},
                     )
                 }
-                blob, inputs_blob, profiles = rebuild(kept)
+                contents = rebuild(kept)
             counts = {**batch.counts, "already_logged_ids": rows.height - inserted}
             conn.execute(
                 update(MonitorBatchRow)
@@ -96,11 +96,11 @@ class Traffic:
                 .values(
                     stored=inserted,
                     counts=counts,
-                    rows_blob=blob,
-                    inputs_blob=inputs_blob,
+                    rows_blob=contents.blob,
+                    inputs_blob=contents.inputs_blob,
                 )
             )
-            self._insert_profiles(conn, model_id, batch_id, profiles)
+            self._insert_profiles(conn, model_id, batch_id, contents.profiles)
         return BatchReceipt(
             PREDICTIONS,
             batch.batch_key,
@@ -407,9 +407,9 @@ def _insert_predictions(
     conn: Connection, model_id: int, batch_id: int, rows: pl.DataFrame
 ) -> int:
     """Insert the rows whose id the model has not logged yet; how many were new."""
-    columns = [rows[name].to_list() for name in PREDICTION_COLUMNS]
-    ids, times, predictions, classes = columns
     if conn.dialect.name == "postgresql":
+        columns = [rows[name].to_list() for name in PREDICTION_COLUMNS]
+        ids, times, predictions, classes = columns
         conn.exec_driver_sql(
             'CREATE TEMP TABLE pw_incoming_predictions (row_id text COLLATE "C", '
             "time_us bigint, "
@@ -434,14 +434,40 @@ def _insert_predictions(
         return int(result.rowcount)
     cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]  # an open DBAPI connection
     try:
-        cursor.executemany(
-            "INSERT INTO predictions (model_id, row_id, batch_id, time_us, prediction, "
-            "predicted_class) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
-            zip(repeat(model_id), ids, repeat(batch_id), times, predictions, classes),
-        )
+        if _json_exact(rows):
+            # One statement over the rows as JSON: SQLite inserts them all in one step,
+            # without the GIL, so the workflow's thread profiles the batch meanwhile.
+            cursor.execute(
+                "INSERT INTO predictions (model_id, row_id, batch_id, time_us, "
+                "prediction, predicted_class) SELECT ?, value ->> 'row_id', ?, "
+                "value ->> 'time_us', value ->> 'prediction', value ->> "
+                "'predicted_class' FROM json_each(?) WHERE true ON CONFLICT DO NOTHING",
+                (
+                    model_id,
+                    batch_id,
+                    rows.select(list(PREDICTION_COLUMNS)).write_json(),
+                ),
+            )
+        else:
+            columns = [rows[name].to_list() for name in PREDICTION_COLUMNS]
+            ids, times, predictions, classes = columns
+            cursor.executemany(
+                "INSERT INTO predictions (model_id, row_id, batch_id, time_us, "
+                "prediction, predicted_class) VALUES (?, ?, ?, ?, ?, ?) "
+                "ON CONFLICT DO NOTHING",
+                zip(
+                    repeat(model_id), ids, repeat(batch_id), times, predictions, classes
+                ),
+            )
         return int(cursor.rowcount)
     finally:
         cursor.close()
+
+
+def _json_exact(rows: pl.DataFrame) -> bool:
+    """Whether the rows survive JSON unchanged: Polars writes an infinite
+    prediction as null (the workflow already refuses ids and classes with NUL)."""
+    return not rows["prediction"].is_infinite().any()
 
 
 def _fill_incoming(conn: Connection, rows: pl.DataFrame) -> None:

@@ -18,6 +18,7 @@ from pipewarden.profiles.dataset import DatasetProfile
 
 __all__ = [
     "PREDICTION_COLUMNS",
+    "BatchContents",
     "BatchReceipt",
     "SpanProfiles",
     "StoredProfile",
@@ -39,9 +40,27 @@ LABEL_COLUMNS = {"row_id": pl.String, "label": pl.Float64, "label_class": pl.Str
 SpanProfiles: TypeAlias = Sequence[tuple[int, int, DatasetProfile]]
 """(start, end) in UTC epoch microseconds, and the profile of the batch's inputs with
 event times in ``[start, end)``: one per UTC day, or one for the whole batch."""
-Rebuild: TypeAlias = Callable[[set[str]], tuple[bytes, bytes, SpanProfiles]]
-"""Given the ids actually stored, the rows blob, inputs blob and profiles of those
-rows only."""
+
+
+@dataclass(frozen=True, slots=True)
+class BatchContents:
+    """What a predictions batch keeps besides its rows.
+
+    Attributes:
+        blob: Parquet bytes of the rows: ids, times, predictions, scores.
+        inputs_blob: Parquet bytes of the rows' ids and inputs (read only when a
+            window needs rows: its drift when no stored profiles tile it, or its
+            diagnosis).
+        profiles: The inputs' profiles, per UTC day or per calendar month.
+    """
+
+    blob: bytes
+    inputs_blob: bytes
+    profiles: SpanProfiles
+
+
+Rebuild: TypeAlias = Callable[[set[str]], BatchContents]
+"""Given the ids actually stored, the contents of those rows only."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,20 +70,16 @@ class PredictionBatch:
     Attributes:
         batch_key: Content hash or the client's key: the same key is stored once.
         rows: One row per prediction (``PREDICTION_COLUMNS``), ids unique.
-        blob: Parquet bytes of the rows: ids, times, predictions, scores.
-        inputs_blob: Parquet bytes of the rows' ids and inputs (read only when a
-            window needs rows: its drift when no stored profiles tile it, or its
-            diagnosis).
-        profiles: The inputs' profiles, per UTC day or for the whole batch.
+        contents: Gives the batch's blobs and profiles. The store calls it after
+            inserting the rows, so a workflow can compute them meanwhile (on
+            another thread); it may be called more than once (a retried save).
         counts: What the workflow already found (e.g. ``duplicate_in_batch``).
         logged_at: When it was logged (UTC).
     """
 
     batch_key: str
     rows: pl.DataFrame
-    blob: bytes
-    inputs_blob: bytes
-    profiles: SpanProfiles
+    contents: Callable[[], BatchContents]
     counts: dict[str, int]
     logged_at: datetime
 

@@ -16,6 +16,7 @@ from __future__ import annotations
 import hashlib
 import io
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
@@ -26,6 +27,7 @@ from pipewarden.errors import SourceError
 from pipewarden.io.sources import read_frame
 from pipewarden.monitor.windows import DAY_US
 from pipewarden.store.monitoring_records import (
+    BatchContents,
     BatchReceipt,
     LabelBatch,
     PredictionBatch,
@@ -125,29 +127,36 @@ def log_predictions(
         core = [ID, TIME_US, PREDICTION, PREDICTED_CLASS]
         core += [f"{SCORE_PREFIX}{c}" for c in score_columns]
 
-        def rebuild(kept: set[str]) -> tuple[bytes, bytes, list[tuple[int, int, Any]]]:
-            part = blob_frame.filter(pl.col(ID).is_in(list(kept)))
-            return (
+        def contents(part: pl.DataFrame) -> BatchContents:
+            return BatchContents(
                 _parquet(part.select(core)),
                 _parquet(part.select(ID, *inputs)),
                 _span_profiles(part, inputs),
             )
 
-        batch = PredictionBatch(
-            batch_key=key,
-            rows=table_rows,
-            blob=_parquet(blob_frame.select(core)),
-            inputs_blob=_parquet(blob_frame.select(ID, *inputs)),
-            profiles=_span_profiles(blob_frame, inputs),
-            counts=counts,
-            logged_at=moment,
-        )
-        return retried(
-            lambda: opened.save_predictions(
-                record.name, record.version, batch, rebuild
-            ),
-            what=f"the predictions batch {key[:19]}",
-        )
+        def rebuild(kept: set[str]) -> BatchContents:
+            return contents(blob_frame.filter(pl.col(ID).is_in(list(kept))))
+
+        # The blobs and profiles are made on another thread while the store inserts
+        # the rows (Polars and the sketches release the GIL; SQLite's steps too).
+        pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="pw-batch")
+        try:
+            pending = pool.submit(contents, blob_frame)
+            batch = PredictionBatch(
+                batch_key=key,
+                rows=table_rows,
+                contents=pending.result,
+                counts=counts,
+                logged_at=moment,
+            )
+            return retried(
+                lambda: opened.save_predictions(
+                    record.name, record.version, batch, rebuild
+                ),
+                what=f"the predictions batch {key[:19]}",
+            )
+        finally:  # a batch logged before never needs them: do not wait
+            pool.shutdown(wait=False, cancel_futures=True)
 
 
 def log_labels(
@@ -201,6 +210,8 @@ def log_labels(
             .cast(pl.String)
             .alias("label_class"),
         )
+        _refuse_nul(labels["row_id"], id)
+        _refuse_nul(labels["label_class"], label)
         missing = labels.filter(
             pl.col("row_id").is_null()
             | (pl.col("label").is_null() & pl.col("label_class").is_null())
@@ -367,12 +378,27 @@ def _prediction_rows(
             else pl.Series(PREDICTED_CLASS, [None] * data.height, pl.String),
         ]
     )
+    _refuse_nul(rows[ID], id_column)
+    _refuse_nul(rows[PREDICTED_CLASS], prediction)
     kept = rows.filter(_kept_mask(data, id_column, time))
     counts = {
         "no_id_or_time": data.height - kept.height,
         "duplicate_in_batch": kept.height - kept[ID].n_unique(),
     }
     return rows, counts
+
+
+def _refuse_nul(values: pl.Series, column: str) -> None:
+    """Ids and classes are text a store can hold: PostgreSQL's text cannot hold NUL,
+    so no store takes it (the same batch gets the same answer in every store)."""
+    found = values.str.contains("\x00", literal=True)
+    if found.any():
+        row = int(found.arg_true()[0])
+        raise SourceError(
+            f"Column '{column}' has a value with a NUL character (row {row + 1}): ids "
+            "and classes must be text without NUL. Remove or replace it, e.g. with "
+            "pl.col(...).str.replace_all('\\x00', '')."
+        )
 
 
 def _kept_mask(data: pl.DataFrame, id_column: str, time: str | None) -> pl.Series:
