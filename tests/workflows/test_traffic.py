@@ -4,6 +4,7 @@ PostgreSQL."""
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import numpy as np
 import polars as pl
@@ -11,7 +12,9 @@ import pytest
 
 from pipewarden.errors import RecordNotFoundError, SourceError
 from pipewarden.store import Store
+from pipewarden.workflows import traffic
 from pipewarden.workflows.models import register_model
+from pipewarden.workflows.monitoring import monitor_model
 from pipewarden.workflows.traffic import log_labels, log_predictions
 from store_helpers import make_fingerprint
 
@@ -67,8 +70,9 @@ def test_a_batch_logged_twice_stores_nothing_twice(store: Store) -> None:
 
 
 def test_ids_repeated_in_a_batch_or_logged_before_are_counted_not_stored(
-    store: Store,
+    store: Store, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    monkeypatch.setattr(traffic, "PROFILE_FROM_ROWS", 1)  # profile these small batches
     _register(store)
     log_predictions(
         "m", _batch(100), id="id", prediction="pred", time="ts", store=store
@@ -219,3 +223,32 @@ def test_ids_and_classes_with_nul_are_refused_in_every_store(store: Store) -> No
     with pytest.raises(SourceError, match="Column 'id' has a value with a NUL"):
         log_labels("m", labels, id="id", label="y", store=store)
     assert store.load_predictions("m", "1") is None  # type: ignore[union-attr]
+
+
+def test_small_batches_keep_no_profile_and_their_windows_profile_the_rows(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Below PROFILE_FROM_ROWS a batch stores no input profile; its windows then
+    profile the stored input rows, with the same drift as from stored profiles."""
+    from pipewarden.store import open_store
+
+    reports = []
+    for threshold in (10**9, 1):
+        monkeypatch.setattr(traffic, "PROFILE_FROM_ROWS", threshold)
+        with open_store(f"sqlite:///{tmp_path / f'{threshold}.db'}") as store:
+            _register(store)
+            for start in (0, 300, 600):
+                batch = _batch(300, start).with_columns(x=pl.col("x") + start / 300)
+                log_predictions(
+                    "m", batch, id="id", prediction="pred", time="ts", store=store
+                )
+            spans = store.load_input_profiles("m", "1")
+            assert (len(spans) > 0) == (threshold == 1)
+            reports.append(
+                monitor_model("m", window="week", store=store, sync=False).to_dict()
+            )
+    without, with_profiles = reports
+    drift = [[w["drift"] for w in r["windows"]] for r in reports]
+    assert drift[0] == drift[1]
+    assert any("x" in d["drifted_columns"] for d in drift[0] if d)  # shifted weeks
+    assert without["windows"] == with_profiles["windows"]

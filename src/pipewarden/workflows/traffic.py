@@ -3,8 +3,9 @@
 ``pipewarden labels log``.
 
 A predictions batch keeps, per row, its id, event time and prediction (the
-``predictions`` table), its inputs and scores (one Parquet blob per batch) and a
-mergeable profile of its inputs per UTC day. Labels join by id, late, in any order,
+``predictions`` table), its inputs and scores (one Parquet blob per batch) and,
+from ``PROFILE_FROM_ROWS`` rows, a mergeable profile of its inputs per UTC day (or
+calendar month); a window whose rows these profiles do not cover profiles its rows. Labels join by id, late, in any order,
 any number of times. Nothing is silently dropped or doubled: a batch logged twice
 (same content, or the same ``batch_key``) stores nothing twice; ids repeated in a
 batch, ids logged before, labels for ids never predicted, labels that change and
@@ -61,6 +62,10 @@ SCORE_PREFIX = "__pw_score:"
 """Column names of the rows blob: ours are prefixed so no input can clash."""
 PER_DAY_UP_TO = 7
 """A batch spanning at most this many UTC days gets one input profile per day."""
+PROFILE_FROM_ROWS = 10_000
+"""A smaller batch keeps no input profile: a profile's fixed cost (about 2 ms a
+column) is most of a small batch's ingest, and a window made of more than
+``monitoring.MERGE_AT_MOST`` such batches profiles its rows in one pass anyway."""
 
 
 def log_predictions(
@@ -131,7 +136,9 @@ def log_predictions(
             return BatchContents(
                 _parquet(part.select(core)),
                 _parquet(part.select(ID, *inputs)),
-                _span_profiles(part, inputs),
+                _span_profiles(part, inputs)
+                if part.height >= PROFILE_FROM_ROWS
+                else [],
             )
 
         def rebuild(kept: set[str]) -> BatchContents:
