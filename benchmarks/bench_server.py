@@ -286,7 +286,9 @@ def floor_ms(url: str, repeats: int) -> list[float]:
     return times
 
 
-def serve(url: str, folder: Path) -> tuple[subprocess.Popen[bytes], str, str]:
+def serve(
+    url: str, folder: Path, background_seconds: float = 1.0
+) -> tuple[subprocess.Popen[bytes], str, str]:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
@@ -303,7 +305,7 @@ def serve(url: str, folder: Path) -> tuple[subprocess.Popen[bytes], str, str]:
             "--port",
             str(port),
             "--background-seconds",
-            "1",
+            str(background_seconds),
             "--column-metrics",
             "dataset_000",
         ],

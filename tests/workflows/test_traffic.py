@@ -252,3 +252,55 @@ def test_small_batches_keep_no_profile_and_their_windows_profile_the_rows(
     assert drift[0] == drift[1]
     assert any("x" in d["drifted_columns"] for d in drift[0] if d)  # shifted weeks
     assert without["windows"] == with_profiles["windows"]
+
+
+def test_labels_read_from_batches_equal_the_labels_table(store_url: str) -> None:
+    """The current labels come from the label batches (newest wins); they equal
+    the ``labels`` table after relabels, repeats and unknown ids, and a store whose
+    label batches have no blob (written before them) reads the table."""
+    import sqlalchemy as sa
+
+    from pipewarden.store import open_store
+
+    rng = np.random.default_rng(11)
+    with open_store(store_url) as store:
+        _register(store)
+        log_predictions(
+            "m", _batch(300), id="id", prediction="pred", time="ts", store=store
+        )
+        for _ in range(5):  # overlapping batches: new, relabelled, unchanged, unknown
+            ids = [f"r{i}" for i in rng.choice(320, size=120, replace=False)]
+            values = rng.integers(0, 3, size=120).astype(float)
+            log_labels(
+                "m",
+                pl.DataFrame({"id": ids, "y": values}),
+                id="id",
+                label="y",
+                store=store,
+            )
+        from_batches = store.load_labels("m", "1").sort("row_id")
+        only = store.load_labels("m", "1", column="label").sort("row_id")
+    database = sa.create_engine(store_url)
+    try:
+        with database.begin() as conn:
+            table = pl.DataFrame(
+                conn.execute(
+                    sa.text("SELECT row_id, label, label_class FROM labels")
+                ).all(),
+                schema=from_batches.schema,
+                orient="row",
+            ).sort("row_id")
+            conn.execute(
+                sa.text(
+                    "UPDATE monitor_batches SET rows_blob = NULL "
+                    "WHERE kind = 'labels' AND id = (SELECT max(id) "
+                    "FROM monitor_batches WHERE kind = 'labels')"
+                )
+            )
+    finally:
+        database.dispose()
+    assert from_batches.height == table.height > 120
+    assert from_batches.equals(table)
+    assert only.equals(table.select("row_id", "label"))
+    with open_store(store_url) as store:  # one batch without its blob: the table
+        assert store.load_labels("m", "1").sort("row_id").equals(table)

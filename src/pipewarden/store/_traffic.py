@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import io
 from collections.abc import Iterable
+from functools import cache
 from itertools import repeat
 from typing import Any
 
@@ -162,7 +163,14 @@ class Traffic:
             conn.execute(
                 update(MonitorBatchRow)
                 .where(MonitorBatchRow.id == batch_id)
-                .values(stored=stored, counts=counts)
+                .values(
+                    stored=stored,
+                    counts=counts,
+                    # The batch's labels again, for reads: see load_labels.
+                    rows_blob=_parquet(rows.select(list(LABEL_COLUMNS)))
+                    if stored
+                    else None,
+                )
             )
         return BatchReceipt(
             LABELS,
@@ -224,26 +232,40 @@ class Traffic:
         self, name: str, version: str, *, column: str | None = None
     ) -> pl.DataFrame:
         """Every current label of the model: ``row_id``, ``label``, ``label_class``
-        (only ``row_id`` and ``column`` when one is named)."""
+        (only ``row_id`` and ``column`` when one is named).
+
+        Read from the label batches' blobs when every batch that stored a label
+        has one: the newest batch's label of an id is its current label, as in
+        the ``labels`` table (a million labels: Parquet in tens of milliseconds,
+        where fetching the table's rows as Python tuples took a second). Stores
+        written before label blobs read the table.
+        """
         names = list(LABEL_COLUMNS) if column is None else ["row_id", column]
         if not set(names) <= set(LABEL_COLUMNS):
             raise StoreError(
                 f"Labels have no column {column!r}: name label or label_class."
             )
+        table = MonitorBatchRow.__table__
         with translated(self._url), self._database.connect() as conn:
             model_id = _model_id(conn, name, version, self._url)
-            # The DBAPI cursor itself: a million labels as plain tuples, no Row objects.
-            cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]  # an open DBAPI connection
-            try:
-                cursor.execute(
-                    f"SELECT {', '.join(names)} FROM labels WHERE model_id = "
-                    + str(int(model_id))
+            found = conn.execute(
+                select(table.c.rows_blob, table.c.counts)
+                .where(
+                    table.c.model_id == model_id,
+                    table.c.kind == LABELS,
+                    table.c.stored > 0,
                 )
-                found = cursor.fetchall()
-            finally:
-                cursor.close()
-        schema = {n: LABEL_COLUMNS[n] for n in names}
-        return pl.DataFrame(found, schema=schema, orient="row")
+                .order_by(table.c.id)
+            ).all()
+            if all(blob is not None for blob, _ in found):
+                # No batch met an id labelled before: no id is in two blobs.
+                again = any(
+                    (counts or {}).get("relabelled", 0)
+                    or (counts or {}).get("unchanged", 0)
+                    for _, counts in found
+                )
+                return _newest_labels([blob for blob, _ in found], names, again)
+            return _label_rows(conn, model_id, names)
 
     def load_input_profiles(
         self, name: str, version: str, *, since_us: int | None, until_us: int | None
@@ -317,6 +339,42 @@ class Traffic:
             conn.execute(insert(PredictionProfileRow), values)
 
 
+def _parquet(frame: pl.DataFrame) -> bytes:
+    buffer = io.BytesIO()
+    frame.write_parquet(buffer, compression="lz4", statistics=False)
+    return buffer.getvalue()
+
+
+def _newest_labels(blobs: list[bytes], names: list[str], again: bool) -> pl.DataFrame:
+    """The label batches' rows, oldest first, reduced to each id's newest label
+    (when ``again``: some batch labelled an id an earlier one had)."""
+    schema = {n: LABEL_COLUMNS[n] for n in names}
+    if not blobs:
+        return pl.DataFrame(schema=schema)
+    rows = pl.concat(
+        [pl.read_parquet(io.BytesIO(blob), columns=names) for blob in blobs]
+    )
+    if again:
+        rows = rows.unique(subset=["row_id"], keep="last", maintain_order=False)
+    return rows.cast(schema)  # type: ignore[arg-type]  # a schema of Polars types
+
+
+def _label_rows(conn: Connection, model_id: int, names: list[str]) -> pl.DataFrame:
+    """The ``labels`` table's rows of a model."""
+    # The DBAPI cursor itself: a million labels as plain tuples, no Row objects.
+    cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]  # an open DBAPI connection
+    try:
+        cursor.execute(
+            f"SELECT {', '.join(names)} FROM labels WHERE model_id = "
+            + str(int(model_id))
+        )
+        found = cursor.fetchall()
+    finally:
+        cursor.close()
+    schema = {n: LABEL_COLUMNS[n] for n in names}
+    return pl.DataFrame(found, schema=schema, orient="row")
+
+
 def _model_id(conn: Connection, name: str, version: str, url: str) -> int:
     found = conn.execute(
         select(ModelRow.id).where(ModelRow.name == name, ModelRow.version == version)
@@ -348,6 +406,26 @@ def _earlier(
     )
 
 
+@cache
+def _claim_statement(dialect: str) -> Any:
+    """The batch row's insert, built once per dialect (building one per batch costs
+    more than running it): it skips a conflicting key where the dialect can."""
+    maker: Any = (
+        postgresql_insert
+        if dialect == "postgresql"
+        else sqlite_insert
+        if dialect == "sqlite"
+        else None
+    )
+    if maker is None:
+        return insert(MonitorBatchRow).returning(MonitorBatchRow.id)
+    return (
+        maker(MonitorBatchRow)
+        .on_conflict_do_nothing(index_elements=["model_id", "kind", "batch_key"])
+        .returning(MonitorBatchRow.id)
+    )
+
+
 def _claim_batch(
     conn: Connection,
     model_id: int,
@@ -364,17 +442,6 @@ def _claim_batch(
     The insert skips a conflicting key instead of failing: on PostgreSQL it waits
     for the other writer's transaction, then finds its row committed.
     """
-    dialect = conn.dialect.name
-    maker: Any = (
-        postgresql_insert
-        if dialect == "postgresql"
-        else sqlite_insert
-        if dialect == "sqlite"
-        else None
-    )
-    statement: Any = (
-        insert(MonitorBatchRow) if maker is None else maker(MonitorBatchRow)
-    )
     values = {
         "model_id": model_id,
         "kind": kind,
@@ -386,12 +453,7 @@ def _claim_batch(
         "min_time_us": min_time,
         "max_time_us": max_time,
     }
-    statement = statement.values(**values)
-    if maker is not None:
-        statement = statement.on_conflict_do_nothing(
-            index_elements=["model_id", "kind", "batch_key"]
-        )
-    found = conn.execute(statement.returning(MonitorBatchRow.id)).scalar()
+    found = conn.execute(_claim_statement(conn.dialect.name), values).scalar()
     if found is not None:
         return int(found)
     earlier = _earlier(conn, model_id, kind, batch.batch_key)

@@ -179,8 +179,11 @@ class Store(Protocol):
         """
         ...
 
-    def get_model(self, name: str, version: str | None = None) -> ModelRecord:
-        """A model version, or the newest saved version of ``name``.
+    def get_model(
+        self, name: str, version: str | None = None, *, with_profile: bool = True
+    ) -> ModelRecord:
+        """A model version, or the newest saved version of ``name`` (without its
+        training profile when ``with_profile`` is False: cheaper to read).
 
         Raises:
             RecordNotFoundError: No such model or version.

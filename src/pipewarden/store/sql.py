@@ -413,8 +413,11 @@ class SqlStore:
             session.add(ModelRow.from_domain(model, compression=self._compression))
         return model
 
-    def get_model(self, name: str, version: str | None = None) -> ModelRecord:
-        """A model version, or the newest registered version of ``name``.
+    def get_model(
+        self, name: str, version: str | None = None, *, with_profile: bool = True
+    ) -> ModelRecord:
+        """A model version, or the newest registered version of ``name`` (without
+        its training profile when ``with_profile`` is False).
 
         Raises:
             RecordNotFoundError: No such model or version.
@@ -435,7 +438,7 @@ class SqlStore:
                     f"No model {which} in the store {self.url}. Register it with "
                     "pipewarden.register_model(name, version, model)."
                 )
-            return row.to_domain()
+            return row.to_domain(with_profile=with_profile)
 
     def list_models(self) -> list[ModelRecord]:
         """Every registered model version, by name then registration time."""

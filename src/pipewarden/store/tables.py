@@ -565,10 +565,15 @@ class ModelRow(Base):
             training_sample=model.training_sample,
         )
 
-    def to_domain(self) -> ModelRecord:
-        """The model; needs ``environment`` loaded."""
+    def to_domain(self, *, with_profile: bool = True) -> ModelRecord:
+        """The model (its training profile left out unless ``with_profile``); needs
+        ``environment`` loaded."""
         profile = None
-        if self.profile_encoding is not None and self.training_profile is not None:
+        if (
+            with_profile
+            and self.profile_encoding is not None
+            and self.training_profile is not None
+        ):
             profile = decode_profile(self.profile_encoding, self.training_profile)
         return ModelRecord(
             name=self.name,

@@ -114,7 +114,8 @@ def log_predictions(
     _require(data, roles)
     with opened_store(store, retry=True) as opened:
         record = retried(
-            lambda: resolve_model(opened, model), what="the model's lookup"
+            lambda: resolve_model(opened, model, with_profile=False),
+            what="the model's lookup",
         )
         key = batch_key or _content_key(data)
         rows, counts = _prediction_rows(data, record, id, prediction, time, moment)
@@ -202,7 +203,8 @@ def log_labels(
     _require(data, [id, label])
     with opened_store(store, retry=True) as opened:
         record = retried(
-            lambda: resolve_model(opened, model), what="the model's lookup"
+            lambda: resolve_model(opened, model, with_profile=False),
+            what="the model's lookup",
         )
         key = batch_key or _content_key(data.select(id, label))
         classification = _is_classification(record, data[label])
@@ -249,22 +251,25 @@ def log_labels(
     return receipt
 
 
-def resolve_model(store: Store, model: str | ModelRecord) -> ModelRecord:
+def resolve_model(
+    store: Store, model: str | ModelRecord, *, with_profile: bool = True
+) -> ModelRecord:
     """A registered model from ``NAME``, ``NAME:VERSION``, the record itself, or
     ``models:/NAME@ALIAS`` / ``models:/NAME/VERSION`` (resolved through the MLflow
-    registry and registered in ``store``; the ``mlflow`` extra).
+    registry and registered in ``store``; the ``mlflow`` extra). Without
+    ``with_profile``, its training profile may be left out (cheaper to read).
 
     Raises:
         RecordNotFoundError: No such model or version.
     """
     if not isinstance(model, str):
-        return store.get_model(model.name, model.version)
+        return store.get_model(model.name, model.version, with_profile=with_profile)
     if is_mlflow_model(model):
         from pipewarden.workflows.mlflow_registry import register_mlflow_model
 
         return register_mlflow_model(model, store=store)
     name, sep, version = model.partition(":")
-    return store.get_model(name, version if sep else None)
+    return store.get_model(name, version if sep else None, with_profile=with_profile)
 
 
 def as_classes(values: pl.Series) -> pl.Series:
