@@ -220,3 +220,36 @@ def test_an_uploaded_parquet_batch_is_logged_once(
     ]
     with open_store(filled.url) as store:
         assert store.load_predictions("m", "1").height == 40  # type: ignore[union-attr]
+
+
+def test_json_bodies_parse_as_json_loads_would(model_client: TestClient) -> None:
+    """Bodies are parsed by pydantic-core (fast_json): the same rows as
+    ``json.loads`` (NaN, repeated keys: the last wins), malformed JSON a 422."""
+    from pipewarden.workflows.traffic import PREDICTION
+
+    text = (
+        '{"records": [{"id": "a", "ts": "2026-11-02T00:00:00+00:00", "x": NaN, '
+        '"pred": 1.5, "pred": 2.25}, {"id": "b", "ts": "2026-11-02T01:00:00+00:00", '
+        '"x": 12345678901234567890, "pred": -0.0}], "id": "id", '
+        '"prediction": "pred", "time": "ts", "batch_key": "parsed"}'
+    )
+    sent = model_client.post(
+        "/api/models/m/predictions",
+        content=text,
+        headers={**AUTH, "Content-Type": "application/json"},
+    )
+    assert sent.status_code == 200, sent.text
+    assert sent.json()["stored"] == 2
+    with open_store(model_client.app.state.settings.store_url) as store:  # type: ignore[attr-defined]
+        rows = store.load_predictions("m", "1")
+    assert rows is not None
+    expected = [r["pred"] for r in json.loads(text)["records"]]
+    assert rows.sort("__pw_id")[PREDICTION].to_list() == expected == [2.25, -0.0]
+
+    broken = model_client.post(
+        "/api/models/m/predictions",
+        content=text[:-5],
+        headers={**AUTH, "Content-Type": "application/json"},
+    )
+    assert broken.status_code == 422
+    assert broken.json()["error"] == "invalid_request"

@@ -13,6 +13,7 @@ from pipewarden.io.sources import read_frame
 from pipewarden.server.auth import require_token
 from pipewarden.server.contracts import request_contract
 from pipewarden.server.deps import SettingsDep, StoreDep, parse_time
+from pipewarden.server.fast_json import FastJsonRoute
 from pipewarden.server.schemas import CheckIn
 from pipewarden.server.settings import ServerSettings
 from pipewarden.server.uploads import saved_upload
@@ -20,7 +21,10 @@ from pipewarden.store import Store
 from pipewarden.workflows.check import CheckOutcome, check_batch
 
 router = APIRouter(
-    prefix="/api/checks", tags=["checks"], dependencies=[Depends(require_token)]
+    route_class=FastJsonRoute,
+    prefix="/api/checks",
+    tags=["checks"],
+    dependencies=[Depends(require_token)],
 )
 
 

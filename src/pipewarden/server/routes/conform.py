@@ -13,11 +13,15 @@ from pipewarden.io.sources import read_frame
 from pipewarden.server.auth import require_token
 from pipewarden.server.contracts import request_contract
 from pipewarden.server.deps import StoreDep
+from pipewarden.server.fast_json import FastJsonRoute
 from pipewarden.server.schemas import ConformIn
 from pipewarden.workflows.conform import conform
 
 router = APIRouter(
-    prefix="/api/conform", tags=["conform"], dependencies=[Depends(require_token)]
+    route_class=FastJsonRoute,
+    prefix="/api/conform",
+    tags=["conform"],
+    dependencies=[Depends(require_token)],
 )
 
 

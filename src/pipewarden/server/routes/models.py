@@ -14,6 +14,7 @@ from pipewarden.io.sources import read_frame
 from pipewarden.monitor.results import MonitorReport
 from pipewarden.server.auth import require_token
 from pipewarden.server.deps import StoreDep, now
+from pipewarden.server.fast_json import FastJsonRoute
 from pipewarden.server.model_reports import ModelReports
 from pipewarden.server.schemas import LabelsIn, PredictionsIn
 from pipewarden.server.uploads import saved_upload
@@ -21,7 +22,7 @@ from pipewarden.store import Store
 from pipewarden.store.overview_records import ModelTraffic
 from pipewarden.workflows.traffic import log_labels, log_predictions
 
-router = APIRouter(prefix="/api/models", tags=["models"])
+router = APIRouter(route_class=FastJsonRoute, prefix="/api/models", tags=["models"])
 
 Version = Annotated[str | None, "The model version (default: the newest registered)."]
 BatchKeyHeader = Annotated[
