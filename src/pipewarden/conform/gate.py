@@ -41,10 +41,11 @@ class ConformResult:
         frame: The conformed rows: exactly the contract's columns, in its order, with
             its dtypes (the label only when the batch has it; unexpected columns at
             the end when the policy keeps them), in the batch's own frame type
-            (pandas keeps the index of the rows it kept).
+            (pandas keeps the index of the rows it kept; a Spark DataFrame gives a
+            Spark DataFrame, its dtypes in the Spark types that hold them).
         quarantine: The rows that could not fit, with their original values and
             ``row``, ``column``, ``check`` and ``reason`` (see ``quarantine.py``), in
-            the batch's frame type.
+            the batch's frame type (Spark: see ``conform/spark.py``).
         findings: What the gate found and did, with the check ids of ``check``.
         rows_in: Rows in the batch.
         reasons: ``(check, column, reason, rows)`` per distinct quarantine reason,
