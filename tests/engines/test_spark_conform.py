@@ -66,6 +66,11 @@ CONTRACT: dict[str, Any] = {
             "conform": {"on_null": "quarantine"},
         },
         "small": {"kind": "integer", "dtype": "UInt8"},
+        "region": {"kind": "categorical", "dtype": "Categorical"},
+        "seen": {
+            "kind": "datetime",
+            "dtype": "Datetime(time_unit='us', time_zone='Europe/Paris')",
+        },
         "tenure": {
             "kind": "integer",
             "dtype": "Int32",
@@ -103,6 +108,10 @@ def messy(rows: int = ROWS, seed: int = 5) -> pl.DataFrame:
             "plan": pl.Series(plans.tolist(), dtype=pl.String),
             "signup": pl.Series(signup, dtype=pl.Datetime("us")),
             "small": rng.integers(0, 200, rows),
+            "region": rng.choice(["north", "south", "east"], rows),
+            "seen": pl.Series(signup, dtype=pl.Datetime("us")).dt.replace_time_zone(
+                "UTC"
+            ),
             "extra": rng.normal(0, 1, rows),
         }
     )
@@ -129,16 +138,25 @@ def polars_of(data: DataFrame) -> pl.DataFrame:
 
 def assert_same(on_spark: ConformResult, local: ConformResult) -> None:
     got_frame, got_held = polars_of(on_spark.frame), polars_of(on_spark.quarantine)
-    # Spark holds no unsigned integers: the conformed UInt8 comes back widened.
-    held = {
-        n: pl.Int16() if d == pl.UInt8 else d for n, d in local.frame.schema.items()
-    }
+    # Spark holds no unsigned integers, categoricals nor a time zone per column: the
+    # conformed UInt8 comes back widened, the categorical as text, times in UTC.
+    held = {n: _held(d) for n, d in local.frame.schema.items()}
     assert got_frame.schema == pl.Schema(held)
     assert got_held.schema == local.quarantine.schema
     assert_frame_equal(got_frame, local.frame.cast(held))  # type: ignore[arg-type]
     assert_frame_equal(got_held, local.quarantine)
     assert on_spark.to_dict() == local.to_dict()  # findings, counts, reasons
     assert sorted(on_spark.reasons) == sorted(local.reasons)
+
+
+def _held(dtype: pl.DataType) -> pl.DataType:
+    if dtype == pl.UInt8:
+        return pl.Int16()
+    if isinstance(dtype, pl.Categorical):
+        return pl.String()
+    if isinstance(dtype, pl.Datetime) and dtype.time_zone is not None:
+        return pl.Datetime("us", "UTC")
+    return dtype
 
 
 def test_spark_conform_equals_the_local_gate(batch: DataFrame) -> None:
