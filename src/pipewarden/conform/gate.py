@@ -25,6 +25,8 @@ from pipewarden.conform.quarantine import empty_quarantine, reason_counts
 from pipewarden.conform.record import RecordPlan, RecordResult
 from pipewarden.contracts.model import Contract
 from pipewarden.contracts.yaml_io import load_contract
+from pipewarden.engines.spark import is_spark_frame
+from pipewarden.errors import ConformError
 from pipewarden.io.sources import describe_source
 
 if TYPE_CHECKING:
@@ -39,10 +41,11 @@ class ConformResult:
         frame: The conformed rows: exactly the contract's columns, in its order, with
             its dtypes (the label only when the batch has it; unexpected columns at
             the end when the policy keeps them), in the batch's own frame type
-            (pandas keeps the index of the rows it kept).
+            (pandas keeps the index of the rows it kept; a Spark DataFrame gives a
+            Spark DataFrame, its dtypes in the Spark types that hold them).
         quarantine: The rows that could not fit, with their original values and
             ``row``, ``column``, ``check`` and ``reason`` (see ``quarantine.py``), in
-            the batch's frame type.
+            the batch's frame type (Spark: see ``conform/spark.py``).
         findings: What the gate found and did, with the check ids of ``check``.
         rows_in: Rows in the batch.
         reasons: ``(check, column, reason, rows)`` per distinct quarantine reason,
@@ -73,7 +76,15 @@ class ConformResult:
         """Boolean array over the batch's rows, True for rows in ``frame``.
 
         Use it to align targets with the frame: ``y[result.kept_mask]``.
+
+        Raises:
+            ConformError: The batch was a Spark DataFrame (its rows stay in Spark).
         """
+        if is_spark_frame(self.frame):
+            raise ConformError(
+                "A Spark result has no row mask: its rows stay in Spark. Use the "
+                "quarantine's 'row' column (positions in the batch) to align targets."
+            )
         if self.quarantined_mask is None:
             return np.ones(self.rows_in, dtype=bool)
         return ~self.quarantined_mask.to_numpy()
@@ -189,8 +200,10 @@ class Gate:
 
         Args:
             batch: A polars, pandas or Arrow frame (results come back in the same
-                type), a LazyFrame, a list of records, or anything
-                ``pipewarden.io`` reads (a path gives polars).
+                type), a LazyFrame, a list of records, anything ``pipewarden.io``
+                reads (a path gives polars), or a Spark DataFrame (each partition
+                conformed on its executor; ``frame`` and ``quarantine`` are Spark
+                DataFrames, see ``conform/spark.py``).
 
         Returns:
             The conformed frame, the quarantined rows (with reason and column), and
@@ -200,7 +213,11 @@ class Gate:
             ConformError: A column is missing (or unexpected) and the contract's
                 policy is to fail; the message names the columns and the fix.
             SourceError: The batch cannot be read.
+            MissingDependencyError: A Spark DataFrame, and pyspark cannot be loaded.
+            EngineError: The Spark job failed.
         """
+        if is_spark_frame(batch):
+            return self._conform_spark(batch)
         if isinstance(batch, Mapping):
             return self.conform_records([batch])
         if is_records(batch):
@@ -246,6 +263,19 @@ class Gate:
             ConformError: A column is missing (or unexpected) and the policy is to fail.
         """
         return self._records.conform(record)
+
+    def _conform_spark(self, data: Any) -> ConformResult:
+        from pipewarden.conform.spark import conform_spark
+
+        done = conform_spark(self.plan, data)
+        return ConformResult(
+            frame=done.frame,
+            quarantine=done.quarantine,
+            findings=done.outcome.findings,
+            rows_in=done.outcome.rows_in,
+            reasons=done.outcome.reasons,
+            contract=self._contract_name,
+        )
 
     def _conform(self, batch: Incoming) -> ConformResult:
         outcome = conform_frame(self.plan, batch.frame)

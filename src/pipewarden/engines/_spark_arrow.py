@@ -218,3 +218,89 @@ def _rechunked(
             pending, rows = [], 0
     if pending:
         yield pa.Table.from_batches(pending)
+
+
+def spark_ready(frame: pl.DataFrame) -> pa.Table:
+    """A frame's columns as Arrow types Spark holds, names kept: unsigned integers
+    widened (UInt64 as decimal), categoricals as text, times with a zone as UTC
+    instants, naive times as they are (Spark's TIMESTAMP_NTZ), all in microseconds."""
+    exprs = [_held(name, dtype) for name, dtype in frame.schema.items()]
+    return frame.select(exprs).to_arrow(compat_level=pl.CompatLevel.oldest())
+
+
+def _held(name: str, dtype: pl.DataType) -> pl.Expr:
+    col = pl.col(name)
+    if isinstance(dtype, pl.Datetime):
+        if dtype.time_zone is not None:
+            col = col.dt.convert_time_zone("UTC")
+        return col.dt.cast_time_unit("us")
+    return _spark_expr(name, dtype, flagged=False)
+
+
+KIND = "__pw_kind__"
+"""Which output a row of a fan-out belongs to (``SUMMARY`` for a partition's summary)."""
+PART = "__pw_part__"
+ROWS = "__pw_rows__"
+DIGEST = "__pw_summary__"
+SUMMARY = -1
+
+
+@dataclass(frozen=True, slots=True)
+class Fanout:
+    """The Arrow rows one ``mapInArrow`` sends back for several outputs at once.
+
+    Each row belongs to one output (``KIND``) and holds only that output's columns,
+    named ``o{output}c{column}``; a partition ends with one summary row (its rows
+    and the bytes its job summed up). ``wire`` is the exact Arrow schema Spark
+    expects back.
+    """
+
+    outputs: tuple[tuple[str, ...], ...]
+    wire: pa.Schema
+
+    @staticmethod
+    def wire_name(output: int, column: int) -> str:
+        return f"o{output}c{column}"
+
+    def batch(self, output: int, frame: pl.DataFrame, part: int) -> pa.RecordBatch:
+        """One output's rows (in Spark's types) as a batch of the fan-out."""
+        table = spark_ready(frame)
+        rows = table.num_rows
+        mine = {
+            self.wire_name(output, index): table.column(index)
+            for index in range(table.num_columns)
+        }
+        arrays = []
+        for f in self.wire:
+            if f.name == KIND:
+                arrays.append(pa.array(np.full(rows, output, np.int32)))
+            elif f.name == PART:
+                arrays.append(pa.array(np.full(rows, part, np.int32)))
+            elif f.name in mine:
+                arrays.append(mine[f.name].combine_chunks().cast(f.type))
+            else:
+                arrays.append(pa.nulls(rows, f.type))
+        return pa.RecordBatch.from_arrays(arrays, schema=self.wire)
+
+    def summary(self, part: int, rows: int, digest: bytes) -> pa.RecordBatch:
+        """A partition's summary row."""
+        values: dict[str, Any] = {KIND: [SUMMARY], PART: [part], ROWS: [rows]}
+        values[DIGEST] = [digest]
+        arrays = [pa.array(values.get(f.name, [None]), type=f.type) for f in self.wire]
+        return pa.RecordBatch.from_arrays(arrays, schema=self.wire)
+
+
+def fanout_candidate(outputs: Mapping[int, Mapping[str, pl.DataType]]) -> pa.Schema:
+    """The fan-out's Arrow schema before Spark's own types are applied."""
+    fields = [
+        pa.field(KIND, pa.int32()),
+        pa.field(PART, pa.int32()),
+        pa.field(ROWS, pa.int64()),
+        pa.field(DIGEST, pa.binary()),
+    ]
+    for output, schema in outputs.items():
+        empty = spark_ready(pl.DataFrame(schema=dict(schema)))
+        for index, f in enumerate(empty.schema):
+            kind = pa.string() if pa.types.is_large_string(f.type) else f.type
+            fields.append(pa.field(Fanout.wire_name(output, index), kind))
+    return pa.schema(fields)

@@ -16,10 +16,11 @@ import os
 import re
 import sys
 import warnings
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
 from contextlib import contextmanager
+from dataclasses import dataclass
 from functools import partial, reduce
 from typing import TYPE_CHECKING, Any
 
@@ -29,8 +30,15 @@ import pyarrow as pa
 from pipewarden._optional import require
 from pipewarden.engines import _segments
 from pipewarden.engines._spark_arrow import (
+    DIGEST,
+    KIND,
+    PART,
+    ROWS,
+    SUMMARY,
+    Fanout,
     Restore,
     chunks,
+    fanout_candidate,
     restore_frame,
     to_spark_arrow,
     unflag,
@@ -43,11 +51,15 @@ from pipewarden.profiles.dataset import DatasetProfile
 if TYPE_CHECKING:
     from pyspark.sql import DataFrame, SparkSession
 
-__all__ = ["SparkEngine", "is_spark_frame", "spark_session"]
+__all__ = ["FanoutResult", "SparkEngine", "is_spark_frame", "spark_session"]
 
 CHUNK_ROWS = 262_144
 """Rows the local engine profiles at a time inside a partition (its own default)."""
 _PARTIAL = "rows long, profile binary"
+Emitted = tuple[int, pl.DataFrame] | bytes
+"""What a fan-out job yields: rows of one output, or (last) its partition's summary."""
+PartitionJob = Callable[[Iterator[pl.DataFrame]], Iterator[Emitted]]
+"""A fan-out job: a partition's rows as Polars chunks in, its outputs' rows out."""
 _POLL_SECONDS = 0.25
 _PANDAS_3 = "PySpark does not yet fully support pandas >= 3.0.0"
 """PySpark checks the pandas version before any Arrow UDF, though ``mapInArrow``
@@ -206,6 +218,150 @@ class SparkEngine:
         if total.rows == 0 and not total.columns:
             total = LocalEngine().profile_frame(_empty_frame(data, restore))
         return _segments.cap_segments(total) if segments else total
+
+    def empty_frame(self, data: DataFrame) -> pl.DataFrame:
+        """The Polars frame a partition of ``data`` arrives as, without its rows."""
+        return _empty_frame(data, Restore())
+
+    def fan_out(
+        self,
+        data: DataFrame,
+        job: PartitionJob,
+        outputs: Sequence[Mapping[str, pl.DataType]],
+        *,
+        positions: Mapping[int, str] | None = None,
+        chunk_rows: int = CHUNK_ROWS,
+    ) -> FanoutResult:
+        """Run ``job`` on each partition of ``data`` and give its outputs back as
+        Spark DataFrames, computed in one pass.
+
+        Each partition's Arrow batches become Polars chunks of about ``chunk_rows``
+        rows (the types Spark's Arrow gives); ``job`` yields ``(output, frame)``
+        pairs, then the bytes summing its partition up, which come back to the
+        driver. One ``mapInArrow`` carries every output (see ``Fanout``); its result
+        is checkpointed locally (executors' memory, then disk), so each output is
+        read, not recomputed, and the summaries hold for exactly those rows. Spark
+        frees the checkpoint once no output refers to it.
+
+        Args:
+            data: The Spark DataFrame.
+            job: Runs in the executors, once per partition.
+            outputs: Each output's Polars schema; its DataFrame gets the Spark types
+                that hold them (``spark_ready``).
+            positions: Per output, a column holding a row's position in its
+                partition, turned into its position in ``data`` (the order
+                ``data.toArrow()`` gives).
+            chunk_rows: Rows per Polars chunk.
+
+        Raises:
+            EngineError: A column has no Spark type, or the Spark job failed.
+        """
+        layout = Fanout(tuple(tuple(o) for o in outputs), self._wire(outputs))
+        sql = require("pyspark.sql", extra="spark", purpose="The Spark engine")
+        types = require("pyspark.sql.pandas.types", extra="spark")
+        spark_schema = types.from_arrow_schema(layout.wire, prefer_timestamp_ntz=True)
+        work = partial(fan_out_partition, job=job, layout=layout, chunk_rows=chunk_rows)
+        f = sql.functions
+        with _quiet():
+            mapped = data.mapInArrow(work, spark_schema)
+        tagged = _guarded(lambda: mapped.localCheckpoint(eager=True))
+        summary = tagged.filter(f.col(KIND) == SUMMARY).select(PART, ROWS, DIGEST)
+        parts = sorted(_guarded(summary.collect), key=lambda r: int(r[PART]))
+        rows = [int(r[ROWS]) for r in parts]
+        starts = [sum(rows[:i]) for i in range(len(rows))]
+        frames = []
+        for output, names in enumerate(layout.outputs):
+            at = (positions or {}).get(output)
+            columns = []
+            for index, name in enumerate(names):
+                col = f.col(Fanout.wire_name(output, index))
+                if name == at and any(starts):
+                    start = f.element_at(
+                        f.array(*(f.lit(s) for s in starts)), f.col(PART) + 1
+                    )
+                    col = (col + start).cast("long")
+                columns.append(col.alias(name))
+            frames.append(tagged.filter(f.col(KIND) == output).select(*columns))
+        return FanoutResult(
+            tuple(frames), tuple(bytes(r[DIGEST]) for r in parts), sum(rows)
+        )
+
+    @staticmethod
+    def _wire(outputs: Sequence[Mapping[str, pl.DataType]]) -> pa.Schema:
+        """The fan-out's Arrow schema exactly as Spark will expect it back."""
+        types = require("pyspark.sql.pandas.types", extra="spark")
+        candidate = fanout_candidate(dict(enumerate(outputs)))
+        for output, schema in enumerate(outputs):
+            for index, (name, dtype) in enumerate(schema.items()):
+                field = candidate.field(Fanout.wire_name(output, index))
+                try:
+                    types.from_arrow_schema(pa.schema([field]))
+                except Exception as exc:  # pyspark raises several kinds here
+                    raise EngineError(
+                        f"Column '{name}' ({dtype}) has no Spark type: "
+                        f"{str(exc).splitlines()[0]}. Cast it in the contract to a "
+                        "type Spark holds (numbers, text, booleans, dates, times)."
+                    ) from exc
+        spark_schema = types.from_arrow_schema(candidate, prefer_timestamp_ntz=True)
+        wire: pa.Schema = types.to_arrow_schema(spark_schema, timezone="UTC")
+        return wire
+
+
+@dataclass(frozen=True, slots=True)
+class FanoutResult:
+    """The outputs of ``SparkEngine.fan_out``.
+
+    Attributes:
+        frames: One Spark DataFrame per output, its rows in ``data``'s order.
+        summaries: Each partition's summary bytes, in partition order.
+        rows: Rows the partitions read.
+    """
+
+    frames: tuple[DataFrame, ...]
+    summaries: tuple[bytes, ...]
+    rows: int
+
+
+def fan_out_partition(
+    batches: Iterator[pa.RecordBatch],
+    *,
+    job: PartitionJob,
+    layout: Fanout,
+    chunk_rows: int,
+) -> Iterator[pa.RecordBatch]:
+    """One partition of a fan-out (runs in a Spark executor)."""
+    from pyspark import TaskContext
+
+    context = TaskContext.get()
+    part = context.partitionId() if context is not None else 0
+    seen = [0]
+
+    def frames() -> Iterator[pl.DataFrame]:
+        for table in chunks(batches, Restore(), chunk_rows):
+            frame = restore_frame(table, Restore())
+            seen[0] += frame.height
+            yield frame
+
+    digest = b""
+    for item in job(frames()):
+        if isinstance(item, bytes):
+            digest = item
+        elif item[1].height:
+            yield layout.batch(item[0], item[1], part)
+    yield layout.summary(part, seen[0], digest)
+
+
+def _guarded(call: Callable[[], Any]) -> Any:
+    """``call()``, a failed Spark job told in one line."""
+    errors = require("pyspark.errors", extra="spark", purpose="The Spark engine")
+    try:
+        with _quiet():
+            return call()
+    except (errors.PySparkException, *_java_errors()) as exc:
+        raise EngineError(
+            f"The Spark job failed: {_first_error(str(exc))}. "
+            "Check the executors' logs for the whole trace."
+        ) from exc
 
 
 def profile_partition(
