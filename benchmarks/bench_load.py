@@ -60,6 +60,16 @@ def main() -> None:
         help="only the HTTP run, each client replaying its first BATCHES batches "
         "(the store stops growing): the server's memory over the same work",
     )
+    parser.add_argument(
+        "--server-env",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="set in the server's environment (with --steady), e.g. MALLOC_ARENA_MAX=2",
+    )
+    parser.add_argument(
+        "--out", type=Path, default=None, help="with --steady: write the result here"
+    )
     args = parser.parse_args()
     if args.steady:
         steady(args)
@@ -100,14 +110,20 @@ def main() -> None:
 def steady(args: argparse.Namespace) -> None:
     """The HTTP load on a store that stops growing after the first round of batches."""
     folder = Path(tempfile.mkdtemp(prefix="pw-steady-"))
+    server_env = dict(item.split("=", 1) for item in args.server_env)
     result = faults.load_http(
         f"sqlite:///{folder / 'store.db'}",
         folder,
         clients=args.clients,
         seconds=args.seconds,
         replay=args.steady,
+        server_env=server_env,
     )
-    print(f"sqlite steady: {json.dumps(result)}", flush=True)
+    shown = {k: v for k, v in result.items() if k != "memory_samples"}
+    print(f"sqlite steady: {json.dumps(shown)}", flush=True)
+    print("RSS MB every sample:", [s["rss_mb"] for s in result["memory_samples"]])
+    if args.out:
+        args.out.write_text(json.dumps(result, indent=1) + "\n")
 
 
 if __name__ == "__main__":
