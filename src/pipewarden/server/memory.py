@@ -7,8 +7,9 @@ arena it came from, and small allocations scattered over many arenas leave free
 holes that the next requests, landing on other threads, do not reuse. Measured with
 ``benchmarks/bench_load.py --steady 5`` (8 clients, a store of fixed size, 4-5
 minutes): the memory in use stayed at 58 MB while the arenas grew by ~1.4 MB a
-minute of free space, and RSS with them; capped at two arenas, both stayed flat
-(slope -0.04 +- 0.05 MB/min) at the same throughput. See benchmarks/README.md.
+minute of free space, and RSS by 0.86 MB a minute; capped at two arenas, RSS grew
+by -0.04 +- 0.05 MB/min (``MALLOC_ARENA_MAX=2``) and 0.18 +- 0.05 (this cap), at the
+same throughput. See benchmarks/README.md.
 
 ``pipewarden serve`` caps the arenas before it starts any thread. A
 ``MALLOC_ARENA_MAX`` in the environment is the operator's choice and is left alone
