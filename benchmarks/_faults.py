@@ -362,13 +362,14 @@ def serve(
     port: int | None = None,
     token: str | None = TOKEN,
     name: str = "serve",
+    extra_env: dict[str, str] | None = None,
 ) -> Served:
     """``pipewarden serve`` in a subprocess, its stdout+stderr in ``folder/NAME.log``;
     returns once it answers."""
     port = port or free_port()
     log = folder / f"{name}.log"
     extra = {"PIPEWARDEN_TOKEN": token} if token else {}
-    environment = env(**extra)
+    environment = env(**extra, **(extra_env or {}))
     if token is None:
         environment.pop("PIPEWARDEN_TOKEN", None)
     with log.open("ab") as sink:
@@ -1435,6 +1436,53 @@ def _rss(pid: int) -> int:
     return int(psutil.Process(pid).memory_info().rss)
 
 
+def _memory(pid: int) -> dict[str, float]:
+    """A process's memory now, MB: RSS, its anonymous part (heap and allocator
+    arenas, not mapped files: /proc/PID/smaps_rollup on Linux), its threads and its
+    glibc malloc arenas besides the main one."""
+    import psutil
+
+    from pipewarden.server.memory import glibc_heaps
+
+    process = psutil.Process(pid)
+    taken = {
+        "rss_mb": round(process.memory_info().rss / 2**20, 1),
+        "threads": float(process.num_threads()),
+        "arenas": float(glibc_heaps(pid)),
+    }
+    rollup = Path(f"/proc/{pid}/smaps_rollup")
+    with contextlib.suppress(OSError):
+        for line in rollup.read_text().splitlines():
+            if line.startswith("Anonymous:"):
+                taken["anon_mb"] = round(int(line.split()[1]) / 1024, 1)
+    return taken
+
+
+def memory_trend(samples: list[dict[str, float]]) -> dict[str, Any]:
+    """RSS after the warm-up: the least-squares slope (MB/min, with its standard
+    error) over the second half of the samples, and the RSS at the start and end of
+    that half. A slope near 0 is a plateau; a leak shows as a steady positive one."""
+    from scipy import stats
+
+    half = samples[len(samples) // 2 :]
+    if len(half) < 3:
+        return {"samples": len(half)}
+    minutes = np.array([s["t"] for s in half]) / 60
+    trend: dict[str, Any] = {"samples": len(half), "from_s": half[0]["t"]}
+    for key in ("rss_mb", "anon_mb"):
+        if all(key in s for s in half):
+            mb = np.array([s[key] for s in half])
+            fit = stats.linregress(minutes, mb)
+            trend[key] = {
+                "first": float(mb[0]),
+                "last": float(mb[-1]),
+                "max": float(mb.max()),
+                "slope_mb_per_min": round(float(fit.slope), 3),
+                "slope_stderr": round(float(fit.stderr), 3),
+            }
+    return trend
+
+
 def _percentile(values: list[float], q: float) -> float:
     return float(np.percentile(values, q)) if values else float("nan")
 
@@ -1475,6 +1523,7 @@ def load_http(
     seconds: float = 60,
     batch_rows: int = 200,
     replay: int | None = None,
+    server_env: dict[str, str] | None = None,
 ) -> dict[str, Any]:
     """``clients`` threads against a real ``pipewarden serve`` for ``seconds``: each
     alternates a predictions batch (its own ids, with a batch key) and a read
@@ -1482,9 +1531,21 @@ def load_http(
 
     With ``replay``, each client sends its first ``replay`` batches over and over
     (same ids, same keys): after the first round the store stops growing, so the
-    server's memory is measured over the same work on the same data."""
+    server's memory is measured over the same work on the same data.
+
+    ``server_env`` is added to the server's environment (e.g. ``MALLOC_ARENA_MAX``)
+    to compare allocator settings. The server's memory is sampled every
+    ``max(2, seconds / 60)`` s (RSS, anonymous memory, threads: :func:`_memory`)
+    and summarised by :func:`memory_trend`."""
     register(url)
-    served = serve(url, folder, "--background-seconds", "5", name="load")
+    served = serve(
+        url,
+        folder,
+        "--background-seconds",
+        "5",
+        name="load",
+        extra_env=server_env,
+    )
     latencies: dict[str, list[float]] = {"ingest": [], "read": []}
     errors: list[str] = []
     acknowledged: set[str] = set()
@@ -1546,12 +1607,14 @@ def load_http(
                     batch += 1
 
         started = time.monotonic()
-        samples: list[float] = []
+        samples: list[dict[str, float]] = []
+        every = max(2.0, seconds / 60)
 
-        def sample() -> None:  # the server's RSS every tenth of the run
+        def sample() -> None:  # the server's memory every `every` seconds
             while time.monotonic() < deadline:
-                samples.append(round(_rss(served.process.pid) / 2**20, 1))
-                time.sleep(max(seconds / 10, 0.5))
+                taken = _memory(served.process.pid)
+                samples.append({"t": round(time.monotonic() - started, 1), **taken})
+                time.sleep(every)
 
         threads = [threading.Thread(target=client, args=(n,)) for n in range(clients)]
         threads.append(threading.Thread(target=sample))
@@ -1589,7 +1652,9 @@ def load_http(
         "rows_doubled": found["predictions_rows"] - found["predictions_distinct"],
         "rss_before_mb": round(rss_before / 2**20, 1),
         "rss_after_mb": round(rss_after / 2**20, 1),
-        "rss_samples_mb": samples,
+        "server_env": dict(server_env or {}),
+        "memory_samples": samples,
+        "memory_trend": memory_trend(samples),
     }
 
 

@@ -20,6 +20,7 @@ import sqlalchemy as sa
 
 HERE = Path(__file__).resolve().parent
 LOAD = HERE / "load-results.json"
+STEADY = HERE / "load-steady-results.json"
 SAVED = Path(tempfile.gettempdir()) / "pipewarden-reliability-faults.json"
 """The last measurements, to re-render the markdown without measuring again."""
 MARKER = "## Nothing lost, nothing doubled"
@@ -158,6 +159,7 @@ def measure(fuzz_examples: int = 6) -> dict[str, Any]:
     print("tokens", flush=True)
     out["tokens"] = each("sqlite", faults.token_leaks)
     out["load"] = json.loads(LOAD.read_text()) if LOAD.exists() else None
+    out["steady"] = json.loads(STEADY.read_text()) if STEADY.exists() else None
     if out["load"] is None:
         out["load_short"] = each(
             "sqlite", lambda u, f: faults.load_http(u, f, clients=8, seconds=5)
@@ -217,6 +219,39 @@ def dependencies() -> dict[str, Any]:
 
 def _yes(ok: bool) -> str:
     return "pass" if ok else "FAIL"
+
+
+def _memory_line(r: dict[str, Any]) -> str:
+    """The server's memory over a load run, in one sentence."""
+    samples = r["memory_samples"]
+    trend = r["memory_trend"]
+    rss = trend.get("rss_mb")
+    every = samples[1]["t"] - samples[0]["t"] if len(samples) > 1 else 0
+    arenas = sorted({int(s["arenas"]) for s in samples if "arenas" in s})
+    if not rss:
+        return f"server RSS {r['rss_before_mb']} -> {r['rss_after_mb']} MB"
+    return (
+        f"server RSS sampled every {every:.0f} s: {r['rss_before_mb']} MB before, "
+        f"{samples[1]['rss_mb']} MB after the first requests, {rss['first']} -> "
+        f"{rss['last']} MB over the second half (from {trend['from_s']:.0f} s; "
+        f"max {rss['max']}), slope {rss['slope_mb_per_min']} +- "
+        f"{rss['slope_stderr']} MB/min; glibc arenas besides the main one: "
+        f"{', '.join(map(str, arenas)) or 'not read'}"
+    )
+
+
+def _verdict(r: dict[str, Any]) -> str:
+    """Flat when the second-half slope is within 0.1 MB/min (6 MB an hour) of 0."""
+    rss = r["memory_trend"].get("rss_mb")
+    if not rss:
+        return "Not measured."
+    slope = rss["slope_mb_per_min"]
+    if abs(slope) <= 0.1:
+        return "No growth: flat after the warm-up (slope within 0.1 MB/min of 0)."
+    return (
+        f"Not flat: {60 * slope:.0f} MB an hour at this rate; a longer run must "
+        "show whether it levels off."
+    )
 
 
 def markdown(m: dict[str, Any]) -> str:
@@ -471,14 +506,32 @@ def markdown(m: dict[str, Any]) -> str:
                 )
         for backend in ("sqlite", "postgresql"):
             r = load.get(f"{backend}_http")
-            if r and r.get("rss_samples_mb"):
+            if r and (r.get("memory_samples") or r.get("rss_samples_mb")):
+                shown = (
+                    _memory_line(r)
+                    if r.get("memory_samples")  # an older run: every tenth of it
+                    else f"server RSS every tenth of the run (MB): {r['rss_samples_mb']}"
+                )
                 lines += [
                     "",
-                    f"{backend}: server RSS every tenth of the run (MB): "
-                    f"{r['rss_samples_mb']}, while the store grew to "
-                    f"{r['rows_stored']:,} predictions (warm-up, then swings with a "
-                    "rising trend: see benchmarks/README.md; not settled).",
+                    f"{backend}: {shown}, while the store grew to "
+                    f"{r['rows_stored']:,} predictions (the memory grows with the "
+                    "data here; the steady run below keeps the data fixed).",
                 ]
+        steady = m.get("steady")
+        if steady and steady.get("memory_samples"):
+            lines += [
+                "",
+                f"At constant store size (`bench_load.py --steady 5 --seconds "
+                f"{steady['seconds']:.0f}`: each client replays its first five batches, "
+                f"so the store stays at {steady['rows_stored']:,} predictions; "
+                f"{steady['requests_per_s']} requests/s, {steady['errors']} errors, "
+                f"{steady['rows_lost']} lost, {steady['rows_doubled']} doubled): "
+                f"{_memory_line(steady)}. **{_verdict(steady)}** `pipewarden serve` "
+                "caps glibc's malloc arenas at 2 (`server/memory.py`); with one arena "
+                "per worker thread RSS grew by ~0.9 MB/min of steady load "
+                "(benchmarks/README.md, Load).",
+            ]
         lines += [
             "",
             "| backend | recorder processes | runs | seconds | runs/s | exits | runs lost |",

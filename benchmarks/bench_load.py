@@ -5,10 +5,20 @@ into one store; SQLite, then PostgreSQL (when PIPEWARDEN_TEST_PG_URL is set).
     .venv/bin/python benchmarks/bench_load.py [--seconds 60] [--clients 8] [--runs 100]
 
 Prints throughput, p50/p99 latency, errors, rows lost (target 0) and the server's
-memory (RSS) before and after; the floor is a bare executemany of the same
-(model, id, time, prediction) rows into a scratch table of the same database, timed
-in the same run. Writes benchmarks/load-results.json, which reliability.py puts in
-RELIABILITY.md's Load section.
+memory: RSS before and after, sampled every max(2, seconds/60) s with its anonymous
+part, threads and glibc arenas, and the least-squares slope of RSS over the second
+half of the run (MB/min: near 0 is a plateau, a leak a steady positive slope). The
+floor is a bare executemany of the same (model, id, time, prediction) rows into a
+scratch table of the same database, timed in the same run. Writes
+benchmarks/load-results.json, which reliability.py puts in RELIABILITY.md's Load
+section.
+
+    .venv/bin/python benchmarks/bench_load.py --steady 5 --seconds 480 \
+        [--server-env MALLOC_ARENA_MAX=8]
+
+replays each client's first five batches (the store stops growing at 8,000
+predictions) so the server's memory is measured over the same work; SQLite, HTTP
+only. Writes benchmarks/load-steady-results.json (also in RELIABILITY.md).
 """
 
 from __future__ import annotations
@@ -28,6 +38,7 @@ import _faults as faults  # noqa: E402
 import sqlalchemy as sa  # noqa: E402
 
 OUT = Path(__file__).with_name("load-results.json")
+STEADY_OUT = Path(__file__).with_name("load-steady-results.json")
 
 
 def pg_schema_url(base: str) -> tuple[str, str]:
@@ -59,6 +70,20 @@ def main() -> None:
         metavar="BATCHES",
         help="only the HTTP run, each client replaying its first BATCHES batches "
         "(the store stops growing): the server's memory over the same work",
+    )
+    parser.add_argument(
+        "--server-env",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="set in the server's environment (with --steady), e.g. MALLOC_ARENA_MAX=2",
+    )
+    parser.add_argument(
+        "--out",
+        type=Path,
+        default=STEADY_OUT,
+        help="with --steady: write the result here (default %(default)s, which "
+        "reliability.py puts in RELIABILITY.md's Load section)",
     )
     args = parser.parse_args()
     if args.steady:
@@ -100,14 +125,20 @@ def main() -> None:
 def steady(args: argparse.Namespace) -> None:
     """The HTTP load on a store that stops growing after the first round of batches."""
     folder = Path(tempfile.mkdtemp(prefix="pw-steady-"))
+    server_env = dict(item.split("=", 1) for item in args.server_env)
     result = faults.load_http(
         f"sqlite:///{folder / 'store.db'}",
         folder,
         clients=args.clients,
         seconds=args.seconds,
         replay=args.steady,
+        server_env=server_env,
     )
-    print(f"sqlite steady: {json.dumps(result)}", flush=True)
+    shown = {k: v for k, v in result.items() if k != "memory_samples"}
+    print(f"sqlite steady: {json.dumps(shown)}", flush=True)
+    print("RSS MB every sample:", [s["rss_mb"] for s in result["memory_samples"]])
+    args.out.write_text(json.dumps(result, indent=1) + "\n")
+    print(f"wrote {args.out}")
 
 
 if __name__ == "__main__":

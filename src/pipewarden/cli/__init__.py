@@ -29,6 +29,8 @@ __all__ = ["app", "main", "run"]
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the CLI; returns (and, as a script, exits with) the exit code."""
     args = list(sys.argv[1:] if argv is None else argv)
+    if args[:1] == ["serve"]:
+        _cap_server_arenas()
     interrupts = _Interrupts()
     try:
         with interrupts:
@@ -43,6 +45,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         if interrupts.seen:
             return _interrupted()
         raise
+
+
+def _cap_server_arenas() -> None:
+    """``pipewarden serve``: cap glibc's malloc arenas now, before importing Polars
+    starts threads that take arenas of their own (pipewarden/server/memory.py)."""
+    from pipewarden.server.memory import limit_malloc_arenas
+
+    limit_malloc_arenas()
 
 
 def _import_commands() -> None:

@@ -57,7 +57,14 @@ def serve_command(
     import uvicorn
 
     from pipewarden.server.app import create_app
+    from pipewarden.server.memory import limit_malloc_arenas
     from pipewarden.server.settings import ServerSettings, read_token
+
+    # Before uvicorn starts its worker threads: one arena each grows the memory
+    # under steady load (server/memory.py). `pipewarden serve` from the shell has
+    # done so already, before Polars was imported (cli.main); this covers the
+    # command called in-process.
+    limit_malloc_arenas()
 
     if not 0 < port < 65536:
         raise ConfigError(f"--port must be between 1 and 65535, not {port}.")
