@@ -112,43 +112,45 @@ def log_predictions(
     score_columns = [scores] if isinstance(scores, str) else list(scores or ())
     roles = [id, prediction, *([time] if time else []), *score_columns]
     _require(data, roles)
-    with opened_store(store, retry=True) as opened:
-        record = retried(
-            lambda: resolve_model(opened, model, with_profile=False),
-            what="the model's lookup",
-        )
-        key = batch_key or _content_key(data)
-        rows, counts = _prediction_rows(data, record, id, prediction, time, moment)
-        inputs = _inputs(data, record, roles)
-        blob_frame = rows.with_columns(
-            *(data[c].alias(f"{SCORE_PREFIX}{c}") for c in score_columns),
-            *(data[c] for c in inputs),
-        ).filter(_kept_mask(data, id, time))
-        if counts["duplicate_in_batch"]:  # unique() costs as much as a profile
-            blob_frame = blob_frame.unique(
-                subset=[ID], keep="first", maintain_order=True
+    # A worker thread hashes the batch while the model is looked up and the rows
+    # are built, then makes the blobs and profiles while the store inserts the rows
+    # (hashlib, Polars and the sketches release the GIL; SQLite's steps too).
+    pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="pw-batch")
+    try:
+        keyed = None if batch_key else pool.submit(_content_key, data)
+        with opened_store(store, retry=True) as opened:
+            record = retried(
+                lambda: resolve_model(opened, model, with_profile=False),
+                what="the model's lookup",
             )
-        table_rows = _table_rows(blob_frame)
+            rows, counts = _prediction_rows(data, record, id, prediction, time, moment)
+            inputs = _inputs(data, record, roles)
+            blob_frame = rows.with_columns(
+                *(data[c].alias(f"{SCORE_PREFIX}{c}") for c in score_columns),
+                *(data[c] for c in inputs),
+            ).filter(_kept_mask(data, id, time))
+            if counts["duplicate_in_batch"]:  # unique() costs as much as a profile
+                blob_frame = blob_frame.unique(
+                    subset=[ID], keep="first", maintain_order=True
+                )
+            table_rows = _table_rows(blob_frame)
 
-        core = [ID, TIME_US, PREDICTION, PREDICTED_CLASS]
-        core += [f"{SCORE_PREFIX}{c}" for c in score_columns]
+            core = [ID, TIME_US, PREDICTION, PREDICTED_CLASS]
+            core += [f"{SCORE_PREFIX}{c}" for c in score_columns]
 
-        def contents(part: pl.DataFrame) -> BatchContents:
-            return BatchContents(
-                _parquet(part.select(core)),
-                _parquet(part.select(ID, *inputs)),
-                _span_profiles(part, inputs)
-                if part.height >= PROFILE_FROM_ROWS
-                else [],
-            )
+            def contents(part: pl.DataFrame) -> BatchContents:
+                return BatchContents(
+                    _parquet(part.select(core)),
+                    _parquet(part.select(ID, *inputs)),
+                    _span_profiles(part, inputs)
+                    if part.height >= PROFILE_FROM_ROWS
+                    else [],
+                )
 
-        def rebuild(kept: set[str]) -> BatchContents:
-            return contents(blob_frame.filter(pl.col(ID).is_in(list(kept))))
+            def rebuild(kept: set[str]) -> BatchContents:
+                return contents(blob_frame.filter(pl.col(ID).is_in(list(kept))))
 
-        # The blobs and profiles are made on another thread while the store inserts
-        # the rows (Polars and the sketches release the GIL; SQLite's steps too).
-        pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="pw-batch")
-        try:
+            key = keyed.result() if keyed is not None else batch_key or ""
             pending = pool.submit(contents, blob_frame)
             batch = PredictionBatch(
                 batch_key=key,
@@ -163,8 +165,8 @@ def log_predictions(
                 ),
                 what=f"the predictions batch {key[:19]}",
             )
-        finally:  # a batch logged before never needs them: do not wait
-            pool.shutdown(wait=False, cancel_futures=True)
+    finally:  # a batch logged before never needs them: do not wait
+        pool.shutdown(wait=False, cancel_futures=True)
 
 
 def log_labels(
