@@ -114,7 +114,7 @@ def log_predictions(
     _require(data, roles)
     # A worker thread hashes the batch while the model is looked up and the rows
     # are built, then makes the blobs and profiles while the store inserts the rows
-    # (hashlib, Polars and the sketches release the GIL; SQLite's steps too).
+    # (hashlib, Polars and numpy release the GIL, and SQLite in each row's step).
     pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="pw-batch")
     try:
         keyed = None if batch_key else pool.submit(_content_key, data)
