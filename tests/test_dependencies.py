@@ -47,6 +47,8 @@ INDIRECT = {
     "psycopg": "SQLAlchemy loads it for postgresql+psycopg:// store URLs",
     "s3fs": "fsspec loads it for s3:// source URLs",
     "python-multipart": "FastAPI parses the server's form and upload bodies with it",
+    "httptools": "uvicorn's 'auto' HTTP parser for pipewarden serve (see the test below)",
+    "uvloop": "uvicorn's 'auto' event loop for pipewarden serve",
 }
 """Declared distributions that src/ uses without importing them by name."""
 DEV = "dev"
@@ -322,6 +324,22 @@ def test_src_imports_only_declared_distributions_in_the_right_group(
 
 def test_every_declared_distribution_is_used(groups: Groups) -> None:
     assert unused(SRC, groups) == []
+
+
+def test_uvicorn_serves_with_the_declared_http_parser() -> None:
+    """httptools and uvloop are declared for uvicorn's 'auto' choices (the defaults
+    `pipewarden serve` runs with): they must be what it picks."""
+    import uvicorn
+
+    config = uvicorn.Config(app=lambda *a: None, http="auto", loop="auto")
+    config.load()
+    assert config.http_protocol_class.__name__ == "HttpToolsProtocol"
+    if sys.platform != "win32":
+        import uvloop
+
+        loop = uvloop.new_event_loop()
+        assert type(loop).__module__.startswith("uvloop")
+        loop.close()
 
 
 def test_the_checker_reports_a_new_undeclared_or_extra_import(
