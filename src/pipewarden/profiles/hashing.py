@@ -217,7 +217,7 @@ def _words_of(data: np.ndarray, begin: int, end: int) -> np.ndarray:
     """``words[i]``: the little-endian word starting at byte ``begin + i``, for
     every i up to ``end - begin``, with zeros past ``end`` (an unaligned view of
     ``data``; only the bytes near the end of the buffer are copied, to pad them)."""
-    if begin + (end - begin) + 16 <= data.size:
+    if end + 16 <= data.size:
         return np.ndarray(
             (end - begin + 9,), dtype="<u8", buffer=data, offset=begin, strides=(1,)
         )
