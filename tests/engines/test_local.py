@@ -391,3 +391,46 @@ def test_integers_wider_than_64_bits_are_counted_not_refused() -> None:
 
     assert (col.distinct.is_exact, col.distinct_count) == (True, 3.0)
     assert col.distinct.serialize() == datasketches_of([5, str(2**63), str(-(2**70))])
+
+
+@pytest.mark.parametrize("n", [0, 5, 3_000, 40_000])
+def test_the_probe_from_value_counts_is_the_probe_of_the_rows(n: int) -> None:
+    # A column counted in the first select takes its probe sketch (the 2K smallest
+    # Polars hashes of its rows, repeats included) from its counts instead: the
+    # same entries, whether few or many rows, few or many distinct values.
+    rng = np.random.default_rng(n + 1)
+    frame = pl.DataFrame(
+        {
+            "few": rng.choice(["a", "b", "", "é"], n),
+            "many": pl.Series(
+                [f"v{x}" for x in rng.zipf(1.3, n) % 5_000], dtype=pl.String
+            ),
+            "cat": pl.Series(rng.choice(["x", "y", "z"], n)).cast(pl.Categorical),
+            "i8": pl.Series(rng.integers(-100, 100, n), dtype=pl.Int8),
+            "u64": pl.Series(rng.integers(0, 2**63, n) % 7_000, dtype=pl.UInt64),
+            "flag": rng.random(n) < 0.2,
+            "nulls": pl.Series([None, 3] * (n // 2) + [None] * (n % 2), dtype=pl.Int64),
+        }
+    )
+    names = frame.columns
+    rows = local._one_row(
+        frame.select(
+            [
+                e
+                for name in names
+                for e in local._row_exprs(
+                    name, physical_of(frame.schema[name]), frame.schema[name]
+                )
+                if e.meta.output_name().endswith("kmv")
+            ]
+        )
+    )
+    counts = local._unpacked_counts(
+        frame.select(local._count_exprs(frame, names)), names
+    )
+
+    for name in names:
+        derived = local._probe_of_counts(name, counts[name])
+        key = local._k(name, "kmv")
+        assert np.array_equal(derived[key], rows[key]), name
+        assert derived[f"{key}_raw"] == rows[f"{key}_raw"], name

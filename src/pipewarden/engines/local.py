@@ -146,13 +146,24 @@ class _Unhashed:
     repeats: bool = False
     """The probe says most values repeat: hash each distinct value once (Polars'
     ``unique`` costs a fraction of hashing them all)."""
+    canonical: np.ndarray | None = None
+    """The values as ``_canonical`` gives them, when the row pass has them already
+    (a float column's values, a datetime column's sorted times): hashed as they
+    are, without extracting them from the column again."""
 
     def sketch(self) -> Distinct:
+        if self.canonical is not None:
+            return Distinct.from_hashes(_theta_hashes(self.canonical))
         values = self.values.unique() if self.repeats else self.values
         return Distinct.from_hashes(_hashes_of(values, self.physical))
 
 
-def _unhashed(series: pl.Series, ph: Physical, row: dict[str, Any]) -> _Unhashed:
+def _unhashed(
+    series: pl.Series,
+    ph: Physical,
+    row: dict[str, Any],
+    canonical: np.ndarray | None = None,
+) -> _Unhashed:
     """A column to hash in ``_finish``; with ``repeats`` when the chunk's probe
     sketch counts fewer distinct values than half its non-null ones."""
     name = _k(series.name, "kmv")
@@ -162,7 +173,36 @@ def _unhashed(series: pl.Series, ph: Physical, row: dict[str, Any]) -> _Unhashed
         and _kmv_is_complete(series.name, row)
         and _probe_estimate(row[name]) <= non_null / 2
     )
-    return _Unhashed(series, ph, repeats)
+    if repeats or series.dtype in (pl.Int128, pl.UInt128):
+        canonical = None
+    return _Unhashed(series, ph, repeats, canonical)
+
+
+def _canonical_from_row(
+    name: str, ph: Physical, row: dict[str, Any]
+) -> np.ndarray | None:
+    """The values ``_canonical`` would extract, when the row pass has them already.
+
+    A float column's values (nulls dropped, as float64) are exactly its hashed
+    values when it holds no NaN or infinity (with some, the row pass keeps only
+    the finite ones, and infinities are hashed too). A datetime column's times are
+    its microseconds since the epoch, sorted: the repeats among them are dropped
+    here in one pass, since only the distinct hashes count.
+    """
+    if ph is Physical.FLOAT:
+        values = row.get(_k(name, "values"))
+        if values is None or row.get(_k(name, "nonfinite")):
+            return None
+        return np.asarray(values, dtype=np.float64)
+    if ph is Physical.DATETIME:
+        times = np.asarray(row[_k(name, "time")], dtype=np.int64)
+        if times.size > 1:
+            keep = np.empty(times.size, dtype=bool)
+            keep[0] = True
+            np.not_equal(times[1:], times[:-1], out=keep[1:])
+            times = times[keep]
+        return times.view(np.uint64)
+    return None
 
 
 @dataclass(frozen=True, slots=True)
@@ -202,16 +242,23 @@ def _prepare_planned(
     if frame.width == 0:
         return _Prepared(frame.height, {}), _Plan()
     frame, named = _literal_names(frame)
-    physicals = {name: physical_of(dtype) for name, dtype in frame.schema.items()}
+    schema = frame.schema  # built anew on every access: read it once
+    physicals = {name: physical_of(dtype) for name, dtype in schema.items()}
     guess = expected or _Plan()
     guess_counted = [n for n in guess.counted if n in physicals]
     guess_wordy = [n for n in guess.wordy if physicals.get(n) is Physical.STRING]
+    # Columns counted in this select get their probe from the counts instead.
+    probed = [n for n in guess_counted if physicals[n] in _PROBED_FROM_COUNTS]
     packed = frame.select(
         [
             e
             for name, ph in physicals.items()
             for e in _row_exprs(
-                name, ph, frame.schema[name], with_values=name not in guess_counted
+                name,
+                ph,
+                schema[name],
+                with_values=name not in guess_counted,
+                with_probe=name not in probed,
             )
         ]
         + _count_exprs(frame, guess_counted)
@@ -219,6 +266,8 @@ def _prepare_planned(
     )
     counts = _unpacked_counts(packed, guess_counted)
     row = _one_row(packed.drop(guess_counted))
+    for name in probed:
+        row.update(_probe_of_counts(name, counts[name]))
     _refine_non_finite(frame, physicals, row)
     counted = [
         n
@@ -310,14 +359,19 @@ def _k(name: str, stat: str) -> str:
 
 
 def _row_exprs(
-    name: str, ph: Physical, dtype: pl.DataType, with_values: bool = True
+    name: str,
+    ph: Physical,
+    dtype: pl.DataType,
+    with_values: bool = True,
+    with_probe: bool = True,
 ) -> list[pl.Expr]:
     """Statistics computed over the rows of a column, all in one parallel select.
 
     Numeric columns also hand over their values for the quantile sketch (unless
     ``with_values`` is False: a column expected to be counted gets exact quantiles from its
     counts) and datetime columns their sorted times; strings get their statistics
-    from value counts, or for free text and ids in ``_wordy_parts``.
+    from value counts, or for free text and ids in ``_wordy_parts``. Without
+    ``with_probe``, the probe sketch is left to ``_probe_of_counts``.
     """
     col = pl.col(name)
     out = [col.null_count().alias(_k(name, "nulls"))]
@@ -344,7 +398,7 @@ def _row_exprs(
             t = t.dt.convert_time_zone("UTC").dt.replace_time_zone(None)
         micros = t.cast(pl.Datetime("us")).cast(pl.Int64).drop_nulls().sort()
         out.append(micros.implode().alias(_k(name, "time")))
-    if ph is not Physical.OTHER:
+    if ph is not Physical.OTHER and with_probe:
         values = col.drop_nulls()
         if ph is Physical.FLOAT:  # Decimal too, which has no is_not_nan of its own
             values = values.filter(values.cast(pl.Float64).is_not_nan())
@@ -435,6 +489,30 @@ def _one_row(result: pl.DataFrame) -> dict[str, Any]:
     return row
 
 
+_PROBED_FROM_COUNTS = (Physical.STRING, Physical.INTEGER, Physical.BOOLEAN)
+"""Kinds whose value counts group exactly the values the probe hashes alike (floats
+are left out: counts and hashes need not agree on -0.0 and 0.0)."""
+
+
+def _probe_of_counts(name: str, counts: pl.DataFrame) -> dict[str, Any]:
+    """The probe sketch of ``_row_exprs`` (its ``kmv`` and ``kmv_raw`` entries),
+    from the column's value counts: each distinct value hashed once.
+
+    The probe keeps the 2K smallest hashes of all rows, repeats included; here the
+    distinct hashes are sorted and taken, with their counts, until they cover as
+    many rows. The same entries, for the hashing of a column's few distinct values
+    instead of all its rows.
+    """
+    key = _k(name, "kmv")
+    hashes = counts.get_column("value").hash(PROBE_SEED).to_numpy()
+    order = np.argsort(hashes, kind="stable")
+    rows = np.cumsum(counts.get_column("n").to_numpy()[order])
+    raw = min(2 * KMV_K, int(rows[-1]) if rows.size else 0)
+    taken = int(np.searchsorted(rows, raw, side="left")) + 1
+    smallest = hashes[order[:taken]].astype(np.uint64, copy=False)
+    return {key: hashing.sorted_unique(smallest), f"{key}_raw": raw}
+
+
 def _kmv_is_complete(name: str, row: dict[str, Any]) -> bool:
     """True when the raw smallest hashes already give the exact K-minimum sketch."""
     key = _k(name, "kmv")
@@ -497,13 +575,15 @@ def _unpacked_counts(packed: pl.DataFrame, names: list[str]) -> dict[str, pl.Dat
 
 def _count_exprs(frame: pl.DataFrame, names: list[str]) -> list[pl.Expr]:
     exprs = []
+    schema = frame.schema
     for name in names:
+        dtype = schema[name]
         values = pl.col(name).drop_nulls()
-        if frame.schema[name] in (pl.Categorical, pl.Enum) or isinstance(
-            frame.schema[name], pl.Categorical | pl.Enum
+        if dtype in (pl.Categorical, pl.Enum) or isinstance(
+            dtype, pl.Categorical | pl.Enum
         ):
             values = values.cast(pl.String)
-        if frame.schema[name].is_float():
+        if dtype.is_float():
             values = values.filter(values.is_not_nan())
         # The count field must not share the column's name (a column called "n").
         exprs.append(values.value_counts(name=_COUNT).implode().alias(name))
@@ -537,7 +617,9 @@ def _base_parts(
     if ph is Physical.DATETIME:
         parts["time"] = row[_k(name, "time")]
     if ph in (Physical.FLOAT, Physical.DATETIME) and _kmv_is_complete(name, row):
-        parts["distinct"] = _unhashed(series, ph, row)
+        parts["distinct"] = _unhashed(
+            series, ph, row, _canonical_from_row(name, ph, row)
+        )
     return parts
 
 

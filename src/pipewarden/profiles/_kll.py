@@ -19,6 +19,7 @@ sketches written by earlier pipewarden versions (random compaction) merge with t
 
 from __future__ import annotations
 
+import functools
 import struct
 from dataclasses import dataclass
 
@@ -59,11 +60,13 @@ def _cap_aux(k: int, depth: int) -> int:
     return (((2 * k) << depth) // power + 1) >> 1
 
 
+@functools.cache
 def level_capacity(k: int, num_levels: int, height: int) -> int:
     """Items level ``height`` holds before it is compacted (as DataSketches)."""
     return max(M, _cap_aux(k, num_levels - height - 1))
 
 
+@functools.cache
 def total_capacity(k: int, num_levels: int) -> int:
     """Items a sketch of ``num_levels`` levels holds (its serialised item array)."""
     return sum(level_capacity(k, num_levels, h) for h in range(num_levels))

@@ -24,6 +24,8 @@ An integer column and a float column hash 1 and 1.0 differently, as DataSketches
 
 from __future__ import annotations
 
+import threading
+
 import numpy as np
 
 __all__ = ["SEED", "hash_doubles", "hash_strings", "hash_words", "sorted_unique"]
@@ -89,10 +91,42 @@ def _smallest(hashes: np.ndarray, k: int) -> np.ndarray:
     return sorted_unique(hashes)[:k]
 
 
+class _Smallest:
+    """The ``k`` smallest distinct hashes of blocks fed one at a time.
+
+    Once ``k`` distinct hashes are kept, a block's hashes above the largest of them
+    cannot be among the ``k`` smallest: one comparison drops them, and only the few
+    below are merged in. No array of every hash is made (such arrays, and the copy
+    a partition of them takes, cost more in page faults than the hashing itself).
+    """
+
+    __slots__ = ("k", "kept")
+
+    def __init__(self, k: int) -> None:
+        self.k = k
+        self.kept = np.empty(0, dtype=_U)
+
+    def add(self, block: np.ndarray) -> None:
+        """Take in a block of hashes (not kept: the caller may reuse it)."""
+        kept = self.kept
+        if kept.size < self.k:
+            self.kept = _smallest(np.concatenate([kept, block]), self.k)
+            return
+        below = block[block <= kept[-1]]
+        if below.size:  # few: merged into the sorted ones, repeats dropped
+            below = np.sort(below)
+            merged = np.insert(kept, np.searchsorted(kept, below), below)
+            self.kept = _distinct_sorted(merged)[: self.k]
+
+
 def sorted_unique(values: np.ndarray) -> np.ndarray:
     """The distinct values of a 1-d array, ascending (``np.unique`` without its hashing,
     which is about ten times slower on the few thousand hashes of a sketch)."""
-    ordered = np.sort(values)
+    return _distinct_sorted(np.sort(values))
+
+
+def _distinct_sorted(ordered: np.ndarray) -> np.ndarray:
+    """The distinct values of an ascending array."""
     if ordered.size < 2:
         return ordered
     keep = np.empty(ordered.size, dtype=bool)
@@ -103,15 +137,17 @@ def sorted_unique(values: np.ndarray) -> np.ndarray:
 
 def _hash8(words: np.ndarray, doubles: bool, smallest: int | None) -> np.ndarray:
     """MurmurHash3_x64_128 of 8-byte words, a cache-sized block at a time; with
-    ``doubles``, each block is first made canonical (-0.0 + 0.0 is 0.0)."""
-    out = np.empty(words.size, dtype=_U)
-    tmp = np.empty(min(_BLOCK, words.size), dtype=_U)
-    h2 = np.empty_like(tmp)
+    ``doubles``, each block is first made canonical (-0.0 + 0.0 is 0.0). With
+    ``smallest``, each block's hashes go to a ``_Smallest`` as they are made."""
+    n = words.size
+    keep = _Smallest(smallest) if smallest is not None else None
+    ours, tmp, h2 = _scratch(min(_BLOCK, n), 3)
+    out = ours if keep is not None else np.empty(n, dtype=_U)
     length = _U(SEED ^ 8)  # h1 and h2 start as the seed and take the length (8)
-    for start in range(0, words.size, _BLOCK):
-        h1 = out[start : start + _BLOCK]
-        t, g = tmp[: h1.size], h2[: h1.size]
+    for start in range(0, n, _BLOCK):
         block = words[start : start + _BLOCK]
+        h1 = out[start : start + _BLOCK] if keep is None else out[: block.size]
+        t, g = tmp[: h1.size], h2[: h1.size]
         if doubles:
             np.add(block.view(np.float64), 0.0, out=t.view(np.float64))
             block = t
@@ -125,7 +161,9 @@ def _hash8(words: np.ndarray, doubles: bool, smallest: int | None) -> np.ndarray
         _fmix(g, t)
         h1 += g
         h1 >>= _U(1)
-    return out if smallest is None else _smallest(out, smallest)
+        if keep is not None:
+            keep.add(h1)
+    return out if keep is None else keep.kept
 
 
 def hash_strings(
@@ -142,84 +180,138 @@ def hash_strings(
         The n hashes, each below 2**63, as ``hash_words`` returns them.
     """
     offsets = np.asarray(offsets, dtype=np.int64)
-    end = int(offsets[-1])
-    padded = np.zeros(end + 16, dtype=np.uint8)
-    padded[:end] = np.asarray(data, dtype=np.uint8)[:end]
-    # The word starting at every byte: an unaligned view, read by position.
-    words = np.ndarray((end + 9,), dtype="<u8", buffer=padded, strides=(1,))
-    lengths = np.diff(offsets)
-    out = np.empty(lengths.size, dtype=_U)
-    for i in range(0, lengths.size, _ROWS):
-        rows = slice(i, i + _ROWS)
-        out[rows] = _hash_rows(offsets[:-1][rows], lengths[rows], words)
-    return out if smallest is None else _smallest(out, smallest)
+    data = np.asarray(data, dtype=np.uint8)
+    n = offsets.size - 1
+    out = np.empty(n if smallest is None else 0, dtype=_U)
+    keep = _Smallest(smallest) if smallest is not None else None
+    for i in range(0, n, _ROWS):
+        bounds = offsets[i : i + _ROWS + 1]
+        words = _words_of(data, int(bounds[0]), int(bounds[-1]))
+        starts, lengths = bounds[:-1] - bounds[0], np.diff(bounds)
+        if keep is None:
+            _hash_rows(starts, lengths, words, out[i : i + lengths.size])
+        else:
+            keep.add(_hash_rows(starts, lengths, words))
+    return out if keep is None else keep.kept
 
 
-_ROWS = 1 << 14
-"""Strings hashed at a time."""
+_ROWS = 1 << 13
+"""Strings hashed at a time (their temporaries stay below malloc's mmap threshold,
+so they are reused, not faulted in afresh for every block)."""
+
+
+_local = threading.local()
+
+
+def _scratch(size: int, count: int) -> list[np.ndarray]:
+    """``count`` uint64 work arrays of ``size`` items, this thread's own, kept from
+    call to call: allocating and freeing them each time costs page faults."""
+    arrays: list[np.ndarray] = getattr(_local, "arrays", [])
+    if len(arrays) < count or arrays[0].size < size:
+        arrays = [np.empty(max(size, _BLOCK), dtype=_U) for _ in range(max(count, 3))]
+        _local.arrays = arrays
+    return [a[:size] for a in arrays[:count]]
+
+
+def _words_of(data: np.ndarray, begin: int, end: int) -> np.ndarray:
+    """``words[i]``: the little-endian word starting at byte ``begin + i``, for
+    every i up to ``end - begin``, with zeros past ``end`` (an unaligned view of
+    ``data``; only the bytes near the end of the buffer are copied, to pad them)."""
+    if end + 16 <= data.size:
+        return np.ndarray(
+            (end - begin + 9,), dtype="<u8", buffer=data, offset=begin, strides=(1,)
+        )
+    padded = np.zeros(end - begin + 16, dtype=np.uint8)
+    padded[: end - begin] = data[begin:end]
+    return np.ndarray((end - begin + 9,), dtype="<u8", buffer=padded, strides=(1,))
 
 
 def _hash_rows(
-    starts: np.ndarray, lengths: np.ndarray, words: np.ndarray
+    starts: np.ndarray,
+    lengths: np.ndarray,
+    words: np.ndarray,
+    out: np.ndarray | None = None,
 ) -> np.ndarray:
-    """MurmurHash3_x64_128 (first half, shifted) of each string, block by block;
-    ``words[i]`` is the little-endian word starting at byte i."""
-    h1 = np.full(starts.size, SEED, dtype=_U)
-    h2 = h1.copy()
-    blocks = lengths // 16
-    for b in range(int(blocks.max(initial=0))):
-        at = np.flatnonzero(blocks > b)
-        base = starts[at] + 16 * b
-        a1, a2 = _mix_block(h1[at], h2[at], words[base], words[base + 8])
-        h1[at], h2[at] = a1, a2
-    tail = lengths % 16
+    """MurmurHash3_x64_128 (first half, shifted) of each string, 16-byte block by
+    block; ``words[i]`` is the little-endian word starting at byte i.
+
+    The rows are ordered by their number of whole blocks first, so the rows that
+    still have a block ``b`` are a tail of them, worked on in place. With ``out``,
+    the hashes are written there in the rows' order; without, they come back in
+    the sorted order (fine for a sketch, which keeps only the smallest).
+    """
+    n = starts.size
+    blocks = lengths >> 4
+    top = int(blocks.max(initial=0))
+    order = None
+    if top and int(blocks.min()) != top:
+        key = blocks.astype(np.uint16) if top < 1 << 16 else blocks
+        order = np.argsort(key, kind="stable")
+        starts, lengths, blocks = starts[order], lengths[order], blocks[order]
+    h1, h2, t = _scratch(n, 3)
+    h1.fill(SEED)
+    h2.fill(SEED)
+    firsts = np.searchsorted(blocks, np.arange(top), side="right")
+    for b in range(top):
+        i = int(firsts[b])  # rows i.. have a block b
+        a1, a2, u = h1[i:], h2[i:], t[i:]
+        base = starts[i:] + 16 * b
+        k = words[base]
+        _mix_k(k, 31, _C1, _C2, u)
+        a1 ^= k
+        _rotl(a1, 27, u)
+        a1 += a2
+        a1 *= _FIVE
+        a1 += _U(0x52DCE729)
+        base += 8
+        k = words[base]
+        _mix_k(k, 33, _C2, _C1, u)
+        a2 ^= k
+        _rotl(a2, 31, u)
+        a2 += a1
+        a2 *= _FIVE
+        a2 += _U(0x38495AB5)
+    tail = lengths & 15
     base = starts + 16 * blocks
-    k1 = words[base] & _MASKS[np.minimum(tail, 8)]
-    k2 = words[base + 8] & _MASKS[np.clip(tail - 8, 0, 8)]
-    return _finalize(h1, h2, k1, k2, lengths)
-
-
-def _finalize(
-    h1: np.ndarray, h2: np.ndarray, k1: np.ndarray, k2: np.ndarray, lengths: np.ndarray
-) -> np.ndarray:
-    """Mix in the tail words and the length; the first 64 bits, shifted right."""
-    h1 = h1 ^ _mix_k1(k1)
-    h2 = h2 ^ _mix_k2(k2)
-    n = lengths.astype(_U)
-    h1 ^= n
-    h2 ^= n
+    k = words[base]
+    k &= _MASKS[np.minimum(tail, 8)]
+    _mix_k(k, 31, _C1, _C2, t)
+    h1 ^= k
+    base += 8
+    k = words[base]
+    tail -= 8
+    np.clip(tail, 0, 8, out=tail)
+    k &= _MASKS[tail]
+    _mix_k(k, 33, _C2, _C1, t)
+    h2 ^= k
+    k = lengths.astype(_U)
+    h1 ^= k
+    h2 ^= k
     h1 += h2
     h2 += h1
-    t = np.empty_like(h1)
     _fmix(h1, t)
     _fmix(h2, t)
     h1 += h2
     h1 >>= _U(1)
-    return h1
+    if out is None:
+        return h1
+    if order is None:
+        out[:] = h1
+    else:
+        out[order] = h1
+    return out
 
 
-def _mix_k1(k1: np.ndarray) -> np.ndarray:
-    k1 = k1 * _C1
-    k1 = (k1 << _U(31)) | (k1 >> _U(33))
-    return k1 * _C2
+_FIVE = _U(5)
 
 
-def _mix_k2(k2: np.ndarray) -> np.ndarray:
-    k2 = k2 * _C2
-    k2 = (k2 << _U(33)) | (k2 >> _U(31))
-    return k2 * _C1
-
-
-def _mix_block(
-    h1: np.ndarray, h2: np.ndarray, k1: np.ndarray, k2: np.ndarray
-) -> tuple[np.ndarray, np.ndarray]:
-    h1 = h1 ^ _mix_k1(k1)
-    h1 = (h1 << _U(27)) | (h1 >> _U(37))
-    h1 = (h1 + h2) * _U(5) + _U(0x52DCE729)
-    h2 = h2 ^ _mix_k2(k2)
-    h2 = (h2 << _U(31)) | (h2 >> _U(33))
-    h2 = (h2 + h1) * _U(5) + _U(0x38495AB5)
-    return h1, h2
+def _mix_k(
+    k: np.ndarray, r: int, first: np.uint64, second: np.uint64, tmp: np.ndarray
+) -> None:
+    """A key word's mix, in place: times ``first``, rotated left by r, times ``second``."""
+    k *= first
+    _rotl(k, r, tmp)
+    k *= second
 
 
 def _rotl(x: np.ndarray, r: int, tmp: np.ndarray) -> None:
