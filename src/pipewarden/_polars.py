@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import io
 from collections.abc import Sequence
 
 import polars as pl
 import polars.selectors as cs
 
-__all__ = ["column", "is_pattern", "select_columns"]
+__all__ = ["column", "is_pattern", "parquet_bytes", "select_columns"]
 
 
 def column(name: str) -> pl.Expr:
@@ -28,3 +29,11 @@ def select_columns(frame: pl.DataFrame, names: Sequence[str]) -> pl.DataFrame:
     """The frame's columns called ``names``, in that order, each exactly (see
     ``column``)."""
     return frame.select(cs.by_name(list(names)))
+
+
+def parquet_bytes(frame: pl.DataFrame) -> bytes:
+    """The frame as Parquet bytes, as the store keeps batches: LZ4, no statistics
+    (a blob is always read whole)."""
+    buffer = io.BytesIO()
+    frame.write_parquet(buffer, compression="lz4", statistics=False)
+    return buffer.getvalue()

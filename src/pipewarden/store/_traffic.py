@@ -19,6 +19,7 @@ from sqlalchemy import Engine as Database
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
+from pipewarden._polars import parquet_bytes
 from pipewarden.errors import RecordNotFoundError, StoreError
 from pipewarden.store._errors import translated
 from pipewarden.store.monitoring_records import (
@@ -166,7 +167,7 @@ class Traffic:
                     stored=stored,
                     counts=counts,
                     # The batch's labels again, for reads: see load_labels.
-                    rows_blob=_parquet(rows.select(list(LABEL_COLUMNS)))
+                    rows_blob=parquet_bytes(rows.select(list(LABEL_COLUMNS)))
                     if stored
                     else None,
                 )
@@ -221,7 +222,8 @@ class Traffic:
             if until_us is not None:
                 query = query.where(table.c.min_time_us < until_us)
             frames = [
-                pl.read_parquet(io.BytesIO(found)) for (found,) in conn.execute(query)
+                pl.read_parquet(io.BytesIO(found))
+                for (found,) in conn.execute(query)
             ]
         if not frames:
             return None
@@ -336,12 +338,6 @@ class Traffic:
             )
         if values:
             conn.execute(insert(PredictionProfileRow), values)
-
-
-def _parquet(frame: pl.DataFrame) -> bytes:
-    buffer = io.BytesIO()
-    frame.write_parquet(buffer, compression="lz4", statistics=False)
-    return buffer.getvalue()
 
 
 def _newest_labels(blobs: list[bytes], names: list[str], again: bool) -> pl.DataFrame:

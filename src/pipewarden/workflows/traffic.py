@@ -5,8 +5,8 @@
 A predictions batch keeps, per row, its id, event time and prediction (the
 ``predictions`` table), its inputs and scores (one Parquet blob per batch) and,
 from ``PROFILE_FROM_ROWS`` rows, a mergeable profile of its inputs per UTC day (or
-calendar month); a window whose rows these profiles do not cover profiles its rows. Labels join by id, late, in any order,
-any number of times. Nothing is silently dropped or doubled: a batch logged twice
+calendar month); a window whose rows these profiles do not cover profiles its rows.
+Labels join by id, late, in any order, any number of times. Nothing is silently dropped or doubled: a batch logged twice
 (same content, or the same ``batch_key``) stores nothing twice; ids repeated in a
 batch, ids logged before, labels for ids never predicted, labels that change and
 rows without an id, time or label are all counted in the returned receipt.
@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any
 
 import polars as pl
 
+from pipewarden._polars import parquet_bytes
 from pipewarden.engines.local import LocalEngine
 from pipewarden.errors import SourceError
 from pipewarden.io.sources import read_frame
@@ -140,8 +141,8 @@ def log_predictions(
 
             def contents(part: pl.DataFrame) -> BatchContents:
                 return BatchContents(
-                    _parquet(part.select(core)),
-                    _parquet(part.select(ID, *inputs)),
+                    parquet_bytes(part.select(core)),
+                    parquet_bytes(part.select(ID, *inputs)),
                     _span_profiles(part, inputs)
                     if part.height >= PROFILE_FROM_ROWS
                     else [],
@@ -437,12 +438,6 @@ def _table_rows(blob_frame: pl.DataFrame) -> pl.DataFrame:
         pl.col(PREDICTION).alias("prediction"),
         pl.col(PREDICTED_CLASS).alias("predicted_class"),
     )
-
-
-def _parquet(frame: pl.DataFrame) -> bytes:
-    buffer = io.BytesIO()
-    frame.write_parquet(buffer, compression="lz4", statistics=False)
-    return buffer.getvalue()
 
 
 def _span_profiles(
