@@ -196,12 +196,7 @@ def _canonical_from_row(
         return np.asarray(values, dtype=np.float64)
     if ph is Physical.DATETIME:
         times = np.asarray(row[_k(name, "time")], dtype=np.int64)
-        if times.size > 1:
-            keep = np.empty(times.size, dtype=bool)
-            keep[0] = True
-            np.not_equal(times[1:], times[:-1], out=keep[1:])
-            times = times[keep]
-        return times.view(np.uint64)
+        return hashing.distinct_sorted(times).view(np.uint64)
     return None
 
 

@@ -22,6 +22,7 @@ from concurrent.futures import TimeoutError as FutureTimeout
 from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import partial, reduce
+from itertools import accumulate
 from typing import TYPE_CHECKING, Any
 
 import polars as pl
@@ -268,7 +269,7 @@ class SparkEngine:
         summary = tagged.filter(f.col(KIND) == SUMMARY).select(PART, ROWS, DIGEST)
         parts = sorted(_guarded(summary.collect), key=lambda r: int(r[PART]))
         rows = [int(r[ROWS]) for r in parts]
-        starts = [sum(rows[:i]) for i in range(len(rows))]
+        starts = [0, *accumulate(rows)][:-1]  # each partition's first row in data
         frames = []
         for output, names in enumerate(layout.outputs):
             at = (positions or {}).get(output)

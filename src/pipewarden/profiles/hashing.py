@@ -28,7 +28,14 @@ import threading
 
 import numpy as np
 
-__all__ = ["SEED", "hash_doubles", "hash_strings", "hash_words", "sorted_unique"]
+__all__ = [
+    "SEED",
+    "distinct_sorted",
+    "hash_doubles",
+    "hash_strings",
+    "hash_words",
+    "sorted_unique",
+]
 
 SEED = 9001
 """DataSketches' default update seed."""
@@ -116,16 +123,16 @@ class _Smallest:
         if below.size:  # few: merged into the sorted ones, repeats dropped
             below = np.sort(below)
             merged = np.insert(kept, np.searchsorted(kept, below), below)
-            self.kept = _distinct_sorted(merged)[: self.k]
+            self.kept = distinct_sorted(merged)[: self.k]
 
 
 def sorted_unique(values: np.ndarray) -> np.ndarray:
     """The distinct values of a 1-d array, ascending (``np.unique`` without its hashing,
     which is about ten times slower on the few thousand hashes of a sketch)."""
-    return _distinct_sorted(np.sort(values))
+    return distinct_sorted(np.sort(values))
 
 
-def _distinct_sorted(ordered: np.ndarray) -> np.ndarray:
+def distinct_sorted(ordered: np.ndarray) -> np.ndarray:
     """The distinct values of an ascending array."""
     if ordered.size < 2:
         return ordered

@@ -222,8 +222,7 @@ class Traffic:
             if until_us is not None:
                 query = query.where(table.c.min_time_us < until_us)
             frames = [
-                pl.read_parquet(io.BytesIO(found))
-                for (found,) in conn.execute(query)
+                pl.read_parquet(io.BytesIO(found)) for (found,) in conn.execute(query)
             ]
         if not frames:
             return None
