@@ -19,15 +19,18 @@ $(UV):
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet uv==$(UV_VERSION)
 
+# pipewarden's C module (hatch_build.py compiles it at install): a change reinstalls.
+NATIVE := hatch_build.py src/pipewarden/profiles/_murmur.c
+
 # The pinned requirements first, then pipewarden itself with --no-deps, so nothing
 # unpinned slips in.
-$(VENV)/.installed: requirements/base.txt pyproject.toml | $(UV)
+$(VENV)/.installed: requirements/base.txt pyproject.toml $(NATIVE) | $(UV)
 	$(INSTALL) --require-hashes -r requirements/base.txt
 	$(INSTALL) --no-deps -e .
 	$(BIN)/python -m compileall -q src > /dev/null
 	touch $@
 
-$(VENV)/.installed-dev: requirements/dev.txt pyproject.toml | $(UV)
+$(VENV)/.installed-dev: requirements/dev.txt pyproject.toml $(NATIVE) | $(UV)
 	$(INSTALL) --require-hashes -r requirements/dev.txt
 	$(INSTALL) --no-deps -e .
 	$(BIN)/python -m compileall -q src > /dev/null

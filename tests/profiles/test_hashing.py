@@ -1,4 +1,8 @@
-"""The Theta hash of canonical bytes, against DataSketches fed value by value."""
+"""The Theta hash of canonical bytes, against DataSketches fed value by value.
+
+Every test runs twice: on the C module the install builds, and on the numpy code that
+stands in for it where no C compiler was found.
+"""
 
 from __future__ import annotations
 
@@ -8,7 +12,21 @@ import datasketches as ds
 import numpy as np
 import pytest
 
+from pipewarden.profiles import hashing
 from pipewarden.profiles.hashing import hash_doubles, hash_strings, hash_words
+
+
+@pytest.fixture(autouse=True, params=["c", "numpy"])
+def implementation(
+    request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch
+) -> str:
+    if request.param == "numpy":
+        monkeypatch.setattr(hashing, "_native", None)
+    elif not hashing.native():
+        pytest.skip(
+            "built without the C module (see test_the_install_built_the_c_module)"
+        )
+    return str(request.param)
 
 
 def datasketches_hashes(values: list[int] | list[float] | list[str]) -> np.ndarray:

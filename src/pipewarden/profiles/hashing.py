@@ -20,13 +20,24 @@ string         the UTF-8 bytes; the empty string is hashed as zero bytes (where
 =============  =================================================================
 
 An integer column and a float column hash 1 and 1.0 differently, as DataSketches does.
+
+The hashes are computed by a small C module (``_murmur``, built at install where a C
+compiler is found) or, without it, by numpy, block by block, about four times slower
+on floats and seven on strings; the two give the same hashes.
 """
 
 from __future__ import annotations
 
 import threading
+from types import ModuleType
 
 import numpy as np
+
+_native: ModuleType | None
+try:
+    from pipewarden.profiles import _murmur as _native
+except ImportError:  # built without a C compiler: numpy computes the same hashes
+    _native = None
 
 __all__ = [
     "SEED",
@@ -34,6 +45,7 @@ __all__ = [
     "hash_doubles",
     "hash_strings",
     "hash_words",
+    "native",
     "sorted_unique",
 ]
 
@@ -47,6 +59,8 @@ _F1 = _U(0xFF51AFD7ED558CCD)
 _F2 = _U(0xC4CEB9FE1A85EC53)
 _BLOCK = 1 << 15
 """Values hashed at a time: the temporaries stay in cache (ten times faster)."""
+_ALL = 2**64 - 1
+"""The threshold at which the C module keeps every hash."""
 _MASKS = np.array([(1 << (8 * n)) - 1 for n in range(8)] + [2**64 - 1], dtype=_U)
 """The low n bytes of a word, n = 0..8."""
 
@@ -81,6 +95,11 @@ def hash_doubles(values: np.ndarray, smallest: int | None = None) -> np.ndarray:
     return _hash8(values.view(_U), True, smallest)
 
 
+def native() -> bool:
+    """Whether the hashes come from the C module (else numpy computes them)."""
+    return _native is not None
+
+
 def _smallest(hashes: np.ndarray, k: int) -> np.ndarray:
     """The ``k`` smallest distinct values of ``hashes``, sorted.
 
@@ -112,6 +131,11 @@ class _Smallest:
     def __init__(self, k: int) -> None:
         self.k = k
         self.kept = np.empty(0, dtype=_U)
+
+    @property
+    def threshold(self) -> int:
+        """The largest hash that can still be among the ``k`` smallest."""
+        return int(self.kept[-1]) if self.kept.size >= self.k else _ALL
 
     def add(self, block: np.ndarray) -> None:
         """Take in a block of hashes (not kept: the caller may reuse it)."""
@@ -148,6 +172,17 @@ def _hash8(words: np.ndarray, doubles: bool, smallest: int | None) -> np.ndarray
     ``smallest``, each block's hashes go to a ``_Smallest`` as they are made."""
     n = words.size
     keep = _Smallest(smallest) if smallest is not None else None
+    if _native is not None:
+        if keep is None:
+            out = np.empty(n, dtype=_U)
+            _native.hash_words(words, out, doubles, SEED, _ALL)
+            return out
+        (buffer,) = _scratch(min(_BLOCK, n), 1)
+        for start in range(0, n, _BLOCK):
+            block = words[start : start + _BLOCK]
+            kept = _native.hash_words(block, buffer, doubles, SEED, keep.threshold)
+            keep.add(buffer[:kept])
+        return keep.kept
     ours, tmp, h2 = _scratch(min(_BLOCK, n), 3)
     out = ours if keep is not None else np.empty(n, dtype=_U)
     length = _U(SEED ^ 8)  # h1 and h2 start as the seed and take the length (8)
@@ -191,6 +226,16 @@ def hash_strings(
     n = offsets.size - 1
     out = np.empty(n if smallest is None else 0, dtype=_U)
     keep = _Smallest(smallest) if smallest is not None else None
+    if _native is not None:
+        if keep is None:
+            _native.hash_strings(offsets, data, out, SEED, _ALL)
+            return out
+        (buffer,) = _scratch(min(_BLOCK, n), 1)
+        for i in range(0, n, _BLOCK):
+            bounds = offsets[i : i + _BLOCK + 1]
+            kept = _native.hash_strings(bounds, data, buffer, SEED, keep.threshold)
+            keep.add(buffer[:kept])
+        return keep.kept
     for i in range(0, n, _ROWS):
         bounds = offsets[i : i + _ROWS + 1]
         words = _words_of(data, int(bounds[0]), int(bounds[-1]))

@@ -1,0 +1,229 @@
+/* The Theta hash of profiles.hashing, compiled: MurmurHash3_x64_128 (first 64 bits,
+ * shifted right by one) of 8-byte words or of Arrow-laid-out strings.
+ *
+ * An optional accelerator: profiles/hashing.py computes the same hashes with numpy
+ * when this module is not built, and the tests check the two agree with each other
+ * and with Apache DataSketches. Each function works on buffers the caller owns
+ * (numpy arrays), writes the hashes at or below `threshold` to `out` in order, and
+ * returns how many it wrote; the GIL is released while it runs.
+ */
+#define PY_SSIZE_T_CLEAN
+#include <Python.h>
+#include <stdint.h>
+#include <string.h>
+
+#define C1 0x87c37b91114253d5ULL
+#define C2 0x4cf5ad432745937fULL
+
+static inline uint64_t rotl(uint64_t x, int r) { return (x << r) | (x >> (64 - r)); }
+
+static inline uint64_t fmix(uint64_t k)
+{
+    k ^= k >> 33;
+    k *= 0xff51afd7ed558ccdULL;
+    k ^= k >> 33;
+    k *= 0xc4ceb9fe1a85ec53ULL;
+    k ^= k >> 33;
+    return k;
+}
+
+static inline uint64_t load64(const uint8_t *p)
+{
+    uint64_t k;
+    memcpy(&k, p, 8);
+    return k; /* little-endian machines only: checked at import */
+}
+
+static inline uint64_t finish(uint64_t h1, uint64_t h2, uint64_t len)
+{
+    h1 ^= len;
+    h2 ^= len;
+    h1 += h2;
+    h2 += h1;
+    h1 = fmix(h1);
+    h2 = fmix(h2);
+    return (h1 + h2) >> 1;
+}
+
+static Py_ssize_t hash_words(const uint64_t *words, uint64_t *out, Py_ssize_t n,
+                             int doubles, uint64_t seed, uint64_t threshold)
+{
+    Py_ssize_t kept = 0;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        uint64_t k = words[i];
+        if (doubles) { /* -0.0 + 0.0 is 0.0: DataSketches' canonical double */
+            double d;
+            memcpy(&d, &k, 8);
+            d += 0.0;
+            memcpy(&k, &d, 8);
+        }
+        k *= C1;
+        k = rotl(k, 31);
+        k *= C2;
+        uint64_t h = finish(seed ^ k, seed, 8);
+        out[kept] = h;
+        kept += h <= threshold;
+    }
+    return kept;
+}
+
+static uint64_t hash_bytes(const uint8_t *p, uint64_t len, uint64_t seed)
+{
+    uint64_t h1 = seed, h2 = seed;
+    uint64_t blocks = len / 16;
+    for (uint64_t b = 0; b < blocks; b++, p += 16) {
+        uint64_t k1 = load64(p), k2 = load64(p + 8);
+        k1 *= C1;
+        k1 = rotl(k1, 31);
+        k1 *= C2;
+        h1 ^= k1;
+        h1 = rotl(h1, 27);
+        h1 += h2;
+        h1 = h1 * 5 + 0x52dce729;
+        k2 *= C2;
+        k2 = rotl(k2, 33);
+        k2 *= C1;
+        h2 ^= k2;
+        h2 = rotl(h2, 31);
+        h2 += h1;
+        h2 = h2 * 5 + 0x38495ab5;
+    }
+    uint64_t k1 = 0, k2 = 0;
+    unsigned tail = (unsigned)(len & 15);
+    for (unsigned j = tail; j > 8; j--)
+        k2 = (k2 << 8) | p[j - 1];
+    for (unsigned j = tail < 8 ? tail : 8; j > 0; j--)
+        k1 = (k1 << 8) | p[j - 1];
+    if (tail > 8) {
+        k2 *= C2;
+        k2 = rotl(k2, 33);
+        k2 *= C1;
+        h2 ^= k2;
+    }
+    if (tail) {
+        k1 *= C1;
+        k1 = rotl(k1, 31);
+        k1 *= C2;
+        h1 ^= k1;
+    }
+    return finish(h1, h2, len);
+}
+
+static int get_buffer(PyObject *obj, Py_buffer *view, int writable, Py_ssize_t item,
+                      const char *what)
+{
+    if (PyObject_GetBuffer(obj, view, PyBUF_C_CONTIGUOUS | (writable ? PyBUF_WRITABLE : 0)) < 0)
+        return -1;
+    if (view->len % item) {
+        PyErr_Format(PyExc_ValueError, "%s: %zd bytes is not a whole number of %zd-byte items",
+                     what, view->len, item);
+        PyBuffer_Release(view);
+        return -1;
+    }
+    return 0;
+}
+
+static PyObject *py_hash_words(PyObject *self, PyObject *args)
+{
+    PyObject *wobj, *oobj;
+    int doubles;
+    unsigned long long seed, threshold;
+    if (!PyArg_ParseTuple(args, "OOpKK", &wobj, &oobj, &doubles, &seed, &threshold))
+        return NULL;
+    Py_buffer words, out;
+    if (get_buffer(wobj, &words, 0, 8, "words") < 0)
+        return NULL;
+    if (get_buffer(oobj, &out, 1, 8, "out") < 0) {
+        PyBuffer_Release(&words);
+        return NULL;
+    }
+    Py_ssize_t n = words.len / 8, kept = -1;
+    if (out.len / 8 >= n) {
+        Py_BEGIN_ALLOW_THREADS
+        kept = hash_words((const uint64_t *)words.buf, (uint64_t *)out.buf, n, doubles,
+                          seed, threshold);
+        Py_END_ALLOW_THREADS
+    }
+    PyBuffer_Release(&words);
+    PyBuffer_Release(&out);
+    if (kept < 0) {
+        PyErr_SetString(PyExc_ValueError, "out is shorter than words");
+        return NULL;
+    }
+    return PyLong_FromSsize_t(kept);
+}
+
+static PyObject *py_hash_strings(PyObject *self, PyObject *args)
+{
+    PyObject *fobj, *dobj, *oobj;
+    unsigned long long seed, threshold;
+    if (!PyArg_ParseTuple(args, "OOOKK", &fobj, &dobj, &oobj, &seed, &threshold))
+        return NULL;
+    Py_buffer offsets, data, out;
+    if (get_buffer(fobj, &offsets, 0, 8, "offsets") < 0)
+        return NULL;
+    if (get_buffer(dobj, &data, 0, 1, "data") < 0) {
+        PyBuffer_Release(&offsets);
+        return NULL;
+    }
+    if (get_buffer(oobj, &out, 1, 8, "out") < 0) {
+        PyBuffer_Release(&offsets);
+        PyBuffer_Release(&data);
+        return NULL;
+    }
+    const int64_t *off = (const int64_t *)offsets.buf;
+    Py_ssize_t n = offsets.len / 8 - 1, kept = 0;
+    const char *error = NULL;
+    if (n < 0)
+        n = 0;
+    if (out.len / 8 < n)
+        error = "out is shorter than the strings";
+    for (Py_ssize_t i = 0; i < n && !error; i++) /* never read outside data */
+        if (off[i] < 0 || off[i] > off[i + 1] || off[i + 1] > data.len)
+            error = "offsets are not ascending positions inside data";
+    if (!error) {
+        const uint8_t *bytes = (const uint8_t *)data.buf;
+        uint64_t *o = (uint64_t *)out.buf;
+        Py_BEGIN_ALLOW_THREADS
+        for (Py_ssize_t i = 0; i < n; i++) {
+            uint64_t h = hash_bytes(bytes + off[i], (uint64_t)(off[i + 1] - off[i]), seed);
+            o[kept] = h;
+            kept += h <= threshold;
+        }
+        Py_END_ALLOW_THREADS
+    }
+    PyBuffer_Release(&offsets);
+    PyBuffer_Release(&data);
+    PyBuffer_Release(&out);
+    if (error) {
+        PyErr_SetString(PyExc_ValueError, error);
+        return NULL;
+    }
+    return PyLong_FromSsize_t(kept);
+}
+
+static PyMethodDef methods[] = {
+    {"hash_words", py_hash_words, METH_VARARGS,
+     "hash_words(words, out, doubles, seed, threshold) -> int: the hashes of uint64 words "
+     "(of float64 values made canonical, with doubles) at or below threshold, written to out "
+     "in order; returns how many."},
+    {"hash_strings", py_hash_strings, METH_VARARGS,
+     "hash_strings(offsets, data, out, seed, threshold) -> int: as hash_words, for the "
+     "strings data[offsets[i]:offsets[i+1]] (offsets: int64)."},
+    {NULL, NULL, 0, NULL},
+};
+
+static struct PyModuleDef module = {
+    PyModuleDef_HEAD_INIT, "_murmur",
+    "The Theta hash of profiles.hashing, compiled (an optional accelerator).", -1, methods,
+};
+
+PyMODINIT_FUNC PyInit__murmur(void)
+{
+    const uint16_t probe = 1;
+    if (*(const uint8_t *)&probe != 1) { /* the hash reads words little-endian */
+        PyErr_SetString(PyExc_ImportError, "_murmur needs a little-endian machine");
+        return NULL;
+    }
+    return PyModule_Create(&module);
+}
