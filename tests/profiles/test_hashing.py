@@ -134,3 +134,26 @@ def test_the_smallest_hashes_are_those_of_all_hashes_sorted_and_unique(
 def test_the_smallest_of_no_values_are_none() -> None:
     assert hash_words(np.empty(0, dtype=np.uint64), 5).size == 0
     assert hash_strings(np.zeros(1, dtype=np.int64), np.empty(0, np.uint8), 5).size == 0
+
+
+@pytest.mark.parametrize("expected", [1.0, 10_000.0, 120_000.0, 1e12])
+def test_a_guess_of_the_distinct_count_changes_no_hash(expected: float) -> None:
+    # The guess only lets the selection skip hashes early; a guess far too low (most
+    # hashes past its bound) or far too high must still give the k smallest.
+    rng = np.random.default_rng(21)
+    ints = rng.integers(0, 120_000, 150_000).astype(np.int64)
+    texts = [f"t{i}" for i in ints[:60_000].tolist()]
+    offsets, data = strings_as_arrow(texts)
+
+    assert np.array_equal(
+        hash_words(ints.view(np.uint64), 4098, expected),
+        np.unique(hash_words(ints.view(np.uint64)))[:4098],
+    )
+    assert np.array_equal(
+        hash_doubles(ints / 3.0, 4098, expected),
+        np.unique(hash_doubles(ints / 3.0))[:4098],
+    )
+    assert np.array_equal(
+        hash_strings(offsets, data, 4098, expected),
+        np.unique(hash_strings(offsets, data))[:4098],
+    )

@@ -150,12 +150,15 @@ class _Unhashed:
     """The values as ``_canonical`` gives them, when the row pass has them already
     (a float column's values, a datetime column's sorted times): hashed as they
     are, without extracting them from the column again."""
+    expected: float | None = None
+    """The probe's estimate of the distinct values, if it has one: the hashing then
+    skips most hashes at once (``profiles.hashing``; the same hashes either way)."""
 
     def sketch(self) -> Distinct:
         if self.canonical is not None:
-            return Distinct.from_hashes(_theta_hashes(self.canonical))
+            return Distinct.from_hashes(_theta_hashes(self.canonical, self.expected))
         values = self.values.unique() if self.repeats else self.values
-        return Distinct.from_hashes(_hashes_of(values, self.physical))
+        return Distinct.from_hashes(_hashes_of(values, self.physical, self.expected))
 
 
 def _unhashed(
@@ -168,14 +171,15 @@ def _unhashed(
     sketch counts fewer distinct values than half its non-null ones."""
     name = _k(series.name, "kmv")
     non_null = series.len() - series.null_count()
-    repeats = (
-        name in row
-        and _kmv_is_complete(series.name, row)
-        and _probe_estimate(row[name]) <= non_null / 2
+    estimate = (
+        _probe_estimate(row[name])
+        if name in row and _kmv_is_complete(series.name, row)
+        else None
     )
+    repeats = estimate is not None and estimate <= non_null / 2
     if repeats or series.dtype in (pl.Int128, pl.UInt128):
         canonical = None
-    return _Unhashed(series, ph, repeats, canonical)
+    return _Unhashed(series, ph, repeats, canonical, estimate)
 
 
 def _canonical_from_row(
@@ -786,7 +790,9 @@ def _probe_estimate(hashes: np.ndarray) -> float:
     return (KMV_K - 1) / kth if kth > 0 else float(k)
 
 
-def _hashes_of(series: pl.Series, ph: Physical) -> np.ndarray:
+def _hashes_of(
+    series: pl.Series, ph: Physical, expected: float | None = None
+) -> np.ndarray:
     """The smallest Theta hashes of a column's non-null values (``profiles.hashing``).
 
     128-bit integers that fit 64 bits hash as those do; wider ones have no 8-byte
@@ -800,7 +806,7 @@ def _hashes_of(series: pl.Series, ph: Physical) -> np.ndarray:
             text = _canonical(wide.cast(pl.String), Physical.STRING)
             hashes = np.concatenate([hashes, _theta_hashes(text)])
         return hashes
-    return _theta_hashes(_canonical(series, ph))
+    return _theta_hashes(_canonical(series, ph), expected)
 
 
 def _canonical(series: pl.Series, ph: Physical) -> np.ndarray | pa.Array:
@@ -826,13 +832,16 @@ def _canonical(series: pl.Series, ph: Physical) -> np.ndarray | pa.Array:
     return np.ascontiguousarray(s.to_numpy()).view(np.uint64)
 
 
-def _theta_hashes(values: np.ndarray | pa.Array) -> np.ndarray:
+def _theta_hashes(
+    values: np.ndarray | pa.Array, expected: float | None = None
+) -> np.ndarray:
     """The smallest ``profiles.hashing`` hashes of what ``_canonical`` gave: all a
-    Theta sketch keeps (K, the next one as theta, one more in case a hash is 0)."""
+    Theta sketch keeps (K, the next one as theta, one more in case a hash is 0);
+    ``expected`` is the probe's estimate of the distinct values, if any."""
     if isinstance(values, np.ndarray) and values.dtype.kind == "f":
-        return hashing.hash_doubles(values, _SMALLEST)
+        return hashing.hash_doubles(values, _SMALLEST, expected)
     if isinstance(values, np.ndarray):
-        return hashing.hash_words(values, _SMALLEST)
+        return hashing.hash_words(values, _SMALLEST, expected)
     if isinstance(values, pa.ChunkedArray):
         values = values.combine_chunks()
     _, offsets, data = values.buffers()
@@ -841,7 +850,9 @@ def _theta_hashes(values: np.ndarray | pa.Array) -> np.ndarray:
     start = values.offset
     offs = np.frombuffer(offsets, dtype=np.int64)[start : start + len(values) + 1]
     raw = np.frombuffer(data, dtype=np.uint8) if data is not None else np.empty(0)
-    return hashing.hash_strings(offs - offs[0], raw[int(offs[0]) :], _SMALLEST)
+    return hashing.hash_strings(
+        offs - offs[0], raw[int(offs[0]) :], _SMALLEST, expected
+    )
 
 
 def _wordy_reading(

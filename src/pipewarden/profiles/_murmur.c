@@ -5,7 +5,9 @@
  * when this module is not built, and the tests check the two agree with each other
  * and with Apache DataSketches. Each function works on buffers the caller owns
  * (numpy arrays), writes the hashes at or below `threshold` to `out` in order, and
- * returns how many it wrote; the GIL is released while it runs.
+ * returns how many it wrote; the smallest_* functions keep only the k smallest
+ * distinct hashes (what a Theta sketch keeps), sorted. The GIL is released while they
+ * run.
  */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
@@ -109,6 +111,70 @@ static uint64_t hash_bytes(const uint8_t *p, uint64_t len, uint64_t seed)
     return finish(h1, h2, len);
 }
 
+/* Ascending order of n hashes: LSD radix sort, a byte at a time, skipping the bytes
+ * all of them share (the high bytes of the smallest hashes); tmp holds n items. */
+static void radix_sort(uint64_t *a, uint64_t *tmp, Py_ssize_t n)
+{
+    static const int bytes = 8;
+    Py_ssize_t count[8][256];
+    memset(count, 0, sizeof count);
+    for (Py_ssize_t i = 0; i < n; i++)
+        for (int b = 0; b < bytes; b++)
+            count[b][(a[i] >> (8 * b)) & 255]++;
+    uint64_t *src = a, *dst = tmp;
+    for (int b = 0; b < bytes && n > 1; b++) {
+        int shift = 8 * b;
+        if (count[b][(src[0] >> shift) & 255] == n)
+            continue; /* every hash has this byte: already in order by it */
+        Py_ssize_t at = 0;
+        for (int d = 0; d < 256; d++) {
+            Py_ssize_t c = count[b][d];
+            count[b][d] = at;
+            at += c;
+        }
+        for (Py_ssize_t i = 0; i < n; i++)
+            dst[count[b][(src[i] >> shift) & 255]++] = src[i];
+        uint64_t *t = src;
+        src = dst;
+        dst = t;
+    }
+    if (src != a)
+        memcpy(a, src, (size_t)n * sizeof *a);
+}
+
+/* Sort, drop repeats, keep the k smallest: returns how many are kept. */
+static Py_ssize_t keep_smallest(uint64_t *a, uint64_t *tmp, Py_ssize_t n, Py_ssize_t k)
+{
+    radix_sort(a, tmp, n);
+    Py_ssize_t m = 0;
+    for (Py_ssize_t i = 0; i < n && m < k; i++)
+        if (m == 0 || a[i] != a[m - 1])
+            a[m++] = a[i];
+    return m;
+}
+
+/* The k smallest distinct hashes of a stream, in out (capacity cap >= 2k): hashes
+ * are appended while below the k-th smallest kept so far; a full buffer is sorted
+ * and cut back to the k smallest, which lowers that bound. */
+typedef struct {
+    uint64_t *out, *tmp;
+    Py_ssize_t cap, k, m;
+    uint64_t bound; /* a hash must be below it to be kept: the caller's guess (all
+                     * ones for none), then the k-th smallest once k are kept */
+} Smallest;
+
+static inline void smallest_add(Smallest *s, uint64_t h)
+{
+    if (h >= s->bound) /* hashes are below 2**63: all pass an all-ones bound */
+        return;
+    s->out[s->m++] = h;
+    if (s->m == s->cap) {
+        s->m = keep_smallest(s->out, s->tmp, s->m, s->k);
+        if (s->m == s->k)
+            s->bound = s->out[s->k - 1];
+    }
+}
+
 static int get_buffer(PyObject *obj, Py_buffer *view, int writable, Py_ssize_t item,
                       const char *what)
 {
@@ -121,6 +187,14 @@ static int get_buffer(PyObject *obj, Py_buffer *view, int writable, Py_ssize_t i
         return -1;
     }
     return 0;
+}
+
+static const char *check_offsets(const int64_t *off, Py_ssize_t n, Py_ssize_t size)
+{
+    for (Py_ssize_t i = 0; i < n; i++) /* never read outside data */
+        if (off[i] < 0 || off[i] > off[i + 1] || off[i + 1] > size)
+            return "offsets are not ascending positions inside data";
+    return NULL;
 }
 
 static PyObject *py_hash_words(PyObject *self, PyObject *args)
@@ -178,9 +252,8 @@ static PyObject *py_hash_strings(PyObject *self, PyObject *args)
         n = 0;
     if (out.len / 8 < n)
         error = "out is shorter than the strings";
-    for (Py_ssize_t i = 0; i < n && !error; i++) /* never read outside data */
-        if (off[i] < 0 || off[i] > off[i + 1] || off[i + 1] > data.len)
-            error = "offsets are not ascending positions inside data";
+    if (!error && n > 0)
+        error = check_offsets(off, n, data.len);
     if (!error) {
         const uint8_t *bytes = (const uint8_t *)data.buf;
         uint64_t *o = (uint64_t *)out.buf;
@@ -202,6 +275,112 @@ static PyObject *py_hash_strings(PyObject *self, PyObject *args)
     return PyLong_FromSsize_t(kept);
 }
 
+static int smallest_buffers(PyObject *oobj, PyObject *tobj, Py_ssize_t k, uint64_t bound,
+                            Py_buffer *out, Py_buffer *tmp, Smallest *s)
+{
+    if (k < 1) {
+        PyErr_SetString(PyExc_ValueError, "k must be at least 1");
+        return -1;
+    }
+    if (get_buffer(oobj, out, 1, 8, "out") < 0)
+        return -1;
+    if (get_buffer(tobj, tmp, 1, 8, "tmp") < 0) {
+        PyBuffer_Release(out);
+        return -1;
+    }
+    if (out->len / 8 < 2 * k || tmp->len < out->len) {
+        PyErr_SetString(PyExc_ValueError, "out must hold 2k hashes, and tmp as many as out");
+        PyBuffer_Release(out);
+        PyBuffer_Release(tmp);
+        return -1;
+    }
+    s->out = (uint64_t *)out->buf;
+    s->tmp = (uint64_t *)tmp->buf;
+    s->cap = out->len / 8;
+    s->k = k;
+    s->m = 0;
+    s->bound = bound;
+    return 0;
+}
+
+static PyObject *py_smallest_words(PyObject *self, PyObject *args)
+{
+    PyObject *wobj, *oobj, *tobj;
+    int doubles;
+    unsigned long long seed;
+    unsigned long long bound;
+    Py_ssize_t k;
+    if (!PyArg_ParseTuple(args, "OpKnKOO", &wobj, &doubles, &seed, &k, &bound, &oobj, &tobj))
+        return NULL;
+    Py_buffer words, out, tmp;
+    Smallest s;
+    if (get_buffer(wobj, &words, 0, 8, "words") < 0)
+        return NULL;
+    if (smallest_buffers(oobj, tobj, k, bound, &out, &tmp, &s) < 0) {
+        PyBuffer_Release(&words);
+        return NULL;
+    }
+    const uint64_t *w = (const uint64_t *)words.buf;
+    Py_ssize_t n = words.len / 8;
+    Py_BEGIN_ALLOW_THREADS
+    uint64_t block[256];
+    for (Py_ssize_t start = 0; start < n; start += 256) {
+        Py_ssize_t size = n - start < 256 ? n - start : 256;
+        hash_words(w + start, block, size, doubles, seed, UINT64_MAX);
+        for (Py_ssize_t i = 0; i < size; i++)
+            smallest_add(&s, block[i]);
+    }
+    s.m = keep_smallest(s.out, s.tmp, s.m, s.k);
+    Py_END_ALLOW_THREADS
+    PyBuffer_Release(&words);
+    PyBuffer_Release(&out);
+    PyBuffer_Release(&tmp);
+    return PyLong_FromSsize_t(s.m);
+}
+
+static PyObject *py_smallest_strings(PyObject *self, PyObject *args)
+{
+    PyObject *fobj, *dobj, *oobj, *tobj;
+    unsigned long long seed;
+    unsigned long long bound;
+    Py_ssize_t k;
+    if (!PyArg_ParseTuple(args, "OOKnKOO", &fobj, &dobj, &seed, &k, &bound, &oobj, &tobj))
+        return NULL;
+    Py_buffer offsets, data, out, tmp;
+    Smallest s;
+    if (get_buffer(fobj, &offsets, 0, 8, "offsets") < 0)
+        return NULL;
+    if (get_buffer(dobj, &data, 0, 1, "data") < 0) {
+        PyBuffer_Release(&offsets);
+        return NULL;
+    }
+    if (smallest_buffers(oobj, tobj, k, bound, &out, &tmp, &s) < 0) {
+        PyBuffer_Release(&offsets);
+        PyBuffer_Release(&data);
+        return NULL;
+    }
+    const int64_t *off = (const int64_t *)offsets.buf;
+    Py_ssize_t n = offsets.len / 8 - 1;
+    const char *error = n > 0 ? check_offsets(off, n, data.len) : NULL;
+    if (!error) {
+        const uint8_t *bytes = (const uint8_t *)data.buf;
+        Py_BEGIN_ALLOW_THREADS
+        for (Py_ssize_t i = 0; i < n; i++)
+            smallest_add(&s, hash_bytes(bytes + off[i], (uint64_t)(off[i + 1] - off[i]), seed));
+        s.m = keep_smallest(s.out, s.tmp, s.m, s.k);
+        Py_END_ALLOW_THREADS
+    }
+    PyBuffer_Release(&offsets);
+    PyBuffer_Release(&data);
+    PyBuffer_Release(&out);
+    PyBuffer_Release(&tmp);
+    if (error) {
+        PyErr_SetString(PyExc_ValueError, error);
+        return NULL;
+    }
+    return PyLong_FromSsize_t(s.m);
+}
+
 static PyMethodDef methods[] = {
     {"hash_words", py_hash_words, METH_VARARGS,
      "hash_words(words, out, doubles, seed, threshold) -> int: the hashes of uint64 words "
@@ -210,6 +389,13 @@ static PyMethodDef methods[] = {
     {"hash_strings", py_hash_strings, METH_VARARGS,
      "hash_strings(offsets, data, out, seed, threshold) -> int: as hash_words, for the "
      "strings data[offsets[i]:offsets[i+1]] (offsets: int64)."},
+    {"smallest_words", py_smallest_words, METH_VARARGS,
+     "smallest_words(words, doubles, seed, k, bound, out, tmp) -> int: the k smallest "
+     "distinct hashes below bound of the words, sorted, in out[:m] (out and tmp: scratch "
+     "of at least 2k); returns m. Fewer than k below a guessed bound: try again without."},
+    {"smallest_strings", py_smallest_strings, METH_VARARGS,
+     "smallest_strings(offsets, data, seed, k, bound, out, tmp) -> int: as smallest_words, for "
+     "strings laid out as in hash_strings."},
     {NULL, NULL, 0, NULL},
 };
 

@@ -65,7 +65,9 @@ _MASKS = np.array([(1 << (8 * n)) - 1 for n in range(8)] + [2**64 - 1], dtype=_U
 """The low n bytes of a word, n = 0..8."""
 
 
-def hash_words(words: np.ndarray, smallest: int | None = None) -> np.ndarray:
+def hash_words(
+    words: np.ndarray, smallest: int | None = None, expected: float | None = None
+) -> np.ndarray:
     """Theta hashes of 8-byte values, given as their little-endian uint64 words.
 
     Args:
@@ -73,26 +75,31 @@ def hash_words(words: np.ndarray, smallest: int | None = None) -> np.ndarray:
             docstring), e.g. ``ints.view(np.uint64)``.
         smallest: Keep only this many of the smallest distinct hashes (see
             ``_smallest``); None keeps every hash.
+        expected: About how many distinct values there are, if known: the selection
+            of the smallest then skips most hashes from the start. Any guess gives
+            the same hashes (a wrong one costs a second pass).
 
     Returns:
         A new uint64 array: each value's hash, below 2**63, in the values' order;
         with ``smallest``, the smallest distinct ones, sorted.
     """
-    return _hash8(np.ascontiguousarray(words, dtype=_U), False, smallest)
+    return _hash8(np.ascontiguousarray(words, dtype=_U), False, smallest, expected)
 
 
-def hash_doubles(values: np.ndarray, smallest: int | None = None) -> np.ndarray:
+def hash_doubles(
+    values: np.ndarray, smallest: int | None = None, expected: float | None = None
+) -> np.ndarray:
     """Theta hashes of float64 values (not NaN), with -0.0 hashed as 0.0.
 
     Args:
         values: The values; NaN must be left out first (it has no canonical bytes).
-        smallest: As for ``hash_words``.
+        smallest, expected: As for ``hash_words``.
 
     Returns:
         As ``hash_words``.
     """
     values = np.ascontiguousarray(values, dtype=np.float64)
-    return _hash8(values.view(_U), True, smallest)
+    return _hash8(values.view(_U), True, smallest, expected)
 
 
 def native() -> bool:
@@ -132,11 +139,6 @@ class _Smallest:
         self.k = k
         self.kept = np.empty(0, dtype=_U)
 
-    @property
-    def threshold(self) -> int:
-        """The largest hash that can still be among the ``k`` smallest."""
-        return int(self.kept[-1]) if self.kept.size >= self.k else _ALL
-
     def add(self, block: np.ndarray) -> None:
         """Take in a block of hashes (not kept: the caller may reuse it)."""
         kept = self.kept
@@ -166,7 +168,9 @@ def distinct_sorted(ordered: np.ndarray) -> np.ndarray:
     return ordered[keep]
 
 
-def _hash8(words: np.ndarray, doubles: bool, smallest: int | None) -> np.ndarray:
+def _hash8(
+    words: np.ndarray, doubles: bool, smallest: int | None, expected: float | None
+) -> np.ndarray:
     """MurmurHash3_x64_128 of 8-byte words, a cache-sized block at a time; with
     ``doubles``, each block is first made canonical (-0.0 + 0.0 is 0.0). With
     ``smallest``, each block's hashes go to a ``_Smallest`` as they are made."""
@@ -177,12 +181,16 @@ def _hash8(words: np.ndarray, doubles: bool, smallest: int | None) -> np.ndarray
             out = np.empty(n, dtype=_U)
             _native.hash_words(words, out, doubles, SEED, _ALL)
             return out
-        (buffer,) = _scratch(min(_BLOCK, n), 1)
-        for start in range(0, n, _BLOCK):
-            block = words[start : start + _BLOCK]
-            kept = _native.hash_words(block, buffer, doubles, SEED, keep.threshold)
-            keep.add(buffer[:kept])
-        return keep.kept
+        if smallest < 1:
+            return np.empty(0, dtype=_U)
+        out, tmp = _scratch(_native_room(smallest), 2)
+        bound = _bound(smallest, expected)
+        kept = _native.smallest_words(words, doubles, SEED, smallest, bound, out, tmp)
+        if kept < smallest and bound != _ALL:  # guessed too low: all of them
+            kept = _native.smallest_words(
+                words, doubles, SEED, smallest, _ALL, out, tmp
+            )
+        return out[:kept].copy()
     ours, tmp, h2 = _scratch(min(_BLOCK, n), 3)
     out = ours if keep is not None else np.empty(n, dtype=_U)
     length = _U(SEED ^ 8)  # h1 and h2 start as the seed and take the length (8)
@@ -209,14 +217,17 @@ def _hash8(words: np.ndarray, doubles: bool, smallest: int | None) -> np.ndarray
 
 
 def hash_strings(
-    offsets: np.ndarray, data: np.ndarray, smallest: int | None = None
+    offsets: np.ndarray,
+    data: np.ndarray,
+    smallest: int | None = None,
+    expected: float | None = None,
 ) -> np.ndarray:
     """Theta hashes of byte strings laid out as in Arrow (offsets into one buffer).
 
     Args:
         offsets: n + 1 int64 positions; string i is ``data[offsets[i]:offsets[i+1]]``.
         data: The bytes of all strings, as uint8.
-        smallest: As for ``hash_words``.
+        smallest, expected: As for ``hash_words``.
 
     Returns:
         The n hashes, each below 2**63, as ``hash_words`` returns them.
@@ -230,12 +241,16 @@ def hash_strings(
         if keep is None:
             _native.hash_strings(offsets, data, out, SEED, _ALL)
             return out
-        (buffer,) = _scratch(min(_BLOCK, n), 1)
-        for i in range(0, n, _BLOCK):
-            bounds = offsets[i : i + _BLOCK + 1]
-            kept = _native.hash_strings(bounds, data, buffer, SEED, keep.threshold)
-            keep.add(buffer[:kept])
-        return keep.kept
+        if smallest < 1:
+            return np.empty(0, dtype=_U)
+        out, tmp = _scratch(_native_room(smallest), 2)
+        bound = _bound(smallest, expected)
+        kept = _native.smallest_strings(offsets, data, SEED, smallest, bound, out, tmp)
+        if kept < smallest and bound != _ALL:  # guessed too low: all of them
+            kept = _native.smallest_strings(
+                offsets, data, SEED, smallest, _ALL, out, tmp
+            )
+        return out[:kept].copy()
     for i in range(0, n, _ROWS):
         bounds = offsets[i : i + _ROWS + 1]
         words = _words_of(data, int(bounds[0]), int(bounds[-1]))
@@ -263,6 +278,21 @@ def _scratch(size: int, count: int) -> list[np.ndarray]:
         arrays = [np.empty(max(size, _BLOCK), dtype=_U) for _ in range(max(count, 3))]
         _local.arrays = arrays
     return [a[:size] for a in arrays[:count]]
+
+
+def _bound(k: int, expected: float | None) -> int:
+    """A bound the ``k`` smallest of about ``expected`` distinct hashes fall below,
+    with room to spare: hashes are uniform below 2**63, so the k-th smallest is near
+    k / expected of the way (within a few per cent at k = 4,096)."""
+    if not expected or expected <= 2 * k:
+        return _ALL
+    return int(min(1.0, 1.5 * k / expected) * 2.0**63)
+
+
+def _native_room(k: int) -> int:
+    """Scratch the C selection of the ``k`` smallest hashes works in: hashes pile up
+    below the current bound until it is full, then are sorted and cut back to k."""
+    return max(4 * k, 1 << 12)
 
 
 def _words_of(data: np.ndarray, begin: int, end: int) -> np.ndarray:
