@@ -29,6 +29,7 @@ on floats and seven on strings; the two give the same hashes.
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from types import ModuleType
 
 import numpy as np
@@ -171,26 +172,24 @@ def distinct_sorted(ordered: np.ndarray) -> np.ndarray:
 def _hash8(
     words: np.ndarray, doubles: bool, smallest: int | None, expected: float | None
 ) -> np.ndarray:
-    """MurmurHash3_x64_128 of 8-byte words, a cache-sized block at a time; with
-    ``doubles``, each block is first made canonical (-0.0 + 0.0 is 0.0). With
-    ``smallest``, each block's hashes go to a ``_Smallest`` as they are made."""
+    """MurmurHash3_x64_128 of 8-byte words: by the C module, or here a cache-sized
+    block at a time; with ``doubles``, each block is first made canonical (-0.0 +
+    0.0 is 0.0). With ``smallest``, each block's hashes go to a ``_Smallest``."""
     n = words.size
-    keep = _Smallest(smallest) if smallest is not None else None
-    if _native is not None:
-        if keep is None:
+    native = _native
+    if native is not None:
+        if smallest is None:
             out = np.empty(n, dtype=_U)
-            _native.hash_words(words, out, doubles, SEED, _ALL)
+            native.hash_words(words, out, doubles, SEED, _ALL)
             return out
-        if smallest < 1:
-            return np.empty(0, dtype=_U)
-        out, tmp = _scratch(_native_room(smallest), 2)
-        bound = _bound(smallest, expected)
-        kept = _native.smallest_words(words, doubles, SEED, smallest, bound, out, tmp)
-        if kept < smallest and bound != _ALL:  # guessed too low: all of them
-            kept = _native.smallest_words(
-                words, doubles, SEED, smallest, _ALL, out, tmp
-            )
-        return out[:kept].copy()
+        return _native_smallest(
+            lambda bound, out, tmp: native.smallest_words(
+                words, doubles, SEED, smallest, bound, out, tmp
+            ),
+            smallest,
+            expected,
+        )
+    keep = _Smallest(smallest) if smallest is not None else None
     ours, tmp, h2 = _scratch(min(_BLOCK, n), 3)
     out = ours if keep is not None else np.empty(n, dtype=_U)
     length = _U(SEED ^ 8)  # h1 and h2 start as the seed and take the length (8)
@@ -236,21 +235,19 @@ def hash_strings(
     data = np.asarray(data, dtype=np.uint8)
     n = offsets.size - 1
     out = np.empty(n if smallest is None else 0, dtype=_U)
-    keep = _Smallest(smallest) if smallest is not None else None
-    if _native is not None:
-        if keep is None:
-            _native.hash_strings(offsets, data, out, SEED, _ALL)
+    native = _native
+    if native is not None:
+        if smallest is None:
+            native.hash_strings(offsets, data, out, SEED, _ALL)
             return out
-        if smallest < 1:
-            return np.empty(0, dtype=_U)
-        out, tmp = _scratch(_native_room(smallest), 2)
-        bound = _bound(smallest, expected)
-        kept = _native.smallest_strings(offsets, data, SEED, smallest, bound, out, tmp)
-        if kept < smallest and bound != _ALL:  # guessed too low: all of them
-            kept = _native.smallest_strings(
-                offsets, data, SEED, smallest, _ALL, out, tmp
-            )
-        return out[:kept].copy()
+        return _native_smallest(
+            lambda bound, out, tmp: native.smallest_strings(
+                offsets, data, SEED, smallest, bound, out, tmp
+            ),
+            smallest,
+            expected,
+        )
+    keep = _Smallest(smallest) if smallest is not None else None
     for i in range(0, n, _ROWS):
         bounds = offsets[i : i + _ROWS + 1]
         words = _words_of(data, int(bounds[0]), int(bounds[-1]))
@@ -278,6 +275,24 @@ def _scratch(size: int, count: int) -> list[np.ndarray]:
         arrays = [np.empty(max(size, _BLOCK), dtype=_U) for _ in range(max(count, 3))]
         _local.arrays = arrays
     return [a[:size] for a in arrays[:count]]
+
+
+def _native_smallest(
+    select: Callable[[int, np.ndarray, np.ndarray], int],
+    k: int,
+    expected: float | None,
+) -> np.ndarray:
+    """The ``k`` smallest distinct hashes, by the C module's ``select(bound, out,
+    tmp)``: first below a bound guessed from ``expected``, and if fewer than k fall
+    below it, again without one."""
+    if k < 1:
+        return np.empty(0, dtype=_U)
+    out, tmp = _scratch(_native_room(k), 2)
+    bound = _bound(k, expected)
+    kept = select(bound, out, tmp)
+    if kept < k and bound != _ALL:  # guessed too low: all of them
+        kept = select(_ALL, out, tmp)
+    return out[:kept].copy()
 
 
 def _bound(k: int, expected: float | None) -> int:
