@@ -8,6 +8,7 @@ import importlib.util
 import os
 
 import numpy as np
+import polars as pl
 import pytest
 
 from pipewarden.profiles import hashing
@@ -56,3 +57,52 @@ def test_the_c_module_refuses_offsets_outside_the_data(offsets: list[int]) -> No
         hashing._native.hash_strings(
             np.array(offsets, dtype=np.int64), np.zeros(10, np.uint8), out, 1, 0
         )
+
+
+def _views(values: list[str | None]) -> tuple[object, ...]:
+    """An Arrow string-view array's parts, as the engine hands them over."""
+    array = pl.Series(values, dtype=pl.String).to_arrow(
+        compat_level=pl.CompatLevel.newest()
+    )
+    validity, views, *data = array.buffers()
+    return (
+        np.frombuffer(views, dtype=np.uint8),
+        [np.frombuffer(d, dtype=np.uint8) for d in data],
+        None if validity is None else np.frombuffer(validity, dtype=np.uint8),
+        array.offset,
+        len(array),
+    )
+
+
+@needs_c
+def test_string_views_hash_as_the_same_strings_laid_out_in_one_buffer() -> None:
+    # Inline (up to 12 bytes) and out-of-line strings, multibyte UTF-8, the empty
+    # string, and nulls (skipped, as the engine drops them before hashing).
+    rng = np.random.default_rng(5)
+    values: list[str | None] = [
+        ("é" * int(n) + f"v{i}")[: int(n) + 3] if i % 7 else None
+        for i, n in enumerate(rng.integers(0, 40, 30_000))
+    ]
+    values[1] = ""
+    present = [v for v in values if v is not None]
+    encoded = [v.encode() for v in present]
+    offsets = np.concatenate([[0], np.cumsum([len(b) for b in encoded])])
+
+    for k in (5, 4098):
+        got = hashing.hash_string_views(*_views(values), k)  # type: ignore[arg-type]
+        want = hash_strings(
+            offsets.astype(np.int64), np.frombuffer(b"".join(encoded), np.uint8), k
+        )
+        assert np.array_equal(got, want)
+
+
+@needs_c
+def test_a_string_view_pointing_outside_its_data_is_refused() -> None:
+    views, data, validity, offset, count = _views(["a" * 40, "b" * 50])
+    forged = np.array(views, copy=True)
+    forged[16 + 12 : 16 + 16] = np.frombuffer(
+        np.int32(10**6).tobytes(), dtype=np.uint8
+    )  # the second string's offset, far past its buffer
+
+    with pytest.raises(ValueError, match="outside its data buffer"):
+        hashing.hash_string_views(forged, data, validity, offset, count, 5)  # type: ignore[arg-type]

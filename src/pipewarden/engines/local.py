@@ -812,17 +812,20 @@ def _hashes_of(
 def _canonical(series: pl.Series, ph: Physical) -> np.ndarray | pa.Array:
     """The non-null values of a column as ``profiles.hashing`` takes them: float64
     for floats (not NaN), uint64 words of the canonical bytes for integers, booleans
-    and times, UTF-8 strings otherwise."""
+    and times, UTF-8 strings otherwise (Polars' own string views, nulls and all,
+    when the C hash reads them in place: it skips the nulls)."""
     if ph is Physical.FLOAT:  # NaN is not hashed; hash_doubles takes -0.0 as 0.0
         x = series.cast(pl.Float64)
         if x.null_count() or x.is_nan().any():
             x = x.drop_nulls()
             x = x.filter(x.is_not_nan())
         return x.to_numpy()
-    s = series.drop_nulls()
     if ph is Physical.STRING:
-        text = s.cast(pl.String).rechunk()
-        return text.to_arrow(compat_level=pl.CompatLevel.oldest())
+        text = series.cast(pl.String).rechunk()
+        if hashing.native():  # Polars' string views, read in place (nulls skipped)
+            return text.to_arrow(compat_level=pl.CompatLevel.newest())
+        return text.drop_nulls().to_arrow(compat_level=pl.CompatLevel.oldest())
+    s = series.drop_nulls()
     if ph is Physical.DATETIME:
         if isinstance(s.dtype, pl.Datetime) and s.dtype.time_zone is not None:
             s = s.dt.convert_time_zone("UTC").dt.replace_time_zone(None)
@@ -844,6 +847,19 @@ def _theta_hashes(
         return hashing.hash_words(values, _SMALLEST, expected)
     if isinstance(values, pa.ChunkedArray):
         values = values.combine_chunks()
+    if pa.types.is_string_view(values.type):
+        validity, views, *data = values.buffers()
+        if views is None or len(values) == values.null_count:
+            return np.empty(0, dtype=np.uint64)
+        return hashing.hash_string_views(
+            np.frombuffer(views, dtype=np.uint8),
+            [np.frombuffer(d, dtype=np.uint8) for d in data],
+            None if validity is None else np.frombuffer(validity, dtype=np.uint8),
+            values.offset,
+            len(values),
+            _SMALLEST,
+            expected,
+        )
     _, offsets, data = values.buffers()
     if offsets is None or len(values) == 0:
         return np.empty(0, dtype=np.uint64)

@@ -381,6 +381,103 @@ static PyObject *py_smallest_strings(PyObject *self, PyObject *args)
     return PyLong_FromSsize_t(s.m);
 }
 
+/* Arrow's string views: 16 bytes each, the length first; up to 12 bytes are inline
+ * after it, longer strings are at (buffer index, offset) in the data buffers. */
+static PyObject *py_smallest_views(PyObject *self, PyObject *args)
+{
+    PyObject *vobj, *dlist, *nobj, *oobj, *tobj;
+    Py_ssize_t offset, count, k;
+    unsigned long long seed, bound;
+    if (!PyArg_ParseTuple(args, "OO!OnnKnKOO", &vobj, &PyList_Type, &dlist, &nobj, &offset,
+                          &count, &seed, &k, &bound, &oobj, &tobj))
+        return NULL;
+    Py_ssize_t nbuf = PyList_GET_SIZE(dlist);
+    Py_buffer views, validity, out, tmp;
+    Py_buffer *datas = PyMem_Calloc(nbuf ? nbuf : 1, sizeof(Py_buffer));
+    Smallest s;
+    const char *error = NULL;
+    Py_ssize_t got = 0;
+    int have_views = 0, have_validity = 0, have_out = 0;
+    if (datas == NULL)
+        return PyErr_NoMemory();
+    if (get_buffer(vobj, &views, 0, 16, "views") < 0)
+        goto done;
+    have_views = 1;
+    for (; got < nbuf; got++)
+        if (get_buffer(PyList_GET_ITEM(dlist, got), &datas[got], 0, 1, "data") < 0)
+            goto done;
+    if (nobj != Py_None) {
+        if (get_buffer(nobj, &validity, 0, 1, "validity") < 0)
+            goto done;
+        have_validity = 1;
+    }
+    if (smallest_buffers(oobj, tobj, k, bound, &out, &tmp, &s) < 0)
+        goto done;
+    have_out = 1;
+    if (offset < 0 || count < 0 || (offset + count) * 16 > views.len ||
+        (have_validity && (offset + count + 7) / 8 > validity.len)) {
+        error = "views or validity are shorter than offset + count";
+        goto done;
+    }
+    const uint8_t *v = (const uint8_t *)views.buf + 16 * offset;
+    const uint8_t *valid = have_validity ? (const uint8_t *)validity.buf : NULL;
+    for (Py_ssize_t i = 0; i < count && !error; i++, v += 16) { /* never read outside */
+        Py_ssize_t row = offset + i;
+        if (valid && !((valid[row >> 3] >> (row & 7)) & 1))
+            continue; /* null: its view is not read */
+        int32_t len, index, at;
+        memcpy(&len, v, 4);
+        if (len < 0) {
+            error = "a string view has a negative length";
+        } else if (len > 12) {
+            memcpy(&index, v + 8, 4);
+            memcpy(&at, v + 12, 4);
+            if (index < 0 || index >= nbuf || at < 0 ||
+                (Py_ssize_t)at + len > datas[index].len)
+                error = "a string view points outside its data buffer";
+        }
+    }
+    if (!error) {
+        Py_BEGIN_ALLOW_THREADS
+        v = (const uint8_t *)views.buf + 16 * offset;
+        for (Py_ssize_t i = 0; i < count; i++, v += 16) {
+            Py_ssize_t row = offset + i;
+            if (valid && !((valid[row >> 3] >> (row & 7)) & 1))
+                continue; /* null: not hashed */
+            int32_t len, index, at;
+            memcpy(&len, v, 4);
+            const uint8_t *bytes = v + 4;
+            if (len > 12) {
+                memcpy(&index, v + 8, 4);
+                memcpy(&at, v + 12, 4);
+                bytes = (const uint8_t *)datas[index].buf + at;
+            }
+            smallest_add(&s, hash_bytes(bytes, (uint64_t)len, seed));
+        }
+        s.m = keep_smallest(s.out, s.tmp, s.m, s.k);
+        Py_END_ALLOW_THREADS
+    }
+done:
+    if (have_views)
+        PyBuffer_Release(&views);
+    for (Py_ssize_t i = 0; i < got; i++)
+        PyBuffer_Release(&datas[i]);
+    PyMem_Free(datas);
+    if (have_validity)
+        PyBuffer_Release(&validity);
+    if (have_out) {
+        PyBuffer_Release(&out);
+        PyBuffer_Release(&tmp);
+    }
+    if (error) {
+        PyErr_SetString(PyExc_ValueError, error);
+        return NULL;
+    }
+    if (PyErr_Occurred())
+        return NULL;
+    return PyLong_FromSsize_t(s.m);
+}
+
 static PyMethodDef methods[] = {
     {"hash_words", py_hash_words, METH_VARARGS,
      "hash_words(words, out, doubles, seed, threshold) -> int: the hashes of uint64 words "
@@ -396,6 +493,10 @@ static PyMethodDef methods[] = {
     {"smallest_strings", py_smallest_strings, METH_VARARGS,
      "smallest_strings(offsets, data, seed, k, bound, out, tmp) -> int: as smallest_words, for "
      "strings laid out as in hash_strings."},
+    {"smallest_views", py_smallest_views, METH_VARARGS,
+     "smallest_views(views, data, validity, offset, count, seed, k, bound, out, tmp) -> "
+     "int: as smallest_words, for the non-null strings of an Arrow string-view array: "
+     "its views buffer, list of data buffers and validity bitmap (or None)."},
     {NULL, NULL, 0, NULL},
 };
 

@@ -44,6 +44,7 @@ __all__ = [
     "SEED",
     "distinct_sorted",
     "hash_doubles",
+    "hash_string_views",
     "hash_strings",
     "hash_words",
     "native",
@@ -101,6 +102,44 @@ def hash_doubles(
     """
     values = np.ascontiguousarray(values, dtype=np.float64)
     return _hash8(values.view(_U), True, smallest, expected)
+
+
+def hash_string_views(
+    views: np.ndarray,
+    data: list[np.ndarray],
+    validity: np.ndarray | None,
+    offset: int,
+    count: int,
+    smallest: int,
+    expected: float | None = None,
+) -> np.ndarray:
+    """The smallest Theta hashes of an Arrow string-view array's non-null strings,
+    read in place (Polars' own layout: no copy into offsets and one buffer).
+
+    Args:
+        views: The array's views buffer (16 bytes a string), as uint8.
+        data: Its data buffers, as uint8.
+        validity: Its validity bitmap as uint8, or None when nothing is null.
+        offset, count: The array's slice of the views.
+        smallest, expected: As for ``hash_words``.
+
+    Returns:
+        As ``hash_strings`` with ``smallest``.
+
+    Raises:
+        RuntimeError: Without the C module (``native()`` is False): the caller reads
+            the strings as offsets and bytes for ``hash_strings`` instead.
+    """
+    native = _native
+    if native is None:
+        raise RuntimeError("string views are hashed by the C module only")
+    return _native_smallest(
+        lambda bound, out, tmp: native.smallest_views(
+            views, data, validity, offset, count, SEED, smallest, bound, out, tmp
+        ),
+        smallest,
+        expected,
+    )
 
 
 def native() -> bool:
