@@ -90,12 +90,27 @@ static uint64_t hash_bytes(const uint8_t *p, uint64_t len, uint64_t seed)
         h2 += h1;
         h2 = h2 * 5 + 0x38495ab5;
     }
-    uint64_t k1 = 0, k2 = 0;
+    /* The last 0-15 bytes as two little-endian words, zero-padded (the reference's
+     * byte-by-byte tail switch): a string of 16 bytes or more has them at the top
+     * of its last 16 bytes, read as two words and shifted down; a shorter one is
+     * copied out. */
     unsigned tail = (unsigned)(len & 15);
-    for (unsigned j = tail; j > 8; j--)
-        k2 = (k2 << 8) | p[j - 1];
-    for (unsigned j = tail < 8 ? tail : 8; j > 0; j--)
-        k1 = (k1 << 8) | p[j - 1];
+    uint64_t k1 = 0, k2 = 0;
+    if (tail && len >= 16) {
+        uint64_t lo = load64(p + tail - 16), hi = load64(p + tail - 8);
+        unsigned shift = 8 * (16 - tail); /* 8..120 */
+        if (shift >= 64) {
+            k1 = shift == 64 ? hi : hi >> (shift - 64);
+        } else {
+            k1 = (lo >> shift) | (hi << (64 - shift));
+            k2 = hi >> shift;
+        }
+    } else if (tail) {
+        uint8_t rest[16] = {0};
+        memcpy(rest, p, tail);
+        k1 = load64(rest);
+        k2 = load64(rest + 8);
+    }
     if (tail > 8) {
         k2 *= C2;
         k2 = rotl(k2, 33);
