@@ -479,6 +479,9 @@ def _one_row(result: pl.DataFrame) -> dict[str, Any]:
     lists = [n for n, dtype in result.schema.items() if isinstance(dtype, pl.List)]
     row = result.drop(lists).row(0, named=True)
     for name in lists:
+        if name.endswith(_MAY_READ_KEY):  # strings: kept as Polars holds them
+            row[name] = result.get_column(name)[0]
+            continue
         raw = result.get_column(name)[0].to_numpy()
         if name.endswith("kmv"):
             row[name] = hashing.sorted_unique(raw.astype(np.uint64, copy=False))
@@ -731,6 +734,11 @@ def _counted_reading(
     return Reading(count, tuple(v[:EXAMPLE_CHARS] for v in bad.get_column("value")))
 
 
+_MAY_READ = r"^[-+.0-9tTfF]"
+"""How every value that reads as a kind starts (a sign, a point or a digit; t or f of
+true or false): free text rarely does, so only those few are read (``_read_counts``)."""
+
+
 def _wordy_exprs(name: str) -> list[pl.Expr]:
     """Row statistics of free text and ids (no value counts)."""
     text = pl.col(name).cast(pl.String)
@@ -741,7 +749,11 @@ def _wordy_exprs(name: str) -> list[pl.Expr]:
         text.str.len_chars().drop_nulls().implode().alias(_k(name, "lengths")),
         text.str.contains(" ", literal=True).sum().alias(_k(name, "space")),
         (text.str.strip_chars() != text).sum().alias(_k(name, "padded")),
-        text.str.contains(f"^{ISO_DATETIME}$").sum().alias(_k(name, "iso")),
+        # One pass picks the values that may read as a kind; each kind's reading
+        # then runs on those few, not on every row (_read_counts).
+        text.filter(text.str.contains(_MAY_READ))
+        .implode()
+        .alias(_k(name, _MAY_READ_KEY)),
         head.drop_nulls()
         .unique(maintain_order=True)
         .head(EXAMPLES)
@@ -750,17 +762,35 @@ def _wordy_exprs(name: str) -> list[pl.Expr]:
     ]
     for kind in _CHEAP_KINDS:
         exprs += [
-            reads_as(text, kind).sum().alias(_k(name, kind)),
             _examples(head, kind).alias(_k(name, f"{kind}_examples")),
             _misses(head, kind).sum().alias(_k(name, f"{kind}_head_misses")),
         ]
     return exprs
 
 
+_MAY_READ_KEY = "may_read"
+
+
+def _read_counts(name: str, words: dict[str, Any]) -> None:
+    """Values of a free-text column that read as each kind, and that have the ISO
+    shape: counted among the values ``_wordy_exprs`` found may read (the others
+    cannot), into ``words`` as the row statistics they stand for."""
+    candidates = words.pop(_k(name, _MAY_READ_KEY))
+    text = pl.col("text")
+    counts = _one_row(
+        pl.DataFrame({"text": candidates}, schema={"text": pl.String}).select(
+            text.str.contains(f"^{ISO_DATETIME}$").sum().alias("iso"),
+            *[reads_as(text, kind).sum().alias(kind) for kind in _CHEAP_KINDS],
+        )
+    )
+    words.update({_k(name, key): value for key, value in counts.items()})
+
+
 def _wordy_parts(
     frame: pl.DataFrame, name: str, row: dict[str, Any], words: dict[str, Any]
 ) -> dict[str, Any]:
     """Free text and ids, from the statistics of ``_wordy_exprs`` in ``words``."""
+    _read_counts(name, words)
     lengths = np.asarray(words[_k(name, "lengths")], dtype=np.float64)
     count = lengths.size
     readings = {
