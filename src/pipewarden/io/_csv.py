@@ -1,10 +1,12 @@
 """Read delimited text files in chunks, with one schema for the whole file.
 
 polars infers column types from the first rows only, so a value further down can
-fail to parse (a word in a column of numbers). Before yielding anything we stream
-the whole file once, cheaply, to find such columns and read them as strings. What
-failed is found by reading the file again, never from polars' error text (whose
-wording changes between versions).
+fail to parse (a word in a column of numbers). The types are inferred once; then,
+before yielding anything, one streaming pass parses the whole file with them to
+find such columns, which are read as text. What failed is found by reading the
+file again, never from polars' error text (whose wording changes between
+versions); that only happens when the check fails. Then the rows are parsed once
+more, a chunk at a time, with at most one chunk read ahead (``_stream``).
 """
 
 from __future__ import annotations
@@ -14,11 +16,13 @@ import csv
 import logging
 import warnings
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import polars as pl
 
 from pipewarden.errors import PipewardenWarning, SourceError
+from pipewarden.io._lines import LinePieces, parsed_ahead
 from pipewarden.io._reasons import first_line
 from pipewarden.io._sniff import check_unique_names, open_bytes
 
@@ -36,16 +40,52 @@ def csv_frames(path: Path, label: str, chunk_rows: int) -> Iterator[pl.DataFrame
     Raises:
         SourceError: The file has no header or is malformed (e.g. ragged rows).
     """
-    scan = _checked_scan(path, label)
-    yield pl.DataFrame(schema=scan.collect_schema())
+    checked = _checked_scan(path, label)
+    yield pl.DataFrame(schema=checked.schema)
     try:
-        yield from scan.collect_batches(chunk_size=chunk_rows)
+        yield from _csv_rows(path, checked, chunk_rows)
     except pl.exceptions.PolarsError as exc:
         raise _unreadable(label, exc) from exc
 
 
-def _checked_scan(path: Path, label: str) -> pl.LazyFrame:
-    """Return a scan that parses every row: bad columns become String, bad UTF-8 lossy.
+@dataclass(frozen=True)
+class _Checked:
+    """How to parse a file whose every row was parsed once with these types."""
+
+    scan: pl.LazyFrame
+    separator: str
+    schema: pl.Schema
+    encoding: str
+
+
+def _csv_rows(path: Path, checked: _Checked, chunk_rows: int) -> Iterator[pl.DataFrame]:
+    """The rows in pieces of whole lines, parsed one piece ahead (see ``_lines``).
+
+    Up to the first quote character a newline always ends a row; from the row
+    reached there on, polars' streaming reader reads the rest (it knows quotes).
+    """
+    pieces = LinePieces(path, chunk_rows, header=True, stop=b'"')
+
+    def parse(piece: bytes) -> pl.DataFrame:
+        # Each piece starts with the header line: read exactly as the whole file.
+        return pl.read_csv(
+            piece,
+            separator=checked.separator,
+            schema=checked.schema,
+            encoding="utf8-lossy" if checked.encoding == "utf8-lossy" else "utf8",
+        )
+
+    rows = 0
+    for frame in parsed_ahead(iter(pieces), parse):
+        rows += frame.height
+        yield frame
+    if pieces.stopped:
+        yield from checked.scan.slice(rows).collect_batches(chunk_size=chunk_rows)
+
+
+def _checked_scan(path: Path, label: str) -> _Checked:
+    """Fix every column's type so that every row parses: bad columns become
+    String, bad UTF-8 lossy.
 
     Each failed pass fixes the encoding, or every column with values that do not
     parse as the type polars inferred, so this ends after a few passes.
@@ -55,8 +95,14 @@ def _checked_scan(path: Path, label: str) -> pl.LazyFrame:
     overrides: dict[str, type[pl.String]] = {}  # columns read as text
     encoding = "utf8"
     while True:
-        scan = _scan(path, separator, overrides, encoding)
+        schema: pl.Schema | None = None
         try:
+            schema = pl.Schema(
+                _scan(path, separator, overrides, encoding).collect_schema()
+            )
+            for name in _false_dates(path, separator, encoding, schema):
+                schema[name] = pl.String
+            scan = _typed_scan(path, separator, schema, encoding)
             scan.select(pl.all().null_count()).collect(engine="streaming")
         except pl.exceptions.NoDataError as exc:
             raise SourceError(
@@ -68,7 +114,11 @@ def _checked_scan(path: Path, label: str) -> pl.LazyFrame:
                 encoding = "utf8-lossy"
                 _warn_lossy(label)
                 continue
-            unparsable = _unparsable_columns(path, separator, overrides, encoding)
+            unparsable = (
+                {}
+                if schema is None
+                else _unparsable_columns(path, separator, schema, encoding)
+            )
             if not unparsable:
                 raise _unreadable(label, exc) from exc
             for column, reason in unparsable.items():
@@ -79,30 +129,23 @@ def _checked_scan(path: Path, label: str) -> pl.LazyFrame:
             continue
         except pl.exceptions.PolarsError as exc:
             raise _unreadable(label, exc) from exc
-        not_dates = _false_dates(path, separator, encoding, scan)
-        if not not_dates:
-            return scan
-        overrides.update(dict.fromkeys(not_dates, pl.String))
+        return _Checked(scan, separator, schema, encoding)
 
 
 def _unparsable_columns(
-    path: Path,
-    separator: str,
-    overrides: dict[str, type[pl.String]],
-    encoding: str,
+    path: Path, separator: str, schema: pl.Schema, encoding: str
 ) -> dict[str, str]:
-    """Columns with values that do not parse as the type polars inferred, with why.
+    """Columns with values that do not parse as their type in ``schema``, with why.
 
-    One streaming pass reads the file twice side by side: with the inferred types,
-    values that do not parse becoming null (``ignore_errors``), and all as text. A
-    column has more nulls typed than missing (null or empty) text values exactly
-    when some of its values do not parse. Empty when the failure is not about values
-    (a ragged row, say): the caller then reports polars' error.
+    One streaming pass reads the file twice side by side: with the types, values
+    that do not parse becoming null (``ignore_errors``), and all as text. A column
+    has more nulls typed than missing (null or empty) text values exactly when some
+    of its values do not parse. Empty when the failure is not about values (a ragged
+    row, say): the caller then reports polars' error.
     """
-    typed = _scan(path, separator, overrides, encoding, ignore_errors=True)
+    typed = _typed_scan(path, separator, schema, encoding, ignore_errors=True)
     text = _scan(path, separator, {}, encoding, infer_schema=False)
     try:
-        schema = typed.collect_schema()
         nulls, missing = pl.collect_all(
             [
                 typed.select(pl.all().null_count()),
@@ -137,15 +180,15 @@ def _is_utf8(path: Path) -> bool:
 
 
 def _false_dates(
-    path: Path, separator: str, encoding: str, scan: pl.LazyFrame
+    path: Path, separator: str, encoding: str, schema: pl.Schema
 ) -> list[str]:
-    """Columns polars parsed as dates that do not look like dates (e.g. '4.1.0')."""
-    schema = scan.collect_schema()
+    """Columns polars inferred as dates that do not look like dates (e.g. '4.1.0')."""
     dated = [n for n, d in schema.items() if d == pl.Date or isinstance(d, pl.Datetime)]
     if not dated:
         return []
+    as_text = pl.Schema({n: pl.String if n in dated else d for n, d in schema.items()})
     raw = (
-        _scan(path, separator, dict.fromkeys(dated, pl.String), encoding)
+        _typed_scan(path, separator, as_text, encoding)
         .select(dated)
         .head(INFER_SCHEMA_ROWS)
         .collect()
@@ -173,6 +216,25 @@ def _scan(
         infer_schema_length=INFER_SCHEMA_ROWS,
         try_parse_dates=True,
         schema_overrides=dict(overrides) or None,
+        ignore_errors=ignore_errors,
+        encoding="utf8-lossy" if encoding == "utf8-lossy" else "utf8",
+        glob=False,
+    )
+
+
+def _typed_scan(
+    path: Path,
+    separator: str,
+    schema: pl.Schema,
+    encoding: str,
+    *,
+    ignore_errors: bool = False,
+) -> pl.LazyFrame:
+    """A scan with every column's type given: nothing is inferred again."""
+    return pl.scan_csv(
+        path,
+        separator=separator,
+        schema=schema,
         ignore_errors=ignore_errors,
         encoding="utf8-lossy" if encoding == "utf8-lossy" else "utf8",
         glob=False,
