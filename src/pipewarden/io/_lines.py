@@ -2,9 +2,10 @@
 
 polars' streaming readers (``collect_batches``) keep parsing while the consumer is
 busy and queue every chunk they made, so memory grows with the file when profiling
-is slower than reading. Here the file is read a block at a time and cut after every
-``lines``-th newline; a thread parses the next piece while the consumer works on
-the current one, so at most two pieces are held, whatever the file size.
+is slower than reading. Here the file is read a block at a time and cut into pieces
+of whole lines (at most ``lines`` lines, about 16 MiB); a thread parses the next
+piece while the consumer works on the current one, so at most two pieces are held,
+whatever the file size. The caller (``sources.iter_frames``) joins them into chunks.
 
 A newline ends a row only outside quotes. ``LinePieces`` stops before the first
 block holding ``stop`` (the quote character of a CSV file); the caller reads the
@@ -14,16 +15,19 @@ rest another way from the row it reached.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from typing import IO
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
+from typing import IO
 
 import numpy as np
 import polars as pl
 
 from pipewarden.io._sniff import open_bytes
 
-_BLOCK_BYTES = 1 << 23
+_BLOCK_BYTES = 1 << 22
+_PIECE_BYTES = 1 << 24
+"""A piece ends at the first newline past this many bytes, or after ``lines`` lines:
+polars parses a piece on every core, and what it holds stays small."""
 _NEWLINE = ord("\n")
 
 
@@ -52,6 +56,7 @@ class LinePieces:
             if self.skip_header and not self._read_header(handle, blocks):
                 return
             newlines = sum(block.count(b"\n") for block in blocks)
+            size = sum(len(block) for block in blocks)
             while block := handle.read(_BLOCK_BYTES):
                 if self.stop is not None and self.stop in block:
                     self.stopped = True
@@ -62,10 +67,16 @@ class LinePieces:
                     ends = np.flatnonzero(np.frombuffer(block, np.uint8) == _NEWLINE)
                     cut = int(ends[taken - 1]) + 1
                     yield b"".join([self.header, *blocks, block[:cut]])
-                    blocks, newlines = [], 0
+                    blocks, newlines, size = [], 0, 0
                     block, in_block = block[cut:], in_block - taken
+                if in_block and size + len(block) >= _PIECE_BYTES:
+                    cut = block.rfind(b"\n") + 1
+                    yield b"".join([self.header, *blocks, block[:cut]])
+                    blocks, newlines, size = [], 0, 0
+                    block, in_block = block[cut:], 0
                 blocks.append(block)
                 newlines += in_block
+                size += len(block)
         if any(blocks):
             yield b"".join([self.header, *blocks])
 
