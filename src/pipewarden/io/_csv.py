@@ -25,6 +25,7 @@ from pipewarden.errors import PipewardenWarning, SourceError
 from pipewarden.io._lines import LinePieces, parsed_ahead
 from pipewarden.io._reasons import first_line
 from pipewarden.io._sniff import check_unique_names, open_bytes
+from pipewarden.io._spool import spool_path, spooled_frames, write_spool
 
 logger = logging.getLogger(__name__)
 
@@ -41,11 +42,17 @@ def csv_frames(path: Path, label: str, chunk_rows: int) -> Iterator[pl.DataFrame
         SourceError: The file has no header or is malformed (e.g. ragged rows).
     """
     checked = _checked_scan(path, label)
-    yield pl.DataFrame(schema=checked.schema)
     try:
-        yield from _csv_rows(path, checked, chunk_rows)
+        yield pl.DataFrame(schema=checked.schema)
+        if checked.spool is not None:
+            yield from spooled_frames(checked.spool)
+        else:
+            yield from _csv_rows(path, checked, chunk_rows)
     except pl.exceptions.PolarsError as exc:
         raise _unreadable(label, exc) from exc
+    finally:
+        if checked.spool is not None:
+            checked.spool.unlink(missing_ok=True)
 
 
 @dataclass(frozen=True)
@@ -56,6 +63,8 @@ class _Checked:
     separator: str
     schema: pl.Schema
     encoding: str
+    spool: Path | None
+    """The rows of the checking pass, when they were kept (``_spool``)."""
 
 
 def _csv_rows(path: Path, checked: _Checked, chunk_rows: int) -> Iterator[pl.DataFrame]:
@@ -85,13 +94,26 @@ def _csv_rows(path: Path, checked: _Checked, chunk_rows: int) -> Iterator[pl.Dat
 
 def _checked_scan(path: Path, label: str) -> _Checked:
     """Fix every column's type so that every row parses: bad columns become
-    String, bad UTF-8 lossy.
+    String, bad UTF-8 lossy. The pass that parses every row keeps them in a
+    temporary file when there is room for it (``_spool``).
 
     Each failed pass fixes the encoding, or every column with values that do not
     parse as the type polars inferred, so this ends after a few passes.
     """
     separator = _sniff_separator(path, label)
     check_unique_names(_header_names(path, separator), label)
+    made: list[Path] = []  # the temporary file, once made
+    try:
+        return _checking_passes(path, label, separator, made)
+    except BaseException:
+        for spool in made:
+            spool.unlink(missing_ok=True)
+        raise
+
+
+def _checking_passes(
+    path: Path, label: str, separator: str, made: list[Path]
+) -> _Checked:
     overrides: dict[str, type[pl.String]] = {}  # columns read as text
     encoding = "utf8"
     while True:
@@ -103,7 +125,12 @@ def _checked_scan(path: Path, label: str) -> _Checked:
             for name in _false_dates(path, separator, encoding, schema):
                 schema[name] = pl.String
             scan = _typed_scan(path, separator, schema, encoding)
-            scan.select(pl.all().null_count()).collect(engine="streaming")
+            if not made and (spool := spool_path(path, _arrow_ratio(path, scan))):
+                made.append(spool)
+            if made:
+                write_spool(scan, made[0])
+            else:
+                scan.select(pl.all().null_count()).collect(engine="streaming")
         except pl.exceptions.NoDataError as exc:
             raise SourceError(
                 f"File '{label}' has no header row. "
@@ -129,7 +156,28 @@ def _checked_scan(path: Path, label: str) -> _Checked:
             continue
         except pl.exceptions.PolarsError as exc:
             raise _unreadable(label, exc) from exc
-        return _Checked(scan, separator, schema, encoding)
+        return _Checked(scan, separator, schema, encoding, made[0] if made else None)
+
+
+_RATIO_SAMPLE_BYTES = 1 << 20
+_RATIO_UNKNOWN = 16.0
+"""Arrow bytes per text byte when the head cannot tell (a 16-byte string view per
+one-byte field is the worst case)."""
+
+
+def _arrow_ratio(path: Path, scan: pl.LazyFrame) -> float:
+    """About how many bytes the parsed rows take in Arrow per byte of text,
+    from the first lines (a guess for sizing the spool; never an error)."""
+    with open_bytes(path) as handle:
+        head = handle.read(_RATIO_SAMPLE_BYTES)
+    lines = head.count(b"\n") - 1  # after the header
+    if lines < 1:
+        return _RATIO_UNKNOWN
+    try:
+        rows = scan.head(lines).collect()
+    except pl.exceptions.PolarsError:
+        return _RATIO_UNKNOWN
+    return rows.estimated_size() / max(len(head) - len(head.split(b"\n", 1)[0]), 1)
 
 
 def _unparsable_columns(
