@@ -14,6 +14,7 @@ rest another way from the row it reached.
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
@@ -50,14 +51,14 @@ class LinePieces:
 
     def __iter__(self) -> Iterator[bytes]:
         """Pieces that start with the header line (if any): each parses alone."""
-        blocks: list[bytes] = []  # whole blocks read since the last cut
-        newlines = 0  # in blocks
+        blocks: list[bytes] = []  # read since the last cut, no newline-complete piece
+        newlines = size = 0  # in blocks
         with open_bytes(self.path) as handle:
-            if self.skip_header and not self._read_header(handle, blocks):
+            first = self._read_header(handle) if self.skip_header else b""
+            if first is None:
                 return
-            newlines = sum(block.count(b"\n") for block in blocks)
-            size = sum(len(block) for block in blocks)
-            while block := handle.read(_BLOCK_BYTES):
+            more = iter(lambda: handle.read(_BLOCK_BYTES), b"")
+            for block in itertools.chain([first], more):
                 if self.stop is not None and self.stop in block:
                     self.stopped = True
                     return
@@ -80,20 +81,20 @@ class LinePieces:
         if any(blocks):
             yield b"".join([self.header, *blocks])
 
-    def _read_header(self, handle: IO[bytes], blocks: list[bytes]) -> bool:
-        """Read up to the end of the first line; the rest read goes to ``blocks``."""
+    def _read_header(self, handle: IO[bytes]) -> bytes | None:
+        """Read through the end of the first line; what was read after it, or None
+        when the file has no row (or holds ``stop`` before the first line ends)."""
         seen = b""
         while block := handle.read(_BLOCK_BYTES):
-            if self.stop is not None and self.stop in block:
-                self.stopped = True
-                return False
             seen += block
             end = seen.find(b"\n")
+            if self.stop is not None and self.stop in seen[: end if end >= 0 else None]:
+                self.stopped = True
+                return None
             if end >= 0:
                 self.header = seen[: end + 1]
-                blocks.append(seen[end + 1 :])
-                return True
-        return False  # a header only, or no line at all: no rows
+                return seen[end + 1 :]
+        return None
 
 
 def parsed_ahead(
