@@ -2,11 +2,12 @@
 
 polars infers column types from the first rows only, so a value further down can
 fail to parse (a word in a column of numbers). The types are inferred once; then,
-before yielding anything, one streaming pass parses the whole file with them to
-find such columns, which are read as text. What failed is found by reading the
-file again, never from polars' error text (whose wording changes between
-versions); that only happens when the check fails. Then the rows are parsed once
-more, a chunk at a time, with at most one chunk read ahead (``_stream``).
+before yielding anything, one streaming pass parses every row with them. When a
+column fails, it is found by reading the file again, never from polars' error text
+(whose wording changes between versions), and read as text; that only happens
+when the pass fails. The pass keeps the parsed rows in a temporary Arrow file
+(``_spool``), read back a batch at a time; when there is no room for one, the rows
+are parsed again in pieces of whole lines, one piece ahead (``_lines``).
 """
 
 from __future__ import annotations

@@ -27,8 +27,9 @@ from pipewarden.io._sniff import open_bytes
 
 _BLOCK_BYTES = 1 << 22
 _PIECE_BYTES = 1 << 24
-"""A piece ends at the first newline past this many bytes, or after ``lines`` lines:
-polars parses a piece on every core, and what it holds stays small."""
+"""A piece ends after ``lines`` lines, or at the last newline of the block that takes
+it past this many bytes: polars parses a piece on every core, and what it holds
+stays small."""
 _NEWLINE = ord("\n")
 
 
