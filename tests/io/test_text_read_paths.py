@@ -18,6 +18,8 @@ from pathlib import Path
 
 import polars as pl
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from polars.testing import assert_frame_equal
 
 import pipewarden as pw
@@ -210,3 +212,70 @@ def test_line_pieces_cut_the_file_into_its_lines(
         assert pieces.stopped  # ended before the block holding the quote
         assert joined.count("\n") < quote_at
         assert "\n".join(body).startswith(joined)
+
+
+CELLS = [
+    "",
+    "7",
+    "-3",
+    "2.5",
+    "1e3",
+    "true",
+    "False",
+    "20240102",
+    "2024-01-02",
+    "2024/01/02",
+    "02-01-2024",
+    "02.01.2024",
+    "2024-01-02 03:04",
+    "2024-01-02T03:04:05",
+    "2024-01-02T03:04:05.123456",
+    "2024-01-02T03:04:05Z",
+    "2024-01-02T03:04:05+05:30",
+    "12:30:00",
+    "4.1.0",
+    "word",
+    "two words",
+    '"2024-01-02"',
+    '"7"',
+]
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    columns=st.lists(
+        st.lists(st.sampled_from(CELLS), min_size=1, max_size=4), min_size=1, max_size=4
+    ),
+    rows=st.integers(0, 12),
+    crlf=st.booleans(),
+    blank_at=st.one_of(st.none(), st.integers(0, 12)),
+)
+def test_csv_inference_equals_polars_inference_with_dates(
+    columns: list[list[str]], rows: int, crlf: bool, blank_at: int | None
+) -> None:
+    """Dates tried on the text columns only give the types polars infers when it
+    tries dates on every value (quoted, blank and CRLF heads included)."""
+    lines = [",".join(f"h{index}" for index in range(len(columns)))]
+    lines += [
+        ",".join(cells[row % len(cells)] for cells in columns) for row in range(rows)
+    ]
+    if blank_at is not None and blank_at < len(lines):
+        lines.insert(blank_at + 1, "")
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "head.csv"
+        path.write_text(("\r\n" if crlf else "\n").join(lines) + "\n")
+        expected = _csv._scan(path, ",", {}, "utf8").collect_schema()
+        assert _csv._inferred_schema(path, ",", {}, "utf8") == expected
+
+
+@pytest.mark.parametrize("late", [9_999, 10_000, 10_001])
+def test_csv_inference_reads_exactly_the_rows_polars_reads(
+    tmp_path: Path, late: int
+) -> None:
+    lines = ["day,n,word"] + ["2024-01-01,1,a"] * 10_010
+    lines[late] = "not a day,x,b"
+    path = lines_csv(tmp_path / "boundary.csv", lines[0], lines[1:])
+    expected = _csv._scan(path, ",", {}, "utf8").collect_schema()
+    assert _csv._head_fields(path, ",", 3) is not None  # the quick way
+    assert _csv._inferred_schema(path, ",", {}, "utf8") == expected
+    assert (expected["day"] == pl.Date) == (late > _csv.INFER_SCHEMA_ROWS)
