@@ -9,10 +9,12 @@ system time, which a busy machine does not inflate the way it does wall time).
   (b) a Parquet file of 128 float columns holding 4x --budget in memory, profiled
       with `memory_budget=--budget`: peak RSS against the budget
   (c) `pw.profile` of the 4x folder pinned to one core (taskset -c 0) and on two
-  (e) CSV and JSON Lines of the 1x and 4x tables: `pw.profile` against a streaming
-      Polars scan computing the floor's statistics
+  (e) CSV and JSON Lines of the 1x and 4x tables (--text-times, --text-formats):
+      `pw.profile` against a streaming Polars scan computing the floor's statistics
 
 Usage: python benchmarks/bench_scale.py [--rows N] [--budget BYTES] [--out DIR]
+           [--skip LETTERS | --only LETTERS] [--text-times 1,4] [--text-formats csv,jsonl]
+e.g. part (e) alone, CSV at 16x too: --only e --text-times 1,4,16 --text-formats csv
 """
 
 from __future__ import annotations
@@ -118,7 +120,12 @@ def main() -> None:
     ap.add_argument("--budget", type=int, default=1 << 30)
     ap.add_argument("--out", default="bench-data/scale")
     ap.add_argument("--skip", default="", help="letters of parts to skip, e.g. 'b'")
+    ap.add_argument("--only", default="", help="letters of the parts to run, e.g. 'e'")
+    ap.add_argument("--text-times", default="1,4", help="(e): sizes, e.g. '1,4,16'")
+    ap.add_argument("--text-formats", default="csv,jsonl", help="(e): 'csv', 'jsonl'")
     a = ap.parse_args()
+    if a.only:
+        a.skip = "".join(part for part in "abce" if part not in a.only)
     out = Path(a.out)
     out.mkdir(parents=True, exist_ok=True)
     load = os.getloadavg()[0]
@@ -180,22 +187,21 @@ def main() -> None:
         print(HEADER)
         import polars as pl
 
-        for times in (1, 4):
+        for times in [int(text) for text in a.text_times.split(",")]:
             folder = _parts(a.rows, times, out)
-            frame = pl.read_parquet(folder)
-            for suffix in ("csv", "jsonl"):
+            for suffix in a.text_formats.split(","):
                 path = out / f"standard_{a.rows}x{times}.{suffix}"
                 if not path.exists():
+                    frames = pl.scan_parquet(folder / "*.parquet")
                     if suffix == "csv":
-                        frame.write_csv(path)
+                        frames.sink_csv(path)
                     else:
-                        frame.write_ndjson(path)
+                        frames.sink_ndjson(path)
                 floor = _measure(["scan", str(path)])
                 prof = _measure(["profile", str(path)])
                 size = path.stat().st_size / 2**20
                 print(_line(f"scan {suffix} {times}x ({size:,.0f} MiB)", floor, floor))
                 print(_line(f"profile {suffix} {times}x", prof, floor))
-            del frame
 
 
 if __name__ == "__main__":

@@ -292,7 +292,18 @@ def test_csv_reading_does_not_depend_on_the_wording_of_polars_errors(
             ) from exc
         return frame
 
+    sink_ipc = pl.LazyFrame.sink_ipc
+
+    def reworded_sink(self: pl.LazyFrame, *args: Any, **kwargs: Any) -> Any:
+        try:
+            return sink_ipc(self, *args, **kwargs)
+        except pl.exceptions.ComputeError as exc:
+            raise pl.exceptions.ComputeError(
+                "Something in the file went wrong"
+            ) from exc
+
     monkeypatch.setattr(pl.LazyFrame, "collect", reworded)
+    monkeypatch.setattr(pl.LazyFrame, "sink_ipc", reworded_sink)  # the CSV spool
     lines = ["n,m"] + [f"{i},{i}" for i in range(10_050)] + ["oops,7"]
     mixed = write(tmp_path / "mixed.csv", "\n".join(lines) + "\n")
     latin = write(tmp_path / "latin.csv", b"name,n\ncaf\xe9,1\nplain,2\n")

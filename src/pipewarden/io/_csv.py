@@ -1,10 +1,13 @@
 """Read delimited text files in chunks, with one schema for the whole file.
 
 polars infers column types from the first rows only, so a value further down can
-fail to parse (a word in a column of numbers). Before yielding anything we stream
-the whole file once, cheaply, to find such columns and read them as strings. What
-failed is found by reading the file again, never from polars' error text (whose
-wording changes between versions).
+fail to parse (a word in a column of numbers). The types are inferred once; then,
+before yielding anything, one streaming pass parses every row with them. When a
+column fails, it is found by reading the file again, never from polars' error text
+(whose wording changes between versions), and read as text; that only happens
+when the pass fails. The pass keeps the parsed rows in a temporary Arrow file
+(``_spool``), read back a batch at a time; when there is no room for one, the rows
+are parsed again in pieces of whole lines, one piece ahead (``_lines``).
 """
 
 from __future__ import annotations
@@ -14,13 +17,16 @@ import csv
 import logging
 import warnings
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import polars as pl
 
 from pipewarden.errors import PipewardenWarning, SourceError
+from pipewarden.io._lines import LinePieces, parsed_ahead
 from pipewarden.io._reasons import first_line
 from pipewarden.io._sniff import check_unique_names, open_bytes
+from pipewarden.io._spool import spool_path, spooled_frames, write_spool
 
 logger = logging.getLogger(__name__)
 
@@ -36,28 +42,94 @@ def csv_frames(path: Path, label: str, chunk_rows: int) -> Iterator[pl.DataFrame
     Raises:
         SourceError: The file has no header or is malformed (e.g. ragged rows).
     """
-    scan = _checked_scan(path, label)
-    yield pl.DataFrame(schema=scan.collect_schema())
+    checked = _checked_scan(path, label)
     try:
-        yield from scan.collect_batches(chunk_size=chunk_rows)
+        yield pl.DataFrame(schema=checked.schema)
+        if checked.spool is not None:
+            yield from spooled_frames(checked.spool)
+        else:
+            yield from _csv_rows(path, checked, chunk_rows)
     except pl.exceptions.PolarsError as exc:
         raise _unreadable(label, exc) from exc
+    finally:
+        if checked.spool is not None:
+            checked.spool.unlink(missing_ok=True)
 
 
-def _checked_scan(path: Path, label: str) -> pl.LazyFrame:
-    """Return a scan that parses every row: bad columns become String, bad UTF-8 lossy.
+@dataclass(frozen=True)
+class _Checked:
+    """How to parse a file whose every row was parsed once with these types."""
+
+    scan: pl.LazyFrame
+    separator: str
+    schema: pl.Schema
+    encoding: str
+    spool: Path | None
+    """The rows of the checking pass, when they were kept (``_spool``)."""
+
+
+def _csv_rows(path: Path, checked: _Checked, chunk_rows: int) -> Iterator[pl.DataFrame]:
+    """The rows in pieces of whole lines, parsed one piece ahead (see ``_lines``).
+
+    Up to the first quote character a newline always ends a row; from the row
+    reached there on, polars' streaming reader reads the rest (it knows quotes).
+    """
+    pieces = LinePieces(path, chunk_rows, header=True, stop=b'"')
+
+    def parse(piece: bytes) -> pl.DataFrame:
+        # Each piece starts with the header line: read exactly as the whole file.
+        return pl.read_csv(
+            piece,
+            separator=checked.separator,
+            schema=checked.schema,
+            encoding="utf8-lossy" if checked.encoding == "utf8-lossy" else "utf8",
+        )
+
+    rows = 0
+    for frame in parsed_ahead(iter(pieces), parse):
+        rows += frame.height
+        yield frame
+    if pieces.stopped:
+        yield from checked.scan.slice(rows).collect_batches(chunk_size=chunk_rows)
+
+
+def _checked_scan(path: Path, label: str) -> _Checked:
+    """Fix every column's type so that every row parses: bad columns become
+    String, bad UTF-8 lossy. The pass that parses every row keeps them in a
+    temporary file when there is room for it (``_spool``).
 
     Each failed pass fixes the encoding, or every column with values that do not
     parse as the type polars inferred, so this ends after a few passes.
     """
     separator = _sniff_separator(path, label)
     check_unique_names(_header_names(path, separator), label)
+    made: list[Path] = []  # the temporary file, once made
+    try:
+        return _checking_passes(path, label, separator, made)
+    except BaseException:
+        for spool in made:
+            spool.unlink(missing_ok=True)
+        raise
+
+
+def _checking_passes(
+    path: Path, label: str, separator: str, made: list[Path]
+) -> _Checked:
     overrides: dict[str, type[pl.String]] = {}  # columns read as text
     encoding = "utf8"
     while True:
-        scan = _scan(path, separator, overrides, encoding)
+        schema: pl.Schema | None = None
         try:
-            scan.select(pl.all().null_count()).collect(engine="streaming")
+            schema = _inferred_schema(path, separator, overrides, encoding)
+            for name in _false_dates(path, separator, encoding, schema):
+                schema[name] = pl.String
+            scan = _typed_scan(path, separator, schema, encoding)
+            if not made and (spool := spool_path(path, _arrow_ratio(path, scan))):
+                made.append(spool)
+            if made:
+                write_spool(scan, made[0])
+            else:
+                scan.select(pl.all().null_count()).collect(engine="streaming")
         except pl.exceptions.NoDataError as exc:
             raise SourceError(
                 f"File '{label}' has no header row. "
@@ -68,7 +140,11 @@ def _checked_scan(path: Path, label: str) -> pl.LazyFrame:
                 encoding = "utf8-lossy"
                 _warn_lossy(label)
                 continue
-            unparsable = _unparsable_columns(path, separator, overrides, encoding)
+            unparsable = (
+                {}
+                if schema is None
+                else _unparsable_columns(path, separator, schema, encoding)
+            )
             if not unparsable:
                 raise _unreadable(label, exc) from exc
             for column, reason in unparsable.items():
@@ -79,30 +155,44 @@ def _checked_scan(path: Path, label: str) -> pl.LazyFrame:
             continue
         except pl.exceptions.PolarsError as exc:
             raise _unreadable(label, exc) from exc
-        not_dates = _false_dates(path, separator, encoding, scan)
-        if not not_dates:
-            return scan
-        overrides.update(dict.fromkeys(not_dates, pl.String))
+        return _Checked(scan, separator, schema, encoding, made[0] if made else None)
+
+
+_RATIO_SAMPLE_BYTES = 1 << 20
+_RATIO_UNKNOWN = 16.0
+"""Arrow bytes per text byte when the head cannot tell (a 16-byte string view per
+one-byte field is the worst case)."""
+
+
+def _arrow_ratio(path: Path, scan: pl.LazyFrame) -> float:
+    """About how many bytes the parsed rows take in Arrow per byte of text,
+    from the first lines (a guess for sizing the spool; never an error)."""
+    with open_bytes(path) as handle:
+        head = handle.read(_RATIO_SAMPLE_BYTES)
+    lines = head.count(b"\n") - 1  # after the header
+    if lines < 1:
+        return _RATIO_UNKNOWN
+    try:
+        rows = scan.head(lines).collect()
+    except pl.exceptions.PolarsError:
+        return _RATIO_UNKNOWN
+    return rows.estimated_size() / max(len(head) - len(head.split(b"\n", 1)[0]), 1)
 
 
 def _unparsable_columns(
-    path: Path,
-    separator: str,
-    overrides: dict[str, type[pl.String]],
-    encoding: str,
+    path: Path, separator: str, schema: pl.Schema, encoding: str
 ) -> dict[str, str]:
-    """Columns with values that do not parse as the type polars inferred, with why.
+    """Columns with values that do not parse as their type in ``schema``, with why.
 
-    One streaming pass reads the file twice side by side: with the inferred types,
-    values that do not parse becoming null (``ignore_errors``), and all as text. A
-    column has more nulls typed than missing (null or empty) text values exactly
-    when some of its values do not parse. Empty when the failure is not about values
-    (a ragged row, say): the caller then reports polars' error.
+    One streaming pass reads the file twice side by side: with the types, values
+    that do not parse becoming null (``ignore_errors``), and all as text. A column
+    has more nulls typed than missing (null or empty) text values exactly when some
+    of its values do not parse. Empty when the failure is not about values (a ragged
+    row, say): the caller then reports polars' error.
     """
-    typed = _scan(path, separator, overrides, encoding, ignore_errors=True)
+    typed = _typed_scan(path, separator, schema, encoding, ignore_errors=True)
     text = _scan(path, separator, {}, encoding, infer_schema=False)
     try:
-        schema = typed.collect_schema()
         nulls, missing = pl.collect_all(
             [
                 typed.select(pl.all().null_count()),
@@ -137,15 +227,15 @@ def _is_utf8(path: Path) -> bool:
 
 
 def _false_dates(
-    path: Path, separator: str, encoding: str, scan: pl.LazyFrame
+    path: Path, separator: str, encoding: str, schema: pl.Schema
 ) -> list[str]:
-    """Columns polars parsed as dates that do not look like dates (e.g. '4.1.0')."""
-    schema = scan.collect_schema()
+    """Columns polars inferred as dates that do not look like dates (e.g. '4.1.0')."""
     dated = [n for n, d in schema.items() if d == pl.Date or isinstance(d, pl.Datetime)]
     if not dated:
         return []
+    as_text = pl.Schema({n: pl.String if n in dated else d for n, d in schema.items()})
     raw = (
-        _scan(path, separator, dict.fromkeys(dated, pl.String), encoding)
+        _typed_scan(path, separator, as_text, encoding)
         .select(dated)
         .head(INFER_SCHEMA_ROWS)
         .collect()
@@ -157,6 +247,84 @@ def _false_dates(
     ]
 
 
+def _inferred_schema(
+    path: Path, separator: str, overrides: dict[str, type[pl.String]], encoding: str
+) -> pl.Schema:
+    """The types polars infers from the first rows with ``try_parse_dates``, found
+    without trying dates on every text value (polars takes ~7 us a value for that:
+    0.4 s for 10,000 rows of 5 text columns, whatever the file's size).
+
+    polars tries a date only on a value that is not a number or boolean, and values
+    of two kinds make their column text. So the columns it infers without dates as
+    numbers or booleans are the same with dates, and so is a text column whose first
+    value is not a date or time. Dates are tried on the other columns only, in a copy
+    of the head holding just them. Cutting the head into fields needs a head without
+    quotes, blank or ragged lines (then a newline ends a row and a separator a
+    field); otherwise polars infers from the file with dates everywhere.
+    """
+    plain = pl.Schema(
+        _scan(
+            path, separator, overrides, encoding, try_parse_dates=False
+        ).collect_schema()
+    )
+    text = [
+        index
+        for index, (name, dtype) in enumerate(plain.items())
+        if dtype == pl.String and name not in overrides
+    ]
+    if not text:
+        return plain
+    rows = _head_fields(path, separator, len(plain))
+    if rows is None:
+        return pl.Schema(_scan(path, separator, overrides, encoding).collect_schema())
+    firsts = [next((row[i] for row in rows if row[i]), b"") for i in text]
+    maybe = _dated(separator, encoding, [firsts])
+    text = [i for i, dtype in zip(text, maybe, strict=True) if dtype.is_temporal()]
+    if not text:
+        return plain
+    names = list(plain)
+    found = _dated(separator, encoding, [[row[i] for i in text] for row in rows])
+    for index, dtype in zip(text, found, strict=True):
+        plain[names[index]] = dtype
+    return plain
+
+
+def _head_fields(path: Path, separator: str, width: int) -> list[list[bytes]] | None:
+    """The fields of the first rows, or None when the head has a quote, a blank line
+    or a line of other than ``width`` fields."""
+    with open_bytes(path) as handle:
+        data = b""
+        while data.count(b"\n") <= INFER_SCHEMA_ROWS and (
+            block := handle.read(1 << 20)
+        ):
+            data += block
+        at_end = not handle.read(1)
+    lines = data.split(b"\n")[1 : INFER_SCHEMA_ROWS + 1]
+    if lines and not lines[-1] and at_end:
+        lines.pop()  # the newline ending the file
+    if b'"' in data or any(not line.removesuffix(b"\r") for line in lines):
+        return None
+    rows = [line.removesuffix(b"\r").split(separator.encode()) for line in lines]
+    if any(len(fields) != width for fields in rows):
+        return None
+    return rows
+
+
+def _dated(separator: str, encoding: str, rows: list[list[bytes]]) -> list[pl.DataType]:
+    """The types polars infers, trying dates, for columns holding these rows."""
+    sep = separator.encode()
+    header = sep.join(b"c%d" % index for index in range(len(rows[0])))
+    text = b"\n".join([header, *(sep.join(row) for row in rows), b""])
+    schema = pl.scan_csv(
+        text,
+        separator=separator,
+        infer_schema_length=INFER_SCHEMA_ROWS,
+        try_parse_dates=True,
+        encoding="utf8-lossy" if encoding == "utf8-lossy" else "utf8",
+    ).collect_schema()
+    return list(schema.values())
+
+
 def _scan(
     path: Path,
     separator: str,
@@ -165,14 +333,34 @@ def _scan(
     *,
     ignore_errors: bool = False,
     infer_schema: bool = True,
+    try_parse_dates: bool = True,
 ) -> pl.LazyFrame:
     return pl.scan_csv(
         path,
         separator=separator,
         infer_schema=infer_schema,
         infer_schema_length=INFER_SCHEMA_ROWS,
-        try_parse_dates=True,
+        try_parse_dates=try_parse_dates,
         schema_overrides=dict(overrides) or None,
+        ignore_errors=ignore_errors,
+        encoding="utf8-lossy" if encoding == "utf8-lossy" else "utf8",
+        glob=False,
+    )
+
+
+def _typed_scan(
+    path: Path,
+    separator: str,
+    schema: pl.Schema,
+    encoding: str,
+    *,
+    ignore_errors: bool = False,
+) -> pl.LazyFrame:
+    """A scan with every column's type given: nothing is inferred again."""
+    return pl.scan_csv(
+        path,
+        separator=separator,
+        schema=schema,
         ignore_errors=ignore_errors,
         encoding="utf8-lossy" if encoding == "utf8-lossy" else "utf8",
         glob=False,

@@ -20,6 +20,7 @@ import pyarrow.parquet as pq
 
 from pipewarden.errors import SourceError
 from pipewarden.io._csv import csv_frames
+from pipewarden.io._lines import LinePieces, parsed_ahead
 from pipewarden.io._reasons import first_line
 
 
@@ -245,13 +246,22 @@ def _ipc_frames(path: Path, label: str) -> Iterator[pl.DataFrame]:
 
 
 def _jsonl_frames(path: Path, label: str, chunk_rows: int) -> Iterator[pl.DataFrame]:
-    """Read JSON Lines; types are inferred from every line, so chunks agree."""
+    """Read JSON Lines; types are inferred from every line, so chunks agree.
+
+    The rows are parsed in pieces of whole lines, one piece ahead of the consumer
+    (a newline never occurs inside a JSON Lines record).
+    """
     try:
-        scan = pl.scan_ndjson(path, infer_schema_length=None)
-        yield pl.DataFrame(schema=scan.collect_schema())
-        yield from scan.collect_batches(chunk_size=chunk_rows)
+        schema = pl.scan_ndjson(path, infer_schema_length=None).collect_schema()
+        yield pl.DataFrame(schema=schema)
+        pieces = LinePieces(path, chunk_rows, header=False)
+        yield from parsed_ahead(iter(pieces), lambda piece: _ndjson(piece, schema))
     except pl.exceptions.PolarsError as exc:
         raise SourceError(
             f"Cannot read JSON Lines file '{label}': {first_line(exc)}. "
             "Check that every line is one JSON object."
         ) from exc
+
+
+def _ndjson(piece: bytes, schema: pl.Schema) -> pl.DataFrame:
+    return pl.read_ndjson(piece, schema=schema)
