@@ -3,7 +3,7 @@
 It is an accelerator, not a requirement: where no C compiler or Python headers are
 found (or PIPEWARDEN_PURE_PYTHON=1 is set), the wheel is built without it, a warning
 says so, and ``pipewarden.profiles.hashing`` computes the same hashes with numpy,
-about four times slower.
+three to four times slower.
 """
 
 from __future__ import annotations

@@ -22,8 +22,8 @@ string         the UTF-8 bytes; the empty string is hashed as zero bytes (where
 An integer column and a float column hash 1 and 1.0 differently, as DataSketches does.
 
 The hashes are computed by a small C module (``_murmur``, built at install where a C
-compiler is found) or, without it, by numpy, block by block, about four times slower
-on floats and seven on strings; the two give the same hashes.
+compiler is found) or, without it, by numpy, block by block, about three times slower
+on floats and four on strings; the two give the same hashes.
 """
 
 from __future__ import annotations
