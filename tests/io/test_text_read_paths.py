@@ -279,3 +279,36 @@ def test_csv_inference_reads_exactly_the_rows_polars_reads(
     assert _csv._head_fields(path, ",", 3) is not None  # the quick way
     assert _csv._inferred_schema(path, ",", {}, "utf8") == expected
     assert (expected["day"] == pl.Date) == (late > _csv.INFER_SCHEMA_ROWS)
+
+
+@pytest.mark.parametrize("late_word", [False, True], ids=["clean", "late-word"])
+def test_csv_reads_all_rows_when_the_temporary_file_cannot_be_written(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, late_word: bool
+) -> None:
+    # A disk that fills while the spool is written: the rows are parsed again
+    # instead (no error, no spool left), and a value that does not parse further
+    # down still turns its column to text, as without a spool.
+    spools = tmp_path / "spools"
+    spools.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(spools))
+    attempts: list[Path] = []
+
+    def full_disk(scan: pl.LazyFrame, spool: Path) -> None:
+        attempts.append(spool)
+        spool.write_bytes(b"ARROW1 half written")
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(_csv, "write_spool", full_disk)
+    monkeypatch.setattr(_csv, "spool_path", lambda path, ratio: spools / "rows.arrow")
+    rows = [f"{i},{i * 0.5},2024-01-01 00:00:{i % 60:02d}" for i in range(3_000)]
+    if late_word:
+        rows[2_500] = "2500,n/a,2024-01-01 00:00:00"
+    path = tmp_path / "data.csv"
+    path.write_text("id,x,ts\n" + "\n".join(rows) + "\n")
+
+    got = chunks(path)
+
+    want = whole_csv(path, x=pl.String) if late_word else whole_csv(path)
+    assert_frame_equal(got, want)
+    assert len(attempts) == 1  # one failed write: no second attempt
+    assert list(spools.iterdir()) == []

@@ -117,6 +117,7 @@ def _checking_passes(
 ) -> _Checked:
     overrides: dict[str, type[pl.String]] = {}  # columns read as text
     encoding = "utf8"
+    spooling = True  # until writing the temporary file fails (a full disk, say)
     while True:
         schema: pl.Schema | None = None
         try:
@@ -124,11 +125,12 @@ def _checking_passes(
             for name in _false_dates(path, separator, encoding, schema):
                 schema[name] = pl.String
             scan = _typed_scan(path, separator, schema, encoding)
-            if not made and (spool := spool_path(path, _arrow_ratio(path, scan))):
-                made.append(spool)
-            if made:
-                write_spool(scan, made[0])
-            else:
+            if spooling and not made:
+                spool = spool_path(path, _arrow_ratio(path, scan))
+                made.extend([spool] if spool is not None else [])
+            if made and not _spooled(scan, made):
+                spooling = False
+            if not made:
                 scan.select(pl.all().null_count()).collect(engine="streaming")
         except pl.exceptions.NoDataError as exc:
             raise SourceError(
@@ -156,6 +158,19 @@ def _checking_passes(
         except pl.exceptions.PolarsError as exc:
             raise _unreadable(label, exc) from exc
         return _Checked(scan, separator, schema, encoding, made[0] if made else None)
+
+
+def _spooled(scan: pl.LazyFrame, made: list[Path]) -> bool:
+    """Parse every row into the temporary file ``made[0]``; False (and no file)
+    when that fails. Then the caller parses without it: a value that does not
+    parse fails there again and is handled as usual, while a write that failed
+    (a full disk, say) costs only the second parse the file would have saved."""
+    try:
+        write_spool(scan, made[0])
+    except (pl.exceptions.PolarsError, OSError):
+        made.pop().unlink(missing_ok=True)
+        return False
+    return True
 
 
 _RATIO_SAMPLE_BYTES = 1 << 20
