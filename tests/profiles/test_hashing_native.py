@@ -55,7 +55,7 @@ def test_the_c_module_refuses_offsets_outside_the_data(offsets: list[int]) -> No
     out = np.empty(len(offsets), dtype=np.uint64)
     with pytest.raises(ValueError, match="offsets"):
         hashing._native.hash_strings(
-            np.array(offsets, dtype=np.int64), np.zeros(10, np.uint8), out, 1, 0
+            np.array(offsets, dtype=np.int64), np.zeros(10, np.uint8), out, 1
         )
 
 

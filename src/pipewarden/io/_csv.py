@@ -19,6 +19,7 @@ import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Literal
 
 import polars as pl
 
@@ -82,7 +83,7 @@ def _csv_rows(path: Path, checked: _Checked, chunk_rows: int) -> Iterator[pl.Dat
             piece,
             separator=checked.separator,
             schema=checked.schema,
-            encoding="utf8-lossy" if checked.encoding == "utf8-lossy" else "utf8",
+            encoding=_polars_encoding(checked.encoding),
         )
 
     rows = 0
@@ -335,7 +336,7 @@ def _dated(separator: str, encoding: str, rows: list[list[bytes]]) -> list[pl.Da
         separator=separator,
         infer_schema_length=INFER_SCHEMA_ROWS,
         try_parse_dates=True,
-        encoding="utf8-lossy" if encoding == "utf8-lossy" else "utf8",
+        encoding=_polars_encoding(encoding),
     ).collect_schema()
     return list(schema.values())
 
@@ -358,9 +359,15 @@ def _scan(
         try_parse_dates=try_parse_dates,
         schema_overrides=dict(overrides) or None,
         ignore_errors=ignore_errors,
-        encoding="utf8-lossy" if encoding == "utf8-lossy" else "utf8",
+        encoding=_polars_encoding(encoding),
         glob=False,
     )
+
+
+def _polars_encoding(encoding: str) -> Literal["utf8", "utf8-lossy"]:
+    """The reader's encoding ("utf8", or "utf8-lossy" once bad bytes were found) as
+    polars' readers take it."""
+    return "utf8-lossy" if encoding == "utf8-lossy" else "utf8"
 
 
 def _typed_scan(
@@ -377,7 +384,7 @@ def _typed_scan(
         separator=separator,
         schema=schema,
         ignore_errors=ignore_errors,
-        encoding="utf8-lossy" if encoding == "utf8-lossy" else "utf8",
+        encoding=_polars_encoding(encoding),
         glob=False,
     )
 

@@ -4,10 +4,9 @@
  * An optional accelerator: profiles/hashing.py computes the same hashes with numpy
  * when this module is not built, and the tests check the two agree with each other
  * and with Apache DataSketches. Each function works on buffers the caller owns
- * (numpy arrays), writes the hashes at or below `threshold` to `out` in order, and
- * returns how many it wrote; the smallest_* functions keep only the k smallest
- * distinct hashes (what a Theta sketch keeps), sorted. The GIL is released while they
- * run.
+ * (numpy arrays): hash_* write every hash to `out` in order; smallest_* keep only
+ * the k smallest distinct hashes (what a Theta sketch keeps), sorted, and return how
+ * many. The GIL is released while they run.
  */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
@@ -47,10 +46,9 @@ static inline uint64_t finish(uint64_t h1, uint64_t h2, uint64_t len)
     return (h1 + h2) >> 1;
 }
 
-static Py_ssize_t hash_words(const uint64_t *words, uint64_t *out, Py_ssize_t n,
-                             int doubles, uint64_t seed, uint64_t threshold)
+static void hash_words(const uint64_t *words, uint64_t *out, Py_ssize_t n, int doubles,
+                       uint64_t seed)
 {
-    Py_ssize_t kept = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         uint64_t k = words[i];
         if (doubles) { /* -0.0 + 0.0 is 0.0: DataSketches' canonical double */
@@ -62,11 +60,8 @@ static Py_ssize_t hash_words(const uint64_t *words, uint64_t *out, Py_ssize_t n,
         k *= C1;
         k = rotl(k, 31);
         k *= C2;
-        uint64_t h = finish(seed ^ k, seed, 8);
-        out[kept] = h;
-        kept += h <= threshold;
+        out[i] = finish(seed ^ k, seed, 8);
     }
-    return kept;
 }
 
 static uint64_t hash_bytes(const uint8_t *p, uint64_t len, uint64_t seed)
@@ -216,8 +211,8 @@ static PyObject *py_hash_words(PyObject *self, PyObject *args)
 {
     PyObject *wobj, *oobj;
     int doubles;
-    unsigned long long seed, threshold;
-    if (!PyArg_ParseTuple(args, "OOpKK", &wobj, &oobj, &doubles, &seed, &threshold))
+    unsigned long long seed;
+    if (!PyArg_ParseTuple(args, "OOpK", &wobj, &oobj, &doubles, &seed))
         return NULL;
     Py_buffer words, out;
     if (get_buffer(wobj, &words, 0, 8, "words") < 0)
@@ -226,27 +221,27 @@ static PyObject *py_hash_words(PyObject *self, PyObject *args)
         PyBuffer_Release(&words);
         return NULL;
     }
-    Py_ssize_t n = words.len / 8, kept = -1;
-    if (out.len / 8 >= n) {
+    Py_ssize_t n = words.len / 8;
+    int fits = out.len / 8 >= n;
+    if (fits) {
         Py_BEGIN_ALLOW_THREADS
-        kept = hash_words((const uint64_t *)words.buf, (uint64_t *)out.buf, n, doubles,
-                          seed, threshold);
+        hash_words((const uint64_t *)words.buf, (uint64_t *)out.buf, n, doubles, seed);
         Py_END_ALLOW_THREADS
     }
     PyBuffer_Release(&words);
     PyBuffer_Release(&out);
-    if (kept < 0) {
+    if (!fits) {
         PyErr_SetString(PyExc_ValueError, "out is shorter than words");
         return NULL;
     }
-    return PyLong_FromSsize_t(kept);
+    Py_RETURN_NONE;
 }
 
 static PyObject *py_hash_strings(PyObject *self, PyObject *args)
 {
     PyObject *fobj, *dobj, *oobj;
-    unsigned long long seed, threshold;
-    if (!PyArg_ParseTuple(args, "OOOKK", &fobj, &dobj, &oobj, &seed, &threshold))
+    unsigned long long seed;
+    if (!PyArg_ParseTuple(args, "OOOK", &fobj, &dobj, &oobj, &seed))
         return NULL;
     Py_buffer offsets, data, out;
     if (get_buffer(fobj, &offsets, 0, 8, "offsets") < 0)
@@ -261,7 +256,7 @@ static PyObject *py_hash_strings(PyObject *self, PyObject *args)
         return NULL;
     }
     const int64_t *off = (const int64_t *)offsets.buf;
-    Py_ssize_t n = offsets.len / 8 - 1, kept = 0;
+    Py_ssize_t n = offsets.len / 8 - 1;
     const char *error = NULL;
     if (n < 0)
         n = 0;
@@ -273,11 +268,8 @@ static PyObject *py_hash_strings(PyObject *self, PyObject *args)
         const uint8_t *bytes = (const uint8_t *)data.buf;
         uint64_t *o = (uint64_t *)out.buf;
         Py_BEGIN_ALLOW_THREADS
-        for (Py_ssize_t i = 0; i < n; i++) {
-            uint64_t h = hash_bytes(bytes + off[i], (uint64_t)(off[i + 1] - off[i]), seed);
-            o[kept] = h;
-            kept += h <= threshold;
-        }
+        for (Py_ssize_t i = 0; i < n; i++)
+            o[i] = hash_bytes(bytes + off[i], (uint64_t)(off[i + 1] - off[i]), seed);
         Py_END_ALLOW_THREADS
     }
     PyBuffer_Release(&offsets);
@@ -287,7 +279,7 @@ static PyObject *py_hash_strings(PyObject *self, PyObject *args)
         PyErr_SetString(PyExc_ValueError, error);
         return NULL;
     }
-    return PyLong_FromSsize_t(kept);
+    Py_RETURN_NONE;
 }
 
 static int smallest_buffers(PyObject *oobj, PyObject *tobj, Py_ssize_t k, uint64_t bound,
@@ -341,7 +333,7 @@ static PyObject *py_smallest_words(PyObject *self, PyObject *args)
     uint64_t block[256];
     for (Py_ssize_t start = 0; start < n; start += 256) {
         Py_ssize_t size = n - start < 256 ? n - start : 256;
-        hash_words(w + start, block, size, doubles, seed, UINT64_MAX);
+        hash_words(w + start, block, size, doubles, seed);
         for (Py_ssize_t i = 0; i < size; i++)
             smallest_add(&s, block[i]);
     }
@@ -495,11 +487,11 @@ done:
 
 static PyMethodDef methods[] = {
     {"hash_words", py_hash_words, METH_VARARGS,
-     "hash_words(words, out, doubles, seed, threshold) -> int: the hashes of uint64 words "
-     "(of float64 values made canonical, with doubles) at or below threshold, written to out "
+     "hash_words(words, out, doubles, seed) -> None: the hashes of uint64 words "
+     "(of float64 values made canonical, with doubles), written to out "
      "in order; returns how many."},
     {"hash_strings", py_hash_strings, METH_VARARGS,
-     "hash_strings(offsets, data, out, seed, threshold) -> int: as hash_words, for the "
+     "hash_strings(offsets, data, out, seed) -> None: as hash_words, for the "
      "strings data[offsets[i]:offsets[i+1]] (offsets: int64)."},
     {"smallest_words", py_smallest_words, METH_VARARGS,
      "smallest_words(words, doubles, seed, k, bound, out, tmp) -> int: the k smallest "

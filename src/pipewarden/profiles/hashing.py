@@ -62,7 +62,7 @@ _F2 = _U(0xC4CEB9FE1A85EC53)
 _BLOCK = 1 << 15
 """Values hashed at a time: the temporaries stay in cache (ten times faster)."""
 _ALL = 2**64 - 1
-"""The threshold at which the C module keeps every hash."""
+"""A bound every hash is below (they are below 2**63): no guessed bound."""
 _MASKS = np.array([(1 << (8 * n)) - 1 for n in range(8)] + [2**64 - 1], dtype=_U)
 """The low n bytes of a word, n = 0..8."""
 
@@ -219,7 +219,7 @@ def _hash8(
     if native is not None:
         if smallest is None:
             out = np.empty(n, dtype=_U)
-            native.hash_words(words, out, doubles, SEED, _ALL)
+            native.hash_words(words, out, doubles, SEED)
             return out
         return _native_smallest(
             lambda bound, out, tmp: native.smallest_words(
@@ -277,7 +277,7 @@ def hash_strings(
     native = _native
     if native is not None:
         if smallest is None:
-            native.hash_strings(offsets, data, out, SEED, _ALL)
+            native.hash_strings(offsets, data, out, SEED)
             return out
         return _native_smallest(
             lambda bound, out, tmp: native.smallest_strings(
