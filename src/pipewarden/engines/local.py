@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import Executor, Future, ThreadPoolExecutor
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 import numpy as np
@@ -166,13 +167,17 @@ def _unhashed(
     ph: Physical,
     row: dict[str, Any],
     canonical: np.ndarray | None = None,
+    distinct: int | None = None,
 ) -> _Unhashed:
     """A column to hash in ``_finish``; with ``repeats`` when the chunk's probe
-    sketch counts fewer distinct values than half its non-null ones."""
+    sketch (or the exact ``distinct`` count, if known) says fewer distinct values
+    than half its non-null ones."""
     name = _k(series.name, "kmv")
     non_null = series.len() - series.null_count()
     estimate = (
-        _probe_estimate(row[name])
+        float(distinct)
+        if distinct is not None
+        else _probe_estimate(row[name])
         if name in row and _kmv_is_complete(series.name, row)
         else None
     )
@@ -182,36 +187,41 @@ def _unhashed(
     return _Unhashed(series, ph, repeats, canonical, estimate)
 
 
-def _canonical_from_row(
-    name: str, ph: Physical, row: dict[str, Any]
-) -> np.ndarray | None:
-    """The values ``_canonical`` would extract, when the row pass has them already.
-
-    A float column's values (nulls dropped, as float64) are exactly its hashed
-    values when it holds no NaN or infinity (with some, the row pass keeps only
-    the finite ones, and infinities are hashed too). A datetime column's times are
-    its microseconds since the epoch, sorted: the repeats among them are dropped
-    here in one pass, since only the distinct hashes count.
-    """
-    if ph is Physical.FLOAT:
-        values = row.get(_k(name, "values"))
-        if values is None or row.get(_k(name, "nonfinite")):
-            return None
-        return np.asarray(values, dtype=np.float64)
-    if ph is Physical.DATETIME:
-        times = np.asarray(row[_k(name, "time")], dtype=np.int64)
-        return hashing.distinct_sorted(times).view(np.uint64)
-    return None
+def _distinct_times(name: str, row: dict[str, Any]) -> np.ndarray:
+    """A datetime column's distinct times as ``_canonical`` gives them: the row pass
+    has them sorted, as microseconds since the epoch (only distinct hashes count)."""
+    times = np.asarray(row[_k(name, "time")], dtype=np.int64)
+    return hashing.distinct_sorted(times).view(np.uint64)
 
 
 @dataclass(frozen=True, slots=True)
-class _Done:
-    """A distinct count sketched in the calling thread, read like a Future's."""
+class _Measured:
+    """A float column's finite values, sketched in ``_finish``: sorted once (numpy
+    releases the GIL), they give both its quantiles and its distinct values.
 
-    value: Distinct
+    A column whose rows repeat a few values gets their exact distribution from their
+    counts, as a counted column would; any other gets a KLL sketch. The distinct
+    values are hashed once each, unless NaN or infinities were dropped from
+    ``values``: then ``unhashed`` hashes the column itself (infinities count).
+    """
 
-    def result(self) -> Distinct:
-        return self.value
+    values: np.ndarray
+    unhashed: _Unhashed | None = None
+
+    def sketch(self) -> tuple[Quantiles, Distinct]:
+        x = np.sort(np.asarray(self.values, dtype=np.float64))
+        distinct = hashing.distinct_sorted(x)
+        if x.size >= 2 * KMV_K and distinct.size < KMV_K:  # a few values, repeated
+            starts = np.flatnonzero(np.r_[True, x[1:] != x[:-1]])
+            counts = np.diff(np.r_[starts, x.size])
+            quantiles = Quantiles.from_counts(distinct, counts)
+        else:
+            quantiles = Quantiles.from_sorted(x)
+        if self.unhashed is not None:
+            return quantiles, self.unhashed.sketch()
+        return quantiles, Distinct.from_hashes(
+            _theta_hashes(distinct, float(distinct.size))
+        )
 
 
 @dataclass(slots=True)
@@ -247,7 +257,7 @@ def _prepare_planned(
     guess_counted = [n for n in guess.counted if n in physicals]
     guess_wordy = [n for n in guess.wordy if physicals.get(n) is Physical.STRING]
     # Columns counted in this select get their probe from the counts instead.
-    probed = [n for n in guess_counted if physicals[n] in _PROBED_FROM_COUNTS]
+    probed = [n for n in guess_counted if physicals[n] in _PROBED]
     packed = frame.select(
         [
             e
@@ -324,22 +334,23 @@ def _literal_names(frame: pl.DataFrame) -> tuple[pl.DataFrame, dict[str, str]]:
 
 
 def _finish(prepared: _Prepared, hashing: Executor | None = None) -> DatasetProfile:
-    """The sketches that need numpy arrays: KLL quantiles, time gaps, distinct counts
-    (hashed in ``hashing`` when given: numpy releases the GIL while it hashes, so the
-    columns of a chunk hash in parallel with each other and the quantile sketches)."""
-    columns = {}
-    unhashed = {
-        name: hashing.submit(parts["distinct"].sketch)
-        if hashing is not None
-        else _Done(parts["distinct"].sketch())
-        for name, parts in prepared.columns.items()
-        if isinstance(parts.get("distinct"), _Unhashed)
-    }
+    """The sketches that need numpy arrays: KLL quantiles, time gaps, distinct counts.
+
+    With ``hashing``, the columns' sorts and hashes (which release the GIL) run there
+    as jobs, in parallel with each other and with this thread's time gaps; this
+    thread then runs the jobs no worker has started yet.
+    """
+    jobs: dict[tuple[str, str], Callable[[], Any]] = {}
     for name, parts in prepared.columns.items():
-        if name in unhashed:
-            parts["distinct"] = unhashed[name].result()
-        if isinstance(parts.get("quantiles"), np.ndarray):
-            parts["quantiles"] = Quantiles.from_array(parts["quantiles"])
+        quantiles, distinct = parts.get("quantiles"), parts.get("distinct")
+        if isinstance(quantiles, _Measured):
+            jobs[name, "measured"] = quantiles.sketch
+        elif isinstance(quantiles, np.ndarray):
+            jobs[name, "quantiles"] = partial(Quantiles.from_array, quantiles)
+        if isinstance(distinct, _Unhashed):
+            jobs[name, "distinct"] = distinct.sketch
+    pending = {key: hashing.submit(job) for key, job in jobs.items()} if hashing else {}
+    for parts in prepared.columns.values():
         if isinstance(parts.get("time"), np.ndarray):
             times = parts["time"]
             steps = np.diff(times)
@@ -348,8 +359,24 @@ def _finish(prepared: _Prepared, hashing: Executor | None = None) -> DatasetProf
             seconds = steps[steps > 0].astype(np.float64) / 1e6
             parts["intervals"] = Quantiles.from_array(seconds)
             parts["time"] = TimeGaps.from_sorted(times, steps)
-        columns[name] = ColumnProfile(**parts)
-    return DatasetProfile(prepared.rows, columns)
+    done = {
+        key: jobs[key]()
+        for key in reversed(jobs)  # the workers take them from the front
+        if key not in pending or pending[key].cancel()
+    }
+    for name, field in jobs:
+        key = (name, field)
+        got = done[key] if key in done else pending[key].result()
+        if field == "measured":
+            prepared.columns[name]["quantiles"], prepared.columns[name]["distinct"] = (
+                got
+            )
+        else:
+            prepared.columns[name][field] = got
+    return DatasetProfile(
+        prepared.rows,
+        {name: ColumnProfile(**parts) for name, parts in prepared.columns.items()},
+    )
 
 
 # ------------------------------------------------------------------ row-level pass
@@ -397,10 +424,8 @@ def _row_exprs(
             t = t.dt.convert_time_zone("UTC").dt.replace_time_zone(None)
         micros = t.cast(pl.Datetime("us")).cast(pl.Int64).drop_nulls().sort()
         out.append(micros.implode().alias(_k(name, "time")))
-    if ph is not Physical.OTHER and with_probe:
+    if ph in _PROBED and with_probe:
         values = col.drop_nulls()
-        if ph is Physical.FLOAT:  # Decimal too, which has no is_not_nan of its own
-            values = values.filter(values.cast(pl.Float64).is_not_nan())
         if ph is Physical.STRING:  # Categorical/Enum hash unlike the String counts do
             values = values.cast(pl.String)
         # The 2K smallest hashes, not de-duplicated (five times cheaper than unique):
@@ -491,9 +516,9 @@ def _one_row(result: pl.DataFrame) -> dict[str, Any]:
     return row
 
 
-_PROBED_FROM_COUNTS = (Physical.STRING, Physical.INTEGER, Physical.BOOLEAN)
-"""Kinds whose value counts group exactly the values the probe hashes alike (floats
-are left out: counts and hashes need not agree on -0.0 and 0.0)."""
+_PROBED = (Physical.STRING, Physical.INTEGER, Physical.BOOLEAN)
+"""Kinds the probe decides for: counted, or free text and ids. Floats and times are
+never counted (their sorted values give the same, see ``_Measured``)."""
 
 
 def _probe_of_counts(name: str, counts: pl.DataFrame) -> dict[str, Any]:
@@ -547,8 +572,8 @@ def _counts_values(name: str, ph: Physical, row: dict[str, Any], non_null: int) 
         return True
     if ph is Physical.INTEGER:
         return int(row[_k(name, "kmv")].size) < KMV_K
-    # Measurements with few distinct values: count them to get the exact distinct set.
-    return ph in (Physical.FLOAT, Physical.DATETIME) and not _kmv_is_complete(name, row)
+    # Measurements and times: their sorted values give the distinct set (_Measured).
+    return False
 
 
 def _second_pass(
@@ -614,14 +639,16 @@ def _base_parts(
         # Counted apart only when the column holds any (_refine_non_finite).
         for stat in ("nan", "posinf", "neginf"):
             parts[stat] = int(row.get(_k(name, stat)) or 0)
-    if ph in (Physical.INTEGER, Physical.FLOAT) and _k(name, "values") in row:
+    if ph is Physical.INTEGER and _k(name, "values") in row:
         parts["quantiles"] = row[_k(name, "values")]  # counted columns: from counts
-    if ph is Physical.DATETIME:
+    if ph is Physical.FLOAT:  # never counted: its sorted values tell the same
+        values = np.asarray(row[_k(name, "values")], dtype=np.float64)
+        unhashed = _unhashed(series, ph, row) if row[_k(name, "nonfinite")] else None
+        parts["quantiles"] = _Measured(values, unhashed)
+    if ph is Physical.DATETIME:  # never counted: its sorted times tell the same
         parts["time"] = row[_k(name, "time")]
-    if ph in (Physical.FLOAT, Physical.DATETIME) and _kmv_is_complete(name, row):
-        parts["distinct"] = _unhashed(
-            series, ph, row, _canonical_from_row(name, ph, row)
-        )
+        times = _distinct_times(name, row)
+        parts["distinct"] = _unhashed(series, ph, row, times, times.size)
     return parts
 
 
@@ -651,10 +678,7 @@ def _string_parts(counts: pl.DataFrame, non_null: int) -> dict[str, Any]:
     length = value.str.len_chars().cast(pl.Float64)
     stripped = value.str.strip_chars()
     # Each value read once as each kind: the sums and the examples share the flags.
-    counts = counts.with_columns(
-        iso_datetime(value).cast(pl.Int64).alias(_MICROS),
-        *[reads_as(value, k).alias(_k(_READ, k)) for k in _CHEAP_KINDS],
-    ).with_columns(pl.col(_MICROS).is_not_null().alias(_k(_READ, "datetime")))
+    counts = counts.with_columns(_read_flags(counts.get_column("value")))
     reads = {kind: pl.col(_k(_READ, kind)) for kind in READ_KINDS}
     stats = _one_row(
         counts.select(
@@ -719,6 +743,41 @@ def _string_parts(counts: pl.DataFrame, non_null: int) -> dict[str, Any]:
 
 _READ = "\x1fread"
 _MICROS = "\x1fmicros"
+
+
+def _read_flags(values: pl.Series) -> list[pl.Series]:
+    """Each distinct value's ISO time (``_MICROS``) and whether it reads as each kind.
+
+    Only the values that may read (``_MAY_READ``) are read: categories rarely do, and
+    reading costs milliseconds a column even on a few values. The others get null
+    and False, as reading them would.
+    """
+    size = values.len()
+    may = values.str.contains(_MAY_READ).fill_null(False)
+    picked = may.arg_true()
+    micros = pl.repeat(None, size, dtype=pl.Int64, eager=True).alias(_MICROS)
+    flags = {
+        kind: pl.repeat(False, size, eager=True).alias(_k(_READ, kind))
+        for kind in _CHEAP_KINDS
+    }
+    if picked.len():
+        text = pl.col("value")
+        read = pl.DataFrame(
+            {"value": values if picked.len() == size else values.gather(picked)}
+        ).select(
+            iso_datetime(text).cast(pl.Int64).alias(_MICROS),
+            *[reads_as(text, k).alias(_k(_READ, k)) for k in _CHEAP_KINDS],
+        )
+        if picked.len() == size:
+            micros = read.get_column(_MICROS)
+            flags = {k: read.get_column(_k(_READ, k)) for k in _CHEAP_KINDS}
+        else:
+            micros = micros.scatter(picked, read.get_column(_MICROS))
+            flags = {
+                k: f.scatter(picked, read.get_column(_k(_READ, k)))
+                for k, f in flags.items()
+            }
+    return [micros, *flags.values(), micros.is_not_null().alias(_k(_READ, "datetime"))]
 
 
 def _counted_reading(

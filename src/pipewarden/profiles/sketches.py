@@ -171,10 +171,14 @@ class Quantiles:
         deterministically (``_kll``): the same values give the same bytes in every
         process, whatever their order.
         """
+        return cls.from_sorted(np.sort(np.asarray(values, dtype=np.float64)))
+
+    @classmethod
+    def from_sorted(cls, values: np.ndarray) -> Quantiles:
+        """``from_array`` of values already in ascending order (float64, finite)."""
         if values.size == 0:
             return cls()
-        x = np.sort(np.asarray(values, dtype=np.float64))
-        return cls(_kll.encode(_kll.from_sorted(x, KLL_K)))
+        return cls(_kll.encode(_kll.from_sorted(values, KLL_K)))
 
     @classmethod
     def from_counts(cls, values: np.ndarray, counts: np.ndarray) -> Quantiles:
