@@ -27,6 +27,7 @@ from pipewarden.io import (
     read_frame,
     source_size_bytes,
 )
+from pipewarden.io._files import file_row_bytes, resolve_files
 from pipewarden.io.urls import redact_url
 from store_helpers import pg_url, postgres_schema_url
 
@@ -85,6 +86,19 @@ def test_parquet_file_keeps_timestamps(tmp_path: Path) -> None:
         frame = read_frame(tmp_path / name)
         assert frame.schema["at"] == pl.Datetime("ms", "UTC")
         assert frame["at"].to_list() == [when]
+
+
+@pytest.mark.parametrize("name", ["a[1].parquet", "b*.parquet", "c?.parquet"])
+def test_parquet_file_named_like_a_glob_is_read_as_named(
+    tmp_path: Path, name: str
+) -> None:
+    # A decoy the name matches as a pattern: reading it too would give a 9.
+    decoy = name.replace("[1]", "1").replace("*", "b").replace("?", "c")
+    pq.write_table(pa.table({"n": [9]}), tmp_path / decoy)
+    pq.write_table(pa.table({"n": [1, 2]}), tmp_path / name)
+    assert read_frame(tmp_path / name)["n"].to_list() == [1, 2]
+    files = resolve_files(tmp_path / name)
+    assert file_row_bytes(files) == pytest.approx(8.0)  # two int64s, no nulls
 
 
 def test_parquet_directory_reads_files_sorted_by_name(tmp_path: Path) -> None:

@@ -165,14 +165,12 @@ def file_row_bytes(files: FileSet) -> float | None:
     None when it cannot be told cheaply (Arrow IPC keeps its writer's batches)."""
     path = files.files[0]
     if files.format == "parquet":
-        try:
-            with pq.ParquetFile(path) as handle:
-                head = next(handle.iter_batches(batch_size=_PROBE_ROWS), None)
-        except (pa.ArrowException, OSError):
+        try:  # Polars decodes just these rows (pyarrow would decode a row group)
+            scan = pl.scan_parquet(path, glob=False)
+            head = scan.head(_PROBE_ROWS).collect().to_arrow()
+        except (pl.exceptions.PolarsError, pa.ArrowException, OSError):
             return None  # the reader will say what is wrong
-        return (
-            head.nbytes / head.num_rows if head is not None and head.num_rows else None
-        )
+        return head.nbytes / head.num_rows if head.num_rows else None
     if files.format in ("csv", "jsonl") and path.suffix.lower() != ".gz":
         lines, sample = _line_sample(path)
         return _TEXT_ROW_FACTOR * len(sample) / lines if lines else None

@@ -153,7 +153,7 @@ def _polars_parquet(
 
     def read(path: Path, start: int) -> pl.DataFrame:
         try:
-            scan = pl.scan_parquet(path)
+            scan = pl.scan_parquet(path, glob=False)
             if columns is not None:
                 scan = scan.select(cs.by_name(list(columns)))
             return scan.slice(start, chunk_rows).collect()
