@@ -101,6 +101,14 @@ def test_parquet_file_named_like_a_glob_is_read_as_named(
     assert file_row_bytes(files) == pytest.approx(8.0)  # two int64s, no nulls
 
 
+def test_row_size_of_a_parquet_file_polars_cannot_read(tmp_path: Path) -> None:
+    # Polars panics on a fixed-offset zone: pyarrow tells the row size instead.
+    when = pa.array([0, 1], pa.int64()).cast(pa.timestamp("us", "+05:30"))
+    pq.write_table(pa.table({"at": when}), tmp_path / "z.parquet")
+    size = file_row_bytes(resolve_files(tmp_path / "z.parquet"))
+    assert size == pytest.approx(8.0, abs=1.0)  # and a validity bitmap, maybe
+
+
 def test_parquet_directory_reads_files_sorted_by_name(tmp_path: Path) -> None:
     folder = tmp_path / "events"
     folder.mkdir()

@@ -15,7 +15,7 @@ import pyarrow.parquet as pq
 
 from pipewarden._polars import select_columns
 from pipewarden.errors import SourceError
-from pipewarden.io._formats import parquet_columns
+from pipewarden.io._formats import parquet_columns, polars_reads
 from pipewarden.io._sniff import check_content
 from pipewarden.io.formats import FORMATS, Format, readable_text
 from pipewarden.io.formats import format_of as format_of  # store.inputs reads it here
@@ -165,9 +165,8 @@ def file_row_bytes(files: FileSet) -> float | None:
     None when it cannot be told cheaply (Arrow IPC keeps its writer's batches)."""
     path = files.files[0]
     if files.format == "parquet":
-        try:  # Polars decodes just these rows (pyarrow would decode a row group)
-            scan = pl.scan_parquet(path, glob=False)
-            head = scan.head(_PROBE_ROWS).collect().to_arrow()
+        try:
+            head = _parquet_head(path)
         except (pl.exceptions.PolarsError, pa.ArrowException, OSError):
             return None  # the reader will say what is wrong
         return head.nbytes / head.num_rows if head.num_rows else None
@@ -175,6 +174,16 @@ def file_row_bytes(files: FileSet) -> float | None:
         lines, sample = _line_sample(path)
         return _TEXT_ROW_FACTOR * len(sample) / lines if lines else None
     return None
+
+
+def _parquet_head(path: Path) -> pa.Table:
+    """The file's first ``_PROBE_ROWS`` rows: decoded by Polars, which reads just those
+    (pyarrow decodes their whole row group), unless a time zone needs pyarrow."""
+    if not polars_reads(pq.read_schema(path)):
+        with pq.ParquetFile(path) as handle:
+            head = next(handle.iter_batches(batch_size=_PROBE_ROWS), None)
+        return pa.table({}) if head is None else pa.Table.from_batches([head])
+    return pl.scan_parquet(path, glob=False).head(_PROBE_ROWS).collect().to_arrow()
 
 
 _TEXT_ROW_FACTOR = 1.5

@@ -75,7 +75,7 @@ def frame_from_arrow(data: pa.Table | pa.RecordBatch) -> pl.DataFrame:
 
 def _polars_zones(schema: pa.Schema) -> pa.Schema:
     """``schema`` itself, or a copy with fixed-offset time zones as UTC."""
-    if not any(_offset_zoned(field) for field in schema):
+    if polars_reads(schema):
         return schema  # the usual case: polars reads the file itself
     fields = [
         field.with_type(pa.timestamp(field.type.unit, "UTC"))
@@ -84,6 +84,12 @@ def _polars_zones(schema: pa.Schema) -> pa.Schema:
         for field in schema
     ]
     return pa.schema(fields, metadata=schema.metadata)
+
+
+def polars_reads(schema: pa.Schema) -> bool:
+    """Whether polars can read a Parquet file of this schema itself (it cannot hold
+    fixed-offset time zones such as '+05:30')."""
+    return not any(_offset_zoned(field) for field in schema)
 
 
 def _offset_zoned(field: pa.Field) -> bool:
