@@ -16,6 +16,7 @@ Usage: python benchmarks/bench_profile.py [--rows N] [--repeat R] [--out DIR]
 from __future__ import annotations
 
 import argparse
+import importlib
 import json
 import resource
 import subprocess
@@ -79,6 +80,10 @@ def _child(argv: list[str]) -> None:
 
     import pipewarden  # noqa: F401
     import pipewarden.drift.compare  # noqa: F401
+
+    # The modules each step imports on first use: loading them is not the work.
+    for module in ("workflows.profile", "workflows.check", "cli.drift"):
+        importlib.import_module(f"pipewarden.{module}")
 
     start, cpu = time.perf_counter(), time.process_time()
     steps: dict[str, Callable[..., None]] = {
