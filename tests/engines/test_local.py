@@ -18,7 +18,13 @@ from pipewarden.engines import local
 from pipewarden.engines.local import LocalEngine, physical_of
 from pipewarden.profiles.column import Physical
 from pipewarden.profiles.readings import Reading
-from pipewarden.profiles.sketches import KMV_K, MAX_GAPS, THETA_LG_K, Distinct
+from pipewarden.profiles.sketches import (
+    KMV_K,
+    MAX_GAPS,
+    THETA_LG_K,
+    Distinct,
+    Quantiles,
+)
 
 # KLL k=200: normalised rank error about 1.65%; 0.03 leaves room for merged sketches.
 RANK_TOLERANCE = 0.03
@@ -434,3 +440,38 @@ def test_the_probe_from_value_counts_is_the_probe_of_the_rows(n: int) -> None:
         key = local._k(name, "kmv")
         assert np.array_equal(derived[key], rows[key]), name
         assert derived[f"{key}_raw"] == rows[f"{key}_raw"], name
+
+
+def test_a_float_column_repeating_a_few_values_keeps_their_exact_counts() -> None:
+    # Fewer than K distinct values in at least 2K rows: their exact distribution,
+    # as a counted column's; NaN and nulls left out, infinities counted apart.
+    rng = np.random.default_rng(3)
+    finite = rng.integers(0, 300, 6000) / 4.0
+    values = [*finite.tolist(), math.inf, -math.inf, math.nan, None]
+    column = LocalEngine().profile_frame(pl.DataFrame({"x": values}))["x"]
+
+    expected, counts = np.unique(finite, return_counts=True)
+    assert column.quantiles.values is not None
+    np.testing.assert_array_equal(column.quantiles.values, expected)
+    np.testing.assert_array_equal(column.quantiles.counts, counts)
+    assert column.distinct.estimate == expected.size + 2  # and the two infinities
+    assert (column.posinf, column.neginf, column.nan) == (1, 1, 1)
+
+
+@pytest.mark.parametrize(
+    "finite",
+    [
+        np.repeat(np.arange(3000) / 7.0, 3),  # K or more distinct values, repeated
+        np.arange(1000) % 5 / 2.0,  # a few values, but fewer than 2K rows
+    ],
+    ids=["many-distinct", "few-rows"],
+)
+def test_other_float_columns_get_the_kll_sketch_of_their_values(
+    finite: np.ndarray,
+) -> None:
+    shuffled = np.random.default_rng(4).permutation(finite)
+    column = LocalEngine().profile_frame(pl.DataFrame({"x": shuffled}))["x"]
+
+    assert column.quantiles.values is None  # a sketch, not exact counts
+    assert column.quantiles.blob == Quantiles.from_array(finite).blob
+    assert column.distinct.estimate == pytest.approx(np.unique(finite).size, rel=0.05)

@@ -206,12 +206,14 @@ class _Measured:
     """
 
     values: np.ndarray
+    rows: int
+    """The column's values that are not null nor NaN (infinities included)."""
     unhashed: _Unhashed | None = None
 
     def sketch(self) -> tuple[Quantiles, Distinct]:
         x = np.sort(np.asarray(self.values, dtype=np.float64))
         distinct = hashing.distinct_sorted(x)
-        if x.size >= 2 * KMV_K and distinct.size < KMV_K:  # a few values, repeated
+        if self.rows >= 2 * KMV_K and distinct.size < KMV_K:  # a few, repeated
             starts = np.flatnonzero(np.r_[True, x[1:] != x[:-1]])
             counts = np.diff(np.r_[starts, x.size])
             quantiles = Quantiles.from_counts(distinct, counts)
@@ -644,7 +646,8 @@ def _base_parts(
     if ph is Physical.FLOAT:  # never counted: its sorted values tell the same
         values = np.asarray(row[_k(name, "values")], dtype=np.float64)
         unhashed = _unhashed(series, ph, row) if row[_k(name, "nonfinite")] else None
-        parts["quantiles"] = _Measured(values, unhashed)
+        rows = parts["rows"] - parts["nulls"] - parts["nan"]
+        parts["quantiles"] = _Measured(values, rows, unhashed)
     if ph is Physical.DATETIME:  # never counted: its sorted times tell the same
         parts["time"] = row[_k(name, "time")]
         times = _distinct_times(name, row)
