@@ -148,9 +148,9 @@ class _Unhashed:
     """The probe says most values repeat: hash each distinct value once (Polars'
     ``unique`` costs a fraction of hashing them all)."""
     canonical: np.ndarray | None = None
-    """The values as ``_canonical`` gives them, when the row pass has them already
-    (a float column's values, a datetime column's sorted times): hashed as they
-    are, without extracting them from the column again."""
+    """The distinct values as ``_canonical`` gives them, when the row pass has them
+    already (a datetime column's sorted times): hashed as they are, without
+    extracting them from the column again."""
     expected: float | None = None
     """The probe's estimate of the distinct values, if it has one: the hashing then
     skips most hashes at once (``profiles.hashing``; the same hashes either way)."""
@@ -162,29 +162,18 @@ class _Unhashed:
         return Distinct.from_hashes(_hashes_of(values, self.physical, self.expected))
 
 
-def _unhashed(
-    series: pl.Series,
-    ph: Physical,
-    row: dict[str, Any],
-    canonical: np.ndarray | None = None,
-    distinct: int | None = None,
-) -> _Unhashed:
+def _unhashed(series: pl.Series, ph: Physical, row: dict[str, Any]) -> _Unhashed:
     """A column to hash in ``_finish``; with ``repeats`` when the chunk's probe
-    sketch (or the exact ``distinct`` count, if known) says fewer distinct values
-    than half its non-null ones."""
+    sketch counts fewer distinct values than half its non-null ones."""
     name = _k(series.name, "kmv")
     non_null = series.len() - series.null_count()
     estimate = (
-        float(distinct)
-        if distinct is not None
-        else _probe_estimate(row[name])
+        _probe_estimate(row[name])
         if name in row and _kmv_is_complete(series.name, row)
         else None
     )
     repeats = estimate is not None and estimate <= non_null / 2
-    if repeats or series.dtype in (pl.Int128, pl.UInt128):
-        canonical = None
-    return _Unhashed(series, ph, repeats, canonical, estimate)
+    return _Unhashed(series, ph, repeats, None, estimate)
 
 
 def _distinct_times(name: str, row: dict[str, Any]) -> np.ndarray:
@@ -369,12 +358,11 @@ def _finish(prepared: _Prepared, hashing: Executor | None = None) -> DatasetProf
     for name, field in jobs:
         key = (name, field)
         got = done[key] if key in done else pending[key].result()
+        parts = prepared.columns[name]
         if field == "measured":
-            prepared.columns[name]["quantiles"], prepared.columns[name]["distinct"] = (
-                got
-            )
+            parts["quantiles"], parts["distinct"] = got
         else:
-            prepared.columns[name][field] = got
+            parts[field] = got
     return DatasetProfile(
         prepared.rows,
         {name: ColumnProfile(**parts) for name, parts in prepared.columns.items()},
@@ -651,7 +639,7 @@ def _base_parts(
     if ph is Physical.DATETIME:  # never counted: its sorted times tell the same
         parts["time"] = row[_k(name, "time")]
         times = _distinct_times(name, row)
-        parts["distinct"] = _unhashed(series, ph, row, times, times.size)
+        parts["distinct"] = _Unhashed(series, ph, canonical=times, expected=times.size)
     return parts
 
 
