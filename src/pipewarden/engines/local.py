@@ -201,10 +201,12 @@ class _Measured:
 
     def sketch(self) -> tuple[Quantiles, Distinct]:
         x = np.sort(np.asarray(self.values, dtype=np.float64))
-        distinct = hashing.distinct_sorted(x)
+        first = np.empty(x.size, dtype=bool)  # where each distinct value starts
+        first[:1] = True
+        np.not_equal(x[1:], x[:-1], out=first[1:])
+        distinct = x[first]
         if self.rows >= 2 * KMV_K and distinct.size < KMV_K:  # a few, repeated
-            starts = np.flatnonzero(np.r_[True, x[1:] != x[:-1]])
-            counts = np.diff(np.r_[starts, x.size])
+            counts = np.diff(np.r_[np.flatnonzero(first), x.size])
             quantiles = Quantiles.from_counts(distinct, counts)
         else:
             quantiles = Quantiles.from_sorted(x)
@@ -280,9 +282,7 @@ def _prepare_planned(
     missing = [
         _values_expr(n, ph)
         for n, ph in physicals.items()
-        if ph in (Physical.INTEGER, Physical.FLOAT)
-        and n not in counted
-        and _k(n, "values") not in row
+        if ph is Physical.INTEGER and n not in counted and _k(n, "values") not in row
     ]
     if missing:  # expected to be counted, but this chunk is not: its values after all
         row.update(_one_row(frame.select(missing)))
@@ -600,8 +600,6 @@ def _count_exprs(frame: pl.DataFrame, names: list[str]) -> list[pl.Expr]:
             dtype, pl.Categorical | pl.Enum
         ):
             values = values.cast(pl.String)
-        if dtype.is_float():
-            values = values.filter(values.is_not_nan())
         # The count field must not share the column's name (a column called "n").
         exprs.append(values.value_counts(name=_COUNT).implode().alias(name))
     return exprs
@@ -645,21 +643,16 @@ def _base_parts(
 
 def _counted_parts(counts: pl.DataFrame, non_null: int) -> dict[str, Any]:
     """Distinct set and frequent values of a non-string column, from its counts."""
-    values = counts.get_column("value")
+    values = counts.get_column("value")  # integers or booleans (_counts_values)
     hashes = _hashes_of(values, physical_of(values.dtype))
-    parts: dict[str, Any] = {"distinct": Distinct.from_hashes(hashes)}
-    if values.dtype.is_integer() or values.dtype == pl.Boolean:
-        parts["frequent"] = _frequent(counts, non_null)
-    if (
-        values.dtype.is_integer()
-        or values.dtype.is_float()
-        or values.dtype.is_decimal()
-    ):
-        # Few distinct numbers: their exact distribution, no sketch needed.
-        x = values.cast(pl.Float64)
-        finite = x.is_finite().to_numpy()
-        n = counts.get_column("n").to_numpy()
-        parts["quantiles"] = Quantiles.from_counts(x.to_numpy()[finite], n[finite])
+    parts: dict[str, Any] = {
+        "distinct": Distinct.from_hashes(hashes),
+        "frequent": _frequent(counts, non_null),
+    }
+    if values.dtype.is_integer():  # few distinct numbers: their exact distribution
+        parts["quantiles"] = Quantiles.from_counts(
+            values.cast(pl.Float64).to_numpy(), counts.get_column("n").to_numpy()
+        )
     return parts
 
 
@@ -743,32 +736,33 @@ def _read_flags(values: pl.Series) -> list[pl.Series]:
     reading costs milliseconds a column even on a few values. The others get null
     and False, as reading them would.
     """
-    size = values.len()
-    may = values.str.contains(_MAY_READ).fill_null(False)
-    picked = may.arg_true()
-    micros = pl.repeat(None, size, dtype=pl.Int64, eager=True).alias(_MICROS)
-    flags = {
-        kind: pl.repeat(False, size, eager=True).alias(_k(_READ, kind))
-        for kind in _CHEAP_KINDS
-    }
-    if picked.len():
-        text = pl.col("value")
-        read = pl.DataFrame(
-            {"value": values if picked.len() == size else values.gather(picked)}
-        ).select(
-            iso_datetime(text).cast(pl.Int64).alias(_MICROS),
-            *[reads_as(text, k).alias(_k(_READ, k)) for k in _CHEAP_KINDS],
-        )
-        if picked.len() == size:
-            micros = read.get_column(_MICROS)
-            flags = {k: read.get_column(_k(_READ, k)) for k in _CHEAP_KINDS}
-        else:
-            micros = micros.scatter(picked, read.get_column(_MICROS))
-            flags = {
-                k: f.scatter(picked, read.get_column(_k(_READ, k)))
-                for k, f in flags.items()
-            }
-    return [micros, *flags.values(), micros.is_not_null().alias(_k(_READ, "datetime"))]
+    picked = values.str.contains(_MAY_READ).fill_null(False).arg_true()
+    if picked.len() == values.len():
+        micros, flags = _read(values)
+    else:  # the others read as nothing
+        micros = pl.repeat(None, values.len(), dtype=pl.Int64, eager=True)
+        flags = [pl.repeat(False, values.len(), eager=True) for _ in _CHEAP_KINDS]
+        if picked.len():
+            got, read = _read(values.gather(picked))
+            micros = micros.scatter(picked, got)
+            flags = [f.scatter(picked, r) for f, r in zip(flags, read, strict=True)]
+    return [
+        micros.alias(_MICROS),
+        *[f.alias(_k(_READ, k)) for k, f in zip(_CHEAP_KINDS, flags, strict=True)],
+        micros.is_not_null().alias(_k(_READ, "datetime")),
+    ]
+
+
+def _read(values: pl.Series) -> tuple[pl.Series, list[pl.Series]]:
+    """``values`` read as ISO times (microseconds) and as each of ``_CHEAP_KINDS``."""
+    text = pl.col("value")
+    read = pl.DataFrame({"value": values}).select(
+        iso_datetime(text).cast(pl.Int64).alias(_MICROS),
+        *[reads_as(text, k).alias(_k(_READ, k)) for k in _CHEAP_KINDS],
+    )
+    return read.get_column(_MICROS), [
+        read.get_column(_k(_READ, k)) for k in _CHEAP_KINDS
+    ]
 
 
 def _counted_reading(

@@ -128,7 +128,8 @@ def _checking_passes(
             scan = _typed_scan(path, separator, schema, encoding)
             if spooling and not made:
                 spool = spool_path(path, _arrow_ratio(path, scan))
-                made.extend([spool] if spool is not None else [])
+                if spool is not None:
+                    made.append(spool)
             if made and not _spooled(scan, made):
                 spooling = False
             if not made:

@@ -488,8 +488,7 @@ done:
 static PyMethodDef methods[] = {
     {"hash_words", py_hash_words, METH_VARARGS,
      "hash_words(words, out, doubles, seed) -> None: the hashes of uint64 words "
-     "(of float64 values made canonical, with doubles), written to out "
-     "in order; returns how many."},
+     "(of float64 values made canonical, with doubles), written to out in order."},
     {"hash_strings", py_hash_strings, METH_VARARGS,
      "hash_strings(offsets, data, out, seed) -> None: as hash_words, for the "
      "strings data[offsets[i]:offsets[i+1]] (offsets: int64)."},
