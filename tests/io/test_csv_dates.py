@@ -1,0 +1,147 @@
+"""CSV dates and timestamps read as text and parsed after (``_csv._dates_after``)
+give what polars' reader gives when it parses them itself, or fail where it fails.
+
+The check pass reads them that way because it is twice as fast; when it fails, the
+reader's parse decides. So a success must never differ from the reader's, and
+whatever the values, the rows read equal polars reading the whole file.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+
+import polars as pl
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from polars.testing import assert_frame_equal
+
+from pipewarden.io import _csv, iter_frames
+
+DATES = [
+    "2024-01-05",
+    "2024-1-5",
+    "2024-02-29",
+    "2023-02-29",
+    "2024-02-30",
+    "1999-12-31",
+]
+TIMES = ["", "10:00", "10:00:05", "1:02:03", "10:00:05.1", "10:00:05.123456"]
+TIMES += ["10:00:05.123456789", "24:00:00", "10:61:00"]
+ZONES = ["", "Z", "+01:00", "-0530", "+01"]
+ODD = ["", "hello", "20240105", "2024/01/05", "05-01-2024", "2024-01-05T"]
+
+
+@st.composite
+def stamps(draw: st.DrawFn) -> str:
+    """A date, a timestamp with or without a zone, or something else."""
+    if draw(st.integers(0, 9)) == 0:
+        return draw(st.sampled_from(ODD))
+    date = draw(st.sampled_from(DATES))
+    time = draw(st.sampled_from(TIMES))
+    if not time:
+        return date
+    sep = draw(st.sampled_from(["T", " "]))
+    return f"{date}{sep}{time}{draw(st.sampled_from(ZONES))}"
+
+
+TYPES = [pl.Date, pl.Datetime("us"), pl.Datetime("ns"), pl.Datetime("us", "UTC")]
+
+
+def outcome(path: Path, dtype: pl.DataType, dates_after: bool) -> pl.DataFrame | None:
+    """The column parsed one way or the other, or None when the parse fails."""
+    schema = pl.Schema({"n": pl.Int64, "at": dtype})
+    scan = _csv._typed_scan(path, ",", schema, "utf8", dates_after=dates_after)
+    try:
+        return scan.collect()
+    except pl.exceptions.PolarsError:
+        return None
+
+
+@settings(max_examples=400, deadline=None)
+@given(values=st.lists(stamps(), min_size=1, max_size=12), dtype=st.sampled_from(TYPES))
+def test_dates_parsed_after_are_the_readers_or_fail(
+    values: list[str], dtype: pl.DataType
+) -> None:
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "at.csv"
+        path.write_text("n,at\n" + "".join(f"{i},{v}\n" for i, v in enumerate(values)))
+        after = outcome(path, dtype, dates_after=True)
+        if after is None:
+            return  # the reader's own parse decides (tested below, end to end)
+        reader = outcome(path, dtype, dates_after=False)
+        assert reader is not None, f"parsed after but not by the reader: {values}"
+        assert_frame_equal(after, reader)
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    first=st.sampled_from(
+        ["2024-01-05 10:00:05", "2024-01-05T10:00:05Z", "2024-01-05"]
+    ),
+    late=st.lists(stamps(), min_size=1, max_size=6),
+)
+def test_csv_rows_equal_polars_whatever_the_late_values(
+    first: str, late: list[str]
+) -> None:
+    """The inferred head is clean; values after it may not parse the same way."""
+    head = [first] * _csv.INFER_SCHEMA_ROWS
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "late.csv"
+        lines = [f"{i},{v}" for i, v in enumerate(head + late)]
+        path.write_text("n,at\n" + "\n".join(lines) + "\n")
+        got = pl.concat(list(iter_frames(path, chunk_rows=4_096)))
+        whole = dict(infer_schema_length=_csv.INFER_SCHEMA_ROWS, try_parse_dates=True)
+        try:
+            want = pl.read_csv(path, **whole)  # type: ignore[arg-type]
+        except pl.exceptions.PolarsError:  # a late value that does not parse: text
+            want = pl.read_csv(path, schema_overrides={"at": pl.String}, **whole)  # type: ignore[arg-type]
+        assert_frame_equal(got, want)
+
+
+def test_a_pass_that_fails_parsing_after_is_decided_by_the_reader(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A naive column whose last value carries an offset: the pass parsing after
+    # fails, the reader's own parse fails too, and the column is read as text.
+    rows = [f"{i},2024-01-05 10:00:{i % 60:02d}" for i in range(_csv.INFER_SCHEMA_ROWS)]
+    rows.append("99999,2024-01-05 10:00:00+01:00")
+    path = tmp_path / "zoned.csv"
+    path.write_text("n,at\n" + "\n".join(rows) + "\n")
+    calls: list[bool] = []
+    scan = _csv._typed_scan
+
+    def recorded(
+        *args: object, dates_after: bool = False, **kw: object
+    ) -> pl.LazyFrame:
+        if _csv._dated_columns(args[2]):  # type: ignore[arg-type]  # parses dates
+            calls.append(dates_after)
+        return scan(*args, dates_after=dates_after, **kw)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(_csv, "_typed_scan", recorded)
+    got = pl.concat(list(iter_frames(path, chunk_rows=4_096)))
+    want = pl.read_csv(path, schema_overrides={"at": pl.String})
+    assert_frame_equal(got, want)
+    assert calls == [True, False, False]  # tried after; the reader, ignoring errors
+
+
+def test_dates_are_parsed_after_on_the_usual_path(tmp_path: Path) -> None:
+    rows = [
+        f"{i},2024-01-05T10:00:{i % 60:02d},2024-02-{i % 28 + 1:02d}"
+        for i in range(500)
+    ]
+    path = tmp_path / "dates.csv"
+    path.write_text("n,at,day\n" + "\n".join(rows) + "\n")
+    checked = _csv._checked_scan(path, "dates.csv")
+    try:
+        assert checked.dates_after
+        assert (
+            checked.schema["at"] == pl.Datetime("us")
+            and checked.schema["day"] == pl.Date
+        )
+        plan = checked.scan.explain()
+        assert "str.strptime" in plan or "to_datetime" in plan or "strptime" in plan
+    finally:
+        if checked.spool is not None:
+            checked.spool.unlink(missing_ok=True)
