@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from collections import deque
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import Executor, Future, ThreadPoolExecutor
 from dataclasses import dataclass
@@ -49,6 +50,8 @@ TEXT_SAMPLE_ROWS = 2_000
 """Leading rows of a chunk whose lengths and spaces tell free text from categories."""
 _SMALLEST = KMV_K + 2
 """Hashes of a chunk's column kept for its distinct-count sketch (see _theta_hashes)."""
+PREPARING = 2
+"""Chunks whose Polars work runs at once on a machine with two cores or more."""
 _CHEAP_KINDS = ("integer", "float", "boolean")
 """Kinds a free-text or id column is read as row by row; datetimes only when some
 value has the ISO shape (the parse costs about a regex match per value)."""
@@ -81,32 +84,49 @@ class LocalEngine:
     ) -> DatasetProfile:
         """Profile every chunk and merge: the profile of all chunks together.
 
-        Polars work on one chunk (which releases the GIL) overlaps with the quantile
-        sketches of the previous chunk (which hold it) in a second thread. With
-        ``segments``, each segment column's most frequent values also get a profile
-        of their own (``DatasetProfile.segments``).
+        ``PREPARING`` chunks get their Polars work at once, each in a thread of its
+        own (Polars releases the GIL, so one chunk's Python runs while another's
+        Polars does); the quantile sketches and hashes of each prepared chunk then
+        run in a sketch thread and a hashing pool, in chunk order. With
+        ``segments``, each segment column's most frequent values also get a
+        profile of their own (``DatasetProfile.segments``).
         """
         total = DatasetProfile.zero()
-        pending: Future[DatasetProfile] | None = None
-        plan: _Plan | None = None
+        plan = _Plan()
+        preparing: deque[Future[_Chunk]] = deque()
+        finishing: Future[DatasetProfile] | None = None
+        cores = os.cpu_count() or 2
         with (
+            ThreadPoolExecutor(
+                max_workers=_preparing(cores), thread_name_prefix="pw-prepare"
+            ) as prepare,
             ThreadPoolExecutor(max_workers=1, thread_name_prefix="pw-sketch") as pool,
             ThreadPoolExecutor(
-                max_workers=max(1, (os.cpu_count() or 2) - 1),
-                thread_name_prefix="pw-hash",
+                max_workers=max(1, cores - 1), thread_name_prefix="pw-hash"
             ) as hashing,
         ):
+
+            def next_chunk() -> None:
+                nonlocal total, plan, finishing
+                chunk = preparing.popleft().result()
+                plan = chunk.plan
+                if finishing is not None:
+                    total = total.merge(finishing.result())
+                finishing = pool.submit(
+                    _finish_segmented, chunk.prepared, chunk.parts, hashing
+                )
+
             for frame in frames:
-                prepared, plan = _prepare_planned(frame, plan)
-                parts = [
-                    (c, v, _prepare(f))
-                    for c, v, f in _segments.split(frame, segments or ())
-                ]
-                if pending is not None:
-                    total = total.merge(pending.result())
-                pending = pool.submit(_finish_segmented, prepared, parts, hashing)
-            if pending is not None:
-                total = total.merge(pending.result())
+                preparing.append(
+                    prepare.submit(_prepare_chunk, frame, plan, segments or ())
+                )
+                del frame  # held by its task only: freed as soon as it is prepared
+                if len(preparing) >= _preparing(cores):
+                    next_chunk()  # before the next chunk is read
+            while preparing:
+                next_chunk()
+            if finishing is not None:
+                total = total.merge(finishing.result())
         return _segments.cap_segments(total) if segments else total
 
     def profile_frame(
@@ -118,6 +138,29 @@ class LocalEngine:
             if segments
             else _finish(_prepare(frame))
         )
+
+
+def _preparing(cores: int) -> int:
+    """Chunks prepared at once: two when there are two cores or more (each one
+    more chunk held in memory, see ``io._budget``)."""
+    return PREPARING if cores > 1 else 1
+
+
+@dataclass(frozen=True, slots=True)
+class _Chunk:
+    """A prepared chunk, its segments' parts, and the plan it decided."""
+
+    prepared: _Prepared
+    parts: list[tuple[str, str, _Prepared]]
+    plan: _Plan
+
+
+def _prepare_chunk(
+    frame: pl.DataFrame, expected: _Plan, segments: Sequence[str]
+) -> _Chunk:
+    prepared, plan = _prepare_planned(frame, expected)
+    parts = [(c, v, _prepare(f)) for c, v, f in _segments.split(frame, segments)]
+    return _Chunk(prepared, parts, plan)
 
 
 def _finish_segmented(
