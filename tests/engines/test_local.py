@@ -236,6 +236,40 @@ def test_chunks_that_change_nature_profile_as_if_each_were_alone() -> None:
         assert planned[name].to_dict() == alone[name].to_dict(), name
 
 
+@pytest.mark.parametrize("preparing", [1, 2, 3])
+def test_chunks_prepared_at_once_profile_as_one_at_a_time(
+    monkeypatch: pytest.MonkeyPatch, preparing: int
+) -> None:
+    """Chunks prepared in parallel see older plans and finish in any order; the
+    profile, segments included, is the same to the byte as one chunk at a time."""
+    rng = np.random.default_rng(12)
+    n = 2_000
+    frames = [
+        pl.DataFrame(
+            {
+                "code": rng.choice(["a", "b", "c"], n)
+                if i % 3
+                else [f"id-{i}-{j}" for j in range(n)],
+                "qty": rng.integers(0, 5 if i % 2 else 10**9, n),
+                "x": rng.normal(size=n),
+                "at": pl.datetime_range(
+                    dt.datetime(2024, 1, 1 + i),
+                    dt.datetime(2024, 1, 1 + i, 1),
+                    "1s",
+                    eager=True,
+                ).head(n),
+            }
+        )
+        for i in range(7)
+    ]
+    monkeypatch.setattr(local, "PREPARING", 1)
+    one = LocalEngine().profile_frames(frames, segments=["code"]).to_dict()
+    monkeypatch.setattr(local, "PREPARING", preparing)
+    monkeypatch.setattr(local.os, "cpu_count", lambda: 4)
+    at_once = LocalEngine().profile_frames(frames, segments=["code"]).to_dict()
+    assert at_once == one
+
+
 def test_text_is_counted_as_each_kind_it_reads_as_with_examples_of_misses() -> None:
     frame = pl.DataFrame(
         {
