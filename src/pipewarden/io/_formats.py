@@ -258,7 +258,7 @@ def _jsonl_frames(path: Path, label: str, chunk_rows: int) -> Iterator[pl.DataFr
     (a newline never occurs inside a JSON Lines record).
     """
     try:
-        schema = pl.scan_ndjson(path, infer_schema_length=None).collect_schema()
+        schema = _jsonl_schema(path, chunk_rows)
         yield pl.DataFrame(schema=schema)
         pieces = LinePieces(path, chunk_rows, header=False)
         yield from parsed_ahead(iter(pieces), lambda piece: _ndjson(piece, schema))
@@ -267,6 +267,35 @@ def _jsonl_frames(path: Path, label: str, chunk_rows: int) -> Iterator[pl.DataFr
             f"Cannot read JSON Lines file '{label}': {first_line(exc)}. "
             "Check that every line is one JSON object."
         ) from exc
+
+
+def _jsonl_schema(path: Path, chunk_rows: int) -> pl.Schema:
+    """The schema polars infers from every line of the file, one piece of lines at
+    a time, so memory stays flat whatever the file's size.
+
+    polars combines the lines' types in an order that pieces cannot reproduce when
+    they differ (a key first seen in a later piece, say), so the file's own
+    inference decides then; it maps the whole file, which then counts in RSS.
+    When every piece infers the same schema, that is the file's (property-tested
+    against polars on files with keys and types that vary from line to line).
+    """
+    found: list[tuple[str, pl.DataType]] | None = None
+    for piece in LinePieces(path, chunk_rows, header=False):
+        try:
+            schema = pl.scan_ndjson(piece, infer_schema_length=None).collect_schema()
+        except pl.exceptions.PolarsError:  # e.g. a piece of blank lines alone
+            found = None
+            break
+        if found is None:
+            found = list(schema.items())
+        elif list(schema.items()) != found:
+            found = None
+            break
+    if found is None:  # pieces that differ, or no line: the file's inference
+        return pl.Schema(
+            pl.scan_ndjson(path, infer_schema_length=None).collect_schema()
+        )
+    return pl.Schema(found)
 
 
 def _ndjson(piece: bytes, schema: pl.Schema) -> pl.DataFrame:
