@@ -8,8 +8,10 @@ several files at once; the others read exactly one.
 
 from __future__ import annotations
 
+import os
 import re
-from collections.abc import Iterator, Sequence
+from collections import deque
+from collections.abc import Iterable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 
@@ -271,7 +273,7 @@ def _jsonl_frames(path: Path, label: str, chunk_rows: int) -> Iterator[pl.DataFr
 
 def _jsonl_schema(path: Path, chunk_rows: int) -> pl.Schema:
     """The schema polars infers from every line of the file, one piece of lines at
-    a time, so memory stays flat whatever the file's size.
+    a time (a piece per core at once), so memory stays flat whatever the size.
 
     polars combines the lines' types in an order that pieces cannot reproduce when
     they differ (a key first seen in a later piece, say), so the file's own
@@ -279,23 +281,53 @@ def _jsonl_schema(path: Path, chunk_rows: int) -> pl.Schema:
     When every piece infers the same schema, that is the file's (property-tested
     against polars on files with keys and types that vary from line to line).
     """
-    found: list[tuple[str, pl.DataType]] | None = None
-    for piece in LinePieces(path, chunk_rows, header=False):
-        try:
-            schema = pl.scan_ndjson(piece, infer_schema_length=None).collect_schema()
-        except pl.exceptions.PolarsError:  # e.g. a piece of blank lines alone
-            found = None
-            break
-        if found is None:
-            found = list(schema.items())
-        elif list(schema.items()) != found:
-            found = None
-            break
+    found = _same_schema(LinePieces(path, chunk_rows, header=False))
     if found is None:  # pieces that differ, or no line: the file's inference
         return pl.Schema(
             pl.scan_ndjson(path, infer_schema_length=None).collect_schema()
         )
     return pl.Schema(found)
+
+
+_INFERRING = 4
+"""JSON Lines pieces (about 16 MiB each) whose schemas are inferred at once."""
+
+
+def _same_schema(pieces: Iterable[bytes]) -> list[tuple[str, pl.DataType]] | None:
+    """The schema every piece infers, or None when two differ or one fails (a piece
+    of blank lines alone, say). polars infers without the GIL, so pieces are
+    inferred in parallel threads, one per core (``_INFERRING`` at most)."""
+
+    def infer(piece: bytes) -> list[tuple[str, pl.DataType]] | None:
+        try:
+            schema = pl.scan_ndjson(piece, infer_schema_length=None).collect_schema()
+        except pl.exceptions.PolarsError:
+            return None
+        return list(schema.items())
+
+    schemas: list[list[tuple[str, pl.DataType]]] = []  # the first, once known
+    inferring: deque[Future[list[tuple[str, pl.DataType]] | None]] = deque()
+
+    def agrees() -> bool:
+        schema = inferring.popleft().result()
+        if schema is None or (schemas and schema != schemas[0]):
+            for rest in inferring:
+                rest.cancel()
+            return False
+        if not schemas:
+            schemas.append(schema)
+        return True
+
+    workers = max(1, min(_INFERRING, os.cpu_count() or 1))
+    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="pw-infer") as pool:
+        for piece in pieces:
+            inferring.append(pool.submit(infer, piece))
+            if len(inferring) >= workers and not agrees():
+                return None
+        while inferring:
+            if not agrees():
+                return None
+    return schemas[0] if schemas else None
 
 
 def _ndjson(piece: bytes, schema: pl.Schema) -> pl.DataFrame:
