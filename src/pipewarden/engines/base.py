@@ -15,6 +15,9 @@ class Engine(Protocol):
     """Computes mergeable profiles of batches."""
 
     name: str
+    reads_ahead: bool
+    """Whether the engine reads the next chunk while it works on this one: then the
+    chunks it is handed need not be read ahead of it (``iter_frames(read_ahead=)``)."""
 
     def profile_frames(
         self, frames: Iterable[pl.DataFrame], segments: Sequence[str] | None = None

@@ -78,6 +78,7 @@ class LocalEngine:
     """Profiles Polars frames chunk by chunk."""
 
     name = "local"
+    reads_ahead = True  # it pulls the next chunk while earlier ones are prepared
 
     def profile_frames(
         self, frames: Iterable[pl.DataFrame], segments: Sequence[str] | None = None

@@ -115,6 +115,7 @@ class SparkEngine:
     """
 
     name = "spark"
+    reads_ahead = False
 
     def __init__(self, session: SparkSession | None = None) -> None:
         require("pyspark", extra="spark", purpose="The Spark engine")

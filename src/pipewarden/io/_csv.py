@@ -41,8 +41,11 @@ _ISO_DATE = r"^\s*\d{4}-\d{1,2}-\d{1,2}([ T]\d{1,2}:\d{2}(:\d{2}(\.\d+)?)?)?(Z|[
 """What a date or timestamp in a CSV looks like; anything else stays text."""
 
 
-def csv_frames(path: Path, label: str, chunk_rows: int) -> Iterator[pl.DataFrame]:
-    """Yield an empty frame carrying the schema, then the rows in chunks.
+def csv_frames(
+    path: Path, label: str, chunk_rows: int, ahead: bool = True
+) -> Iterator[pl.DataFrame]:
+    """Yield an empty frame carrying the schema, then the rows in chunks (without a
+    spool, with ``ahead``, the next piece is parsed while the caller works).
 
     Raises:
         SourceError: The file has no header or is malformed (e.g. ragged rows).
@@ -53,7 +56,7 @@ def csv_frames(path: Path, label: str, chunk_rows: int) -> Iterator[pl.DataFrame
         if checked.spool is not None:
             yield from spooled_frames(checked.spool)
         else:
-            yield from _csv_rows(path, checked, chunk_rows)
+            yield from _csv_rows(path, checked, chunk_rows, ahead)
     except pl.exceptions.PolarsError as exc:
         raise _unreadable(label, exc) from exc
     finally:
@@ -75,7 +78,9 @@ class _Checked:
     """Whether dates were read as text and parsed after (``_dates_after``)."""
 
 
-def _csv_rows(path: Path, checked: _Checked, chunk_rows: int) -> Iterator[pl.DataFrame]:
+def _csv_rows(
+    path: Path, checked: _Checked, chunk_rows: int, ahead: bool
+) -> Iterator[pl.DataFrame]:
     """The rows in pieces of whole lines, parsed one piece ahead (see ``_lines``).
 
     Up to the first quote character a newline always ends a row; from the row
@@ -95,7 +100,7 @@ def _csv_rows(path: Path, checked: _Checked, chunk_rows: int) -> Iterator[pl.Dat
         return frame.with_columns(after) if after else frame
 
     rows = 0
-    for frame in parsed_ahead(iter(pieces), parse):
+    for frame in parsed_ahead(iter(pieces), parse, ahead=ahead):
         rows += frame.height
         yield frame
     if pieces.stopped:

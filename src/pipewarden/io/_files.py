@@ -34,13 +34,18 @@ class FileSet:
 
 
 def file_frames(
-    files: FileSet, chunk_rows: int, columns: Sequence[str] | None = None
+    files: FileSet,
+    chunk_rows: int,
+    columns: Sequence[str] | None = None,
+    *,
+    ahead: bool = True,
 ) -> Iterator[pl.DataFrame]:
     """Yield the schema frame, then the rows of every file in order; with
-    ``columns``, only those (Parquet decodes no others)."""
+    ``columns``, only those (Parquet decodes no others); with ``ahead``, the next
+    chunk is read while the caller works on one."""
     if columns is not None and files.format == "parquet":
-        return parquet_columns(files.files, chunk_rows, columns)
-    frames = FORMATS[files.format].read(files.files, files.label, chunk_rows)
+        return parquet_columns(files.files, chunk_rows, columns, ahead)
+    frames = FORMATS[files.format].read(files.files, files.label, chunk_rows, ahead)
     if columns is None:
         return frames
     return (select_columns(frame, columns) for frame in frames)

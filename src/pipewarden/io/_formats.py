@@ -27,32 +27,33 @@ from pipewarden.io._reasons import first_line
 
 
 def read_csv(
-    files: Sequence[Path], label: str, chunk_rows: int
+    files: Sequence[Path], label: str, chunk_rows: int, ahead: bool = True
 ) -> Iterator[pl.DataFrame]:
     """Read one delimited text file (see ``_csv``)."""
     (path,) = files
-    return csv_frames(path, label, chunk_rows)
+    return csv_frames(path, label, chunk_rows, ahead)
 
 
 def read_parquet(
-    files: Sequence[Path], label: str, chunk_rows: int
+    files: Sequence[Path], label: str, chunk_rows: int, ahead: bool = True
 ) -> Iterator[pl.DataFrame]:
     """Read Parquet files in order, as one frame with their shared schema."""
-    return _parquet_frames(tuple(files), chunk_rows)
+    return _parquet_frames(tuple(files), chunk_rows, ahead=ahead)
 
 
 def read_jsonl(
-    files: Sequence[Path], label: str, chunk_rows: int
+    files: Sequence[Path], label: str, chunk_rows: int, ahead: bool = True
 ) -> Iterator[pl.DataFrame]:
     """Read one JSON Lines file."""
     (path,) = files
-    return _jsonl_frames(path, label, chunk_rows)
+    return _jsonl_frames(path, label, chunk_rows, ahead)
 
 
 def read_ipc(
-    files: Sequence[Path], label: str, chunk_rows: int
+    files: Sequence[Path], label: str, chunk_rows: int, ahead: bool = True
 ) -> Iterator[pl.DataFrame]:
-    """Read one Arrow IPC file, a record batch at a time."""
+    """Read one Arrow IPC file, a record batch at a time (never ahead: a batch is
+    read when asked for)."""
     (path,) = files
     return _ipc_frames(path, label)
 
@@ -110,21 +111,24 @@ _empty = schema_frame
 
 
 def parquet_columns(
-    files: Sequence[Path], chunk_rows: int, columns: Sequence[str]
+    files: Sequence[Path], chunk_rows: int, columns: Sequence[str], ahead: bool = True
 ) -> Iterator[pl.DataFrame]:
     """Read only ``columns`` of Parquet files: the others are never decoded."""
-    return _parquet_frames(tuple(files), chunk_rows, tuple(columns))
+    return _parquet_frames(tuple(files), chunk_rows, tuple(columns), ahead)
 
 
 def _parquet_frames(
-    files: tuple[Path, ...], chunk_rows: int, columns: tuple[str, ...] | None = None
+    files: tuple[Path, ...],
+    chunk_rows: int,
+    columns: tuple[str, ...] | None = None,
+    ahead: bool = True,
 ) -> Iterator[pl.DataFrame]:
     schema, uniform, rows = _parquet_schema(files)
     if columns is not None:
         schema = pa.schema([schema.field(name) for name in columns])
     yield _empty(schema)
     if uniform:
-        yield from _polars_parquet(files, rows, chunk_rows, columns)
+        yield from _polars_parquet(files, rows, chunk_rows, columns, ahead)
         return
     for path in files:
         try:
@@ -147,9 +151,11 @@ def _polars_parquet(
     rows: list[int],
     chunk_rows: int,
     columns: tuple[str, ...] | None = None,
+    ahead: bool = True,
 ) -> Iterator[pl.DataFrame]:
-    """Polars reads each chunk's row range (decoding in parallel) while the consumer
-    works on the one before: two chunks in memory at most, whatever the file size.
+    """Polars reads each chunk's row range (decoding in parallel); with ``ahead``,
+    while the consumer works on the one before: two chunks in memory at most,
+    whatever the file size.
 
     (Polars' own streaming batches run ahead of a slower consumer without limit.)
     """
@@ -168,11 +174,17 @@ def _polars_parquet(
         except (pl.exceptions.PolarsError, OSError) as exc:
             raise _bad_parquet(path, exc) from exc
 
+    if not ahead:
+        for path, start in ranges:
+            yield read(path, start)
+        return
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="pw-read") as pool:
-        ahead: Future[pl.DataFrame] | None = None
+        next_one: Future[pl.DataFrame] | None = None
         for index in range(len(ranges)):
-            current = ahead.result() if ahead is not None else read(*ranges[index])
-            ahead = (
+            current = (
+                next_one.result() if next_one is not None else read(*ranges[index])
+            )
+            next_one = (
                 pool.submit(read, *ranges[index + 1])
                 if index + 1 < len(ranges)
                 else None
@@ -253,17 +265,21 @@ def _ipc_frames(path: Path, label: str) -> Iterator[pl.DataFrame]:
         ) from exc
 
 
-def _jsonl_frames(path: Path, label: str, chunk_rows: int) -> Iterator[pl.DataFrame]:
+def _jsonl_frames(
+    path: Path, label: str, chunk_rows: int, ahead: bool = True
+) -> Iterator[pl.DataFrame]:
     """Read JSON Lines; types are inferred from every line, so chunks agree.
 
-    The rows are parsed in pieces of whole lines, one piece ahead of the consumer
-    (a newline never occurs inside a JSON Lines record).
+    The rows are parsed in pieces of whole lines, with ``ahead`` one piece ahead of
+    the consumer (a newline never occurs inside a JSON Lines record).
     """
     try:
         schema = _jsonl_schema(path, chunk_rows)
         yield pl.DataFrame(schema=schema)
         pieces = LinePieces(path, chunk_rows, header=False)
-        yield from parsed_ahead(iter(pieces), lambda piece: _ndjson(piece, schema))
+        yield from parsed_ahead(
+            iter(pieces), lambda piece: _ndjson(piece, schema), ahead=ahead
+        )
     except pl.exceptions.PolarsError as exc:
         raise SourceError(
             f"Cannot read JSON Lines file '{label}': {first_line(exc)}. "

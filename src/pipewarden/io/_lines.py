@@ -99,16 +99,23 @@ class LinePieces:
 
 
 def parsed_ahead(
-    pieces: Iterator[bytes], parse: Callable[[bytes], pl.DataFrame]
+    pieces: Iterator[bytes],
+    parse: Callable[[bytes], pl.DataFrame],
+    *,
+    ahead: bool = True,
 ) -> Iterator[pl.DataFrame]:
-    """``parse`` each piece in a thread, one piece ahead of the consumer."""
+    """``parse`` each piece in a thread, one piece ahead of the consumer (without
+    ``ahead``, each piece when the consumer asks for it)."""
+    if not ahead:
+        yield from map(parse, pieces)
+        return
 
     def next_frame() -> pl.DataFrame | None:
         piece = next(pieces, None)
         return None if piece is None else parse(piece)
 
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="pw-read") as pool:
-        ahead: Future[pl.DataFrame | None] = pool.submit(next_frame)
-        while (frame := ahead.result()) is not None:
-            ahead = pool.submit(next_frame)
+        parsing: Future[pl.DataFrame | None] = pool.submit(next_frame)
+        while (frame := parsing.result()) is not None:
+            parsing = pool.submit(next_frame)
             yield frame

@@ -36,8 +36,9 @@ __all__ = [
 ]
 
 Format = Literal["csv", "parquet", "jsonl", "ipc"]
-Reader = Callable[[Sequence[Path], str, int], Iterator[pl.DataFrame]]
-"""``(files, label, chunk_rows)`` -> the schema frame, then the rows in chunks."""
+Reader = Callable[[Sequence[Path], str, int, bool], Iterator[pl.DataFrame]]
+"""``(files, label, chunk_rows, ahead)`` -> the schema frame, then the rows in
+chunks; with ``ahead``, the next chunk is read while the caller works on one."""
 Writer = Callable[[pl.DataFrame, Path], None]
 
 

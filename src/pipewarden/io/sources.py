@@ -111,6 +111,9 @@ class _Opened:
     """Reads only some columns without decoding the others, where the format can."""
     row_bytes: Callable[[], float | None] = lambda: None
     extent: Callable[[], SourceExtent] = lambda: SourceExtent(None, None)
+    inline: _Opened | None = None
+    """The same source read with nothing ahead of the caller, where reading ahead
+    is the reader's own doing (files)."""
 
 
 def iter_frames(
@@ -120,6 +123,7 @@ def iter_frames(
     query: str | None = None,
     memory_budget: int | None = None,
     columns: Sequence[str] | None = None,
+    read_ahead: bool = True,
 ) -> Iterator[pl.DataFrame]:
     """Read a source as polars frames of ``chunk_rows`` rows (the last may be shorter).
 
@@ -137,6 +141,9 @@ def iter_frames(
             chunk are chosen from the size of the first rows to stay under it.
         columns: Read only these columns, in this order (a Parquet file decodes no
             others); every one must exist.
+        read_ahead: Read (or parse) a file's next chunk while the caller works on
+            this one. False when the caller itself asks for the next chunk while it
+            works (an engine with ``reads_ahead``): one chunk less in memory.
 
     Returns:
         An iterator of frames that all have the same columns and dtypes.
@@ -154,6 +161,8 @@ def iter_frames(
             f"chunk_rows must be at least 1, got {chunk_rows}. Pass a positive number."
         )
     opened = _open(source, query)
+    if not read_ahead and opened.inline is not None:
+        opened = opened.inline
     if chunk_rows is None:
         chunk_rows = budget_chunk_rows(
             opened.row_bytes(),
@@ -262,11 +271,14 @@ def _open(source: SourceLike, query: str | None) -> _Opened:
             dataset = parquet_dataset(str(path), os.fspath(source))
             return _dataset_opened(dataset, partial(dataset_frames, dataset))
         files = resolve_files(source)
+        row_bytes, extent = partial(file_row_bytes, files), partial(_file_extent, files)
+        inline = partial(file_frames, files, ahead=False)
         return _Opened(
             partial(file_frames, files),
             read_columns=partial(file_frames, files),
-            row_bytes=partial(file_row_bytes, files),
-            extent=partial(_file_extent, files),
+            row_bytes=row_bytes,
+            extent=extent,
+            inline=_Opened(inline, inline, row_bytes, extent),
         )
     return _Opened(_reader(source, query))
 

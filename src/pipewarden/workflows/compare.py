@@ -280,7 +280,12 @@ class _Side:
             return prof, None, ENGINE_SAMPLES.format(engine=engine.name)
         sampler = RowSampler(self.sample_rows) if self.sample_rows > 0 else None
         frames = tracked(
-            iter_frames(source, query=self.query, memory_budget=self.memory_budget),
+            iter_frames(
+                source,
+                query=self.query,
+                memory_budget=self.memory_budget,
+                read_ahead=not engine.reads_ahead,
+            ),
             self.progress,
         )
         if sampler is not None:

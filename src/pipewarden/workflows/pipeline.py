@@ -145,8 +145,11 @@ def checkpoint_stage(
         else ([] if spec is None else list(spec.dataset.segments))
     )
     tally = SegmentTally(declared)
-    frames = tally.tap(iter_frames(data, query=query))
-    profile = resolve_engine(engine).profile_frames(frames)
+    chosen = resolve_engine(engine)
+    frames = tally.tap(
+        iter_frames(data, query=query, read_ahead=not chosen.reads_ahead)
+    )
+    profile = chosen.profile_frames(frames)
     if spec is None:
         spec = infer_contract(profile, name=stage_dataset(run.pipeline, stage))
     dataset = stage_dataset(run.pipeline, stage)

@@ -63,7 +63,11 @@ def profile(
     if isinstance(chosen, SourceEngine):
         return chosen.profile_source(data, segments=segments, progress=progress)
     frames = iter_frames(
-        data, chunk_rows=chunk_rows, query=query, memory_budget=memory_budget
+        data,
+        chunk_rows=chunk_rows,
+        query=query,
+        memory_budget=memory_budget,
+        read_ahead=not chosen.reads_ahead,
     )
     counted = tracked(frames, progress)
     if segments:

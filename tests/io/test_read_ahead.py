@@ -1,0 +1,106 @@
+"""``iter_frames(read_ahead=False)`` reads the same chunks with nothing read ahead of
+the caller, and the profile workflows ask for that when the engine reads ahead
+itself (the local engine prepares chunks at once): one chunk less in memory."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import polars as pl
+import pytest
+from polars.testing import assert_frame_equal
+
+import pipewarden as pw
+from pipewarden.engines.local import LocalEngine
+from pipewarden.io import _csv, iter_frames
+from pipewarden.workflows import profile as profile_workflow
+
+ROWS = 9_000
+CHUNK = 1_000
+
+
+def table() -> pl.DataFrame:
+    rng = np.random.default_rng(4)
+    return pl.DataFrame(
+        {
+            "id": np.arange(ROWS),
+            "x": rng.normal(size=ROWS),
+            "code": rng.choice(["a", "b", "c"], ROWS),
+            "at": pl.datetime_range(
+                pl.datetime(2024, 1, 1), pl.datetime(2024, 1, 2), "1s", eager=True
+            ).head(ROWS),
+        }
+    )
+
+
+@pytest.fixture(params=["parquet", "folder", "csv", "csv-pieces", "jsonl"])
+def source(
+    request: pytest.FixtureRequest, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> Path:
+    frame = table()
+    if request.param == "folder":
+        for index in range(3):
+            frame.slice(index * 3_000, 3_000).write_parquet(
+                tmp_path / f"p{index}.parquet"
+            )
+        return tmp_path
+    suffix = request.param.split("-")[0]
+    path = tmp_path / f"t.{suffix}"
+    if request.param == "csv-pieces":
+        monkeypatch.setattr(_csv, "spool_path", lambda path, ratio: None)
+    {
+        "parquet": frame.write_parquet,
+        "csv": frame.write_csv,
+        "jsonl": frame.write_ndjson,
+    }[suffix](path)
+    return path
+
+
+def reading_threads() -> set[str]:
+    return {t.name for t in threading.enumerate() if t.name.startswith("pw-read")}
+
+
+def chunks(path: Path, read_ahead: bool) -> Iterator[tuple[pl.DataFrame, set[str]]]:
+    for frame in iter_frames(path, chunk_rows=CHUNK, read_ahead=read_ahead):
+        yield frame, reading_threads()
+
+
+def test_without_read_ahead_the_chunks_are_the_same_and_no_reader_runs_ahead(
+    source: Path,
+) -> None:
+    ahead = list(chunks(source, True))
+    inline = list(chunks(source, False))
+    assert [f.height for f, _ in inline] == [f.height for f, _ in ahead]
+    assert_frame_equal(
+        pl.concat([f for f, _ in inline]), pl.concat([f for f, _ in ahead])
+    )
+    assert all(not threads for _, threads in inline)
+    if source.suffix != ".csv" or any(threads for _, threads in ahead):
+        # (a CSV read from its spool is read a batch at a time either way)
+        assert any(threads for _, threads in ahead)
+
+
+def test_the_profile_reads_nothing_ahead_of_an_engine_that_reads_ahead(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "t.parquet"
+    table().write_parquet(path)
+    asked: list[Any] = []
+    real = profile_workflow.iter_frames
+
+    def recorded(*args: Any, **kwargs: Any) -> Iterator[pl.DataFrame]:
+        asked.append(kwargs.get("read_ahead", True))
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(profile_workflow, "iter_frames", recorded)
+    assert LocalEngine.reads_ahead
+    got = pw.profile(path, chunk_rows=CHUNK)
+    assert asked == [False]
+    assert (
+        got.to_dict()
+        == LocalEngine().profile_frames(iter_frames(path, chunk_rows=CHUNK)).to_dict()
+    )
