@@ -104,3 +104,23 @@ def test_the_profile_reads_nothing_ahead_of_an_engine_that_reads_ahead(
         got.to_dict()
         == LocalEngine().profile_frames(iter_frames(path, chunk_rows=CHUNK)).to_dict()
     )
+
+
+def test_compare_reads_nothing_ahead_of_the_local_engine(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from pipewarden.workflows import compare as compare_workflow
+
+    reference, current = tmp_path / "r.parquet", tmp_path / "c.parquet"
+    table().write_parquet(reference)
+    table().with_columns(pl.col("x") + 1).write_parquet(current)
+    asked: list[Any] = []
+    real = compare_workflow.iter_frames
+
+    def recorded(*args: Any, **kwargs: Any) -> Iterator[pl.DataFrame]:
+        asked.append(kwargs.get("read_ahead", True))
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(compare_workflow, "iter_frames", recorded)
+    compare_workflow.compare(reference, current)
+    assert asked == [False, False]  # both sides
