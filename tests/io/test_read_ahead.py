@@ -17,6 +17,7 @@ from polars.testing import assert_frame_equal
 import pipewarden as pw
 from pipewarden.engines.local import LocalEngine
 from pipewarden.io import _csv, iter_frames
+from pipewarden.workflows import compare as compare_workflow
 from pipewarden.workflows import profile as profile_workflow
 
 ROWS = 9_000
@@ -84,19 +85,25 @@ def test_without_read_ahead_the_chunks_are_the_same_and_no_reader_runs_ahead(
         assert any(threads for _, threads in ahead)
 
 
-def test_the_profile_reads_nothing_ahead_of_an_engine_that_reads_ahead(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    path = tmp_path / "t.parquet"
-    table().write_parquet(path)
-    asked: list[Any] = []
-    real = profile_workflow.iter_frames
+def asked_read_ahead(module: Any, monkeypatch: pytest.MonkeyPatch) -> list[bool]:
+    """What each ``iter_frames`` call of ``module`` passes as ``read_ahead``."""
+    asked: list[bool] = []
+    real = module.iter_frames
 
     def recorded(*args: Any, **kwargs: Any) -> Iterator[pl.DataFrame]:
         asked.append(kwargs.get("read_ahead", True))
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(profile_workflow, "iter_frames", recorded)
+    monkeypatch.setattr(module, "iter_frames", recorded)
+    return asked
+
+
+def test_the_profile_reads_nothing_ahead_of_an_engine_that_reads_ahead(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "t.parquet"
+    table().write_parquet(path)
+    asked = asked_read_ahead(profile_workflow, monkeypatch)
     assert LocalEngine.reads_ahead
     got = pw.profile(path, chunk_rows=CHUNK)
     assert asked == [False]
@@ -109,18 +116,9 @@ def test_the_profile_reads_nothing_ahead_of_an_engine_that_reads_ahead(
 def test_compare_reads_nothing_ahead_of_the_local_engine(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from pipewarden.workflows import compare as compare_workflow
-
     reference, current = tmp_path / "r.parquet", tmp_path / "c.parquet"
     table().write_parquet(reference)
     table().with_columns(pl.col("x") + 1).write_parquet(current)
-    asked: list[Any] = []
-    real = compare_workflow.iter_frames
-
-    def recorded(*args: Any, **kwargs: Any) -> Iterator[pl.DataFrame]:
-        asked.append(kwargs.get("read_ahead", True))
-        return real(*args, **kwargs)
-
-    monkeypatch.setattr(compare_workflow, "iter_frames", recorded)
+    asked = asked_read_ahead(compare_workflow, monkeypatch)
     compare_workflow.compare(reference, current)
     assert asked == [False, False]  # both sides
