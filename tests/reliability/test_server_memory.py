@@ -129,6 +129,10 @@ def test_serve_caps_its_arenas_unless_told_otherwise(tmp_path: Path) -> None:
             heaps[name] = glibc_heaps(served.process.pid)
         finally:
             served.stop()
-    assert heaps["capped"] == SERVER_ARENAS - 1  # besides the main arena
+    # At most the cap besides the main arena. Not exactly: an arena's heap is only
+    # recognisable in /proc/PID/maps while its mapping does not merge with a
+    # neighbouring one, which a different layout of thread stacks can make it do
+    # (seen in CI: 0 heaps found under load).
+    assert heaps["capped"] <= SERVER_ARENAS - 1
     # Without the cap Polars' threads alone take two at import, the workers more.
     assert heaps["operator"] > SERVER_ARENAS
