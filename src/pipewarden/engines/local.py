@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-from collections import deque
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import Executor, Future, ThreadPoolExecutor
 from dataclasses import dataclass
@@ -14,6 +13,7 @@ import numpy as np
 import polars as pl
 import pyarrow as pa
 
+from pipewarden._concurrent import ordered_map
 from pipewarden._polars import is_pattern
 from pipewarden.engines import _segments
 from pipewarden.profiles import hashing
@@ -94,38 +94,31 @@ class LocalEngine:
         """
         total = DatasetProfile.zero()
         plan = _Plan()
-        preparing: deque[Future[_Chunk]] = deque()
         finishing: Future[DatasetProfile] | None = None
         cores = os.cpu_count() or 2
+        at_once = _preparing(cores)
+
+        def prepare_one(frame: pl.DataFrame) -> _Chunk:
+            # Planned from the latest chunk prepared when this one starts.
+            return _prepare_chunk(frame, plan, segments or ())
+
         with (
             ThreadPoolExecutor(
-                max_workers=_preparing(cores), thread_name_prefix="pw-prepare"
+                max_workers=at_once, thread_name_prefix="pw-prepare"
             ) as prepare,
             ThreadPoolExecutor(max_workers=1, thread_name_prefix="pw-sketch") as pool,
             ThreadPoolExecutor(
                 max_workers=max(1, cores - 1), thread_name_prefix="pw-hash"
             ) as hashing,
         ):
-
-            def next_chunk() -> None:
-                nonlocal total, plan, finishing
-                chunk = preparing.popleft().result()
+            # The next chunk is read only once the oldest is prepared.
+            for chunk in ordered_map(prepare, prepare_one, frames, at_once):
                 plan = chunk.plan
                 if finishing is not None:
                     total = total.merge(finishing.result())
                 finishing = pool.submit(
                     _finish_segmented, chunk.prepared, chunk.parts, hashing
                 )
-
-            for frame in frames:
-                preparing.append(
-                    prepare.submit(_prepare_chunk, frame, plan, segments or ())
-                )
-                del frame  # held by its task only: freed as soon as it is prepared
-                if len(preparing) >= _preparing(cores):
-                    next_chunk()  # before the next chunk is read
-            while preparing:
-                next_chunk()
             if finishing is not None:
                 total = total.merge(finishing.result())
         return _segments.cap_segments(total) if segments else total

@@ -75,7 +75,7 @@ class _Checked:
     spool: Path | None
     """The rows of the checking pass, when they were kept (``_spool``)."""
     dates_after: bool
-    """Whether dates were read as text and parsed after (``_dates_after``)."""
+    """Whether dates (if any) are read as text and parsed after (``_dates_after``)."""
 
 
 def _csv_rows(
@@ -185,7 +185,7 @@ def _checking_passes(
             schema,
             encoding,
             made[0] if made else None,
-            dates_after and bool(_dated_columns(schema)),
+            dates_after,
         )
 
 

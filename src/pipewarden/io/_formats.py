@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import os
 import re
-from collections import deque
 from collections.abc import Iterable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import closing
 from pathlib import Path
 
 import polars as pl
@@ -20,6 +20,7 @@ import polars.selectors as cs
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from pipewarden._concurrent import ordered_map
 from pipewarden.errors import SourceError
 from pipewarden.io._csv import csv_frames
 from pipewarden.io._lines import LinePieces, parsed_ahead
@@ -321,29 +322,17 @@ def _same_schema(pieces: Iterable[bytes]) -> list[tuple[str, pl.DataType]] | Non
             return None
         return list(schema.items())
 
-    schemas: list[list[tuple[str, pl.DataType]]] = []  # the first, once known
-    inferring: deque[Future[list[tuple[str, pl.DataType]] | None]] = deque()
-
-    def agrees() -> bool:
-        schema = inferring.popleft().result()
-        if schema is None or (schemas and schema != schemas[0]):
-            for rest in inferring:
-                rest.cancel()
-            return False
-        if not schemas:
-            schemas.append(schema)
-        return True
-
+    first: list[tuple[str, pl.DataType]] | None = None
     workers = max(1, min(_INFERRING, os.cpu_count() or 1))
-    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="pw-infer") as pool:
-        for piece in pieces:
-            inferring.append(pool.submit(infer, piece))
-            if len(inferring) >= workers and not agrees():
+    pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="pw-infer")
+    # Leaving early closes the map first (cancelling what has not started).
+    with pool, closing(ordered_map(pool, infer, pieces, workers)) as schemas:
+        for schema in schemas:
+            if schema is None or (first is not None and schema != first):
                 return None
-        while inferring:
-            if not agrees():
-                return None
-    return schemas[0] if schemas else None
+            if first is None:
+                first = schema
+    return first
 
 
 def _ndjson(piece: bytes, schema: pl.Schema) -> pl.DataFrame:
