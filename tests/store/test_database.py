@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import sqlite3
+import threading
 from pathlib import Path
 
 import psycopg
@@ -416,3 +417,24 @@ def test_a_read_only_sqlite_store_says_so(
         "SQLite, the file and its folder), or point --store at a store you can write."
     )
     assert sorted(p.name for p in tmp_path.iterdir() if p.is_dir()) == []
+
+
+def test_a_store_opens_while_another_process_writes_its_fresh_file(
+    tmp_path: Path,
+) -> None:
+    # Two processes creating one store: the first holds the write lock of a file
+    # still in rollback-journal mode, where SQLite refuses the switch to WAL at once.
+    path = tmp_path / "s.db"
+    holder = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+    holder.execute("BEGIN IMMEDIATE")
+    released = threading.Timer(0.5, holder.execute, ("COMMIT",))
+    released.start()
+    try:
+        with open_store(f"sqlite:///{path}") as store:
+            assert store.count_runs() == 0
+    finally:
+        released.join()
+        holder.close()
+
+    with sqlite3.connect(path) as db:
+        assert db.execute("PRAGMA journal_mode").fetchone() == ("wal",)

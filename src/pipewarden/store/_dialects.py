@@ -9,6 +9,8 @@ SQLAlchemy's defaults.
 
 from __future__ import annotations
 
+import sqlite3
+import time
 from pathlib import Path
 from typing import Any
 
@@ -145,9 +147,30 @@ def _on_sqlite_connect(dbapi_connection: Any, _record: Any) -> None:
             )
         }
         if not tables or VERSION_TABLE in tables:
-            cursor.execute(_WAL)
+            _use_wal(cursor)
     finally:
         cursor.close()
+
+
+def _use_wal(cursor: Any) -> None:
+    """Switch to WAL, waiting for a writer of the old journal to finish.
+
+    The switch upgrades a read lock to an exclusive one. While another connection
+    holds the write lock of a rollback-journal database (two processes creating a
+    store at once), SQLite refuses at once rather than call its busy handler, which
+    could deadlock; so the switch is retried here, for as long as a writer waits.
+    """
+    deadline = time.monotonic() + BUSY_TIMEOUT_SECONDS
+    pause = 0.005
+    while True:
+        try:
+            cursor.execute(_WAL)
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or time.monotonic() + pause > deadline:
+                raise
+        time.sleep(pause)
+        pause = min(2 * pause, 0.2)
 
 
 def _on_sqlite_begin(connection: Connection) -> None:
