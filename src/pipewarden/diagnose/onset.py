@@ -19,7 +19,7 @@ import numpy as np
 
 from pipewarden.profiles.sketches import micros_to_text
 
-__all__ = ["Onset", "find_onset"]
+__all__ = ["Onset", "find_onset", "onset_of_counts"]
 
 MAX_SPLITS = 2
 MIN_RATE_RATIO = 3.0
@@ -88,22 +88,42 @@ def find_onset(times: np.ndarray, flags: np.ndarray) -> Onset | None:
         times: Each row's time, int64 microseconds (no nulls), in any order.
         flags: True for the rows the finding is about.
     """
-    flagged = int(flags.sum())
-    if flagged == 0 or times.size == 0:
+    if times.size == 0:
         return None
     if times.size > 1 and bool(np.all(times[1:] >= times[:-1])):
         t, f = times, flags.astype(np.int64)  # already in time order (the usual case)
     else:
         order = np.argsort(times, kind="stable")
         t, f = times[order], flags[order].astype(np.int64)
-    first = np.flatnonzero(
-        np.diff(t, prepend=t[0] - 1)
-    )  # where each distinct time starts
-    if first.size > MAX_STEPS:  # whole times kept together, about equal row counts
-        first = np.unique(first[np.linspace(0, first.size - 1, MAX_STEPS).astype(int)])
-    keys = t[first]
-    n = np.diff(np.append(first, t.size))
-    k = np.add.reduceat(f, first)
+    first = np.flatnonzero(np.diff(t, prepend=t[0] - 1))  # where each time starts
+    return onset_of_counts(
+        t[first], np.diff(np.append(first, t.size)), np.add.reduceat(f, first)
+    )
+
+
+def onset_of_counts(
+    times: np.ndarray, rows: np.ndarray, flagged: np.ndarray
+) -> Onset | None:
+    """``find_onset`` from the rows and flagged rows at each distinct time.
+
+    The same answer as ``find_onset`` of the rows themselves (only how many rows, and
+    how many flagged, share each time matters), so a batch read in chunks is judged
+    from counts that add up, without holding its rows.
+
+    Args:
+        times: The distinct times, int64 microseconds, ascending.
+        rows: Rows at each time.
+        flagged: Flagged rows at each time.
+    """
+    total = int(flagged.sum())
+    if total == 0 or times.size == 0:
+        return None
+    steps = np.arange(times.size)  # each step's first distinct time
+    if steps.size > MAX_STEPS:  # whole times kept together, about equal row counts
+        steps = np.unique(np.linspace(0, times.size - 1, MAX_STEPS).astype(int))
+    keys = times[steps]
+    n = np.add.reduceat(np.asarray(rows, dtype=np.int64), steps)
+    k = np.add.reduceat(np.asarray(flagged, dtype=np.int64), steps)
     if keys.size < 2:
         return None
     cuts = _segments(n, k)
@@ -116,17 +136,23 @@ def find_onset(times: np.ndarray, flags: np.ndarray) -> Onset | None:
     a, b = bounds[best], bounds[best + 1]
     inside = int(k[a:b].sum())
     rows_out = int(n.sum() - n[a:b].sum())
-    rate_out = (flagged - inside) / rows_out if rows_out else 0.0
+    rate_out = (total - inside) / rows_out if rows_out else 0.0
     rate_in = float(rates[best])
     if a == 0 and b == keys.size:
         return None  # no change: the rows are spread over the whole batch
     if rate_out > 0 and rate_in < MIN_RATE_RATIO * rate_out:
         return None
-    start = first[a] + int(np.argmax(f[first[a] : first[a] + n[a]]))  # first flag
-    z = first[b - 1] + n[b - 1]  # past the episode's last step: its last flag is
-    stop = z - 1 - int(np.argmax(f[first[b - 1] : z][::-1]))
-    end = None if b == keys.size else int(t[stop])
-    return Onset(int(t[start]), end, flagged, inside, rate_in, rate_out)
+    ends = np.append(steps[1:], times.size)  # past each step's last distinct time
+    # The episode starts at its first step's first flagged time (its first time when
+    # it has none) and ends at its last step's last flagged time (or last time).
+    held = np.flatnonzero(flagged[steps[a] : ends[a]])
+    start = steps[a] + (int(held[0]) if held.size else 0)
+    held = np.flatnonzero(flagged[steps[b - 1] : ends[b - 1]])
+    stop = steps[b - 1] + (
+        int(held[-1]) if held.size else ends[b - 1] - steps[b - 1] - 1
+    )
+    end = None if b == keys.size else int(times[stop])
+    return Onset(int(times[start]), end, total, inside, rate_in, rate_out)
 
 
 def _segments(n: np.ndarray, k: np.ndarray) -> list[int]:

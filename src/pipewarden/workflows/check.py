@@ -9,7 +9,7 @@ environment findings of a registered model; and records the run in a store.
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
@@ -364,16 +364,19 @@ def _with_rows(
     needed = needed_columns(result.findings, contract, current)
     if not needed:
         return result
-    frame = _columns_of(batch, needed, query)
-    found = with_rows(result.findings, frame, contract, current, reference)
+    frames = _columns_of(batch, needed, query)
+    found = with_rows(result.findings, frames, contract, current, reference)
     return replace(result, findings=merge_findings(found))
 
 
-def _columns_of(batch: Any, names: list[str], query: str | None) -> pl.DataFrame:
+def _columns_of(
+    batch: Any, names: list[str], query: str | None
+) -> Iterable[pl.DataFrame]:
+    """The batch's rows again, only ``names``: a frame in memory as it is, anything
+    else in chunks (``with_rows`` keeps counts, not rows)."""
     if isinstance(batch, pl.DataFrame):
-        return select_columns(batch, names)
-    frames = list(iter_frames(batch, query=query, columns=names))
-    return frames[0] if len(frames) == 1 else pl.concat(frames, how="vertical")
+        return [select_columns(batch, names)]
+    return iter_frames(batch, query=query, columns=names)
 
 
 def _with(
