@@ -11,6 +11,9 @@ needed and only when a finding asks for them (a clean batch costs nothing):
   2024-03-01 00:00 on; none before");
 - a column declared numeric with a ``range`` that arrived as text is read where it
   reads, and the numbers get the range analysis of ``range.out_of_bounds``.
+
+The rows are read in chunks and kept only as counts (rows and flagged rows per
+distinct time, occurrences per number), so this pass holds no column whole.
 """
 
 from __future__ import annotations
