@@ -11,6 +11,9 @@ system time, which a busy machine does not inflate the way it does wall time).
   (c) `pw.profile` of the 4x folder pinned to one core (taskset -c 0) and on two
   (e) CSV and JSON Lines of the 1x and 4x tables (--text-times, --text-formats):
       `pw.profile` against a streaming Polars scan computing the floor's statistics
+  (k) `pw.check` of folders of the drifted "current" table (1x, 4x) against the 1x
+      reference, with `ts` as the contract's time column: its findings about rows
+      (unseen category, nulls, out of range) read the rows again for their onsets
 
 Usage: python benchmarks/bench_scale.py [--rows N] [--budget BYTES] [--out DIR]
            [--skip LETTERS | --only LETTERS] [--text-times 1,4] [--text-formats csv,jsonl]
@@ -26,7 +29,7 @@ import shutil
 import subprocess
 import sys
 import time
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
@@ -63,13 +66,25 @@ def _profile(path: str, budget: str = "") -> None:
     pw.profile(path, memory_budget=int(budget) if budget else None)
 
 
+def _check(reference: str, folder: str) -> None:
+    import pipewarden as pw
+
+    ref = pw.profile(reference)
+    pw.check(f"{folder}/*.parquet", pw.infer_contract(ref, time="ts"), reference=ref)
+
+
 def _child(argv: list[str]) -> None:
     kind, *args = argv
     import polars  # noqa: F401  # imports are not part of the work measured
 
     import pipewarden  # noqa: F401
 
-    steps = {"floor": _floor_parts, "scan": _scan_floor, "profile": _profile}
+    steps = {
+        "floor": _floor_parts,
+        "scan": _scan_floor,
+        "profile": _profile,
+        "check": _check,
+    }
     start, cpu = time.perf_counter(), time.process_time()
     steps[kind](*args)
     seconds, cpu = time.perf_counter() - start, time.process_time() - cpu
@@ -89,15 +104,21 @@ def _measure(args: list[str], *, pin: str | None = None) -> dict[str, float]:
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
-def _parts(rows: int, count: int, out: Path) -> Path:
+def _parts(rows: int, count: int, out: Path, *, drift: bool = False) -> Path:
+    """A folder of ``count`` parts of the standard table (the drifted "current"
+    one with ``drift``, its parts one after another in time)."""
     from _table import make_table
 
-    folder = out / f"standard_{rows}x{count}"
+    folder = out / f"{'current' if drift else 'standard'}_{rows}x{count}"
     folder.mkdir(parents=True, exist_ok=True)
     for index in range(count):
         path = folder / f"part-{index:03d}.parquet"
         if not path.exists():
-            frame = make_table(rows, 1000 + index, datetime(2024, 1, 1), drift=False)
+            start = datetime(2024, 1, 1) + index * timedelta(days=60)
+            seed = (2000 if drift else 1000) + index
+            frame = make_table(
+                rows, seed, start if drift else datetime(2024, 1, 1), drift=drift
+            )
             frame.write_parquet(path)
     return folder
 
@@ -125,7 +146,7 @@ def main() -> None:
     ap.add_argument("--text-formats", default="csv,jsonl", help="(e): 'csv', 'jsonl'")
     a = ap.parse_args()
     if a.only:
-        a.skip = "".join(part for part in "abce" if part not in a.only)
+        a.skip = "".join(part for part in "abcek" if part not in a.only)
     out = Path(a.out)
     out.mkdir(parents=True, exist_ok=True)
     load = os.getloadavg()[0]
@@ -202,6 +223,24 @@ def main() -> None:
                 size = path.stat().st_size / 2**20
                 print(_line(f"scan {suffix} {times}x ({size:,.0f} MiB)", floor, floor))
                 print(_line(f"profile {suffix} {times}x", prof, floor))
+
+    if "k" not in a.skip:
+        _check_part(a.rows, out)
+
+
+def _check_part(rows: int, out: Path) -> None:
+    print("\n(k) check of the drifted table, onsets read from the rows again")
+    print(HEADER)
+    reference = _parts(rows, 1, out) / "part-000.parquet"
+    first = None
+    for times in (1, 4):
+        folder = _parts(rows, times, out, drift=True)
+        floor = _measure(["floor", str(folder)])
+        checked = _measure(["check", str(reference), str(folder)])
+        first = first or checked
+        print(_line(f"floor {times}x", floor, floor))
+        print(_line(f"check {times}x", checked, floor))
+        print(f"   check peak RSS / 1x: {checked['rss'] / first['rss']:.2f}")
 
 
 if __name__ == "__main__":
