@@ -88,7 +88,7 @@ def find_onset(times: np.ndarray, flags: np.ndarray) -> Onset | None:
         times: Each row's time, int64 microseconds (no nulls), in any order.
         flags: True for the rows the finding is about.
     """
-    if times.size == 0:
+    if times.size == 0 or not flags.any():
         return None
     if times.size > 1 and bool(np.all(times[1:] >= times[:-1])):
         t, f = times, flags.astype(np.int64)  # already in time order (the usual case)
