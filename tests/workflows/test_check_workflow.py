@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import polars as pl
 import pytest
 
 import pipewarden as pw
+import pipewarden.workflows.check as workflow
 from pipewarden.errors import ConfigError
 from pipewarden.workflows.check import check_batch
 
@@ -125,3 +128,36 @@ def test_segments_are_profiled_when_there_is_a_reference(contract: pw.Contract) 
     located = [f for f in outcome.result.findings if f.segment]
     assert {(f.check, f.column) for f in located} >= {("drift.null_rate", "temp")}
     assert all(f.segment == {"region": "s"} for f in located)
+
+
+def test_the_rows_pass_reads_in_chunks_under_the_memory_budget(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # temp leaves its range from row 30,000 on: the finding reads the rows again
+    # (temp and ts) for its onset, a chunk at a time, as the budget allows.
+    rows = 40_000
+    times = pl.Series([i * 60_000_000 for i in range(rows)]).cast(pl.Datetime("us"))
+    temp = [20.0 + (i % 10) if i < 30_000 else 500.0 for i in range(rows)]
+    batch = pl.DataFrame({"ts": times, "temp": temp})
+    path = tmp_path / "batch.parquet"
+    batch.write_parquet(path, row_group_size=5_000)
+    contract = pw.infer_contract(pw.profile(batch.head(20_000)), time="ts")
+    whole = check_batch(path, contract, now=NOW).result
+    read: list[int] = []
+    real = workflow.iter_frames
+
+    def counted(*args: Any, **kwargs: Any) -> Iterator[pl.DataFrame]:
+        for frame in real(*args, **kwargs):
+            read.append(frame.height)
+            yield frame
+
+    monkeypatch.setattr(workflow, "iter_frames", counted)
+
+    budgeted = check_batch(path, contract, now=NOW, memory_budget=1 << 20).result
+
+    (finding,) = [f for f in budgeted.findings if f.check == "range.out_of_bounds"]
+    assert finding.evidence is not None
+    # Row 30,000, to the step: 40,000 minutes are judged as 4,096 steps of ~10.
+    assert finding.evidence["onset"]["start"].startswith("1970-01-21 20:0")
+    assert budgeted.findings == whole.findings
+    assert sum(read) == rows and max(read) < rows  # in chunks, every row once

@@ -204,7 +204,9 @@ def check_batch(
         current = as_profile(batch, **options)
         ref = as_profile(reference, **options) if reference is not None else None
         result = _checked(current, spec, ref, now=now, dataset=name)
-        result = _with_rows(result, batch, query, spec, current, ref)
+        result = _with_rows(
+            result, batch, query, spec, current, ref, memory_budget=memory_budget
+        )
         result = replace(result, contract=result.contract or contract_name)
         if model:
             result = _with(result, _model_findings(opened, model, environ))
@@ -354,6 +356,8 @@ def _with_rows(
     contract: Contract,
     current: DatasetProfile,
     reference: DatasetProfile | None,
+    *,
+    memory_budget: int | None = None,
 ) -> CheckResult:
     """The findings with what the batch's rows add (``checks.rows``): read again,
     only the columns a finding needs, and only when one does."""
@@ -364,19 +368,19 @@ def _with_rows(
     needed = needed_columns(result.findings, contract, current)
     if not needed:
         return result
-    frames = _columns_of(batch, needed, query)
+    frames = _columns_of(batch, needed, query, memory_budget)
     found = with_rows(result.findings, frames, contract, current, reference)
     return replace(result, findings=merge_findings(found))
 
 
 def _columns_of(
-    batch: Any, names: list[str], query: str | None
+    batch: Any, names: list[str], query: str | None, memory_budget: int | None
 ) -> Iterable[pl.DataFrame]:
     """The batch's rows again, only ``names``: a frame in memory as it is, anything
-    else in chunks (``with_rows`` keeps counts, not rows)."""
+    else in chunks under the budget (``with_rows`` keeps counts, not rows)."""
     if isinstance(batch, pl.DataFrame):
         return [select_columns(batch, names)]
-    return iter_frames(batch, query=query, columns=names)
+    return iter_frames(batch, query=query, columns=names, memory_budget=memory_budget)
 
 
 def _with(
