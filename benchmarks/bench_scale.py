@@ -114,11 +114,9 @@ def _parts(rows: int, count: int, out: Path, *, drift: bool = False) -> Path:
     for index in range(count):
         path = folder / f"part-{index:03d}.parquet"
         if not path.exists():
-            start = datetime(2024, 1, 1) + index * timedelta(days=60)
+            later = index * timedelta(days=60) if drift else timedelta(0)
             seed = (2000 if drift else 1000) + index
-            frame = make_table(
-                rows, seed, start if drift else datetime(2024, 1, 1), drift=drift
-            )
+            frame = make_table(rows, seed, datetime(2024, 1, 1) + later, drift=drift)
             frame.write_parquet(path)
     return folder
 

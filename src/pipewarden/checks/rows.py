@@ -31,7 +31,7 @@ from pipewarden.checks.diagnosed import out_of_range_finding
 from pipewarden.checks.findings import Finding
 from pipewarden.contracts.model import ColumnSpec, Contract
 from pipewarden.diagnose import units
-from pipewarden.diagnose.onset import Onset, onset_of_counts
+from pipewarden.diagnose.onset import Onset, counts_by_time, onset_of_counts
 from pipewarden.profiles.column import ColumnProfile, Kind, Physical
 from pipewarden.profiles.dataset import DatasetProfile
 from pipewarden.profiles.readings import NUMBER, iso_datetime
@@ -231,7 +231,7 @@ class _TimeCounts:
         for j, flag in enumerate(flags):
             assert flag is not None  # only findings with flags are counted
             f[:, j] = flag.filter(known).fill_null(False).to_numpy()
-        t, n, k = _runs(t, np.ones(t.size, dtype=np.int64), f)
+        t, n, k = counts_by_time(t, np.ones(t.size, dtype=np.int64), f)
         self.times.append(t)
         self.rows.append(_narrow(n))
         self.flagged.append(_narrow(k))
@@ -251,6 +251,7 @@ class _TimeCounts:
             for a, b in zip(self.times, self.times[1:], strict=False)
         ):  # chunks in time order (the usual case): nothing to add up
             return t, n, flagged
+        # counts_by_time, one finding's column at a time, all sharing one sort
         order = np.argsort(t, kind="stable")
         t, n = t[order], n[order]
         first = np.flatnonzero(np.diff(t, prepend=t[0] - 1))
@@ -265,21 +266,6 @@ def _narrow(counts: np.ndarray) -> np.ndarray:
     """Counts in the smallest unsigned integers that hold them."""
     top = int(counts.max()) if counts.size else 0
     return counts.astype(np.min_scalar_type(top))
-
-
-def _runs(
-    t: np.ndarray, n: np.ndarray, k: np.ndarray
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Counts ``n`` and ``k`` (rows, flags) added up by equal time ``t``, ascending."""
-    if t.size == 0:
-        return t, n, k
-    if t.size > 1 and not bool(np.all(t[1:] >= t[:-1])):
-        order = np.argsort(t, kind="stable")
-        t, n, k = t[order], n[order], k[order]
-    first = np.flatnonzero(np.diff(t, prepend=t[0] - 1))
-    if first.size == t.size:  # every time distinct: nothing to add up
-        return t, n, k
-    return t[first], np.add.reduceat(n, first), np.add.reduceat(k, first, axis=0)
 
 
 def _number_counts(values: pl.Series) -> pl.DataFrame:

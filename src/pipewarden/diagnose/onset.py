@@ -19,7 +19,7 @@ import numpy as np
 
 from pipewarden.profiles.sketches import micros_to_text
 
-__all__ = ["Onset", "find_onset", "onset_of_counts"]
+__all__ = ["Onset", "counts_by_time", "find_onset", "onset_of_counts"]
 
 MAX_SPLITS = 2
 MIN_RATE_RATIO = 3.0
@@ -90,14 +90,36 @@ def find_onset(times: np.ndarray, flags: np.ndarray) -> Onset | None:
     """
     if times.size == 0 or not flags.any():
         return None
-    if times.size > 1 and bool(np.all(times[1:] >= times[:-1])):
-        t, f = times, flags.astype(np.int64)  # already in time order (the usual case)
-    else:
+    rows = np.ones(times.size, dtype=np.int64)
+    return onset_of_counts(*counts_by_time(times, rows, flags.astype(np.int64)))
+
+
+def counts_by_time(
+    times: np.ndarray, rows: np.ndarray, flagged: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Rows and flagged rows added up by equal time, in ascending time.
+
+    Args:
+        times: int64 microseconds, in any order.
+        rows: Rows at each entry of ``times``.
+        flagged: Flagged rows at each entry (one column per finding when 2-D).
+
+    Returns:
+        The distinct times and, at each, the rows and flagged rows, as
+        ``onset_of_counts`` takes them.
+    """
+    if times.size > 1 and not bool(np.all(times[1:] >= times[:-1])):
         order = np.argsort(times, kind="stable")
-        t, f = times[order], flags[order].astype(np.int64)
-    first = np.flatnonzero(np.diff(t, prepend=t[0] - 1))  # where each time starts
-    return onset_of_counts(
-        t[first], np.diff(np.append(first, t.size)), np.add.reduceat(f, first)
+        times, rows, flagged = times[order], rows[order], flagged[order]
+    if times.size == 0:
+        return times, rows, flagged
+    first = np.flatnonzero(np.diff(times, prepend=times[0] - 1))  # each time's start
+    if first.size == times.size:  # every time distinct: nothing to add up
+        return times, rows, flagged
+    return (
+        times[first],
+        np.add.reduceat(rows, first),
+        np.add.reduceat(flagged, first, axis=0),
     )
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Iterable, Iterator, Sequence
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import closing
 from pathlib import Path
 
@@ -166,7 +166,8 @@ def _polars_parquet(
         for start in range(0, n, chunk_rows)
     ]
 
-    def read(path: Path, start: int) -> pl.DataFrame:
+    def read(chunk: tuple[Path, int]) -> pl.DataFrame:
+        path, start = chunk
         try:
             scan = pl.scan_parquet(path, glob=False)
             if columns is not None:
@@ -176,21 +177,10 @@ def _polars_parquet(
             raise _bad_parquet(path, exc) from exc
 
     if not ahead:
-        for path, start in ranges:
-            yield read(path, start)
+        yield from map(read, ranges)
         return
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="pw-read") as pool:
-        next_one: Future[pl.DataFrame] | None = None
-        for index in range(len(ranges)):
-            current = (
-                next_one.result() if next_one is not None else read(*ranges[index])
-            )
-            next_one = (
-                pool.submit(read, *ranges[index + 1])
-                if index + 1 < len(ranges)
-                else None
-            )
-            yield current
+        yield from ordered_map(pool, read, ranges, 2)  # this chunk and the next
 
 
 def _parquet_schema(files: tuple[Path, ...]) -> tuple[pa.Schema, bool, list[int]]:
