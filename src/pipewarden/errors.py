@@ -6,6 +6,7 @@
     ├── ConfigError                 bad setting, unreadable pipewarden.yaml
     ├── MissingDependencyError      optional extra not installed (also an ImportError)
     ├── SourceError                 unreadable, empty or malformed input data
+    │   └── ReadAgainError          types read optimistically did not hold: read again
     ├── EnvError                    an environment fingerprint cannot be read
     ├── ProfileError                profiles that cannot be merged or parsed
     ├── ContractError
@@ -47,6 +48,7 @@ __all__ = [
     "PipewardenWarning",
     "ProfileError",
     "RecordNotFoundError",
+    "ReadAgainError",
     "SourceError",
     "StoreError",
     "StoreUnavailableError",
@@ -68,6 +70,16 @@ class MissingDependencyError(PipewardenError, ImportError):
 
 class SourceError(PipewardenError):
     """Input data cannot be read: missing, empty, malformed or of an unknown format."""
+
+
+class ReadAgainError(SourceError):
+    """Rows already read were parsed with types that a later row shows do not hold.
+
+    Raised only to a caller that asked to read optimistically (``iter_frames(
+    optimistic=True)``) and can throw its work away: it reads the source again
+    without ``optimistic`` (``io.sources.optimistically``), and then every row is
+    checked before any is read.
+    """
 
 
 class EnvError(PipewardenError):

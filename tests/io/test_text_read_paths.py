@@ -2,7 +2,10 @@
 
 CSV rows come from an Arrow spool written by the checking pass, or, when there is
 no room for one, from pieces of whole lines parsed one ahead (polars' streaming
-reader takes over at the first quote); JSON Lines rows from pieces of whole lines.
+reader takes over at the first quote), or, read optimistically, from pieces of
+lines parsed with the first rows' types before the rest is checked (read again the
+checked way when a later row does not parse); JSON Lines rows from pieces of whole
+lines.
 Each path is compared with polars reading the whole file in memory with the same
 inference (``pl.read_csv`` / ``pl.read_ndjson``), on files whose tricky parts sit
 on both sides of piece boundaries.
@@ -26,11 +29,14 @@ import pipewarden as pw
 from pipewarden.errors import SourceError
 from pipewarden.io import _csv, _lines, _spool, iter_frames, read_frame
 from pipewarden.io._lines import LinePieces
+from pipewarden.io.sources import optimistically
 
 CHUNK = 1_000
+OPTIMISTIC = False
+"""Whether ``chunks`` reads optimistically (set by the ``read_path`` fixture)."""
 
 
-@pytest.fixture(params=["spool", "pieces"])
+@pytest.fixture(params=["spool", "pieces", "optimistic"])
 def read_path(
     request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> Iterator[str]:
@@ -39,7 +45,10 @@ def read_path(
     spools.mkdir()
     monkeypatch.setattr(tempfile, "tempdir", str(spools))
     made: list[Path | None] = []
-    if request.param == "pieces":
+    if request.param == "optimistic":
+        monkeypatch.setattr(__import__(__name__), "OPTIMISTIC", True)
+        monkeypatch.setattr(_csv, "_QUOTE_PROBE_BYTES", 4096)  # as small_pieces
+    elif request.param == "pieces":
         monkeypatch.setattr(_csv, "spool_path", lambda path, ratio: None)
     elif _spool._filesystem_type(spools) in _spool._IN_MEMORY_FILESYSTEMS:
         pytest.skip("the temporary directory is in memory: no spool is made there")
@@ -64,7 +73,11 @@ def small_pieces(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def chunks(path: Path) -> pl.DataFrame:
-    frames = list(iter_frames(path, chunk_rows=CHUNK))
+    frames = optimistically(
+        lambda optimistic: list(
+            iter_frames(path, chunk_rows=CHUNK, optimistic=optimistic and OPTIMISTIC)
+        )
+    )
     assert all(frame.height == CHUNK for frame in frames[:-1])
     return pl.concat(frames)
 
@@ -155,15 +168,21 @@ def test_csv_malformed_and_early_closed_reads_leave_no_spool(
 def test_csv_profile_is_the_profile_of_the_whole_file(
     tmp_path: Path, read_path: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    # pw.profile reads optimistically; the value past the inferred head that does
+    # not parse makes it read again, the way ``read_path`` says.
     small_pieces(monkeypatch)
     rows = [
         f"{i},{(i * 7919) % 1000 / 10},cat{i % 13},2024-03-{i % 28 + 1:02d} 10:00:00"
-        for i in range(9_000)
+        for i in range(12_000)
     ]
-    rows[8_000] = "8000,not a number,cat1,2024-03-01 10:00:00"
+    rows[11_000] = "11000,not a number,cat1,2024-03-01 10:00:00"
     path = lines_csv(tmp_path / "profiled.csv", "id,x,c,at", rows)
     expected = pw.profile(whole_csv(path, x=pl.String), chunk_rows=CHUNK)
-    assert pw.profile(path, chunk_rows=CHUNK).to_dict() == expected.to_dict()
+    seen: list[int] = []
+    got = pw.profile(path, chunk_rows=CHUNK, progress=seen.append)
+    assert got.to_dict() == expected.to_dict()
+    assert min(seen) < 0  # the rows of the first reading were taken back...
+    assert sum(seen) == 12_000  # ...so the count ends at the file's rows
 
 
 def test_jsonl_late_keys_and_wider_types_across_pieces(

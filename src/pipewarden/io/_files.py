@@ -39,13 +39,17 @@ def file_frames(
     columns: Sequence[str] | None = None,
     *,
     ahead: bool = True,
+    optimistic: bool = False,
 ) -> Iterator[pl.DataFrame]:
     """Yield the schema frame, then the rows of every file in order; with
     ``columns``, only those (Parquet decodes no others); with ``ahead``, the next
-    chunk is read while the caller works on one."""
+    chunk is read while the caller works on one; with ``optimistic``, see
+    ``sources.iter_frames``."""
     if columns is not None and files.format == "parquet":
         return parquet_columns(files.files, chunk_rows, columns, ahead)
-    frames = FORMATS[files.format].read(files.files, files.label, chunk_rows, ahead)
+    frames = FORMATS[files.format].read(
+        files.files, files.label, chunk_rows, ahead, optimistic
+    )
     if columns is None:
         return frames
     return (select_columns(frame, columns) for frame in frames)

@@ -1,7 +1,7 @@
 """Read CSV, Parquet, Arrow IPC and JSON Lines files batch by batch.
 
-Every reader takes ``(files, label, chunk_rows)`` (``pipewarden.io.formats`` holds
-them in its table) and yields an empty frame carrying the schema first, then the
+Every reader takes ``(files, label, chunk_rows, ahead, optimistic)``
+(``pipewarden.io.formats`` holds them in its table) and yields an empty frame carrying the schema first, then the
 rows, so a file with no rows still tells the caller its columns. Only Parquet reads
 several files at once; the others read exactly one.
 """
@@ -28,22 +28,35 @@ from pipewarden.io._reasons import first_line
 
 
 def read_csv(
-    files: Sequence[Path], label: str, chunk_rows: int, ahead: bool = True
+    files: Sequence[Path],
+    label: str,
+    chunk_rows: int,
+    ahead: bool = True,
+    optimistic: bool = False,
 ) -> Iterator[pl.DataFrame]:
-    """Read one delimited text file (see ``_csv``)."""
+    """Read one delimited text file (see ``_csv``; ``optimistic`` skips its checking
+    pass)."""
     (path,) = files
-    return csv_frames(path, label, chunk_rows, ahead)
+    return csv_frames(path, label, chunk_rows, ahead, optimistic)
 
 
 def read_parquet(
-    files: Sequence[Path], label: str, chunk_rows: int, ahead: bool = True
+    files: Sequence[Path],
+    label: str,
+    chunk_rows: int,
+    ahead: bool = True,
+    optimistic: bool = False,
 ) -> Iterator[pl.DataFrame]:
     """Read Parquet files in order, as one frame with their shared schema."""
     return _parquet_frames(tuple(files), chunk_rows, ahead=ahead)
 
 
 def read_jsonl(
-    files: Sequence[Path], label: str, chunk_rows: int, ahead: bool = True
+    files: Sequence[Path],
+    label: str,
+    chunk_rows: int,
+    ahead: bool = True,
+    optimistic: bool = False,
 ) -> Iterator[pl.DataFrame]:
     """Read one JSON Lines file."""
     (path,) = files
@@ -51,7 +64,11 @@ def read_jsonl(
 
 
 def read_ipc(
-    files: Sequence[Path], label: str, chunk_rows: int, ahead: bool = True
+    files: Sequence[Path],
+    label: str,
+    chunk_rows: int,
+    ahead: bool = True,
+    optimistic: bool = False,
 ) -> Iterator[pl.DataFrame]:
     """Read one Arrow IPC file, a record batch at a time (never ahead: a batch is
     read when asked for)."""

@@ -36,9 +36,11 @@ __all__ = [
 ]
 
 Format = Literal["csv", "parquet", "jsonl", "ipc"]
-Reader = Callable[[Sequence[Path], str, int, bool], Iterator[pl.DataFrame]]
-"""``(files, label, chunk_rows, ahead)`` -> the schema frame, then the rows in
-chunks; with ``ahead``, the next chunk is read while the caller works on one."""
+Reader = Callable[[Sequence[Path], str, int, bool, bool], Iterator[pl.DataFrame]]
+"""``(files, label, chunk_rows, ahead, optimistic)`` -> the schema frame, then the
+rows in chunks; with ``ahead``, the next chunk is read while the caller works on
+one; with ``optimistic``, a reader that checks a whole file before yielding any
+row (CSV) may yield rows first and raise ``ReadAgainError`` later."""
 Writer = Callable[[pl.DataFrame, Path], None]
 
 

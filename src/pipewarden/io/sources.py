@@ -20,27 +20,30 @@ Choices worth knowing:
   bytes become U+FFFD, no row is lost, and a ``PipewardenWarning`` says so.
 - A CSV column whose later values do not fit the type inferred from the first
   10,000 rows (a word among numbers) is read as String for the whole file. To know
-  this before the first chunk is yielded, CSV files are parsed twice (streaming,
-  so memory stays bounded).
+  this before the first chunk is yielded, every row is parsed once before any is
+  yielded (kept in a temporary Arrow file, so memory stays bounded). A profile
+  reads ``optimistic`` instead: rows are yielded as they parse, and in the rare file
+  where a later row does not parse, the profile starts again the checked way.
 - SQL results take their dtypes from the first chunk; a later chunk that does not
   fit them losslessly raises SourceError asking for a CAST in the query.
 """
 
 from __future__ import annotations
 
+import logging
 import os
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
-from typing import Any, TypeAlias
+from typing import Any, TypeAlias, TypeVar
 
 import polars as pl
 import pyarrow as pa
 
 from pipewarden._polars import select_columns
 from pipewarden.config import DEFAULT_MEMORY_BUDGET
-from pipewarden.errors import SourceError
+from pipewarden.errors import ReadAgainError, SourceError
 from pipewarden.io._budget import budget_chunk_rows, shared_budget
 from pipewarden.io._datasets import (
     dataset_bytes,
@@ -74,11 +77,14 @@ __all__ = [
     "SourceLike",
     "describe_source",
     "iter_frames",
+    "optimistically",
     "read_frame",
     "shared_budget",
     "source_extent",
     "source_size_bytes",
 ]
+
+logger = logging.getLogger(__name__)
 
 DEFAULT_CHUNK_ROWS = 262_144
 """Rows per chunk unless the caller asks otherwise (2**18)."""
@@ -111,9 +117,9 @@ class _Opened:
     """Reads only some columns without decoding the others, where the format can."""
     row_bytes: Callable[[], float | None] = lambda: None
     extent: Callable[[], SourceExtent] = lambda: SourceExtent(None, None)
-    inline: _Opened | None = None
-    """The same source read with nothing ahead of the caller, where reading ahead
-    is the reader's own doing (files)."""
+    reading: Callable[[bool, bool], _Opened] | None = None
+    """The same source read with ``(ahead, optimistic)``, where reading ahead and
+    checking before reading are the reader's own doing (files)."""
 
 
 def iter_frames(
@@ -124,6 +130,7 @@ def iter_frames(
     memory_budget: int | None = None,
     columns: Sequence[str] | None = None,
     read_ahead: bool = True,
+    optimistic: bool = False,
 ) -> Iterator[pl.DataFrame]:
     """Read a source as polars frames of ``chunk_rows`` rows (the last may be shorter).
 
@@ -144,6 +151,12 @@ def iter_frames(
         read_ahead: Read (or parse) a file's next chunk while the caller works on
             this one. False when the caller itself asks for the next chunk while it
             works (an engine with ``reads_ahead``): one chunk less in memory.
+        optimistic: Yield rows before the whole source is known to read with the
+            types found at its start (a CSV file's first 10,000 rows), saving the
+            pass that checks them first. For a caller that can throw its work away:
+            if a later row shows the types do not hold, iterating raises
+            ``ReadAgainError`` and the caller reads again without it
+            (``optimistically`` does both).
 
     Returns:
         An iterator of frames that all have the same columns and dtypes.
@@ -161,8 +174,8 @@ def iter_frames(
             f"chunk_rows must be at least 1, got {chunk_rows}. Pass a positive number."
         )
     opened = _open(source, query)
-    if not read_ahead and opened.inline is not None:
-        opened = opened.inline
+    if opened.reading is not None and (optimistic or not read_ahead):
+        opened = opened.reading(read_ahead, optimistic)
     if chunk_rows is None:
         chunk_rows = budget_chunk_rows(
             opened.row_bytes(),
@@ -176,6 +189,23 @@ def iter_frames(
     else:
         frames = (select_columns(f, columns) for f in opened.read(chunk_rows))
     return _chunks(frames, chunk_rows, describe_source(source))
+
+
+T = TypeVar("T")
+
+
+def optimistically(work: Callable[[bool], T]) -> T:
+    """``work(True)``, which reads its source with ``optimistic=True``; if the source
+    then turns out not to hold the types its start promised, ``work(False)``.
+
+    ``work`` must start afresh each time (a new engine pass, a new tally): what the
+    first call made from the rows it read is thrown away.
+    """
+    try:
+        return work(True)
+    except ReadAgainError as again:
+        logger.info("%s; reading it again, every row checked first", again)
+        return work(False)
 
 
 def read_frame(source: SourceLike, *, query: str | None = None) -> pl.DataFrame:
@@ -270,17 +300,21 @@ def _open(source: SourceLike, query: str | None) -> _Opened:
         if path.is_dir() and is_hive_folder(path):
             dataset = parquet_dataset(str(path), os.fspath(source))
             return _dataset_opened(dataset, partial(dataset_frames, dataset))
-        files = resolve_files(source)
-        row_bytes, extent = partial(file_row_bytes, files), partial(_file_extent, files)
-        inline = partial(file_frames, files, ahead=False)
-        return _Opened(
-            partial(file_frames, files),
-            read_columns=partial(file_frames, files),
-            row_bytes=row_bytes,
-            extent=extent,
-            inline=_Opened(inline, inline, row_bytes, extent),
-        )
+        return _files_opened(resolve_files(source))
     return _Opened(_reader(source, query))
+
+
+def _files_opened(
+    files: FileSet, ahead: bool = True, optimistic: bool = False
+) -> _Opened:
+    read = partial(file_frames, files, ahead=ahead, optimistic=optimistic)
+    return _Opened(
+        read,
+        read_columns=read,
+        row_bytes=partial(file_row_bytes, files),
+        extent=partial(_file_extent, files),
+        reading=partial(_files_opened, files),
+    )
 
 
 def _dataset_opened(dataset: Any, read: _Reader) -> _Opened:

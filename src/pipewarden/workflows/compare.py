@@ -11,6 +11,7 @@ from __future__ import annotations
 import importlib.util
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -23,9 +24,14 @@ from pipewarden.drift.compare import compare as compare_profiles
 from pipewarden.drift.correction import CORRECTIONS
 from pipewarden.drift.multivariate import SAMPLE_ROWS, RowSampler
 from pipewarden.drift.results import DriftReport
-from pipewarden.engines.base import SourceEngine
+from pipewarden.engines.base import Engine, SourceEngine
 from pipewarden.errors import ConfigError
-from pipewarden.io.sources import describe_source, iter_frames, shared_budget
+from pipewarden.io.sources import (
+    describe_source,
+    iter_frames,
+    optimistically,
+    shared_budget,
+)
 from pipewarden.profiles.dataset import DatasetProfile, is_profile_json
 from pipewarden.workflows._store import opened_store
 from pipewarden.workflows.profile import ProgressFn, engine_for, tracked
@@ -278,6 +284,12 @@ class _Side:
                 source, segments=self.segments or None, progress=self.progress
             )
             return prof, None, ENGINE_SAMPLES.format(engine=engine.name)
+        return optimistically(partial(self._profile_frames, source, engine))
+
+    def _profile_frames(
+        self, source: Any, engine: Engine, optimistic: bool
+    ) -> tuple[DatasetProfile, pl.DataFrame | None, str]:
+        """One pass of ``engine`` over the rows (a fresh sample each time)."""
         sampler = RowSampler(self.sample_rows) if self.sample_rows > 0 else None
         frames = tracked(
             iter_frames(
@@ -285,6 +297,7 @@ class _Side:
                 query=self.query,
                 memory_budget=self.memory_budget,
                 read_ahead=not engine.reads_ahead,
+                optimistic=optimistic,
             ),
             self.progress,
         )

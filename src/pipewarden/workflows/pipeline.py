@@ -26,8 +26,9 @@ from pipewarden.engines.registry import resolve_engine
 from pipewarden.env.fingerprint import CodeVersion, Fingerprint, capture, code_version
 from pipewarden.errors import ConfigError, PipewardenError
 from pipewarden.io.fingerprints import InputFingerprint, fingerprint_inputs
-from pipewarden.io.sources import iter_frames
+from pipewarden.io.sources import iter_frames, optimistically
 from pipewarden.pipelines.segments import SegmentTally
+from pipewarden.profiles.dataset import DatasetProfile
 from pipewarden.store.pipeline_records import (
     STAGE_ERROR,
     PipelineRun,
@@ -144,12 +145,19 @@ def checkpoint_stage(
         if segments is not None
         else ([] if spec is None else list(spec.dataset.segments))
     )
-    tally = SegmentTally(declared)
     chosen = resolve_engine(engine)
-    frames = tally.tap(
-        iter_frames(data, query=query, read_ahead=not chosen.reads_ahead)
-    )
-    profile = chosen.profile_frames(frames)
+
+    def tallied(optimistic: bool) -> tuple[DatasetProfile, SegmentTally]:
+        tally = SegmentTally(declared)  # afresh when the rows are read again
+        frames = iter_frames(
+            data,
+            query=query,
+            read_ahead=not chosen.reads_ahead,
+            optimistic=optimistic,
+        )
+        return chosen.profile_frames(tally.tap(frames)), tally
+
+    profile, tally = optimistically(tallied)
     if spec is None:
         spec = infer_contract(profile, name=stage_dataset(run.pipeline, stage))
     dataset = stage_dataset(run.pipeline, stage)

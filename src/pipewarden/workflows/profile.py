@@ -14,8 +14,8 @@ from pipewarden.contracts.model import IMBALANCE_INFO_SHARE
 from pipewarden.engines.base import Engine, SourceEngine
 from pipewarden.engines.registry import resolve_engine
 from pipewarden.engines.spark import is_spark_frame
-from pipewarden.errors import ProfileError, SourceError
-from pipewarden.io.sources import iter_frames
+from pipewarden.errors import ProfileError, ReadAgainError, SourceError
+from pipewarden.io.sources import iter_frames, optimistically
 from pipewarden.profiles.dataset import DatasetProfile, is_profile_json
 
 ProgressFn = Callable[[int], None]
@@ -62,17 +62,22 @@ def profile(
     chosen = engine_for(data, engine, query)
     if isinstance(chosen, SourceEngine):
         return chosen.profile_source(data, segments=segments, progress=progress)
-    frames = iter_frames(
-        data,
-        chunk_rows=chunk_rows,
-        query=query,
-        memory_budget=memory_budget,
-        read_ahead=not chosen.reads_ahead,
-    )
-    counted = tracked(frames, progress)
-    if segments:
-        return chosen.profile_frames(counted, segments)
-    return chosen.profile_frames(counted)
+
+    def run(optimistic: bool) -> DatasetProfile:
+        frames = iter_frames(
+            data,
+            chunk_rows=chunk_rows,
+            query=query,
+            memory_budget=memory_budget,
+            read_ahead=not chosen.reads_ahead,
+            optimistic=optimistic,
+        )
+        counted = tracked(frames, progress)
+        if segments:
+            return chosen.profile_frames(counted, segments)
+        return chosen.profile_frames(counted)
+
+    return optimistically(run)
 
 
 def engine_for(data: Any, engine: str, query: str | None = None) -> Engine:
@@ -96,11 +101,19 @@ def engine_for(data: Any, engine: str, query: str | None = None) -> Engine:
 def tracked(
     frames: Iterator[pl.DataFrame], progress: ProgressFn | None
 ) -> Iterator[pl.DataFrame]:
-    """The frames unchanged, reporting each one's rows to ``progress`` once used."""
-    for frame in frames:
-        yield frame
-        if progress is not None:
-            progress(frame.height)
+    """The frames unchanged, reporting each one's rows to ``progress`` once used
+    (and taking them back when the source must be read again: ``ReadAgainError``)."""
+    reported = 0
+    try:
+        for frame in frames:
+            yield frame
+            if progress is not None:
+                progress(frame.height)
+                reported += frame.height
+    except ReadAgainError:
+        if progress is not None and reported:
+            progress(-reported)
+        raise
 
 
 def as_profile(data: Any, **kwargs: Any) -> DatasetProfile:
