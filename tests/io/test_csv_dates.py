@@ -1,9 +1,11 @@
-"""CSV dates and timestamps read as text and parsed after (``_csv._dates_after``)
-give what polars' reader gives when it parses them itself, or fail where it fails.
+"""CSV dates and timestamps read as text and parsed after (``io._dates``) give
+what polars' reader gives when it parses them itself, or fail where it fails.
 
 The check pass reads them that way because it is twice as fast; when it fails, the
 reader's parse decides. So a success must never differ from the reader's, and
-whatever the values, the rows read equal polars reading the whole file.
+whatever the values, the rows read equal polars reading the whole file. Pieces of
+lines parse them with Arrow where every value has one ISO shape: where Arrow
+parses, its values must be polars' (and where it refuses, polars decides).
 """
 
 from __future__ import annotations
@@ -12,12 +14,13 @@ import tempfile
 from pathlib import Path
 
 import polars as pl
+import pyarrow as pa
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from polars.testing import assert_frame_equal
+from polars.testing import assert_frame_equal, assert_series_equal
 
-from pipewarden.io import _csv, iter_frames
+from pipewarden.io import _csv, _dates, iter_frames
 
 DATES = [
     "2024-01-05",
@@ -145,3 +148,76 @@ def test_dates_are_parsed_after_on_the_usual_path(tmp_path: Path) -> None:
     finally:
         if checked.spool is not None:
             checked.spool.unlink(missing_ok=True)
+
+
+@st.composite
+def one_shape(draw: st.DrawFn) -> list[str | None]:
+    """Values of one ISO shape (so Arrow is tried), a few of them out of range."""
+    sep = draw(st.sampled_from(["T", " "]))
+    time = draw(st.sampled_from(["", "%H:%M", "%H:%M:%S", "%H:%M:%S.%f"]))
+    digits = draw(st.integers(1, 10))
+    zone = draw(st.sampled_from(["", "", "Z", "+01:00"]))
+    odd = ["0000-01-01", "2023-02-29", "2024-13-01"]
+    odd_times = ["24:00:00", "23:59:60", "10:60:00"]
+    values: list[str | None] = []
+    for _ in range(draw(st.integers(1, 8))):
+        if draw(st.integers(0, 6)) == 0:
+            values.append(None)
+            continue
+        day = (
+            draw(st.sampled_from(odd))
+            if draw(st.integers(0, 8)) == 0
+            else (
+                f"{draw(st.integers(1900, 2262)):04d}-{draw(st.integers(1, 12)):02d}-"
+                f"{draw(st.integers(1, 28)):02d}"
+            )
+        )
+        if not time:
+            values.append(day)
+            continue
+        clock = f"{draw(st.integers(0, 23)):02d}:{draw(st.integers(0, 59)):02d}"
+        if time != "%H:%M":
+            clock += f":{draw(st.integers(0, 59)):02d}"
+        if draw(st.integers(0, 8)) == 0:
+            clock = draw(st.sampled_from(odd_times))[: len(clock)]
+        if time.endswith("%f"):
+            clock += "." + "".join(
+                draw(st.sampled_from("0123456789")) for _ in range(digits)
+            )
+        values.append(f"{day}{sep}{clock}{zone}")
+    return values
+
+
+ARROW_TYPES = [pl.Date, pl.Datetime("ms"), pl.Datetime("us"), pl.Datetime("ns")]
+
+
+@settings(max_examples=400, deadline=None)
+@given(values=one_shape(), dtype=st.sampled_from(ARROW_TYPES))
+def test_dates_parsed_by_arrow_are_polars_or_left_to_polars(
+    values: list[str | None], dtype: pl.DataType
+) -> None:
+    text = pl.Series("at", values, dtype=pl.String)
+    fast = _dates._arrow_parsed(text, dtype)
+    if fast is None:
+        return  # polars parses the column (or refuses it) as before
+    want = pl.DataFrame([text]).select(_dates.polars_dates({"at": dtype}))
+    assert_series_equal(fast, want.get_column("at"))
+
+
+def test_usual_timestamps_take_arrow_even_with_digits_finer_than_the_unit() -> None:
+    # As polars writes microsecond times to CSV: nine digits, read back as "us".
+    text = pl.Series(
+        "ts", ["2024-01-01T00:00:00.579321000", None, "1969-12-31T23:59:59.123456789"]
+    )
+    for dtype in (pl.Datetime("us"), pl.Datetime("ns")):
+        fast = _dates._arrow_parsed(text, dtype)
+        assert fast is not None
+        want = pl.DataFrame([text]).select(_dates.polars_dates({"ts": dtype}))
+        assert_series_equal(fast, want.get_column("ts"))
+    # Values of two shapes are left to polars: here Arrow would read both, while
+    # polars (one pattern, from the first value) refuses the second.
+    mixed = pl.Series("ts", ["2024-01-01T10", "2024-01-01T10:30"])
+    assert pa.array(mixed.to_list()).cast(pa.timestamp("us")).null_count == 0
+    with pytest.raises(pl.exceptions.PolarsError):
+        mixed.str.to_datetime(time_unit="us")
+    assert _dates._arrow_parsed(mixed, pl.Datetime("us")) is None
