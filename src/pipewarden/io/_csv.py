@@ -114,9 +114,7 @@ def _optimistic(
     read, dated = _text_schema(schema, dates_after=True)
 
     def parse(piece: bytes) -> pl.DataFrame:
-        return parsed_dates(
-            pl.read_csv(piece, separator=separator, schema=read), dated
-        )
+        return parsed_dates(pl.read_csv(piece, separator=separator, schema=read), dated)
 
     try:
         yield from parsed_ahead(iter(pieces), parse, ahead=ahead)

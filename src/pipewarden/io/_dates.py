@@ -33,7 +33,11 @@ def parsed_dates(frame: pl.DataFrame, dated: dict[str, pl.DataType]) -> pl.DataF
         _arrow_parsed(frame.get_column(name), dtype) for name, dtype in dated.items()
     ]
     done = [series for series in fast if series is not None]
-    rest = {n: d for (n, d), series in zip(dated.items(), fast) if series is None}
+    rest = {
+        n: d
+        for (n, d), series in zip(dated.items(), fast, strict=True)
+        if series is None
+    }
     if done:
         frame = frame.with_columns(done)
     return frame.with_columns(polars_dates(rest)) if rest else frame
