@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import warnings
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import polars as pl
@@ -110,3 +111,36 @@ def test_drift_and_a_pipeline_checkpoint_read_a_late_word_again(
     assert stage.rows == ROWS
     assert stage.segments is not None
     assert sum(stage.segments["parts"]["seg"]["rows"]) == ROWS  # each row once
+
+
+def test_check_reads_the_rows_again_optimistically_and_agrees_with_the_frame(
+    tmp_path: Path,
+) -> None:
+    # Findings about rows (an unseen category, with its onset) need the second
+    # read; the late word makes both reads of the file start again.
+    start = datetime(2024, 1, 1)
+
+    def rows(late: bool) -> list[str]:
+        out = []
+        for i in range(ROWS):
+            seg = f"seg{9 if late and i >= 6_000 else i % 3}"
+            out.append(
+                f"{i},{i % 97 * 0.5},{seg},{start + timedelta(minutes=i):%Y-%m-%d %H:%M:%S}"
+            )
+        if late:
+            out[LATE] = out[LATE].replace(f",{LATE % 97 * 0.5},", ",n/a,")
+        return out
+
+    paths = []
+    for name, late in (("reference.csv", False), ("current.csv", True)):
+        path = tmp_path / name
+        path.write_text("id,x,seg,at\n" + "\n".join(rows(late)) + "\n")
+        paths.append(path)
+    reference, current = paths
+    contract = pw.infer_contract(pw.profile(reference), time="at")
+    now = start + timedelta(days=9)
+    got = pw.check(current, contract, reference=reference, now=now)
+    want = pw.check(checked(current), contract, reference=reference, now=now)
+    assert [f.to_dict() for f in got.findings] == [f.to_dict() for f in want.findings]
+    unseen = [f for f in got.findings if f.column == "seg" and "seg9" in f.message]
+    assert unseen and "onset" in unseen[0].evidence  # when it began: from the rows

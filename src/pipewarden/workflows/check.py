@@ -25,7 +25,7 @@ from pipewarden.checks.run import check_profile
 from pipewarden.contracts.model import Contract
 from pipewarden.contracts.yaml_io import load_contract
 from pipewarden.errors import ConfigError
-from pipewarden.io.sources import describe_source, iter_frames
+from pipewarden.io.sources import describe_source, iter_frames, optimistically
 from pipewarden.profiles.dataset import DatasetProfile, is_profile_json
 from pipewarden.workflows.profile import ProgressFn, as_profile
 from pipewarden.workflows.references import is_reference_set, resolve_reference
@@ -368,19 +368,33 @@ def _with_rows(
     needed = needed_columns(result.findings, contract, current)
     if not needed:
         return result
-    frames = _columns_of(batch, needed, query, memory_budget)
-    found = with_rows(result.findings, frames, contract, current, reference)
-    return replace(result, findings=merge_findings(found))
+
+    def counted(optimistic: bool) -> list[Finding]:
+        frames = _columns_of(batch, needed, query, memory_budget, optimistic)
+        return with_rows(result.findings, frames, contract, current, reference)
+
+    return replace(result, findings=merge_findings(optimistically(counted)))
 
 
 def _columns_of(
-    batch: Any, names: list[str], query: str | None, memory_budget: int | None
+    batch: Any,
+    names: list[str],
+    query: str | None,
+    memory_budget: int | None,
+    optimistic: bool = False,
 ) -> Iterable[pl.DataFrame]:
     """The batch's rows again, only ``names``: a frame in memory as it is, anything
-    else in chunks under the budget (``with_rows`` keeps counts, not rows)."""
+    else in chunks under the budget (``with_rows`` keeps counts, not rows, and
+    starts afresh when an optimistic read must be read again)."""
     if isinstance(batch, pl.DataFrame):
         return [select_columns(batch, names)]
-    return iter_frames(batch, query=query, columns=names, memory_budget=memory_budget)
+    return iter_frames(
+        batch,
+        query=query,
+        columns=names,
+        memory_budget=memory_budget,
+        optimistic=optimistic,
+    )
 
 
 def _with(
