@@ -509,3 +509,21 @@ def test_other_float_columns_get_the_kll_sketch_of_their_values(
     assert column.quantiles.values is None  # a sketch, not exact counts
     assert column.quantiles.blob == Quantiles.from_array(finite).blob
     assert column.distinct.estimate == pytest.approx(np.unique(finite).size, rel=0.05)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    values=st.lists(
+        st.floats(allow_nan=False, allow_infinity=False)
+        | st.sampled_from([0.0, -0.0, 5e-324, -5e-324, 1.7976931348623157e308]),
+        max_size=300,
+    )
+)
+def test_values_sort_as_integers_in_the_order_of_the_floats(
+    values: list[float],
+) -> None:
+    got = local._ascending(np.array(values, dtype=np.float64))
+    want = np.sort(np.array(values, dtype=np.float64))
+    assert np.array_equal(got, want)  # equal as floats: -0.0 == 0.0
+    signs = np.signbit(got[got == 0])
+    assert list(signs) == sorted(signs, reverse=True)  # -0.0 first: one order only

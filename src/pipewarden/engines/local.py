@@ -222,9 +222,8 @@ def _distinct_times(name: str, row: dict[str, Any]) -> np.ndarray:
 
 @dataclass(frozen=True, slots=True)
 class _Measured:
-    """A float column's finite values, sketched in ``_finish``: sorted once (by
-    Polars, in the chunk's select), they give both its quantiles and its distinct
-    values.
+    """A float column's finite values, sketched in ``_finish``: sorted once
+    (``_ascending``), they give both its quantiles and its distinct values.
 
     A column whose rows repeat a few values gets their exact distribution from their
     counts, as a counted column would; any other gets a KLL sketch. The distinct
@@ -238,7 +237,7 @@ class _Measured:
     unhashed: _Unhashed | None = None
 
     def sketch(self) -> tuple[Quantiles, Distinct]:
-        x = np.asarray(self.values, dtype=np.float64)  # ascending (_values_expr)
+        x = _ascending(self.values)
         first = np.empty(x.size, dtype=bool)  # where each distinct value starts
         first[:1] = True
         np.not_equal(x[1:], x[:-1], out=first[1:])
@@ -375,7 +374,7 @@ def _finish(prepared: _Prepared, hashing: Executor | None = None) -> DatasetProf
         if isinstance(quantiles, _Measured):
             jobs[name, "measured"] = quantiles.sketch
         elif isinstance(quantiles, np.ndarray):
-            jobs[name, "quantiles"] = partial(Quantiles.from_sorted, quantiles)
+            jobs[name, "quantiles"] = partial(_sorted_quantiles, quantiles)
         if isinstance(distinct, _Unhashed):
             jobs[name, "distinct"] = distinct.sketch
     pending = {key: hashing.submit(job) for key, job in jobs.items()} if hashing else {}
@@ -407,10 +406,25 @@ def _finish(prepared: _Prepared, hashing: Executor | None = None) -> DatasetProf
     )
 
 
+def _sorted_quantiles(values: np.ndarray) -> Quantiles:
+    return Quantiles.from_sorted(_ascending(values))
+
+
+_SIGN_CLEAR = np.int64(0x7FFF_FFFF_FFFF_FFFF)
+
+
 def _ascending(values: np.ndarray) -> np.ndarray:
-    """``values`` (float64) sorted by Polars, on one core: faster than numpy here
-    (see ``_values_expr``)."""
-    return pl.Series(values).sort(multithreaded=False).to_numpy()
+    """Finite float64 ``values`` in ascending order, -0.0 before 0.0.
+
+    Sorted as integers: a float's bits, with every bit but the sign flipped when it
+    is negative, order as the floats do. Polars sorts 262,144 such integers in
+    13 ns a value on one core, the floats in 27, numpy the floats in 45.
+    """
+    keys = np.array(values, dtype=np.float64).view(np.int64)  # a copy to flip
+    np.bitwise_xor(keys, _SIGN_CLEAR, out=keys, where=keys < 0)
+    ordered = pl.Series(keys).sort(multithreaded=False).to_numpy().copy()
+    np.bitwise_xor(ordered, _SIGN_CLEAR, out=ordered, where=ordered < 0)
+    return ordered.view(np.float64)
 
 
 # ------------------------------------------------------------------ row-level pass
@@ -481,12 +495,10 @@ def _moment_exprs(x: pl.Expr, name: str) -> list[pl.Expr]:
 
 
 def _values_expr(name: str, ph: Physical) -> pl.Expr:
-    """A numeric column's non-null values as float64, ascending, as a list.
-
-    Sorted by Polars, in the chunk's select: 27 ns a value on one core against
-    numpy's 45 (262,144 normal floats; the sort was 38% of the engine's CPU)."""
+    """A numeric column's non-null values as float64, as a list (sorted later,
+    ``_ascending``)."""
     x = pl.col(name).cast(pl.Float64) if ph is Physical.FLOAT else pl.col(name)
-    return x.drop_nulls().cast(pl.Float64).sort().implode().alias(_k(name, "values"))
+    return x.drop_nulls().cast(pl.Float64).implode().alias(_k(name, "values"))
 
 
 def _refine_non_finite(
@@ -507,7 +519,7 @@ def _refine_non_finite(
             x.is_nan().sum().alias(_k(name, "nan")),
             (x == float("inf")).sum().alias(_k(name, "posinf")),
             (x == float("-inf")).sum().alias(_k(name, "neginf")),
-            finite.sort().implode().alias(_k(name, "values")),
+            finite.implode().alias(_k(name, "values")),
         ]
     if exprs:
         row.update(_one_row(frame.select(exprs)))
