@@ -71,7 +71,8 @@ def csv_frames(
 def _checked_frames(
     path: Path, label: str, chunk_rows: int, ahead: bool
 ) -> Iterator[pl.DataFrame]:
-    """The rows, once every one of them has parsed with the types (``_checked_scan``)."""
+    """The rows, once every one of them has parsed with the types
+    (``_checked_scan``)."""
     checked = _checked_scan(path, label)
     try:
         yield pl.DataFrame(schema=checked.schema)

@@ -1,9 +1,10 @@
 """Read CSV, Parquet, Arrow IPC and JSON Lines files batch by batch.
 
 Every reader takes ``(files, label, chunk_rows, ahead, optimistic)``
-(``pipewarden.io.formats`` holds them in its table) and yields an empty frame carrying the schema first, then the
-rows, so a file with no rows still tells the caller its columns. Only Parquet reads
-several files at once; the others read exactly one.
+(``pipewarden.io.formats`` holds them in its table) and yields an empty frame
+carrying the schema first, then the rows, so a file with no rows still tells the
+caller its columns. Only Parquet reads several files at once; the others read
+exactly one; only CSV reads ``optimistic`` (the others check nothing first).
 """
 
 from __future__ import annotations
