@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import gzip
 import json
+import sys
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -46,7 +47,7 @@ def read_path(
     monkeypatch.setattr(tempfile, "tempdir", str(spools))
     made: list[Path | None] = []
     if request.param == "optimistic":
-        monkeypatch.setattr(__import__(__name__), "OPTIMISTIC", True)
+        monkeypatch.setattr(sys.modules[__name__], "OPTIMISTIC", True)
         monkeypatch.setattr(_csv, "_QUOTE_PROBE_BYTES", 4096)  # as small_pieces
     elif request.param == "pieces":
         monkeypatch.setattr(_csv, "spool_path", lambda path, ratio: None)

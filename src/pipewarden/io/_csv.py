@@ -23,7 +23,7 @@ import codecs
 import csv
 import logging
 import warnings
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
@@ -96,9 +96,9 @@ def _optimistic(
     For a caller whose work can be thrown away (a profile): when a piece does not
     parse (a word in a column of numbers, bytes that are not UTF-8, a ragged row),
     this raises ``ReadAgainError`` and the caller reads the file again without
-    ``optimistic``, which fixes the types first. A file holding a quote character
-    is never read this way (``csv_frames``), as a newline may then be inside a
-    value. Measured on the 8,000,000-row standard table: ~4 s CPU less than the
+    ``optimistic``, which fixes the types first. A newline may be inside a quoted
+    value, so a file with a quote character in its first 4 MiB is read the checked
+    way at once (``csv_frames``), and one further down stops this reading. Measured on the 8,000,000-row standard table: ~4 s CPU less than the
     checking pass, the spool and its read-back (12.3 s).
     """
     separator = _sniff_separator(path, label)
@@ -112,11 +112,7 @@ def _optimistic(
         return
     yield pl.DataFrame(schema=schema)
     pieces = LinePieces(path, chunk_rows, header=True, stop=b'"')
-    read, dated = _text_schema(schema, dates_after=True)
-
-    def parse(piece: bytes) -> pl.DataFrame:
-        return parsed_dates(pl.read_csv(piece, separator=separator, schema=read), dated)
-
+    parse = _piece_parser(separator, schema, "utf8", dates_after=True)
     try:
         yield from parsed_ahead(iter(pieces), parse, ahead=ahead)
     except pl.exceptions.PolarsError as exc:
@@ -160,24 +156,33 @@ def _csv_rows(
     reached there on, polars' streaming reader reads the rest (it knows quotes).
     """
     pieces = LinePieces(path, chunk_rows, header=True, stop=b'"')
-    schema, dated = _text_schema(checked.schema, checked.dates_after)
-
-    def parse(piece: bytes) -> pl.DataFrame:
-        # Each piece starts with the header line: read exactly as the whole file.
-        frame = pl.read_csv(
-            piece,
-            separator=checked.separator,
-            schema=schema,
-            encoding=_polars_encoding(checked.encoding),
-        )
-        return parsed_dates(frame, dated)
-
+    parse = _piece_parser(
+        checked.separator, checked.schema, checked.encoding, checked.dates_after
+    )
     rows = 0
     for frame in parsed_ahead(iter(pieces), parse, ahead=ahead):
         rows += frame.height
         yield frame
     if pieces.stopped:
         yield from checked.scan.slice(rows).collect_batches(chunk_size=chunk_rows)
+
+
+def _piece_parser(
+    separator: str, schema: pl.Schema, encoding: str, dates_after: bool
+) -> Callable[[bytes], pl.DataFrame]:
+    """How to parse a piece of lines (``_lines``) with ``schema``: each piece starts
+    with the header line, so it reads exactly as the whole file; dates (with
+    ``dates_after``) are read as text and parsed after (``_dates``)."""
+    read, dated = _text_schema(schema, dates_after)
+    polars_encoding = _polars_encoding(encoding)
+
+    def parse(piece: bytes) -> pl.DataFrame:
+        frame = pl.read_csv(
+            piece, separator=separator, schema=read, encoding=polars_encoding
+        )
+        return parsed_dates(frame, dated)
+
+    return parse
 
 
 def _checked_scan(path: Path, label: str) -> _Checked:
