@@ -16,7 +16,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from pipewarden.io import _formats, _lines
+from pipewarden.io import _jsonl, _lines
 
 KEYS = ["a", "b", "c", "d"]
 VALUES = st.one_of(
@@ -62,7 +62,7 @@ def test_pieces_infer_the_schema_polars_infers_from_the_whole_file(
         path.write_text("".join(json.dumps(line) + "\n" for line in lines))
         want = whole(path)
         try:
-            got = list(_formats._jsonl_schema(path, rows).items())
+            got = list(_jsonl._file_schema(path, rows).items())
         except pl.exceptions.PolarsError:
             got = None
         assert got == want
@@ -93,7 +93,7 @@ def test_pieces_holding_the_same_shapes_in_other_orders_infer_the_files_schema(
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / "shapes.jsonl"
         path.write_text("".join(json.dumps(line) + "\n" for line in lines))
-        got = list(_formats._jsonl_schema(path, len(records)).items())
+        got = list(_jsonl._file_schema(path, len(records)).items())
         assert got == whole(path)
 
 
@@ -112,12 +112,12 @@ def test_a_file_of_one_record_shape_is_inferred_a_piece_at_a_time(
             whole_file.append(source)
         return scan(source, **kw)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(_formats.pl, "scan_ndjson", recorded)
-    got = _formats._jsonl_schema(path, 7)
+    monkeypatch.setattr(_jsonl.pl, "scan_ndjson", recorded)
+    got = _jsonl._file_schema(path, 7)
     assert list(got.items()) == [("id", pl.Int64), ("x", pl.Float64), ("s", pl.String)]
     assert whole_file == []  # never the whole file at once
     path.write_text(path.read_text() + '{"late": true}\n')
-    assert list(_formats._jsonl_schema(path, 7)) == ["id", "x", "s", "late"]
+    assert list(_jsonl._file_schema(path, 7)) == ["id", "x", "s", "late"]
     assert whole_file == [path]  # a piece that differs: the file's own inference
 
 

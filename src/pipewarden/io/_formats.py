@@ -4,16 +4,15 @@ Every reader takes ``(files, label, chunk_rows, ahead, optimistic)``
 (``pipewarden.io.formats`` holds them in its table) and yields an empty frame
 carrying the schema first, then the rows, so a file with no rows still tells the
 caller its columns. Only Parquet reads several files at once; the others read
-exactly one; only CSV reads ``optimistic`` (the others check nothing first).
+exactly one; CSV and JSON Lines read ``optimistic`` (the others check nothing
+first).
 """
 
 from __future__ import annotations
 
-import os
 import re
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import closing
 from pathlib import Path
 
 import polars as pl
@@ -24,7 +23,7 @@ import pyarrow.parquet as pq
 from pipewarden._concurrent import ordered_map
 from pipewarden.errors import SourceError
 from pipewarden.io._csv import csv_frames
-from pipewarden.io._lines import LinePieces, parsed_ahead
+from pipewarden.io._jsonl import jsonl_frames
 from pipewarden.io._reasons import first_line
 
 
@@ -59,9 +58,10 @@ def read_jsonl(
     ahead: bool = True,
     optimistic: bool = False,
 ) -> Iterator[pl.DataFrame]:
-    """Read one JSON Lines file."""
+    """Read one JSON Lines file (see ``_jsonl``; ``optimistic`` infers its types
+    from its first lines alone)."""
     (path,) = files
-    return _jsonl_frames(path, label, chunk_rows, ahead)
+    return jsonl_frames(path, label, chunk_rows, ahead, optimistic)
 
 
 def read_ipc(
@@ -272,76 +272,3 @@ def _ipc_frames(path: Path, label: str) -> Iterator[pl.DataFrame]:
             f"Cannot read Arrow IPC file '{label}': {first_line(exc)}. "
             "Check that it is an Arrow IPC (Feather v2) file, or export it again."
         ) from exc
-
-
-def _jsonl_frames(
-    path: Path, label: str, chunk_rows: int, ahead: bool = True
-) -> Iterator[pl.DataFrame]:
-    """Read JSON Lines; types are inferred from every line, so chunks agree.
-
-    The rows are parsed in pieces of whole lines, with ``ahead`` one piece ahead of
-    the consumer (a newline never occurs inside a JSON Lines record).
-    """
-    try:
-        schema = _jsonl_schema(path, chunk_rows)
-        yield pl.DataFrame(schema=schema)
-        pieces = LinePieces(path, chunk_rows, header=False)
-        yield from parsed_ahead(
-            iter(pieces), lambda piece: _ndjson(piece, schema), ahead=ahead
-        )
-    except pl.exceptions.PolarsError as exc:
-        raise SourceError(
-            f"Cannot read JSON Lines file '{label}': {first_line(exc)}. "
-            "Check that every line is one JSON object."
-        ) from exc
-
-
-def _jsonl_schema(path: Path, chunk_rows: int) -> pl.Schema:
-    """The schema polars infers from every line of the file, one piece of lines at
-    a time (a piece per core at once), so memory stays flat whatever the size.
-
-    polars combines the lines' types in an order that pieces cannot reproduce when
-    they differ (a key first seen in a later piece, say), so the file's own
-    inference decides then; it maps the whole file, which then counts in RSS.
-    When every piece infers the same schema, that is the file's (property-tested
-    against polars on files with keys and types that vary from line to line).
-    """
-    found = _same_schema(LinePieces(path, chunk_rows, header=False))
-    if found is None:  # pieces that differ, or no line: the file's inference
-        return pl.Schema(
-            pl.scan_ndjson(path, infer_schema_length=None).collect_schema()
-        )
-    return pl.Schema(found)
-
-
-_INFERRING = 4
-"""JSON Lines pieces (about 16 MiB each) whose schemas are inferred at once."""
-
-
-def _same_schema(pieces: Iterable[bytes]) -> list[tuple[str, pl.DataType]] | None:
-    """The schema every piece infers, or None when two differ or one fails (a piece
-    of blank lines alone, say). polars infers without the GIL, so pieces are
-    inferred in parallel threads, one per core (``_INFERRING`` at most)."""
-
-    def infer(piece: bytes) -> list[tuple[str, pl.DataType]] | None:
-        try:
-            schema = pl.scan_ndjson(piece, infer_schema_length=None).collect_schema()
-        except pl.exceptions.PolarsError:
-            return None
-        return list(schema.items())
-
-    first: list[tuple[str, pl.DataType]] | None = None
-    workers = max(1, min(_INFERRING, os.cpu_count() or 1))
-    pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="pw-infer")
-    # Leaving early closes the map first (cancelling what has not started).
-    with pool, closing(ordered_map(pool, infer, pieces, workers)) as schemas:
-        for schema in schemas:
-            if schema is None or (first is not None and schema != first):
-                return None
-            if first is None:
-                first = schema
-    return first
-
-
-def _ndjson(piece: bytes, schema: pl.Schema) -> pl.DataFrame:
-    return pl.read_ndjson(piece, schema=schema)
