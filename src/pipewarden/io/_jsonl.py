@@ -34,7 +34,7 @@ from polars._typing import PolarsDataType
 
 from pipewarden._concurrent import ordered_map
 from pipewarden.errors import ReadAgainError, SourceError
-from pipewarden.io._lines import LinePieces, parsed_ahead
+from pipewarden.io._lines import LinePieces, count_newlines, parsed_ahead
 from pipewarden.io._reasons import first_line
 from pipewarden.io._sniff import open_bytes
 
@@ -165,7 +165,7 @@ class _Guard(io.RawIOBase):
         if not _BLANKS.fullmatch(block):  # else a closing brace still ends the text
             brace = block.rfind(b"}")
             self._tail = brace >= 0 and _BLANKS.fullmatch(block, brace + 1) is not None
-        self._newlines += block.count(b"\n")
+        self._newlines += count_newlines(block)
         self._last = block[-1:]
 
     @property
