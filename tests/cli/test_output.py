@@ -186,3 +186,54 @@ def test_a_check_in_a_ci_log_prints_each_finding_on_one_line(
     assert shown
     for message in shown:
         assert any(message in line for line in run.out.splitlines()), message
+
+
+def test_a_stage_starts_the_count_over_with_the_next_sources_rows(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``check`` tells the bar when it reads the reference, then the batch again:
+    each gets a bar of its own, with its own total (it used to count them all
+    against the batch's total, and run past it)."""
+    import polars as pl
+
+    from pipewarden.cli import _output
+    from pipewarden.io.sources import SourceExtent
+    from pipewarden.workflows.profile import Stages
+
+    bars: list[dict[str, Any]] = []  # each bar shown: label, total, rows, stopped
+
+    class Bar:
+        def __init__(self, label: str, extent: SourceExtent | None) -> None:
+            bars.append({"label": label, "stopped": False})
+
+        def start(self) -> None: ...
+
+        def stop(self) -> None:
+            bars[-1]["stopped"] = True
+
+        def add_task(self, label: str, total: int | None) -> int:
+            bars[-1].update(total=total, rows=0)
+            return 0
+
+        def update(self, task: int, completed: int) -> None:
+            bars[-1]["rows"] = completed
+
+    monkeypatch.setattr(_output, "progress_bar", Bar)
+    monkeypatch.setattr(_output.err, "_force_terminal", True)
+    monkeypatch.setattr(_output, "PROGRESS_AFTER_SECONDS", 0.0)
+    reference = tmp_path / "ref.csv"
+    pl.DataFrame({"x": range(30)}).write_csv(reference)
+    with _output.progress("checking b", SourceExtent(10, None)) as advance:
+        assert isinstance(advance, Stages)
+        advance(10)
+        advance.stage("profiling the reference", str(reference), None)
+        assert advance.rows == 0
+        assert advance.extent is not None and advance.extent.rows == 30
+        advance(30)
+        advance.stage("reading b again", pl.DataFrame({"x": range(10)}), None)
+        advance(4)
+    assert bars == [
+        {"label": "checking b", "total": 10, "rows": 10, "stopped": True},
+        {"label": "profiling the reference", "total": 30, "rows": 30, "stopped": True},
+        {"label": "reading b again", "total": 10, "rows": 4, "stopped": True},
+    ]

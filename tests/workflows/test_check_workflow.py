@@ -161,3 +161,50 @@ def test_the_rows_pass_reads_in_chunks_under_the_memory_budget(
     assert finding.evidence["onset"]["start"].startswith("1970-01-21 20:0")
     assert budgeted.findings == whole.findings
     assert sum(read) == rows and max(read) < rows  # in chunks, every row once
+
+
+class Recorded:
+    """A ``Stages`` progress callback: the rows each stage reported."""
+
+    def __init__(self) -> None:
+        self.stages: list[list[Any]] = [["batch", None, 0]]
+
+    def __call__(self, rows: int) -> None:
+        self.stages[-1][2] += rows
+
+    def stage(self, label: str, source: Any, query: str | None) -> None:
+        self.stages.append([label, source, 0])
+
+
+def test_progress_is_told_of_the_reference_and_of_the_rows_pass(
+    tmp_path: Path,
+) -> None:
+    """Each source read reports its own rows, under a stage of its own: the batch,
+    the reference (data), then the batch again for the columns a finding needs."""
+    rows = 12_000
+    times = pl.Series([i * 60_000_000 for i in range(rows)]).cast(pl.Datetime("us"))
+    temp = [20.0 + (i % 10) if i < 9_000 else 500.0 for i in range(rows)]
+    batch, reference = tmp_path / "batch.parquet", tmp_path / "reference.csv"
+    pl.DataFrame({"ts": times, "temp": temp}).write_parquet(batch)
+    pl.DataFrame({"ts": times, "temp": temp}).head(5_000).write_csv(reference)
+    contract = pw.infer_contract(pw.profile(reference), time="ts")
+    progress = Recorded()
+
+    check_batch(batch, contract, reference=reference, now=NOW, progress=progress)
+
+    assert progress.stages == [
+        ["batch", None, rows],
+        ["profiling the reference reference.csv", reference, 5_000],
+        ["reading batch.parquet again for temp, ts", batch, rows],
+    ]
+    plain: list[int] = []  # a plain callback counts every row read
+    check_batch(batch, contract, reference=reference, now=NOW, progress=plain.append)
+    assert sum(plain) == rows + 5_000 + rows
+    saved = tmp_path / "reference.json"
+    pw.profile(reference).save(saved)
+    progress = Recorded()
+    check_batch(batch, contract, reference=saved, now=NOW, progress=progress)
+    assert [stage[0] for stage in progress.stages] == [
+        "batch",
+        "reading batch.parquet again for temp, ts",
+    ]

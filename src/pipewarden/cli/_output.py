@@ -7,7 +7,7 @@ import math
 import sys
 import threading
 import time
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -20,6 +20,7 @@ from rich.progress import (
     ProgressColumn,
     SpinnerColumn,
     Task,
+    TaskID,
     TextColumn,
     TimeElapsedColumn,
     TimeRemainingColumn,
@@ -137,40 +138,63 @@ def progress_bar(label: str, extent: SourceExtent | None) -> Progress:
 
 
 @contextmanager
-def progress(
-    label: str, extent: SourceExtent | None = None
-) -> Iterator[Callable[[int], None]]:
+def progress(label: str, extent: SourceExtent | None = None) -> Iterator[RowCounter]:
     """A callback counting rows; a progress bar appears once work takes over a
     second (on a terminal): rows, bytes and rate, with a bar and the time remaining
-    when ``extent`` knows the rows."""
-    start = time.perf_counter()
-    state: dict[str, Any] = {"rows": 0, "bar": None, "task": None}
-    lock = threading.Lock()  # sources read in parallel share one counter
-
-    def advance(rows: int) -> None:
-        with lock:
-            _advance(rows)
-
-    def _advance(rows: int) -> None:
-        state["rows"] += rows
-        if (
-            state["bar"] is None
-            and err.is_terminal  # off a terminal (CI logs, pipes) it leaves a blank line
-            and time.perf_counter() - start > PROGRESS_AFTER_SECONDS
-        ):
-            bar = progress_bar(label, extent)
-            bar.start()
-            total = extent.rows if extent is not None and extent.rows else None
-            state["bar"] = bar
-            state["task"] = bar.add_task(escape(label), total=total)
-        if state["bar"] is not None:
-            state["bar"].update(state["task"], completed=state["rows"])
-
+    when ``extent`` knows the rows. A workflow that reads another source next
+    (``RowCounter.stage``) starts the count over, with that source's extent."""
+    counter = RowCounter(label, extent)
     try:
-        yield advance
+        yield counter
     finally:
-        if state["bar"] is not None:
-            state["bar"].stop()
+        counter.close()
+
+
+class RowCounter:
+    """The rows a workflow reports, shown as a bar (see ``progress``); a
+    ``workflows.profile.Stages``. Sources read in parallel share one counter."""
+
+    def __init__(self, label: str, extent: SourceExtent | None) -> None:
+        self.label = label
+        self.extent = extent
+        self.rows = 0
+        self._start = time.perf_counter()
+        self._bar: Progress | None = None
+        self._task: TaskID | None = None
+        self._lock = threading.Lock()
+
+    def __call__(self, rows: int) -> None:
+        with self._lock:
+            self.rows += rows
+            if (
+                self._bar is None
+                and err.is_terminal  # off a terminal (CI logs, pipes): a blank line
+                and time.perf_counter() - self._start > PROGRESS_AFTER_SECONDS
+            ):
+                self._show()
+            if self._bar is not None and self._task is not None:
+                self._bar.update(self._task, completed=self.rows)
+
+    def stage(self, label: str, source: Any, query: str | None) -> None:
+        """Count ``source``'s rows from zero, as ``label``."""
+        from pipewarden.io.sources import source_extent
+
+        extent = source_extent(source, query=query)
+        with self._lock:
+            self.label, self.extent, self.rows = label, extent, 0
+            if self._bar is not None:  # a bar of its own: the columns differ
+                self._bar.stop()
+                self._show()
+
+    def _show(self) -> None:
+        self._bar = progress_bar(self.label, self.extent)
+        self._bar.start()
+        total = self.extent.rows if self.extent is not None else None
+        self._task = self._bar.add_task(escape(self.label), total=total or None)
+
+    def close(self) -> None:
+        if self._bar is not None:
+            self._bar.stop()
 
 
 def findings_table(

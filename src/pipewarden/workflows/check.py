@@ -26,8 +26,14 @@ from pipewarden.contracts.model import Contract
 from pipewarden.contracts.yaml_io import load_contract
 from pipewarden.errors import ConfigError
 from pipewarden.io.sources import describe_source, iter_frames, optimistically
-from pipewarden.profiles.dataset import DatasetProfile, is_profile_json
-from pipewarden.workflows.profile import ProgressFn, as_profile
+from pipewarden.profiles.dataset import DatasetProfile
+from pipewarden.workflows.profile import (
+    ProgressFn,
+    as_profile,
+    is_data,
+    next_stage,
+    tracked,
+)
 from pipewarden.workflows.references import is_reference_set, resolve_reference
 
 if TYPE_CHECKING:
@@ -107,7 +113,10 @@ def check(
         query: SQL query, when ``batch`` (or ``reference``) is a database URL.
         engine: Compute engine name: ``local`` or ``spark`` (a Spark DataFrame is
             always profiled by Spark).
-        progress: Called with the number of rows profiled after each chunk.
+        progress: Called with the number of rows read after each chunk: the
+            batch's, then the reference's (when it is data) and the batch's again
+            (when a finding needs its rows). A callback with a ``stage`` method
+            (``workflows.profile.Stages``) is told when each source starts.
         rules: Alert rules (a RuleSet or a rules YAML) a recorded run is judged by;
             None: the default rules, under which an error finding opens a sev3
             alert for ``dataset:NAME``.
@@ -202,10 +211,22 @@ def check_batch(
         }
         options.update(progress=progress, segments=segments or None)
         current = as_profile(batch, **options)
-        ref = as_profile(reference, **options) if reference is not None else None
+        ref = None
+        if reference is not None:
+            if is_data(reference):
+                label = f"profiling the reference {describe_source(reference)}"
+                next_stage(progress, label, reference, query)
+            ref = as_profile(reference, **options)
         result = _checked(current, spec, ref, now=now, dataset=name)
         result = _with_rows(
-            result, batch, query, spec, current, ref, memory_budget=memory_budget
+            result,
+            batch,
+            query,
+            spec,
+            current,
+            ref,
+            memory_budget=memory_budget,
+            progress=progress,
         )
         result = replace(result, contract=result.contract or contract_name)
         if model:
@@ -358,20 +379,23 @@ def _with_rows(
     reference: DatasetProfile | None,
     *,
     memory_budget: int | None = None,
+    progress: ProgressFn | None = None,
 ) -> CheckResult:
     """The findings with what the batch's rows add (``checks.rows``): read again,
     only the columns a finding needs, and only when one does."""
-    if isinstance(batch, DatasetProfile) or (
-        isinstance(batch, str | Path) and is_profile_json(batch)
-    ):
+    if not is_data(batch):
         return result
     needed = needed_columns(result.findings, contract, current)
     if not needed:
         return result
+    label = f"reading {describe_source(batch)} again for {', '.join(needed)}"
+    next_stage(progress, label, batch, query)
 
     def counted(optimistic: bool) -> list[Finding]:
         frames = _columns_of(batch, needed, query, memory_budget, optimistic)
-        return with_rows(result.findings, frames, contract, current, reference)
+        return with_rows(
+            result.findings, tracked(frames, progress), contract, current, reference
+        )
 
     return replace(result, findings=merge_findings(optimistically(counted)))
 

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol, runtime_checkable
 
 import polars as pl
 
@@ -19,7 +19,29 @@ from pipewarden.io.sources import iter_frames, optimistically
 from pipewarden.profiles.dataset import DatasetProfile, is_profile_json
 
 ProgressFn = Callable[[int], None]
-"""Called with the number of rows just profiled."""
+"""Called with the number of rows just read (negative: taken back, when a source is
+read again)."""
+
+
+@runtime_checkable
+class Stages(Protocol):
+    """A ``ProgressFn`` that is also told when a workflow starts reading another
+    source (``check``: the reference, then the batch again): the CLI's bar then
+    starts over, with that source's rows as its total. A plain ``ProgressFn`` counts
+    every row read, across the sources."""
+
+    def __call__(self, rows: int) -> None: ...
+
+    def stage(self, label: str, source: Any, query: str | None) -> None:
+        """The rows that follow are ``source``'s, read for ``label``."""
+
+
+def next_stage(
+    progress: ProgressFn | None, label: str, source: Any, query: str | None = None
+) -> None:
+    """Tell ``progress`` the rows that follow are ``source``'s, if it has stages."""
+    if isinstance(progress, Stages):
+        progress.stage(label, source, query)
 
 
 def profile(
@@ -99,7 +121,7 @@ def engine_for(data: Any, engine: str, query: str | None = None) -> Engine:
 
 
 def tracked(
-    frames: Iterator[pl.DataFrame], progress: ProgressFn | None
+    frames: Iterable[pl.DataFrame], progress: ProgressFn | None
 ) -> Iterator[pl.DataFrame]:
     """The frames unchanged, reporting each one's rows to ``progress`` once used
     (and taking them back when the source must be read again: ``ReadAgainError``)."""
@@ -123,6 +145,13 @@ def as_profile(data: Any, **kwargs: Any) -> DatasetProfile:
     if isinstance(data, str | Path) and is_profile_json(data):
         return DatasetProfile.load(data)
     return profile(data, **kwargs)
+
+
+def is_data(source: Any) -> bool:
+    """Whether ``source`` holds rows to read, not a profile (in memory or saved)."""
+    if isinstance(source, DatasetProfile):
+        return False
+    return not (isinstance(source, str | Path) and is_profile_json(source))
 
 
 def label_note(
