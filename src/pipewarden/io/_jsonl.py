@@ -7,11 +7,13 @@ first seen late is lost; then the lines are parsed in pieces with it.
 Optimistic (``_optimistic``), for a caller that can throw its work away (a
 profile): the types come from the first lines alone and the file is parsed once,
 by pyarrow's streaming JSON reader, told to refuse anything else: a key the first
-lines did not have (at any depth), a number where they held text, a fraction where
-they held integers. Inferring every line costs more than parsing it, so this reads
-the file in about half the time. On such a line it raises ``ReadAgainError`` and the
-caller reads the file again the checked way. Where pyarrow accepts a line, its
-values are polars' (property-tested against the checked reading).
+lines did not have, a number where they held text, a fraction where they held
+integers. Inferring every line costs more than parsing it: on the 2,000,000-row
+standard table (898 MiB) this reads in 3.0 s and 5.5 s CPU against 4.9 s and 8.6 s.
+On such a line it raises ``ReadAgainError`` and the caller reads the file again the
+checked way; so do what pyarrow accepts and polars refuses (``_Guard``, ``_finite``).
+Where pyarrow accepts a line, its values are polars' (property-tested against the
+checked reading).
 """
 
 from __future__ import annotations
@@ -90,7 +92,9 @@ def _checked_frames(
 def _optimistic(
     path: Path, label: str, chunk_rows: int, ahead: bool
 ) -> Iterator[pl.DataFrame]:
-    """The rows parsed once with the types of the first ``INFER_LINES`` lines."""
+    """The rows parsed once with the types of the first ``INFER_LINES`` lines; the
+    checked reading at once when those lines do not read, or hold a type pyarrow
+    does not read as polars does (``_arrow_schema``)."""
     schema = _head_schema(path)
     explicit = None if schema is None else _arrow_schema(schema)
     if schema is None or explicit is None:  # the checked reading says what is wrong
@@ -132,7 +136,7 @@ class _Guard(io.RawIOBase):
     polars refuses: bytes that are not UTF-8 and two records on one line (a closing
     brace followed by an opening one). It counts the lines, so the caller can tell
     that each line held one record (pyarrow also reads a record over several lines
-    and skips blank ones, which polars also skips). Costs ~1 s CPU per GiB.
+    and skips blank ones, which polars also skips). Costs ~0.8 s CPU per GiB.
     """
 
     def __init__(self, handle: IO[bytes]) -> None:
@@ -200,10 +204,8 @@ def _finite_array(array: pa.Array) -> bool:
     kind = array.type
     if pa.types.is_floating(kind):
         return pc.all(pc.is_finite(array)).as_py() is not False
-    if pa.types.is_list(kind):
+    if pa.types.is_list(kind):  # no records inside records: see ``_arrow_schema``
         return _finite_array(array.flatten())
-    if pa.types.is_struct(kind):
-        return all(_finite_array(array.field(i)) for i in range(kind.num_fields))
     return True
 
 
