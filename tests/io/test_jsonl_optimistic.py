@@ -12,8 +12,6 @@ from __future__ import annotations
 import gzip
 import io
 import json
-import subprocess
-import sys
 import tempfile
 from pathlib import Path
 from typing import Any
@@ -295,40 +293,6 @@ def test_the_guard_sees_across_block_boundaries(
     assert guard.lines == b"".join(blocks).count(b"\n") + (
         not b"".join(blocks).endswith(b"\n")
     )
-
-
-PEAK = """
-import sys
-from pathlib import Path
-from pipewarden.io import iter_frames
-for frame in iter_frames(sys.argv[1], chunk_rows=50_000, optimistic=True):
-    pass
-print(next(int(l.split()[1]) for l in Path("/proc/self/status").read_text().splitlines()
-           if l.startswith("VmHWM:")))
-"""
-
-
-def test_optimistic_peak_memory_does_not_grow_with_the_file(tmp_path: Path) -> None:
-    """pyarrow's reading ahead reaches its height by ~100 MB (peak 232, 301, 307
-    and 305 MiB for 23, 115, 230 and 690 MB here): compare past that."""
-    line = json.dumps({"id": 123456, "x": 0.25, "text": "word " * 40}) + "\n"
-    small, large = tmp_path / "small.jsonl", tmp_path / "large.jsonl"
-    for path, times in ((small, 4), (large, 16)):  # ~92 MB, ~370 MB
-        with path.open("w") as handle:
-            for _ in range(times):
-                handle.write(line * 100_000)
-
-    def peak(path: Path) -> int:
-        done = subprocess.run(
-            [sys.executable, "-c", PEAK, str(path)],
-            capture_output=True,
-            text=True,
-            check=True,
-        )
-        return int(done.stdout.strip()) << 10
-
-    grown = peak(large) - peak(small)
-    assert grown < 48 << 20, f"{grown >> 20} MiB more for 4x the lines"
 
 
 def test_iter_frames_passes_optimistic_to_json_lines(tmp_path: Path) -> None:
