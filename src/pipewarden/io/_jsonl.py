@@ -134,9 +134,10 @@ def _optimistic(
 class _Guard(io.RawIOBase):
     """The file's bytes as pyarrow reads them, watched for what pyarrow accepts and
     polars refuses: bytes that are not UTF-8 and two records on one line (a closing
-    brace followed by an opening one). It counts the lines, so the caller can tell
-    that each line held one record (pyarrow also reads a record over several lines
-    and skips blank ones, which polars also skips). Costs ~0.8 s CPU per GiB.
+    brace followed by an opening one; such braces inside a text value send the
+    reading back too: slower, never wrong). It counts the lines, so the caller can
+    tell that each line held one record (pyarrow also reads a record over several
+    lines and skips blank ones, which polars also skips). Costs ~0.8 s CPU per GiB.
     """
 
     def __init__(self, handle: IO[bytes]) -> None:
