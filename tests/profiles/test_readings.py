@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 
 from pipewarden.conform._target import parse_target
 from pipewarden.conform.coerce import coercer
+from pipewarden.profiles import readings
 from pipewarden.profiles.readings import (
     Reading,
     TextReadings,
@@ -139,3 +140,45 @@ def test_readings_merge_counts_and_keep_five_distinct_examples() -> None:
     assert merged.float == Reading(1)
     assert TextReadings.from_dict(merged.to_dict()) == merged
     assert TextReadings().to_dict() == {}
+
+
+_PLAIN_TEXT = st.builds(
+    "{:04d}-{:02d}-{:02d}{}{:02d}:{:02d}:{:02d}{}".format,
+    st.integers(0, 9999),
+    st.integers(0, 13),
+    st.integers(0, 32),
+    st.sampled_from(["T", " "]),
+    st.integers(0, 23),
+    st.integers(0, 59),
+    st.integers(0, 59),
+    st.one_of(st.just(""), st.from_regex(r"\.[0-9]{1,9}", fullmatch=True)),
+)
+"""Text of the plain shape, with impossible dates (month 13, day 32, year 0) and
+fractions finer than microseconds among them."""
+
+
+@given(
+    st.lists(
+        st.one_of(st.none(), _PLAIN_TEXT, st.sampled_from(["2026-11-14", "word"])),
+        max_size=30,
+    )
+)
+def test_plain_timestamps_read_as_polars_reads_them(texts: list[str | None]) -> None:
+    """Arrow's cast (the fast path) gives polars' values wherever the shape is plain,
+    or refuses the batch and polars reads it."""
+    text = pl.Series("t", texts, dtype=pl.String)
+    plain = text.str.contains(readings._PLAIN_DATETIME).fill_null(False)
+    got = readings._plain_moments(text, plain).filter(plain)
+    assert got.to_list() == readings._polars_moments(text).filter(plain).to_list()
+
+
+@given(st.lists(st.tuples(_DATETIMES, st.sampled_from(["T", " "])), min_size=1))
+def test_real_plain_timestamps_take_the_fast_path(
+    moments: list[tuple[dt.datetime, str]],
+) -> None:
+    texts = [m.isoformat(sep=sep) for m, sep in moments]
+    text = pl.Series("t", texts, dtype=pl.String)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(readings, "_polars_moments", None)  # never this way
+        got = readings._plain_moments(text, pl.Series([True] * len(texts)))
+    assert got.to_list() == [m.replace(tzinfo=None) for m, _ in moments]
