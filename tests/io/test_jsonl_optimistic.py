@@ -271,9 +271,14 @@ class Blocks(io.RawIOBase):
     ("blocks", "refused"),
     [
         ([b'{"a":1}', b'\n{"a":2}\n'], None),
-        ([b'{"a":1}', b'{"a":2}\n'], "two records on one line"),
-        ([b'{"a":1}  ', b"\t ", b' \r{"a":2}\n'], "two records on one line"),
-        ([b'{"a":"}"} ', b'x{"a":2}\n'], None),
+        ([b'{"a":1}\r', b'\n{"a":2}\r\n'], None),  # CRLF cut between blocks
+        ([b'{"a":1', b'}\n{"a":2}'], None),  # no newline at the end
+        ([b'{"a":"}"} ', b"x\n"], "a line that is not one record"),
+        ([b'{"a":1}', b'{"a":2}\n'], None),  # two records: the count tells
+        ([b'{"a":1}\n', b"\n"], "a line that is not one record"),  # blank line
+        ([b'\n{"a":1}\n'], "a line that is not one record"),  # blank first line
+        ([b'{"a":\n', b"1}\n"], "a line that is not one record"),  # over two lines
+        ([b'{"a":1}\n  '], "a line that is not one record"),  # blanks at the end
         ([b'{"a":"\xc3', b'\xa9"}\n'], None),  # a character cut between blocks
         ([b'{"a":"\xc3', b'"}\n'], "bytes that are not UTF-8"),
         ([b'{"a":"x"}\n{"a":"\xc3'], "bytes that are not UTF-8"),  # cut at the end
@@ -285,14 +290,13 @@ def test_the_guard_sees_across_block_boundaries(
     guard = _jsonl._Guard(Blocks(blocks))
     while guard.read(1 << 20):
         pass
-    if refused is None:
-        guard.check("f", end=True)
-    else:
+    if refused is not None:  # once refused, the guard stops watching
         with pytest.raises(ReadAgainError, match=refused):
             guard.check("f", end=True)
-    assert guard.lines == b"".join(blocks).count(b"\n") + (
-        not b"".join(blocks).endswith(b"\n")
-    )
+        return
+    guard.check("f", end=True)
+    text = b"".join(blocks)
+    assert guard.lines == text.count(b"\n") + (not text.endswith(b"\n"))
 
 
 def test_iter_frames_passes_optimistic_to_json_lines(tmp_path: Path) -> None:

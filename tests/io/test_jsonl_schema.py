@@ -138,10 +138,10 @@ def test_jsonl_peak_memory_does_not_grow_with_the_file(
 ) -> None:
     """Both readings. pyarrow's (the optimistic one) reads ahead up to a height it
     reaches by ~100 MB (peak 232, 301, 307 and 305 MiB for 23, 115, 230 and 690 MB
-    here), so the files compared are past that."""
+    here; 269-299 MiB in six runs at 92 MB), so the files compared are past that."""
     line = json.dumps({"id": 123456, "x": 0.25, "text": "word " * 40}) + "\n"
     small, large = tmp_path / "small.jsonl", tmp_path / "large.jsonl"
-    for path, times in ((small, 4), (large, 16)):  # ~92 MB, ~370 MB
+    for path, times in ((small, 6), (large, 24)):  # ~139 MB, ~555 MB
         with path.open("w") as handle:
             for _ in range(times):
                 handle.write(line * 100_000)
