@@ -193,6 +193,8 @@ def fault(name: str) -> bytes:
         lines[50] = "  "
     elif name == "not UTF-8":
         lines[50] = lines[50].replace("t2", "t\udcff")
+    elif name == "a line ending inside a text value":  # at a closing brace
+        lines[50] = lines[50].replace('"t2"', '"t2}\n"')
     elif name == "line longer than a block":
         lines[50] = lines[50].replace("t2", "t" * 3000)
     return ("\n".join(lines) + "\n").encode("utf-8", "surrogateescape")
@@ -209,6 +211,7 @@ READ_AGAIN = [
     "blank line",
     "not UTF-8",
     "line longer than a block",
+    "a line ending inside a text value",
 ]
 
 
@@ -240,6 +243,7 @@ def test_refusals_match_polars(tmp_path: Path) -> None:
         if checked(path) is None:
             refused.add(name)
     assert refused == {
+        "a line ending inside a text value",
         "NaN",
         "two records on a line",
         "record over two lines",

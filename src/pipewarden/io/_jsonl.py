@@ -127,7 +127,7 @@ def _optimistic(
             f"'{label}' does not read with the types of its first lines: "
             f"{first_line(exc)}"
         ) from exc
-    if rows != guard.lines:  # a blank line, or a record over several lines
+    if rows != guard.lines:  # two records on a line (the guard saw the rest)
         raise ReadAgainError(f"'{label}' holds {guard.lines} lines for {rows} rows")
 
 
