@@ -251,9 +251,12 @@ def test_refusals_match_polars(tmp_path: Path) -> None:
     }
 
 
-def test_a_gzip_file_reads_optimistically(tmp_path: Path) -> None:
+def test_a_gzip_file_reads_optimistically(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     path = tmp_path / "rows.jsonl.gz"
     path.write_bytes(gzip.compress(fault("none")))
+    monkeypatch.setattr(_jsonl, "_checked_frames", None)  # never this way
     assert_frame_equal(read(path, optimistic=True), pl.DataFrame(BASE))
 
 

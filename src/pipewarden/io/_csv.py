@@ -98,8 +98,9 @@ def _optimistic(
     this raises ``ReadAgainError`` and the caller reads the file again without
     ``optimistic``, which fixes the types first. A newline may be inside a quoted
     value, so a file with a quote character in its first 4 MiB is read the checked
-    way at once (``csv_frames``), and one further down stops this reading. Measured on the 8,000,000-row standard table: ~4 s CPU less than the
-    checking pass, the spool and its read-back (12.3 s).
+    way at once (``csv_frames``), and one further down stops this reading.
+    Measured on the 8,000,000-row standard table: ~4 s CPU less than the checking
+    pass, the spool and its read-back (12.3 s).
     """
     separator = _sniff_separator(path, label)
     check_unique_names(_header_names(path, separator), label)

@@ -63,7 +63,7 @@ class LinePieces:
                 if self.stop is not None and self.stop in block:
                     self.stopped = True
                     return
-                in_block = count_newlines(block)
+                in_block = _newlines(block)
                 while newlines + in_block >= self.lines:
                     taken = self.lines - newlines  # newlines of this block to cut at
                     ends = np.flatnonzero(np.frombuffer(block, np.uint8) == _NEWLINE)
@@ -98,7 +98,7 @@ class LinePieces:
         return None
 
 
-def count_newlines(block: bytes) -> int:
+def _newlines(block: bytes) -> int:
     """How many newlines ``block`` holds: numpy counts 4 MiB in 0.3 ms, where
     ``bytes.count`` takes 2.3 ms (1.2 s CPU over a 2 GiB file)."""
     return int(np.count_nonzero(np.frombuffer(block, np.uint8) == _NEWLINE))

@@ -40,7 +40,7 @@ Reader = Callable[[Sequence[Path], str, int, bool, bool], Iterator[pl.DataFrame]
 """``(files, label, chunk_rows, ahead, optimistic)`` -> the schema frame, then the
 rows in chunks; with ``ahead``, the next chunk is read while the caller works on
 one; with ``optimistic``, a reader that checks a whole file before yielding any
-row (CSV) may yield rows first and raise ``ReadAgainError`` later."""
+row (CSV, JSON Lines) may yield rows first and raise ``ReadAgainError`` later."""
 Writer = Callable[[pl.DataFrame, Path], None]
 
 

@@ -24,6 +24,8 @@ Choices worth knowing:
   yielded (kept in a temporary Arrow file, so memory stays bounded). A profile
   reads ``optimistic`` instead: rows are yielded as they parse, and in the rare file
   where a later row does not parse, the profile starts again the checked way.
+- A JSON Lines file's types come from every line, inferred before the first chunk
+  is yielded; read ``optimistic``, from its first 10,000 lines (``io._jsonl``).
 - SQL results take their dtypes from the first chunk; a later chunk that does not
   fit them losslessly raises SourceError asking for a CAST in the query.
 """
@@ -152,8 +154,8 @@ def iter_frames(
             this one. False when the caller itself asks for the next chunk while it
             works (an engine with ``reads_ahead``): one chunk less in memory.
         optimistic: Yield rows before the whole source is known to read with the
-            types found at its start (a CSV file's first 10,000 rows), saving the
-            pass that checks them first. For a caller that can throw its work away:
+            types found at its start (a CSV file's first 10,000 rows, a JSON Lines
+            file's first 10,000 lines), saving the pass that checks them first. For a caller that can throw its work away:
             if a later row shows the types do not hold, iterating raises
             ``ReadAgainError`` and the caller reads again without it
             (``optimistically`` does both).

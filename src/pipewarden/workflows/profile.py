@@ -140,11 +140,9 @@ def tracked(
 
 def as_profile(data: Any, **kwargs: Any) -> DatasetProfile:
     """``data`` itself if it is a profile, the saved profile it names, or its profile."""
-    if isinstance(data, DatasetProfile):
-        return data
-    if isinstance(data, str | Path) and is_profile_json(data):
-        return DatasetProfile.load(data)
-    return profile(data, **kwargs)
+    if is_data(data):
+        return profile(data, **kwargs)
+    return data if isinstance(data, DatasetProfile) else DatasetProfile.load(data)
 
 
 def is_data(source: Any) -> bool:
