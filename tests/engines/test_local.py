@@ -17,7 +17,7 @@ from scipy import stats
 from pipewarden.engines import local
 from pipewarden.engines.local import LocalEngine, physical_of
 from pipewarden.profiles.column import Physical
-from pipewarden.profiles.readings import Reading
+from pipewarden.profiles.readings import Reading, iso_datetime, reads_as
 from pipewarden.profiles.sketches import (
     KMV_K,
     MAX_GAPS,
@@ -287,6 +287,46 @@ def test_text_is_counted_as_each_kind_it_reads_as_with_examples_of_misses() -> N
     assert prof["n"].readings.datetime == Reading(0, ("1", "1,010.2", "2", "3.0"))
 
 
+_SHAPES = {
+    "iso": "2026-11-{day:02d} 12:{minute:02d}:00",
+    "zoned": "2026-11-{day:02d}T12:{minute:02d}Z",
+    "impossible": "2026-02-{day:02d} 12:00:00",  # ISO-shaped; the 29th+ do not exist
+    "dated words": "2026-11-{day:02d} and {minute} more",
+    "integer": "{day}{minute:04d}",
+    "float": "-{day}.{minute}e3",
+    "boolean": "TRUE",
+    "prose": "free text, line {minute} of day {day}",
+}
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    shapes=st.lists(st.sampled_from(sorted(_SHAPES)), min_size=1, max_size=4),
+    nulls=st.booleans(),
+)
+def test_free_text_reads_as_each_kind_as_its_values_do_one_by_one(
+    shapes: list[str], nulls: bool
+) -> None:
+    """A column of many distinct values (profiled as free text or ids, not counted)
+    holding timestamps, dates among words, impossible dates, numbers and booleans:
+    each kind's count is that of its values read one by one."""
+    values: list[str | None] = [
+        _SHAPES[shapes[i % len(shapes)]].format(day=i % 31 + 1, minute=i % 60)
+        for i in range(3_000)
+    ]
+    if nulls:
+        values[::7] = [None] * len(values[::7])
+    frame = pl.DataFrame({"t": values}, schema={"t": pl.String})
+    profile = LocalEngine().profile_frame(frame)["t"]
+
+    for kind in ("integer", "float", "boolean", "datetime"):
+        want = frame.select(reads_as(pl.col("t"), kind).sum()).item()
+        assert profile.readings.of(kind).count == want, kind
+    micros = iso_datetime(pl.col("t")).cast(pl.Int64)
+    first, last = frame.select(micros.min().alias("lo"), micros.max().alias("hi"))
+    assert (profile.time.min, profile.time.max) == (first.item(), last.item())
+
+
 @pytest.mark.parametrize("rows", [48, 5_000], ids=["counted", "free-text-or-id"])
 def test_times_of_text_that_reads_as_datetimes_equal_those_of_the_typed_column(
     rows: int,
@@ -519,7 +559,7 @@ def test_other_float_columns_get_the_kll_sketch_of_their_values(
         max_size=300,
     )
 )
-def test_values_sort_as_integers_in_the_order_of_the_floats(
+def test_values_sort_in_the_order_of_the_floats_negative_zero_first(
     values: list[float],
 ) -> None:
     got = local._ascending(np.array(values, dtype=np.float64))

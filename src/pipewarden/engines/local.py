@@ -410,21 +410,23 @@ def _sorted_quantiles(values: np.ndarray) -> Quantiles:
     return Quantiles.from_sorted(_ascending(values))
 
 
-_SIGN_CLEAR = np.int64(0x7FFF_FFFF_FFFF_FFFF)
-
-
 def _ascending(values: np.ndarray) -> np.ndarray:
-    """Finite float64 ``values`` in ascending order, -0.0 before 0.0.
+    """Finite float64 ``values`` in ascending order (a copy), -0.0 before 0.0.
 
-    Sorted as integers: a float's bits, with every bit but the sign flipped when it
-    is negative, order as the floats do. Polars sorts 262,144 such integers in
-    13 ns a value on one core, the floats in 27, numpy the floats in 45.
+    numpy's sort (SIMD, x86-simd-sort or Highway) takes ~5 ns a value on 262,144
+    floats, where Polars' sort of the floats as integers took 20; it leaves -0.0 and
+    0.0 in any order among themselves, so the zeros are written again, negative
+    ones first: one order only, and so the same sketch bytes in every run.
     """
-    keys = np.array(values, dtype=np.float64).view(np.int64)  # a copy to flip
-    np.bitwise_xor(keys, _SIGN_CLEAR, out=keys, where=keys < 0)
-    ordered = pl.Series(keys).sort(multithreaded=False).to_numpy().copy()
-    np.bitwise_xor(ordered, _SIGN_CLEAR, out=ordered, where=ordered < 0)
-    return ordered.view(np.float64)
+    ordered = np.sort(np.asarray(values, dtype=np.float64))
+    lo = int(np.searchsorted(ordered, 0.0, side="left"))
+    hi = int(np.searchsorted(ordered, 0.0, side="right"))
+    if hi - lo > 1:
+        negative = int(np.count_nonzero(np.signbit(ordered[lo:hi])))
+        if 0 < negative < hi - lo:
+            ordered[lo : lo + negative] = -0.0
+            ordered[lo + negative : hi] = 0.0
+    return ordered
 
 
 # ------------------------------------------------------------------ row-level pass
@@ -874,19 +876,30 @@ def _wordy_exprs(name: str) -> list[pl.Expr]:
 _MAY_READ_KEY = "may_read"
 
 
+_DATED = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}"
+"""How every ISO datetime starts: a value that starts so reads as no number nor
+boolean, and is the only kind that may read as a datetime."""
+
+
 def _read_counts(name: str, words: dict[str, Any]) -> None:
-    """Values of a free-text column that read as each kind, and that have the ISO
-    shape: counted among the values ``_wordy_exprs`` found may read (the others
-    cannot), into ``words`` as the row statistics they stand for."""
+    """Values of a free-text column that read as each kind: counted among the values
+    ``_wordy_exprs`` found may read (the others cannot), into ``words`` as the row
+    statistics they stand for, with those that start as a date apart (``dated``).
+
+    Only values that do not start as a date are read as numbers and booleans: a
+    column of timestamps as text is read by none of the three patterns.
+    """
     candidates = words.pop(_k(name, _MAY_READ_KEY))
-    text = pl.col("text")
+    text = pl.Series("text", candidates, dtype=pl.String)
+    dated = text.str.contains(_DATED).fill_null(False)
+    others = pl.DataFrame([text.filter(~dated)])
     counts = _one_row(
-        pl.DataFrame({"text": candidates}, schema={"text": pl.String}).select(
-            text.str.contains(f"^{ISO_DATETIME}$").sum().alias("iso"),
-            *[reads_as(text, kind).sum().alias(kind) for kind in _CHEAP_KINDS],
+        others.select(
+            *[reads_as(pl.col("text"), k).sum().alias(k) for k in _CHEAP_KINDS]
         )
     )
     words.update({_k(name, key): value for key, value in counts.items()})
+    words[_k(name, "dated")] = text.filter(dated)
 
 
 def _wordy_parts(
@@ -906,12 +919,19 @@ def _wordy_parts(
         "distinct": _unhashed(frame.get_column(name), Physical.STRING, row),
         "frequent": Frequent.untracked(count),
     }
-    if int(words[_k(name, "iso")] or 0):
-        readings["datetime"], parts["time"] = _wordy_times(frame, name)
+    dated: pl.Series = words[_k(name, "dated")]
+    timed = _wordy_times(frame, name) if dated.len() else None
+    if timed is not None and (timed[0].count or _any_iso(dated)):
+        readings["datetime"], parts["time"] = timed
     else:  # nothing has the ISO shape: no value reads, the first ones are examples
         readings["datetime"] = Reading(0, _cut(list(words[_k(name, "first")])))
     parts["readings"] = TextReadings(**readings)
     return parts
+
+
+def _any_iso(dated: pl.Series) -> bool:
+    """Whether a value has the ISO shape (asked only when none read as a datetime)."""
+    return bool(dated.str.contains(f"^{ISO_DATETIME}$").any())
 
 
 def _probe_estimate(hashes: np.ndarray) -> float:
