@@ -19,8 +19,8 @@ $(UV):
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet uv==$(UV_VERSION)
 
-# pipewarden's C module (hatch_build.py compiles it at install): a change reinstalls.
-NATIVE := hatch_build.py src/pipewarden/profiles/_murmur.c
+# pipewarden's C modules (hatch_build.py compiles them at install): a change reinstalls.
+NATIVE := hatch_build.py src/pipewarden/profiles/_murmur.c src/pipewarden/io/_jsonkeys.c
 
 # The pinned requirements first, then pipewarden itself with --no-deps, so nothing
 # unpinned slips in.

@@ -1,9 +1,11 @@
-"""Builds pipewarden's one C module, the Theta hash (src/pipewarden/profiles/_murmur.c).
+"""Builds pipewarden's C modules: the Theta hash (src/pipewarden/profiles/_murmur.c)
+and the JSON Lines key check (src/pipewarden/io/_jsonkeys.c).
 
-It is an accelerator, not a requirement: where no C compiler or Python headers are
-found (or PIPEWARDEN_PURE_PYTHON=1 is set), the wheel is built without it, a warning
-says so, and ``pipewarden.profiles.hashing`` computes the same hashes with numpy,
-three to four times slower.
+They are accelerators, not requirements: where no C compiler or Python headers are
+found (or PIPEWARDEN_PURE_PYTHON=1 is set), the wheel is built without them, a
+warning says so, ``pipewarden.profiles.hashing`` computes the same hashes with numpy,
+three to four times slower, and JSON Lines files are read the checked way (every
+line's types inferred before it is parsed), about twice as slow.
 """
 
 from __future__ import annotations
@@ -18,7 +20,10 @@ from typing import Any
 
 from hatchling.builders.hooks.plugin.interface import BuildHookInterface
 
-SOURCE = Path("src/pipewarden/profiles/_murmur.c")
+SOURCES = (
+    Path("src/pipewarden/profiles/_murmur.c"),
+    Path("src/pipewarden/io/_jsonkeys.c"),
+)
 
 
 class CustomBuildHook(BuildHookInterface):  # type: ignore[type-arg]
@@ -26,22 +31,25 @@ class CustomBuildHook(BuildHookInterface):  # type: ignore[type-arg]
         if self.target_name != "wheel" or os.environ.get("PIPEWARDEN_PURE_PYTHON"):
             return
         root = Path(self.root)
-        target = SOURCE.with_name("_murmur" + sysconfig.get_config_var("EXT_SUFFIX"))
-        try:
-            _compile(root / SOURCE, root / target)
-        except (OSError, subprocess.CalledProcessError) as exc:
-            print(
-                f"pipewarden: the C hash was not built ({exc}); "
-                "profiles hash with numpy instead",
-                file=sys.stderr,
+        for source in SOURCES:
+            target = source.with_name(
+                source.stem + sysconfig.get_config_var("EXT_SUFFIX")
             )
-            return
-        build_data["pure_python"] = False
-        build_data["infer_tag"] = True
-        if version != "editable":  # an editable install imports it from src/
-            build_data["force_include"][str(root / target)] = str(
-                target.relative_to("src")
-            )
+            try:
+                _compile(root / source, root / target)
+            except (OSError, subprocess.CalledProcessError) as exc:
+                print(
+                    f"pipewarden: {source.name} was not built ({exc}); "
+                    "pipewarden works without it, more slowly",
+                    file=sys.stderr,
+                )
+                continue
+            build_data["pure_python"] = False
+            build_data["infer_tag"] = True
+            if version != "editable":  # an editable install imports it from src/
+                build_data["force_include"][str(root / target)] = str(
+                    target.relative_to("src")
+                )
 
 
 def _compile(source: Path, target: Path) -> None:

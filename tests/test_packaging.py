@@ -1,4 +1,4 @@
-"""The wheel: built with the C hash where a compiler is found, pure Python without it.
+"""The wheel: built with the C modules where a compiler is found, pure Python without.
 
 Builds real wheels of this checkout with uv (which `make` installs into the venv) and
 reads what they hold; hatch_build.py is the hook under test.
@@ -37,13 +37,14 @@ def _wheel(out: Path, **env: str) -> tuple[str, list[str]]:
         return zf.read(meta).decode(), names
 
 
-def test_the_wheel_carries_the_c_hash_and_says_it_is_for_this_platform(
+def test_the_wheel_carries_the_c_modules_and_says_it_is_for_this_platform(
     tmp_path: Path,
 ) -> None:
     meta, names = _wheel(tmp_path)
 
-    built = [n for n in names if n.startswith("pipewarden/profiles/_murmur.")]
-    assert any(n.endswith((".so", ".pyd")) for n in built), built
+    for module in ("pipewarden/profiles/_murmur.", "pipewarden/io/_jsonkeys."):
+        built = [n for n in names if n.startswith(module)]
+        assert any(n.endswith((".so", ".pyd")) for n in built), (module, built)
     assert "Root-Is-Purelib: false" in meta and "py3-none-any" not in meta
 
 
@@ -53,3 +54,4 @@ def test_without_the_c_hash_the_wheel_is_pure_python(tmp_path: Path) -> None:
     assert not [n for n in names if n.endswith((".so", ".pyd"))]
     assert "Tag: py3-none-any" in meta
     assert "pipewarden/profiles/hashing.py" in names  # numpy computes the hashes
+    assert "pipewarden/io/_jsonl.py" in names  # JSON Lines read the checked way

@@ -1,16 +1,15 @@
 """An optimistic JSON Lines reading gives the checked reading's rows, or says to read
 again: never other rows, never fewer.
 
-The optimistic reading takes its types from the first lines and lets pyarrow parse
-the rest, refusing what does not fit; pyarrow also accepts a few things polars
-refuses (NaN, two records on a line, a record over two lines, bytes that are not
-UTF-8), which must send the reading back too.
+The optimistic reading takes its types from the first lines and parses the rest with
+them, as the checked reading parses; polars then refuses a value of another type,
+and the compiled key check (``_jsonkeys``, tested on its own in ``test_jsonkeys``)
+finds a key the first lines lacked, which polars would leave out.
 """
 
 from __future__ import annotations
 
 import gzip
-import io
 import json
 import tempfile
 from pathlib import Path
@@ -68,7 +67,8 @@ STYLES = st.fixed_dictionaries(
 
 
 def read(path: Path, *, optimistic: bool) -> pl.DataFrame:
-    frames = list(_jsonl.jsonl_frames(path, path.name, 1_000, optimistic=optimistic))
+    """The file read in pieces of 4 lines: many piece boundaries."""
+    frames = list(_jsonl.jsonl_frames(path, path.name, 4, optimistic=optimistic))
     return pl.concat(frames, how="vertical")
 
 
@@ -80,10 +80,9 @@ def checked(path: Path) -> pl.DataFrame | None:
 
 
 @pytest.fixture(autouse=True)
-def small_blocks(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Types from the first 3 lines, pyarrow blocks of 1 KiB: many boundaries."""
+def first_lines(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Types from the first 3 lines."""
     monkeypatch.setattr(_jsonl, "INFER_LINES", 3)
-    monkeypatch.setattr(_jsonl, "_BLOCK_BYTES", 1024)
 
 
 @settings(max_examples=400, deadline=None)
@@ -175,6 +174,8 @@ def fault(name: str) -> bytes:
     lines = lines_of(records)
     if name == "late key":
         records[50]["late"] = 1
+    elif name == "list of numbers then of records":
+        records[50]["v"] = [{"late": 1}]
     elif name == "list of numbers then of text":
         records[50]["v"] = ["word"]
     elif name == "integer then fraction":
@@ -183,6 +184,8 @@ def fault(name: str) -> bytes:
         records[50]["tag"] = 7
     if name.startswith(("late", "list", "integer", "text")):
         lines = lines_of(records)
+    if name == "known key written with an escape":  # as JSON allows: it is "id"
+        lines[50] = lines[50].replace('"id"', '"\\u0069d"')
     elif name == "NaN":
         lines[50] = lines[50].replace('"x": 25.0', '"x": NaN')
     elif name == "two records on a line":
@@ -193,26 +196,29 @@ def fault(name: str) -> bytes:
         lines[50] = "  "
     elif name == "not UTF-8":
         lines[50] = lines[50].replace("t2", "t\udcff")
-    elif name == "a line ending inside a text value":  # at a closing brace
+    elif name == "a line ending inside a text value":
         lines[50] = lines[50].replace('"t2"', '"t2}\n"')
-    elif name == "line longer than a block":
+    elif name == "line longer than a piece":
         lines[50] = lines[50].replace("t2", "t" * 3000)
     return ("\n".join(lines) + "\n").encode("utf-8", "surrogateescape")
 
 
 READ_AGAIN = [
     "late key",
+    "list of numbers then of records",
+    "known key written with an escape",
     "list of numbers then of text",
     "integer then fraction",
-    "text then number",
     "NaN",
     "two records on a line",
     "record over two lines",
-    "blank line",
     "not UTF-8",
-    "line longer than a block",
     "a line ending inside a text value",
 ]
+"""Faults that must send the reading back: a key the first lines lacked, or what
+polars refuses with the first lines' types."""
+SAME_ROWS = ["text then number", "blank line", "line longer than a piece"]
+"""Faults polars reads with the first lines' types as it reads with the file's."""
 
 
 @pytest.mark.parametrize("name", READ_AGAIN)
@@ -234,21 +240,42 @@ def test_a_late_line_that_does_not_fit_makes_it_read_again(
     assert got.rows == want.height == sum(seen)  # the first reading taken back
 
 
+@pytest.mark.parametrize("name", SAME_ROWS)
+def test_a_late_line_polars_reads_alike_either_way_reads_optimistically(
+    tmp_path: Path, name: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "rows.jsonl"
+    path.write_bytes(fault(name))
+    want = read(path, optimistic=False)
+    monkeypatch.setattr(_jsonl, "_checked_frames", None)  # never this way
+    assert_frame_equal(read(path, optimistic=True), want)
+
+
 def test_refusals_match_polars(tmp_path: Path) -> None:
     """Which faults polars refuses outright: these must never be read as rows."""
     refused = set()
-    for name in READ_AGAIN:
+    for name in READ_AGAIN + SAME_ROWS:
         path = tmp_path / f"{len(refused)}.jsonl"
         path.write_bytes(fault(name))
         if checked(path) is None:
             refused.add(name)
     assert refused == {
+        "list of numbers then of records",
         "a line ending inside a text value",
         "NaN",
         "two records on a line",
         "record over two lines",
         "not UTF-8",
     }
+
+
+def test_without_the_compiled_key_check_the_reading_is_the_checked_one(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "rows.jsonl"
+    path.write_bytes(fault("late key"))
+    monkeypatch.setattr(_jsonl, "_keys", None)
+    assert "late" in read(path, optimistic=True).columns  # no ReadAgainError
 
 
 def test_a_gzip_file_reads_optimistically(
@@ -258,52 +285,6 @@ def test_a_gzip_file_reads_optimistically(
     path.write_bytes(gzip.compress(fault("none")))
     monkeypatch.setattr(_jsonl, "_checked_frames", None)  # never this way
     assert_frame_equal(read(path, optimistic=True), pl.DataFrame(BASE))
-
-
-class Blocks(io.RawIOBase):
-    """A file that hands its bytes over in the given blocks."""
-
-    def __init__(self, blocks: list[bytes]) -> None:
-        super().__init__()
-        self.blocks = list(blocks)
-
-    def readable(self) -> bool:
-        return True
-
-    def read(self, size: int | None = -1) -> bytes:
-        return self.blocks.pop(0) if self.blocks else b""
-
-
-@pytest.mark.parametrize(
-    ("blocks", "refused"),
-    [
-        ([b'{"a":1}', b'\n{"a":2}\n'], None),
-        ([b'{"a":1}\r', b'\n{"a":2}\r\n'], None),  # CRLF cut between blocks
-        ([b'{"a":1', b'}\n{"a":2}'], None),  # no newline at the end
-        ([b'{"a":"}"} ', b"x\n"], "a line that is not one record"),
-        ([b'{"a":1}', b'{"a":2}\n'], None),  # two records: the count tells
-        ([b'{"a":1}\n', b"\n"], "a line that is not one record"),  # blank line
-        ([b'\n{"a":1}\n'], "a line that is not one record"),  # blank first line
-        ([b'{"a":\n', b"1}\n"], "a line that is not one record"),  # over two lines
-        ([b'{"a":1}\n  '], "a line that is not one record"),  # blanks at the end
-        ([b'{"a":"\xc3', b'\xa9"}\n'], None),  # a character cut between blocks
-        ([b'{"a":"\xc3', b'"}\n'], "bytes that are not UTF-8"),
-        ([b'{"a":"x"}\n{"a":"\xc3'], "bytes that are not UTF-8"),  # cut at the end
-    ],
-)
-def test_the_guard_sees_across_block_boundaries(
-    blocks: list[bytes], refused: str | None
-) -> None:
-    guard = _jsonl._Guard(Blocks(blocks))
-    while guard.read(1 << 20):
-        pass
-    if refused is not None:  # once refused, the guard stops watching
-        with pytest.raises(ReadAgainError, match=refused):
-            guard.check("f", end=True)
-        return
-    guard.check("f", end=True)
-    text = b"".join(blocks)
-    assert guard.lines == text.count(b"\n") + (not text.endswith(b"\n"))
 
 
 def test_iter_frames_passes_optimistic_to_json_lines(tmp_path: Path) -> None:

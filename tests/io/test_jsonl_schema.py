@@ -136,9 +136,8 @@ print(next(int(l.split()[1]) for l in Path("/proc/self/status").read_text().spli
 def test_jsonl_peak_memory_does_not_grow_with_the_file(
     tmp_path: Path, optimistic: bool
 ) -> None:
-    """Both readings. pyarrow's (the optimistic one) reads ahead up to a height it
-    reaches by ~100 MB (peak 232, 301, 307 and 305 MiB for 23, 115, 230 and 690 MB
-    here; 269-299 MiB in six runs at 92 MB), so the files compared are past that."""
+    """Both readings, on files well past the pieces held at once (``PARSED_AHEAD``
+    pieces of at most ``_PIECE_BYTES`` and their frames)."""
     line = json.dumps({"id": 123456, "x": 0.25, "text": "word " * 40}) + "\n"
     small, large = tmp_path / "small.jsonl", tmp_path / "large.jsonl"
     for path, times in ((small, 6), (large, 24)):  # ~139 MB, ~555 MB

@@ -1,6 +1,8 @@
 """``iter_frames(read_ahead=False)`` reads the same chunks with nothing read ahead of
 the caller, and the profile workflows ask for that when the engine reads ahead
-itself (the local engine prepares chunks at once): one chunk less in memory."""
+itself (the local engine prepares chunks at once): one chunk less in memory. Text
+files read in pieces of lines are parsed ahead either way: a piece is small
+(``_lines.PARSED_AHEAD``)."""
 
 from __future__ import annotations
 
@@ -41,16 +43,17 @@ def table() -> pl.DataFrame:
 @pytest.fixture(params=["parquet", "folder", "csv", "csv-pieces", "jsonl"])
 def source(
     request: pytest.FixtureRequest, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> tuple[Path, bool]:
-    """A source, and whether its reader reads ahead when asked to (a CSV read back
-    from its spool is read a batch at a time either way)."""
+) -> tuple[Path, bool, bool]:
+    """A source, whether its reader reads ahead when asked to (a CSV read back
+    from its spool is read a batch at a time either way), and whether it reads
+    ahead unasked (pieces of lines)."""
     frame = table()
     if request.param == "folder":
         for index in range(3):
             frame.slice(index * 3_000, 3_000).write_parquet(
                 tmp_path / f"p{index}.parquet"
             )
-        return tmp_path, True
+        return tmp_path, True, False
     suffix = request.param.split("-")[0]
     path = tmp_path / f"t.{suffix}"
     if request.param == "csv-pieces":
@@ -60,7 +63,8 @@ def source(
         "csv": frame.write_csv,
         "jsonl": frame.write_ndjson,
     }[suffix](path)
-    return path, request.param != "csv"
+    pieces = request.param in ("csv-pieces", "jsonl")
+    return path, request.param != "csv", pieces
 
 
 def reading_threads() -> set[str]:
@@ -72,17 +76,17 @@ def chunks(path: Path, read_ahead: bool) -> Iterator[tuple[pl.DataFrame, set[str
         yield frame, reading_threads()
 
 
-def test_without_read_ahead_the_chunks_are_the_same_and_no_reader_runs_ahead(
-    source: tuple[Path, bool],
+def test_without_read_ahead_the_chunks_are_the_same_and_only_lines_are_read_ahead(
+    source: tuple[Path, bool, bool],
 ) -> None:
-    path, reads_ahead = source
+    path, reads_ahead, pieces = source
     ahead = list(chunks(path, True))
     inline = list(chunks(path, False))
     assert [f.height for f, _ in inline] == [f.height for f, _ in ahead]
     assert_frame_equal(
         pl.concat([f for f, _ in inline]), pl.concat([f for f, _ in ahead])
     )
-    assert all(not threads for _, threads in inline)
+    assert any(threads for _, threads in inline) == pieces
     assert any(threads for _, threads in ahead) == reads_ahead
 
 

@@ -7,7 +7,7 @@ column fails, it is found by reading the file again, never from polars' error te
 (whose wording changes between versions), and read as text; that only happens
 when the pass fails. The pass keeps the parsed rows in a temporary Arrow file
 (``_spool``), read back a batch at a time; when there is no room for one, the rows
-are parsed again in pieces of whole lines, one piece ahead (``_lines``). A caller
+are parsed again in pieces of whole lines, parsed ahead (``_lines``). A caller
 that can throw its work away reads optimistically instead (``_optimistic``).
 
 Dates and timestamps are read as text and parsed after (``_dates``): polars'
@@ -53,7 +53,8 @@ def csv_frames(
     optimistic: bool = False,
 ) -> Iterator[pl.DataFrame]:
     """Yield an empty frame carrying the schema, then the rows in chunks (without a
-    spool, with ``ahead``, the next piece is parsed while the caller works).
+    spool, the next pieces are parsed while the caller works, with or without
+    ``ahead``: a piece is small, see ``_lines.PARSED_AHEAD``).
 
     With ``optimistic``, rows are yielded as they parse with the types of the first
     rows, before the rest of the file is known to parse with them (``_optimistic``).
@@ -64,13 +65,11 @@ def csv_frames(
             first rows did; read again without ``optimistic``.
     """
     if optimistic and not _has_quote(path):
-        return _optimistic(path, label, chunk_rows, ahead)
-    return _checked_frames(path, label, chunk_rows, ahead)
+        return _optimistic(path, label, chunk_rows)
+    return _checked_frames(path, label, chunk_rows)
 
 
-def _checked_frames(
-    path: Path, label: str, chunk_rows: int, ahead: bool
-) -> Iterator[pl.DataFrame]:
+def _checked_frames(path: Path, label: str, chunk_rows: int) -> Iterator[pl.DataFrame]:
     """The rows, once every one of them has parsed with the types
     (``_checked_scan``)."""
     checked = _checked_scan(path, label)
@@ -79,7 +78,7 @@ def _checked_frames(
         if checked.spool is not None:
             yield from spooled_frames(checked.spool)
         else:
-            yield from _csv_rows(path, checked, chunk_rows, ahead)
+            yield from _csv_rows(path, checked, chunk_rows)
     except pl.exceptions.PolarsError as exc:
         raise _unreadable(label, exc) from exc
     finally:
@@ -87,9 +86,7 @@ def _checked_frames(
             checked.spool.unlink(missing_ok=True)
 
 
-def _optimistic(
-    path: Path, label: str, chunk_rows: int, ahead: bool
-) -> Iterator[pl.DataFrame]:
+def _optimistic(path: Path, label: str, chunk_rows: int) -> Iterator[pl.DataFrame]:
     """The rows parsed once, in pieces of lines, with the types inferred from the
     first rows, each piece yielded as soon as it parses: no checking pass, no spool.
 
@@ -109,13 +106,13 @@ def _optimistic(
         for name in _false_dates(path, separator, "utf8", schema):
             schema[name] = pl.String
     except pl.exceptions.PolarsError:  # the checked reading says what is wrong
-        yield from _checked_frames(path, label, chunk_rows, ahead)
+        yield from _checked_frames(path, label, chunk_rows)
         return
     yield pl.DataFrame(schema=schema)
     pieces = LinePieces(path, chunk_rows, header=True, stop=b'"')
     parse = _piece_parser(separator, schema, "utf8", dates_after=True)
     try:
-        yield from parsed_ahead(iter(pieces), parse, ahead=ahead)
+        yield from parsed_ahead(iter(pieces), parse)
     except pl.exceptions.PolarsError as exc:
         raise ReadAgainError(
             f"'{label}' does not parse with the types of its first rows: "
@@ -148,10 +145,8 @@ class _Checked:
     """Whether dates (if any) are read as text and parsed after (``_dates``)."""
 
 
-def _csv_rows(
-    path: Path, checked: _Checked, chunk_rows: int, ahead: bool
-) -> Iterator[pl.DataFrame]:
-    """The rows in pieces of whole lines, parsed one piece ahead (see ``_lines``).
+def _csv_rows(path: Path, checked: _Checked, chunk_rows: int) -> Iterator[pl.DataFrame]:
+    """The rows in pieces of whole lines, parsed ahead (see ``_lines``).
 
     Up to the first quote character a newline always ends a row; from the row
     reached there on, polars' streaming reader reads the rest (it knows quotes).
@@ -161,7 +156,7 @@ def _csv_rows(
         checked.separator, checked.schema, checked.encoding, checked.dates_after
     )
     rows = 0
-    for frame in parsed_ahead(iter(pieces), parse, ahead=ahead):
+    for frame in parsed_ahead(iter(pieces), parse):
         rows += frame.height
         yield frame
     if pieces.stopped:

@@ -1,11 +1,12 @@
-"""Cut a text file into pieces of whole lines and parse them one ahead of the consumer.
+"""Cut a text file into pieces of whole lines and parse them ahead of the consumer.
 
 polars' streaming readers (``collect_batches``) keep parsing while the consumer is
 busy and queue every chunk they made, so memory grows with the file when profiling
 is slower than reading. Here the file is read a block at a time and cut into pieces
 of whole lines (at most ``lines`` lines, about 16 MiB); a thread parses the next
-piece while the consumer works on the current one, so at most two pieces are held,
-whatever the file size. The caller (``sources.iter_frames``) joins them into chunks.
+pieces while the consumer works on the current one, so at most ``PARSED_AHEAD``
+pieces and their frames are held, whatever the file size. The caller
+(``sources.iter_frames``) joins them into chunks.
 
 A newline ends a row only outside quotes. ``LinePieces`` stops before the first
 block holding ``stop`` (the quote character of a CSV file); the caller reads the
@@ -16,13 +17,14 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Callable, Iterator
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import IO
 
 import numpy as np
 import polars as pl
 
+from pipewarden._concurrent import ordered_map
 from pipewarden.io._sniff import open_bytes
 
 _BLOCK_BYTES = 1 << 22
@@ -104,24 +106,18 @@ def _newlines(block: bytes) -> int:
     return int(np.count_nonzero(np.frombuffer(block, np.uint8) == _NEWLINE))
 
 
+PARSED_AHEAD = 2
+"""Pieces parsed or waiting to be while the consumer works. A piece is small (at
+most ``_PIECE_BYTES``), so pieces are parsed ahead even for a consumer that reads
+ahead itself (the local engine): parsed in its thread instead, a JSON Lines profile
+of the 2,000,000-row standard table took 4.4 s, against 4.0 s with two ahead."""
+
+
 def parsed_ahead(
-    pieces: Iterator[bytes],
-    parse: Callable[[bytes], pl.DataFrame],
-    *,
-    ahead: bool = True,
+    pieces: Iterator[bytes], parse: Callable[[bytes], pl.DataFrame]
 ) -> Iterator[pl.DataFrame]:
-    """``parse`` each piece in a thread, one piece ahead of the consumer (without
-    ``ahead``, each piece when the consumer asks for it)."""
-    if not ahead:
-        yield from map(parse, pieces)
-        return
-
-    def next_frame() -> pl.DataFrame | None:
-        piece = next(pieces, None)
-        return None if piece is None else parse(piece)
-
+    """``parse`` each piece in a thread, ``PARSED_AHEAD`` pieces ahead of the
+    consumer. The pieces are cut in the consumer's thread, when it asks for a
+    frame."""
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="pw-read") as pool:
-        parsing: Future[pl.DataFrame | None] = pool.submit(next_frame)
-        while (frame := parsing.result()) is not None:
-            parsing = pool.submit(next_frame)
-            yield frame
+        yield from ordered_map(pool, parse, pieces, PARSED_AHEAD)

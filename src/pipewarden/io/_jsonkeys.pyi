@@ -1,0 +1,3 @@
+"""The C module's signature (``_jsonkeys.c``)."""
+
+def unknown_key(data: bytes, keys: tuple[bytes, ...], /) -> int: ...
