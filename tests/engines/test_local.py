@@ -80,6 +80,16 @@ def test_float_statistics_match_numpy(values: list[float | None]) -> None:
         assert col.moments.variance is None
 
 
+def test_finite_values_whose_sum_overflows_are_no_infinities() -> None:
+    values = [1.5e308, 1.5e308, 1.0, None]
+    col = LocalEngine().profile_frame(pl.DataFrame({"x": values}))["x"]
+
+    assert (col.nan, col.posinf, col.neginf, col.nulls) == (0, 0, 0, 1)
+    assert (col.moments.count, col.moments.min, col.moments.max) == (3, 1.0, 1.5e308)
+    assert col.distinct_count == 2
+    assert col.quantiles.quantiles([0.0, 1.0]) == [1.0, 1.5e308]
+
+
 def test_quantiles_match_scipy_ranks_on_a_large_column() -> None:
     rng = np.random.default_rng(11)
     x = rng.lognormal(2.0, 1.5, 200_000)

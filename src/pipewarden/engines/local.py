@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import os
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import Executor, Future, ThreadPoolExecutor
@@ -458,8 +459,6 @@ def _row_exprs(
         # infinities gets them again over its finite values (_refine_non_finite).
         x = col.cast(pl.Float64) if ph is Physical.FLOAT else col
         out += _moment_exprs(x, name)
-        if ph is Physical.FLOAT:
-            out.append((~x.is_finite()).sum().alias(_k(name, "nonfinite")))
         if with_values:
             out.append(_values_expr(name, ph))
     if ph is Physical.STRING:
@@ -508,11 +507,19 @@ def _refine_non_finite(
 ) -> None:
     """Float columns holding NaN or infinities: moments and values of the finite ones.
 
-    Rare, so the first select skips the filter that this needs.
+    Rare, so the first select skips the filter that this needs. Whether a column
+    holds any (``nonfinite``) follows from its moments: NaN makes the mean NaN, and
+    an infinity is the minimum or the maximum (polars' skip NaN). A sum that
+    overflows flags finite values too, and this then computes the same moments.
     """
     exprs = []
     for name, ph in physicals.items():
-        if ph is not Physical.FLOAT or not (row[_k(name, "nonfinite")]):
+        if ph is not Physical.FLOAT:
+            continue
+        stats = (row[_k(name, stat)] for stat in ("mean", "min", "max"))
+        nonfinite = any(v is not None and not math.isfinite(v) for v in stats)
+        row[_k(name, "nonfinite")] = nonfinite
+        if not nonfinite:
             continue
         x = pl.col(name).cast(pl.Float64)
         finite = x.filter(x.is_finite())

@@ -28,7 +28,7 @@ typedef struct {
 } Key;
 
 typedef struct {
-    Key *keys;       /* the schema's names, in its order */
+    Key *keys; /* the schema's names, in its order */
     Py_ssize_t count;
     Py_ssize_t *slots; /* open addressing: index + 1 into keys, 0 when empty */
     Py_ssize_t mask;
@@ -57,8 +57,9 @@ static uint64_t load_word(const uint8_t *p)
 }
 
 /* Whether the key string at p (its opening quote) is exactly ``key``, where at
- * least 17 + key->size bytes may be read from p: the name's bytes then the closing
- * quote (a name holds no quote nor backslash: see py_unknown_key). */
+ * least 18 + key->size bytes may be read from p: the name's bytes, then the closing
+ * quote. (A name holding a quote, a backslash or a control character never matches
+ * valid JSON, which writes those escaped; what polars refuses may match.) */
 static int starts_key(const Key *key, const uint8_t *p)
 {
     Py_ssize_t size = key->size;
@@ -203,7 +204,7 @@ static int key_after(const uint8_t *p, Py_ssize_t at, Py_ssize_t n, const Names 
 static Py_ssize_t scan(const uint8_t *p, Py_ssize_t n, const Names *names)
 {
     Py_ssize_t depth = 0, next = 0;
-    uint64_t in_string = 0;  /* all ones when the previous block ended in a string */
+    uint64_t in_string = 0;    /* all ones when the previous block ended in a string */
     uint64_t escape_carry = 0; /* 1 when the first byte is escaped */
     uint8_t tail[64];
     for (Py_ssize_t start = 0; start < n; start += 64) {
@@ -256,6 +257,7 @@ static Py_ssize_t scan(const uint8_t *p, Py_ssize_t n, const Names *names)
 
 static PyObject *py_unknown_key(PyObject *self, PyObject *args)
 {
+    (void)self;
     Py_buffer data;
     PyObject *keys;
     if (!PyArg_ParseTuple(args, "y*O!", &data, &PyTuple_Type, &keys))
