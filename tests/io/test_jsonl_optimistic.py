@@ -161,6 +161,22 @@ def test_records_inside_records_are_read_the_checked_way(tmp_path: Path) -> None
     assert_frame_equal(got, read(path, optimistic=False))
 
 
+@pytest.mark.parametrize(
+    ("empty", "later"),
+    [("[]", "[1]"), ("[null]", "[1]"), ("[[]]", "[[1]]"), ("[[null]]", "[[1]]")],
+)
+def test_lists_of_nulls_in_the_first_lines_are_read_the_checked_way(
+    tmp_path: Path, empty: str, later: str
+) -> None:
+    """Given lists of nulls as the type, polars reads later numbers in them as nulls,
+    silently; such a file is read the checked way at once."""
+    path = tmp_path / "lists.jsonl"
+    path.write_text(f'{{"a": {empty}}}\n' * 3 + f'{{"a": {later}}}\n')
+    got = read(path, optimistic=True)
+    assert_frame_equal(got, read(path, optimistic=False))
+    assert 1 in got.get_column("a").explode().explode().to_list()
+
+
 BASE = [{"id": i, "x": i * 0.5, "tag": f"t{i % 3}", "v": [i]} for i in range(60)]
 
 

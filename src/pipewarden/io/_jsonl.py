@@ -14,7 +14,8 @@ against the schema's first (``_jsonkeys.unknown_key``, compiled from C). On eith
 it raises ``ReadAgainError``, and the caller reads the file again the checked way.
 Where a piece reads, its rows are the checked reading's: the same parse with the
 same schema (property-tested). Without the compiled check, or for a file of records
-inside records, the reading is the checked one.
+inside records or lists of nulls alone in its first lines, the reading is the
+checked one.
 """
 
 from __future__ import annotations
@@ -85,7 +86,8 @@ def _checked_frames(path: Path, label: str, chunk_rows: int) -> Iterator[pl.Data
 def _optimistic(path: Path, label: str, chunk_rows: int) -> Iterator[pl.DataFrame]:
     """The rows parsed with the types of the first ``INFER_LINES`` lines, each
     piece's keys checked first; the checked reading at once when those lines do not
-    read or hold records inside records, or the compiled check is missing."""
+    read or hold a type that hides what later lines hold (``_opaque``), or the
+    compiled check is missing."""
     schema = _head_schema(path)
     names = None if schema is None or _keys is None else _raw_names(schema)
     if schema is None or names is None or _keys is None:
@@ -115,22 +117,26 @@ def _optimistic(path: Path, label: str, chunk_rows: int) -> Iterator[pl.DataFram
 
 def _raw_names(schema: pl.Schema) -> tuple[bytes, ...] | None:
     """The schema's names as their keys are written in a line (UTF-8, unescaped),
-    or None when it holds a record inside a record, whose keys polars also leaves
-    out when unknown and orders by the keys' orders in every line (a head with
-    ``{"x": 1, "y": 2}`` and a later line with ``{"y": 3, "x": 4}`` make the fields
-    y, x), which the first lines cannot tell. A name JSON writes escaped (a quote,
-    a backslash, a control character) is never found as it is written, so every
-    line holding it reads again the checked way."""
-    if any(_holds_records(dtype) for dtype in schema.values()):
+    or None when a type holds what polars, given the schema, reads silently unlike
+    the checked reading (``_opaque``). A name JSON writes escaped (a quote, a
+    backslash, a control character) is never found as it is written, so every line
+    holding it reads again the checked way."""
+    if any(_opaque(dtype) for dtype in schema.values()):
         return None
     return tuple(name.encode() for name in schema)
 
 
-def _holds_records(dtype: PolarsDataType) -> bool:
-    if isinstance(dtype, pl.Struct):
+def _opaque(dtype: PolarsDataType, inside: bool = False) -> bool:
+    """Whether a type hides what later lines may hold: a record inside a record,
+    whose keys polars leaves out when unknown and orders by the keys' orders in
+    every line (a head with ``{"x": 1, "y": 2}`` and a later line with ``{"y": 3,
+    "x": 4}`` make the fields y, x), which the first lines cannot tell; or lists of
+    nothing but nulls (or empty), whose later numbers polars reads as nulls. (A
+    column of nulls alone is safe: polars refuses a later value in it.)"""
+    if isinstance(dtype, pl.Struct) or (inside and dtype == pl.Null):
         return True
     if isinstance(dtype, pl.List | pl.Array):
-        return _holds_records(dtype.inner)
+        return _opaque(dtype.inner, inside=True)
     return False
 
 
