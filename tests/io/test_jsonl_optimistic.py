@@ -177,6 +177,35 @@ def test_lists_of_nulls_in_the_first_lines_are_read_the_checked_way(
     assert 1 in got.get_column("a").explode().explode().to_list()
 
 
+JSON_VALUES = [
+    "null", "true", "1", "-0.0", "1.5", "1e3", "99999999999999999999", '"x"', '""',
+    "[]", "[null]", "[1]", "[1.5]", '["x"]', "[[1]]", "[[null]]", '{"b":1}',
+    '[{"b":1}]', '[1,"x"]', "{}",
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("head", JSON_VALUES)
+def test_every_later_value_reads_again_or_as_the_checked_reading(
+    tmp_path: Path, head: str
+) -> None:
+    """Three lines of one value, then one of another, for every pair of JSON values
+    of every kind polars infers: the optimistic reading reads again, refuses what
+    the checked one refuses, or gives its rows."""
+    path = tmp_path / "pair.jsonl"
+    for later in JSON_VALUES:
+        path.write_text(f'{{"a":{head}}}\n' * 3 + f'{{"a":{later}}}\n')
+        want = checked(path)
+        try:
+            got = read(path, optimistic=True)
+        except ReadAgainError:
+            continue
+        except SourceError:
+            assert want is None, later
+            continue
+        assert want is not None, later
+        assert_frame_equal(got, want)
+
+
 BASE = [{"id": i, "x": i * 0.5, "tag": f"t{i % 3}", "v": [i]} for i in range(60)]
 
 
