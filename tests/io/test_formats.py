@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 from pathlib import Path
 
 import polars as pl
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from polars.testing import assert_frame_equal
 
 from pipewarden.errors import ConfigError
@@ -108,3 +111,44 @@ def test_plain_parquet_is_read_by_polars_itself(tmp_path: Path) -> None:
     ).write_parquet(path)
 
     assert _parquet_schema((path,))[1] is True
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    groups=st.lists(st.integers(1, 50), max_size=12),
+    chunk_rows=st.integers(1, 60),
+)
+def test_chunks_are_whole_row_groups_at_most_chunk_rows(
+    groups: list[int], chunk_rows: int
+) -> None:
+    from pipewarden.io._formats import _group_ranges
+
+    ranges = list(_group_ranges(groups, chunk_rows))
+
+    ends = set(itertools.accumulate(groups))
+    starts = itertools.accumulate([n for _, n in ranges], initial=0)
+    assert [start for start, _ in ranges] == list(starts)[:-1]
+    assert sum(n for _, n in ranges) == sum(groups)
+    for start, length in ranges:
+        assert 0 < length <= chunk_rows
+        inside = [g for g in groups if g > chunk_rows]  # sliced groups end anywhere
+        assert start + length in ends or inside
+    # Greedy: no two neighbouring chunks of whole groups would fit in one.
+    whole = all(g <= chunk_rows for g in groups)
+    if whole:
+        assert all(a[1] + b[1] > chunk_rows for a, b in itertools.pairwise(ranges))
+
+
+def test_parquet_is_read_in_whole_row_groups(tmp_path: Path) -> None:
+    """Reads that straddle row groups made polars decode most groups twice."""
+    from pipewarden.io._formats import _parquet_frames
+
+    path = tmp_path / "groups.parquet"
+    frame = pl.DataFrame({"i": range(1_000), "s": [f"v{i % 7}" for i in range(1_000)]})
+    frame.write_parquet(path, row_group_size=300)  # groups of 300, 300, 300, 100
+
+    empty, *reads = _parquet_frames((path,), chunk_rows=700)
+
+    assert empty.height == 0 and empty.schema == frame.schema
+    assert [read.height for read in reads] == [600, 400]
+    assert_frame_equal(pl.concat(reads), frame)

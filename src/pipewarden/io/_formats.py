@@ -142,12 +142,12 @@ def _parquet_frames(
     columns: tuple[str, ...] | None = None,
     ahead: bool = True,
 ) -> Iterator[pl.DataFrame]:
-    schema, uniform, rows = _parquet_schema(files)
+    schema, uniform, groups = _parquet_schema(files)
     if columns is not None:
         schema = pa.schema([schema.field(name) for name in columns])
     yield _empty(schema)
     if uniform:
-        yield from _polars_parquet(files, rows, chunk_rows, columns, ahead)
+        yield from _polars_parquet(files, groups, chunk_rows, columns, ahead)
         return
     for path in files:
         try:
@@ -167,30 +167,30 @@ def _parquet_frames(
 
 def _polars_parquet(
     files: tuple[Path, ...],
-    rows: list[int],
+    groups: list[list[int]],
     chunk_rows: int,
     columns: tuple[str, ...] | None = None,
     ahead: bool = True,
 ) -> Iterator[pl.DataFrame]:
     """Polars reads each chunk's row range (decoding in parallel); with ``ahead``,
     while the consumer works on the one before: two chunks in memory at most,
-    whatever the file size.
+    whatever the file size. A chunk is whole row groups (``_group_ranges``).
 
     (Polars' own streaming batches run ahead of a slower consumer without limit.)
     """
     ranges = [
-        (path, start)
-        for path, n in zip(files, rows, strict=True)
-        for start in range(0, n, chunk_rows)
+        (path, start, length)
+        for path, sizes in zip(files, groups, strict=True)
+        for start, length in _group_ranges(sizes, chunk_rows)
     ]
 
-    def read(chunk: tuple[Path, int]) -> pl.DataFrame:
-        path, start = chunk
+    def read(chunk: tuple[Path, int, int]) -> pl.DataFrame:
+        path, start, length = chunk
         try:
             scan = pl.scan_parquet(path, glob=False)
             if columns is not None:
                 scan = scan.select(cs.by_name(list(columns)))
-            return scan.slice(start, chunk_rows).collect()
+            return scan.slice(start, length).collect()
         except (pl.exceptions.PolarsError, OSError) as exc:
             raise _bad_parquet(path, exc) from exc
 
@@ -201,26 +201,55 @@ def _polars_parquet(
         yield from ordered_map(pool, read, ranges, 2)  # this chunk and the next
 
 
-def _parquet_schema(files: tuple[Path, ...]) -> tuple[pa.Schema, bool, list[int]]:
+def _group_ranges(groups: list[int], chunk_rows: int) -> Iterator[tuple[int, int]]:
+    """(start, length) of chunks of whole row groups of ``groups`` rows each, at most
+    ``chunk_rows`` rows a chunk; a larger group alone, in slices of ``chunk_rows``.
+
+    polars decodes every row group a slice touches: chunks that straddle groups
+    decoded most groups twice (the 8,000,000-row standard table, groups of 125,000
+    rows in chunks of 143,360: 3.2 s CPU to read, 2.1 s in whole groups).
+    """
+    start = length = 0
+    for size in groups:
+        if length and length + size > chunk_rows:
+            yield start, length
+            start, length = start + length, 0
+        if size > chunk_rows:
+            for offset in range(0, size, chunk_rows):
+                yield start + offset, min(chunk_rows, size - offset)
+            start += size
+        else:
+            length += size
+    if length:
+        yield start, length
+
+
+def _parquet_schema(
+    files: tuple[Path, ...],
+) -> tuple[pa.Schema, bool, list[list[int]]]:
     """The one schema all files share (widened where types differ safely), whether
-    every file already has it, and each file's row count (all from the footers)."""
-    schemas, rows = [], []
+    every file already has it, and each file's row groups' row counts (all from the
+    footers)."""
+    schemas, groups = [], []
     for path in files:
         try:
             with pq.ParquetFile(path) as handle:
                 schemas.append(handle.schema_arrow)
-                rows.append(handle.metadata.num_rows)
+                meta = handle.metadata
+                groups.append(
+                    [meta.row_group(i).num_rows for i in range(meta.num_row_groups)]
+                )
         except (pa.ArrowException, OSError) as exc:
             raise _bad_parquet(path, exc) from exc
     first = schemas[0]
     if all(schema.equals(first, check_metadata=False) for schema in schemas):
         # polars reads Parquet itself only when it can hold every time zone.
-        return first, _polars_zones(first) is first, rows
+        return first, _polars_zones(first) is first, groups
     try:
         return (
             pa.unify_schemas(schemas, promote_options="permissive"),
             False,
-            rows,
+            groups,
         )
     except (pa.ArrowException, TypeError) as exc:
         raise SourceError(
