@@ -46,15 +46,10 @@ _ISO_DATE = r"^\s*\d{4}-\d{1,2}-\d{1,2}([ T]\d{1,2}:\d{2}(:\d{2}(\.\d+)?)?)?(Z|[
 
 
 def csv_frames(
-    path: Path,
-    label: str,
-    chunk_rows: int,
-    ahead: bool = True,
-    optimistic: bool = False,
+    path: Path, label: str, chunk_rows: int, optimistic: bool = False
 ) -> Iterator[pl.DataFrame]:
     """Yield an empty frame carrying the schema, then the rows in chunks (without a
-    spool, the next pieces are parsed while the caller works, with or without
-    ``ahead``: a piece is small, see ``_lines.PARSED_AHEAD``).
+    spool, the next pieces are parsed while the caller works: ``_lines``).
 
     With ``optimistic``, rows are yielded as they parse with the types of the first
     rows, before the rest of the file is known to parse with them (``_optimistic``).

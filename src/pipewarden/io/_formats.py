@@ -35,9 +35,10 @@ def read_csv(
     optimistic: bool = False,
 ) -> Iterator[pl.DataFrame]:
     """Read one delimited text file (see ``_csv``; ``optimistic`` skips its checking
-    pass)."""
+    pass). Its pieces of lines are parsed ahead whatever ``ahead`` says: a piece is
+    small (``_lines.PARSED_AHEAD``)."""
     (path,) = files
-    return csv_frames(path, label, chunk_rows, ahead, optimistic)
+    return csv_frames(path, label, chunk_rows, optimistic)
 
 
 def read_parquet(
@@ -59,9 +60,9 @@ def read_jsonl(
     optimistic: bool = False,
 ) -> Iterator[pl.DataFrame]:
     """Read one JSON Lines file (see ``_jsonl``; ``optimistic`` infers its types
-    from its first lines alone)."""
+    from its first lines alone). Pieces of lines are parsed ahead, as for CSV."""
     (path,) = files
-    return jsonl_frames(path, label, chunk_rows, ahead, optimistic)
+    return jsonl_frames(path, label, chunk_rows, optimistic)
 
 
 def read_ipc(

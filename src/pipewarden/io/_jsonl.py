@@ -48,15 +48,10 @@ INFER_LINES = 10_000
 
 
 def jsonl_frames(
-    path: Path,
-    label: str,
-    chunk_rows: int,
-    ahead: bool = True,
-    optimistic: bool = False,
+    path: Path, label: str, chunk_rows: int, optimistic: bool = False
 ) -> Iterator[pl.DataFrame]:
     """Yield an empty frame carrying the schema, then the rows in chunks, the next
-    pieces of lines parsed while the caller works, with or without ``ahead`` (a
-    piece is small, see ``_lines.PARSED_AHEAD``).
+    pieces of lines parsed while the caller works (``_lines``).
 
     Raises:
         SourceError: A line is not one JSON object, or lines hold values of types
@@ -89,8 +84,7 @@ def _optimistic(path: Path, label: str, chunk_rows: int) -> Iterator[pl.DataFram
     read or hold a type that hides what later lines hold (``_opaque``), or the
     compiled check is missing."""
     schema = _head_schema(path)
-    names = None if schema is None or _keys is None else _raw_names(schema)
-    if schema is None or names is None or _keys is None:
+    if schema is None or _keys is None or (names := _raw_names(schema)) is None:
         yield from _checked_frames(path, label, chunk_rows)
         return
     check = _keys.unknown_key
