@@ -32,7 +32,7 @@ import polars as pl
 
 from pipewarden.errors import PipewardenWarning, ReadAgainError, SourceError
 from pipewarden.io._dates import parsed_dates, polars_dates
-from pipewarden.io._lines import LinePieces, parsed_ahead
+from pipewarden.io._lines import LinePieces, parsed_ahead, parsed_or_read_again
 from pipewarden.io._reasons import first_line
 from pipewarden.io._sniff import check_unique_names, open_bytes
 from pipewarden.io._spool import spool_path, spooled_frames, write_spool
@@ -106,13 +106,8 @@ def _optimistic(path: Path, label: str, chunk_rows: int) -> Iterator[pl.DataFram
     yield pl.DataFrame(schema=schema)
     pieces = LinePieces(path, chunk_rows, header=True, stop=b'"')
     parse = _piece_parser(separator, schema, "utf8", dates_after=True)
-    try:
-        yield from parsed_ahead(iter(pieces), parse)
-    except pl.exceptions.PolarsError as exc:
-        raise ReadAgainError(
-            f"'{label}' does not parse with the types of its first rows: "
-            f"{first_line(exc)}"
-        ) from exc
+    refused = f"'{label}' does not parse with the types of its first rows"
+    yield from parsed_or_read_again(iter(pieces), parse, refused)
     if pieces.stopped:  # a quote past the head: read it all the checked way
         raise ReadAgainError(f"'{label}' holds a quote character past its head")
 

@@ -32,7 +32,7 @@ from polars._typing import PolarsDataType
 
 from pipewarden._concurrent import ordered_map
 from pipewarden.errors import ReadAgainError, SourceError
-from pipewarden.io._lines import LinePieces, parsed_ahead
+from pipewarden.io._lines import LinePieces, parsed_ahead, parsed_or_read_again
 from pipewarden.io._reasons import first_line
 
 _keys: ModuleType | None
@@ -100,13 +100,8 @@ def _optimistic(path: Path, label: str, chunk_rows: int) -> Iterator[pl.DataFram
         return pl.read_ndjson(piece, schema=schema)
 
     pieces = LinePieces(path, chunk_rows, header=False)
-    try:
-        yield from parsed_ahead(iter(pieces), parse)
-    except pl.exceptions.PolarsError as exc:
-        raise ReadAgainError(
-            f"'{label}' does not read with the types of its first lines: "
-            f"{first_line(exc)}"
-        ) from exc
+    refused = f"'{label}' does not read with the types of its first lines"
+    yield from parsed_or_read_again(iter(pieces), parse, refused)
 
 
 def _raw_names(schema: pl.Schema) -> tuple[bytes, ...] | None:

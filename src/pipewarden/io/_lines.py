@@ -25,6 +25,8 @@ import numpy as np
 import polars as pl
 
 from pipewarden._concurrent import ordered_map
+from pipewarden.errors import ReadAgainError
+from pipewarden.io._reasons import first_line
 from pipewarden.io._sniff import open_bytes
 
 _BLOCK_BYTES = 1 << 22
@@ -121,3 +123,14 @@ def parsed_ahead(
     frame."""
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="pw-read") as pool:
         yield from ordered_map(pool, parse, pieces, PARSED_AHEAD)
+
+
+def parsed_or_read_again(
+    pieces: Iterator[bytes], parse: Callable[[bytes], pl.DataFrame], refused: str
+) -> Iterator[pl.DataFrame]:
+    """``parsed_ahead`` for an optimistic reading: a piece polars refuses raises
+    ``ReadAgainError``, saying ``refused`` and polars' reason."""
+    try:
+        yield from parsed_ahead(pieces, parse)
+    except pl.exceptions.PolarsError as exc:
+        raise ReadAgainError(f"{refused}: {first_line(exc)}") from exc
