@@ -500,6 +500,10 @@ def test_the_probe_from_value_counts_is_the_probe_of_the_rows(n: int) -> None:
             "u64": pl.Series(rng.integers(0, 2**63, n) % 7_000, dtype=pl.UInt64),
             "flag": rng.random(n) < 0.2,
             "nulls": pl.Series([None, 3] * (n // 2) + [None] * (n % 2), dtype=pl.Int64),
+            # More distinct values than the 2K smallest hashes a probe keeps.
+            "wide": pl.Series(
+                [f"w{x}" for x in rng.integers(0, n // 2 + 1, n)], dtype=pl.String
+            ),
         }
     )
     names = frame.columns
@@ -520,10 +524,70 @@ def test_the_probe_from_value_counts_is_the_probe_of_the_rows(n: int) -> None:
     )
 
     for name in names:
-        derived = local._probe_of_counts(name, counts[name])
         key = local._k(name, "kmv")
+        derived = local._probe_of_counts(name, counts[name])
         assert np.array_equal(derived[key], rows[key]), name
         assert derived[f"{key}_raw"] == rows[f"{key}_raw"], name
+        if frame.schema[name] == pl.String:  # the hashes kept with each value's stats
+            stats, _ = local._with_value_stats(counts[name], None)
+            assert local._PROBE in stats.columns
+            kept = local._probe_of_counts(name, stats)
+            assert np.array_equal(kept[key], rows[key]), name
+            assert kept[f"{key}_raw"] == rows[f"{key}_raw"], name
+
+
+TEXTS = [
+    "a", " padded", "tail\u3000", "two words", "12", "-3.5", "+.5e3", "true", "F",
+    "2024-01-02", "2024-01-02T03:04:05", "2024-13-40", "é 中", "😀", "",
+    "x" * 30 + " y", "1,000",
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("known_values", [local.KNOWN_VALUES, 7, 0])
+def test_text_statistics_kept_from_chunk_to_chunk_give_each_chunks_profile(
+    monkeypatch: pytest.MonkeyPatch, known_values: int
+) -> None:
+    """A counted text column keeps its values' statistics (length, spaces, padding,
+    readings) from chunk to chunk: a later chunk reads only values it has not seen,
+    and the profile is the one of each chunk alone, to the byte. Past
+    ``KNOWN_VALUES`` the kept values stop growing; the profile stays the same."""
+    rng = np.random.default_rng(known_values)
+    chunks = [
+        pl.DataFrame(
+            {
+                "t": pl.Series(rng.choice(TEXTS[: 5 + 4 * i], 300)).set(
+                    pl.Series(rng.random(300) < 0.1), None
+                ),
+                "c": pl.Series(rng.choice(TEXTS[i : i + 6], 300)).cast(pl.Categorical),
+            }
+        )
+        for i in range(4)
+    ]
+    read: list[list[str]] = []
+    value_stats = local._value_stats
+
+    def spied(values: pl.Series) -> pl.DataFrame:
+        read.append(values.to_list())
+        return value_stats(values)
+
+    monkeypatch.setattr(local, "KNOWN_VALUES", known_values)
+    monkeypatch.setattr(local, "PREPARING", 1)  # each chunk planned from the last
+    monkeypatch.setattr(local, "_value_stats", spied)
+    streamed = LocalEngine().profile_frames(chunks)
+    monkeypatch.setattr(local, "_value_stats", value_stats)
+    alone = [LocalEngine().profile_frame(chunk) for chunk in chunks]
+    merged = alone[0].merge(alone[1]).merge(alone[2]).merge(alone[3])
+
+    assert streamed.to_dict() == merged.to_dict()
+    each = sum(len(values) for values in read)
+    distinct = sum(
+        len({v for chunk in chunks for v in chunk[name].drop_nulls()})
+        for name in ("t", "c")
+    )
+    if known_values >= len(TEXTS):  # each column's values read once, in any chunk
+        assert each == distinct
+    else:  # the kept values stopped growing: some are read again
+        assert each > distinct
 
 
 def test_a_float_column_repeating_a_few_values_keeps_their_exact_counts() -> None:

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import heapq
 import math
 import os
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import Executor, Future, ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import partial
 from typing import Any
 
@@ -169,10 +170,12 @@ def _finish_segmented(
 
 @dataclass(frozen=True, slots=True)
 class _Plan:
-    """Which columns a chunk counted and which it treated as free text or ids."""
+    """Which columns a chunk counted and which it treated as free text or ids, and
+    the statistics of each counted text column's values so far (``_value_stats``)."""
 
     counted: tuple[str, ...] = ()
     wordy: tuple[str, ...] = ()
+    known: Mapping[str, pl.DataFrame] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)
@@ -304,7 +307,10 @@ def _prepare_planned(
         + _count_exprs(frame, guess_counted)
         + [e for n in guess_wordy for e in _wordy_exprs(n)]
     )
-    counts = _unpacked_counts(packed, guess_counted)
+    known: dict[str, pl.DataFrame] = {}
+    counts = _with_known(
+        _unpacked_counts(packed, guess_counted), physicals, guess.known, known
+    )
     row = _one_row(packed.drop(guess_counted))
     for name in probed:
         row.update(_probe_of_counts(name, counts[name]))
@@ -329,7 +335,9 @@ def _prepare_planned(
         [n for n in counted if n not in counts],
         [n for n in wordy if n not in guess_wordy],
     )
+    more_counts = _with_known(more_counts, physicals, guess.known, known)
     counts = {n: counts[n] for n in counted if n in counts} | more_counts
+    known = {n: known[n] for n in counted if n in known}
     words = row | words
     columns = {}
     for name, ph in physicals.items():
@@ -349,7 +357,7 @@ def _prepare_planned(
             named.get(n, n): {**parts, "name": named.get(n, n)}
             for n, parts in columns.items()
         }
-    return _Prepared(frame.height, columns), _Plan(tuple(counted), tuple(wordy))
+    return _Prepared(frame.height, columns), _Plan(tuple(counted), tuple(wordy), known)
 
 
 def _literal_names(frame: pl.DataFrame) -> tuple[pl.DataFrame, dict[str, str]]:
@@ -393,14 +401,14 @@ def _finish(prepared: _Prepared, hashing: Executor | None = None) -> DatasetProf
         for key in reversed(jobs)  # the workers take them from the front
         if key not in pending or pending[key].cancel()
     }
-    for name, field in jobs:
-        key = (name, field)
+    for name, part in jobs:
+        key = (name, part)
         got = done[key] if key in done else pending[key].result()
         parts = prepared.columns[name]
-        if field == "measured":
+        if part == "measured":
             parts["quantiles"], parts["distinct"] = got
         else:
-            parts[field] = got
+            parts[part] = got
     return DatasetProfile(
         prepared.rows,
         {name: ColumnProfile(**parts) for name, parts in prepared.columns.items()},
@@ -589,8 +597,17 @@ def _probe_of_counts(name: str, counts: pl.DataFrame) -> dict[str, Any]:
     instead of all its rows.
     """
     key = _k(name, "kmv")
-    hashes = counts.get_column("value").hash(PROBE_SEED).to_numpy()
-    order = np.argsort(hashes, kind="stable")
+    hashes = (
+        counts.get_column(_PROBE)
+        if _PROBE in counts.columns
+        else counts.get_column("value").hash(PROBE_SEED)
+    ).to_numpy()
+    # At most 2K values are taken (each counts at least one row): only the 2K
+    # smallest hashes are sorted.
+    order = np.arange(hashes.size)
+    if hashes.size > 2 * KMV_K:
+        order = np.argpartition(hashes, 2 * KMV_K - 1)[: 2 * KMV_K]
+    order = order[np.argsort(hashes[order], kind="stable")]
     rows = np.cumsum(counts.get_column("n").to_numpy()[order])
     raw = min(2 * KMV_K, int(rows[-1]) if rows.size else 0)
     taken = int(np.searchsorted(rows, raw, side="left")) + 1
@@ -715,7 +732,7 @@ def _counted_parts(counts: pl.DataFrame, non_null: int) -> dict[str, Any]:
     hashes = _hashes_of(values, physical_of(values.dtype))
     parts: dict[str, Any] = {
         "distinct": Distinct.from_hashes(hashes),
-        "frequent": _frequent(counts, non_null),
+        "frequent": _frequent(_top_counts(counts), non_null),
     }
     if values.dtype.is_integer():  # few distinct numbers: their exact distribution
         parts["quantiles"] = Quantiles.from_counts(
@@ -725,12 +742,10 @@ def _counted_parts(counts: pl.DataFrame, non_null: int) -> dict[str, Any]:
 
 
 def _string_parts(counts: pl.DataFrame, non_null: int) -> dict[str, Any]:
-    """String statistics computed once per distinct value, weighted by its count."""
-    value, n = pl.col("value"), pl.col("n")
-    length = value.str.len_chars().cast(pl.Float64)
-    stripped = value.str.strip_chars()
-    # Each value read once as each kind: the sums and the examples share the flags.
-    counts = counts.with_columns(_read_flags(counts.get_column("value")))
+    """String statistics from the counts of each distinct value and its statistics
+    (``_with_value_stats``), weighted by its count."""
+    n = pl.col("n")
+    length = pl.col(_LEN).cast(pl.Float64)
     reads = {kind: pl.col(_k(_READ, kind)) for kind in READ_KINDS}
     stats = _one_row(
         counts.select(
@@ -739,13 +754,12 @@ def _string_parts(counts: pl.DataFrame, non_null: int) -> dict[str, Any]:
             (length * length * n).sum().alias("sq"),
             length.min().alias("min"),
             length.max().alias("max"),
-            n.filter(value.str.contains(" ", literal=True)).sum().alias("space"),
-            # Free text is judged on the trimmed values: padding makes no prose.
-            ((stripped.str.len_chars().cast(pl.Float64) * n).sum() / n.sum()).alias(
+            n.filter(pl.col(_SPACE)).sum().alias("space"),
+            ((pl.col(_TRIMMED).cast(pl.Float64) * n).sum() / n.sum()).alias(
                 "trimmed_mean"
             ),
-            n.filter(stripped.str.contains(" ", literal=True)).sum().alias("words"),
-            n.filter(value.str.strip_chars() != value).sum().alias("padded"),
+            n.filter(pl.col(_WORDS)).sum().alias("words"),
+            n.filter(pl.col(_PADDED)).sum().alias("padded"),
             *[n.filter(r).sum().alias(kind) for kind, r in reads.items()],
         )
     )
@@ -761,6 +775,7 @@ def _string_parts(counts: pl.DataFrame, non_null: int) -> dict[str, Any]:
         stats["min"],
         stats["max"],
     )
+    top = _top_counts(counts)
     readings: dict[str, Reading] = {}
     nothing: Reading | None = None  # the most frequent values: misses of any kind
     for kind, r in reads.items():
@@ -769,7 +784,8 @@ def _string_parts(counts: pl.DataFrame, non_null: int) -> dict[str, Any]:
             readings[kind] = _counted_reading(counts, r, read, total)
             continue
         if nothing is None:  # the usual case, so computed once for all such kinds
-            nothing = _counted_reading(counts, pl.lit(False), 0, total)
+            most = heapq.nsmallest(EXAMPLES, zip(*top, strict=True), _by_count)
+            nothing = Reading(0, _cut([value for value, _ in most]))
         readings[kind] = nothing
     distinct = Distinct.from_hashes(
         _hashes_of(counts.get_column("value"), Physical.STRING)
@@ -785,7 +801,7 @@ def _string_parts(counts: pl.DataFrame, non_null: int) -> dict[str, Any]:
         "distinct": distinct,
         "frequent": Frequent.untracked(non_null)
         if (free_text or id_like)
-        else _frequent(counts, non_null),
+        else _frequent(top, non_null),
     }
     if readings["datetime"].count:
         # Distinct times give the same first, last, gaps and intervals as all rows.
@@ -795,6 +811,75 @@ def _string_parts(counts: pl.DataFrame, non_null: int) -> dict[str, Any]:
 
 _READ = "\x1fread"
 _MICROS = "\x1fmicros"
+_LEN, _TRIMMED, _SPACE, _WORDS, _PADDED, _PROBE = (
+    f"\x1f{stat}" for stat in ("len", "trimmed", "space", "words", "padded", "probe")
+)
+KNOWN_VALUES = 1 << 15
+"""Distinct values of a counted text column whose statistics are kept from chunk to
+chunk (``_with_value_stats``): categories repeat theirs in every chunk."""
+
+
+def _with_known(
+    counts: dict[str, pl.DataFrame],
+    physicals: dict[str, Physical],
+    known: Mapping[str, pl.DataFrame],
+    kept: dict[str, pl.DataFrame],
+) -> dict[str, pl.DataFrame]:
+    """The value counts of text columns with their values' statistics
+    (``_with_value_stats``), the others as they are; the known values of each text
+    column go into ``kept``."""
+    out = {}
+    for name, frame in counts.items():
+        if physicals[name] is Physical.STRING:
+            frame, values = _with_value_stats(frame, known.get(name))
+            if values is not None:
+                kept[name] = values
+        out[name] = frame
+    return out
+
+
+def _with_value_stats(
+    counts: pl.DataFrame, known: pl.DataFrame | None
+) -> tuple[pl.DataFrame, pl.DataFrame | None]:
+    """``counts`` with each value's statistics, and the values known to the next chunk.
+
+    The statistics of a value (length, spaces, how it reads) are its own, so those an
+    earlier chunk computed are joined in and only values not seen before are read;
+    the known values stop growing at ``KNOWN_VALUES``. The rows come in any order:
+    what ``_string_parts`` computes from them does not depend on it.
+    """
+    if known is None:
+        stats = _value_stats(counts.get_column("value"))
+        joined = pl.concat([counts, stats.drop("value")], how="horizontal")
+        return joined, stats if stats.height <= KNOWN_VALUES else None
+    joined = counts.join(known, on="value", how="left")
+    fresh = joined.get_column(_LEN).is_null()
+    if not fresh.any():
+        return joined, known
+    new = joined.filter(fresh).select("value", "n")
+    stats = _value_stats(new.get_column("value"))
+    joined = pl.concat(
+        [joined.filter(~fresh), pl.concat([new, stats.drop("value")], how="horizontal")]
+    )
+    if known.height + stats.height <= KNOWN_VALUES:
+        known = pl.concat([known, stats])
+    return joined, known
+
+
+def _value_stats(values: pl.Series) -> pl.DataFrame:
+    """Each distinct text value (no nulls) with its length, trimmed length, whether it
+    holds a space before and after trimming, whether it is padded, its probe hash,
+    and how it reads (``_read_flags``)."""
+    value = pl.col("value")
+    stripped = value.str.strip_chars()
+    return pl.DataFrame([values.alias("value"), *_read_flags(values)]).with_columns(
+        value.str.len_chars().alias(_LEN),
+        stripped.str.len_chars().alias(_TRIMMED),
+        value.str.contains(" ", literal=True).alias(_SPACE),
+        stripped.str.contains(" ", literal=True).alias(_WORDS),
+        (stripped != value).alias(_PADDED),
+        value.hash(PROBE_SEED).alias(_PROBE),
+    )
 
 
 def _read_flags(values: pl.Series) -> list[pl.Series]:
@@ -1086,15 +1171,24 @@ def _examples(text: pl.Expr, kind: str) -> pl.Expr:
     )
 
 
-def _frequent(counts: pl.DataFrame, non_null: int) -> Frequent:
-    if non_null == 0:
-        return Frequent.zero()
+def _top_counts(counts: pl.DataFrame) -> tuple[list[str], list[int]]:
+    """The values counted individually (``FREQUENT_TOP`` of the most frequent once a
+    column has many), as text, with their counts."""
     top = counts
     if top.height > FREQUENT_EXACT_LIMIT:
         top = top.top_k(FREQUENT_TOP, by=["n", "value"], reverse=[False, True])
     values = top.get_column("value").cast(pl.String)
     if top.get_column("value").dtype == pl.Boolean:
         values = values.str.to_lowercase()
-    return Frequent.from_counts(
-        values.to_list(), top.get_column("n").to_list(), total=non_null
-    )
+    return values.to_list(), top.get_column("n").to_list()
+
+
+def _by_count(pair: tuple[str, int]) -> tuple[int, str]:
+    """The most frequent first, then in the values' order (as ``_counted_reading``)."""
+    return -pair[1], pair[0]
+
+
+def _frequent(top: tuple[list[str], list[int]], non_null: int) -> Frequent:
+    if non_null == 0:
+        return Frequent.zero()
+    return Frequent.from_counts(*top, total=non_null)
