@@ -543,15 +543,16 @@ TEXTS = [
 ]  # fmt: skip
 
 
-@pytest.mark.parametrize("known_values", [local.KNOWN_VALUES, 7, 0])
+@pytest.mark.parametrize("known_bytes", [local.KNOWN_BYTES, 300, 0])
 def test_text_statistics_kept_from_chunk_to_chunk_give_each_chunks_profile(
-    monkeypatch: pytest.MonkeyPatch, known_values: int
+    monkeypatch: pytest.MonkeyPatch, known_bytes: int
 ) -> None:
     """A counted text column keeps its values' statistics (length, spaces, padding,
     readings) from chunk to chunk: a later chunk reads only values it has not seen,
     and the profile is the one of each chunk alone, to the byte. Past
-    ``KNOWN_VALUES`` the kept values stop growing; the profile stays the same."""
-    rng = np.random.default_rng(known_values)
+    ``KNOWN_BYTES`` (all columns together) the kept values stop growing; the profile
+    stays the same."""
+    rng = np.random.default_rng(known_bytes)
     chunks = [
         pl.DataFrame(
             {
@@ -570,7 +571,7 @@ def test_text_statistics_kept_from_chunk_to_chunk_give_each_chunks_profile(
         read.append(values.to_list())
         return value_stats(values)
 
-    monkeypatch.setattr(local, "KNOWN_VALUES", known_values)
+    monkeypatch.setattr(local, "KNOWN_BYTES", known_bytes)
     monkeypatch.setattr(local, "PREPARING", 1)  # each chunk planned from the last
     monkeypatch.setattr(local, "_value_stats", spied)
     streamed = LocalEngine().profile_frames(chunks)
@@ -584,10 +585,29 @@ def test_text_statistics_kept_from_chunk_to_chunk_give_each_chunks_profile(
         len({v for chunk in chunks for v in chunk[name].drop_nulls()})
         for name in ("t", "c")
     )
-    if known_values >= len(TEXTS):  # each column's values read once, in any chunk
+    if known_bytes > 1 << 20:  # each column's values read once
         assert each == distinct
     else:  # the kept values stopped growing: some are read again
         assert each > distinct
+
+
+def test_the_values_kept_stop_growing_at_the_room_given() -> None:
+    """Values not seen before join those kept while they fit in the room given;
+    past it the kept values stay as they were, and every count still gets its
+    value's statistics."""
+    first = pl.DataFrame({"value": ["a", "b c", " d"], "n": [3, 2, 1]})
+    later = pl.DataFrame({"value": ["b c", "12", "2024-01-02"], "n": [1, 1, 1]})
+    first, later = (f.with_columns(pl.col("n").cast(pl.UInt32)) for f in (first, later))
+    _, known = local._with_value_stats(first, None)
+    assert known is not None
+    new = local._value_stats(pl.Series(["12", "2024-01-02"]))
+    both = known.estimated_size() + new.estimated_size()
+
+    for room, kept_values in [(both, 5), (both - 1, 3)]:
+        stats, kept = local._with_value_stats(later, known, room)
+        assert kept is not None and kept.height == kept_values
+        fresh, _ = local._with_value_stats(later, None)
+        assert stats.sort("value").equals(fresh.sort("value"))
 
 
 def test_a_float_column_repeating_a_few_values_keeps_their_exact_counts() -> None:

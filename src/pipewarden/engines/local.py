@@ -814,9 +814,10 @@ _MICROS = "\x1fmicros"
 _LEN, _TRIMMED, _SPACE, _WORDS, _PADDED, _PROBE = (
     f"\x1f{stat}" for stat in ("len", "trimmed", "space", "words", "padded", "probe")
 )
-KNOWN_VALUES = 1 << 15
-"""Distinct values of a counted text column whose statistics are kept from chunk to
-chunk (``_with_value_stats``): categories repeat theirs in every chunk."""
+KNOWN_BYTES = 16 << 20
+"""Memory for the distinct values of counted text columns whose statistics are kept
+from chunk to chunk (``_with_value_stats``), all columns together: categories repeat
+theirs in every chunk."""
 
 
 def _with_known(
@@ -827,31 +828,33 @@ def _with_known(
 ) -> dict[str, pl.DataFrame]:
     """The value counts of text columns with their values' statistics
     (``_with_value_stats``), the others as they are; the known values of each text
-    column go into ``kept``."""
+    column go into ``kept``, at most ``KNOWN_BYTES`` of them in all."""
     out = {}
+    room = KNOWN_BYTES - sum(int(values.estimated_size()) for values in kept.values())
     for name, frame in counts.items():
         if physicals[name] is Physical.STRING:
-            frame, values = _with_value_stats(frame, known.get(name))
+            frame, values = _with_value_stats(frame, known.get(name), room)
             if values is not None:
                 kept[name] = values
+                room -= int(values.estimated_size())
         out[name] = frame
     return out
 
 
 def _with_value_stats(
-    counts: pl.DataFrame, known: pl.DataFrame | None
+    counts: pl.DataFrame, known: pl.DataFrame | None, room: int = KNOWN_BYTES
 ) -> tuple[pl.DataFrame, pl.DataFrame | None]:
     """``counts`` with each value's statistics, and the values known to the next chunk.
 
     The statistics of a value (length, spaces, how it reads) are its own, so those an
     earlier chunk computed are joined in and only values not seen before are read;
-    the known values stop growing at ``KNOWN_VALUES``. The rows come in any order:
+    the known values stop growing at ``room`` bytes. The rows come in any order:
     what ``_string_parts`` computes from them does not depend on it.
     """
-    if known is None:
+    if known is None or known.estimated_size() > room:
         stats = _value_stats(counts.get_column("value"))
         joined = pl.concat([counts, stats.drop("value")], how="horizontal")
-        return joined, stats if stats.height <= KNOWN_VALUES else None
+        return joined, stats if stats.estimated_size() <= room else None
     joined = counts.join(known, on="value", how="left")
     fresh = joined.get_column(_LEN).is_null()
     if not fresh.any():
@@ -861,7 +864,7 @@ def _with_value_stats(
     joined = pl.concat(
         [joined.filter(~fresh), pl.concat([new, stats.drop("value")], how="horizontal")]
     )
-    if known.height + stats.height <= KNOWN_VALUES:
+    if known.estimated_size() + stats.estimated_size() <= room:
         known = pl.concat([known, stats])
     return joined, known
 
