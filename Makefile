@@ -20,7 +20,8 @@ $(UV):
 	$(BIN)/python -m pip install --quiet uv==$(UV_VERSION)
 
 # pipewarden's C modules (hatch_build.py compiles them at install): a change reinstalls.
-NATIVE := hatch_build.py src/pipewarden/profiles/_murmur.c src/pipewarden/io/_jsonkeys.c
+NATIVE := hatch_build.py src/pipewarden/profiles/_murmur.c src/pipewarden/io/_jsonkeys.c \
+          src/pipewarden/engines/_textstats.c
 
 # The pinned requirements first, then pipewarden itself with --no-deps, so nothing
 # unpinned slips in.

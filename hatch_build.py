@@ -1,11 +1,13 @@
-"""Builds pipewarden's C modules: the Theta hash (src/pipewarden/profiles/_murmur.c)
-and the JSON Lines key check (src/pipewarden/io/_jsonkeys.c).
+"""Builds pipewarden's C modules: the Theta hash (src/pipewarden/profiles/_murmur.c),
+the JSON Lines key check (src/pipewarden/io/_jsonkeys.c) and the free-text statistics
+(src/pipewarden/engines/_textstats.c).
 
 They are accelerators, not requirements: where no C compiler or Python headers are
 found (or PIPEWARDEN_PURE_PYTHON=1 is set), the wheel is built without them, a
 warning says so, ``pipewarden.profiles.hashing`` computes the same hashes with numpy,
-three to four times slower, and JSON Lines files are read the checked way (every
-line's types inferred before it is parsed), about twice as slow.
+three to four times slower, JSON Lines files are read the checked way (every line's
+types inferred before it is parsed), about twice as slow, and free text is profiled
+with Polars expressions, a few times slower.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from hatchling.builders.hooks.plugin.interface import BuildHookInterface
 SOURCES = (
     Path("src/pipewarden/profiles/_murmur.c"),
     Path("src/pipewarden/io/_jsonkeys.c"),
+    Path("src/pipewarden/engines/_textstats.c"),
 )
 
 

@@ -42,7 +42,11 @@ def test_the_wheel_carries_the_c_modules_and_says_it_is_for_this_platform(
 ) -> None:
     meta, names = _wheel(tmp_path)
 
-    for module in ("pipewarden/profiles/_murmur.", "pipewarden/io/_jsonkeys."):
+    for module in (
+        "pipewarden/profiles/_murmur.",
+        "pipewarden/io/_jsonkeys.",
+        "pipewarden/engines/_textstats.",
+    ):
         built = [n for n in names if n.startswith(module)]
         assert any(n.endswith((".so", ".pyd")) for n in built), (module, built)
     assert "Root-Is-Purelib: false" in meta and "py3-none-any" not in meta
@@ -55,3 +59,4 @@ def test_without_the_c_hash_the_wheel_is_pure_python(tmp_path: Path) -> None:
     assert "Tag: py3-none-any" in meta
     assert "pipewarden/profiles/hashing.py" in names  # numpy computes the hashes
     assert "pipewarden/io/_jsonl.py" in names  # JSON Lines read the checked way
+    assert "pipewarden/engines/_text.py" in names  # None: Polars profiles free text

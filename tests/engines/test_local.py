@@ -14,7 +14,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy import stats
 
-from pipewarden.engines import local
+from pipewarden.engines import _text, local
 from pipewarden.engines.local import LocalEngine, physical_of
 from pipewarden.profiles.column import Physical
 from pipewarden.profiles.readings import Reading, iso_datetime, reads_as
@@ -335,6 +335,70 @@ def test_free_text_reads_as_each_kind_as_its_values_do_one_by_one(
     micros = iso_datetime(pl.col("t")).cast(pl.Int64)
     first, last = frame.select(micros.min().alias("lo"), micros.max().alias("hi"))
     assert (profile.time.min, profile.time.max) == (first.item(), last.item())
+
+
+_PIECES = [
+    "a",
+    " ",
+    "\t",
+    "\u3000",
+    "\u0085",
+    "\u200b",
+    "é",
+    "中",
+    "😀",
+    "1",
+    "-",
+    "T",
+    "x" * 13,
+]
+
+
+@settings(max_examples=25, deadline=None)
+@given(
+    words=st.lists(
+        st.lists(st.sampled_from(_PIECES), max_size=6).map("".join),
+        min_size=1,
+        max_size=40,
+    ),
+    shapes=st.lists(st.sampled_from(sorted(_SHAPES)), min_size=1, max_size=3),
+    nulls=st.booleans(),
+    offset=st.integers(0, 5),
+)
+def test_free_text_profiles_alike_with_the_compiled_pass_or_the_expressions(
+    words: list[str],
+    shapes: list[str],
+    nulls: bool,
+    offset: int,
+) -> None:
+    """Free text and ids get their lengths, spaces, padding and the values that may
+    read from one compiled pass (``_text.text_stats``) or, where it is not built,
+    from Polars expressions: the same profile (the lengths' moments to rounding),
+    on a sliced column with nulls and any whitespace, too."""
+    values: list[str | None] = [
+        words[i % len(words)]
+        + _SHAPES[shapes[i % len(shapes)]].format(day=i % 31 + 1, minute=i % 60)
+        + words[(i * 7) % len(words)]
+        + (f" #{i}" if i % 3 else "")  # enough distinct values to be free text
+        for i in range(3_000)
+    ]
+    if nulls:
+        values[::5] = [None] * len(values[::5])
+    frame = pl.DataFrame({"t": values}, schema={"t": pl.String}).slice(offset)
+    assert _text.native()
+    prepared = local._prepare_planned(frame, None)[1]
+    assert prepared.wordy == ("t",)
+    compiled = LocalEngine().profile_frame(frame)["t"].to_dict()
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(_text, "_native", None)
+        expressions = LocalEngine().profile_frame(frame)["t"].to_dict()
+
+    assert compiled["frequent"] == expressions["frequent"]  # free text: untracked
+    lengths = compiled.pop("lengths"), expressions.pop("lengths")
+    assert compiled == expressions
+    assert lengths[0].keys() == lengths[1].keys()
+    for key, value in lengths[0].items():
+        assert value == pytest.approx(lengths[1][key], rel=1e-12, abs=1e-9), key
 
 
 @pytest.mark.parametrize("rows", [48, 5_000], ids=["counted", "free-text-or-id"])

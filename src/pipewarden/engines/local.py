@@ -17,7 +17,7 @@ import pyarrow as pa
 
 from pipewarden._concurrent import ordered_map
 from pipewarden._polars import is_pattern
-from pipewarden.engines import _segments
+from pipewarden.engines import _segments, _text
 from pipewarden.profiles import hashing
 from pipewarden.profiles.column import ColumnProfile, Physical
 from pipewarden.profiles.dataset import DatasetProfile
@@ -940,20 +940,29 @@ true or false): free text rarely does, so only those few are read (``_read_count
 
 
 def _wordy_exprs(name: str) -> list[pl.Expr]:
-    """Row statistics of free text and ids (no value counts)."""
+    """Row statistics of free text and ids (no value counts).
+
+    The lengths, spaces, padding and the values that may read as a kind come from
+    one compiled pass over the column in ``_wordy_parts`` (``_text.text_stats``),
+    or, where it is not built, from these expressions.
+    """
     text = pl.col(name).cast(pl.String)
     head = text.head(EXAMPLE_SCAN_ROWS)
-    exprs = [
-        # Lengths come back as an array: the moments of the expression would each
-        # compute it again (an eager select shares no subexpressions).
-        text.str.len_chars().drop_nulls().implode().alias(_k(name, "lengths")),
-        text.str.contains(" ", literal=True).sum().alias(_k(name, "space")),
-        (text.str.strip_chars() != text).sum().alias(_k(name, "padded")),
-        # One pass picks the values that may read as a kind; each kind's reading
-        # then runs on those few, not on every row (_read_counts).
-        text.filter(text.str.contains(_MAY_READ))
-        .implode()
-        .alias(_k(name, _MAY_READ_KEY)),
+    exprs = []
+    if not _text.native():
+        exprs += [
+            # Lengths come back as an array: the moments of the expression would
+            # each compute it again (an eager select shares no subexpressions).
+            text.str.len_chars().drop_nulls().implode().alias(_k(name, "lengths")),
+            text.str.contains(" ", literal=True).sum().alias(_k(name, "space")),
+            (text.str.strip_chars() != text).sum().alias(_k(name, "padded")),
+            # One pass picks the values that may read as a kind; each kind's
+            # reading then runs on those few, not on every row (_read_counts).
+            text.filter(text.str.contains(_MAY_READ))
+            .implode()
+            .alias(_k(name, _MAY_READ_KEY)),
+        ]
+    exprs += [
         head.drop_nulls()
         .unique(maintain_order=True)
         .head(EXAMPLES)
@@ -1001,16 +1010,26 @@ def _wordy_parts(
     frame: pl.DataFrame, name: str, row: dict[str, Any], words: dict[str, Any]
 ) -> dict[str, Any]:
     """Free text and ids, from the statistics of ``_wordy_exprs`` in ``words``."""
+    if _k(name, "lengths") in words:  # the expressions computed them
+        values = np.asarray(words[_k(name, "lengths")], dtype=np.float64)
+        lengths, count = Moments.from_array(values), values.size
+        space, padded = words[_k(name, "space")], words[_k(name, "padded")]
+    else:
+        series = frame.get_column(name)
+        stats = _text.text_stats(series)
+        assert stats is not None  # _wordy_exprs left these to it
+        lengths, count = stats.moments(), stats.count
+        space, padded = stats.with_space, stats.padded
+        may_read = series.cast(pl.String).gather(stats.may_read)
+        words[_k(name, _MAY_READ_KEY)] = may_read
     _read_counts(name, words)
-    lengths = np.asarray(words[_k(name, "lengths")], dtype=np.float64)
-    count = lengths.size
     readings = {
         kind: _wordy_reading(frame, name, kind, words, count) for kind in _CHEAP_KINDS
     }
     parts: dict[str, Any] = {
-        "lengths": Moments.from_array(lengths),
-        "with_space": int(words[_k(name, "space")] or 0),
-        "padded": int(words[_k(name, "padded")] or 0),
+        "lengths": lengths,
+        "with_space": int(space or 0),
+        "padded": int(padded or 0),
         "distinct": _unhashed(frame.get_column(name), Physical.STRING, row),
         "frequent": Frequent.untracked(count),
     }

@@ -1,0 +1,112 @@
+"""The row statistics of a free-text column in one compiled pass (``_textstats.c``).
+
+What these Polars expressions give on the column's strings ``s``, from one read of
+Polars' own string views (no copy), about ten times faster than the expressions:
+
+==============  ==================================================================
+count           ``s.len() - s.null_count()``
+length_*        the sum, sum of squares, min and max of ``s.str.len_chars()``
+with_space      ``s.str.contains(" ", literal=True).sum()``
+padded          ``(s.str.strip_chars() != s).sum()`` (Unicode White_Space, first or
+                last character)
+may_read        the positions where ``s.str.contains(r"^[-+.0-9tTfF]")`` is true
+==============  ==================================================================
+
+The C module is built at install where a C compiler is found; without it (or with
+PIPEWARDEN_PURE_PYTHON=1) ``text_stats`` returns None and callers use the expressions.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from types import ModuleType
+
+import numpy as np
+import polars as pl
+import pyarrow as pa
+
+from pipewarden.profiles.sketches import Moments
+
+_native: ModuleType | None
+try:
+    from pipewarden.engines import _textstats as _native
+except ImportError:  # built without a C compiler: the Polars expressions instead
+    _native = None
+
+__all__ = ["TextStats", "native", "text_stats"]
+
+
+def native() -> bool:
+    """Whether ``text_stats`` computes (else it returns None)."""
+    return _native is not None
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class TextStats:
+    """A string column's statistics (see the module docstring); lengths in characters
+    (Unicode scalar values), nulls left out of all of them."""
+
+    count: int
+    """Non-null values."""
+    length_sum: int
+    length_sq: int
+    """The sum of the squared lengths, exact."""
+    length_min: int | None
+    """None when ``count`` is 0, as ``length_max``."""
+    length_max: int | None
+    with_space: int
+    """Values holding the ASCII space anywhere."""
+    padded: int
+    """Values whose first or last character is whitespace."""
+    may_read: np.ndarray
+    """The int64 positions (0-based in the series, ascending) of the values whose first
+    byte is one of ``- + . 0-9 t T f F``: the only ones that may read as a kind."""
+
+    def moments(self) -> Moments:
+        """The moments of the lengths, from the exact integer sums (one rounding each
+        for the mean and ``m2``)."""
+        n = self.count
+        if n == 0 or self.length_min is None or self.length_max is None:
+            return Moments()
+        total = self.length_sum
+        return Moments(
+            n,
+            total / n,
+            (n * self.length_sq - total * total) / n,
+            float(self.length_min),
+            float(self.length_max),
+        )
+
+
+_EMPTY = np.empty(0, dtype=np.int64)
+
+
+def text_stats(series: pl.Series) -> TextStats | None:
+    """The statistics of a column of strings (or categories, or anything Polars casts
+    to strings), read in place; None when the C module is not built: callers then
+    use Polars expressions."""
+    native = _native
+    if native is None:
+        return None
+    text = series.cast(pl.String).rechunk()
+    values = text.to_arrow(compat_level=pl.CompatLevel.newest())
+    if isinstance(values, pa.ChunkedArray):
+        values = values.combine_chunks()
+    if not pa.types.is_string_view(values.type):
+        values = values.cast(pa.string_view())
+    count = len(values)
+    if count == values.null_count:  # empty, or every value null: views may be absent
+        return TextStats(0, 0, 0, None, None, 0, 0, _EMPTY.copy())
+    validity, views, *data = values.buffers()
+    out = np.empty(count, dtype=np.int64)
+    n, total, squares, lo, hi, space, padded, picked = native.text_stats(
+        np.frombuffer(views, dtype=np.uint8),
+        [np.frombuffer(d, dtype=np.uint8) for d in data],
+        None if validity is None else np.frombuffer(validity, dtype=np.uint8),
+        values.offset,
+        count,
+        out,
+    )
+    # Few picked (free text): their own small array, not a view of one per row.
+    may_read = out[:picked].copy() if 4 * picked < count else out[:picked]
+    return TextStats(n, total, squares, lo, hi, space, padded, may_read)

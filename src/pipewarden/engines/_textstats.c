@@ -1,0 +1,517 @@
+/* The row statistics of a free-text column in one pass, compiled: the count, the sum,
+ * sum of squares, min and max of the values' lengths in characters, how many hold a
+ * space, how many start or end with whitespace, and the positions of those that may
+ * read as a number or a boolean (their first byte is one of - + . 0-9 t T f F).
+ *
+ * An optional accelerator: engines/_text.py returns None without it and the profile
+ * computes the same statistics with Polars expressions, which the tests check this
+ * module against. It reads an Arrow string-view array in place (Polars' own layout),
+ * checks every view with the GIL held and computes with the GIL released.
+ *
+ * A length in characters is the count of bytes that are not UTF-8 continuation bytes
+ * (Polars' strings are valid UTF-8), found with the spaces 16 bytes at a time with
+ * SSE2 on x86-64, 8 at a time in a 64-bit word elsewhere (or with TEXTSTATS_NO_SIMD,
+ * which the tests build once). The sums are exact: 128 bits for the squares.
+ */
+#define PY_SSIZE_T_CLEAN
+#include <Python.h>
+#include <stdint.h>
+#include <string.h>
+#if (defined(__x86_64__) || defined(_M_X64)) && !defined(TEXTSTATS_NO_SIMD)
+#include <emmintrin.h>
+#define SIMD 1 /* SSE2, on every x86-64 machine: 16 bytes at a time */
+#endif
+
+#define ONES 0x0101010101010101ULL
+#define HIGHS 0x8080808080808080ULL
+#define SPACES 0x2020202020202020ULL
+
+static inline uint64_t load64(const uint8_t *p)
+{
+    uint64_t k;
+    memcpy(&k, p, 8);
+    return k; /* little-endian machines only: checked at import */
+}
+
+/* The bytes of a word that are UTF-8 continuation bytes (10xxxxxx), as the high bit
+ * of each: bit 7 set, bit 6 (shifted up into bit 7) clear. */
+static inline uint64_t continuations(uint64_t w) { return w & ~(w << 1) & HIGHS; }
+
+/* Whether a word holds the byte 0x20: the exact "has a zero byte" test of w ^ spaces. */
+static inline uint64_t spaces(uint64_t w)
+{
+    uint64_t x = w ^ SPACES;
+    return (x - ONES) & ~x & HIGHS;
+}
+
+/* The sum of a word's byte lanes when it is below 256. */
+static inline uint64_t lanes(uint64_t acc) { return (acc * ONES) >> 56; }
+
+/* The characters of n bytes (those that are not continuation bytes) and whether one
+ * of the bytes is a space, 8 bytes at a time; n >= 8 (the last word is read again,
+ * shifted down past the bytes already counted). */
+static inline uint64_t scan_long(const uint8_t *p, uint64_t n, uint64_t *space)
+{
+    uint64_t cont = 0, acc = 0, sp = 0, i = 0;
+    unsigned words = 0;
+    for (; i + 8 <= n; i += 8) {
+        uint64_t w = load64(p + i);
+        acc += continuations(w) >> 7;
+        sp |= spaces(w);
+        if (++words == 31) { /* each lane at most 31: their sum stays below 256 */
+            cont += lanes(acc);
+            acc = 0;
+            words = 0;
+        }
+    }
+    cont += lanes(acc);
+    if (i < n) {
+        uint64_t w = load64(p + n - 8) >> (8 * (8 - (n - i))); /* zeros shifted in */
+        cont += lanes(continuations(w) >> 7);
+        sp |= spaces(w);
+    }
+    *space = sp;
+    return n - cont;
+}
+
+#ifdef SIMD
+/* 16 ones then 16 zeros: 16 bytes loaded from (table + 16 - r) have their first r
+ * lanes set, from (table + r) their last r clear. */
+static const uint8_t lanes_set[32] = {
+    255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255,
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+};
+
+static inline __m128i lanes_below(uint64_t r)
+{
+    return _mm_loadu_si128((const __m128i *)(lanes_set + 16 - r));
+}
+
+/* The continuation bytes of x counted in each lane of c: a continuation byte
+ * (0x80-0xBF) is below -64 as a signed byte. */
+static inline __m128i count16(__m128i x, __m128i c)
+{
+    return _mm_sub_epi8(c, _mm_cmplt_epi8(x, _mm_set1_epi8((char)0xC0)));
+}
+
+/* The sum of the 16 byte lanes of c. */
+static inline uint64_t sum16(__m128i c)
+{
+    c = _mm_sad_epu8(c, _mm_setzero_si128());
+    return (uint64_t)_mm_cvtsi128_si64(_mm_add_epi64(c, _mm_unpackhi_epi64(c, c)));
+}
+
+/* The last r of 16 bytes ending at p + n, the others cleared (r < 16; n >= 16). */
+static inline __m128i last16(const uint8_t *p, uint64_t n, uint64_t r)
+{
+    return _mm_andnot_si128(lanes_below(16 - r),
+                            _mm_loadu_si128((const __m128i *)(p + n - 16)));
+}
+
+/* The continuation bytes of n >= 16 bytes, 16 at a time, the last 16 read again
+ * (those already counted cleared). A lane counts at most 255: the blocks are summed
+ * every 254 (plus the last). */
+static uint64_t continuations16(const uint8_t *p, uint64_t n)
+{
+    __m128i c = _mm_setzero_si128();
+    uint64_t cont = 0, i = 0;
+    for (; n - i > 254 * 16; cont += sum16(c), c = _mm_setzero_si128())
+        for (uint64_t end = i + 254 * 16; i < end; i += 16)
+            c = count16(_mm_loadu_si128((const __m128i *)(p + i)), c);
+    for (; i + 16 <= n; i += 16)
+        c = count16(_mm_loadu_si128((const __m128i *)(p + i)), c);
+    return cont + sum16(count16(last16(p, n, n - i), c));
+}
+
+/* As scan_long, 16 bytes at a time; n >= 16. The spaces and the high bits of the
+ * bytes first: ASCII (no high bit) has a character a byte, else the continuation
+ * bytes are counted in a second pass. */
+static inline uint64_t scan_simd(const uint8_t *p, uint64_t n, uint64_t *space)
+{
+    const __m128i blank = _mm_set1_epi8(' ');
+    __m128i high = _mm_setzero_si128(), sp = high, x;
+    uint64_t i = 0;
+    for (; i + 16 <= n; i += 16) {
+        x = _mm_loadu_si128((const __m128i *)(p + i));
+        high = _mm_or_si128(high, x);
+        sp = _mm_or_si128(sp, _mm_cmpeq_epi8(x, blank));
+    }
+    x = last16(p, n, n - i);
+    high = _mm_or_si128(high, x);
+    *space = (uint64_t)_mm_movemask_epi8(_mm_or_si128(sp, _mm_cmpeq_epi8(x, blank)));
+    return _mm_movemask_epi8(high) ? n - continuations16(p, n) : n;
+}
+
+/* As scan_simd, for the up to 12 bytes inline in a view: the view's lanes 4 to n + 3
+ * (the others cleared: a view's padding is not trusted). */
+static inline uint64_t scan_inline(const uint8_t *view, uint64_t n, uint64_t *space)
+{
+    __m128i keep = _mm_andnot_si128(lanes_below(4), lanes_below(n + 4));
+    __m128i x = _mm_and_si128(_mm_loadu_si128((const __m128i *)view), keep);
+    *space = (uint64_t)_mm_movemask_epi8(_mm_cmpeq_epi8(x, _mm_set1_epi8(' ')));
+    return n - sum16(count16(x, _mm_setzero_si128()));
+}
+#else
+/* As scan_long, for the up to 12 bytes inline in a view (at view + 4): two words of
+ * the view itself, the bytes past n cleared (their padding is not trusted). */
+static inline uint64_t scan_inline(const uint8_t *view, uint64_t n, uint64_t *space)
+{
+    uint64_t lo = load64(view + 4), hi = load64(view + 8) >> 32;
+    if (n < 8) {
+        lo &= (1ULL << (8 * n)) - 1;
+        hi = 0;
+    } else {
+        hi &= (1ULL << (8 * (n - 8))) - 1;
+    }
+    *space = spaces(lo) | spaces(hi); /* a cleared byte is no space */
+    return n - lanes((continuations(lo) >> 7) + (continuations(hi) >> 7));
+}
+#endif
+
+/* Rust's char::is_whitespace (Unicode White_Space), what Polars' strip_chars strips. */
+static inline int is_whitespace(uint32_t c)
+{
+    if (c < 0x80)
+        return (c >= 0x09 && c <= 0x0D) || c == 0x20;
+    switch (c) {
+    case 0x85: case 0xA0: case 0x1680: case 0x2028: case 0x2029: case 0x202F:
+    case 0x205F: case 0x3000:
+        return 1;
+    default:
+        return c >= 0x2000 && c <= 0x200A;
+    }
+}
+
+/* The bytes of a character from its first byte (0: not a first byte). */
+static inline unsigned char_size(uint8_t b)
+{
+    if (b < 0x80)
+        return 1;
+    if (b < 0xC0)
+        return 0; /* a continuation byte */
+    return b < 0xE0 ? 2 : b < 0xF0 ? 3 : b < 0xF8 ? 4 : 0;
+}
+
+/* Whether the n bytes at p are one whitespace character. */
+static inline int whitespace_at(const uint8_t *p, unsigned n)
+{
+    if (n == 0 || char_size(p[0]) != n)
+        return 0;
+    uint32_t c = n == 1 ? p[0] : (uint32_t)(p[0] & (0x7F >> n));
+    for (unsigned k = 1; k < n; k++)
+        c = (c << 6) | (p[k] & 0x3F);
+    return is_whitespace(c);
+}
+
+/* What a byte at either end of a value may be, as bits: 1, an ASCII whitespace
+ * character; 2, the first byte of a longer one; 4, its last byte; 8, the byte before
+ * its last. Filled at import from is_whitespace: a filter, a value passing it has its
+ * first or last character decoded. */
+static uint8_t edges[256];
+
+static void fill_edges(void)
+{
+    for (uint32_t c = 0; c < 0x10000; c++) { /* White_Space is all in the BMP */
+        if (!is_whitespace(c))
+            continue;
+        if (c < 0x80) {
+            edges[c] |= 1;
+        } else if (c < 0x800) { /* 110xxxxx 10xxxxxx */
+            edges[0xC0 | (c >> 6)] |= 2 | 8;
+            edges[0x80 | (c & 0x3F)] |= 4;
+        } else { /* 1110xxxx 10xxxxxx 10xxxxxx */
+            edges[0xE0 | (c >> 12)] |= 2;
+            edges[0x80 | ((c >> 6) & 0x3F)] |= 8;
+            edges[0x80 | (c & 0x3F)] |= 4;
+        }
+    }
+}
+
+/* Whether the first or the last character of n bytes (n > 0) is whitespace. Every
+ * read stays inside the n bytes, whatever they hold. */
+static inline int padded(const uint8_t *p, uint64_t n)
+{
+    if ((uint8_t)(p[0] - 0x21) < 0x5F && (uint8_t)(p[n - 1] - 0x21) < 0x5F)
+        return 0; /* both ends printable ASCII: the usual case */
+    unsigned first = edges[p[0]], last = edges[p[n - 1]];
+    if ((first | last) & 1)
+        return 1;
+    if (first & 2) {
+        unsigned size = char_size(p[0]);
+        if (size <= n && whitespace_at(p, size))
+            return 1;
+    }
+    if (!(last & 4) || n < 2 || !(edges[p[n - 2]] & 8))
+        return 0;
+    uint64_t start = n - 1; /* back over up to three continuation bytes */
+    while (start > 0 && n - start < 4 && (p[start] & 0xC0) == 0x80)
+        start--;
+    return whitespace_at(p + start, (unsigned)(n - start));
+}
+
+/* The first bytes of the values that may read as a kind: - + . 0-9 t T f F. */
+static const uint8_t may_read[256] = {
+    ['-'] = 1, ['+'] = 1, ['.'] = 1, ['0'] = 1, ['1'] = 1, ['2'] = 1, ['3'] = 1,
+    ['4'] = 1, ['5'] = 1, ['6'] = 1, ['7'] = 1, ['8'] = 1, ['9'] = 1, ['t'] = 1,
+    ['T'] = 1, ['f'] = 1, ['F'] = 1,
+};
+
+/* A sum of up to 2**59 values below 2**62 (the squares of lengths below 2**31), in
+ * two 64-bit words: no overflow for any array that fits in memory. */
+typedef struct {
+    uint64_t lo, hi;
+} Wide;
+
+static inline void wide_add(Wide *w, uint64_t x)
+{
+    w->lo += x;
+    w->hi += w->lo < x;
+}
+
+static PyObject *wide_long(Wide w)
+{
+    PyObject *hi = NULL, *shift = NULL, *up = NULL, *lo = NULL, *sum = NULL;
+    if (w.hi == 0)
+        return PyLong_FromUnsignedLongLong(w.lo);
+    if ((hi = PyLong_FromUnsignedLongLong(w.hi)) && (shift = PyLong_FromLong(64)) &&
+        (up = PyNumber_Lshift(hi, shift)) && (lo = PyLong_FromUnsignedLongLong(w.lo)))
+        sum = PyNumber_Or(up, lo);
+    Py_XDECREF(hi);
+    Py_XDECREF(shift);
+    Py_XDECREF(up);
+    Py_XDECREF(lo);
+    return sum;
+}
+
+typedef struct {
+    uint64_t min, max, with_space, padded, picked;
+    Wide sum, squares;
+} Stats;
+
+static inline int is_valid(const uint8_t *valid, Py_ssize_t row)
+{
+    return (valid[row >> 3] >> (row & 7)) & 1;
+}
+
+/* Why the count views from offset cannot be read (NULL: they can), and how many of
+ * them are null. Every view of a non-null value is checked: a negative length, or a
+ * long string outside its data buffer (index below nbuf, at and at + len inside
+ * sizes[index]). */
+static const char *check_views(const uint8_t *views, const uint8_t *valid, Py_ssize_t offset,
+                               Py_ssize_t count, const Py_ssize_t *sizes, Py_ssize_t nbuf,
+                               Py_ssize_t *nulls)
+{
+    unsigned bad = 0; /* bit 0: a negative length; bit 1: outside a data buffer */
+    Py_ssize_t absent = 0;
+    for (Py_ssize_t i = 0; i < count; i++) {
+        if (valid && !is_valid(valid, offset + i)) {
+            absent++;
+            continue; /* null: its view is not read */
+        }
+        const uint8_t *v = views + 16 * (offset + i);
+        int32_t len, index, at;
+        memcpy(&len, v, 4);
+        bad |= len < 0;
+        if (len > 12) {
+            memcpy(&index, v + 8, 4);
+            memcpy(&at, v + 12, 4);
+            if (index < 0 || index >= nbuf || at < 0 || (Py_ssize_t)at + len > sizes[index])
+                bad |= 2;
+        }
+    }
+    *nulls = absent;
+    return bad & 1 ? "a string view has a negative length"
+           : bad   ? "a string view points outside its data buffer"
+                   : NULL;
+}
+
+/* The statistics of the non-null strings of count views checked by check_views;
+ * the positions (0 to count - 1) of those that may read as a kind are written to
+ * picks. Locals accumulate (the compiler keeps more of them in registers): the sum
+ * of lengths below 2**31 fits 64 bits for 2**32 - 1 values, and is carried over to
+ * the wide sum every 2**32 - 1 values, as are the counts of values with a space and
+ * of those padded, which share a word (the padded in its high half). */
+static void scan_views(const uint8_t *views, const uint8_t *valid, Py_ssize_t offset,
+                       Py_ssize_t count, const uint8_t *const *bufs, int64_t *picks, Stats *s)
+{
+    uint64_t lo = UINT64_MAX, hi = 0, picked = 0, spaced = 0, pads = 0;
+    Wide total = {0, 0}, squares = {0, 0};
+    for (Py_ssize_t start = 0; start < count; start += UINT32_MAX) {
+        Py_ssize_t end = count - start > UINT32_MAX ? start + UINT32_MAX : count;
+        uint64_t sum = 0, flags = 0;
+        for (Py_ssize_t i = start; i < end; i++) {
+            if (valid && !is_valid(valid, offset + i))
+                continue; /* null: not counted */
+            const uint8_t *v = views + 16 * (offset + i);
+            int32_t len, index, at;
+            memcpy(&len, v, 4);
+            uint64_t n = (uint64_t)len, chars, space;
+            const uint8_t *bytes = v + 4;
+            if (len > 12) {
+                memcpy(&index, v + 8, 4);
+                memcpy(&at, v + 12, 4);
+                bytes = bufs[index] + at;
+#ifdef SIMD
+                /* Polars writes the strings one after another: fetch those ahead (a
+                 * hint, which never faults). 10% faster. */
+                _mm_prefetch((const char *)bytes + 512, _MM_HINT_T0);
+                chars = n >= 16 ? scan_simd(bytes, n, &space) : scan_long(bytes, n, &space);
+#else
+                chars = scan_long(bytes, n, &space);
+#endif
+            } else {
+                chars = scan_inline(v, n, &space);
+            }
+            sum += chars;
+            wide_add(&squares, chars * chars);
+            lo = chars < lo ? chars : lo;
+            hi = chars > hi ? chars : hi;
+            flags += space != 0;
+            if (n) {
+                flags += (uint64_t)padded(bytes, n) << 32;
+                picks[picked] = i; /* kept when its first byte is one of may_read */
+                picked += may_read[bytes[0]];
+            }
+        }
+        wide_add(&total, sum);
+        spaced += flags & UINT32_MAX;
+        pads += flags >> 32;
+    }
+    s->min = lo;
+    s->max = hi;
+    s->with_space = spaced;
+    s->padded = pads;
+    s->picked = picked;
+    s->sum = total;
+    s->squares = squares;
+}
+
+static int get_buffer(PyObject *obj, Py_buffer *view, int writable, Py_ssize_t item,
+                      const char *what)
+{
+    if (PyObject_GetBuffer(obj, view, PyBUF_C_CONTIGUOUS | (writable ? PyBUF_WRITABLE : 0)) < 0)
+        return -1;
+    if (view->len % item) {
+        PyErr_Format(PyExc_ValueError, "%s: %zd bytes is not a whole number of %zd-byte items",
+                     what, view->len, item);
+        PyBuffer_Release(view);
+        return -1;
+    }
+    return 0;
+}
+
+/* Arrow's string views: 16 bytes each, the length first; up to 12 bytes are inline
+ * after it, longer strings are at (buffer index, offset) in the data buffers. */
+static PyObject *py_text_stats(PyObject *self, PyObject *args)
+{
+    (void)self;
+    PyObject *vobj, *dlist, *nobj, *oobj;
+    Py_ssize_t offset, count, nulls = 0;
+    if (!PyArg_ParseTuple(args, "OO!OnnO", &vobj, &PyList_Type, &dlist, &nobj, &offset,
+                          &count, &oobj))
+        return NULL;
+    Py_ssize_t nbuf = PyList_GET_SIZE(dlist), slots = nbuf ? nbuf : 1;
+    Py_buffer views, validity, out;
+    Py_buffer *datas = PyMem_Calloc((size_t)slots, sizeof(Py_buffer));
+    /* The data buffers' addresses and sizes, all the scan reads of them. */
+    const uint8_t **bufs = PyMem_Calloc((size_t)slots, sizeof *bufs);
+    Py_ssize_t *sizes = PyMem_Calloc((size_t)slots, sizeof *sizes);
+    Stats s = {UINT64_MAX, 0, 0, 0, 0, {0, 0}, {0, 0}};
+    const char *error = NULL;
+    Py_ssize_t got = 0;
+    int have_views = 0, have_validity = 0, have_out = 0;
+    if (datas == NULL || bufs == NULL || sizes == NULL) {
+        PyErr_NoMemory();
+        goto done;
+    }
+    if (get_buffer(vobj, &views, 0, 16, "views") < 0)
+        goto done;
+    have_views = 1;
+    for (; got < nbuf; got++) {
+        if (get_buffer(PyList_GET_ITEM(dlist, got), &datas[got], 0, 1, "data") < 0)
+            goto done;
+        bufs[got] = datas[got].buf;
+        sizes[got] = datas[got].len;
+    }
+    if (nobj != Py_None) {
+        if (get_buffer(nobj, &validity, 0, 1, "validity") < 0)
+            goto done;
+        have_validity = 1;
+    }
+    if (get_buffer(oobj, &out, 1, 8, "out") < 0)
+        goto done;
+    have_out = 1;
+    if (offset < 0 || count < 0 || offset > views.len / 16 || count > views.len / 16 - offset ||
+        (have_validity && (offset + count + 7) / 8 > validity.len)) {
+        error = "views or validity are shorter than offset + count";
+        goto done;
+    }
+    if (out.len / 8 < count) {
+        error = "out is shorter than count";
+        goto done;
+    }
+    const uint8_t *valid = have_validity ? (const uint8_t *)validity.buf : NULL;
+    error = check_views(views.buf, valid, offset, count, sizes, nbuf, &nulls);
+    if (!error) {
+        Py_BEGIN_ALLOW_THREADS
+        scan_views(views.buf, valid, offset, count, bufs, out.buf, &s);
+        Py_END_ALLOW_THREADS
+    }
+done:
+    if (have_views)
+        PyBuffer_Release(&views);
+    for (Py_ssize_t i = 0; i < got; i++)
+        PyBuffer_Release(&datas[i]);
+    PyMem_Free(datas);
+    PyMem_Free(bufs);
+    PyMem_Free(sizes);
+    if (have_validity)
+        PyBuffer_Release(&validity);
+    if (have_out)
+        PyBuffer_Release(&out);
+    if (error) {
+        PyErr_SetString(PyExc_ValueError, error);
+        return NULL;
+    }
+    if (PyErr_Occurred())
+        return NULL;
+    PyObject *sum = wide_long(s.sum), *squares = sum ? wide_long(s.squares) : NULL;
+    if (squares == NULL) {
+        Py_XDECREF(sum);
+        return NULL;
+    }
+    Py_ssize_t values = count - nulls;
+    if (values == 0)
+        return Py_BuildValue("(nNNOOKKK)", values, sum, squares, Py_None, Py_None,
+                             s.with_space, s.padded, s.picked);
+    return Py_BuildValue("(nNNKKKKK)", values, sum, squares, s.min, s.max, s.with_space,
+                         s.padded, s.picked);
+}
+
+static PyMethodDef methods[] = {
+    {"text_stats", py_text_stats, METH_VARARGS,
+     "text_stats(views, data, validity, offset, count, out) -> (count, length_sum, "
+     "length_sq, length_min, length_max, with_space, padded, picked): the statistics "
+     "of the non-null strings of an Arrow string-view array (its views buffer, list of "
+     "data buffers and validity bitmap or None; lengths in characters, min and max None "
+     "when every value is null); the positions (0 to count - 1) of the values that may "
+     "read as a kind are written to out[:picked] (int64, at least count of them)."},
+    {NULL, NULL, 0, NULL},
+};
+
+static struct PyModuleDef module = {
+    PyModuleDef_HEAD_INIT, "_textstats",
+    "Free-text statistics in one pass, compiled (an optional accelerator).", -1, methods,
+    NULL, NULL, NULL, NULL,
+};
+
+PyMODINIT_FUNC PyInit__textstats(void)
+{
+    fill_edges();
+    const uint16_t probe = 1;
+    if (*(const uint8_t *)&probe != 1) { /* the scan reads words little-endian */
+        PyErr_SetString(PyExc_ImportError, "_textstats needs a little-endian machine");
+        return NULL;
+    }
+    return PyModule_Create(&module);
+}
