@@ -19,9 +19,10 @@ $(UV):
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet uv==$(UV_VERSION)
 
-# pipewarden's C modules (hatch_build.py compiles them at install): a change reinstalls.
-NATIVE := hatch_build.py src/pipewarden/profiles/_murmur.c src/pipewarden/io/_jsonkeys.c \
-          src/pipewarden/engines/_textstats.c
+# pipewarden's C modules and the header they share (hatch_build.py compiles them at
+# install): a change reinstalls.
+NATIVE := hatch_build.py src/pipewarden/_native.h src/pipewarden/profiles/_murmur.c \
+          src/pipewarden/io/_jsonkeys.c src/pipewarden/engines/_textstats.c
 
 # The pinned requirements first, then pipewarden itself with --no-deps, so nothing
 # unpinned slips in.

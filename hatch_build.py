@@ -1,6 +1,8 @@
 """Builds pipewarden's C modules: the Theta hash (src/pipewarden/profiles/_murmur.c),
 the JSON Lines key check (src/pipewarden/io/_jsonkeys.c) and the free-text statistics
-(src/pipewarden/engines/_textstats.c).
+(src/pipewarden/engines/_textstats.c). Each is compiled on its own; the first and the
+last include src/pipewarden/_native.h, the code they share (reading Python buffers and
+Arrow string views), which an sdist must therefore carry.
 
 They are accelerators, not requirements: where no C compiler or Python headers are
 found (or PIPEWARDEN_PURE_PYTHON=1 is set), the wheel is built without them, a

@@ -21,9 +21,10 @@ pytestmark = pytest.mark.skipif(not UV.exists(), reason="uv is not in this venv"
 
 
 def _wheel(out: Path, **env: str) -> tuple[str, list[str]]:
-    """Build a wheel of the checkout: (its WHEEL metadata, the files it holds)."""
+    """Build an sdist of the checkout and a wheel from it, as an install from PyPI's
+    sdist would: (the wheel's WHEEL metadata, the files it holds)."""
     done = subprocess.run(
-        [str(UV), "build", "--wheel", "--out-dir", str(out), str(ROOT)],
+        [str(UV), "build", "--out-dir", str(out), str(ROOT)],
         capture_output=True,
         text=True,
         env={**os.environ, **env},

@@ -10,6 +10,11 @@ from __future__ import annotations
 import importlib.util
 import mmap
 import os
+import shlex
+import subprocess
+import sysconfig
+from pathlib import Path
+from types import ModuleType
 
 import numpy as np
 import polars as pl
@@ -78,6 +83,53 @@ def test_every_statistic_equals_the_polars_expressions(
     assert_same(text_stats(s), expected(s))
     part = s.slice(start)  # an Arrow offset into the views and the validity
     assert_same(text_stats(part), expected(part))
+
+
+def _portable(out: Path) -> ModuleType:
+    """The module compiled as hatch_build.py compiles it, without SSE2: the 8-byte
+    word scan every other machine runs."""
+    compiler = shlex.split(sysconfig.get_config_var("CC") or "cc")
+    source = Path(_text.__file__).with_name("_textstats.c")
+    target = out / f"_textstats{sysconfig.get_config_var('EXT_SUFFIX')}"
+    include = sysconfig.get_paths()["include"]
+    command = [*compiler, "-fPIC", "-O3", "-shared", "-DTEXTSTATS_NO_SIMD"]
+    subprocess.run(
+        [*command, f"-I{include}", str(source), "-o", str(target)],
+        check=True,
+        capture_output=True,
+    )
+    spec = importlib.util.spec_from_file_location("_textstats", target)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@needs_c
+def test_the_portable_scan_equals_the_polars_expressions(tmp_path: Path) -> None:
+    """The scan without SSE2 (8 bytes at a time in a 64-bit word), compiled here,
+    gives what the expressions give on the same columns as the SIMD scan."""
+    portable = _portable(tmp_path)
+    rng = np.random.default_rng(3)
+    pieces = [*ALPHABET, "x" * 13, "é" * 7, "😀" * 3]
+    columns = [
+        pl.Series(
+            "s",
+            [
+                None
+                if rng.random() < 0.1
+                else "".join(rng.choice(pieces, rng.integers(0, 40)))
+                for _ in range(300)
+            ],
+            dtype=pl.String,
+        )
+        for _ in range(30)
+    ]
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(_text, "_native", portable)
+        for column in columns:
+            assert_same(text_stats(column), expected(column))
+            assert_same(text_stats(column.slice(7)), expected(column.slice(7)))
 
 
 @needs_c

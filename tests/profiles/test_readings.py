@@ -169,7 +169,10 @@ def test_plain_timestamps_read_as_polars_reads_them(texts: list[str | None]) -> 
     text = pl.Series("t", texts, dtype=pl.String)
     plain = text.str.contains(readings._PLAIN_DATETIME).fill_null(False)
     got = readings._plain_moments(text, plain).filter(plain)
-    assert got.to_list() == readings._polars_moments(text).filter(plain).to_list()
+    want = readings._polars_moments(text).filter(plain)
+    # As microseconds: year 0 reads on both paths but is no Python datetime (the
+    # profile drops it after, see _iso_series).
+    assert got.cast(pl.Int64).to_list() == want.cast(pl.Int64).to_list()
 
 
 @given(st.lists(st.tuples(_DATETIMES, st.sampled_from(["T", " "])), min_size=1))

@@ -17,6 +17,8 @@
 #include <Python.h>
 #include <stdint.h>
 #include <string.h>
+
+#include "../_native.h" /* get_buffer, is_valid, the string views' Views */
 #if (defined(__x86_64__) || defined(_M_X64)) && !defined(TEXTSTATS_NO_SIMD)
 #include <emmintrin.h>
 #define SIMD 1 /* SSE2, on every x86-64 machine: 16 bytes at a time */
@@ -288,43 +290,6 @@ typedef struct {
     Wide sum, squares;
 } Stats;
 
-static inline int is_valid(const uint8_t *valid, Py_ssize_t row)
-{
-    return (valid[row >> 3] >> (row & 7)) & 1;
-}
-
-/* Why the count views from offset cannot be read (NULL: they can), and how many of
- * them are null. Every view of a non-null value is checked: a negative length, or a
- * long string outside its data buffer (index below nbuf, at and at + len inside
- * sizes[index]). */
-static const char *check_views(const uint8_t *views, const uint8_t *valid, Py_ssize_t offset,
-                               Py_ssize_t count, const Py_ssize_t *sizes, Py_ssize_t nbuf,
-                               Py_ssize_t *nulls)
-{
-    unsigned bad = 0; /* bit 0: a negative length; bit 1: outside a data buffer */
-    Py_ssize_t absent = 0;
-    for (Py_ssize_t i = 0; i < count; i++) {
-        if (valid && !is_valid(valid, offset + i)) {
-            absent++;
-            continue; /* null: its view is not read */
-        }
-        const uint8_t *v = views + 16 * (offset + i);
-        int32_t len, index, at;
-        memcpy(&len, v, 4);
-        bad |= len < 0;
-        if (len > 12) {
-            memcpy(&index, v + 8, 4);
-            memcpy(&at, v + 12, 4);
-            if (index < 0 || index >= nbuf || at < 0 || (Py_ssize_t)at + len > sizes[index])
-                bad |= 2;
-        }
-    }
-    *nulls = absent;
-    return bad & 1 ? "a string view has a negative length"
-           : bad   ? "a string view points outside its data buffer"
-                   : NULL;
-}
-
 /* The statistics of the non-null strings of count views checked by check_views;
  * the positions (0 to count - 1) of those that may read as a kind are written to
  * picks. Locals accumulate (the compiler keeps more of them in registers): the sum
@@ -386,95 +351,37 @@ static void scan_views(const uint8_t *views, const uint8_t *valid, Py_ssize_t of
     s->squares = squares;
 }
 
-static int get_buffer(PyObject *obj, Py_buffer *view, int writable, Py_ssize_t item,
-                      const char *what)
-{
-    if (PyObject_GetBuffer(obj, view, PyBUF_C_CONTIGUOUS | (writable ? PyBUF_WRITABLE : 0)) < 0)
-        return -1;
-    if (view->len % item) {
-        PyErr_Format(PyExc_ValueError, "%s: %zd bytes is not a whole number of %zd-byte items",
-                     what, view->len, item);
-        PyBuffer_Release(view);
-        return -1;
-    }
-    return 0;
-}
-
-/* Arrow's string views: 16 bytes each, the length first; up to 12 bytes are inline
- * after it, longer strings are at (buffer index, offset) in the data buffers. */
+/* The statistics of the non-null strings of an Arrow string-view array (_native.h's
+ * Views). */
 static PyObject *py_text_stats(PyObject *self, PyObject *args)
 {
     (void)self;
     PyObject *vobj, *dlist, *nobj, *oobj;
-    Py_ssize_t offset, count, nulls = 0;
+    Py_ssize_t offset, count;
     if (!PyArg_ParseTuple(args, "OO!OnnO", &vobj, &PyList_Type, &dlist, &nobj, &offset,
                           &count, &oobj))
         return NULL;
-    Py_ssize_t nbuf = PyList_GET_SIZE(dlist), slots = nbuf ? nbuf : 1;
-    Py_buffer views, validity, out;
-    Py_buffer *datas = PyMem_Calloc((size_t)slots, sizeof(Py_buffer));
-    /* The data buffers' addresses and sizes, all the scan reads of them. */
-    const uint8_t **bufs = PyMem_Calloc((size_t)slots, sizeof *bufs);
-    Py_ssize_t *sizes = PyMem_Calloc((size_t)slots, sizeof *sizes);
+    Views a;
+    Py_buffer out;
     Stats s = {UINT64_MAX, 0, 0, 0, 0, {0, 0}, {0, 0}};
-    const char *error = NULL;
-    Py_ssize_t got = 0;
-    int have_views = 0, have_validity = 0, have_out = 0;
-    if (datas == NULL || bufs == NULL || sizes == NULL) {
-        PyErr_NoMemory();
-        goto done;
-    }
-    if (get_buffer(vobj, &views, 0, 16, "views") < 0)
-        goto done;
-    have_views = 1;
-    for (; got < nbuf; got++) {
-        if (get_buffer(PyList_GET_ITEM(dlist, got), &datas[got], 0, 1, "data") < 0)
-            goto done;
-        bufs[got] = datas[got].buf;
-        sizes[got] = datas[got].len;
-    }
-    if (nobj != Py_None) {
-        if (get_buffer(nobj, &validity, 0, 1, "validity") < 0)
-            goto done;
-        have_validity = 1;
-    }
-    if (get_buffer(oobj, &out, 1, 8, "out") < 0)
-        goto done;
-    have_out = 1;
-    if (offset < 0 || count < 0 || offset > views.len / 16 || count > views.len / 16 - offset ||
-        (have_validity && (offset + count + 7) / 8 > validity.len)) {
-        error = "views or validity are shorter than offset + count";
-        goto done;
+    if (views_open(&a, vobj, dlist, nobj, offset, count) < 0)
+        return NULL;
+    if (get_buffer(oobj, &out, 1, 8, "out") < 0) {
+        views_close(&a);
+        return NULL;
     }
     if (out.len / 8 < count) {
-        error = "out is shorter than count";
-        goto done;
-    }
-    const uint8_t *valid = have_validity ? (const uint8_t *)validity.buf : NULL;
-    error = check_views(views.buf, valid, offset, count, sizes, nbuf, &nulls);
-    if (!error) {
-        Py_BEGIN_ALLOW_THREADS
-        scan_views(views.buf, valid, offset, count, bufs, out.buf, &s);
-        Py_END_ALLOW_THREADS
-    }
-done:
-    if (have_views)
-        PyBuffer_Release(&views);
-    for (Py_ssize_t i = 0; i < got; i++)
-        PyBuffer_Release(&datas[i]);
-    PyMem_Free(datas);
-    PyMem_Free(bufs);
-    PyMem_Free(sizes);
-    if (have_validity)
-        PyBuffer_Release(&validity);
-    if (have_out)
+        views_close(&a);
         PyBuffer_Release(&out);
-    if (error) {
-        PyErr_SetString(PyExc_ValueError, error);
+        PyErr_SetString(PyExc_ValueError, "out is shorter than count");
         return NULL;
     }
-    if (PyErr_Occurred())
-        return NULL;
+    Py_BEGIN_ALLOW_THREADS
+    scan_views(a.views.buf, a.valid, offset, count, a.bufs, out.buf, &s);
+    Py_END_ALLOW_THREADS
+    Py_ssize_t nulls = a.nulls;
+    views_close(&a);
+    PyBuffer_Release(&out);
     PyObject *sum = wide_long(s.sum), *squares = sum ? wide_long(s.squares) : NULL;
     if (squares == NULL) {
         Py_XDECREF(sum);

@@ -817,7 +817,8 @@ _LEN, _TRIMMED, _SPACE, _WORDS, _PADDED, _PROBE = (
 KNOWN_BYTES = 16 << 20
 """Memory for the distinct values of counted text columns whose statistics are kept
 from chunk to chunk (``_with_value_stats``), all columns together: categories repeat
-theirs in every chunk."""
+theirs in every chunk. The two or three plans alive at once fit well within the room
+``io._budget`` keeps for the libraries."""
 
 
 def _with_known(

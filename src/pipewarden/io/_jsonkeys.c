@@ -313,7 +313,7 @@ static PyMethodDef methods[] = {
 static struct PyModuleDef module = {
     PyModuleDef_HEAD_INIT, "_jsonkeys",
     "The keys of JSON Lines records, checked against a schema's (io/_jsonl.py).", -1,
-    methods,
+    methods, NULL, NULL, NULL, NULL,
 };
 
 PyMODINIT_FUNC PyInit__jsonkeys(void)

@@ -13,6 +13,8 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "../_native.h" /* get_buffer, the string views' Views */
+
 #define C1 0x87c37b91114253d5ULL
 #define C2 0x4cf5ad432745937fULL
 
@@ -185,20 +187,6 @@ static inline void smallest_add(Smallest *s, uint64_t h)
     }
 }
 
-static int get_buffer(PyObject *obj, Py_buffer *view, int writable, Py_ssize_t item,
-                      const char *what)
-{
-    if (PyObject_GetBuffer(obj, view, PyBUF_C_CONTIGUOUS | (writable ? PyBUF_WRITABLE : 0)) < 0)
-        return -1;
-    if (view->len % item) {
-        PyErr_Format(PyExc_ValueError, "%s: %zd bytes is not a whole number of %zd-byte items",
-                     what, view->len, item);
-        PyBuffer_Release(view);
-        return -1;
-    }
-    return 0;
-}
-
 static const char *check_offsets(const int64_t *off, Py_ssize_t n, Py_ssize_t size)
 {
     for (Py_ssize_t i = 0; i < n; i++) /* never read outside data */
@@ -209,6 +197,7 @@ static const char *check_offsets(const int64_t *off, Py_ssize_t n, Py_ssize_t si
 
 static PyObject *py_hash_words(PyObject *self, PyObject *args)
 {
+    (void)self;
     PyObject *wobj, *oobj;
     int doubles;
     unsigned long long seed;
@@ -239,6 +228,7 @@ static PyObject *py_hash_words(PyObject *self, PyObject *args)
 
 static PyObject *py_hash_strings(PyObject *self, PyObject *args)
 {
+    (void)self;
     PyObject *fobj, *dobj, *oobj;
     unsigned long long seed;
     if (!PyArg_ParseTuple(args, "OOOK", &fobj, &dobj, &oobj, &seed))
@@ -312,6 +302,7 @@ static int smallest_buffers(PyObject *oobj, PyObject *tobj, Py_ssize_t k, uint64
 
 static PyObject *py_smallest_words(PyObject *self, PyObject *args)
 {
+    (void)self;
     PyObject *wobj, *oobj, *tobj;
     int doubles;
     unsigned long long seed;
@@ -347,6 +338,7 @@ static PyObject *py_smallest_words(PyObject *self, PyObject *args)
 
 static PyObject *py_smallest_strings(PyObject *self, PyObject *args)
 {
+    (void)self;
     PyObject *fobj, *dobj, *oobj, *tobj;
     unsigned long long seed;
     unsigned long long bound;
@@ -388,100 +380,49 @@ static PyObject *py_smallest_strings(PyObject *self, PyObject *args)
     return PyLong_FromSsize_t(s.m);
 }
 
-/* Arrow's string views: 16 bytes each, the length first; up to 12 bytes are inline
- * after it, longer strings are at (buffer index, offset) in the data buffers. */
+/* The k smallest distinct hashes of the non-null strings of an Arrow string-view
+ * array (_native.h's Views). */
 static PyObject *py_smallest_views(PyObject *self, PyObject *args)
 {
+    (void)self;
     PyObject *vobj, *dlist, *nobj, *oobj, *tobj;
     Py_ssize_t offset, count, k;
     unsigned long long seed, bound;
     if (!PyArg_ParseTuple(args, "OO!OnnKnKOO", &vobj, &PyList_Type, &dlist, &nobj, &offset,
                           &count, &seed, &k, &bound, &oobj, &tobj))
         return NULL;
-    Py_ssize_t nbuf = PyList_GET_SIZE(dlist);
-    Py_buffer views, validity, out, tmp;
-    Py_buffer *datas = PyMem_Calloc(nbuf ? nbuf : 1, sizeof(Py_buffer));
+    Views a;
+    Py_buffer out, tmp;
     Smallest s;
-    const char *error = NULL;
-    Py_ssize_t got = 0;
-    int have_views = 0, have_validity = 0, have_out = 0;
-    if (datas == NULL)
-        return PyErr_NoMemory();
-    if (get_buffer(vobj, &views, 0, 16, "views") < 0)
-        goto done;
-    have_views = 1;
-    for (; got < nbuf; got++)
-        if (get_buffer(PyList_GET_ITEM(dlist, got), &datas[got], 0, 1, "data") < 0)
-            goto done;
-    if (nobj != Py_None) {
-        if (get_buffer(nobj, &validity, 0, 1, "validity") < 0)
-            goto done;
-        have_validity = 1;
+    if (views_open(&a, vobj, dlist, nobj, offset, count) < 0)
+        return NULL;
+    if (smallest_buffers(oobj, tobj, k, bound, &out, &tmp, &s) < 0) {
+        views_close(&a);
+        return NULL;
     }
-    if (smallest_buffers(oobj, tobj, k, bound, &out, &tmp, &s) < 0)
-        goto done;
-    have_out = 1;
-    if (offset < 0 || count < 0 || (offset + count) * 16 > views.len ||
-        (have_validity && (offset + count + 7) / 8 > validity.len)) {
-        error = "views or validity are shorter than offset + count";
-        goto done;
-    }
-    const uint8_t *v = (const uint8_t *)views.buf + 16 * offset;
-    const uint8_t *valid = have_validity ? (const uint8_t *)validity.buf : NULL;
-    for (Py_ssize_t i = 0; i < count && !error; i++, v += 16) { /* never read outside */
+    const Py_buffer *datas = a.datas;
+    const uint8_t *valid = a.valid, *v;
+    Py_BEGIN_ALLOW_THREADS
+    v = (const uint8_t *)a.views.buf + 16 * offset;
+    for (Py_ssize_t i = 0; i < count; i++, v += 16) {
         Py_ssize_t row = offset + i;
         if (valid && !((valid[row >> 3] >> (row & 7)) & 1))
-            continue; /* null: its view is not read */
+            continue; /* null: not hashed */
         int32_t len, index, at;
         memcpy(&len, v, 4);
-        if (len < 0) {
-            error = "a string view has a negative length";
-        } else if (len > 12) {
+        const uint8_t *bytes = v + 4;
+        if (len > 12) {
             memcpy(&index, v + 8, 4);
             memcpy(&at, v + 12, 4);
-            if (index < 0 || index >= nbuf || at < 0 ||
-                (Py_ssize_t)at + len > datas[index].len)
-                error = "a string view points outside its data buffer";
+            bytes = (const uint8_t *)datas[index].buf + at;
         }
+        smallest_add(&s, hash_bytes(bytes, (uint64_t)len, seed));
     }
-    if (!error) {
-        Py_BEGIN_ALLOW_THREADS
-        v = (const uint8_t *)views.buf + 16 * offset;
-        for (Py_ssize_t i = 0; i < count; i++, v += 16) {
-            Py_ssize_t row = offset + i;
-            if (valid && !((valid[row >> 3] >> (row & 7)) & 1))
-                continue; /* null: not hashed */
-            int32_t len, index, at;
-            memcpy(&len, v, 4);
-            const uint8_t *bytes = v + 4;
-            if (len > 12) {
-                memcpy(&index, v + 8, 4);
-                memcpy(&at, v + 12, 4);
-                bytes = (const uint8_t *)datas[index].buf + at;
-            }
-            smallest_add(&s, hash_bytes(bytes, (uint64_t)len, seed));
-        }
-        s.m = keep_smallest(s.out, s.tmp, s.m, s.k);
-        Py_END_ALLOW_THREADS
-    }
-done:
-    if (have_views)
-        PyBuffer_Release(&views);
-    for (Py_ssize_t i = 0; i < got; i++)
-        PyBuffer_Release(&datas[i]);
-    PyMem_Free(datas);
-    if (have_validity)
-        PyBuffer_Release(&validity);
-    if (have_out) {
-        PyBuffer_Release(&out);
-        PyBuffer_Release(&tmp);
-    }
-    if (error) {
-        PyErr_SetString(PyExc_ValueError, error);
-        return NULL;
-    }
-    if (PyErr_Occurred())
-        return NULL;
+    s.m = keep_smallest(s.out, s.tmp, s.m, s.k);
+    Py_END_ALLOW_THREADS
+    views_close(&a);
+    PyBuffer_Release(&out);
+    PyBuffer_Release(&tmp);
     return PyLong_FromSsize_t(s.m);
 }
 
@@ -509,6 +450,7 @@ static PyMethodDef methods[] = {
 static struct PyModuleDef module = {
     PyModuleDef_HEAD_INIT, "_murmur",
     "The Theta hash of profiles.hashing, compiled (an optional accelerator).", -1, methods,
+    NULL, NULL, NULL, NULL,
 };
 
 PyMODINIT_FUNC PyInit__murmur(void)
