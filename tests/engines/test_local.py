@@ -725,3 +725,20 @@ def test_values_sort_in_the_order_of_the_floats_negative_zero_first(
     assert np.array_equal(got, want)  # equal as floats: -0.0 == 0.0
     signs = np.signbit(got[got == 0])
     assert list(signs) == sorted(signs, reverse=True)  # -0.0 first: one order only
+
+
+def test_counted_prose_keeps_no_frequent_values_but_examples_of_every_kind() -> None:
+    """A text column of a few long sentences is counted (few distinct values), but
+    it is prose: its frequent values are not tracked, and the most frequent ones
+    are still its examples of values that read as no kind."""
+    sentences = [
+        f"the pump on line {i} stopped again after the night shift" for i in range(3)
+    ]
+    frame = pl.DataFrame({"note": sentences * 40 + sentences[:1] * 30})
+    assert local._prepare_planned(frame, None)[1].counted == ("note",)
+
+    col = LocalEngine().profile_frame(frame)["note"]
+
+    assert col.frequent.total == frame.height and not col.frequent.is_tracked
+    for kind in ("integer", "float", "boolean", "datetime"):
+        assert col.readings.of(kind) == Reading(0, (sentences[0], *sentences[1:])), kind

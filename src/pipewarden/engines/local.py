@@ -775,33 +775,37 @@ def _string_parts(counts: pl.DataFrame, non_null: int) -> dict[str, Any]:
         stats["min"],
         stats["max"],
     )
-    top = _top_counts(counts)
-    readings: dict[str, Reading] = {}
-    nothing: Reading | None = None  # the most frequent values: misses of any kind
-    for kind, r in reads.items():
-        read = int(stats[kind] or 0)
-        if read:
-            readings[kind] = _counted_reading(counts, r, read, total)
-            continue
-        if nothing is None:  # the usual case, so computed once for all such kinds
-            most = heapq.nsmallest(EXAMPLES, zip(*top, strict=True), _by_count)
-            nothing = Reading(0, _cut([value for value, _ in most]))
-        readings[kind] = nothing
     distinct = Distinct.from_hashes(
         _hashes_of(counts.get_column("value"), Physical.STRING)
     )
     trimmed = float(stats["trimmed_mean"] or 0.0)
     free_text = total and trimmed >= 20 and int(stats["words"] or 0) >= total / 2
     id_like = distinct.estimate > FREQUENT_EXACT_LIMIT and distinct.estimate > total / 2
+    read = {kind: int(stats[kind] or 0) for kind in reads}
+    # The values counted one by one: the frequent ones, and the examples of a kind no
+    # value reads as (the most frequent values).
+    tracked = not (free_text or id_like)
+    top = _top_counts(counts) if tracked or not all(read.values()) else None
+    readings: dict[str, Reading] = {}
+    nothing: Reading | None = None  # the most frequent values: misses of any kind
+    for kind, r in reads.items():
+        if read[kind]:
+            readings[kind] = _counted_reading(counts, r, read[kind], total)
+            continue
+        if nothing is None:  # the usual case, so computed once for all such kinds
+            assert top is not None
+            most = heapq.nsmallest(EXAMPLES, zip(*top, strict=True), _by_count)
+            nothing = Reading(0, _cut([value for value, _ in most]))
+        readings[kind] = nothing
     parts: dict[str, Any] = {
         "lengths": lengths,
         "with_space": int(stats["space"] or 0),
         "padded": int(stats["padded"] or 0),
         "readings": TextReadings(**readings),
         "distinct": distinct,
-        "frequent": Frequent.untracked(non_null)
-        if (free_text or id_like)
-        else _frequent(top, non_null),
+        "frequent": _frequent(top, non_null)
+        if top is not None and tracked
+        else Frequent.untracked(non_null),
     }
     if readings["datetime"].count:
         # Distinct times give the same first, last, gaps and intervals as all rows.
