@@ -655,6 +655,64 @@ def test_text_statistics_kept_from_chunk_to_chunk_give_each_chunks_profile(
         assert each > distinct
 
 
+@pytest.mark.skipif(not _text.native(), reason="built without a C compiler")
+@pytest.mark.parametrize("known_bytes", [local.KNOWN_BYTES, 6_000, 0])
+def test_text_counted_by_number_profiles_as_polars_counts_it(
+    monkeypatch: pytest.MonkeyPatch, known_bytes: int
+) -> None:
+    """String columns counted by their counters (``_Counted``: values numbered once,
+    chunks counted by number, two chunks prepared at once) give the profile Polars'
+    value counts give, to the byte; with little room the values the counter lacks are
+    counted by Polars, and with none all of them."""
+    rng = np.random.default_rng(7)
+    many = [f"v{i:05d}" for i in range(400)] + [
+        f"long value number {i}" for i in range(400)
+    ]
+    chunks = [
+        pl.DataFrame(
+            {
+                "t": pl.Series(rng.choice(TEXTS, 500)).set(
+                    pl.Series(rng.random(500) < 0.1), None
+                ),
+                "m": pl.Series(rng.choice(many[: 100 * (i + 1)], 500)),
+                "empty": pl.Series([None] * 500, dtype=pl.String),
+            }
+        ).slice(i, 500 - i)
+        for i in range(6)
+    ]
+    monkeypatch.setattr(local, "KNOWN_BYTES", known_bytes)
+    tabled = LocalEngine().profile_frames(chunks)
+    monkeypatch.setattr(local, "_tabled", lambda dtype: False)
+    counted = LocalEngine().profile_frames(chunks)
+
+    assert tabled.to_dict() == counted.to_dict()
+    assert tabled["m"].frequent.total and tabled["t"].readings.float.count
+
+
+@pytest.mark.skipif(not _text.native(), reason="built without a C compiler")
+def test_a_chunk_counted_by_number_holds_only_its_own_values() -> None:
+    """Values an earlier chunk numbered but this one lacks are not among its counts;
+    each value counted comes with the statistics ``_value_stats`` gives it."""
+    counter = _text.counter()
+    assert counter is not None
+    kept = local._Counted(counter)
+    local._counted_values(pl.Series(["a", "bb", "ccc", None]), kept, 1 << 20)
+
+    got = local._counted_values(pl.Series(["bb", None, "12", "bb"]), kept, 1 << 20)
+
+    want = pl.concat(
+        [
+            pl.DataFrame({"value": ["bb", "12"], "n": [2, 1]}).cast(
+                {"n": pl.get_index_type()}
+            ),
+            local._value_stats(pl.Series(["bb", "12"])).drop("value"),
+        ],
+        how="horizontal",
+    )
+    assert got.sort("value").equals(want.sort("value"))
+    assert kept.counter.size == 4 and kept.stats is not None and kept.stats.height == 4
+
+
 def test_the_values_kept_stop_growing_at_the_room_given() -> None:
     """Values not seen before join those kept while they fit in the room given;
     past it the kept values stay as they were, and every count still gets its

@@ -322,3 +322,95 @@ def test_the_install_built_the_text_statistics() -> None:
     # `make` installs pipewarden with its C modules; PIPEWARDEN_PURE_PYTHON=1 opts out.
     built = importlib.util.find_spec("pipewarden.engines._textstats") is not None
     assert built is not bool(os.environ.get("PIPEWARDEN_PURE_PYTHON"))
+
+
+# ------------------------------------------------------------------ ValueCounter
+def counted(counter: _text.ValueCounter) -> dict[str, int]:
+    """The counts taken, by value (values counted zero times left out)."""
+    counts = counter.take()
+    values = counter.values(0, counter.size).to_list()
+    assert counts.size == counter.size
+    return {value: int(n) for value, n in zip(values, counts, strict=True) if n}
+
+
+@needs_c
+@settings(max_examples=300, deadline=None)
+@given(
+    chunks=st.lists(
+        st.tuples(st.lists(st.none() | TEXT, max_size=40), st.integers(0, 5)),
+        min_size=1,
+        max_size=5,
+    ),
+    limit=st.sampled_from([0, 2_400, 3_000, 1 << 20]),
+)
+def test_the_value_counter_counts_as_polars(
+    chunks: list[tuple[list[str | None], int]], limit: int
+) -> None:
+    """Chunk after chunk (sliced, with nulls), the values counted and those missed
+    are the chunk's values as Polars counts them; numbers are kept from chunk to chunk
+    and a full table misses only values it lacks."""
+    counter = _text.counter()
+    assert counter is not None
+    numbered: list[str] = []
+    for values, start in chunks:
+        s = pl.Series(["pad"] * start + values, dtype=pl.String).slice(start)
+        before = counter.size
+
+        missed = counter.count(s, limit)
+
+        got = counted(counter)
+        lacked = s.gather(missed)
+        assert lacked.null_count() == 0
+        for value, n in lacked.value_counts().iter_rows():
+            got[value] = got.get(value, 0) + n
+        want = dict(s.drop_nulls().value_counts().iter_rows())
+        assert got == want
+        # Earlier numbers are kept; values missed are not numbered at all.
+        assert counter.values(0, before).to_list() == numbered
+        numbered = counter.values(0, counter.size).to_list()
+        assert not set(lacked.to_list()) & set(numbered)
+        assert len(set(numbered)) == len(numbered)
+        assert counter.nbytes <= max(limit, 2_320)  # the empty table's own bytes
+
+
+@needs_c
+def test_the_value_counter_reads_long_values_and_several_chunks() -> None:
+    long = ["x" * 13, "x" * 14, "é" * 40, "x" * 13 + "y", "x" * 12]
+    s = pl.concat([pl.Series(long * 3), pl.Series([None, *long])], rechunk=False)
+    assert s.n_chunks() == 2
+    counter = _text.counter()
+    assert counter is not None
+
+    assert counter.count(s, 1 << 20).size == 0
+
+    assert counted(counter) == {value: 4 for value in long}
+    counter.count(s.slice(3, 4), 1 << 20)
+    assert counted(counter) == {
+        "x" * 13 + "y": 1,
+        "x" * 12: 1,
+        "x" * 13: 1,
+        "x" * 14: 1,
+    }
+
+
+@needs_c
+def test_the_value_counter_refuses_bad_views_and_short_outputs() -> None:
+    assert _text._native is not None
+    table = _text._native.ValueTable()
+    view = np.frombuffer(np.int32(20).tobytes() + bytes(12), dtype=np.uint8).copy()
+
+    with pytest.raises(ValueError, match="outside its data buffer"):
+        table.count(view, [], None, 0, 1, 1 << 20, np.empty(1, np.int64))
+    one = np.frombuffer(np.int32(1).tobytes() + b"a" + bytes(11), dtype=np.uint8)
+    with pytest.raises(ValueError, match="missed is shorter"):
+        table.count(one, [], None, 0, 1, 1 << 20, np.empty(0, np.int64))
+    with pytest.raises(IndexError):
+        table.values(0, 1)
+
+
+def test_without_the_c_module_there_is_no_value_counter(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(_text, "_native", None)
+
+    assert _text.counter() is None

@@ -12,6 +12,11 @@ padded          ``(s.str.strip_chars() != s).sum()`` (Unicode White_Space, first
 may_read        the positions where ``s.str.contains(r"^[-+.0-9tTfF]")`` is true
 ==============  ==================================================================
 
+It also counts a text column's values chunk after chunk (``ValueCounter``): each value
+is numbered once, in a table the counter keeps, so a chunk's values are looked up
+instead of grouped afresh (Polars' ``value_counts`` hashes every string again), and
+the caller keeps each number's statistics.
+
 The C module is built at install where a C compiler is found; without it (or with
 PIPEWARDEN_PURE_PYTHON=1) ``text_stats`` returns None and callers use the expressions.
 """
@@ -20,6 +25,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from types import ModuleType
+from typing import Any
 
 import numpy as np
 import polars as pl
@@ -33,7 +39,7 @@ try:
 except ImportError:  # built without a C compiler: the Polars expressions instead
     _native = None
 
-__all__ = ["TextStats", "native", "text_stats"]
+__all__ = ["TextStats", "ValueCounter", "native", "text_stats"]
 
 
 def native() -> bool:
@@ -110,3 +116,69 @@ def text_stats(series: pl.Series) -> TextStats | None:
     # Few picked (free text): their own small array, not a view of one per row.
     may_read = out[:picked].copy() if 4 * picked < count else out[:picked]
     return TextStats(n, total, squares, lo, hi, space, padded, may_read)
+
+
+class ValueCounter:
+    """A text column's distinct values, numbered from 0 in the order first counted,
+    and how often each occurred in the values counted since ``take`` (the C module's
+    ``ValueTable``; None from ``counter`` without it).
+
+    The table holds the values themselves and stops growing at the ``limit`` bytes a
+    ``count`` allows: values it then lacks are not counted but returned. One thread at
+    a time: callers serialize their use of a counter.
+    """
+
+    def __init__(self, table: Any) -> None:
+        self._table = table
+
+    @property
+    def size(self) -> int:
+        """How many values are numbered."""
+        return int(self._table.size)
+
+    @property
+    def nbytes(self) -> int:
+        """The memory the table holds."""
+        return int(self._table.nbytes)
+
+    def count(self, series: pl.Series, limit: int) -> np.ndarray:
+        """Counts the non-null values of ``series`` (strings); the int64 positions of
+        those the table lacks and had no room for within ``limit`` bytes (uncounted)."""
+        values = series.cast(pl.String).to_arrow(compat_level=pl.CompatLevel.newest())
+        chunks = values.chunks if isinstance(values, pa.ChunkedArray) else [values]
+        missed, start = [], 0
+        for chunk in chunks:
+            if not pa.types.is_string_view(chunk.type):
+                chunk = chunk.cast(pa.string_view())
+            count = len(chunk)
+            if count > chunk.null_count:  # views may be absent when all are null
+                validity, views, *data = chunk.buffers()
+                out = np.empty(count, dtype=np.int64)
+                lacked = self._table.count(
+                    np.frombuffer(views, dtype=np.uint8),
+                    [np.frombuffer(d, dtype=np.uint8) for d in data],
+                    None
+                    if validity is None
+                    else np.frombuffer(validity, dtype=np.uint8),
+                    chunk.offset,
+                    count,
+                    limit,
+                    out,
+                )
+                if lacked:
+                    missed.append(out[:lacked] + start)
+            start += count
+        return np.concatenate(missed) if missed else _EMPTY.copy()
+
+    def take(self) -> np.ndarray:
+        """Each numbered value's count (int64, by number) since the last ``take``."""
+        return np.frombuffer(self._table.take_counts(), dtype=np.int64)
+
+    def values(self, start: int, end: int) -> pl.Series:
+        """The values numbered ``start`` to ``end - 1``, as a String series."""
+        return pl.Series("value", self._table.values(start, end), dtype=pl.String)
+
+
+def counter() -> ValueCounter | None:
+    """A new, empty ``ValueCounter``; None without the C module."""
+    return None if _native is None else ValueCounter(_native.ValueTable())

@@ -12,6 +12,9 @@
  * (Polars' strings are valid UTF-8), found with the spaces 16 bytes at a time with
  * SSE2 on x86-64, 8 at a time in a 64-bit word elsewhere (or with TEXTSTATS_NO_SIMD,
  * which the tests build once). The sums are exact: 128 bits for the squares.
+ *
+ * ValueTable, further down, counts a categorical text column's values chunk after
+ * chunk by number (engines/_text.ValueCounter), from the same string views.
  */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
@@ -395,6 +398,391 @@ static PyObject *py_text_stats(PyObject *self, PyObject *args)
                          s.padded, s.picked);
 }
 
+/* ------------------------------------------------------------------ ValueTable
+ * The distinct values of a text column that is counted chunk after chunk, each with a
+ * number (its id, from 0 in the order first seen), and how often each occurred in the
+ * views counted since the counts were last taken. A chunk's values are looked up in
+ * the table (one hash and, on a match, one comparison of bytes) instead of grouped
+ * afresh; the caller keeps each id's statistics, computed once. The table holds its
+ * values' bytes (an arena) and grows until a limit of bytes, after which values it
+ * lacks are left for the caller (their positions written out).
+ *
+ * Not thread-safe by design: callers serialize the use of one table (a lock of their
+ * own); a second call while one runs with the GIL released raises RuntimeError. */
+typedef struct {
+    PyObject_HEAD
+    uint64_t *hashes;   /* per slot: the hash of the value in it */
+    int32_t *slots;     /* per slot: an id, or -1 when empty */
+    Py_ssize_t capacity; /* slots, a power of two, at most half of them full */
+    int64_t *starts;    /* per id + 1: where each value starts in the arena */
+    int64_t *counts;    /* per id: occurrences since the counts were taken */
+    Py_ssize_t ids, room; /* ids given; ids the per-id arrays hold */
+    uint8_t *arena;
+    Py_ssize_t used, size; /* bytes of the arena used, allocated */
+    int busy;
+} ValueTable;
+
+#define MIX 0x9E3779B97F4A7C15ULL
+
+static inline uint64_t mix64(uint64_t z)
+{
+    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
+    z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
+    return z ^ (z >> 31);
+}
+
+/* The first n bytes of w (n below 8). */
+static inline uint64_t low_bytes(uint64_t w, uint64_t n) { return w & ((1ULL << (8 * n)) - 1); }
+
+/* A value of 12 bytes or fewer as two words, its bytes and zeros after them, from 16
+ * readable bytes at p (an inline view's bytes, or the arena, which keeps 16 spare). */
+static inline void short_words(const uint8_t *p, uint64_t n, uint64_t *a, uint64_t *b)
+{
+    uint32_t tail;
+    memcpy(&tail, p + 8, 4);
+    *a = n >= 8 ? load64(p) : low_bytes(load64(p), n);
+    *b = n > 8 ? low_bytes(tail, n - 8) : 0;
+}
+
+/* A 64-bit hash of a value (any hash: it never leaves the table); values of 12 bytes
+ * or fewer from their two words, longer ones word by word. */
+static inline uint64_t hash_short(uint64_t a, uint64_t b, uint64_t n)
+{
+    return mix64((a ^ (n << 56)) * MIX + b);
+}
+
+static uint64_t hash_long(const uint8_t *p, uint64_t n)
+{
+    uint64_t h = n * MIX;
+    for (; n >= 8; p += 8, n -= 8) {
+        h = (h ^ load64(p)) * MIX;
+        h ^= h >> 29;
+    }
+    if (n) {
+        uint64_t w = 0;
+        memcpy(&w, p, n);
+        h = (h ^ w) * MIX;
+    }
+    return mix64(h);
+}
+
+static Py_ssize_t table_bytes(const ValueTable *t)
+{
+    return t->capacity * (Py_ssize_t)(sizeof(uint64_t) + sizeof(int32_t)) +
+           t->room * (Py_ssize_t)(2 * sizeof(int64_t)) + t->size + 16;
+}
+
+static void table_free(ValueTable *t)
+{
+    PyMem_RawFree(t->hashes);
+    PyMem_RawFree(t->slots);
+    PyMem_RawFree(t->starts);
+    PyMem_RawFree(t->counts);
+    PyMem_RawFree(t->arena);
+    t->hashes = NULL;
+    t->slots = NULL;
+    t->starts = t->counts = NULL;
+    t->arena = NULL;
+}
+
+static PyObject *table_new(PyTypeObject *type, PyObject *args, PyObject *kwds)
+{
+    static char *kwlist[] = {NULL};
+    if (!PyArg_ParseTupleAndKeywords(args, kwds, ":ValueTable", kwlist))
+        return NULL;
+    ValueTable *t = (ValueTable *)type->tp_alloc(type, 0);
+    if (t == NULL)
+        return NULL;
+    t->capacity = 64;
+    t->room = 32;
+    t->size = 1024;
+    t->hashes = PyMem_RawMalloc(t->capacity * sizeof(uint64_t));
+    t->slots = PyMem_RawMalloc(t->capacity * sizeof(int32_t));
+    t->starts = PyMem_RawCalloc(t->room + 1, sizeof(int64_t));
+    t->counts = PyMem_RawCalloc(t->room, sizeof(int64_t));
+    t->arena = PyMem_RawMalloc(t->size + 16); /* 16 spare: short_words */
+    if (!t->hashes || !t->slots || !t->starts || !t->counts || !t->arena) {
+        Py_DECREF(t);
+        return PyErr_NoMemory();
+    }
+    memset(t->slots, 0xff, t->capacity * sizeof(int32_t));
+    return (PyObject *)t;
+}
+
+static void table_dealloc(ValueTable *t)
+{
+    table_free(t);
+    Py_TYPE(t)->tp_free((PyObject *)t);
+}
+
+/* The slot of the value (p, n) of hash h (a, b: its two words when n <= 12): where it
+ * is, or the empty slot where it belongs. */
+static inline Py_ssize_t table_find(const ValueTable *t, const uint8_t *p, uint64_t n,
+                                    uint64_t h, uint64_t a, uint64_t b)
+{
+    Py_ssize_t mask = t->capacity - 1, i = (Py_ssize_t)(h & (uint64_t)mask);
+    for (;; i = (i + 1) & mask) {
+        int32_t id = t->slots[i];
+        if (id < 0)
+            return i;
+        if (t->hashes[i] != h)
+            continue;
+        int64_t at = t->starts[id];
+        if ((uint64_t)(t->starts[id + 1] - at) != n)
+            continue;
+        if (n <= 12) {
+            uint64_t x, y;
+            short_words(t->arena + at, n, &x, &y);
+            if (x == a && y == b)
+                return i;
+        } else if (memcmp(t->arena + at, p, n) == 0) {
+            return i;
+        }
+    }
+}
+
+/* Twice the slots, every id placed again from its hash: 0, or -1 out of memory. */
+static int table_grow_slots(ValueTable *t)
+{
+    Py_ssize_t capacity = 2 * t->capacity, mask = capacity - 1;
+    uint64_t *hashes = PyMem_RawMalloc(capacity * sizeof(uint64_t));
+    int32_t *slots = PyMem_RawMalloc(capacity * sizeof(int32_t));
+    if (!hashes || !slots) {
+        PyMem_RawFree(hashes);
+        PyMem_RawFree(slots);
+        return -1;
+    }
+    memset(slots, 0xff, capacity * sizeof(int32_t));
+    for (Py_ssize_t i = 0; i < t->capacity; i++) {
+        if (t->slots[i] < 0)
+            continue;
+        Py_ssize_t j = (Py_ssize_t)(t->hashes[i] & (uint64_t)mask);
+        while (slots[j] >= 0)
+            j = (j + 1) & mask;
+        slots[j] = t->slots[i];
+        hashes[j] = t->hashes[i];
+    }
+    PyMem_RawFree(t->hashes);
+    PyMem_RawFree(t->slots);
+    t->hashes = hashes;
+    t->slots = slots;
+    t->capacity = capacity;
+    return 0;
+}
+
+/* Room for one more id of n bytes within limit bytes in all: 1, 0 when the limit
+ * forbids it, -1 out of memory. */
+static int table_make_room(ValueTable *t, uint64_t n, Py_ssize_t limit)
+{
+    Py_ssize_t capacity = t->capacity, room = t->room, size = t->size;
+    if (2 * (t->ids + 1) > capacity)
+        capacity *= 2;
+    if (t->ids + 1 > room)
+        room *= 2;
+    while ((uint64_t)(size - t->used) < n)
+        size *= 2;
+    Py_ssize_t after = capacity * (Py_ssize_t)(sizeof(uint64_t) + sizeof(int32_t)) +
+                       room * (Py_ssize_t)(2 * sizeof(int64_t)) + size + 16;
+    if (after > limit)
+        return 0;
+    if (capacity != t->capacity && table_grow_slots(t) < 0)
+        return -1;
+    if (room != t->room) {
+        int64_t *starts = PyMem_RawRealloc(t->starts, (room + 1) * sizeof(int64_t));
+        if (starts == NULL)
+            return -1;
+        t->starts = starts;
+        int64_t *counts = PyMem_RawRealloc(t->counts, room * sizeof(int64_t));
+        if (counts == NULL)
+            return -1;
+        memset(counts + t->room, 0, (room - t->room) * sizeof(int64_t));
+        t->counts = counts;
+        t->room = room;
+    }
+    if (size != t->size) {
+        uint8_t *arena = PyMem_RawRealloc(t->arena, size + 16);
+        if (arena == NULL)
+            return -1;
+        t->arena = arena;
+        t->size = size;
+    }
+    return 1;
+}
+
+/* Counts the non-null values of count views (checked by views_open) into t->counts;
+ * a value not in the table gets the next id if the table stays within limit bytes,
+ * else its position (0 to count - 1) goes to missed. How many were missed, or -1 out
+ * of memory. */
+static Py_ssize_t table_count(ValueTable *t, const uint8_t *views, const uint8_t *valid,
+                              Py_ssize_t offset, Py_ssize_t count,
+                              const uint8_t *const *bufs, Py_ssize_t limit, int64_t *missed)
+{
+    Py_ssize_t misses = 0;
+    for (Py_ssize_t i = 0; i < count; i++) {
+        if (valid && !is_valid(valid, offset + i))
+            continue;
+        const uint8_t *v = views + 16 * (offset + i);
+        int32_t len, index, at;
+        memcpy(&len, v, 4);
+        const uint8_t *p = v + 4;
+        uint64_t n = (uint64_t)len, h, a = 0, b = 0;
+        if (len > 12) {
+            memcpy(&index, v + 8, 4);
+            memcpy(&at, v + 12, 4);
+            p = bufs[index] + at;
+            h = hash_long(p, n);
+        } else {
+            short_words(p, n, &a, &b);
+            h = hash_short(a, b, n);
+        }
+        Py_ssize_t slot = table_find(t, p, n, h, a, b);
+        int32_t id = t->slots[slot];
+        if (id < 0) {
+            int made = t->ids < INT32_MAX ? table_make_room(t, n, limit) : 0;
+            if (made < 0)
+                return -1;
+            if (made == 0) {
+                missed[misses++] = i;
+                continue;
+            }
+            slot = table_find(t, p, n, h, a, b); /* the slots may have moved */
+            id = (int32_t)t->ids++;
+            memcpy(t->arena + t->used, p, n);
+            t->used += (Py_ssize_t)n;
+            t->starts[id + 1] = t->used;
+            t->slots[slot] = id;
+            t->hashes[slot] = h;
+        }
+        t->counts[id]++;
+    }
+    return misses;
+}
+
+static PyObject *table_count_py(ValueTable *t, PyObject *args)
+{
+    PyObject *vobj, *dlist, *nobj, *mobj;
+    Py_ssize_t offset, count, limit;
+    if (!PyArg_ParseTuple(args, "OO!OnnnO", &vobj, &PyList_Type, &dlist, &nobj, &offset,
+                          &count, &limit, &mobj))
+        return NULL;
+    if (t->busy) {
+        PyErr_SetString(PyExc_RuntimeError, "a ValueTable is counting in another thread");
+        return NULL;
+    }
+    Views a;
+    Py_buffer missed;
+    if (views_open(&a, vobj, dlist, nobj, offset, count) < 0)
+        return NULL;
+    if (get_buffer(mobj, &missed, 1, 8, "missed") < 0) {
+        views_close(&a);
+        return NULL;
+    }
+    if (missed.len / 8 < count) {
+        views_close(&a);
+        PyBuffer_Release(&missed);
+        PyErr_SetString(PyExc_ValueError, "missed is shorter than count");
+        return NULL;
+    }
+    Py_ssize_t misses;
+    t->busy = 1;
+    Py_BEGIN_ALLOW_THREADS
+    misses = table_count(t, a.views.buf, a.valid, offset, count, a.bufs, limit, missed.buf);
+    Py_END_ALLOW_THREADS
+    t->busy = 0;
+    views_close(&a);
+    PyBuffer_Release(&missed);
+    if (misses < 0)
+        return PyErr_NoMemory();
+    return PyLong_FromSsize_t(misses);
+}
+
+static PyObject *table_take_counts(ValueTable *t, PyObject *noargs)
+{
+    (void)noargs;
+    if (t->busy) {
+        PyErr_SetString(PyExc_RuntimeError, "a ValueTable is counting in another thread");
+        return NULL;
+    }
+    PyObject *out = PyBytes_FromStringAndSize((const char *)t->counts,
+                                              t->ids * (Py_ssize_t)sizeof(int64_t));
+    if (out != NULL)
+        memset(t->counts, 0, t->ids * sizeof(int64_t));
+    return out;
+}
+
+static PyObject *table_values(ValueTable *t, PyObject *args)
+{
+    Py_ssize_t start, end;
+    if (!PyArg_ParseTuple(args, "nn", &start, &end))
+        return NULL;
+    if (t->busy) {
+        PyErr_SetString(PyExc_RuntimeError, "a ValueTable is counting in another thread");
+        return NULL;
+    }
+    if (start < 0 || end > t->ids || start > end) {
+        PyErr_SetString(PyExc_IndexError, "ids outside the table");
+        return NULL;
+    }
+    PyObject *out = PyList_New(end - start);
+    if (out == NULL)
+        return NULL;
+    for (Py_ssize_t id = start; id < end; id++) {
+        int64_t at = t->starts[id];
+        PyObject *text = PyUnicode_DecodeUTF8((const char *)t->arena + at,
+                                              (Py_ssize_t)(t->starts[id + 1] - at), NULL);
+        if (text == NULL) {
+            Py_DECREF(out);
+            return NULL;
+        }
+        PyList_SET_ITEM(out, id - start, text);
+    }
+    return out;
+}
+
+static PyObject *table_size(ValueTable *t, void *closure)
+{
+    (void)closure;
+    return PyLong_FromSsize_t(t->ids);
+}
+
+static PyObject *table_nbytes(ValueTable *t, void *closure)
+{
+    (void)closure;
+    return PyLong_FromSsize_t(table_bytes(t));
+}
+
+static PyMethodDef table_methods[] = {
+    {"count", (PyCFunction)table_count_py, METH_VARARGS,
+     "count(views, data, validity, offset, count, limit, missed) -> missed count: adds "
+     "the non-null values of an Arrow string-view array (as text_stats takes it) to the "
+     "counts; a value not in the table gets the next id while the table stays within "
+     "limit bytes, else its position (0 to count - 1) is written to missed (int64, at "
+     "least count of them)."},
+    {"take_counts", (PyCFunction)table_take_counts, METH_NOARGS,
+     "take_counts() -> bytes: each id's count (int64, in id order) since they were last "
+     "taken; the counts start again from zero."},
+    {"values", (PyCFunction)table_values, METH_VARARGS,
+     "values(start, end) -> list of str: the values of ids start to end - 1."},
+    {NULL, NULL, 0, NULL},
+};
+
+static PyGetSetDef table_getset[] = {
+    {"size", (getter)table_size, NULL, "How many values (ids) the table holds.", NULL},
+    {"nbytes", (getter)table_nbytes, NULL, "The bytes the table holds.", NULL},
+    {NULL, NULL, NULL, NULL, NULL},
+};
+
+static PyTypeObject ValueTableType = {
+    PyVarObject_HEAD_INIT(NULL, 0).tp_name = "pipewarden.engines._textstats.ValueTable",
+    .tp_basicsize = sizeof(ValueTable),
+    .tp_dealloc = (destructor)table_dealloc,
+    .tp_flags = Py_TPFLAGS_DEFAULT,
+    .tp_doc = "ValueTable(): a text column's distinct values, numbered, and their counts.",
+    .tp_methods = table_methods,
+    .tp_getset = table_getset,
+    .tp_new = table_new,
+};
+
 static PyMethodDef methods[] = {
     {"text_stats", py_text_stats, METH_VARARGS,
      "text_stats(views, data, validity, offset, count, out) -> (count, length_sum, "
@@ -408,7 +796,9 @@ static PyMethodDef methods[] = {
 
 static struct PyModuleDef module = {
     PyModuleDef_HEAD_INIT, "_textstats",
-    "Free-text statistics in one pass, compiled (an optional accelerator).", -1, methods,
+    "Free-text statistics in one pass and text values counted by number, compiled (an "
+    "optional accelerator).",
+    -1, methods,
     NULL, NULL, NULL, NULL,
 };
 
@@ -420,5 +810,16 @@ PyMODINIT_FUNC PyInit__textstats(void)
         PyErr_SetString(PyExc_ImportError, "_textstats needs a little-endian machine");
         return NULL;
     }
-    return PyModule_Create(&module);
+    if (PyType_Ready(&ValueTableType) < 0)
+        return NULL;
+    PyObject *m = PyModule_Create(&module);
+    if (m == NULL)
+        return NULL;
+    Py_INCREF(&ValueTableType);
+    if (PyModule_AddObject(m, "ValueTable", (PyObject *)&ValueTableType) < 0) {
+        Py_DECREF(&ValueTableType);
+        Py_DECREF(m);
+        return NULL;
+    }
+    return m;
 }

@@ -5,6 +5,7 @@ from __future__ import annotations
 import heapq
 import math
 import os
+import threading
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import Executor, Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -175,7 +176,7 @@ class _Plan:
 
     counted: tuple[str, ...] = ()
     wordy: tuple[str, ...] = ()
-    known: Mapping[str, pl.DataFrame] = field(default_factory=dict)
+    known: Mapping[str, _Kept] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)
@@ -292,6 +293,8 @@ def _prepare_planned(
     guess_wordy = [n for n in guess.wordy if physicals.get(n) is Physical.STRING]
     # Columns counted in this select get their probe from the counts instead.
     probed = [n for n in guess_counted if physicals[n] in _PROBED]
+    # Text columns are counted after it, by the counters the plan keeps.
+    tabled = [n for n in guess_counted if _tabled(schema[n])]
     packed = frame.select(
         [
             e
@@ -304,14 +307,15 @@ def _prepare_planned(
                 with_probe=name not in probed,
             )
         ]
-        + _count_exprs(frame, guess_counted)
+        + _count_exprs(frame, [n for n in guess_counted if n not in tabled])
         + [e for n in guess_wordy for e in _wordy_exprs(n)]
     )
-    known: dict[str, pl.DataFrame] = {}
+    known: dict[str, _Kept] = {}
+    selected = [n for n in guess_counted if n not in tabled]
     counts = _with_known(
-        _unpacked_counts(packed, guess_counted), physicals, guess.known, known
-    )
-    row = _one_row(packed.drop(guess_counted))
+        _unpacked_counts(packed, selected), physicals, guess.known, known
+    ) | _tabled_counts(frame, tabled, guess.known, known)
+    row = _one_row(packed.drop(selected))
     for name in probed:
         row.update(_probe_of_counts(name, counts[name]))
     _refine_non_finite(frame, physicals, row)
@@ -330,12 +334,17 @@ def _prepare_planned(
     ]
     if missing:  # expected to be counted, but this chunk is not: its values after all
         row.update(_one_row(frame.select(missing)))
+    uncounted = [n for n in counted if n not in counts]
     more_counts, words = _second_pass(
         frame,
-        [n for n in counted if n not in counts],
+        [n for n in uncounted if not _tabled(schema[n])],
         [n for n in wordy if n not in guess_wordy],
     )
-    more_counts = _with_known(more_counts, physicals, guess.known, known)
+    more_counts = _with_known(
+        more_counts, physicals, guess.known, known
+    ) | _tabled_counts(
+        frame, [n for n in uncounted if _tabled(schema[n])], guess.known, known
+    )
     counts = {n: counts[n] for n in counted if n in counts} | more_counts
     known = {n: known[n] for n in counted if n in known}
     words = row | words
@@ -825,25 +834,129 @@ theirs in every chunk. The two or three plans alive at once fit well within the 
 ``io._budget`` keeps for the libraries."""
 
 
+@dataclass(eq=False, slots=True)
+class _Counted:
+    """A text column's values so far, numbered by a ``ValueCounter`` (``_text``), and
+    their statistics (``_value_stats``) in the same order: a chunk's values are
+    counted by number and only values never seen before are read.
+
+    Shared by the plans of consecutive chunks (two are prepared at once), so changed
+    only under ``lock``; ``stats`` is replaced, never changed in place.
+    """
+
+    counter: _text.ValueCounter
+    stats: pl.DataFrame | None = None
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def nbytes(self) -> int:
+        stats = self.stats
+        return self.counter.nbytes + (
+            0 if stats is None else int(stats.estimated_size())
+        )
+
+
+_Kept = pl.DataFrame | _Counted
+"""What a plan keeps of a counted text column's values: their statistics, or (with
+the C module, for ``pl.String`` columns) a ``_Counted``."""
+
+
+def _kept_bytes(kept: Mapping[str, _Kept]) -> int:
+    return sum(
+        v.nbytes() if isinstance(v, _Counted) else int(v.estimated_size())
+        for v in kept.values()
+    )
+
+
+def _tabled(dtype: pl.DataType) -> bool:
+    """Whether a column is counted by a ``_Counted`` (String, with the C module)."""
+    return dtype == pl.String and _text.native()
+
+
 def _with_known(
     counts: dict[str, pl.DataFrame],
     physicals: dict[str, Physical],
-    known: Mapping[str, pl.DataFrame],
-    kept: dict[str, pl.DataFrame],
+    known: Mapping[str, _Kept],
+    kept: dict[str, _Kept],
 ) -> dict[str, pl.DataFrame]:
     """The value counts of text columns with their values' statistics
     (``_with_value_stats``), the others as they are; the known values of each text
     column go into ``kept``, at most ``KNOWN_BYTES`` of them in all."""
     out = {}
-    room = KNOWN_BYTES - sum(int(values.estimated_size()) for values in kept.values())
+    room = KNOWN_BYTES - _kept_bytes(kept)
     for name, frame in counts.items():
         if physicals[name] is Physical.STRING:
-            frame, values = _with_value_stats(frame, known.get(name), room)
+            before = known.get(name)
+            frame, values = _with_value_stats(
+                frame, before if isinstance(before, pl.DataFrame) else None, room
+            )
             if values is not None:
                 kept[name] = values
                 room -= int(values.estimated_size())
         out[name] = frame
     return out
+
+
+def _tabled_counts(
+    frame: pl.DataFrame,
+    names: list[str],
+    known: Mapping[str, _Kept],
+    kept: dict[str, _Kept],
+) -> dict[str, pl.DataFrame]:
+    """The value counts of text columns with their values' statistics, as
+    ``_with_known`` gives them, counted by each column's ``_Counted`` (from
+    ``known``, or new); each goes into ``kept``. The values a counter numbers stop
+    growing once all columns keep ``KNOWN_BYTES``: others are counted by Polars."""
+    out = {}
+    for name in names:
+        before = known.get(name)
+        if isinstance(before, _Counted):
+            counted = before
+        else:
+            counter = _text.counter()
+            assert counter is not None  # _tabled: the C module is there
+            counted = _Counted(counter)
+        room = (
+            KNOWN_BYTES
+            - _kept_bytes(kept)
+            - _kept_bytes(
+                {n: v for n, v in known.items() if n not in kept and n != name}
+            )
+        )
+        out[name] = _counted_values(frame.get_column(name), counted, room)
+        kept[name] = counted
+    return out
+
+
+def _counted_values(series: pl.Series, counted: _Counted, room: int) -> pl.DataFrame:
+    """(value, n) of the non-null values of a text column, with each value's
+    statistics: counted by number, the statistics of values new to ``counted`` read
+    and kept, those it had no room for (``room`` bytes in all) counted and read here."""
+    with counted.lock:
+        stats = counted.stats
+        kept = 0 if stats is None else int(stats.estimated_size())
+        missed = counted.counter.count(series, max(room - kept, 0))
+        counts = counted.counter.take()
+        known = 0 if stats is None else stats.height
+        if counts.size > known:
+            fresh = _value_stats(counted.counter.values(known, counts.size))
+            stats = fresh if stats is None else pl.concat([stats, fresh])
+            counted.stats = stats
+    if stats is None:  # nothing numbered yet
+        joined = _value_stats(pl.Series("value", [], dtype=pl.String)).select(
+            "value",
+            pl.lit(0, dtype=pl.get_index_type()).alias("n"),
+            pl.exclude("value"),
+        )
+    else:
+        n = pl.Series("n", counts, dtype=pl.get_index_type())
+        # (a copy: insert_column changes the frame, and the counter's is shared)
+        joined = stats.clone().insert_column(1, n).filter(pl.col("n") > 0)
+    if not missed.size:
+        return joined
+    rest = series.gather(missed).cast(pl.String)
+    more = rest.value_counts(name=_COUNT).rename({rest.name: "value", _COUNT: "n"})
+    fresh = _value_stats(more.get_column("value"))
+    return pl.concat([joined, pl.concat([more, fresh.drop("value")], how="horizontal")])
 
 
 def _with_value_stats(
