@@ -22,7 +22,8 @@ $(UV):
 # pipewarden's C modules and the header they share (hatch_build.py compiles them at
 # install): a change reinstalls.
 NATIVE := hatch_build.py src/pipewarden/_native.h src/pipewarden/profiles/_murmur.c \
-          src/pipewarden/io/_jsonkeys.c src/pipewarden/engines/_textstats.c
+          src/pipewarden/io/_jsonkeys.c src/pipewarden/engines/_textstats.c \
+          src/pipewarden/profiles/_kllcore.c
 
 # The pinned requirements first, then pipewarden itself with --no-deps, so nothing
 # unpinned slips in.

@@ -1,15 +1,18 @@
 """Builds pipewarden's C modules: the Theta hash (src/pipewarden/profiles/_murmur.c),
-the JSON Lines key check (src/pipewarden/io/_jsonkeys.c) and the free-text statistics
-(src/pipewarden/engines/_textstats.c). Each is compiled on its own; the first and the
-last include src/pipewarden/_native.h, the code they share (reading Python buffers and
+the JSON Lines key check (src/pipewarden/io/_jsonkeys.c), the free-text statistics and
+text value counts (src/pipewarden/engines/_textstats.c) and the KLL compaction
+(src/pipewarden/profiles/_kllcore.c). Each is compiled on its own; all but the key check
+include src/pipewarden/_native.h, the code they share (reading Python buffers and
 Arrow string views), which an sdist must therefore carry.
 
 They are accelerators, not requirements: where no C compiler or Python headers are
 found (or PIPEWARDEN_PURE_PYTHON=1 is set), the wheel is built without them, a
 warning says so, ``pipewarden.profiles.hashing`` computes the same hashes with numpy,
 three to four times slower, JSON Lines files are read the checked way (every line's
-types inferred before it is parsed), about twice as slow, and free text is profiled
-with Polars expressions, a few times slower.
+types inferred before it is parsed), about twice as slow, free text is profiled
+and text values counted with Polars expressions, a few times slower, and the KLL
+sketches are compacted with numpy (the same sketches, a few milliseconds more a
+chunk).
 """
 
 from __future__ import annotations
@@ -28,6 +31,7 @@ SOURCES = (
     Path("src/pipewarden/profiles/_murmur.c"),
     Path("src/pipewarden/io/_jsonkeys.c"),
     Path("src/pipewarden/engines/_textstats.c"),
+    Path("src/pipewarden/profiles/_kllcore.c"),
 )
 
 

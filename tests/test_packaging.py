@@ -47,6 +47,7 @@ def test_the_wheel_carries_the_c_modules_and_says_it_is_for_this_platform(
         "pipewarden/profiles/_murmur.",
         "pipewarden/io/_jsonkeys.",
         "pipewarden/engines/_textstats.",
+        "pipewarden/profiles/_kllcore.",
     ):
         built = [n for n in names if n.startswith(module)]
         assert any(n.endswith((".so", ".pyd")) for n in built), (module, built)

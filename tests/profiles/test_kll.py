@@ -160,3 +160,89 @@ def test_merged_chunks_count_every_value_and_stay_in_capacity(
 def test_bytes_that_are_not_a_kll_sketch_are_refused(blob: bytes) -> None:
     with pytest.raises(ValueError):
         _kll.decode(blob)
+
+
+needs_c = pytest.mark.skipif(_kll._native is None, reason="built without a C compiler")
+
+
+def _same(a: _kll.KllState, b: _kll.KllState) -> None:
+    """The same sketch, to the bit (-0.0 and 0.0 told apart)."""
+    assert (a.k, a.n, a.min, a.max) == (b.k, b.n, b.min, b.max)
+    assert len(a.levels) == len(b.levels)
+    for x, y in zip(a.levels, b.levels, strict=True):
+        assert x.dtype == y.dtype == np.float64
+        assert x.tobytes() == y.tobytes()
+    assert _kll.encode(a) == _kll.encode(b)
+
+
+VALUES = st.lists(
+    st.sampled_from([0.0, -0.0, 1.0, -1.0, 2.5, 1e300, -1e300, 5e-324])
+    | st.floats(allow_nan=False, allow_infinity=False),
+    min_size=1,
+    max_size=3_000,
+)
+
+
+@needs_c
+@settings(max_examples=200, deadline=None)
+@given(
+    parts=st.lists(VALUES, min_size=1, max_size=4),
+    k=st.sampled_from([8, 20, 200]),
+    counted=st.booleans(),
+)
+def test_the_compiled_compaction_makes_the_numpy_sketch(
+    parts: list[list[float]], k: int, counted: bool
+) -> None:
+    """From sorted values, from counts and by merges, the C compaction (``_kllcore``)
+    gives the sketch the numpy loop gives, to the bit: zeros of either sign, ties
+    between levels, tiny k; many items (``test_many_items``)."""
+
+    def build() -> _kll.KllState:
+        sketches = []
+        for values in parts:
+            x = np.sort(np.array(values))
+            if counted:
+                distinct, counts = np.unique(x, return_counts=True)
+                sketches.append(_kll.from_counts(distinct, counts * 37, k))
+            else:
+                sketches.append(_kll.from_sorted(x, k))
+        return reduce(_kll.merge, sketches)
+
+    compiled = build()
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(_kll, "_native", None)
+        _same(compiled, build())
+
+
+@needs_c
+@pytest.mark.parametrize("n", [1, 7, 200, 201, 125_000, 1_000_003])
+def test_many_items(n: int, monkeypatch: pytest.MonkeyPatch) -> None:
+    x = np.sort(np.random.default_rng(n).lognormal(size=n))
+    compiled = _kll.from_sorted(x, K)
+    merged = _kll.merge(compiled, _kll.from_sorted(x[: max(1, n // 3)], K))
+    monkeypatch.setattr(_kll, "_native", None)
+    _same(compiled, _kll.from_sorted(x, K))
+    _same(
+        merged,
+        _kll.merge(_kll.from_sorted(x, K), _kll.from_sorted(x[: max(1, n // 3)], K)),
+    )
+
+
+@needs_c
+def test_the_compiled_compaction_refuses_what_is_not_levels() -> None:
+    assert _kll._native is not None
+    with pytest.raises(ValueError, match="whole number"):
+        _kll._native.compacted(K, 3, [b"12345"])
+    with pytest.raises(ValueError, match="k must be"):
+        _kll._native.compacted(0, 3, [np.zeros(3)])
+    with pytest.raises(TypeError):
+        _kll._native.compacted(K, 3, (np.zeros(3),))
+
+
+def test_the_install_built_the_kll_compaction() -> None:
+    # `make` installs pipewarden with its C modules; PIPEWARDEN_PURE_PYTHON=1 opts out.
+    import os
+
+    assert (_kll._native is not None) is not bool(
+        os.environ.get("PIPEWARDEN_PURE_PYTHON")
+    )

@@ -22,8 +22,15 @@ from __future__ import annotations
 import functools
 import struct
 from dataclasses import dataclass
+from types import ModuleType
 
 import numpy as np
+
+_native: ModuleType | None
+try:
+    from pipewarden.profiles import _kllcore as _native
+except ImportError:  # built without a C compiler: the same loop in numpy
+    _native = None
 
 M = 8
 """DataSketches' minimum level capacity."""
@@ -123,7 +130,22 @@ def _merge_sorted(a: np.ndarray, b: np.ndarray) -> np.ndarray:
 def _compacted(
     k: int, n: int, lo: float, hi: float, levels: list[np.ndarray]
 ) -> KllState:
-    """Compact the lowest full level until the sketch fits its capacity."""
+    """Compact the lowest full level until the sketch fits its capacity (in C with
+    the ``_kllcore`` module, the same steps: ``_compacted_numpy``)."""
+    native = _native
+    if native is None:
+        return _compacted_numpy(k, n, lo, hi, levels)
+    blob, sizes = native.compacted(
+        k, n, [np.ascontiguousarray(level, dtype=np.float64) for level in levels]
+    )
+    items = np.frombuffer(blob, dtype=np.float64)
+    bounds = np.cumsum(sizes)[:-1]
+    return KllState(k, n, lo, hi, tuple(np.split(items, bounds)))
+
+
+def _compacted_numpy(
+    k: int, n: int, lo: float, hi: float, levels: list[np.ndarray]
+) -> KllState:
     levels = list(levels) or [np.empty(0, dtype=np.float64)]
     total = sum(int(level.size) for level in levels)
     while total > total_capacity(k, len(levels)):

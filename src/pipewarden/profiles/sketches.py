@@ -755,14 +755,16 @@ class TimeGaps:
             return cls(int(times[0]), int(times[0]), ())
         if diffs is None:
             diffs = np.diff(times)
-        idx = np.flatnonzero(diffs > 0)
-        if idx.size > MAX_GAPS:
+        if np.count_nonzero(diffs > 0) > MAX_GAPS:
             # The MAX_GAPS longest, the earliest first among equals (as _top_gaps
-            # orders them), so chunks and their merge keep the same gaps.
-            cut = np.partition(diffs[idx], idx.size - MAX_GAPS)[idx.size - MAX_GAPS]
-            longer = idx[diffs[idx] > cut]
-            ties = idx[diffs[idx] == cut][: MAX_GAPS - longer.size]
+            # orders them), so chunks and their merge keep the same gaps. They are
+            # all positive (more than MAX_GAPS steps are), and so is the cut.
+            cut = np.partition(diffs, diffs.size - MAX_GAPS)[diffs.size - MAX_GAPS]
+            longer = np.flatnonzero(diffs > cut)
+            ties = np.flatnonzero(diffs == cut)[: MAX_GAPS - longer.size]
             idx = np.concatenate([longer, ties])
+        else:
+            idx = np.flatnonzero(diffs > 0)
         gaps = [(int(times[i]), int(times[i + 1])) for i in idx]
         return cls(int(times[0]), int(times[-1]), _top_gaps(gaps))
 
