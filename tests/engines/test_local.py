@@ -16,6 +16,7 @@ from scipy import stats
 
 from pipewarden.engines import _text, local
 from pipewarden.engines.local import LocalEngine, physical_of
+from pipewarden.profiles import hashing
 from pipewarden.profiles.column import Physical
 from pipewarden.profiles.readings import Reading, iso_datetime, reads_as
 from pipewarden.profiles.sketches import (
@@ -765,6 +766,27 @@ def test_other_float_columns_get_the_kll_sketch_of_their_values(
     assert column.quantiles.values is None  # a sketch, not exact counts
     assert column.quantiles.blob == Quantiles.from_array(finite).blob
     assert column.distinct.estimate == pytest.approx(np.unique(finite).size, rel=0.05)
+
+
+@pytest.mark.parametrize("share", [0.3, 0.5, 0.7, 1.0])
+def test_a_float_columns_distinct_values_are_its_values_hashed_once_each(
+    share: float,
+) -> None:
+    """Mostly distinct values are hashed all (equal ones hash alike), others gathered
+    first: the distinct sketch is the one of the distinct values either way, and the
+    values sorted in a thread's scratch leave no trace in the next column's sketch."""
+    rng = np.random.default_rng(int(share * 10))
+    distinct = rng.normal(size=int(12_000 * share)).round(6)
+    values = np.concatenate([distinct, rng.choice(distinct, 12_000 - distinct.size)])
+    frame = pl.DataFrame({"x": rng.permutation(values), "y": values[::-1] * 2})
+
+    profile = LocalEngine().profile_frame(frame)
+
+    for name, column in (("x", values), ("y", values * 2)):
+        unique = np.unique(column)
+        want = Distinct.from_hashes(hashing.hash_doubles(unique, local._SMALLEST))
+        assert profile[name].distinct.to_dict() == want.to_dict()
+        assert profile[name].quantiles.blob == Quantiles.from_array(column).blob
 
 
 @settings(max_examples=200, deadline=None)
