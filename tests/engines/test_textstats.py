@@ -394,6 +394,20 @@ def test_the_value_counter_reads_long_values_and_several_chunks() -> None:
 
 
 @needs_c
+def test_values_that_differ_only_by_trailing_nuls_are_apart() -> None:
+    # A short value is kept as its bytes with zeros after them: its length tells
+    # "a" from "a\x00".
+    values = ["", "\x00", "a", "a\x00", "a\x00\x00", "x" * 8, "x" * 8 + "\x00"]
+    values += ["x" * 12, "x" * 12 + "\x00", "x" * 13, "x" * 13 + "\x00"]
+    counter = _text.counter()
+    assert counter is not None
+
+    counter.count(pl.Series(values * 2), 1 << 20)
+
+    assert counted(counter) == {value: 2 for value in values}
+
+
+@needs_c
 def test_the_value_counter_refuses_bad_views_and_short_outputs() -> None:
     assert _text._native is not None
     table = _text._native.ValueTable()

@@ -402,7 +402,8 @@ static PyObject *py_text_stats(PyObject *self, PyObject *args)
  * The distinct values of a text column that is counted chunk after chunk, each with a
  * number (its id, from 0 in the order first seen), and how often each occurred in the
  * views counted since the counts were last taken. A chunk's values are looked up in
- * the table (one hash and, on a match, one comparison of bytes) instead of grouped
+ * the table (one hash; values of 12 bytes or fewer are compared as two words kept
+ * with their id, longer ones by their hash and then their bytes) instead of grouped
  * afresh; the caller keeps each id's statistics, computed once. The table holds its
  * values' bytes (an arena) and grows until a limit of bytes, after which values it
  * lacks are left for the caller (their positions written out).
@@ -411,9 +412,9 @@ static PyObject *py_text_stats(PyObject *self, PyObject *args)
  * own); a second call while one runs with the GIL released raises RuntimeError. */
 typedef struct {
     PyObject_HEAD
-    uint64_t *hashes;   /* per slot: the hash of the value in it */
     int32_t *slots;     /* per slot: an id, or -1 when empty */
-    Py_ssize_t capacity; /* slots, a power of two, at most half of them full */
+    Py_ssize_t capacity; /* slots, a power of two, at most a quarter of them full */
+    uint64_t *keys;     /* per id, two words: key_of */
     int64_t *starts;    /* per id + 1: where each value starts in the arena */
     int64_t *counts;    /* per id: occurrences since the counts were taken */
     Py_ssize_t ids, room; /* ids given; ids the per-id arrays hold */
@@ -444,11 +445,18 @@ static inline void short_words(const uint8_t *p, uint64_t n, uint64_t *a, uint64
     *b = n > 8 ? low_bytes(tail, n - 8) : 0;
 }
 
+/* A value's key, two words that tell it from any other of its table: a value of 12
+ * bytes or fewer is its words (short_words) with its length in the second, a longer
+ * one is its hash and its length, with the top bit set (its bytes then decide). */
+#define LONG_KEY (1ULL << 63)
+
+static inline uint64_t short_key(uint64_t b, uint64_t n) { return b | (n << 32); }
+
 /* A 64-bit hash of a value (any hash: it never leaves the table); values of 12 bytes
- * or fewer from their two words, longer ones word by word. */
-static inline uint64_t hash_short(uint64_t a, uint64_t b, uint64_t n)
+ * or fewer from their key, longer ones word by word. */
+static inline uint64_t hash_short(uint64_t a, uint64_t key)
 {
-    return mix64((a ^ (n << 56)) * MIX + b);
+    return mix64(a * MIX + key);
 }
 
 static uint64_t hash_long(const uint8_t *p, uint64_t n)
@@ -466,21 +474,27 @@ static uint64_t hash_long(const uint8_t *p, uint64_t n)
     return mix64(h);
 }
 
+/* The bytes of capacity slots, room ids and an arena of size bytes. */
+static Py_ssize_t bytes_of(Py_ssize_t capacity, Py_ssize_t room, Py_ssize_t size)
+{
+    return capacity * (Py_ssize_t)sizeof(int32_t) + room * (Py_ssize_t)(4 * sizeof(int64_t)) +
+           size + 16;
+}
+
 static Py_ssize_t table_bytes(const ValueTable *t)
 {
-    return t->capacity * (Py_ssize_t)(sizeof(uint64_t) + sizeof(int32_t)) +
-           t->room * (Py_ssize_t)(2 * sizeof(int64_t)) + t->size + 16;
+    return bytes_of(t->capacity, t->room, t->size);
 }
 
 static void table_free(ValueTable *t)
 {
-    PyMem_RawFree(t->hashes);
     PyMem_RawFree(t->slots);
+    PyMem_RawFree(t->keys);
     PyMem_RawFree(t->starts);
     PyMem_RawFree(t->counts);
     PyMem_RawFree(t->arena);
-    t->hashes = NULL;
     t->slots = NULL;
+    t->keys = NULL;
     t->starts = t->counts = NULL;
     t->arena = NULL;
 }
@@ -496,12 +510,12 @@ static PyObject *table_new(PyTypeObject *type, PyObject *args, PyObject *kwds)
     t->capacity = 64;
     t->room = 32;
     t->size = 1024;
-    t->hashes = PyMem_RawMalloc(t->capacity * sizeof(uint64_t));
     t->slots = PyMem_RawMalloc(t->capacity * sizeof(int32_t));
+    t->keys = PyMem_RawMalloc(2 * t->room * sizeof(uint64_t));
     t->starts = PyMem_RawCalloc(t->room + 1, sizeof(int64_t));
     t->counts = PyMem_RawCalloc(t->room, sizeof(int64_t));
     t->arena = PyMem_RawMalloc(t->size + 16); /* 16 spare: short_words */
-    if (!t->hashes || !t->slots || !t->starts || !t->counts || !t->arena) {
+    if (!t->slots || !t->keys || !t->starts || !t->counts || !t->arena) {
         Py_DECREF(t);
         return PyErr_NoMemory();
     }
@@ -515,56 +529,40 @@ static void table_dealloc(ValueTable *t)
     Py_TYPE(t)->tp_free((PyObject *)t);
 }
 
-/* The slot of the value (p, n) of hash h (a, b: its two words when n <= 12): where it
- * is, or the empty slot where it belongs. */
+/* The slot of the value (p, n) of hash h and key (a, key): where it is, or the empty
+ * slot where it belongs. */
 static inline Py_ssize_t table_find(const ValueTable *t, const uint8_t *p, uint64_t n,
-                                    uint64_t h, uint64_t a, uint64_t b)
+                                    uint64_t h, uint64_t a, uint64_t key)
 {
     Py_ssize_t mask = t->capacity - 1, i = (Py_ssize_t)(h & (uint64_t)mask);
     for (;; i = (i + 1) & mask) {
         int32_t id = t->slots[i];
         if (id < 0)
             return i;
-        if (t->hashes[i] != h)
-            continue;
-        int64_t at = t->starts[id];
-        if ((uint64_t)(t->starts[id + 1] - at) != n)
-            continue;
-        if (n <= 12) {
-            uint64_t x, y;
-            short_words(t->arena + at, n, &x, &y);
-            if (x == a && y == b)
-                return i;
-        } else if (memcmp(t->arena + at, p, n) == 0) {
+        const uint64_t *k = t->keys + 2 * id;
+        if (k[0] == a && k[1] == key &&
+            (!(key & LONG_KEY) || memcmp(t->arena + t->starts[id], p, n) == 0))
             return i;
-        }
     }
 }
 
-/* Twice the slots, every id placed again from its hash: 0, or -1 out of memory. */
+/* Twice the slots, every id placed again from its key's hash: 0, or -1 out of memory. */
 static int table_grow_slots(ValueTable *t)
 {
     Py_ssize_t capacity = 2 * t->capacity, mask = capacity - 1;
-    uint64_t *hashes = PyMem_RawMalloc(capacity * sizeof(uint64_t));
     int32_t *slots = PyMem_RawMalloc(capacity * sizeof(int32_t));
-    if (!hashes || !slots) {
-        PyMem_RawFree(hashes);
-        PyMem_RawFree(slots);
+    if (slots == NULL)
         return -1;
-    }
     memset(slots, 0xff, capacity * sizeof(int32_t));
-    for (Py_ssize_t i = 0; i < t->capacity; i++) {
-        if (t->slots[i] < 0)
-            continue;
-        Py_ssize_t j = (Py_ssize_t)(t->hashes[i] & (uint64_t)mask);
+    for (Py_ssize_t id = 0; id < t->ids; id++) {
+        const uint64_t *k = t->keys + 2 * id;
+        uint64_t h = k[1] & LONG_KEY ? k[0] : hash_short(k[0], k[1]);
+        Py_ssize_t j = (Py_ssize_t)(h & (uint64_t)mask);
         while (slots[j] >= 0)
             j = (j + 1) & mask;
-        slots[j] = t->slots[i];
-        hashes[j] = t->hashes[i];
+        slots[j] = (int32_t)id;
     }
-    PyMem_RawFree(t->hashes);
     PyMem_RawFree(t->slots);
-    t->hashes = hashes;
     t->slots = slots;
     t->capacity = capacity;
     return 0;
@@ -575,15 +573,13 @@ static int table_grow_slots(ValueTable *t)
 static int table_make_room(ValueTable *t, uint64_t n, Py_ssize_t limit)
 {
     Py_ssize_t capacity = t->capacity, room = t->room, size = t->size;
-    if (2 * (t->ids + 1) > capacity)
+    if (4 * (t->ids + 1) > capacity)
         capacity *= 2;
     if (t->ids + 1 > room)
         room *= 2;
     while ((uint64_t)(size - t->used) < n)
         size *= 2;
-    Py_ssize_t after = capacity * (Py_ssize_t)(sizeof(uint64_t) + sizeof(int32_t)) +
-                       room * (Py_ssize_t)(2 * sizeof(int64_t)) + size + 16;
-    if (after > limit)
+    if (bytes_of(capacity, room, size) > limit)
         return 0;
     if (capacity != t->capacity && table_grow_slots(t) < 0)
         return -1;
@@ -592,6 +588,10 @@ static int table_make_room(ValueTable *t, uint64_t n, Py_ssize_t limit)
         if (starts == NULL)
             return -1;
         t->starts = starts;
+        uint64_t *keys = PyMem_RawRealloc(t->keys, 2 * room * sizeof(uint64_t));
+        if (keys == NULL)
+            return -1;
+        t->keys = keys;
         int64_t *counts = PyMem_RawRealloc(t->counts, room * sizeof(int64_t));
         if (counts == NULL)
             return -1;
@@ -625,17 +625,20 @@ static Py_ssize_t table_count(ValueTable *t, const uint8_t *views, const uint8_t
         int32_t len, index, at;
         memcpy(&len, v, 4);
         const uint8_t *p = v + 4;
-        uint64_t n = (uint64_t)len, h, a = 0, b = 0;
+        uint64_t n = (uint64_t)len, h, a, key;
         if (len > 12) {
             memcpy(&index, v + 8, 4);
             memcpy(&at, v + 12, 4);
             p = bufs[index] + at;
-            h = hash_long(p, n);
+            a = h = hash_long(p, n);
+            key = n | LONG_KEY;
         } else {
+            uint64_t b;
             short_words(p, n, &a, &b);
-            h = hash_short(a, b, n);
+            key = short_key(b, n);
+            h = hash_short(a, key);
         }
-        Py_ssize_t slot = table_find(t, p, n, h, a, b);
+        Py_ssize_t slot = table_find(t, p, n, h, a, key);
         int32_t id = t->slots[slot];
         if (id < 0) {
             int made = t->ids < INT32_MAX ? table_make_room(t, n, limit) : 0;
@@ -645,13 +648,14 @@ static Py_ssize_t table_count(ValueTable *t, const uint8_t *views, const uint8_t
                 missed[misses++] = i;
                 continue;
             }
-            slot = table_find(t, p, n, h, a, b); /* the slots may have moved */
+            slot = table_find(t, p, n, h, a, key); /* the slots may have moved */
             id = (int32_t)t->ids++;
             memcpy(t->arena + t->used, p, n);
             t->used += (Py_ssize_t)n;
             t->starts[id + 1] = t->used;
+            t->keys[2 * id] = a;
+            t->keys[2 * id + 1] = key;
             t->slots[slot] = id;
-            t->hashes[slot] = h;
         }
         t->counts[id]++;
     }
