@@ -693,7 +693,8 @@ def test_text_counted_by_number_profiles_as_polars_counts_it(
 @pytest.mark.skipif(not _text.native(), reason="built without a C compiler")
 def test_a_chunk_counted_by_number_holds_only_its_own_values() -> None:
     """Values an earlier chunk numbered but this one lacks are not among its counts;
-    each value counted comes with the statistics ``_value_stats`` gives it."""
+    each value counted comes with the statistics ``_value_stats`` gives it and its
+    Theta hash."""
     counter = _text.counter()
     assert counter is not None
     kept = local._Counted(counter)
@@ -701,17 +702,21 @@ def test_a_chunk_counted_by_number_holds_only_its_own_values() -> None:
 
     got = local._counted_values(pl.Series(["bb", None, "12", "bb"]), kept, 1 << 20)
 
-    want = pl.concat(
-        [
-            pl.DataFrame({"value": ["bb", "12"], "n": [2, 1]}).cast(
-                {"n": pl.get_index_type()}
-            ),
-            local._value_stats(pl.Series(["bb", "12"])).drop("value"),
-        ],
-        how="horizontal",
-    )
-    assert got.sort("value").equals(want.sort("value"))
-    assert kept.counter.size == 4 and kept.stats is not None and kept.stats.height == 4
+    order = np.argsort(got.values.to_numpy())
+    assert got.values.to_list() and got.values.gather(order).to_list() == ["12", "bb"]
+    assert got.n[order].tolist() == [1, 2]
+    want = local._stat_arrays(local._value_stats(pl.Series(["12", "bb"])))
+    assert got.stats.keys() == want.keys()
+    for name, values in want.items():
+        assert got.stats[name][order].tolist() == values.tolist(), name
+    assert got.theta is not None
+    assert got.theta[order].tolist() == [
+        int(h)
+        for h in hashing.hash_strings(
+            np.array([0, 2, 4]), np.frombuffer(b"12bb", np.uint8)
+        )
+    ]
+    assert kept.counter.size == 4 and kept.known is not None and kept.known.n.size == 4
 
 
 def test_the_values_kept_stop_growing_at_the_room_given() -> None:

@@ -8,7 +8,7 @@ import os
 import threading
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import Executor, Future, ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import partial
 from typing import Any
 
@@ -351,13 +351,13 @@ def _prepare_planned(
     if missing:  # expected to be counted, but this chunk is not: its values after all
         row.update(_one_row(frame.select(missing)))
     uncounted = [n for n in counted if n not in counts]
-    more_counts, words = _second_pass(
+    polars_counts, words = _second_pass(
         frame,
         [n for n in uncounted if not _tabled(schema[n])],
         [n for n in wordy if n not in guess_wordy],
     )
     more_counts = _with_known(
-        more_counts, physicals, guess.known, known
+        polars_counts, physicals, guess.known, known
     ) | _tabled_counts(
         frame, [n for n in uncounted if _tabled(schema[n])], guess.known, known
     )
@@ -367,12 +367,13 @@ def _prepare_planned(
     columns = {}
     for name, ph in physicals.items():
         parts = _base_parts(frame, name, ph, row)
-        if ph is Physical.STRING and name in counts:
-            parts.update(_string_parts(counts[name], frame.height - parts["nulls"]))
+        got = counts.get(name)
+        if isinstance(got, _TextCounts):
+            parts.update(_string_parts(got, frame.height - parts["nulls"]))
         elif ph is Physical.STRING:
             parts.update(_wordy_parts(frame, name, row, words))
-        elif name in counts:
-            parts.update(_counted_parts(counts[name], parts["rows"] - parts["nulls"]))
+        elif got is not None:
+            parts.update(_counted_parts(got, parts["rows"] - parts["nulls"]))
         elif ph in (Physical.INTEGER, Physical.BOOLEAN):
             parts["distinct"] = _unhashed(frame.get_column(name), ph, row)
             parts["frequent"] = Frequent.untracked(parts["rows"] - parts["nulls"])
@@ -618,7 +619,7 @@ _PROBED = (Physical.STRING, Physical.INTEGER, Physical.BOOLEAN)
 never counted (their sorted values give the same, see ``_Measured``)."""
 
 
-def _probe_of_counts(name: str, counts: pl.DataFrame) -> dict[str, Any]:
+def _probe_of_counts(name: str, counts: pl.DataFrame | _TextCounts) -> dict[str, Any]:
     """The probe sketch of ``_row_exprs`` (its ``kmv`` and ``kmv_raw`` entries),
     from the column's value counts: each distinct value hashed once.
 
@@ -628,18 +629,18 @@ def _probe_of_counts(name: str, counts: pl.DataFrame) -> dict[str, Any]:
     instead of all its rows.
     """
     key = _k(name, "kmv")
-    hashes = (
-        counts.get_column(_PROBE)
-        if _PROBE in counts.columns
-        else counts.get_column("value").hash(PROBE_SEED)
-    ).to_numpy()
+    if isinstance(counts, _TextCounts):  # the hashes kept with each value's stats
+        hashes, n = counts.stats[_PROBE], counts.n
+    else:
+        hashes = counts.get_column("value").hash(PROBE_SEED).to_numpy()
+        n = counts.get_column("n").to_numpy()
     # At most 2K values are taken (each counts at least one row): only the 2K
     # smallest hashes are sorted.
     order = np.arange(hashes.size)
     if hashes.size > 2 * KMV_K:
         order = np.argpartition(hashes, 2 * KMV_K - 1)[: 2 * KMV_K]
     order = order[np.argsort(hashes[order], kind="stable")]
-    rows = np.cumsum(counts.get_column("n").to_numpy()[order])
+    rows = np.cumsum(n[order])
     raw = min(2 * KMV_K, int(rows[-1]) if rows.size else 0)
     taken = int(np.searchsorted(rows, raw, side="left")) + 1
     smallest = hashes[order[:taken]].astype(np.uint64, copy=False)
@@ -772,66 +773,59 @@ def _counted_parts(counts: pl.DataFrame, non_null: int) -> dict[str, Any]:
     return parts
 
 
-def _string_parts(counts: pl.DataFrame, non_null: int) -> dict[str, Any]:
+def _string_parts(counts: _TextCounts, non_null: int) -> dict[str, Any]:
     """String statistics from the counts of each distinct value and its statistics
-    (``_with_value_stats``), weighted by its count."""
-    n = pl.col("n")
-    length = pl.col(_LEN).cast(pl.Float64)
-    reads = {kind: pl.col(_k(_READ, kind)) for kind in READ_KINDS}
-    stats = _one_row(
-        counts.select(
-            n.sum().alias("n"),
-            ((length * n).sum() / n.sum()).alias("mean"),
-            (length * length * n).sum().alias("sq"),
-            length.min().alias("min"),
-            length.max().alias("max"),
-            n.filter(pl.col(_SPACE)).sum().alias("space"),
-            ((pl.col(_TRIMMED).cast(pl.Float64) * n).sum() / n.sum()).alias(
-                "trimmed_mean"
-            ),
-            n.filter(pl.col(_WORDS)).sum().alias("words"),
-            n.filter(pl.col(_PADDED)).sum().alias("padded"),
-            *[n.filter(r).sum().alias(kind) for kind, r in reads.items()],
-        )
-    )
-    total = int(stats["n"] or 0)
-    mean = float(stats["mean"] or 0.0)
-    var = (
-        (float(stats["sq"]) - total * mean * mean) / (total - 1) if total > 1 else None
-    )
+    (``_TextCounts``), weighted by its count."""
+    n, stats = counts.n, counts.stats
+    total = int(n.sum())
+    weights = n.astype(np.float64)
+    length = stats[_LEN].astype(np.float64)
+    # Sums of whole numbers, exact below 2**53 whatever their order (as Polars' were).
+    mean = float(np.sum(length * weights)) / total if total else 0.0
+    squares = float(np.sum(length * length * weights))
+    var = (squares - total * mean * mean) / (total - 1) if total > 1 else None
     lengths = Moments.from_stats(
         total,
         mean,
         max(var, 0.0) if var is not None else None,
-        stats["min"],
-        stats["max"],
+        int(stats[_LEN].min()) if total else None,
+        int(stats[_LEN].max()) if total else None,
     )
     distinct = Distinct.from_hashes(
-        _hashes_of(counts.get_column("value"), Physical.STRING)
+        counts.theta
+        if counts.theta is not None
+        else _hashes_of(counts.values, Physical.STRING)
     )
-    trimmed = float(stats["trimmed_mean"] or 0.0)
-    free_text = total and trimmed >= 20 and int(stats["words"] or 0) >= total / 2
+    trimmed = (
+        float(np.sum(stats[_TRIMMED].astype(np.float64) * weights)) / total
+        if total
+        else 0.0
+    )
+    words = int(n[stats[_WORDS]].sum())
+    free_text = total and trimmed >= 20 and words >= total / 2
     id_like = distinct.estimate > FREQUENT_EXACT_LIMIT and distinct.estimate > total / 2
-    read = {kind: int(stats[kind] or 0) for kind in reads}
+    read = {kind: int(n[stats[_k(_READ, kind)]].sum()) for kind in READ_KINDS}
     # The values counted one by one: the frequent ones, and the examples of a kind no
     # value reads as (the most frequent values).
     tracked = not (free_text or id_like)
-    top = _top_counts(counts) if tracked or not all(read.values()) else None
+    frame = counts.frame()
+    top = _top_counts(frame) if tracked or not all(read.values()) else None
     readings: dict[str, Reading] = {}
     nothing: Reading | None = None  # the most frequent values: misses of any kind
-    for kind, r in reads.items():
+    for kind in READ_KINDS:
         if read[kind]:
-            readings[kind] = _counted_reading(counts, r, read[kind], total)
+            readings[kind] = _counted_reading(
+                frame, stats[_k(_READ, kind)], read[kind], total
+            )
             continue
         if nothing is None:  # the usual case, so computed once for all such kinds
             assert top is not None
-            most = heapq.nsmallest(EXAMPLES, zip(*top, strict=True), _by_count)
-            nothing = Reading(0, _cut([value for value, _ in most]))
+            nothing = Reading(0, _cut(_most_frequent(top)))
         readings[kind] = nothing
     parts: dict[str, Any] = {
         "lengths": lengths,
-        "with_space": int(stats["space"] or 0),
-        "padded": int(stats["padded"] or 0),
+        "with_space": int(n[stats[_SPACE]].sum()),
+        "padded": int(n[stats[_PADDED]].sum()),
         "readings": TextReadings(**readings),
         "distinct": distinct,
         "frequent": _frequent(top, non_null)
@@ -840,8 +834,68 @@ def _string_parts(counts: pl.DataFrame, non_null: int) -> dict[str, Any]:
     }
     if readings["datetime"].count:
         # Distinct times give the same first, last, gaps and intervals as all rows.
-        parts["time"] = np.sort(counts.get_column(_MICROS).drop_nulls().to_numpy())
+        parts["time"] = np.sort(stats[_MICROS][stats[_k(_READ, "datetime")]])
     return parts
+
+
+def _most_frequent(top: tuple[list[str], list[int]]) -> list[str]:
+    """The ``EXAMPLES`` most frequent of ``top``'s values, ties in the values' order
+    (``_by_count``); only those counted at least as often as the EXAMPLES-th are
+    ordered."""
+    values, counts = top
+    if len(counts) > EXAMPLES:
+        n = np.asarray(counts)
+        least = np.partition(n, n.size - EXAMPLES)[n.size - EXAMPLES]
+        picked = np.flatnonzero(n >= least).tolist()
+        values, counts = [values[i] for i in picked], [counts[i] for i in picked]
+    most = heapq.nsmallest(EXAMPLES, zip(values, counts, strict=True), _by_count)
+    return [value for value, _ in most]
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class _TextCounts:
+    """A text column's distinct non-null values, each with its count (``n``, all
+    above 0) and its statistics (``stats``: the columns of ``_value_stats`` as numpy
+    arrays, ``_MICROS`` 0 where a value is no time), in one order; ``theta`` holds
+    each value's Theta hash when the counter keeps them."""
+
+    values: pl.Series
+    n: np.ndarray
+    stats: Mapping[str, np.ndarray]
+    theta: np.ndarray | None = None
+
+    @classmethod
+    def of_frame(cls, frame: pl.DataFrame) -> _TextCounts:
+        """From a (value, n) frame joined to ``_value_stats``' columns."""
+        return cls(
+            frame.get_column("value"),
+            frame.get_column("n").to_numpy().astype(np.int64, copy=False),
+            _stat_arrays(frame),
+        )
+
+    def frame(self) -> pl.DataFrame:
+        """The (value, n) frame."""
+        return pl.DataFrame([self.values.alias("value"), pl.Series("n", self.n)])
+
+    def take(self, index: np.ndarray) -> _TextCounts:
+        return _TextCounts(
+            self.values.gather(index),
+            self.n[index],
+            {name: array[index] for name, array in self.stats.items()},
+            None if self.theta is None else self.theta[index],
+        )
+
+
+def _stat_arrays(stats: pl.DataFrame) -> dict[str, np.ndarray]:
+    """The statistics of ``_value_stats``' frame as numpy arrays (``_TextCounts``)."""
+    return {
+        name: (
+            stats.get_column(name).fill_null(0)
+            if name == _MICROS
+            else stats.get_column(name)
+        ).to_numpy()
+        for name in _STATS
+    }
 
 
 _READ = "\x1fread"
@@ -849,6 +903,17 @@ _MICROS = "\x1fmicros"
 _LEN, _TRIMMED, _SPACE, _WORDS, _PADDED, _PROBE = (
     f"\x1f{stat}" for stat in ("len", "trimmed", "space", "words", "padded", "probe")
 )
+_STATS = (
+    _LEN,
+    _TRIMMED,
+    _SPACE,
+    _WORDS,
+    _PADDED,
+    _PROBE,
+    _MICROS,
+    *(_k(_READ, kind) for kind in READ_KINDS),
+)
+"""The statistics ``_value_stats`` gives each value."""
 KNOWN_BYTES = 16 << 20
 """Memory for the distinct values of counted text columns whose statistics are kept
 from chunk to chunk (``_with_value_stats``), all columns together: categories repeat
@@ -859,21 +924,28 @@ theirs in every chunk. The two or three plans alive at once fit well within the 
 @dataclass(eq=False, slots=True)
 class _Counted:
     """A text column's values so far, numbered by a ``ValueCounter`` (``_text``), and
-    their statistics (``_value_stats``) in the same order: a chunk's values are
-    counted by number and only values never seen before are read.
+    their statistics and Theta hashes in the same order (``known``): a chunk's values
+    are counted by number and only values never seen before are read and hashed.
 
     Shared by the plans of consecutive chunks (two are prepared at once), so changed
-    only under ``lock``; ``stats`` is replaced, never changed in place.
+    only under ``lock``; ``known`` is replaced, never changed in place.
     """
 
     counter: _text.ValueCounter
-    stats: pl.DataFrame | None = None
+    known: _TextCounts | None = None
+    """Every numbered value (its ``n`` unused)."""
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     def nbytes(self) -> int:
-        stats = self.stats
-        return self.counter.nbytes + (
-            0 if stats is None else int(stats.estimated_size())
+        known = self.known
+        if known is None:
+            return self.counter.nbytes
+        theta = 0 if known.theta is None else known.theta.nbytes
+        return (
+            self.counter.nbytes
+            + int(known.values.estimated_size())
+            + sum(array.nbytes for array in known.stats.values())
+            + theta
         )
 
 
@@ -899,22 +971,24 @@ def _with_known(
     physicals: dict[str, Physical],
     known: Mapping[str, _Kept],
     kept: dict[str, _Kept],
-) -> dict[str, pl.DataFrame]:
+) -> dict[str, pl.DataFrame | _TextCounts]:
     """The value counts of text columns with their values' statistics
-    (``_with_value_stats``), the others as they are; the known values of each text
+    (``_with_value_stats``, as ``_TextCounts``), the others as they are; the known values of each text
     column go into ``kept``, at most ``KNOWN_BYTES`` of them in all."""
-    out = {}
+    out: dict[str, pl.DataFrame | _TextCounts] = {}
     room = KNOWN_BYTES - _kept_bytes(kept)
     for name, frame in counts.items():
-        if physicals[name] is Physical.STRING:
-            before = known.get(name)
-            frame, values = _with_value_stats(
-                frame, before if isinstance(before, pl.DataFrame) else None, room
-            )
-            if values is not None:
-                kept[name] = values
-                room -= int(values.estimated_size())
-        out[name] = frame
+        if physicals[name] is not Physical.STRING:
+            out[name] = frame
+            continue
+        before = known.get(name)
+        frame, values = _with_value_stats(
+            frame, before if isinstance(before, pl.DataFrame) else None, room
+        )
+        if values is not None:
+            kept[name] = values
+            room -= int(values.estimated_size())
+        out[name] = _TextCounts.of_frame(frame)
     return out
 
 
@@ -923,12 +997,12 @@ def _tabled_counts(
     names: list[str],
     known: Mapping[str, _Kept],
     kept: dict[str, _Kept],
-) -> dict[str, pl.DataFrame]:
+) -> dict[str, pl.DataFrame | _TextCounts]:
     """The value counts of text columns with their values' statistics, as
     ``_with_known`` gives them, counted by each column's ``_Counted`` (from
     ``known``, or new); each goes into ``kept``. The values a counter numbers stop
     growing once all columns keep ``KNOWN_BYTES``: others are counted by Polars."""
-    out = {}
+    out: dict[str, pl.DataFrame | _TextCounts] = {}
     for name in names:
         before = known.get(name)
         if isinstance(before, _Counted):
@@ -949,36 +1023,80 @@ def _tabled_counts(
     return out
 
 
-def _counted_values(series: pl.Series, counted: _Counted, room: int) -> pl.DataFrame:
-    """(value, n) of the non-null values of a text column, with each value's
-    statistics: counted by number, the statistics of values new to ``counted`` read
-    and kept, those it had no room for (``room`` bytes in all) counted and read here."""
+def _counted_values(series: pl.Series, counted: _Counted, room: int) -> _TextCounts:
+    """The distinct non-null values of a text column, their counts and statistics:
+    counted by number, the statistics and hashes of values new to ``counted`` read
+    and kept, those it had no room for (``room`` bytes in all) counted, read and
+    hashed here."""
     with counted.lock:
-        stats = counted.stats
-        kept = 0 if stats is None else int(stats.estimated_size())
-        missed = counted.counter.count(series, max(room - kept, 0))
-        counts = counted.counter.take()
-        known = 0 if stats is None else stats.height
-        if counts.size > known:
-            fresh = _value_stats(counted.counter.values(known, counts.size))
-            stats = fresh if stats is None else pl.concat([stats, fresh])
-            counted.stats = stats
-    if stats is None:  # nothing numbered yet
-        joined = _value_stats(pl.Series("value", [], dtype=pl.String)).select(
-            "value",
-            pl.lit(0, dtype=pl.get_index_type()).alias("n"),
-            pl.exclude("value"),
+        known = counted.known
+        missed = counted.counter.count(
+            series, max(room - (counted.nbytes() - counted.counter.nbytes), 0)
         )
-    else:
-        n = pl.Series("n", counts, dtype=pl.get_index_type())
-        # (a copy: insert_column changes the frame, and the counter's is shared)
-        joined = stats.clone().insert_column(1, n).filter(pl.col("n") > 0)
+        counts = counted.counter.take()
+        numbered = 0 if known is None else known.n.size
+        if counts.size > numbered:
+            fresh = _read_values(counted.counter.values(numbered, counts.size))
+            known = fresh if known is None else _joined_counts([known, fresh])
+            counted.known = known
+    present = np.flatnonzero(counts)
+    got = (
+        _read_values(pl.Series("value", [], dtype=pl.String))
+        if known is None
+        else known.take(present)
+    )
+    got = replace(got, n=counts[present])
     if not missed.size:
-        return joined
+        return got
     rest = series.gather(missed).cast(pl.String)
     more = rest.value_counts(name=_COUNT).rename({rest.name: "value", _COUNT: "n"})
-    fresh = _value_stats(more.get_column("value"))
-    return pl.concat([joined, pl.concat([more, fresh.drop("value")], how="horizontal")])
+    fresh = _read_values(more.get_column("value"))
+    fresh = replace(fresh, n=more.get_column("n").to_numpy().astype(np.int64))
+    return _joined_counts([got, fresh])
+
+
+def _read_values(values: pl.Series) -> _TextCounts:
+    """Distinct text values with their statistics and Theta hashes (counts 0)."""
+    return _TextCounts(
+        values,
+        np.zeros(values.len(), dtype=np.int64),
+        _stat_arrays(_value_stats(values)),
+        _each_hash(values),
+    )
+
+
+def _joined_counts(parts: list[_TextCounts]) -> _TextCounts:
+    """``parts`` one after the other (each with its Theta hashes)."""
+    thetas = [part.theta for part in parts]
+    assert all(theta is not None for theta in thetas)
+    return _TextCounts(
+        pl.concat([part.values for part in parts]),
+        np.concatenate([part.n for part in parts]),
+        {
+            name: np.concatenate([part.stats[name] for part in parts])
+            for name in parts[0].stats
+        },
+        np.concatenate(thetas),  # type: ignore[arg-type]
+    )
+
+
+def _each_hash(values: pl.Series) -> np.ndarray:
+    """Each value's Theta hash (``profiles.hashing``), in order (no nulls)."""
+    text = values.cast(pl.String).to_arrow(compat_level=pl.CompatLevel.oldest())
+    if isinstance(text, pa.ChunkedArray):
+        text = text.combine_chunks()
+    if len(text) == 0:
+        return np.empty(0, dtype=np.uint64)
+    _, offsets, data = text.buffers()
+    offs = np.frombuffer(offsets, dtype=np.int64)[
+        text.offset : text.offset + len(text) + 1
+    ]
+    raw = (
+        np.frombuffer(data, dtype=np.uint8)
+        if data is not None
+        else np.empty(0, np.uint8)
+    )
+    return hashing.hash_strings(offs - offs[0], raw[int(offs[0]) :])
 
 
 def _with_value_stats(
@@ -1062,12 +1180,13 @@ def _read(values: pl.Series) -> tuple[pl.Series, list[pl.Series]]:
 
 
 def _counted_reading(
-    counts: pl.DataFrame, reads: pl.Expr, count: int, total: int
+    counts: pl.DataFrame, reads: np.ndarray, count: int, total: int
 ) -> Reading:
-    """The values that read, and the most frequent of those that do not."""
+    """The values that read (``reads``: which of the (value, n) rows of ``counts``
+    do), and the most frequent of those that do not."""
     if count >= total:
         return Reading(count)
-    bad = counts.filter(~reads).top_k(
+    bad = counts.filter(pl.Series(~reads)).top_k(
         EXAMPLES, by=["n", "value"], reverse=[False, True]
     )
     bad = bad.sort("n", "value", descending=[True, False])
