@@ -1228,6 +1228,8 @@ def _wordy_exprs(name: str) -> list[pl.Expr]:
         .implode()
         .alias(_k(name, "first")),
     ]
+    if _text.native():  # from the first rows that may read (_head_examples)
+        return [*exprs, head.null_count().alias(_k(name, "head_nulls"))]
     for kind in _CHEAP_KINDS:
         exprs += [
             _examples(head, kind).alias(_k(name, f"{kind}_examples")),
@@ -1281,6 +1283,7 @@ def _wordy_parts(
         space, padded = stats.with_space, stats.padded
         may_read = series.cast(pl.String).gather(stats.may_read)
         words[_k(name, _MAY_READ_KEY)] = may_read
+        _head_examples(series, name, stats.may_read, may_read, words)
     _read_counts(name, words)
     readings = {
         kind: _wordy_reading(frame, name, kind, words, count) for kind in _CHEAP_KINDS
@@ -1300,6 +1303,44 @@ def _wordy_parts(
         readings["datetime"] = Reading(0, _cut(list(words[_k(name, "first")])))
     parts["readings"] = TextReadings(**readings)
     return parts
+
+
+def _head_examples(
+    series: pl.Series,
+    name: str,
+    positions: np.ndarray,
+    may_read: pl.Series,
+    words: dict[str, Any],
+) -> None:
+    """The entries of ``_wordy_exprs``' examples per kind, found in the first rows
+    from those that may read (``positions``, ascending; ``may_read``: their values):
+    only they can read as a kind, so every other value there is a miss. Where none
+    reads, the misses are the first distinct values (``first``)."""
+    head = min(series.len(), EXAMPLE_SCAN_ROWS)
+    present = head - int(words[_k(name, "head_nulls")])
+    within = int(np.searchsorted(positions, head))
+    text = pl.DataFrame({"text": may_read.head(within)})
+    reads = text.select(
+        *[reads_as(pl.col("text"), kind).alias(kind) for kind in _CHEAP_KINDS]
+    )
+    first = list(words[_k(name, "first")])
+    for kind in _CHEAP_KINDS:
+        read = reads.get_column(kind).to_numpy()
+        words[_k(name, f"{kind}_head_misses")] = present - int(read.sum())
+        if not read.any():
+            words[_k(name, f"{kind}_examples")] = first
+            continue
+        keep = np.ones(head, dtype=bool)
+        keep[positions[:within][read]] = False
+        words[_k(name, f"{kind}_examples")] = (
+            series.head(head)
+            .cast(pl.String)
+            .filter(pl.Series(keep))
+            .drop_nulls()
+            .unique(maintain_order=True)
+            .head(EXAMPLES)
+            .to_list()
+        )
 
 
 def _any_iso(dated: pl.Series) -> bool:
