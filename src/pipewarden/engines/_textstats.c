@@ -414,6 +414,7 @@ typedef struct {
     PyObject_HEAD
     int32_t *slots;     /* per slot: an id, or -1 when empty */
     Py_ssize_t capacity; /* slots, a power of two, at most a quarter of them full */
+    int shift;           /* 64 - log2(capacity): a hash's high bits pick its slot */
     uint64_t *keys;     /* per id, two words: key_of */
     int64_t *starts;    /* per id + 1: where each value starts in the arena */
     int64_t *counts;    /* per id: occurrences since the counts were taken */
@@ -452,11 +453,12 @@ static inline void short_words(const uint8_t *p, uint64_t n, uint64_t *a, uint64
 
 static inline uint64_t short_key(uint64_t b, uint64_t n) { return b | (n << 32); }
 
-/* A 64-bit hash of a value (any hash: it never leaves the table); values of 12 bytes
- * or fewer from their key, longer ones word by word. */
+/* A 64-bit hash of a value (any hash: it never leaves the table; its high bits pick
+ * the slot); values of 12 bytes or fewer from their key (two independent products),
+ * longer ones word by word. */
 static inline uint64_t hash_short(uint64_t a, uint64_t key)
 {
-    return mix64(a * MIX + key);
+    return (a * MIX) ^ (key * 0xC2B2AE3D27D4EB4FULL);
 }
 
 static uint64_t hash_long(const uint8_t *p, uint64_t n)
@@ -508,6 +510,7 @@ static PyObject *table_new(PyTypeObject *type, PyObject *args, PyObject *kwds)
     if (t == NULL)
         return NULL;
     t->capacity = 64;
+    t->shift = 64 - 6;
     t->room = 32;
     t->size = 1024;
     t->slots = PyMem_RawMalloc(t->capacity * sizeof(int32_t));
@@ -534,7 +537,7 @@ static void table_dealloc(ValueTable *t)
 static inline Py_ssize_t table_find(const ValueTable *t, const uint8_t *p, uint64_t n,
                                     uint64_t h, uint64_t a, uint64_t key)
 {
-    Py_ssize_t mask = t->capacity - 1, i = (Py_ssize_t)(h & (uint64_t)mask);
+    Py_ssize_t mask = t->capacity - 1, i = (Py_ssize_t)(h >> t->shift);
     for (;; i = (i + 1) & mask) {
         int32_t id = t->slots[i];
         if (id < 0)
@@ -550,6 +553,7 @@ static inline Py_ssize_t table_find(const ValueTable *t, const uint8_t *p, uint6
 static int table_grow_slots(ValueTable *t)
 {
     Py_ssize_t capacity = 2 * t->capacity, mask = capacity - 1;
+    int shift = t->shift - 1;
     int32_t *slots = PyMem_RawMalloc(capacity * sizeof(int32_t));
     if (slots == NULL)
         return -1;
@@ -557,7 +561,7 @@ static int table_grow_slots(ValueTable *t)
     for (Py_ssize_t id = 0; id < t->ids; id++) {
         const uint64_t *k = t->keys + 2 * id;
         uint64_t h = k[1] & LONG_KEY ? k[0] : hash_short(k[0], k[1]);
-        Py_ssize_t j = (Py_ssize_t)(h & (uint64_t)mask);
+        Py_ssize_t j = (Py_ssize_t)(h >> shift);
         while (slots[j] >= 0)
             j = (j + 1) & mask;
         slots[j] = (int32_t)id;
@@ -565,6 +569,7 @@ static int table_grow_slots(ValueTable *t)
     PyMem_RawFree(t->slots);
     t->slots = slots;
     t->capacity = capacity;
+    t->shift = shift;
     return 0;
 }
 
