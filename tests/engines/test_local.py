@@ -306,6 +306,8 @@ _SHAPES = {
     "integer": "{day}{minute:04d}",
     "float": "-{day}.{minute}e3",
     "boolean": "TRUE",
+    "false": "false",
+    "t-words": "t{minute} fits {day}",  # starts as a boolean would, and is none
     "prose": "free text, line {minute} of day {day}",
 }
 
@@ -336,6 +338,29 @@ def test_free_text_reads_as_each_kind_as_its_values_do_one_by_one(
     micros = iso_datetime(pl.col("t")).cast(pl.Int64)
     first, last = frame.select(micros.min().alias("lo"), micros.max().alias("hi"))
     assert (profile.time.min, profile.time.max) == (first.item(), last.item())
+
+
+def test_free_text_starting_as_booleans_reads_as_its_values_do() -> None:
+    """Free text whose values start with t or f (read as booleans only) or a digit
+    or sign (read as anything but a boolean): each kind's count is that of its
+    values read one by one."""
+    shapes = [
+        "false",
+        "TRUE",
+        "t{i} fits",
+        "f{i}.5",
+        "{i}",
+        "-{i}.25",
+        "fast {i} words",
+    ]
+    values = [shapes[i % len(shapes)].format(i=i) for i in range(20_000)]
+    frame = pl.DataFrame({"t": values})
+    profile = LocalEngine().profile_frame(frame)["t"]
+
+    assert not profile.frequent.is_tracked  # free text or ids: not counted
+    for kind in ("integer", "float", "boolean", "datetime"):
+        want = frame.select(reads_as(pl.col("t"), kind).sum()).item()
+        assert profile.readings.of(kind).count == want, kind
 
 
 _PIECES = [

@@ -94,27 +94,38 @@ def text_stats(series: pl.Series) -> TextStats | None:
     native = _native
     if native is None:
         return None
-    text = series.cast(pl.String).rechunk()
-    values = text.to_arrow(compat_level=pl.CompatLevel.newest())
-    if isinstance(values, pa.ChunkedArray):
-        values = values.combine_chunks()
-    if not pa.types.is_string_view(values.type):
-        values = values.cast(pa.string_view())
-    count = len(values)
-    if count == values.null_count:  # empty, or every value null: views may be absent
+    values = series.cast(pl.String).to_arrow(compat_level=pl.CompatLevel.newest())
+    chunks = values.chunks if isinstance(values, pa.ChunkedArray) else [values]
+    n = total = squares = space = padded = 0
+    lo: int | None = None
+    hi: int | None = None
+    picks, start = [], 0
+    for chunk in chunks:  # each read in place: no copy of a column of several
+        if not pa.types.is_string_view(chunk.type):
+            chunk = chunk.cast(pa.string_view())
+        count = len(chunk)
+        if count > chunk.null_count:  # views may be absent when every value is null
+            validity, views, *data = chunk.buffers()
+            out = np.empty(count, dtype=np.int64)
+            got = native.text_stats(
+                np.frombuffer(views, dtype=np.uint8),
+                [np.frombuffer(d, dtype=np.uint8) for d in data],
+                None if validity is None else np.frombuffer(validity, dtype=np.uint8),
+                chunk.offset,
+                count,
+                out,
+            )
+            n, total, squares = n + got[0], total + got[1], squares + got[2]
+            lo = got[3] if lo is None else min(lo, got[3])
+            hi = got[4] if hi is None else max(hi, got[4])
+            space, padded = space + got[5], padded + got[6]
+            picked = out[: got[7]] + start if start else out[: got[7]]
+            # Few picked (free text): their own small array, not a view of one per row.
+            picks.append(picked.copy() if 4 * picked.size < count else picked)
+        start += count
+    if not picks:
         return TextStats(0, 0, 0, None, None, 0, 0, _EMPTY.copy())
-    validity, views, *data = values.buffers()
-    out = np.empty(count, dtype=np.int64)
-    n, total, squares, lo, hi, space, padded, picked = native.text_stats(
-        np.frombuffer(views, dtype=np.uint8),
-        [np.frombuffer(d, dtype=np.uint8) for d in data],
-        None if validity is None else np.frombuffer(validity, dtype=np.uint8),
-        values.offset,
-        count,
-        out,
-    )
-    # Few picked (free text): their own small array, not a view of one per row.
-    may_read = out[:picked].copy() if 4 * picked < count else out[:picked]
+    may_read = np.concatenate(picks) if len(picks) > 1 else picks[0]
     return TextStats(n, total, squares, lo, hi, space, padded, may_read)
 
 

@@ -1256,15 +1256,25 @@ def _read_counts(name: str, words: dict[str, Any]) -> None:
     """
     candidates = words.pop(_k(name, _MAY_READ_KEY))
     text = pl.Series("text", candidates, dtype=pl.String)
-    dated = text.str.contains(_DATED).fill_null(False)
-    others = pl.DataFrame([text.filter(~dated)])
+    # A value starting with t or f can read as a boolean only, any other candidate
+    # as anything but a boolean: each is matched against what it may be.
+    worded = text.str.contains("^[tTfF]").fill_null(False)
+    numeric = text.filter(~worded)
+    dated = numeric.str.contains(_DATED).fill_null(False)
     counts = _one_row(
-        others.select(
-            *[reads_as(pl.col("text"), k).sum().alias(k) for k in _CHEAP_KINDS]
+        pl.DataFrame([numeric.filter(~dated)]).select(
+            *[reads_as(pl.col("text"), k).sum().alias(k) for k in ("integer", "float")]
         )
     )
+    counts["boolean"] = int(_reads_boolean(text.filter(worded)).sum())
     words.update({_k(name, key): value for key, value in counts.items()})
-    words[_k(name, "dated")] = text.filter(dated)
+    words[_k(name, "dated")] = numeric.filter(dated)
+
+
+def _reads_boolean(values: pl.Series) -> pl.Series:
+    """Whether each value reads as a boolean (``reads_as``)."""
+    frame = pl.DataFrame([values.alias("text")])
+    return frame.select(reads_as(pl.col("text"), "boolean")).to_series()
 
 
 def _wordy_parts(
