@@ -267,7 +267,8 @@ _SCRATCH = threading.local()
 
 def _scratch(size: int) -> np.ndarray:
     """This thread's float64 scratch of ``size`` items, overwritten by its next call
-    (kept from call to call, grown when too small)."""
+    (kept from call to call, grown when too small): for values sorted only to be
+    sketched (the sketches copy what they keep)."""
     held: np.ndarray | None = getattr(_SCRATCH, "floats", None)
     if held is None or held.size < size:
         held = np.empty(size, dtype=np.float64)
@@ -420,7 +421,9 @@ def _finish(prepared: _Prepared, hashing: Executor | None = None) -> DatasetProf
             # Rows sharing a timestamp (many devices per tick) are one tick: the
             # cadence is the spacing of distinct times.
             seconds = steps[steps > 0].astype(np.float64) / 1e6
-            parts["intervals"] = Quantiles.from_sorted(_ascending(seconds))
+            parts["intervals"] = Quantiles.from_sorted(
+                _ascending(seconds, _scratch(seconds.size))
+            )
             parts["time"] = TimeGaps.from_sorted(times, steps)
     done = {
         key: jobs[key]()
@@ -442,7 +445,7 @@ def _finish(prepared: _Prepared, hashing: Executor | None = None) -> DatasetProf
 
 
 def _sorted_quantiles(values: np.ndarray) -> Quantiles:
-    return Quantiles.from_sorted(_ascending(values))
+    return Quantiles.from_sorted(_ascending(values, _scratch(values.size)))
 
 
 def _ascending(values: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
