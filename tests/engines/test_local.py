@@ -363,6 +363,28 @@ def test_free_text_starting_as_booleans_reads_as_its_values_do() -> None:
         assert profile.readings.of(kind).count == want, kind
 
 
+@pytest.mark.parametrize("distinct", [5, 300, 30_000])
+def test_a_text_column_of_several_chunks_profiles_as_one_chunk(distinct: int) -> None:
+    """Text read in pieces (a column of several Polars chunks, one of them empty) is
+    read chunk by chunk in place: counted, hashed and measured as the same column in
+    one chunk, to the byte."""
+    rng = np.random.default_rng(distinct)
+    values = [
+        f"id {i} of many" if i % 11 else None for i in rng.integers(0, distinct, 40_000)
+    ]
+    pieces = [values[:15_000], [], values[15_000:15_001], values[15_001:]]
+    chunked = pl.concat(
+        [pl.DataFrame({"t": piece}, schema={"t": pl.String}) for piece in pieces],
+        rechunk=False,
+    )
+    assert chunked.get_column("t").n_chunks() > 2
+
+    got = LocalEngine().profile_frame(chunked)
+    want = LocalEngine().profile_frame(chunked.rechunk())
+
+    assert got.to_dict() == want.to_dict()
+
+
 _PIECES = [
     "a",
     " ",

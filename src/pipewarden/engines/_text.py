@@ -39,7 +39,7 @@ try:
 except ImportError:  # built without a C compiler: the Polars expressions instead
     _native = None
 
-__all__ = ["TextStats", "ValueCounter", "native", "text_stats"]
+__all__ = ["TextStats", "ValueCounter", "native", "string_views", "text_stats"]
 
 
 def native() -> bool:
@@ -94,15 +94,11 @@ def text_stats(series: pl.Series) -> TextStats | None:
     native = _native
     if native is None:
         return None
-    values = series.cast(pl.String).to_arrow(compat_level=pl.CompatLevel.newest())
-    chunks = values.chunks if isinstance(values, pa.ChunkedArray) else [values]
     n = total = squares = space = padded = 0
     lo: int | None = None
     hi: int | None = None
     picks, start = [], 0
-    for chunk in chunks:  # each read in place: no copy of a column of several
-        if not pa.types.is_string_view(chunk.type):
-            chunk = chunk.cast(pa.string_view())
+    for chunk in string_views(series):
         count = len(chunk)
         if count > chunk.null_count:  # views may be absent when every value is null
             validity, views, *data = chunk.buffers()
@@ -155,12 +151,8 @@ class ValueCounter:
     def count(self, series: pl.Series, limit: int) -> np.ndarray:
         """Counts the non-null values of ``series`` (strings); the int64 positions of
         those the table lacks and had no room for within ``limit`` bytes (uncounted)."""
-        values = series.cast(pl.String).to_arrow(compat_level=pl.CompatLevel.newest())
-        chunks = values.chunks if isinstance(values, pa.ChunkedArray) else [values]
         missed, start = [], 0
-        for chunk in chunks:
-            if not pa.types.is_string_view(chunk.type):
-                chunk = chunk.cast(pa.string_view())
+        for chunk in string_views(series):
             count = len(chunk)
             if count > chunk.null_count:  # views may be absent when all are null
                 validity, views, *data = chunk.buffers()
@@ -193,3 +185,18 @@ class ValueCounter:
 def counter() -> ValueCounter | None:
     """A new, empty ``ValueCounter``; None without the C module."""
     return None if _native is None else ValueCounter(_native.ValueTable())
+
+
+def string_views(series: pl.Series) -> list[pa.Array]:
+    """A column's strings as Arrow string-view arrays, one per Polars chunk, each
+    exported in place. (Exporting a column of several chunks whole joins them first:
+    a copy of every view, 1-3 ms a column of 262,144 values.)"""
+    arrays = []
+    for part in series.cast(pl.String).get_chunks():
+        values = part.to_arrow(compat_level=pl.CompatLevel.newest())
+        chunks = values.chunks if isinstance(values, pa.ChunkedArray) else [values]
+        for chunk in chunks:
+            if not pa.types.is_string_view(chunk.type):
+                chunk = chunk.cast(pa.string_view())
+            arrays.append(chunk)
+    return arrays

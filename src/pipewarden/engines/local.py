@@ -1389,7 +1389,9 @@ def _hashes_of(
     return _theta_hashes(_canonical(series, ph), expected)
 
 
-def _canonical(series: pl.Series, ph: Physical) -> np.ndarray | pa.Array:
+def _canonical(
+    series: pl.Series, ph: Physical
+) -> np.ndarray | pa.Array | pa.ChunkedArray:
     """The non-null values of a column as ``profiles.hashing`` takes them: float64
     for floats (not NaN), uint64 words of the canonical bytes for integers, booleans
     and times, UTF-8 strings otherwise (Polars' own string views, nulls and all,
@@ -1401,9 +1403,9 @@ def _canonical(series: pl.Series, ph: Physical) -> np.ndarray | pa.Array:
             x = x.filter(x.is_not_nan())
         return x.to_numpy()
     if ph is Physical.STRING:
-        text = series.cast(pl.String).rechunk()
         if hashing.native():  # Polars' string views, read in place (nulls skipped)
-            return text.to_arrow(compat_level=pl.CompatLevel.newest())
+            return pa.chunked_array(_text.string_views(series), type=pa.string_view())
+        text = series.cast(pl.String).rechunk()
         return text.drop_nulls().to_arrow(compat_level=pl.CompatLevel.oldest())
     s = series.drop_nulls()
     if ph is Physical.DATETIME:
@@ -1415,8 +1417,11 @@ def _canonical(series: pl.Series, ph: Physical) -> np.ndarray | pa.Array:
     return np.ascontiguousarray(s.to_numpy()).view(np.uint64)
 
 
+_NO_HASHES = np.empty(0, dtype=np.uint64)
+
+
 def _theta_hashes(
-    values: np.ndarray | pa.Array, expected: float | None = None
+    values: np.ndarray | pa.Array | pa.ChunkedArray, expected: float | None = None
 ) -> np.ndarray:
     """The smallest ``profiles.hashing`` hashes of what ``_canonical`` gave: all a
     Theta sketch keeps (K, the next one as theta, one more in case a hash is 0);
@@ -1425,8 +1430,16 @@ def _theta_hashes(
         return hashing.hash_doubles(values, _SMALLEST, expected)
     if isinstance(values, np.ndarray):
         return hashing.hash_words(values, _SMALLEST, expected)
-    if isinstance(values, pa.ChunkedArray):
-        values = values.combine_chunks()
+    if isinstance(values, pa.ChunkedArray) and values.num_chunks == 1:
+        values = values.chunk(0)
+    elif isinstance(values, pa.ChunkedArray):  # each chunk's smallest, then theirs
+        total = max(len(values), 1)
+        parts = [
+            _theta_hashes(chunk, expected and expected * len(chunk) / total)
+            for chunk in values.chunks
+        ]
+        both = hashing.sorted_unique(np.concatenate([*parts, _NO_HASHES]))
+        return both[:_SMALLEST].copy()
     if pa.types.is_string_view(values.type):
         validity, views, *data = values.buffers()
         if views is None or len(values) == values.null_count:
