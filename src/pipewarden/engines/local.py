@@ -919,7 +919,8 @@ _STATS = (
 """The statistics ``_value_stats`` gives each value."""
 KNOWN_BYTES = 16 << 20
 """Memory for the distinct values of counted text columns whose statistics are kept
-from chunk to chunk (``_with_value_stats``), all columns together: categories repeat
+from chunk to chunk (``_Counted``, or ``_with_value_stats`` without the C module and
+for categorical columns), all columns together: categories repeat
 theirs in every chunk. The two or three plans alive at once fit well within the room
 ``io._budget`` keeps for the libraries."""
 
@@ -976,8 +977,9 @@ def _with_known(
     kept: dict[str, _Kept],
 ) -> dict[str, pl.DataFrame | _TextCounts]:
     """The value counts of text columns with their values' statistics
-    (``_with_value_stats``, as ``_TextCounts``), the others as they are; the known values of each text
-    column go into ``kept``, at most ``KNOWN_BYTES`` of them in all."""
+    (``_with_value_stats``, as ``_TextCounts``), the others as they are; the known
+    values of each text column go into ``kept``, at most ``KNOWN_BYTES`` of them in
+    all."""
     out: dict[str, pl.DataFrame | _TextCounts] = {}
     room = KNOWN_BYTES - _kept_bytes(kept)
     for name, frame in counts.items():
