@@ -356,6 +356,27 @@ static void scan_views(const uint8_t *views, const uint8_t *valid, Py_ssize_t of
 
 /* The statistics of the non-null strings of an Arrow string-view array (_native.h's
  * Views). */
+/* views_open, and out: a writable buffer of at least count int64 positions (called
+ * what in errors). 0, both held; or -1 with an exception set and nothing held. */
+static int open_with_positions(Views *a, PyObject *vobj, PyObject *dlist, PyObject *nobj,
+                               Py_ssize_t offset, Py_ssize_t count, PyObject *oobj,
+                               Py_buffer *out, const char *what)
+{
+    if (views_open(a, vobj, dlist, nobj, offset, count) < 0)
+        return -1;
+    if (get_buffer(oobj, out, 1, 8, what) < 0) {
+        views_close(a);
+        return -1;
+    }
+    if (out->len / 8 < count) {
+        views_close(a);
+        PyBuffer_Release(out);
+        PyErr_Format(PyExc_ValueError, "%s is shorter than count", what);
+        return -1;
+    }
+    return 0;
+}
+
 static PyObject *py_text_stats(PyObject *self, PyObject *args)
 {
     (void)self;
@@ -367,18 +388,8 @@ static PyObject *py_text_stats(PyObject *self, PyObject *args)
     Views a;
     Py_buffer out;
     Stats s = {UINT64_MAX, 0, 0, 0, 0, {0, 0}, {0, 0}};
-    if (views_open(&a, vobj, dlist, nobj, offset, count) < 0)
+    if (open_with_positions(&a, vobj, dlist, nobj, offset, count, oobj, &out, "out") < 0)
         return NULL;
-    if (get_buffer(oobj, &out, 1, 8, "out") < 0) {
-        views_close(&a);
-        return NULL;
-    }
-    if (out.len / 8 < count) {
-        views_close(&a);
-        PyBuffer_Release(&out);
-        PyErr_SetString(PyExc_ValueError, "out is shorter than count");
-        return NULL;
-    }
     Py_BEGIN_ALLOW_THREADS
     scan_views(a.views.buf, a.valid, offset, count, a.bufs, out.buf, &s);
     Py_END_ALLOW_THREADS
@@ -680,18 +691,9 @@ static PyObject *table_count_py(ValueTable *t, PyObject *args)
     }
     Views a;
     Py_buffer missed;
-    if (views_open(&a, vobj, dlist, nobj, offset, count) < 0)
+    if (open_with_positions(&a, vobj, dlist, nobj, offset, count, mobj, &missed,
+                            "missed") < 0)
         return NULL;
-    if (get_buffer(mobj, &missed, 1, 8, "missed") < 0) {
-        views_close(&a);
-        return NULL;
-    }
-    if (missed.len / 8 < count) {
-        views_close(&a);
-        PyBuffer_Release(&missed);
-        PyErr_SetString(PyExc_ValueError, "missed is shorter than count");
-        return NULL;
-    }
     Py_ssize_t misses;
     t->busy = 1;
     Py_BEGIN_ALLOW_THREADS
