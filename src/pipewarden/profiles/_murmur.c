@@ -89,33 +89,37 @@ static uint64_t hash_bytes(const uint8_t *p, uint64_t len, uint64_t seed)
     }
     /* The last 0-15 bytes as two little-endian words, zero-padded (the reference's
      * byte-by-byte tail switch): a string of 16 bytes or more has them at the top
-     * of its last 16 bytes, read as two words and shifted down in one 128-bit word;
-     * a shorter one is copied out. No branch depends on the tail's length but that
-     * one: the words of a tail that has none are zero and hashed away below. */
+     * of its last 16 bytes, read as two words and shifted down; a shorter one is
+     * copied out. */
     unsigned tail = (unsigned)(len & 15);
-    uint64_t k1, k2;
-    if (len >= 16) {
-        unsigned __int128 last = ((unsigned __int128)load64(p + tail - 8) << 64) |
-                                 load64(p + tail - 16);
-        last = tail ? last >> (8 * (16 - tail)) : 0;
-        k1 = (uint64_t)last;
-        k2 = (uint64_t)(last >> 64);
-    } else {
+    uint64_t k1 = 0, k2 = 0;
+    if (tail && len >= 16) {
+        uint64_t lo = load64(p + tail - 16), hi = load64(p + tail - 8);
+        unsigned shift = 8 * (16 - tail); /* 8..120 */
+        if (shift >= 64) {
+            k1 = shift == 64 ? hi : hi >> (shift - 64);
+        } else {
+            k1 = (lo >> shift) | (hi << (64 - shift));
+            k2 = hi >> shift;
+        }
+    } else if (tail) {
         uint8_t rest[16] = {0};
         memcpy(rest, p, tail);
         k1 = load64(rest);
         k2 = load64(rest + 8);
     }
-    /* A tail of 9 bytes or more mixes k2 into h2, of 1 or more k1 into h1 (as the
-     * reference); masks instead of branches. */
-    k2 *= C2;
-    k2 = rotl(k2, 33);
-    k2 *= C1;
-    h2 ^= k2 & (0 - (uint64_t)(tail > 8));
-    k1 *= C1;
-    k1 = rotl(k1, 31);
-    k1 *= C2;
-    h1 ^= k1 & (0 - (uint64_t)(tail > 0));
+    if (tail > 8) {
+        k2 *= C2;
+        k2 = rotl(k2, 33);
+        k2 *= C1;
+        h2 ^= k2;
+    }
+    if (tail) {
+        k1 *= C1;
+        k1 = rotl(k1, 31);
+        k1 *= C2;
+        h1 ^= k1;
+    }
     return finish(h1, h2, len);
 }
 
