@@ -734,7 +734,7 @@ def test_text_counted_by_number_profiles_as_polars_counts_it(
     counted = LocalEngine().profile_frames(chunks)
 
     assert tabled.to_dict() == counted.to_dict()
-    assert tabled["m"].frequent.total and tabled["t"].readings.float.count
+    assert tabled["m"].frequent.is_tracked and tabled["t"].readings.float.count
 
 
 @pytest.mark.skipif(not _text.native(), reason="built without a C compiler")

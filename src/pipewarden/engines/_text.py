@@ -39,7 +39,14 @@ try:
 except ImportError:  # built without a C compiler: the Polars expressions instead
     _native = None
 
-__all__ = ["TextStats", "ValueCounter", "native", "string_views", "text_stats"]
+__all__ = [
+    "TextStats",
+    "ValueCounter",
+    "native",
+    "string_views",
+    "text_stats",
+    "view_buffers",
+]
 
 
 def native() -> bool:
@@ -101,23 +108,18 @@ def text_stats(series: pl.Series) -> TextStats | None:
     for chunk in string_views(series):
         count = len(chunk)
         if count > chunk.null_count:  # views may be absent when every value is null
-            validity, views, *data = chunk.buffers()
             out = np.empty(count, dtype=np.int64)
-            got = native.text_stats(
-                np.frombuffer(views, dtype=np.uint8),
-                [np.frombuffer(d, dtype=np.uint8) for d in data],
-                None if validity is None else np.frombuffer(validity, dtype=np.uint8),
-                chunk.offset,
-                count,
-                out,
-            )
+            got = native.text_stats(*view_buffers(chunk), chunk.offset, count, out)
             n, total, squares = n + got[0], total + got[1], squares + got[2]
             lo = got[3] if lo is None else min(lo, got[3])
             hi = got[4] if hi is None else max(hi, got[4])
             space, padded = space + got[5], padded + got[6]
-            picked = out[: got[7]] + start if start else out[: got[7]]
-            # Few picked (free text): their own small array, not a view of one per row.
-            picks.append(picked.copy() if 4 * picked.size < count else picked)
+            picked = out[: got[7]]
+            if start:  # positions in the column, in an array of their own
+                picked = picked + start
+            elif 4 * picked.size < count:  # few (free text): not a view of one per row
+                picked = picked.copy()
+            picks.append(picked)
         start += count
     if not picks:
         return TextStats(0, 0, 0, None, None, 0, 0, _EMPTY.copy())
@@ -155,18 +157,9 @@ class ValueCounter:
         for chunk in string_views(series):
             count = len(chunk)
             if count > chunk.null_count:  # views may be absent when all are null
-                validity, views, *data = chunk.buffers()
                 out = np.empty(count, dtype=np.int64)
                 lacked = self._table.count(
-                    np.frombuffer(views, dtype=np.uint8),
-                    [np.frombuffer(d, dtype=np.uint8) for d in data],
-                    None
-                    if validity is None
-                    else np.frombuffer(validity, dtype=np.uint8),
-                    chunk.offset,
-                    count,
-                    limit,
-                    out,
+                    *view_buffers(chunk), chunk.offset, count, limit, out
                 )
                 if lacked:
                     missed.append(out[:lacked] + start)
@@ -200,3 +193,17 @@ def string_views(series: pl.Series) -> list[pa.Array]:
                 chunk = chunk.cast(pa.string_view())
             arrays.append(chunk)
     return arrays
+
+
+def view_buffers(
+    array: pa.Array,
+) -> tuple[np.ndarray, list[np.ndarray], np.ndarray | None]:
+    """A string-view array's buffers as the C modules take them: its views, its data
+    buffers and its validity bitmap (None: no value is null), as uint8, in place. The
+    array must hold a value that is not null (else the views may be absent)."""
+    validity, views, *data = array.buffers()
+    return (
+        np.frombuffer(views, dtype=np.uint8),
+        [np.frombuffer(d, dtype=np.uint8) for d in data],
+        None if validity is None else np.frombuffer(validity, dtype=np.uint8),
+    )

@@ -1090,18 +1090,7 @@ def _each_hash(values: pl.Series) -> np.ndarray:
     text = values.cast(pl.String).to_arrow(compat_level=pl.CompatLevel.oldest())
     if isinstance(text, pa.ChunkedArray):
         text = text.combine_chunks()
-    if len(text) == 0:
-        return np.empty(0, dtype=np.uint64)
-    _, offsets, data = text.buffers()
-    offs = np.frombuffer(offsets, dtype=np.int64)[
-        text.offset : text.offset + len(text) + 1
-    ]
-    raw = (
-        np.frombuffer(data, dtype=np.uint8)
-        if data is not None
-        else np.empty(0, np.uint8)
-    )
-    return hashing.hash_strings(offs - offs[0], raw[int(offs[0]) :])
+    return _utf8_hashes(text, None)
 
 
 def _with_value_stats(
@@ -1443,27 +1432,30 @@ def _theta_hashes(
         both = hashing.sorted_unique(np.concatenate([*parts, _NO_HASHES]))
         return both[:_SMALLEST].copy()
     if pa.types.is_string_view(values.type):
-        validity, views, *data = values.buffers()
-        if views is None or len(values) == values.null_count:
+        if len(values) == values.null_count:
             return np.empty(0, dtype=np.uint64)
         return hashing.hash_string_views(
-            np.frombuffer(views, dtype=np.uint8),
-            [np.frombuffer(d, dtype=np.uint8) for d in data],
-            None if validity is None else np.frombuffer(validity, dtype=np.uint8),
+            *_text.view_buffers(values),
             values.offset,
             len(values),
             _SMALLEST,
             expected,
         )
+    return _utf8_hashes(values, _SMALLEST, expected)
+
+
+def _utf8_hashes(
+    values: pa.Array, smallest: int | None, expected: float | None = None
+) -> np.ndarray:
+    """``hashing.hash_strings`` of a large-UTF-8 array without nulls: each value's
+    Theta hash, or the ``smallest``."""
     _, offsets, data = values.buffers()
     if offsets is None or len(values) == 0:
         return np.empty(0, dtype=np.uint64)
     start = values.offset
     offs = np.frombuffer(offsets, dtype=np.int64)[start : start + len(values) + 1]
     raw = np.frombuffer(data, dtype=np.uint8) if data is not None else np.empty(0)
-    return hashing.hash_strings(
-        offs - offs[0], raw[int(offs[0]) :], _SMALLEST, expected
-    )
+    return hashing.hash_strings(offs - offs[0], raw[int(offs[0]) :], smallest, expected)
 
 
 def _wordy_reading(
