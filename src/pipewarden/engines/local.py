@@ -1016,13 +1016,11 @@ def _tabled_counts(
             counter = _text.counter()
             assert counter is not None  # _tabled: the C module is there
             counted = _Counted(counter)
-        room = (
-            KNOWN_BYTES
-            - _kept_bytes(kept)
-            - _kept_bytes(
-                {n: v for n, v in known.items() if n not in kept and n != name}
-            )
-        )
+        # The room the other columns leave: as this chunk keeps them, else as the
+        # plan before it did.
+        others = {**known, **kept}
+        others.pop(name, None)
+        room = KNOWN_BYTES - _kept_bytes(others)
         out[name] = _counted_values(frame.get_column(name), counted, room)
         kept[name] = counted
     return out
